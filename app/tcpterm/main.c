@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tcpterm, the daemon: tcpterm [EAL options] -- [options] (SPEC O1, O2). Parses options
+ * before EAL so a bad one costs nothing, brings the engine up, prints the effective
+ * configuration, runs the workers, and prints one status line a second (O5) from a control
+ * thread until SIGINT or SIGTERM. Exit codes: 0 after a clean stop, 2 for bad input or an
+ * environment that cannot run (O7), 1 for a failure while running.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_lcore.h>
+#include <rte_thread.h>
+
+#include <tcpterm/tt_config.h>
+#include <tcpterm/tt_engine.h>
+
+static struct tt_engine *engine;
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+	if (engine != NULL)
+		tt_engine_stop(engine);
+}
+
+static void *
+status_thread(void *arg)
+{
+	struct tt_status prev, cur;
+	uint64_t t0;
+
+	(void)arg;
+	tt_engine_status(engine, &prev);
+	t0 = prev.tsc;
+	while (!tt_engine_stopping(engine)) {
+		/* Sleep in small steps so a stop is not held up by up to a second. */
+		for (int i = 0; i < 10 && !tt_engine_stopping(engine); i++)
+			usleep(100 * 1000);
+		if (tt_engine_stopping(engine))
+			break;
+		tt_engine_status(engine, &cur);
+		tt_status_print(&prev, &cur, (double)(cur.tsc - t0) / (double)cur.tsc_hz);
+		prev = cur;
+	}
+	return NULL;
+}
+
+static void
+print_banner(const struct tt_config *cfg)
+{
+	char a[INET_ADDRSTRLEN], k[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &cfg->addrs[0].addr, a, sizeof(a));
+	printf("tcpterm: serving %s, ports", a);
+	for (uint32_t i = 0; i < cfg->n_listeners; i++)
+		printf(" %u/%s", cfg->listeners[i].port, tt_app_kind_name(cfg->listeners[i].app));
+	if (cfg->kernel_addr.addr != 0) {
+		inet_ntop(AF_INET, &cfg->kernel_addr.addr, k, sizeof(k));
+		printf("; a TAP port's kernel side is %s/%u", k, cfg->kernel_addr.len);
+	}
+	printf("; stop with Ctrl-C\n");
+	fflush(stdout);
+}
+
+int
+main(int argc, char **argv)
+{
+	char err[512];
+	struct tt_config cfg;
+	int dash = -1, eal_argc, app_argc, rc;
+	char **app_argv;
+	pthread_t status_tid;
+	bool status_started = false;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			dash = i;
+			break;
+		}
+	/* Without "--" every argument is tcpterm's and EAL gets the embedded default. */
+	eal_argc = dash < 0 ? 1 : dash;
+	app_argc = dash < 0 ? argc : argc - dash;
+	app_argv = dash < 0 ? argv : argv + dash;
+	if (dash >= 0)
+		app_argv[0] = argv[0];
+
+	tt_config_defaults(&cfg);
+	rc = tt_config_parse_args(&cfg, app_argc, app_argv, err, sizeof(err));
+	if (rc == 1)
+		return 0;
+	if (rc != 0) {
+		fprintf(stderr, "tcpterm: %s\n", err);
+		return 2;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	rc = tt_eal_init(eal_argc, argv, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "tcpterm: %s\n", err);
+		return 2;
+	}
+	tt_config_dump(&cfg, stdout);
+	engine = tt_engine_create(&cfg, err, sizeof(err));
+	if (engine == NULL) {
+		fprintf(stderr, "tcpterm: %s\n", err);
+		tt_eal_cleanup();
+		return 2;
+	}
+	if (stop_requested)
+		tt_engine_stop(engine);
+	print_banner(&cfg);
+	if (!cfg.quiet && rte_ctrl_thread_create(&status_tid, "tt-status", NULL, status_thread,
+						  NULL) == 0)
+		status_started = true;
+	rc = tt_engine_run(engine);
+	tt_engine_stop(engine);
+	if (status_started)
+		pthread_join(status_tid, NULL);
+	tt_engine_free(engine);
+	engine = NULL;
+	tt_eal_cleanup();
+	if (rc != 0) {
+		fprintf(stderr, "tcpterm: workers failed: %s\n", strerror(-rc));
+		return 1;
+	}
+	printf("tcpterm: stopped\n");
+	return 0;
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tcpterm configuration: every tunable of SPEC "Tunables" plus port, address and listener
+ * settings. One table in lib/core/tt_config.c declares each key once (section, type, range,
+ * default, description); the file parser, the --long-options, --help, the start-up dump and
+ * the /tcpterm/config telemetry object are all generated from it (STYLE habit 6).
+ *
+ * Precedence: built-in defaults < config file (--config) < command line.
+ */
+#ifndef TT_CONFIG_H
+#define TT_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define TT_MAX_ADDRS     16
+#define TT_MAX_LISTENERS 64
+
+/* Built-in applications (SPEC O2). */
+enum tt_app_kind {
+	TT_APP_HTTP,
+	TT_APP_ECHO,
+	TT_APP_DISCARD,
+	TT_APP_HOLD,
+	TT_APP_PROXY,
+	TT_APP__COUNT
+};
+
+/* An IPv4 address with prefix length; addresses are kept in network byte order. */
+struct tt_ipv4_prefix {
+	uint32_t addr;
+	uint8_t len;
+};
+
+/* Per-listener settings: a [listen PORT] section overrides the [listen] defaults. */
+struct tt_listen_config {
+	uint16_t port;
+	uint32_t app;          /* enum tt_app_kind */
+	uint32_t backlog;      /* listen(2) backlog; accept queue = min(backlog, somaxconn) */
+	uint32_t time_wait;    /* TIME_WAIT length in seconds (Linux: fixed 60) */
+	uint32_t accept_rate;  /* hold app: accepts per second, 0 = never */
+	uint64_t set_mask;     /* fields its own section set; the others follow [listen] */
+};
+
+struct tt_config {
+	/* [port] */
+	uint32_t rx_desc;
+	uint32_t tx_desc;
+	uint32_t mbufs;          /* mbufs per worker */
+	uint32_t burst;          /* rx/tx burst size */
+	uint32_t mtu;
+	/* [net] */
+	struct tt_ipv4_prefix addrs[TT_MAX_ADDRS];
+	uint32_t n_addrs;
+	uint32_t gateway;        /* 0 = none */
+	struct tt_ipv4_prefix kernel_addr; /* address for a TAP port's kernel side; addr 0 = none */
+	bool kernel_addr_auto;   /* derive kernel_addr from the first --addr */
+	/* [tcp]: names follow Linux sysctls without the net.ipv4.tcp_ prefix (SPEC Tunables) */
+	uint32_t syncookies;
+	uint32_t max_syn_backlog;
+	uint32_t somaxconn;
+	uint32_t synack_retries;
+	uint32_t syn_retries;
+	uint32_t abort_on_overflow;
+	uint32_t fin_timeout;
+	uint32_t max_tw_buckets;
+	uint32_t tw_reuse;
+	uint32_t timestamps;
+	uint32_t window_scaling;
+	uint32_t sack;
+	uint32_t keepalive_time;
+	uint32_t keepalive_intvl;
+	uint32_t keepalive_probes;
+	uint32_t rmem;
+	uint32_t wmem;
+	/* [listen] defaults, and the listeners */
+	struct tt_listen_config listen_defaults;
+	struct tt_listen_config listeners[TT_MAX_LISTENERS];
+	uint32_t n_listeners;
+	/* [run] */
+	bool quiet;
+};
+
+/* Built-in defaults (Linux's where Linux has the knob). */
+void tt_config_defaults(struct tt_config *cfg);
+
+/*
+ * Apply tcpterm's options (the part of argv after EAL's "--"). A --config FILE among them is
+ * loaded first, whatever its position. Returns 0, 1 when --help or --version was handled
+ * (caller exits 0), or -EINVAL with a one-line message naming the problem and the fix in
+ * err. argv[0] is not an option.
+ */
+int tt_config_parse_args(struct tt_config *cfg, int argc, char **argv, char *err, size_t errlen);
+
+/* Load an INI file over cfg. 0 or -errno with a message in err. */
+int tt_config_load_file(struct tt_config *cfg, const char *path, char *err, size_t errlen);
+
+/* Checks between keys (e.g. at least one address). 0 or -EINVAL with a message. */
+int tt_config_validate(const struct tt_config *cfg, char *err, size_t errlen);
+
+/* Print --help (options generated from the table). */
+void tt_config_usage(FILE *out, const char *prog);
+
+/* Print the effective configuration, one "section.key = value" line each. */
+void tt_config_dump(const struct tt_config *cfg, FILE *out);
+
+/* Name of a built-in application, e.g. "http". */
+const char *tt_app_kind_name(uint32_t kind);
+
+/* Visit each key with its value formatted as text; for telemetry and tools. */
+typedef void (*tt_config_visit_fn)(void *arg, const char *section, const char *key,
+				   const char *value);
+void tt_config_visit(const struct tt_config *cfg, tt_config_visit_fn fn, void *arg);
+
+#endif /* TT_CONFIG_H */

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tcpterm engine: EAL bring-up, ports, workers and their lifecycle. A daemon calls, in order:
+ *
+ *   tt_eal_init() -> tt_engine_create() -> tt_engine_run() -> tt_engine_free() -> tt_eal_cleanup()
+ *
+ * tt_engine_run() blocks; meanwhile a control thread may call tt_engine_status() and a
+ * signal handler tt_engine_stop().
+ *
+ * Workers run on every EAL lcore, the main lcore included, with one RX/TX queue each on
+ * every port. Control duties (status line) belong to a control thread of the caller's.
+ */
+#ifndef TT_ENGINE_H
+#define TT_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <tcpterm/tt_config.h>
+#include <tcpterm/tt_stats.h>
+
+struct tt_engine;
+
+/*
+ * Initialise DPDK's EAL. eal_argc/eal_argv are the options before "--" (argv[0] first);
+ * with none, the embedded default is used: --no-pci, --no-huge, one lcore, and a TAP vdev
+ * (SPEC O1). Checks for hugepages first when the options need them, so the error names the
+ * fix. Returns 0 or -errno with a one-line message in err.
+ */
+int tt_eal_init(int eal_argc, char **eal_argv, char *err, size_t errlen);
+
+/* Release EAL and remove this primary process's runtime directory. */
+void tt_eal_cleanup(void);
+
+/* Build ports, pools and workers from cfg (copied). NULL with a message in err. */
+struct tt_engine *tt_engine_create(const struct tt_config *cfg, char *err, size_t errlen);
+
+/*
+ * Run a worker on every lcore, the caller's (main) lcore included; returns once
+ * tt_engine_stop() was called and every worker has left its loop. 0 or -errno.
+ */
+int tt_engine_run(struct tt_engine *e);
+
+/* Ask the workers to stop. Async-signal-safe: only sets a flag. */
+void tt_engine_stop(struct tt_engine *e);
+
+/* True once tt_engine_stop() was called. */
+bool tt_engine_stopping(const struct tt_engine *e);
+
+/* Stop ports, free everything. */
+void tt_engine_free(struct tt_engine *e);
+
+/* Counters summed over workers. */
+void tt_engine_stats(const struct tt_engine *e, uint64_t out[TT_STAT__COUNT]);
+
+/* What the one-line status (SPEC O5) reports, read at one instant. */
+struct tt_status {
+	uint64_t tsc_hz;
+	uint64_t tsc;
+	uint64_t busy_cycles;    /* summed over workers */
+	uint64_t total_cycles;   /* summed over workers */
+	uint16_t n_workers;
+	uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes;
+	uint64_t drops;          /* imissed + rx_nombuf + ierrors + oerrors + TX queue full */
+	uint64_t passive_opens;
+	uint64_t estab, syn_recv, time_wait;
+};
+void tt_engine_status(const struct tt_engine *e, struct tt_status *st);
+
+/* Print one status line computed from two snapshots. */
+void tt_status_print(const struct tt_status *prev, const struct tt_status *cur,
+		     double uptime_s);
+
+#endif /* TT_ENGINE_H */

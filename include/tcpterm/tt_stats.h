@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tcpterm counters: the one list (STYLE habit 5). Each row is a group, the name an operator
+ * greps for, and the netstat -s phrase. The list generates the per-worker counter array, the
+ * /tcpterm/stats telemetry object and tcpterm-ctl's netstat -s view.
+ *
+ * Names: TCP rows carry exactly the names Linux shows in /proc/net/snmp (Tcp:) and
+ * /proc/net/netstat (TcpExt:), without prefix, as SPEC "Counters" requires. Other protocols
+ * carry their nstat names (IpInReceives, IcmpInEchos) so nothing collides with TCP's
+ * InErrs/InCsumErrors. Arp* and Eth* rows are tcpterm's own (Linux has no such counters).
+ * NIC counters are not here: they come from rte_eth_stats under DPDK's own names.
+ */
+#ifndef TT_STATS_H
+#define TT_STATS_H
+
+#include <stdint.h>
+
+#define TT_STATS_FOREACH(X) \
+	X(Eth, EthInFrames,        "frames received") \
+	X(Eth, EthInTruncated,     "frames dropped as shorter than their headers") \
+	X(Eth, EthInOtherTypes,    "frames dropped for an EtherType other than IPv4 or ARP") \
+	X(Eth, EthInOtherHosts,    "frames dropped as addressed to another MAC") \
+	X(Eth, EthOutFrames,       "frames sent") \
+	X(Eth, EthOutDrops,        "frames dropped because the TX queue was full") \
+	X(Eth, EthHandoffDrops,    "frames dropped because another worker's ring was full") \
+	X(Arp, ArpInRequests,      "ARP requests received") \
+	X(Arp, ArpInReplies,       "ARP replies received") \
+	X(Arp, ArpInErrors,        "malformed ARP packets dropped") \
+	X(Arp, ArpInOther,         "ARP packets for other hosts ignored") \
+	X(Arp, ArpOutRequests,     "ARP requests sent") \
+	X(Arp, ArpOutReplies,      "ARP replies sent") \
+	X(Arp, ArpNeighFull,       "neighbours not learned because the table was full") \
+	X(Ip,  IpInReceives,       "total packets received") \
+	X(Ip,  IpInHdrErrors,      "with invalid headers") \
+	X(Ip,  IpExtInCsumErrors,  "with bad header checksum") \
+	X(Ip,  IpInAddrErrors,     "with invalid addresses") \
+	X(Ip,  IpInUnknownProtos,  "with unknown protocol") \
+	X(Ip,  IpReasmReqds,       "fragments dropped (tcpterm does not reassemble)") \
+	X(Ip,  IpInDelivers,       "incoming packets delivered") \
+	X(Ip,  IpOutRequests,      "requests sent out") \
+	X(Ip,  IpOutNoRoutes,      "dropped because of missing route or neighbour") \
+	X(Icmp, IcmpInMsgs,        "ICMP messages received") \
+	X(Icmp, IcmpInErrors,      "input ICMP message failed") \
+	X(Icmp, IcmpInCsumErrors,  "ICMP messages with bad checksum") \
+	X(Icmp, IcmpInEchos,       "echo requests received") \
+	X(Icmp, IcmpInOther,       "ICMP messages of other types ignored") \
+	X(Icmp, IcmpOutMsgs,       "ICMP messages sent") \
+	X(Icmp, IcmpOutEchoReps,   "echo replies sent") \
+	X(Tcp, ActiveOpens,        "active connection openings") \
+	X(Tcp, PassiveOpens,       "passive connection openings") \
+	X(Tcp, AttemptFails,       "failed connection attempts") \
+	X(Tcp, EstabResets,        "connection resets received") \
+	X(Tcp, CurrEstab,          "connections established") \
+	X(Tcp, InSegs,             "segments received") \
+	X(Tcp, OutSegs,            "segments sent out") \
+	X(Tcp, RetransSegs,        "segments retransmitted") \
+	X(Tcp, InErrs,             "bad segments received") \
+	X(Tcp, InCsumErrors,       "segments with bad checksum") \
+	X(Tcp, OutRsts,            "resets sent") \
+	X(TcpExt, ListenOverflows, "times the listen queue of a socket overflowed") \
+	X(TcpExt, ListenDrops,     "SYNs to LISTEN sockets dropped") \
+	X(TcpExt, SyncookiesSent,  "SYN cookies sent") \
+	X(TcpExt, SyncookiesRecv,  "SYN cookies received") \
+	X(TcpExt, SyncookiesFailed, "invalid SYN cookies received") \
+	X(TcpExt, TCPReqQFullDrop, "times the SYN queue was full and a SYN was dropped") \
+	X(TcpExt, TCPReqQFullDoCookies, "times the SYN queue was full and a cookie was sent") \
+	X(TcpExt, TCPSynRetrans,   "SYN and SYN-ACK retransmits") \
+	X(TcpExt, TCPTimeWaitOverflow, "times a closing connection skipped TIME_WAIT (max_tw_buckets)") \
+	X(TcpExt, TCPAbortOnData,  "connections reset due to unexpected data") \
+	X(TcpExt, TCPAbortOnClose, "connections reset due to early user close") \
+	X(TcpExt, TCPChallengeACK, "challenge ACKs sent")
+
+enum tt_stat {
+#define TT_STAT_ENUM(group, name, desc) TT_STAT_##name,
+	TT_STATS_FOREACH(TT_STAT_ENUM)
+#undef TT_STAT_ENUM
+	TT_STAT__COUNT
+};
+
+/* Row metadata, in list order; for tools that print or export the counters. */
+struct tt_stat_info {
+	const char *group;
+	const char *name;
+	const char *desc;
+};
+
+extern const struct tt_stat_info tt_stat_info[TT_STAT__COUNT];
+
+/* Index of a counter by its name, or -1. */
+int tt_stat_lookup(const char *name);
+
+#endif /* TT_STATS_H */

@@ -1,0 +1,740 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Configuration: one table declares every key (STYLE habit 6). The INI parser (rte_cfgfile),
+ * the --long-options, --help, the start-up dump and telemetry's /tcpterm/config all walk it;
+ * defaults are the table's own strings, parsed by the same code as user input, so a default
+ * can never be out of its own range.
+ *
+ * Lists (addr, listen port) accumulate within one source; the first entry a source gives
+ * replaces what an earlier source (defaults, then file) set.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <assert.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
+
+#include <rte_cfgfile.h>
+#include <rte_common.h>
+
+#include <tcpterm/tt_config.h>
+
+enum key_type {
+	KT_U32,        /* unsigned integer in [min, max] */
+	KT_FLAG,       /* bool; on the command line it takes no value */
+	KT_IPV4,       /* address or "none" */
+	KT_PREFIXES,   /* repeatable A.B.C.D/len */
+	KT_KERNEL,     /* "auto", "none" or A.B.C.D/len */
+	KT_PORTS,      /* repeatable, comma-separated port numbers */
+	KT_APP,        /* built-in application name */
+};
+
+/* Where a key's value lives: the config, or a listener (defaults or one [listen PORT]). */
+enum key_scope { KS_CONFIG, KS_LISTENER };
+
+struct key {
+	const char *section;
+	const char *name;
+	const char *opt;        /* command-line name, NULL = name with '_' -> '-' */
+	enum key_type type;
+	enum key_scope scope;
+	uint32_t min, max;
+	const char *def;
+	size_t off;
+	const char *help;
+};
+
+#define C(f) offsetof(struct tt_config, f)
+#define L(f) offsetof(struct tt_listen_config, f)
+#define U32(sec, nm, lo, hi, d, h) { sec, #nm, NULL, KT_U32, KS_CONFIG, lo, hi, #d, C(nm), h }
+#define LU32(nm, lo, hi, d, h) { "listen", #nm, NULL, KT_U32, KS_LISTENER, lo, hi, #d, L(nm), h }
+
+static const struct key keys[] = {
+	U32("port", rx_desc, 64, 16384, 1024, "RX descriptors per queue"),
+	U32("port", tx_desc, 64, 16384, 1024, "TX descriptors per queue"),
+	U32("port", mbufs, 1023, 16777215, 16383, "mbufs per worker"),
+	U32("port", burst, 1, 64, 32, "RX/TX burst size"),
+	U32("port", mtu, 576, 9600, 1500, "port MTU in bytes; MSS follows from it"),
+	{ "net", "addr", NULL, KT_PREFIXES, KS_CONFIG, 0, 0, "198.18.0.2/24", C(addrs),
+	  "local IPv4 address/prefix, repeatable" },
+	{ "net", "gateway", NULL, KT_IPV4, KS_CONFIG, 0, 0, "none", C(gateway),
+	  "IPv4 gateway, resolved by ARP; none for on-link peers only" },
+	{ "net", "kernel_addr", NULL, KT_KERNEL, KS_CONFIG, 0, 0, "auto", C(kernel_addr),
+	  "address for a TAP port's kernel side: auto (first host of --addr's subnet that is not ours), none, or A.B.C.D/len" },
+	U32("tcp", syncookies, 0, 2, 1, "0 off, 1 when the SYN queue is full, 2 always (C1)"),
+	U32("tcp", max_syn_backlog, 1, 16777216, 4096, "SYN queue capacity per listener and worker (Q1)"),
+	U32("tcp", somaxconn, 1, 1048576, 4096, "cap on every listener's accept queue (Q1)"),
+	U32("tcp", synack_retries, 0, 255, 5, "SYN-ACK retransmissions before a request is dropped (H5)"),
+	U32("tcp", syn_retries, 1, 127, 6, "SYN retransmissions of an active open"),
+	U32("tcp", abort_on_overflow, 0, 1, 0, "1: answer a final ACK to a full accept queue with RST (Q4)"),
+	U32("tcp", fin_timeout, 1, 3600, 60, "FIN_WAIT_2 timeout in seconds for released connections (F7)"),
+	U32("tcp", max_tw_buckets, 0, 16777216, 262144, "TIME_WAIT entries at most; beyond, TIME_WAIT is skipped (F6)"),
+	U32("tcp", tw_reuse, 0, 2, 2, "reuse TIME_WAIT 4-tuples for active opens: 0 no, 1 yes, 2 loopback only"),
+	U32("tcp", timestamps, 0, 2, 1, "RFC 7323 timestamps: 0 off, 1 on with per-connection offset, 2 on without"),
+	U32("tcp", window_scaling, 0, 1, 1, "RFC 7323 window scaling"),
+	U32("tcp", sack, 0, 1, 1, "RFC 2018 selective acknowledgements"),
+	U32("tcp", keepalive_time, 1, 32767, 7200, "idle seconds before the first keepalive probe (D6)"),
+	U32("tcp", keepalive_intvl, 1, 32767, 75, "seconds between keepalive probes (D6)"),
+	U32("tcp", keepalive_probes, 1, 127, 9, "unanswered probes before the connection is dropped (D6)"),
+	U32("tcp", rmem, 4096, 67108864, 131072, "receive buffer per connection in bytes"),
+	U32("tcp", wmem, 4096, 67108864, 16384, "send buffer per connection in bytes"),
+	{ "listen", "port", "listen", KT_PORTS, KS_CONFIG, 1, 65535, "", 0,
+	  "listening TCP port, repeatable (default 80 when none is given)" },
+	{ "listen", "app", NULL, KT_APP, KS_LISTENER, 0, 0, "http", L(app),
+	  "application: http, echo, discard, hold, proxy" },
+	LU32(backlog, 0, 1048576, 511, "listen(2) backlog; accept queue = min(backlog, somaxconn)"),
+	LU32(time_wait, 1, 3600, 60, "TIME_WAIT length in seconds (Linux: 60, fixed)"),
+	LU32(accept_rate, 0, 1000000, 0, "hold app: accepts per second (0: never accept)"),
+	{ "run", "quiet", NULL, KT_FLAG, KS_CONFIG, 0, 1, "0", C(quiet),
+	  "no status line each second" },
+};
+
+#define N_KEYS RTE_DIM(keys)
+/* struct tt_listen_config.set_mask has a bit per key. */
+static_assert(N_KEYS <= 64, "set_mask is 64 bits");
+
+static const char *const app_names[TT_APP__COUNT] = {
+	[TT_APP_HTTP] = "http",
+	[TT_APP_ECHO] = "echo",
+	[TT_APP_DISCARD] = "discard",
+	[TT_APP_HOLD] = "hold",
+	[TT_APP_PROXY] = "proxy",
+};
+
+const char *
+tt_app_kind_name(uint32_t kind)
+{
+	return kind < TT_APP__COUNT ? app_names[kind] : "?";
+}
+
+/* State of one parse pass over one source (defaults, a file, the command line). */
+struct pass {
+	const char *where;      /* "default", "FILE:", "--" */
+	uint8_t list_seen[N_KEYS];
+	char *err;
+	size_t errlen;
+};
+
+static int
+fail(struct pass *ps, const struct key *k, const char *val, const char *why)
+{
+	if (strcmp(ps->where, "--") == 0)
+		snprintf(ps->err, ps->errlen, "--%s %s: %s (see --help)", k->opt ? k->opt : k->name,
+			 val, why);
+	else
+		snprintf(ps->err, ps->errlen, "%s [%s] %s = %s: %s", ps->where, k->section, k->name,
+			 val, why);
+	return -EINVAL;
+}
+
+static int
+parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s == '\0' || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || *end != '\0' || v > UINT32_MAX)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+parse_ipv4(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -EINVAL;
+	*out = a.s_addr;
+	return 0;
+}
+
+static int
+parse_prefix(const char *s, struct tt_ipv4_prefix *p)
+{
+	char buf[INET_ADDRSTRLEN + 4];
+	const char *slash = strchr(s, '/');
+	uint32_t len;
+
+	if (slash == NULL || (size_t)(slash - s) >= INET_ADDRSTRLEN)
+		return -EINVAL;
+	memcpy(buf, s, slash - s);
+	buf[slash - s] = '\0';
+	if (parse_ipv4(buf, &p->addr) != 0 || parse_u32(slash + 1, &len) != 0 || len < 1 ||
+	    len > 32)
+		return -EINVAL;
+	p->len = (uint8_t)len;
+	return 0;
+}
+
+static struct tt_listen_config *
+listener_get(struct tt_config *cfg, uint16_t port)
+{
+	for (uint32_t i = 0; i < cfg->n_listeners; i++)
+		if (cfg->listeners[i].port == port)
+			return &cfg->listeners[i];
+	if (cfg->n_listeners == TT_MAX_LISTENERS)
+		return NULL;
+	cfg->listeners[cfg->n_listeners] = (struct tt_listen_config){ .port = port };
+	return &cfg->listeners[cfg->n_listeners++];
+}
+
+static int
+set_ports(struct tt_config *cfg, struct pass *ps, const struct key *k, const char *val)
+{
+	char buf[256], *save = NULL, *tok;
+
+	if (snprintf(buf, sizeof(buf), "%s", val) >= (int)sizeof(buf))
+		return fail(ps, k, val, "too long");
+	for (tok = strtok_r(buf, ", ", &save); tok != NULL; tok = strtok_r(NULL, ", ", &save)) {
+		uint32_t port;
+
+		if (parse_u32(tok, &port) != 0 || port < k->min || port > k->max)
+			return fail(ps, k, val, "expected port numbers 1..65535, comma-separated");
+		if (listener_get(cfg, (uint16_t)port) == NULL)
+			return fail(ps, k, val, "too many listeners (64 at most)");
+	}
+	return 0;
+}
+
+/*
+ * Set one key from text. base is the struct the key's offset applies to: the config for
+ * KS_CONFIG keys, a listener for KS_LISTENER keys.
+ */
+static int
+set_key(struct tt_config *cfg, void *base, struct pass *ps, const struct key *k,
+	const char *val)
+{
+	void *field = (uint8_t *)base + k->off;
+	size_t ki = k - keys;
+	uint32_t v;
+
+	switch (k->type) {
+	case KT_U32:
+		if (parse_u32(val, &v) != 0)
+			return fail(ps, k, val, "not a non-negative integer");
+		if (v < k->min || v > k->max) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "out of range %" PRIu32 "..%" PRIu32, k->min, k->max);
+			return fail(ps, k, val, why);
+		}
+		*(uint32_t *)field = v;
+		return 0;
+	case KT_FLAG:
+		if (strcmp(val, "1") == 0 || strcasecmp(val, "yes") == 0 || strcasecmp(val, "on") == 0)
+			*(bool *)field = true;
+		else if (strcmp(val, "0") == 0 || strcasecmp(val, "no") == 0 ||
+			 strcasecmp(val, "off") == 0)
+			*(bool *)field = false;
+		else
+			return fail(ps, k, val, "expected 0 or 1");
+		return 0;
+	case KT_IPV4:
+		if (strcmp(val, "none") == 0) {
+			*(uint32_t *)field = 0;
+			return 0;
+		}
+		if (parse_ipv4(val, &v) != 0)
+			return fail(ps, k, val, "expected an IPv4 address A.B.C.D or none");
+		*(uint32_t *)field = v;
+		return 0;
+	case KT_KERNEL:
+		cfg->kernel_addr_auto = strcmp(val, "auto") == 0;
+		if (cfg->kernel_addr_auto || strcmp(val, "none") == 0) {
+			cfg->kernel_addr = (struct tt_ipv4_prefix){ 0 };
+			return 0;
+		}
+		if (parse_prefix(val, &cfg->kernel_addr) != 0)
+			return fail(ps, k, val, "expected auto, none or A.B.C.D/len");
+		return 0;
+	case KT_PREFIXES:
+		if (!ps->list_seen[ki]) {
+			ps->list_seen[ki] = 1;
+			cfg->n_addrs = 0;
+		}
+		if (cfg->n_addrs == TT_MAX_ADDRS)
+			return fail(ps, k, val, "too many addresses (16 at most)");
+		if (parse_prefix(val, &cfg->addrs[cfg->n_addrs]) != 0)
+			return fail(ps, k, val, "expected A.B.C.D/len");
+		cfg->n_addrs++;
+		return 0;
+	case KT_PORTS:
+		if (!ps->list_seen[ki]) {
+			uint32_t keep = 0;
+
+			/* Listeners a [listen PORT] section declared stay; plain ports are replaced. */
+			ps->list_seen[ki] = 1;
+			for (uint32_t i = 0; i < cfg->n_listeners; i++)
+				if (cfg->listeners[i].set_mask != 0)
+					cfg->listeners[keep++] = cfg->listeners[i];
+			cfg->n_listeners = keep;
+		}
+		return *val == '\0' ? 0 : set_ports(cfg, ps, k, val);
+	case KT_APP:
+		for (v = 0; v < TT_APP__COUNT; v++)
+			if (strcmp(val, app_names[v]) == 0)
+				break;
+		if (v == TT_APP__COUNT)
+			return fail(ps, k, val, "unknown application; use http, echo, discard, hold or proxy");
+		*(uint32_t *)field = v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static const struct key *
+key_by_name(const char *section, const char *name)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static void
+opt_name(const struct key *k, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", k->opt ? k->opt : k->name);
+	for (char *c = buf; *c; c++)
+		if (*c == '_')
+			*c = '-';
+}
+
+/*
+ * kernel_addr = auto: the first host address of the first --addr's subnet that is not one of
+ * ours (198.18.0.2/24 -> 198.18.0.1/24). A /31 or /32 has none: the kernel side stays bare.
+ */
+static void
+kernel_addr_auto(struct tt_config *cfg)
+{
+	const struct tt_ipv4_prefix *a = &cfg->addrs[0];
+	uint32_t mask, net, bcast;
+
+	cfg->kernel_addr = (struct tt_ipv4_prefix){ 0 };
+	if (cfg->n_addrs == 0 || a->len > 30)
+		return;
+	mask = ~0u << (32 - a->len);
+	net = ntohl(a->addr) & mask;
+	bcast = net | ~mask;
+	for (uint32_t host = net + 1; host < bcast; host++) {
+		bool ours = false;
+
+		for (uint32_t i = 0; i < cfg->n_addrs; i++)
+			ours |= ntohl(cfg->addrs[i].addr) == host;
+		if (!ours) {
+			cfg->kernel_addr.addr = htonl(host);
+			cfg->kernel_addr.len = a->len;
+			return;
+		}
+	}
+}
+
+/* Listener fields a [listen PORT] section did not set follow the [listen] defaults. */
+static void
+config_finalize(struct tt_config *cfg)
+{
+	if (cfg->n_listeners == 0)
+		listener_get(cfg, 80);
+	for (uint32_t i = 0; i < cfg->n_listeners; i++) {
+		struct tt_listen_config *l = &cfg->listeners[i];
+
+		for (size_t ki = 0; ki < N_KEYS; ki++) {
+			if (keys[ki].scope != KS_LISTENER || (l->set_mask & (UINT64_C(1) << ki)))
+				continue;
+			memcpy((uint8_t *)l + keys[ki].off,
+			       (uint8_t *)&cfg->listen_defaults + keys[ki].off, sizeof(uint32_t));
+		}
+	}
+	if (cfg->kernel_addr_auto)
+		kernel_addr_auto(cfg);
+}
+
+void
+tt_config_defaults(struct tt_config *cfg)
+{
+	struct pass ps = { .where = "default" };
+	char err[256];
+
+	memset(cfg, 0, sizeof(*cfg));
+	ps.err = err;
+	ps.errlen = sizeof(err);
+	for (size_t i = 0; i < N_KEYS; i++) {
+		void *base = keys[i].scope == KS_LISTENER ? (void *)&cfg->listen_defaults : (void *)cfg;
+
+		if (set_key(cfg, base, &ps, &keys[i], keys[i].def) != 0)
+			abort(); /* a table default outside its own range: a programming error */
+	}
+	config_finalize(cfg);
+}
+
+/* [listen PORT] sections: per-listener overrides of the listener keys. */
+static int
+load_listener_section(struct tt_config *cfg, struct rte_cfgfile *f, const char *sec,
+		      struct pass *ps)
+{
+	struct rte_cfgfile_entry entries[64];
+	struct tt_listen_config *l;
+	uint32_t port;
+	int n;
+
+	if (parse_u32(sec + strlen("listen "), &port) != 0 || port < 1 || port > 65535) {
+		snprintf(ps->err, ps->errlen, "%s [%s]: expected [listen PORT] with PORT 1..65535",
+			 ps->where, sec);
+		return -EINVAL;
+	}
+	l = listener_get(cfg, (uint16_t)port);
+	if (l == NULL) {
+		snprintf(ps->err, ps->errlen, "%s [%s]: too many listeners (64 at most)", ps->where, sec);
+		return -EINVAL;
+	}
+	n = rte_cfgfile_section_entries(f, sec, entries, RTE_DIM(entries));
+	for (int i = 0; i < n; i++) {
+		const struct key *k = key_by_name("listen", entries[i].name);
+
+		if (k == NULL || k->scope != KS_LISTENER) {
+			snprintf(ps->err, ps->errlen,
+				 "%s [%s] %s: unknown key; a listener section takes app, backlog, time_wait, accept_rate",
+				 ps->where, sec, entries[i].name);
+			return -EINVAL;
+		}
+		if (set_key(cfg, l, ps, k, entries[i].value) != 0)
+			return -EINVAL;
+		l->set_mask |= UINT64_C(1) << (k - keys);
+	}
+	return 0;
+}
+
+static int
+load_section(struct tt_config *cfg, struct rte_cfgfile *f, const char *sec, struct pass *ps)
+{
+	struct rte_cfgfile_entry *entries;
+	int n = rte_cfgfile_section_num_entries(f, sec), rc = 0;
+
+	if (n <= 0)
+		return 0;
+	entries = calloc(n, sizeof(*entries));
+	if (entries == NULL)
+		return -ENOMEM;
+	n = rte_cfgfile_section_entries(f, sec, entries, n);
+	for (int i = 0; i < n && rc == 0; i++) {
+		const struct key *k = key_by_name(sec, entries[i].name);
+
+		if (k == NULL) {
+			snprintf(ps->err, ps->errlen, "%s [%s] %s: unknown key (tcpterm --help lists them)",
+				 ps->where, sec, entries[i].name);
+			rc = -EINVAL;
+			break;
+		}
+		rc = set_key(cfg, k->scope == KS_LISTENER ? (void *)&cfg->listen_defaults : (void *)cfg,
+			     ps, k, entries[i].value);
+	}
+	free(entries);
+	return rc;
+}
+
+static bool
+known_section(const char *sec)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (strcmp(keys[i].section, sec) == 0)
+			return true;
+	return false;
+}
+
+int
+tt_config_load_file(struct tt_config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct pass ps = { .err = err, .errlen = errlen };
+	char where[PATH_MAX + 2];
+	struct rte_cfgfile *f;
+	char **sections = NULL, *names = NULL;
+	FILE *probe;
+	int n, rc = 0;
+
+	probe = fopen(path, "r");
+	if (probe == NULL) {
+		snprintf(err, errlen, "cannot read config file %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	fclose(probe);
+	f = rte_cfgfile_load(path, 0);
+	if (f == NULL) {
+		snprintf(err, errlen,
+			 "config file %s is not valid INI (see the line reported above): fix it or see config/tcpterm.conf",
+			 path);
+		return -EINVAL;
+	}
+	snprintf(where, sizeof(where), "%s:", path);
+	ps.where = where;
+	n = rte_cfgfile_num_sections(f, NULL, 0);
+	sections = calloc(n > 0 ? n : 1, sizeof(*sections));
+	names = calloc(n > 0 ? n : 1, CFG_NAME_LEN);
+	if (sections == NULL || names == NULL) {
+		snprintf(err, errlen, "out of memory reading %s", path);
+		rc = -ENOMEM;
+		n = 0;
+	}
+	for (int i = 0; i < n; i++)
+		sections[i] = names + (size_t)i * CFG_NAME_LEN;
+	if (n > 0)
+		n = rte_cfgfile_sections(f, sections, n);
+	for (int i = 0; i < n && rc == 0; i++) {
+		const char *sec = sections[i];
+
+		if (strncmp(sec, "listen ", 7) == 0)
+			rc = load_listener_section(cfg, f, sec, &ps);
+		else if (known_section(sec))
+			rc = load_section(cfg, f, sec, &ps);
+		else {
+			snprintf(err, errlen,
+				 "%s [%s]: unknown section; use port, net, tcp, listen, listen PORT, run",
+				 where, sec);
+			rc = -EINVAL;
+		}
+	}
+	free(sections);
+	free(names);
+	rte_cfgfile_close(f);
+	if (rc == 0)
+		config_finalize(cfg);
+	return rc;
+}
+
+int
+tt_config_parse_args(struct tt_config *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+	struct option opts[N_KEYS + 4];
+	char names[N_KEYS][32];
+	struct pass ps = { .where = "--", .err = err, .errlen = errlen };
+	int n = 0, c, rc;
+
+	for (size_t i = 0; i < N_KEYS; i++) {
+		opt_name(&keys[i], names[i], sizeof(names[i]));
+		opts[n++] = (struct option){ names[i],
+			keys[i].type == KT_FLAG ? no_argument : required_argument, NULL, 256 + (int)i };
+	}
+	opts[n++] = (struct option){ "config", required_argument, NULL, 'c' };
+	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	opts[n++] = (struct option){ "version", no_argument, NULL, 'V' };
+	opts[n] = (struct option){ 0 };
+
+	/* Pass 1: --help, --version and --config, whatever their position. */
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			tt_config_usage(stdout, argv[0]);
+			return 1;
+		case 'V':
+			printf("tcpterm %s\n", TT_VERSION);
+			return 1;
+		case 'c':
+			rc = tt_config_load_file(cfg, optarg, err, errlen);
+			if (rc != 0)
+				return rc;
+			break;
+		case '?':
+			if (optopt != 0)
+				snprintf(err, errlen, "unknown option -%c: tcpterm options are long (--name value); EAL options go before '--'",
+					 optopt);
+			else
+				snprintf(err, errlen, "unknown option %s: see --help; EAL options go before '--'",
+					 argv[optind - 1]);
+			return -EINVAL;
+		case ':':
+			snprintf(err, errlen, "option %s needs a value (see --help)", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			break;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s': options are --name value (see --help)",
+			 argv[optind]);
+		return -EINVAL;
+	}
+	/* Pass 2: every other option, over the file's values. */
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		const struct key *k;
+
+		if (c < 256)
+			continue;
+		k = &keys[c - 256];
+		rc = set_key(cfg, k->scope == KS_LISTENER ? (void *)&cfg->listen_defaults : (void *)cfg,
+			     &ps, k, k->type == KT_FLAG ? "1" : optarg);
+		if (rc != 0)
+			return rc;
+	}
+	config_finalize(cfg);
+	return tt_config_validate(cfg, err, errlen);
+}
+
+int
+tt_config_validate(const struct tt_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->n_addrs == 0) {
+		snprintf(err, errlen, "no local address: give --addr A.B.C.D/len");
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < cfg->n_listeners; i++) {
+		const struct tt_listen_config *l = &cfg->listeners[i];
+
+		if (l->app == TT_APP_PROXY) {
+			snprintf(err, errlen, "listen %u: the proxy application is not built yet; use http, echo, discard or hold",
+				 l->port);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void
+format_value(const struct tt_config *cfg, const void *base, const struct key *k, char *buf,
+	     size_t len)
+{
+	const void *field = (const uint8_t *)base + k->off;
+	char a[INET_ADDRSTRLEN];
+	size_t used = 0;
+
+	buf[0] = '\0';
+	switch (k->type) {
+	case KT_U32:
+		snprintf(buf, len, "%" PRIu32, *(const uint32_t *)field);
+		break;
+	case KT_FLAG:
+		snprintf(buf, len, "%d", *(const bool *)field);
+		break;
+	case KT_IPV4:
+		if (*(const uint32_t *)field == 0)
+			snprintf(buf, len, "none");
+		else
+			snprintf(buf, len, "%s", inet_ntop(AF_INET, field, a, sizeof(a)));
+		break;
+	case KT_KERNEL:
+		if (cfg->kernel_addr.addr == 0)
+			snprintf(buf, len, "none");
+		else
+			snprintf(buf, len, "%s/%u%s",
+				 inet_ntop(AF_INET, &cfg->kernel_addr.addr, a, sizeof(a)),
+				 cfg->kernel_addr.len, cfg->kernel_addr_auto ? " (auto)" : "");
+		break;
+	case KT_PREFIXES:
+		for (uint32_t i = 0; i < cfg->n_addrs && used < len; i++)
+			used += snprintf(buf + used, len - used, "%s%s/%u", i ? "," : "",
+					 inet_ntop(AF_INET, &cfg->addrs[i].addr, a, sizeof(a)),
+					 cfg->addrs[i].len);
+		break;
+	case KT_PORTS:
+		for (uint32_t i = 0; i < cfg->n_listeners && used < len; i++)
+			used += snprintf(buf + used, len - used, "%s%u", i ? "," : "",
+					 cfg->listeners[i].port);
+		break;
+	case KT_APP:
+		snprintf(buf, len, "%s", tt_app_kind_name(*(const uint32_t *)field));
+		break;
+	}
+}
+
+void
+tt_config_visit(const struct tt_config *cfg, tt_config_visit_fn fn, void *arg)
+{
+	char val[512];
+
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const void *base = keys[i].scope == KS_LISTENER ? (const void *)&cfg->listen_defaults
+								 : (const void *)cfg;
+
+		format_value(cfg, base, &keys[i], val, sizeof(val));
+		fn(arg, keys[i].section, keys[i].name, val);
+	}
+	for (uint32_t l = 0; l < cfg->n_listeners; l++) {
+		char sec[32];
+
+		snprintf(sec, sizeof(sec), "listen %u", cfg->listeners[l].port);
+		for (size_t i = 0; i < N_KEYS; i++) {
+			if (keys[i].scope != KS_LISTENER)
+				continue;
+			format_value(cfg, &cfg->listeners[l], &keys[i], val, sizeof(val));
+			fn(arg, sec, keys[i].name, val);
+		}
+	}
+}
+
+static void
+dump_one(void *arg, const char *section, const char *key, const char *value)
+{
+	fprintf(arg, "  %-28s %s\n", key, value);
+	(void)section;
+}
+
+void
+tt_config_dump(const struct tt_config *cfg, FILE *out)
+{
+	const char *last = "";
+	char val[512];
+
+	fprintf(out, "tcpterm configuration:\n");
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const void *base = keys[i].scope == KS_LISTENER ? (const void *)&cfg->listen_defaults
+								 : (const void *)cfg;
+
+		if (strcmp(last, keys[i].section) != 0)
+			fprintf(out, " [%s]\n", keys[i].section);
+		last = keys[i].section;
+		format_value(cfg, base, &keys[i], val, sizeof(val));
+		dump_one(out, keys[i].section, keys[i].name, val);
+	}
+	for (uint32_t l = 0; l < cfg->n_listeners; l++) {
+		const struct tt_listen_config *lc = &cfg->listeners[l];
+
+		fprintf(out, " [listen %u] app %s backlog %u time_wait %u accept_rate %u\n", lc->port,
+			tt_app_kind_name(lc->app), lc->backlog, lc->time_wait, lc->accept_rate);
+	}
+}
+
+void
+tt_config_usage(FILE *out, const char *prog)
+{
+	const char *last = "";
+
+	fprintf(out,
+		"usage: %s [EAL options] -- [options]\n"
+		"  With no EAL options: the embedded default (one lcore, --no-pci, --no-huge,\n"
+		"  a TAP device tt0 whose kernel side gets an address).\n\n"
+		"  --config FILE                INI file with the sections below (precedence:\n"
+		"                               defaults < file < command line)\n"
+		"  --help, --version\n",
+		prog);
+	for (size_t i = 0; i < N_KEYS; i++) {
+		char name[40];
+
+		if (strcmp(last, keys[i].section) != 0)
+			fprintf(out, "\n [%s]%s\n", keys[i].section,
+				strcmp(keys[i].section, "listen") == 0 ?
+				" (defaults for every listener; [listen PORT] sections override app, backlog, time_wait, accept_rate)" : "");
+		last = keys[i].section;
+		opt_name(&keys[i], name, sizeof(name));
+		if (keys[i].type == KT_U32)
+			fprintf(out, "  --%-26s %s [%s; %u..%u]\n", name, keys[i].help, keys[i].def,
+				keys[i].min, keys[i].max);
+		else if (keys[i].type == KT_FLAG)
+			fprintf(out, "  --%-26s %s\n", name, keys[i].help);
+		else
+			fprintf(out, "  --%-26s %s [%s]\n", name, keys[i].help,
+				keys[i].def[0] ? keys[i].def : "none");
+	}
+}

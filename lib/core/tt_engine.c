@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Engine lifecycle: ports, per-worker pools and workers from the configuration; run one
+ * worker per lcore; sum what they count. Everything here is start-up, shutdown or a
+ * reader's view: no function of this file runs on the data path.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_pdump.h>
+#include <rte_ring.h>
+
+#include "../net/tt_net.h"
+#include "tt_engine_priv.h"
+#include "tt_log.h"
+
+#define TT_NEIGH_SIZE 1024
+#define TT_MEMPOOL_CACHE 256
+
+static void
+engine_net_init(struct tt_net *net, const struct tt_config *cfg)
+{
+	net->n_addrs = cfg->n_addrs;
+	for (uint32_t i = 0; i < cfg->n_addrs; i++) {
+		net->addrs[i] = cfg->addrs[i].addr;
+		net->prefix_len[i] = cfg->addrs[i].len;
+	}
+	net->gateway = cfg->gateway;
+}
+
+static struct tt_worker *
+worker_create(struct tt_engine *e, uint16_t id, unsigned int lcore)
+{
+	int socket = rte_lcore_to_socket_id(lcore);
+	char name[RTE_RING_NAMESIZE];
+	struct tt_worker *w;
+
+	w = rte_zmalloc_socket("tt_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+	if (w == NULL)
+		return NULL;
+	w->id = id;
+	w->lcore = lcore;
+	w->queue = id;
+	w->burst = RTE_MIN(e->cfg.burst, (uint32_t)TT_BURST_MAX);
+	w->net = &e->net;
+	w->quit = &e->quit;
+	w->pool = e->pools[id];
+	snprintf(name, sizeof(name), "tt_neigh_%u", id);
+	w->neigh = tt_neigh_create(name, TT_NEIGH_SIZE, socket);
+	snprintf(name, sizeof(name), "tt_inbox_%u", id);
+	w->inbox = rte_ring_create(name, TT_INBOX_SIZE, socket, RING_F_SC_DEQ);
+	if (w->neigh == NULL || w->inbox == NULL) {
+		tt_neigh_free(w->neigh);
+		rte_ring_free(w->inbox);
+		rte_free(w);
+		return NULL;
+	}
+	tt_clock_init(&w->clock);
+	return w;
+}
+
+static void
+worker_free(struct tt_worker *w)
+{
+	struct rte_mbuf *m;
+
+	if (w == NULL)
+		return;
+	for (uint16_t pi = 0; pi < w->n_ports; pi++) {
+		rte_pktmbuf_free_bulk(w->tx[pi].pkts, w->tx[pi].n);
+		w->tx[pi].n = 0;
+	}
+	while (rte_ring_dequeue(w->inbox, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(w->inbox);
+	tt_neigh_free(w->neigh);
+	rte_free(w);
+}
+
+static int
+engine_pools(struct tt_engine *e, char *err, size_t errlen)
+{
+	uint16_t id = 0;
+	unsigned int lcore;
+
+	RTE_LCORE_FOREACH(lcore) {
+		char name[RTE_MEMPOOL_NAMESIZE];
+
+		snprintf(name, sizeof(name), "tt_mbuf_%u", id);
+		e->pools[id] = rte_pktmbuf_pool_create(name, e->cfg.mbufs, TT_MEMPOOL_CACHE, 0,
+						       RTE_MBUF_DEFAULT_BUF_SIZE,
+						       rte_lcore_to_socket_id(lcore));
+		if (e->pools[id] == NULL) {
+			snprintf(err, errlen,
+				 "cannot allocate %u mbufs for worker %u (%s): lower --mbufs or give EAL more memory (-m)",
+				 e->cfg.mbufs, id, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		id++;
+	}
+	e->n_workers = id;
+	return 0;
+}
+
+static int
+engine_ports(struct tt_engine *e, char *err, size_t errlen)
+{
+	uint16_t port_id;
+
+	RTE_ETH_FOREACH_DEV(port_id) {
+		struct tt_port *p;
+		int rc;
+
+		if (e->n_ports == TT_MAX_PORTS) {
+			snprintf(err, errlen, "more than %u ports: allow fewer devices", TT_MAX_PORTS);
+			return -E2BIG;
+		}
+		p = &e->ports[e->n_ports];
+		rc = tt_port_setup(p, port_id, e->n_workers, e->pools, &e->cfg, err, errlen);
+		if (rc != 0)
+			return rc;
+		e->n_ports++;
+		if (p->is_tap && e->cfg.kernel_addr.addr != 0) {
+			rc = tt_port_set_kernel_addr(p, e->cfg.kernel_addr.addr, e->cfg.kernel_addr.len,
+						     err, errlen);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	if (e->n_ports == 0) {
+		snprintf(err, errlen,
+			 "no usable port: give a device to EAL (e.g. --vdev=net_tap0 or -a PCI_ADDR), or no EAL options for the TAP default");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+struct tt_engine *
+tt_engine_create(const struct tt_config *cfg, char *err, size_t errlen)
+{
+	struct tt_engine *e;
+	unsigned int lcore;
+	uint16_t id = 0;
+
+	e = rte_zmalloc("tt_engine", sizeof(*e), RTE_CACHE_LINE_SIZE);
+	if (e == NULL) {
+		snprintf(err, errlen, "out of memory for the engine: give EAL more memory (-m)");
+		return NULL;
+	}
+	e->cfg = *cfg;
+	engine_net_init(&e->net, cfg);
+	if (engine_pools(e, err, errlen) != 0)
+		goto fail;
+	if (engine_ports(e, err, errlen) != 0)
+		goto fail;
+	RTE_LCORE_FOREACH(lcore) {
+		struct tt_worker *w = worker_create(e, id, lcore);
+
+		if (w == NULL) {
+			snprintf(err, errlen, "out of memory for worker %u: give EAL more memory (-m)", id);
+			goto fail;
+		}
+		w->n_workers = e->n_workers;
+		w->n_ports = e->n_ports;
+		w->ports = e->ports;
+		w->peers = e->workers;
+		e->workers[id++] = w;
+	}
+	/* O6: let dpdk-dumpcap attach; harmless when no secondary process ever does. */
+	if (rte_pdump_init() != 0)
+		TT_LOG(WARNING, core, "packet capture unavailable (rte_pdump_init: %s)",
+		       rte_strerror(rte_errno));
+	e->start_tsc = rte_rdtsc();
+	tt_telemetry_register(e);
+	return e;
+fail:
+	tt_engine_free(e);
+	return NULL;
+}
+
+static int
+engine_lcore_main(void *arg)
+{
+	struct tt_engine *e = arg;
+	unsigned int lcore = rte_lcore_id();
+
+	for (uint16_t i = 0; i < e->n_workers; i++)
+		if (e->workers[i]->lcore == lcore)
+			return tt_worker_main(e->workers[i]);
+	return -ENOENT;
+}
+
+int
+tt_engine_run(struct tt_engine *e)
+{
+	unsigned int lcore;
+	int rc = rte_eal_mp_remote_launch(engine_lcore_main, e, CALL_MAIN);
+
+	if (rc != 0)
+		return rc;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		if (rte_eal_wait_lcore(lcore) != 0)
+			rc = -EIO;
+	return rc;
+}
+
+void
+tt_engine_stop(struct tt_engine *e)
+{
+	e->quit = true;
+}
+
+bool
+tt_engine_stopping(const struct tt_engine *e)
+{
+	return e->quit;
+}
+
+void
+tt_engine_free(struct tt_engine *e)
+{
+	if (e == NULL)
+		return;
+	tt_telemetry_unregister();
+	for (uint16_t i = 0; i < e->n_workers; i++)
+		worker_free(e->workers[i]);
+	for (uint16_t i = 0; i < e->n_ports; i++)
+		tt_port_close(&e->ports[i]);
+	rte_pdump_uninit();
+	for (uint16_t i = 0; i < e->n_workers; i++)
+		rte_mempool_free(e->pools[i]);
+	rte_free(e);
+}
+
+void
+tt_engine_stats(const struct tt_engine *e, uint64_t out[TT_STAT__COUNT])
+{
+	memset(out, 0, sizeof(uint64_t) * TT_STAT__COUNT);
+	for (uint16_t i = 0; i < e->n_workers; i++) {
+		const struct tt_worker *w = e->workers[i];
+
+		if (w == NULL)
+			continue;
+		for (unsigned int c = 0; c < TT_STAT__COUNT; c++)
+			out[c] += tt_stats_read(&w->stats, c);
+	}
+}
+
+void
+tt_engine_status(const struct tt_engine *e, struct tt_status *st)
+{
+	uint64_t c[TT_STAT__COUNT];
+
+	memset(st, 0, sizeof(*st));
+	st->tsc_hz = rte_get_tsc_hz();
+	st->tsc = rte_rdtsc();
+	st->n_workers = e->n_workers;
+	for (uint16_t i = 0; i < e->n_workers; i++) {
+		st->busy_cycles += __atomic_load_n(&e->workers[i]->busy_cycles, __ATOMIC_RELAXED);
+		st->total_cycles += __atomic_load_n(&e->workers[i]->total_cycles, __ATOMIC_RELAXED);
+	}
+	for (uint16_t i = 0; i < e->n_ports; i++) {
+		struct rte_eth_stats es;
+
+		if (rte_eth_stats_get(e->ports[i].port_id, &es) != 0)
+			continue;
+		st->rx_pkts += es.ipackets;
+		st->tx_pkts += es.opackets;
+		st->rx_bytes += es.ibytes;
+		st->tx_bytes += es.obytes;
+		st->drops += es.imissed + es.rx_nombuf + es.ierrors + es.oerrors;
+	}
+	tt_engine_stats(e, c);
+	st->drops += c[TT_STAT_EthOutDrops];
+	st->passive_opens = c[TT_STAT_PassiveOpens];
+	st->estab = c[TT_STAT_CurrEstab];
+}
+
+void
+tt_status_print(const struct tt_status *a, const struct tt_status *b, double uptime_s)
+{
+	double dt = (double)(b->tsc - a->tsc) / (double)b->tsc_hz;
+	uint64_t dtotal = b->total_cycles - a->total_cycles;
+	double busy = dtotal ? 100.0 * (double)(b->busy_cycles - a->busy_cycles) / (double)dtotal : 0;
+
+	if (dt <= 0)
+		return;
+	printf("[%7.1fs] cps %.0f estab %" PRIu64 " syn_recv %" PRIu64 " time_wait %" PRIu64
+	       " | busy %.1f%% | rx %.0f pps %.3f Gbps | tx %.0f pps %.3f Gbps | drops %" PRIu64 "\n",
+	       uptime_s, (double)(b->passive_opens - a->passive_opens) / dt, b->estab, b->syn_recv,
+	       b->time_wait, busy, (double)(b->rx_pkts - a->rx_pkts) / dt,
+	       (double)(b->rx_bytes - a->rx_bytes) * 8 / dt / 1e9,
+	       (double)(b->tx_pkts - a->tx_pkts) / dt,
+	       (double)(b->tx_bytes - a->tx_bytes) * 8 / dt / 1e9, b->drops);
+	fflush(stdout);
+}

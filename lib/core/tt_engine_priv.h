@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The engine as its own modules and the tests see it. */
+#ifndef TT_ENGINE_PRIV_H
+#define TT_ENGINE_PRIV_H
+
+#include <stdbool.h>
+
+#include <rte_lcore.h>
+
+#include <tcpterm/tt_config.h>
+#include <tcpterm/tt_engine.h>
+
+#include "tt_port.h"
+#include "tt_worker.h"
+
+struct tt_engine {
+	struct tt_config cfg;
+	struct tt_net net;
+	uint16_t n_ports;
+	uint16_t n_workers;
+	struct tt_port ports[TT_MAX_PORTS];
+	struct tt_worker *workers[RTE_MAX_LCORE];
+	struct rte_mempool *pools[RTE_MAX_LCORE];
+	volatile bool quit;
+	uint64_t start_tsc;
+};
+
+/* Telemetry reads the running engine through this (lib/stats/tt_telemetry.c). */
+void tt_telemetry_register(struct tt_engine *e);
+void tt_telemetry_unregister(void);
+
+#endif /* TT_ENGINE_PRIV_H */

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A worker: one lcore, one RX/TX queue on every port, and everything its packets touch
+ * (DESIGN "Ownership"). Data-path functions take the worker first (STYLE habit 7).
+ *
+ * Loop (tt_worker_poll): rx_burst per port -> tt_eth_input per frame -> inbox (frames other
+ * workers handed over) -> periodic work (ARP for the gateway) -> flush TX buffers.
+ */
+#ifndef TT_WORKER_H
+#define TT_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <tcpterm/tt_config.h>
+
+#include "../stats/tt_stats_priv.h"
+#include "../util/tt_clock.h"
+#include "tt_port.h"
+
+#define TT_BURST_MAX 64
+#define TT_INBOX_SIZE 1024
+
+struct tt_neigh_table;
+struct tt_engine;
+
+struct tt_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[TT_BURST_MAX];
+};
+
+/* Addresses the workers answer for; read-only once workers run. */
+struct tt_net {
+	uint32_t addrs[TT_MAX_ADDRS];   /* network order */
+	uint8_t prefix_len[TT_MAX_ADDRS];
+	uint32_t n_addrs;
+	uint32_t gateway;               /* network order, 0 = none */
+};
+
+struct tt_worker {
+	struct tt_stats stats;          /* first: its own cache lines */
+	struct tt_clock clock;
+	uint16_t id;
+	uint16_t n_workers;
+	uint16_t queue;                 /* this worker's queue index on every port */
+	uint16_t n_ports;
+	uint16_t burst;
+	unsigned int lcore;
+	const struct tt_port *ports;    /* engine's array, n_ports long */
+	const struct tt_net *net;
+	struct rte_mempool *pool;
+	struct tt_neigh_table *neigh;
+	struct rte_ring *inbox;         /* MP/SC: frames handed over by other workers */
+	struct tt_worker **peers;       /* all workers, for hand-over; n_workers long */
+	uint64_t next_gw_arp_ms;        /* when to (re)ask for the gateway's MAC */
+	struct tt_txbuf tx[TT_MAX_PORTS];
+	/* Read by the control thread: written with relaxed stores, one writer. */
+	uint64_t busy_cycles;
+	uint64_t total_cycles;
+	volatile bool *quit;
+} __rte_cache_aligned;
+
+/* Run one loop iteration; returns the number of frames handled. */
+unsigned int tt_worker_poll(struct tt_worker *w);
+
+/* The lcore entry point: polls until *w->quit. */
+int tt_worker_main(void *arg);
+
+/* Queue m for transmission on port index pi; flushes when the buffer is full. */
+void tt_worker_tx(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m);
+
+/* Send every buffered frame; frames the queue refuses are counted and freed. */
+void tt_worker_flush(struct tt_worker *w);
+
+/* Copy m to every other worker's inbox (ARP learning, DESIGN "Ownership"). */
+void tt_worker_fanout(struct tt_worker *w, uint16_t pi, const struct rte_mbuf *m);
+
+#endif /* TT_WORKER_H */

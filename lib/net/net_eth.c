@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ethernet: the first step of every received frame (tt_worker_poll -> tt_eth_input). Frames
+ * for another MAC, of another EtherType, or too short for their headers are counted and
+ * dropped here; IPv4 and ARP go on.
+ */
+#include <errno.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "../core/tt_worker.h"
+#include "tt_net.h"
+
+int
+tt_eth_parse(struct tt_stats *st, struct rte_mbuf *m, const struct rte_ether_addr *mac,
+	     struct tt_pkt *p)
+{
+	TT_STAT_INC(st, EthInFrames);
+	if (rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr)) {
+		TT_STAT_INC(st, EthInTruncated);
+		return -EINVAL;
+	}
+	p->m = m;
+	p->eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	p->ip = NULL;
+	p->l4 = NULL;
+	/* Group addresses (broadcast included) are ours to read; ARP and IPv4 decide. */
+	if (!rte_is_same_ether_addr(&p->eth->dst_addr, mac) &&
+	    !rte_is_multicast_ether_addr(&p->eth->dst_addr)) {
+		TT_STAT_INC(st, EthInOtherHosts);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void
+tt_eth_input(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m)
+{
+	struct tt_pkt p;
+
+	if (tt_eth_parse(&w->stats, m, &w->ports[pi].mac, &p) < 0)
+		goto drop;
+	p.pi = pi;
+	switch (p.eth->ether_type) {
+	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
+		tt_ipv4_input(w, &p);
+		return;
+	case RTE_BE16(RTE_ETHER_TYPE_ARP):
+		tt_arp_input(w, &p, false);
+		return;
+	default:
+		TT_STAT_INC(&w->stats, EthInOtherTypes);
+		break;
+	}
+drop:
+	rte_pktmbuf_free(m);
+}

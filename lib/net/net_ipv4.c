@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IPv4 input and reply output (RFC 791, RFC 1122 3.2.1). tt_eth_input -> tt_ipv4_input ->
+ * tt_icmp_input | tt_tcp_input. Validation follows Linux's ip_rcv: version, header length,
+ * total length against the frame, header checksum, then delivery only to our addresses.
+ * Fragments are counted and dropped: tcpterm does not reassemble (peers use PMTU discovery
+ * and TCP never sends fragments with DF set, which Linux sets).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "../core/tt_worker.h"
+#include "../tcp/tcp_input.h"
+#include "tt_net.h"
+
+#define TT_IPV4_TTL 64
+
+bool
+tt_ipv4_is_local(const struct tt_net *net, uint32_t addr)
+{
+	for (uint32_t i = 0; i < net->n_addrs; i++)
+		if (net->addrs[i] == addr)
+			return true;
+	return false;
+}
+
+/* RFC 1122 3.2.1.3: no datagram from a group, limited-broadcast, zero or loopback source. */
+static bool
+ipv4_bad_source(uint32_t src_be)
+{
+	uint32_t src = rte_be_to_cpu_32(src_be);
+
+	return src == 0 || src == UINT32_MAX || (src >> 24) == 127 ||
+	       (src >> 28) == 0xe;
+}
+
+int
+tt_ipv4_parse(struct tt_stats *st, const struct tt_net *net, struct tt_pkt *p)
+{
+	struct rte_mbuf *m = p->m;
+	uint32_t frame_l3 = rte_pktmbuf_pkt_len(m) - sizeof(struct rte_ether_hdr);
+	struct rte_ipv4_hdr *ip;
+	uint16_t hlen, tlen;
+
+	TT_STAT_INC(st, IpInReceives);
+	if (rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr) + sizeof(*ip)) {
+		TT_STAT_INC(st, IpInHdrErrors);
+		return -EINVAL;
+	}
+	ip = (struct rte_ipv4_hdr *)(p->eth + 1);
+	hlen = rte_ipv4_hdr_len(ip);
+	tlen = rte_be_to_cpu_16(ip->total_length);
+	if ((ip->version_ihl >> 4) != 4 || hlen < sizeof(*ip) || tlen < hlen ||
+	    tlen > frame_l3 ||
+	    rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr) + hlen) {
+		TT_STAT_INC(st, IpInHdrErrors);
+		return -EINVAL;
+	}
+	switch (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) {
+	case RTE_MBUF_F_RX_IP_CKSUM_GOOD:
+		break;
+	case RTE_MBUF_F_RX_IP_CKSUM_BAD:
+		goto bad_csum;
+	default:
+		if (rte_ipv4_cksum(ip) != 0)
+			goto bad_csum;
+	}
+	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
+		TT_STAT_INC(st, IpReasmReqds);
+		return -EINVAL;
+	}
+	if (!tt_ipv4_is_local(net, ip->dst_addr) || ipv4_bad_source(ip->src_addr)) {
+		TT_STAT_INC(st, IpInAddrErrors);
+		return -EINVAL;
+	}
+	/* Ethernet pads short frames to 60 bytes; the padding is not payload. */
+	if (tlen < frame_l3)
+		rte_pktmbuf_trim(m, frame_l3 - tlen);
+	p->ip = ip;
+	p->ip_hlen = hlen;
+	p->l4_len = tlen - hlen;
+	p->l4 = (uint8_t *)ip + hlen;
+	return 0;
+
+bad_csum:
+	TT_STAT_INC(st, IpInHdrErrors);
+	TT_STAT_INC(st, IpExtInCsumErrors);
+	return -EINVAL;
+}
+
+void
+tt_ipv4_input(struct tt_worker *w, struct tt_pkt *p)
+{
+	if (tt_ipv4_parse(&w->stats, w->net, p) < 0)
+		goto drop;
+	switch (p->ip->next_proto_id) {
+	case IPPROTO_TCP:
+		TT_STAT_INC(&w->stats, IpInDelivers);
+		tt_tcp_input(w, p);
+		return;
+	case IPPROTO_ICMP:
+		TT_STAT_INC(&w->stats, IpInDelivers);
+		tt_icmp_input(w, p);
+		return;
+	default:
+		TT_STAT_INC(&w->stats, IpInUnknownProtos);
+		break;
+	}
+drop:
+	rte_pktmbuf_free(p->m);
+}
+
+void
+tt_ipv4_reply_prepare(struct tt_worker *w, struct tt_pkt *p, uint16_t l4_len)
+{
+	struct rte_ipv4_hdr *ip = p->ip;
+	struct rte_mbuf *m = p->m;
+	uint32_t addr;
+	uint32_t want = sizeof(struct rte_ether_hdr) + sizeof(*ip) + l4_len;
+	uint8_t *l4_old = p->l4;
+
+	p->eth->dst_addr = p->eth->src_addr;
+	p->eth->src_addr = w->ports[p->pi].mac;
+	/* Replies carry no IP options: move the L4 header up against a 20-byte header. */
+	if (p->ip_hlen != sizeof(*ip)) {
+		p->l4 = (uint8_t *)(ip + 1);
+		memmove(p->l4, l4_old, RTE_MIN(l4_len, p->l4_len));
+		p->ip_hlen = sizeof(*ip);
+	}
+	if (rte_pktmbuf_pkt_len(m) > want)
+		rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - want);
+	addr = ip->src_addr;
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = addr;
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + l4_len);
+	ip->packet_id = 0;
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = TT_IPV4_TTL;
+	ip->hdr_checksum = 0;
+	p->l4_len = l4_len;
+}
+
+void
+tt_ipv4_reply_send(struct tt_worker *w, struct tt_pkt *p)
+{
+	const struct tt_port *port = &w->ports[p->pi];
+	struct rte_mbuf *m = p->m;
+	struct rte_ipv4_hdr *ip = p->ip;
+
+	m->ol_flags = RTE_MBUF_F_TX_IPV4;
+	m->l2_len = sizeof(struct rte_ether_hdr);
+	m->l3_len = sizeof(*ip);
+	if (ip->next_proto_id == IPPROTO_TCP) {
+		struct rte_tcp_hdr *th = p->l4;
+
+		th->cksum = 0;
+		if (port->tx_tcp_csum) {
+			m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+			th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		} else {
+			th->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, m->l2_len + m->l3_len);
+		}
+	}
+	if (port->tx_ip_csum)
+		m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+	else
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	TT_STAT_INC(&w->stats, IpOutRequests);
+	tt_worker_tx(w, p->pi, m);
+}

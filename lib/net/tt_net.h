@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The network layer: Ethernet, ARP and the neighbour table, IPv4, ICMP echo, checksums.
+ *
+ * Call order: tt_eth_input() -> tt_arp_input() | tt_ipv4_input() -> tt_icmp_input() |
+ * tt_tcp_input() (lib/tcp). Each *_parse() function validates one header of a frame, fills
+ * the stack-allocated struct tt_pkt and counts the drop reason itself; it returns 0 or
+ * -EINVAL and never frees the mbuf, so unit tests can call it on crafted frames. Each
+ * *_input() function owns the mbuf it is given: it sends, hands over or frees it.
+ */
+#ifndef TT_NET_H
+#define TT_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_arp.h>
+#include <rte_ether.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "../stats/tt_stats_priv.h"
+
+struct tt_worker;
+struct tt_port;
+struct tt_net;
+
+/* A frame as the parsers see it; lives on the stack of the input path. */
+struct tt_pkt {
+	struct rte_mbuf *m;
+	uint16_t pi;                  /* index of the input port in the worker's ports */
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	uint16_t ip_hlen;             /* IPv4 header length in bytes */
+	uint16_t l4_len;              /* IPv4 payload length in bytes */
+	void *l4;                     /* start of the IPv4 payload */
+};
+
+/* Ethernet: frame long enough, addressed to mac or broadcast/multicast. */
+int tt_eth_parse(struct tt_stats *st, struct rte_mbuf *m, const struct rte_ether_addr *mac,
+		 struct tt_pkt *p);
+void tt_eth_input(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m);
+
+/* ARP: Ethernet/IPv4 requests and replies only. */
+int tt_arp_parse(struct tt_stats *st, const struct tt_pkt *p, struct rte_arp_hdr **arp);
+/* from_peer: a copy handed over by another worker; learn only, never answer. */
+void tt_arp_input(struct tt_worker *w, struct tt_pkt *p, bool from_peer);
+/* Broadcast a request for ip (network order) on port index pi. */
+void tt_arp_request(struct tt_worker *w, uint16_t pi, uint32_t ip);
+/* Send requests for the gateway until it answers, then refresh it now and then. */
+void tt_arp_timer(struct tt_worker *w);
+
+/* IPv4: version, header length, total length, checksum, fragments, our address. */
+int tt_ipv4_parse(struct tt_stats *st, const struct tt_net *net, struct tt_pkt *p);
+void tt_ipv4_input(struct tt_worker *w, struct tt_pkt *p);
+/* True when addr (network order) is one of ours. */
+bool tt_ipv4_is_local(const struct tt_net *net, uint32_t addr);
+
+/*
+ * Turn a received frame into the reply to its sender: Ethernet addresses swapped (the
+ * frame's source is the next hop back), IPv4 addresses swapped, TTL 64, lengths for an
+ * l4_len payload, the mbuf trimmed to fit. The caller fills the L4 header, then calls
+ * tt_ipv4_reply_send().
+ */
+void tt_ipv4_reply_prepare(struct tt_worker *w, struct tt_pkt *p, uint16_t l4_len);
+/* Checksums (offloaded when the port can) and hand to the TX buffer. */
+void tt_ipv4_reply_send(struct tt_worker *w, struct tt_pkt *p);
+
+/* ICMP: checksum and echo request -> echo reply. */
+int tt_icmp_parse(struct tt_stats *st, const struct tt_pkt *p);
+void tt_icmp_input(struct tt_worker *w, struct tt_pkt *p);
+
+/* Neighbour table: per worker, IPv4 -> MAC, learned from ARP. */
+struct tt_neigh_table *tt_neigh_create(const char *name, uint32_t size, int socket);
+void tt_neigh_free(struct tt_neigh_table *t);
+/* 0, or -ENOSPC when full. */
+int tt_neigh_update(struct tt_neigh_table *t, uint32_t ip, const struct rte_ether_addr *mac,
+		    uint64_t now_ms);
+/* The MAC for ip, or NULL. */
+const struct rte_ether_addr *tt_neigh_lookup(const struct tt_neigh_table *t, uint32_t ip);
+/* Visit each entry; for telemetry. */
+typedef void (*tt_neigh_visit_fn)(void *arg, uint32_t ip, const struct rte_ether_addr *mac,
+				  uint64_t updated_ms);
+void tt_neigh_visit(const struct tt_neigh_table *t, tt_neigh_visit_fn fn, void *arg);
+
+#endif /* TT_NET_H */

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DPDK telemetry commands (SPEC O3), answered on the telemetry thread while workers run:
+ *   /tcpterm/stats[,W]  counters summed over workers (or worker W's), plus NIC counters
+ *                       under ethdev's own names (ipackets, imissed, ...)
+ *   /tcpterm/config     effective configuration, "section.key": "value"
+ *   /tcpterm/workers    per worker: lcore, busy and total cycles
+ * rte_telemetry has no way to unregister a command, so the engine pointer is guarded by a
+ * lock taken only here and at shutdown, never on the data path.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_spinlock.h>
+#include <rte_telemetry.h>
+
+#include "../core/tt_engine_priv.h"
+
+static struct tt_engine *tel_engine;
+static rte_spinlock_t tel_lock = RTE_SPINLOCK_INITIALIZER;
+static bool tel_registered;
+
+static void
+add_nic_counters(const struct tt_engine *e, struct rte_tel_data *d)
+{
+	struct rte_eth_stats sum = { 0 };
+
+	for (uint16_t i = 0; i < e->n_ports; i++) {
+		struct rte_eth_stats es;
+
+		if (rte_eth_stats_get(e->ports[i].port_id, &es) != 0)
+			continue;
+		sum.ipackets += es.ipackets;
+		sum.opackets += es.opackets;
+		sum.ibytes += es.ibytes;
+		sum.obytes += es.obytes;
+		sum.imissed += es.imissed;
+		sum.ierrors += es.ierrors;
+		sum.oerrors += es.oerrors;
+		sum.rx_nombuf += es.rx_nombuf;
+	}
+	rte_tel_data_add_dict_u64(d, "ipackets", sum.ipackets);
+	rte_tel_data_add_dict_u64(d, "opackets", sum.opackets);
+	rte_tel_data_add_dict_u64(d, "ibytes", sum.ibytes);
+	rte_tel_data_add_dict_u64(d, "obytes", sum.obytes);
+	rte_tel_data_add_dict_u64(d, "imissed", sum.imissed);
+	rte_tel_data_add_dict_u64(d, "ierrors", sum.ierrors);
+	rte_tel_data_add_dict_u64(d, "oerrors", sum.oerrors);
+	rte_tel_data_add_dict_u64(d, "rx_nombuf", sum.rx_nombuf);
+}
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	uint64_t c[TT_STAT__COUNT];
+	int rc = 0;
+
+	(void)cmd;
+	rte_spinlock_lock(&tel_lock);
+	if (tel_engine == NULL) {
+		rc = -ENODEV;
+		goto out;
+	}
+	if (params != NULL && *params != '\0') {
+		char *end;
+		unsigned long id = strtoul(params, &end, 10);
+
+		if (*end != '\0' || id >= tel_engine->n_workers) {
+			rc = -EINVAL;
+			goto out;
+		}
+		for (unsigned int i = 0; i < TT_STAT__COUNT; i++)
+			c[i] = tt_stats_read(&tel_engine->workers[id]->stats, i);
+	} else {
+		tt_engine_stats(tel_engine, c);
+	}
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < TT_STAT__COUNT; i++)
+		rte_tel_data_add_dict_u64(d, tt_stat_info[i].name, c[i]);
+	if (params == NULL || *params == '\0')
+		add_nic_counters(tel_engine, d);
+out:
+	rte_spinlock_unlock(&tel_lock);
+	return rc;
+}
+
+static void
+config_entry(void *arg, const char *section, const char *key, const char *value)
+{
+	char name[RTE_TEL_MAX_STRING_LEN];
+
+	snprintf(name, sizeof(name), "%s.%s", section, key);
+	rte_tel_data_add_dict_string(arg, name, value);
+}
+
+static int
+tel_config(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_spinlock_lock(&tel_lock);
+	if (tel_engine == NULL) {
+		rte_spinlock_unlock(&tel_lock);
+		return -ENODEV;
+	}
+	rte_tel_data_start_dict(d);
+	tt_config_visit(&tel_engine->cfg, config_entry, d);
+	rte_spinlock_unlock(&tel_lock);
+	return 0;
+}
+
+static int
+tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_spinlock_lock(&tel_lock);
+	if (tel_engine == NULL) {
+		rte_spinlock_unlock(&tel_lock);
+		return -ENODEV;
+	}
+	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+	for (uint16_t i = 0; i < tel_engine->n_workers; i++) {
+		const struct tt_worker *w = tel_engine->workers[i];
+		struct rte_tel_data *o = rte_tel_data_alloc();
+
+		if (o == NULL)
+			break;
+		rte_tel_data_start_dict(o);
+		rte_tel_data_add_dict_u64(o, "worker", w->id);
+		rte_tel_data_add_dict_u64(o, "lcore", w->lcore);
+		rte_tel_data_add_dict_u64(o, "busy_cycles",
+					  __atomic_load_n(&w->busy_cycles, __ATOMIC_RELAXED));
+		rte_tel_data_add_dict_u64(o, "total_cycles",
+					  __atomic_load_n(&w->total_cycles, __ATOMIC_RELAXED));
+		rte_tel_data_add_array_container(d, o, 0);
+	}
+	rte_spinlock_unlock(&tel_lock);
+	return 0;
+}
+
+void
+tt_telemetry_register(struct tt_engine *e)
+{
+	rte_spinlock_lock(&tel_lock);
+	tel_engine = e;
+	rte_spinlock_unlock(&tel_lock);
+	if (tel_registered)
+		return;
+	rte_telemetry_register_cmd("/tcpterm/stats", tel_stats,
+		"tcpterm counters summed over workers, plus NIC counters. Parameters: int worker_id (optional)");
+	rte_telemetry_register_cmd("/tcpterm/config", tel_config,
+		"tcpterm effective configuration. Takes no parameters");
+	rte_telemetry_register_cmd("/tcpterm/workers", tel_workers,
+		"tcpterm workers: lcore, busy and total cycles. Takes no parameters");
+	tel_registered = true;
+}
+
+void
+tt_telemetry_unregister(void)
+{
+	rte_spinlock_lock(&tel_lock);
+	tel_engine = NULL;
+	rte_spinlock_unlock(&tel_lock);
+}
