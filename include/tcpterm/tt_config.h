@@ -78,6 +78,7 @@ struct tt_config {
 	struct tt_listen_config listen_defaults;
 	struct tt_listen_config listeners[TT_MAX_LISTENERS];
 	uint32_t n_listeners;
+	bool listen_implicit;    /* the only listener is port 80, added because none was given */
 	/* [run] */
 	bool quiet;
 };
@@ -87,8 +88,8 @@ void tt_config_defaults(struct tt_config *cfg);
 
 /*
  * Apply tcpterm's options (the part of argv after EAL's "--"). A --config FILE among them is
- * loaded first, whatever its position. Returns 0, 1 when --help or --version was handled
- * (caller exits 0), or -EINVAL with a one-line message naming the problem and the fix in
+ * loaded first, whatever its position. Returns 0, 1 when --help, --version or --check-config
+ * was handled (caller exits 0), or -EINVAL with a one-line message naming the problem and the fix in
  * err. argv[0] is not an option.
  */
 int tt_config_parse_args(struct tt_config *cfg, int argc, char **argv, char *err, size_t errlen);

@@ -20,6 +20,7 @@
 	X(Eth, EthInTruncated,     "frames dropped as shorter than their headers") \
 	X(Eth, EthInOtherTypes,    "frames dropped for an EtherType other than IPv4 or ARP") \
 	X(Eth, EthInOtherHosts,    "frames dropped as addressed to another MAC") \
+	X(Eth, EthInGroupSource,   "frames dropped for a multicast or broadcast source MAC") \
 	X(Eth, EthOutFrames,       "frames sent") \
 	X(Eth, EthOutDrops,        "frames dropped because the TX queue was full") \
 	X(Eth, EthHandoffDrops,    "frames dropped because another worker's ring was full") \

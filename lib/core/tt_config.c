@@ -121,12 +121,17 @@ struct pass {
 	size_t errlen;
 };
 
+static void opt_name(const struct key *k, char *buf, size_t len);
+
 static int
 fail(struct pass *ps, const struct key *k, const char *val, const char *why)
 {
+	char name[32];
+
+	/* Name the option as it is typed (--max-syn-backlog), not as the key (max_syn_backlog). */
+	opt_name(k, name, sizeof(name));
 	if (strcmp(ps->where, "--") == 0)
-		snprintf(ps->err, ps->errlen, "--%s %s: %s (see --help)", k->opt ? k->opt : k->name,
-			 val, why);
+		snprintf(ps->err, ps->errlen, "--%s %s: %s (see --help)", name, val, why);
 	else
 		snprintf(ps->err, ps->errlen, "%s [%s] %s = %s: %s", ps->where, k->section, k->name,
 			 val, why);
@@ -181,6 +186,10 @@ parse_prefix(const char *s, struct tt_ipv4_prefix *p)
 static struct tt_listen_config *
 listener_get(struct tt_config *cfg, uint16_t port)
 {
+	if (cfg->listen_implicit) {
+		cfg->listen_implicit = false;
+		cfg->n_listeners = 0;
+	}
 	for (uint32_t i = 0; i < cfg->n_listeners; i++)
 		if (cfg->listeners[i].port == port)
 			return &cfg->listeners[i];
@@ -345,8 +354,10 @@ kernel_addr_auto(struct tt_config *cfg)
 static void
 config_finalize(struct tt_config *cfg)
 {
-	if (cfg->n_listeners == 0)
+	if (cfg->n_listeners == 0) {
 		listener_get(cfg, 80);
+		cfg->listen_implicit = true;
+	}
 	for (uint32_t i = 0; i < cfg->n_listeners; i++) {
 		struct tt_listen_config *l = &cfg->listeners[i];
 
@@ -453,6 +464,63 @@ known_section(const char *sec)
 	return false;
 }
 
+/*
+ * rte_cfgfile skips a line without '=' silently and rejects a key before any section
+ * without saying where; this pass checks the layout first so each such mistake gets one
+ * line with its line number (SPEC O7). Comments start with ';', as for rte_cfgfile.
+ */
+static int
+lint_file(FILE *f, const char *path, char *err, size_t errlen)
+{
+	char line[CFG_NAME_LEN + CFG_VALUE_LEN + 8];
+	bool in_section = false;
+	unsigned int lineno = 0;
+
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *s = line, *end, *semi;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errlen, "%s:%u: line too long (%zu bytes at most)", path, lineno,
+				 sizeof(line) - 2);
+			return -EINVAL;
+		}
+		semi = strchr(s, ';');
+		if (semi != NULL)
+			*semi = '\0';
+		while (*s == ' ' || *s == '\t')
+			s++;
+		end = s + strlen(s);
+		while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' ||
+				   end[-1] == '\r'))
+			*--end = '\0';
+		if (*s == '\0')
+			continue;
+		if (*s == '[') {
+			if (end[-1] != ']' || end - s < 3) {
+				snprintf(err, errlen, "%s:%u: '%s': expected [section]", path, lineno, s);
+				return -EINVAL;
+			}
+			in_section = true;
+			continue;
+		}
+		if (strchr(s, '=') == NULL || *s == '=') {
+			snprintf(err, errlen, "%s:%u: '%s': expected 'key = value' or '[section]'", path,
+				 lineno, s);
+			return -EINVAL;
+		}
+		if (!in_section) {
+			snprintf(err, errlen, "%s:%u: '%s' comes before any [section]", path, lineno, s);
+			return -EINVAL;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "cannot read config file %s: %s", path, strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
 int
 tt_config_load_file(struct tt_config *cfg, const char *path, char *err, size_t errlen)
 {
@@ -465,15 +533,17 @@ tt_config_load_file(struct tt_config *cfg, const char *path, char *err, size_t e
 
 	probe = fopen(path, "r");
 	if (probe == NULL) {
+		rc = -errno;
 		snprintf(err, errlen, "cannot read config file %s: %s", path, strerror(errno));
-		return -errno;
+		return rc;
 	}
+	rc = lint_file(probe, path, err, errlen);
 	fclose(probe);
+	if (rc != 0)
+		return rc;
 	f = rte_cfgfile_load(path, 0);
 	if (f == NULL) {
-		snprintf(err, errlen,
-			 "config file %s is not valid INI (see the line reported above): fix it or see config/tcpterm.conf",
-			 path);
+		snprintf(err, errlen, "config file %s is not valid INI: see config/tcpterm.conf", path);
 		return -EINVAL;
 	}
 	snprintf(where, sizeof(where), "%s:", path);
@@ -515,7 +585,8 @@ tt_config_load_file(struct tt_config *cfg, const char *path, char *err, size_t e
 int
 tt_config_parse_args(struct tt_config *cfg, int argc, char **argv, char *err, size_t errlen)
 {
-	struct option opts[N_KEYS + 4];
+	struct option opts[N_KEYS + 5];
+	bool check = false;
 	char names[N_KEYS][32];
 	struct pass ps = { .where = "--", .err = err, .errlen = errlen };
 	int n = 0, c, rc;
@@ -528,6 +599,7 @@ tt_config_parse_args(struct tt_config *cfg, int argc, char **argv, char *err, si
 	opts[n++] = (struct option){ "config", required_argument, NULL, 'c' };
 	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	opts[n++] = (struct option){ "version", no_argument, NULL, 'V' };
+	opts[n++] = (struct option){ "check-config", no_argument, NULL, 'k' };
 	opts[n] = (struct option){ 0 };
 
 	/* Pass 1: --help, --version and --config, whatever their position. */
@@ -541,6 +613,9 @@ tt_config_parse_args(struct tt_config *cfg, int argc, char **argv, char *err, si
 		case 'V':
 			printf("tcpterm %s\n", TT_VERSION);
 			return 1;
+		case 'k':
+			check = true;
+			break;
 		case 'c':
 			rc = tt_config_load_file(cfg, optarg, err, errlen);
 			if (rc != 0)
@@ -580,7 +655,12 @@ tt_config_parse_args(struct tt_config *cfg, int argc, char **argv, char *err, si
 			return rc;
 	}
 	config_finalize(cfg);
-	return tt_config_validate(cfg, err, errlen);
+	rc = tt_config_validate(cfg, err, errlen);
+	if (rc == 0 && check) {
+		tt_config_dump(cfg, stdout);
+		return 1;
+	}
+	return rc;
 }
 
 int
@@ -717,6 +797,7 @@ tt_config_usage(FILE *out, const char *prog)
 		"  a TAP device tt0 whose kernel side gets an address).\n\n"
 		"  --config FILE                INI file with the sections below (precedence:\n"
 		"                               defaults < file < command line)\n"
+		"  --check-config               validate, print the effective configuration, exit\n"
 		"  --help, --version\n",
 		prog);
 	for (size_t i = 0; i < N_KEYS; i++) {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Ethernet: the first step of every received frame (tt_worker_poll -> tt_eth_input). Frames
- * for another MAC, of another EtherType, or too short for their headers are counted and
- * dropped here; IPv4 and ARP go on.
+ * for another MAC, from a group MAC, of another EtherType, or too short for their headers are
+ * counted and dropped here; IPv4 and ARP go on.
  */
 #include <errno.h>
 
@@ -30,6 +30,15 @@ tt_eth_parse(struct tt_stats *st, struct rte_mbuf *m, const struct rte_ether_add
 	if (!rte_is_same_ether_addr(&p->eth->dst_addr, mac) &&
 	    !rte_is_multicast_ether_addr(&p->eth->dst_addr)) {
 		TT_STAT_INC(st, EthInOtherHosts);
+		return -EINVAL;
+	}
+	/*
+	 * A source is always an individual address (IEEE 802.3 3.2.3). Replies go back to the
+	 * frame's source MAC (tt_ipv4_reply_prepare), so a forged group source would turn one
+	 * frame into a reply to every host on the segment.
+	 */
+	if (!rte_is_unicast_ether_addr(&p->eth->src_addr)) {
+		TT_STAT_INC(st, EthInGroupSource);
 		return -EINVAL;
 	}
 	return 0;

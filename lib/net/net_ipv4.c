@@ -28,14 +28,18 @@ tt_ipv4_is_local(const struct tt_net *net, uint32_t addr)
 	return false;
 }
 
-/* RFC 1122 3.2.1.3: no datagram from a group, limited-broadcast, zero or loopback source. */
+/*
+ * RFC 1122 3.2.1.3: no datagram from a group, limited-broadcast, "this network" (0/8: {0,0}
+ * and {0,host} are only for a host still learning its address) or loopback source; and, as
+ * Linux's fib_validate_source with accept_local=0, none claiming one of our own addresses.
+ */
 static bool
-ipv4_bad_source(uint32_t src_be)
+ipv4_bad_source(const struct tt_net *net, uint32_t src_be)
 {
 	uint32_t src = rte_be_to_cpu_32(src_be);
 
-	return src == 0 || src == UINT32_MAX || (src >> 24) == 127 ||
-	       (src >> 28) == 0xe;
+	return (src >> 24) == 0 || src == UINT32_MAX || (src >> 24) == 127 ||
+	       (src >> 28) == 0xe || tt_ipv4_is_local(net, src_be);
 }
 
 int
@@ -73,7 +77,7 @@ tt_ipv4_parse(struct tt_stats *st, const struct tt_net *net, struct tt_pkt *p)
 		TT_STAT_INC(st, IpReasmReqds);
 		return -EINVAL;
 	}
-	if (!tt_ipv4_is_local(net, ip->dst_addr) || ipv4_bad_source(ip->src_addr)) {
+	if (!tt_ipv4_is_local(net, ip->dst_addr) || ipv4_bad_source(net, ip->src_addr)) {
 		TT_STAT_INC(st, IpInAddrErrors);
 		return -EINVAL;
 	}

@@ -3,8 +3,8 @@
  * DPDK telemetry commands (SPEC O3), answered on the telemetry thread while workers run:
  *   /tcpterm/stats[,W]  counters summed over workers (or worker W's), plus NIC counters
  *                       under ethdev's own names (ipackets, imissed, ...)
- *   /tcpterm/config     effective configuration, "section.key": "value"
- *   /tcpterm/workers    per worker: lcore, busy and total cycles
+ *   /tcpterm/config     effective configuration, "key": "value", listeners by port
+ *   /tcpterm/workers    by worker id: lcore, busy and total cycles
  * rte_telemetry has no way to unregister a command, so the engine pointer is guarded by a
  * lock taken only here and at shutdown, never on the data path.
  */
@@ -86,18 +86,53 @@ out:
 	return rc;
 }
 
+/*
+ * DPDK 22.11 telemetry accepts only [A-Za-z0-9_/] in names and no objects inside lists, so
+ * the configuration is flat (key names are unique across sections) with the listeners as
+ * an object keyed by port: {"syncookies": "1", ..., "listeners": {"80": {"app": "http"}}}.
+ */
+struct config_walk {
+	struct rte_tel_data *top;
+	struct rte_tel_data *listeners;
+	struct rte_tel_data *cur;     /* the listener being filled */
+	char cur_port[8];
+};
+
+static void
+config_flush_listener(struct config_walk *cw)
+{
+	if (cw->cur == NULL)
+		return;
+	if (rte_tel_data_add_dict_container(cw->listeners, cw->cur_port, cw->cur, 0) != 0)
+		rte_tel_data_free(cw->cur);
+	cw->cur = NULL;
+}
+
 static void
 config_entry(void *arg, const char *section, const char *key, const char *value)
 {
-	char name[RTE_TEL_MAX_STRING_LEN];
+	struct config_walk *cw = arg;
 
-	snprintf(name, sizeof(name), "%s.%s", section, key);
-	rte_tel_data_add_dict_string(arg, name, value);
+	if (strncmp(section, "listen ", 7) != 0) {
+		rte_tel_data_add_dict_string(cw->top, key, value);
+		return;
+	}
+	if (cw->cur == NULL || strcmp(cw->cur_port, section + 7) != 0) {
+		config_flush_listener(cw);
+		cw->cur = rte_tel_data_alloc();
+		if (cw->cur == NULL)
+			return;
+		rte_tel_data_start_dict(cw->cur);
+		snprintf(cw->cur_port, sizeof(cw->cur_port), "%s", section + 7);
+	}
+	rte_tel_data_add_dict_string(cw->cur, key, value);
 }
 
 static int
 tel_config(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	struct config_walk cw = { .top = d };
+
 	(void)cmd;
 	(void)params;
 	rte_spinlock_lock(&tel_lock);
@@ -105,8 +140,17 @@ tel_config(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_spinlock_unlock(&tel_lock);
 		return -ENODEV;
 	}
+	cw.listeners = rte_tel_data_alloc();
+	if (cw.listeners == NULL) {
+		rte_spinlock_unlock(&tel_lock);
+		return -ENOMEM;
+	}
 	rte_tel_data_start_dict(d);
-	tt_config_visit(&tel_engine->cfg, config_entry, d);
+	rte_tel_data_start_dict(cw.listeners);
+	tt_config_visit(&tel_engine->cfg, config_entry, &cw);
+	config_flush_listener(&cw);
+	if (rte_tel_data_add_dict_container(d, "listeners", cw.listeners, 0) != 0)
+		rte_tel_data_free(cw.listeners);
 	rte_spinlock_unlock(&tel_lock);
 	return 0;
 }
@@ -121,21 +165,24 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_spinlock_unlock(&tel_lock);
 		return -ENODEV;
 	}
-	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+	/* An object keyed by worker id: 22.11 lists cannot hold objects. */
+	rte_tel_data_start_dict(d);
 	for (uint16_t i = 0; i < tel_engine->n_workers; i++) {
 		const struct tt_worker *w = tel_engine->workers[i];
 		struct rte_tel_data *o = rte_tel_data_alloc();
+		char id[8];
 
 		if (o == NULL)
 			break;
 		rte_tel_data_start_dict(o);
-		rte_tel_data_add_dict_u64(o, "worker", w->id);
 		rte_tel_data_add_dict_u64(o, "lcore", w->lcore);
 		rte_tel_data_add_dict_u64(o, "busy_cycles",
 					  __atomic_load_n(&w->busy_cycles, __ATOMIC_RELAXED));
 		rte_tel_data_add_dict_u64(o, "total_cycles",
 					  __atomic_load_n(&w->total_cycles, __ATOMIC_RELAXED));
-		rte_tel_data_add_array_container(d, o, 0);
+		snprintf(id, sizeof(id), "%u", w->id);
+		if (rte_tel_data_add_dict_container(d, id, o, 0) != 0)
+			rte_tel_data_free(o);
 	}
 	rte_spinlock_unlock(&tel_lock);
 	return 0;

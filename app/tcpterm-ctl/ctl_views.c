@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tcpterm-ctl's views (SPEC O4): each turns one telemetry reply into the text an operator
+ * already knows from Linux — netstat -s for counters, ss -lnt for listeners, ss -s for the
+ * connection summary. Called by main.c after tt_ctl_query(); they only print. Every view
+ * checks the reply's shape before printing anything, so a malformed reply gives one error
+ * line instead of half a table.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tcpterm/tt_stats.h>
+
+#include "ctl.h"
+
+/*
+ * NIC counters in /tcpterm/stats, under rte_eth_stats' names (tt_telemetry.c adds them).
+ * They are not in TT_STATS_FOREACH, which lists only what tcpterm itself counts.
+ */
+static const struct {
+	const char *name;
+	const char *desc;
+} nic_counters[] = {
+	{ "ipackets",  "packets received" },
+	{ "opackets",  "packets sent" },
+	{ "ibytes",    "bytes received" },
+	{ "obytes",    "bytes sent" },
+	{ "imissed",   "packets dropped by the NIC: RX queue full" },
+	{ "ierrors",   "erroneous packets received" },
+	{ "oerrors",   "packets the NIC failed to send" },
+	{ "rx_nombuf", "RX mbuf allocation failures" },
+};
+
+#define N_NIC (sizeof(nic_counters) / sizeof(nic_counters[0]))
+
+/* The states /tcpterm/conns reports, in SPEC O3's order (a connection's life). */
+static const char *const tcp_states[] = {
+	"SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT",
+	"CLOSING", "LAST_ACK", "TIME_WAIT",
+};
+
+#define N_STATES (sizeof(tcp_states) / sizeof(tcp_states[0]))
+
+/*
+ * A counter as uint64_t. jansson holds integers as signed 64 bits, so a counter past 2^63
+ * (not reachable in practice) would already have failed to parse.
+ */
+static bool
+get_u64(const json_t *v, uint64_t *out)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return false;
+	*out = (uint64_t)json_integer_value(v);
+	return true;
+}
+
+static bool
+member_u64(const json_t *obj, const char *key, uint64_t *out)
+{
+	return get_u64(json_object_get(obj, key), out);
+}
+
+static int
+bad_shape(const char *what, const char *why, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "unexpected reply to %s: %s", what, why);
+	return -EPROTO;
+}
+
+/*
+ * A list of entries, in either of two shapes: a JSON list, or an object keyed by the entry's
+ * id ({"0": {...}, "1": {...}}). The second exists because DPDK 22.11 telemetry cannot put an
+ * object inside a list (rte_tel_data_add_array_container() takes arrays only) but can nest
+ * objects, so a daemon built on it has to send lists of objects that way.
+ */
+struct entries {
+	const json_t *coll;
+	size_t index;   /* next list position */
+	void *iter;     /* next object member */
+};
+
+static bool
+is_entries(const json_t *v)
+{
+	return json_is_array(v) || json_is_object(v);
+}
+
+static void
+entries_start(struct entries *e, const json_t *coll)
+{
+	e->coll = coll;
+	e->index = 0;
+	e->iter = json_is_object(coll) ? json_object_iter((json_t *)coll) : NULL;
+}
+
+/* The next entry, or NULL; *key is its object key, or NULL in a list. */
+static const json_t *
+entries_next(struct entries *e, const char **key)
+{
+	const json_t *v;
+
+	*key = NULL;
+	if (json_is_array(e->coll))
+		return json_array_get(e->coll, e->index++);
+	if (e->iter == NULL)
+		return NULL;
+	*key = json_object_iter_key(e->iter);
+	v = json_object_iter_value(e->iter);
+	e->iter = json_object_iter_next((json_t *)e->coll, e->iter);
+	return v;
+}
+
+/* An entry's id: its field, else (object shape) its key as a decimal number. */
+static bool
+entry_id(const json_t *entry, const char *key, const char *field, uint64_t *out)
+{
+	char *end;
+
+	if (member_u64(entry, field, out))
+		return true;
+	if (key == NULL || key[0] < '0' || key[0] > '9')
+		return false;
+	errno = 0;
+	*out = strtoull(key, &end, 10);
+	return errno == 0 && *end == '\0';
+}
+
+/* Any JSON value on one line, for values the views do not expect to be anything else. */
+static void
+print_compact(FILE *out, const json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	fputs(s != NULL ? s : "?", out);
+	free(s);
+}
+
+static bool
+is_nic_counter(const char *name)
+{
+	for (size_t i = 0; i < N_NIC; i++)
+		if (strcmp(nic_counters[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Whether tt_stat_info[i] opens a group: groups are the runs of one group name in the list. */
+static bool
+starts_group(int i)
+{
+	return i == 0 || strcmp(tt_stat_info[i].group, tt_stat_info[i - 1].group) != 0;
+}
+
+/*
+ * netstat -s layout: "Group:" then "    <value> <description>" per counter. Counters the
+ * daemon did not send (an older tcpterm) are left out, and a group with none is too.
+ */
+static void
+print_groups(FILE *out, const json_t *stats)
+{
+	bool header = false;
+
+	for (int i = 0; i < TT_STAT__COUNT; i++) {
+		uint64_t v;
+
+		if (starts_group(i))
+			header = false;
+		if (!member_u64(stats, tt_stat_info[i].name, &v))
+			continue;
+		if (!header)
+			fprintf(out, "%s:\n", tt_stat_info[i].group);
+		header = true;
+		fprintf(out, "    %" PRIu64 " %s\n", v, tt_stat_info[i].desc);
+	}
+}
+
+static void
+print_nic(FILE *out, const json_t *stats)
+{
+	bool header = false;
+
+	for (size_t i = 0; i < N_NIC; i++) {
+		uint64_t v;
+
+		if (!member_u64(stats, nic_counters[i].name, &v))
+			continue;
+		if (!header)
+			fprintf(out, "Nic:\n");
+		header = true;
+		fprintf(out, "    %" PRIu64 " %s (%s)\n", v, nic_counters[i].desc,
+			nic_counters[i].name);
+	}
+}
+
+/*
+ * Members this tool has no row for: a newer tcpterm's counters, or a known name with a
+ * non-counter value. Printed by name so nothing the daemon says is hidden.
+ */
+static void
+print_other(FILE *out, const json_t *stats)
+{
+	bool header = false;
+	const char *name;
+	json_t *v;
+
+	json_object_foreach((json_t *)stats, name, v) {
+		uint64_t u;
+
+		if ((tt_stat_lookup(name) >= 0 || is_nic_counter(name)) && get_u64(v, &u))
+			continue;
+		if (!header)
+			fprintf(out, "Other:\n");
+		header = true;
+		fprintf(out, "    ");
+		print_compact(out, v);
+		fprintf(out, " %s\n", name);
+	}
+}
+
+int
+tt_ctl_view_stats(FILE *out, const json_t *stats, char *err, size_t errlen)
+{
+	if (!json_is_object(stats))
+		return bad_shape("/tcpterm/stats", "not an object", err, errlen);
+	print_groups(out, stats);
+	print_nic(out, stats);
+	print_other(out, stats);
+	return 0;
+}
+
+/*
+ * "section.key = value", in the daemon's order: it walks its config table (STYLE habit 6).
+ * DPDK 22.11 telemetry only takes names of [A-Za-z0-9_/], so a daemon may have to send
+ * "net/addr" for net.addr: '/' is shown as '.'. A tcpterm always has a configuration, so an
+ * empty one is the daemon failing to export it, and says so rather than printing nothing.
+ */
+int
+tt_ctl_view_config(FILE *out, const json_t *config, char *err, size_t errlen)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(config))
+		return bad_shape("/tcpterm/config", "not an object", err, errlen);
+	if (json_object_size(config) == 0)
+		return bad_shape("/tcpterm/config", "no keys", err, errlen);
+	json_object_foreach((json_t *)config, key, v) {
+		for (const char *c = key; *c != '\0'; c++)
+			fputc(*c == '/' ? '.' : *c, out);
+		fputs(" = ", out);
+		if (json_is_string(v))
+			fputs(json_string_value(v), out);
+		else
+			print_compact(out, v);
+		fputc('\n', out);
+	}
+	return 0;
+}
+
+/*
+ * Busy % over the worker's whole life: the daemon's cycle counters are cumulative. A running
+ * tcpterm has at least one worker, so an empty reply is the daemon failing to export them.
+ */
+int
+tt_ctl_view_workers(FILE *out, const json_t *workers, char *err, size_t errlen)
+{
+	struct entries it;
+	const json_t *w;
+	const char *key;
+
+	if (!is_entries(workers))
+		return bad_shape("/tcpterm/workers", "not a list", err, errlen);
+	if ((json_is_array(workers) ? json_array_size(workers) : json_object_size(workers)) == 0)
+		return bad_shape("/tcpterm/workers", "no workers", err, errlen);
+	entries_start(&it, workers);
+	while ((w = entries_next(&it, &key)) != NULL) {
+		uint64_t id, lcore, busy, total;
+
+		if (!entry_id(w, key, "worker", &id) || !member_u64(w, "lcore", &lcore) ||
+		    !member_u64(w, "busy_cycles", &busy) || !member_u64(w, "total_cycles", &total))
+			return bad_shape("/tcpterm/workers",
+					 "an entry lacks worker, lcore, busy_cycles or total_cycles",
+					 err, errlen);
+	}
+	fprintf(out, "%6s %6s %6s\n", "Worker", "Lcore", "Busy%");
+	entries_start(&it, workers);
+	while ((w = entries_next(&it, &key)) != NULL) {
+		uint64_t id = 0, lcore = 0, busy = 0, total = 0;
+
+		entry_id(w, key, "worker", &id);
+		member_u64(w, "lcore", &lcore);
+		member_u64(w, "busy_cycles", &busy);
+		member_u64(w, "total_cycles", &total);
+		if (total == 0)
+			fprintf(out, "%6" PRIu64 " %6" PRIu64 " %6s\n", id, lcore, "-");
+		else
+			fprintf(out, "%6" PRIu64 " %6" PRIu64 " %6.1f\n", id, lcore,
+				100.0 * (double)busy / (double)total);
+	}
+	return 0;
+}
+
+/* The queue sizes of one listener row: its sums, or worker's entry of its breakdown. */
+struct queues {
+	uint64_t port, recv_q, send_q, syn_q, syn_q_max;
+	bool present;
+};
+
+static bool
+read_queues(const json_t *o, struct queues *q)
+{
+	return member_u64(o, "recv_q", &q->recv_q) && member_u64(o, "send_q", &q->send_q) &&
+	       member_u64(o, "syn_q", &q->syn_q) && member_u64(o, "syn_q_max", &q->syn_q_max);
+}
+
+/*
+ * One listener entry (key: its object key in the object shape) into q: its sums, or with
+ * worker >= 0 that worker's entry of its breakdown. false if l is not of the contract's
+ * shape; q->present false if the worker has no entry for this port.
+ */
+static bool
+listener_queues(const json_t *l, const char *key, long worker, struct queues *q)
+{
+	const json_t *ws = json_object_get(l, "workers");
+	struct entries it;
+	const json_t *w;
+	const char *wkey;
+
+	q->present = false;
+	if (!entry_id(l, key, "port", &q->port) || q->port > 65535 || !read_queues(l, q))
+		return false;
+	if (worker < 0) {
+		q->present = true;
+		return true;
+	}
+	if (!is_entries(ws))
+		return false;
+	entries_start(&it, ws);
+	while ((w = entries_next(&it, &wkey)) != NULL) {
+		uint64_t id;
+
+		if (!entry_id(w, wkey, "worker", &id))
+			return false;
+		if (id == (uint64_t)worker) {
+			q->present = true;
+			return read_queues(w, q);
+		}
+	}
+	return true;
+}
+
+/*
+ * ss -lnt: one LISTEN row per port. Recv-Q and Send-Q mean what they mean for a Linux
+ * listening socket (accept queue length and its limit); SynQ and SynQ-Max are the SYN queue,
+ * which ss cannot show.
+ */
+int
+tt_ctl_view_listeners(FILE *out, const json_t *listeners, const char *addr, long worker,
+		      char *err, size_t errlen)
+{
+	struct entries it;
+	struct queues q;
+	const json_t *l;
+	const char *key;
+
+	if (!is_entries(listeners))
+		return bad_shape("/tcpterm/listeners", "not a list", err, errlen);
+	entries_start(&it, listeners);
+	while ((l = entries_next(&it, &key)) != NULL)
+		if (!listener_queues(l, key, worker, &q))
+			return bad_shape("/tcpterm/listeners", "an entry lacks port, recv_q, send_q, "
+					 "syn_q, syn_q_max or its workers list", err, errlen);
+	fprintf(out, "%-6s %-6s %-6s %-21s %-6s %s\n", "State", "Recv-Q", "Send-Q",
+		"Local Address:Port", "SynQ", "SynQ-Max");
+	entries_start(&it, listeners);
+	while ((l = entries_next(&it, &key)) != NULL) {
+		char local[64];
+
+		listener_queues(l, key, worker, &q);
+		if (!q.present)
+			continue;
+		snprintf(local, sizeof(local), "%s:%" PRIu64, addr, q.port);
+		fprintf(out, "%-6s %-6" PRIu64 " %-6" PRIu64 " %-21s %-6" PRIu64 " %" PRIu64 "\n",
+			"LISTEN", q.recv_q, q.send_q, local, q.syn_q, q.syn_q_max);
+	}
+	return 0;
+}
+
+static bool
+is_known_state(const char *name)
+{
+	for (size_t i = 0; i < N_STATES; i++)
+		if (strcmp(tcp_states[i], name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * ss -s's TCP line, then one line per state. tcpterm has no sockets detached from an
+ * application and keeps no closed ones, so "closed" and "orphaned" are always 0; they stay
+ * so that scripts reading ss -s read this too. States a newer tcpterm adds come last.
+ */
+int
+tt_ctl_view_summary(FILE *out, const json_t *conns, char *err, size_t errlen)
+{
+	uint64_t total = 0, estab = 0, tw = 0, v;
+	const char *name;
+	json_t *jv;
+
+	if (!json_is_object(conns))
+		return bad_shape("/tcpterm/conns", "not an object", err, errlen);
+	json_object_foreach((json_t *)conns, name, jv) {
+		if (!get_u64(jv, &v))
+			return bad_shape("/tcpterm/conns", "a state's count is not a number", err,
+					 errlen);
+		total += v;
+	}
+	member_u64(conns, "ESTABLISHED", &estab);
+	member_u64(conns, "TIME_WAIT", &tw);
+	fprintf(out, "TCP: %" PRIu64 " (estab %" PRIu64 ", closed 0, orphaned 0, timewait %"
+		PRIu64 ")\n", total, estab, tw);
+	for (size_t i = 0; i < N_STATES; i++)
+		if (member_u64(conns, tcp_states[i], &v))
+			fprintf(out, "  %-12s %" PRIu64 "\n", tcp_states[i], v);
+	json_object_foreach((json_t *)conns, name, jv)
+		if (!is_known_state(name) && get_u64(jv, &v))
+			fprintf(out, "  %-12s %" PRIu64 "\n", name, v);
+	return 0;
+}

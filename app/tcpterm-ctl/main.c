@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tcpterm-ctl, the operator tool (SPEC O4): tcpterm-ctl [--file-prefix NAME] [--json]
+ * [COMMAND [--worker N]]. Parses options, finds the instance (ctl_client.c), sends the
+ * command's telemetry request, and prints the reply raw (--json) or through its view
+ * (ctl_views.c). Links no DPDK: the counter table comes from tt_stats_lib alone.
+ * Exit codes, as tcpterm's own: 0 done, 2 bad usage or no such instance or command (O7),
+ * 1 anything else going wrong while talking to it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+#define CTL_NAME "tcpterm-ctl"
+
+struct options {
+	const char *prefix;  /* NULL: the only running tcpterm */
+	bool json;
+	long worker;         /* -1: all workers */
+};
+
+typedef int (*show_fn)(struct tt_ctl_conn *c, const json_t *v, const struct options *o,
+		       char *err, size_t errlen);
+
+static int show_stats(struct tt_ctl_conn *c, const json_t *v, const struct options *o,
+		      char *err, size_t errlen);
+static int show_config(struct tt_ctl_conn *c, const json_t *v, const struct options *o,
+		       char *err, size_t errlen);
+static int show_workers(struct tt_ctl_conn *c, const json_t *v, const struct options *o,
+			char *err, size_t errlen);
+static int show_listeners(struct tt_ctl_conn *c, const json_t *v, const struct options *o,
+			  char *err, size_t errlen);
+static int show_summary(struct tt_ctl_conn *c, const json_t *v, const struct options *o,
+			char *err, size_t errlen);
+
+/* The subcommands: the first row is the default; the table also writes --help. */
+static const struct command {
+	const char *name;
+	const char *tel;         /* the telemetry command it sends */
+	bool per_worker;         /* accepts --worker */
+	bool worker_param;       /* --worker N goes to the daemon as ",N" (else filtered here) */
+	show_fn show;
+	const char *help;
+} commands[] = {
+	{ "stats", "/tcpterm/stats", true, true, show_stats,
+	  "counters, netstat -s style (summed over workers, or --worker N's)" },
+	{ "config", "/tcpterm/config", false, false, show_config,
+	  "effective configuration, one \"section.key = value\" per line" },
+	{ "workers", "/tcpterm/workers", false, false, show_workers,
+	  "workers: lcore and busy % since start" },
+	{ "listeners", "/tcpterm/listeners", true, false, show_listeners,
+	  "listening ports, ss -lnt style, with SYN queue (or --worker N's share)" },
+	{ "summary", "/tcpterm/conns", false, false, show_summary,
+	  "connections by state, ss -s style" },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: " CTL_NAME " [--file-prefix NAME] [--json] [COMMAND] [--worker N]\n"
+		"Shows a running tcpterm's state through DPDK telemetry.\n\n"
+		"Commands (default: %s):\n", commands[0].name);
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(out,
+		"\nOptions:\n"
+		"  --file-prefix NAME  the tcpterm started with EAL option --file-prefix NAME\n"
+		"                      (default: the only one running)\n"
+		"  --json              print the daemon's JSON reply for COMMAND, on one line\n"
+		"  --worker N          one worker's share (stats, listeners)\n"
+		"  -h, --help          this text\n"
+		"\nExit status: 0 done; 2 bad usage, no such tcpterm, or a command it lacks;\n"
+		"1 other failures.\n");
+}
+
+static int
+usage_error(const char *what)
+{
+	fprintf(stderr, CTL_NAME ": %s: see " CTL_NAME " --help\n", what);
+	return 2;
+}
+
+static int
+parse_worker(const char *s, long *out)
+{
+	char *end;
+	unsigned long v;
+
+	/* strtoul alone accepts " 1", "-1" and "+1"; a worker id is plain digits. */
+	if (s[0] < '0' || s[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > 65535)
+		return -EINVAL;
+	*out = (long)v;
+	return 0;
+}
+
+/* Options and the command; returns an exit code (0: go on, else exit with it). */
+static int
+parse_args(int argc, char **argv, struct options *o, const struct command **cmd, bool *help)
+{
+	static const struct option longopts[] = {
+		{ "file-prefix", required_argument, NULL, 'p' },
+		{ "json",        no_argument,       NULL, 'j' },
+		{ "worker",      required_argument, NULL, 'w' },
+		{ "help",        no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char msg[256];
+	int opt;
+
+	opterr = 0;
+	/* ':' first: a missing value comes back as ':' and an unknown option as '?'. */
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			if (optarg[0] == '\0' || strchr(optarg, '/') != NULL)
+				return usage_error("--file-prefix takes a name, as given to EAL");
+			o->prefix = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'w':
+			if (parse_worker(optarg, &o->worker) != 0) {
+				snprintf(msg, sizeof(msg), "--worker %s: expected a worker number 0..65535",
+					 optarg);
+				return usage_error(msg);
+			}
+			break;
+		case 'h':
+			*help = true;
+			return 0;
+		case ':':
+			snprintf(msg, sizeof(msg), "option %s needs a value", argv[optind - 1]);
+			return usage_error(msg);
+		default:
+			snprintf(msg, sizeof(msg), "unknown option %s", argv[optind - 1]);
+			return usage_error(msg);
+		}
+	}
+	*cmd = &commands[0];
+	if (optind < argc) {
+		*cmd = NULL;
+		for (size_t i = 0; i < N_COMMANDS; i++)
+			if (strcmp(argv[optind], commands[i].name) == 0)
+				*cmd = &commands[i];
+		if (*cmd == NULL) {
+			snprintf(msg, sizeof(msg), "unknown command \"%s\"", argv[optind]);
+			return usage_error(msg);
+		}
+		if (optind + 1 < argc) {
+			snprintf(msg, sizeof(msg), "unexpected argument \"%s\"", argv[optind + 1]);
+			return usage_error(msg);
+		}
+	}
+	if (o->worker >= 0 && !(*cmd)->per_worker) {
+		snprintf(msg, sizeof(msg), "--worker does not apply to %s", (*cmd)->name);
+		return usage_error(msg);
+	}
+	return 0;
+}
+
+/* Whether the string list holds s (prefix: or a string starting with s). */
+static bool
+list_has(const json_t *list, const char *s, bool prefix)
+{
+	size_t i, n = strlen(s);
+	json_t *v;
+
+	json_array_foreach(list, i, v)
+		if (json_is_string(v) && strncmp(json_string_value(v), s, n) == 0 &&
+		    (prefix || json_string_length(v) == n))
+			return true;
+	return false;
+}
+
+/*
+ * The daemon answered null, which telemetry uses both for "unknown command" and for "the
+ * callback failed". "/" lists the registered commands and tells the two apart, so the
+ * operator learns whether to upgrade tcpterm, fix the worker number, or look elsewhere.
+ */
+static int
+explain_null(struct tt_ctl_conn *c, const struct command *cmd, const struct options *o,
+	     char *err, size_t errlen)
+{
+	json_t *list = NULL;
+	int rc;
+
+	if (tt_ctl_query(c, "/", &list, err, errlen) != 0 || !json_is_array(list)) {
+		/* No command list to ask: unknown command is still the likely reason. */
+		snprintf(err, errlen, "this tcpterm does not provide %s (older version)", cmd->tel);
+		rc = -ENOTSUP;
+	} else if (!list_has(list, "/tcpterm/", true)) {
+		snprintf(err, errlen, "%s is not a tcpterm: it has no /tcpterm/ telemetry commands",
+			 c->path);
+		rc = -ENOTSUP;
+	} else if (!list_has(list, cmd->tel, false)) {
+		snprintf(err, errlen, "this tcpterm does not provide %s (older version)", cmd->tel);
+		rc = -ENOTSUP;
+	} else if (o->worker >= 0 && cmd->worker_param) {
+		snprintf(err, errlen, "this tcpterm has no worker %ld: see " CTL_NAME " workers",
+			 o->worker);
+		rc = -EINVAL;
+	} else {
+		snprintf(err, errlen, "%s failed inside tcpterm (is it shutting down?)", cmd->tel);
+		rc = -EIO;
+	}
+	json_decref(list);
+	return rc;
+}
+
+static int
+show_stats(struct tt_ctl_conn *c, const json_t *v, const struct options *o, char *err,
+	   size_t errlen)
+{
+	(void)c;
+	(void)o;
+	return tt_ctl_view_stats(stdout, v, err, errlen);
+}
+
+static int
+show_config(struct tt_ctl_conn *c, const json_t *v, const struct options *o, char *err,
+	    size_t errlen)
+{
+	(void)c;
+	(void)o;
+	return tt_ctl_view_config(stdout, v, err, errlen);
+}
+
+static int
+show_workers(struct tt_ctl_conn *c, const json_t *v, const struct options *o, char *err,
+	     size_t errlen)
+{
+	(void)c;
+	(void)o;
+	return tt_ctl_view_workers(stdout, v, err, errlen);
+}
+
+/*
+ * The address column: tcpterm listens on all its addresses, and ss shows a wildcard
+ * listener as 0.0.0.0; with one address (the usual case) the first of net.addr is what a
+ * client connects to, so that is more useful. 0.0.0.0 when the config cannot be had.
+ */
+static void
+local_address(struct tt_ctl_conn *c, char *buf, size_t len)
+{
+	char err[256];
+	json_t *cfg = NULL;
+	const char *addrs;
+
+	snprintf(buf, len, "0.0.0.0");
+	if (tt_ctl_query(c, "/tcpterm/config", &cfg, err, sizeof(err)) == 0) {
+		/* "net/addr": the spelling DPDK 22.11 telemetry's name rules allow (ctl_views.c). */
+		addrs = json_string_value(json_object_get(cfg, "net.addr"));
+		if (addrs == NULL)
+			addrs = json_string_value(json_object_get(cfg, "net/addr"));
+		if (addrs != NULL && strspn(addrs, "0123456789.") > 0)
+			snprintf(buf, len, "%.*s", (int)strspn(addrs, "0123456789."), addrs);
+	}
+	json_decref(cfg);
+}
+
+static int
+show_listeners(struct tt_ctl_conn *c, const json_t *v, const struct options *o, char *err,
+	       size_t errlen)
+{
+	char addr[64];
+
+	local_address(c, addr, sizeof(addr));
+	return tt_ctl_view_listeners(stdout, v, addr, o->worker, err, errlen);
+}
+
+static int
+show_summary(struct tt_ctl_conn *c, const json_t *v, const struct options *o, char *err,
+	     size_t errlen)
+{
+	(void)c;
+	(void)o;
+	return tt_ctl_view_summary(stdout, v, err, errlen);
+}
+
+static int
+print_json(const json_t *v, char *err, size_t errlen)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	if (s == NULL) {
+		snprintf(err, errlen, "cannot print the reply as JSON");
+		return -ENOMEM;
+	}
+	puts(s);
+	free(s);
+	return 0;
+}
+
+/* Runs cmd against the instance at path; returns the exit code. */
+static int
+run(const char *path, const struct command *cmd, const struct options *o)
+{
+	struct tt_ctl_conn c;
+	char tel[128], err[768];
+	json_t *v = NULL;
+	int rc, code = 1;
+
+	if (tt_ctl_connect(&c, path, err, sizeof(err)) != 0) {
+		fprintf(stderr, CTL_NAME ": %s\n", err);
+		return 2;
+	}
+	if (o->worker >= 0 && cmd->worker_param)
+		snprintf(tel, sizeof(tel), "%s,%ld", cmd->tel, o->worker);
+	else
+		snprintf(tel, sizeof(tel), "%s", cmd->tel);
+	rc = tt_ctl_query(&c, tel, &v, err, sizeof(err));
+	if (rc == 0 && json_is_null(v)) {
+		rc = explain_null(&c, cmd, o, err, sizeof(err));
+		code = rc == -EIO ? 1 : 2;
+	}
+	if (rc == 0)
+		rc = o->json ? print_json(v, err, sizeof(err)) : cmd->show(&c, v, o, err, sizeof(err));
+	if (rc == 0)
+		code = fflush(stdout) == 0 ? 0 : 1;
+	else
+		fprintf(stderr, CTL_NAME ": %s\n", err);
+	json_decref(v);
+	tt_ctl_close(&c);
+	return code;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = { .worker = -1 };
+	const struct command *cmd = NULL;
+	char path[256], err[768];
+	bool help = false;
+	int code;
+
+	code = parse_args(argc, argv, &o, &cmd, &help);
+	if (code != 0)
+		return code;
+	if (help) {
+		usage(stdout);
+		return 0;
+	}
+	if (tt_ctl_find(o.prefix, path, sizeof(path), err, sizeof(err)) != 0) {
+		fprintf(stderr, CTL_NAME ": %s\n", err);
+		return 2;
+	}
+	return run(path, cmd, &o);
+}

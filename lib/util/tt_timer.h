@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Hierarchical timer wheel (DESIGN "Time"): 1 ms ticks, five levels of 64 slots, so delays
+ * up to 2^30 ms (12 days) with O(1) arm and cancel; expiry is O(1) per timer plus one
+ * cascade per timer and level crossed. One wheel per worker; nothing here is thread-safe.
+ *
+ * Timers are intrusive: the owner (SYN queue entry, TCB, TIME_WAIT entry) embeds a
+ * struct tt_timer and tells kinds apart with its 'kind' byte; expiry hands the timer back
+ * to one callback that dispatches on kind and finds the owner with container_of.
+ */
+#ifndef TT_TIMER_H
+#define TT_TIMER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TT_WHEEL_BITS   6
+#define TT_WHEEL_SLOTS  (1u << TT_WHEEL_BITS)
+#define TT_WHEEL_LEVELS 5
+#define TT_TIMER_MAX_DELAY ((1u << (TT_WHEEL_BITS * TT_WHEEL_LEVELS)) - 1)
+
+struct tt_timer {
+	struct tt_timer *next;
+	struct tt_timer **pprev;   /* NULL when not armed */
+	uint32_t expire;           /* tick, modulo 2^32 */
+	uint8_t kind;              /* the owner's dispatch tag; the wheel never reads it */
+	uint8_t owner_u8[3];       /* free for the owner: keeps the struct at 24 bytes */
+};
+
+struct tt_wheel {
+	uint64_t now;              /* next tick to process */
+	uint32_t count;            /* armed timers */
+	struct tt_timer *slot[TT_WHEEL_LEVELS][TT_WHEEL_SLOTS];
+};
+
+/* Called for each expired timer, which is no longer armed and may be re-armed. */
+typedef void (*tt_timer_fn)(void *ctx, struct tt_timer *t);
+
+void tt_wheel_init(struct tt_wheel *w, uint64_t now);
+
+/* Arm t to fire delay ticks from the wheel's current time; re-arms an armed timer. */
+void tt_timer_arm(struct tt_wheel *w, struct tt_timer *t, uint32_t delay);
+
+/* Disarm t if armed. */
+void tt_timer_cancel(struct tt_wheel *w, struct tt_timer *t);
+
+static inline bool
+tt_timer_armed(const struct tt_timer *t)
+{
+	return t->pprev != NULL;
+}
+
+static inline void
+tt_timer_init(struct tt_timer *t, uint8_t kind)
+{
+	t->next = NULL;
+	t->pprev = NULL;
+	t->expire = 0;
+	t->kind = kind;
+}
+
+/*
+ * Fire, tick by tick in expiry order, every timer due at or before 'now'; the wheel's next
+ * tick is then now + 1. Returns the number of timers fired.
+ */
+unsigned int tt_wheel_advance(struct tt_wheel *w, uint64_t now, tt_timer_fn fn, void *ctx);
+
+#endif /* TT_TIMER_H */
