@@ -89,8 +89,8 @@ void tt_config_defaults(struct tt_config *cfg);
 /*
  * Apply tcpterm's options (the part of argv after EAL's "--"). A --config FILE among them is
  * loaded first, whatever its position. Returns 0, 1 when --help, --version or --check-config
- * was handled (caller exits 0), or -EINVAL with a one-line message naming the problem and the fix in
- * err. argv[0] is not an option.
+ * was handled (caller exits 0), or -errno with a one-line message naming the problem and the fix
+ * in err. argv[0] is not an option.
  */
 int tt_config_parse_args(struct tt_config *cfg, int argc, char **argv, char *err, size_t errlen);
 

@@ -21,6 +21,7 @@
 	X(Eth, EthInOtherTypes,    "frames dropped for an EtherType other than IPv4 or ARP") \
 	X(Eth, EthInOtherHosts,    "frames dropped as addressed to another MAC") \
 	X(Eth, EthInGroupSource,   "frames dropped for a multicast or broadcast source MAC") \
+	X(Eth, EthInGroupTcp,      "TCP segments dropped as sent to a group MAC (TCP is unicast)") \
 	X(Eth, EthOutFrames,       "frames sent") \
 	X(Eth, EthOutDrops,        "frames dropped because the TX queue was full") \
 	X(Eth, EthHandoffDrops,    "frames dropped because another worker's ring was full") \

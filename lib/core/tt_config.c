@@ -147,7 +147,8 @@ parse_u32(const char *s, uint32_t *out)
 	if (*s == '\0' || *s == '-' || *s == '+')
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	/* Decimal only: a leading 0 must not turn 010 into 8. */
+	v = strtoull(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v > UINT32_MAX)
 		return -EINVAL;
 	*out = (uint32_t)v;

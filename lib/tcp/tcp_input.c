@@ -8,7 +8,9 @@
  */
 #include <errno.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
+#include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
@@ -93,6 +95,14 @@ tt_tcp_input(struct tt_worker *w, struct tt_pkt *p)
 {
 	struct tt_tcp_seg seg;
 
+	/*
+	 * TCP is unicast: like Linux's tcp_v4_rcv (pkt_type != PACKET_HOST), a segment that came
+	 * in a group-addressed frame is dropped before TCP counts it.
+	 */
+	if (unlikely(!rte_is_unicast_ether_addr(&p->eth->dst_addr))) {
+		TT_STAT_INC(&w->stats, EthInGroupTcp);
+		goto drop;
+	}
 	if (tt_tcp_parse(&w->stats, p, &seg) < 0)
 		goto drop;
 	/* RFC 9293 3.10.7.1: a reset is never answered. */

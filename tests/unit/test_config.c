@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/core/tt_config.c: the one configuration table (STYLE habit 6) and what it drives:
+ * built-in defaults (Linux's sysctl defaults, SPEC "Tunables"), the command line (SPEC O2),
+ * the INI file, their precedence (defaults < file < command line), kernel_addr = auto, and
+ * one-line errors naming the option or file (SPEC O7). No EAL: the parser does not need it.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <cmocka.h>
+
+#include <tcpterm/tt_config.h>
+
+#define IP(a, b, c, d) htonl((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
+
+static char err[512];
+
+/* argv for tt_config_parse_args: argv[0], the options, NULL. Mutable: getopt permutes it. */
+#define ARGV(...) ((char *[]){ "tcpterm", __VA_ARGS__, NULL })
+
+static int
+argv_len(char **argv)
+{
+	int n = 0;
+
+	while (argv[n] != NULL)
+		n++;
+	return n;
+}
+
+/* Defaults, then argv; as app/tcpterm/main.c does. */
+static int
+parse(struct tt_config *cfg, char **argv)
+{
+	tt_config_defaults(cfg);
+	err[0] = '\0';
+	return tt_config_parse_args(cfg, argv_len(argv), argv, err, sizeof(err));
+}
+
+/* A one-line message (SPEC O7) that names what was wrong. */
+static void
+assert_error_names(const char *what)
+{
+	assert_true(err[0] != '\0');
+	assert_null(strchr(err, '\n'));
+	if (strstr(err, what) == NULL)
+		fail_msg("error \"%s\" does not name \"%s\"", err, what);
+}
+
+static void
+expect_invalid(char **argv, const char *what)
+{
+	struct tt_config cfg;
+
+	assert_int_equal(parse(&cfg, argv), -EINVAL);
+	assert_error_names(what);
+}
+
+/* Write text to a fresh temporary file; returns its path (static, one at a time per slot). */
+static const char *
+write_file(int slot, const char *text)
+{
+	static char paths[4][64];
+	FILE *f;
+	int fd;
+
+	snprintf(paths[slot], sizeof(paths[slot]), "/tmp/tt_unit_config_XXXXXX");
+	fd = mkstemp(paths[slot]);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	return paths[slot];
+}
+
+static int
+load(struct tt_config *cfg, const char *text)
+{
+	const char *path = write_file(0, text);
+	int rc;
+
+	tt_config_defaults(cfg);
+	err[0] = '\0';
+	rc = tt_config_load_file(cfg, path, err, sizeof(err));
+	unlink(path);
+	return rc;
+}
+
+static const struct tt_listen_config *
+listener(const struct tt_config *cfg, uint16_t port)
+{
+	for (uint32_t i = 0; i < cfg->n_listeners; i++)
+		if (cfg->listeners[i].port == port)
+			return &cfg->listeners[i];
+	fail_msg("no listener on port %u", port);
+	return NULL;
+}
+
+/* ---- Defaults -------------------------------------------------------------------------- */
+
+/* Each default is Linux's net.ipv4.tcp_* / net.core.somaxconn default (SPEC Tunables). */
+static void
+test_defaults_linux(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	tt_config_defaults(&cfg);
+	assert_int_equal(cfg.syncookies, 1);
+	assert_int_equal(cfg.max_syn_backlog, 4096);
+	assert_int_equal(cfg.somaxconn, 4096);           /* since Linux 5.4 */
+	assert_int_equal(cfg.synack_retries, 5);
+	assert_int_equal(cfg.syn_retries, 6);
+	assert_int_equal(cfg.abort_on_overflow, 0);
+	assert_int_equal(cfg.fin_timeout, 60);
+	assert_int_equal(cfg.max_tw_buckets, 262144);
+	assert_int_equal(cfg.tw_reuse, 2);
+	assert_int_equal(cfg.timestamps, 1);
+	assert_int_equal(cfg.window_scaling, 1);
+	assert_int_equal(cfg.sack, 1);
+	assert_int_equal(cfg.keepalive_time, 7200);
+	assert_int_equal(cfg.keepalive_intvl, 75);
+	assert_int_equal(cfg.keepalive_probes, 9);
+	assert_int_equal(cfg.rmem, 131072);              /* tcp_rmem[1] */
+	assert_int_equal(cfg.wmem, 16384);               /* tcp_wmem[1] */
+}
+
+static void
+test_defaults_other(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	tt_config_defaults(&cfg);
+	assert_int_equal(cfg.rx_desc, 1024);
+	assert_int_equal(cfg.tx_desc, 1024);
+	assert_int_equal(cfg.burst, 32);
+	assert_int_equal(cfg.mtu, 1500);
+	assert_int_equal(cfg.n_addrs, 1);
+	assert_int_equal(cfg.addrs[0].addr, IP(198, 18, 0, 2));
+	assert_int_equal(cfg.addrs[0].len, 24);
+	assert_int_equal(cfg.gateway, 0);
+	assert_true(cfg.kernel_addr_auto);
+	assert_int_equal(cfg.kernel_addr.addr, IP(198, 18, 0, 1));
+	assert_int_equal(cfg.kernel_addr.len, 24);
+	/* One listener on port 80 when none is given (SPEC O2); the listen(2) defaults. */
+	assert_int_equal(cfg.n_listeners, 1);
+	assert_int_equal(cfg.listeners[0].port, 80);
+	assert_int_equal(cfg.listeners[0].app, TT_APP_HTTP);
+	assert_int_equal(cfg.listeners[0].backlog, 511);
+	assert_int_equal(cfg.listeners[0].time_wait, 60);
+	assert_int_equal(cfg.listeners[0].accept_rate, 0);
+	assert_false(cfg.quiet);
+	assert_int_equal(tt_config_validate(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(tt_app_kind_name(TT_APP_HOLD), "hold");
+	assert_string_equal(tt_app_kind_name(TT_APP__COUNT), "?");
+}
+
+/* Collect "section key value" lines from tt_config_visit. */
+struct visit_buf {
+	char text[16384];
+	size_t used;
+};
+
+static void
+visit_collect(void *arg, const char *section, const char *key, const char *value)
+{
+	struct visit_buf *vb = arg;
+
+	if (vb->used < sizeof(vb->text))
+		vb->used += snprintf(vb->text + vb->used, sizeof(vb->text) - vb->used, "%s %s %s\n",
+				     section, key, value);
+}
+
+/* config/tcpterm.conf says its values ARE the built-in defaults: check that it loads to them. */
+static void
+test_shipped_file_is_defaults(void **state)
+{
+	const char *root = getenv("TT_SOURCE_ROOT");
+	static struct visit_buf a, b;
+	struct tt_config def, file;
+	char path[4096];
+
+	(void)state;
+	if (root == NULL)
+		skip();
+	snprintf(path, sizeof(path), "%s/config/tcpterm.conf", root);
+	if (access(path, R_OK) != 0)
+		skip();
+	tt_config_defaults(&def);
+	tt_config_defaults(&file);
+	if (tt_config_load_file(&file, path, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	tt_config_visit(&def, visit_collect, &a);
+	tt_config_visit(&file, visit_collect, &b);
+	assert_string_equal(a.text, b.text);
+}
+
+/* ---- Command line ------------------------------------------------------------------------ */
+
+/* SPEC O2's own example. */
+static void
+test_args_spec_example(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	assert_int_equal(parse(&cfg, ARGV("--syncookies", "2", "--max-syn-backlog", "64",
+					  "--abort-on-overflow", "1", "--time-wait", "5")), 0);
+	assert_int_equal(cfg.syncookies, 2);
+	assert_int_equal(cfg.max_syn_backlog, 64);
+	assert_int_equal(cfg.abort_on_overflow, 1);
+	assert_int_equal(cfg.listen_defaults.time_wait, 5);
+	assert_int_equal(listener(&cfg, 80)->time_wait, 5);
+}
+
+/* Every tunable of SPEC "Tunables" is an option, underscores written as hyphens. */
+static void
+test_args_every_tunable(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	assert_int_equal(parse(&cfg, ARGV("--syncookies", "0", "--max-syn-backlog", "1",
+		"--somaxconn", "2", "--synack-retries", "3", "--syn-retries", "4",
+		"--abort-on-overflow", "1", "--fin-timeout", "5", "--max-tw-buckets", "6",
+		"--tw-reuse", "0", "--timestamps", "0", "--window-scaling", "0", "--sack", "0",
+		"--keepalive-time", "7", "--keepalive-intvl", "8", "--keepalive-probes", "9",
+		"--rmem", "4096", "--wmem", "8192", "--backlog", "10", "--time-wait", "11",
+		"--accept-rate", "12", "--app", "hold")), 0);
+	assert_int_equal(cfg.syncookies, 0);
+	assert_int_equal(cfg.max_syn_backlog, 1);
+	assert_int_equal(cfg.somaxconn, 2);
+	assert_int_equal(cfg.synack_retries, 3);
+	assert_int_equal(cfg.syn_retries, 4);
+	assert_int_equal(cfg.abort_on_overflow, 1);
+	assert_int_equal(cfg.fin_timeout, 5);
+	assert_int_equal(cfg.max_tw_buckets, 6);
+	assert_int_equal(cfg.tw_reuse, 0);
+	assert_int_equal(cfg.timestamps, 0);
+	assert_int_equal(cfg.window_scaling, 0);
+	assert_int_equal(cfg.sack, 0);
+	assert_int_equal(cfg.keepalive_time, 7);
+	assert_int_equal(cfg.keepalive_intvl, 8);
+	assert_int_equal(cfg.keepalive_probes, 9);
+	assert_int_equal(cfg.rmem, 4096);
+	assert_int_equal(cfg.wmem, 8192);
+	assert_int_equal(listener(&cfg, 80)->backlog, 10);
+	assert_int_equal(listener(&cfg, 80)->time_wait, 11);
+	assert_int_equal(listener(&cfg, 80)->accept_rate, 12);
+	assert_int_equal(listener(&cfg, 80)->app, TT_APP_HOLD);
+}
+
+static void
+test_args_lists_and_forms(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	/* Repeatable --addr replaces the default, then accumulates. */
+	assert_int_equal(parse(&cfg, ARGV("--addr", "10.0.0.1/24", "--addr=10.0.1.1/16")), 0);
+	assert_int_equal(cfg.n_addrs, 2);
+	assert_int_equal(cfg.addrs[0].addr, IP(10, 0, 0, 1));
+	assert_int_equal(cfg.addrs[1].addr, IP(10, 0, 1, 1));
+	assert_int_equal(cfg.addrs[1].len, 16);
+	/* Repeatable --listen, comma lists too; the implicit 80 goes. */
+	assert_int_equal(parse(&cfg, ARGV("--listen", "8080", "--listen", "8443,9000", "--app",
+					  "echo")), 0);
+	assert_int_equal(cfg.n_listeners, 3);
+	assert_int_equal(listener(&cfg, 8080)->app, TT_APP_ECHO);
+	assert_int_equal(listener(&cfg, 9000)->app, TT_APP_ECHO);
+	assert_int_equal(listener(&cfg, 8443)->backlog, 511);
+	/* Flags take no value; --name=value works; the same port twice is one listener. */
+	assert_int_equal(parse(&cfg, ARGV("--quiet", "--syncookies=2", "--gateway", "198.18.0.1",
+					  "--listen", "81,81")), 0);
+	assert_true(cfg.quiet);
+	assert_int_equal(cfg.syncookies, 2);
+	assert_int_equal(cfg.gateway, IP(198, 18, 0, 1));
+	assert_int_equal(cfg.n_listeners, 1);
+	/* The last value of a scalar wins. */
+	assert_int_equal(parse(&cfg, ARGV("--somaxconn", "5", "--somaxconn", "6")), 0);
+	assert_int_equal(cfg.somaxconn, 6);
+	/* Limits are inclusive. */
+	assert_int_equal(parse(&cfg, ARGV("--syncookies", "0", "--synack-retries", "255",
+					  "--listen", "65535", "--listen", "1")), 0);
+	assert_int_equal(cfg.synack_retries, 255);
+}
+
+static void
+test_args_invalid(void **state)
+{
+	(void)state;
+	expect_invalid(ARGV("--syncookies", "3"), "--syncookies");            /* out of range */
+	expect_invalid(ARGV("--max-syn-backlog", "0"), "--max-syn-backlog");  /* below min */
+	expect_invalid(ARGV("--somaxconn", "abc"), "--somaxconn");            /* not a number */
+	expect_invalid(ARGV("--somaxconn", "12x"), "--somaxconn");
+	expect_invalid(ARGV("--somaxconn", ""), "--somaxconn");
+	expect_invalid(ARGV("--synack-retries", "-1"), "--synack-retries");   /* negative */
+	expect_invalid(ARGV("--rmem", "+4096"), "--rmem");
+	expect_invalid(ARGV("--max-tw-buckets", "99999999999"), "--max-tw-buckets"); /* > 2^32 */
+	expect_invalid(ARGV("--bogus", "1"), "--bogus");                      /* unknown option */
+	expect_invalid(ARGV("--syncookies"), "--syncookies");                 /* missing value */
+	expect_invalid(ARGV("--app", "nginx"), "--app");                      /* unknown app */
+	expect_invalid(ARGV("--addr", "10.0.0.1"), "--addr");                 /* no prefix */
+	expect_invalid(ARGV("--addr", "10.0.0.1/33"), "--addr");
+	expect_invalid(ARGV("--addr", "10.0.0.1/0"), "--addr");
+	expect_invalid(ARGV("--addr", "10.0.0.256/24"), "--addr");
+	expect_invalid(ARGV("--gateway", "300.1.1.1"), "--gateway");
+	expect_invalid(ARGV("--kernel-addr", "10.0.0.1"), "--kernel-addr");
+	expect_invalid(ARGV("--listen", "0"), "--listen");
+	expect_invalid(ARGV("--listen", "65536"), "--listen");
+	expect_invalid(ARGV("--listen", "80,x"), "--listen");
+	expect_invalid(ARGV("-s", "1"), "-s");                                /* short option */
+	expect_invalid(ARGV("--syncookies", "1", "stray"), "stray");          /* positional */
+	/* --quiet is a flag: a value for it is a stray argument. */
+	expect_invalid(ARGV("--quiet", "1"), "'1'");
+}
+
+/* tt_config_parse_args resets getopt itself: a failed parse leaves nothing behind. */
+static void
+test_args_reentrant(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	expect_invalid(ARGV("--somaxconn", "1", "--wmem", "1", "--sack", "0"), "--wmem");
+	assert_int_equal(parse(&cfg, ARGV("--sack", "0")), 0);
+	assert_int_equal(cfg.sack, 0);
+	expect_invalid(ARGV("--bogus"), "--bogus");
+	assert_int_equal(parse(&cfg, ARGV("--syncookies", "2", "--somaxconn", "7")), 0);
+	assert_int_equal(cfg.syncookies, 2);
+	assert_int_equal(cfg.somaxconn, 7);
+	/* No options at all: the defaults stand. */
+	assert_int_equal(parse(&cfg, (char *[]){ "tcpterm", NULL }), 0);
+	assert_int_equal(cfg.syncookies, 1);
+}
+
+static void
+test_args_help_version(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	assert_int_equal(parse(&cfg, ARGV("--version")), 1);
+	/* --help wins wherever it is, even after a bad value. */
+	assert_int_equal(parse(&cfg, ARGV("--syncookies", "9", "--help")), 1);
+}
+
+/* ---- Config file -------------------------------------------------------------------------- */
+
+static void
+test_file_values(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	assert_int_equal(load(&cfg,
+		"; comment line\n"
+		"[tcp]\n"
+		"syncookies = 2   ; trailing comment\n"
+		"somaxconn=128\n"
+		"[net]\n"
+		"gateway = 198.18.0.1\n"
+		"[run]\n"
+		"quiet = yes\n"), 0);
+	assert_int_equal(cfg.syncookies, 2);
+	assert_int_equal(cfg.somaxconn, 128);
+	assert_int_equal(cfg.gateway, IP(198, 18, 0, 1));
+	assert_true(cfg.quiet);
+	assert_int_equal(cfg.max_syn_backlog, 4096); /* untouched keys keep their default */
+}
+
+static void
+test_file_errors(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	assert_int_equal(load(&cfg, "[tcp]\nsyncookies = 1\n[bogus]\nx = 1\n"), -EINVAL);
+	assert_error_names("bogus");
+	assert_error_names("/tmp/tt_unit_config_");
+	assert_int_equal(load(&cfg, "[tcp]\nsyncookie = 1\n"), -EINVAL);
+	assert_error_names("syncookie");
+	/* A key of another section is unknown in this one. */
+	assert_int_equal(load(&cfg, "[net]\nsyncookies = 1\n"), -EINVAL);
+	assert_error_names("syncookies");
+	assert_int_equal(load(&cfg, "[tcp]\nsyncookies = 7\n"), -EINVAL);
+	assert_error_names("syncookies");
+	assert_error_names("7");
+	assert_int_equal(load(&cfg, "[tcp]\nfin_timeout = soon\n"), -EINVAL);
+	assert_error_names("fin_timeout");
+	assert_int_equal(load(&cfg, "[net]\naddr = 10.0.0.1\n"), -EINVAL);
+	assert_error_names("addr");
+	assert_int_equal(load(&cfg, "[run]\nquiet = maybe\n"), -EINVAL);
+	assert_error_names("quiet");
+	assert_int_equal(load(&cfg, "[listen]\napp = nginx\n"), -EINVAL);
+	assert_error_names("nginx");
+	/* A listener section takes listener keys only, and a port number. */
+	assert_int_equal(load(&cfg, "[listen 8080]\nsyncookies = 1\n"), -EINVAL);
+	assert_error_names("syncookies");
+	assert_int_equal(load(&cfg, "[listen 0]\nbacklog = 1\n"), -EINVAL);
+	assert_error_names("listen 0");
+	assert_int_equal(load(&cfg, "[listen http]\nbacklog = 1\n"), -EINVAL);
+	assert_error_names("listen http");
+	/* Not INI at all: a line that is neither a section nor key = value. */
+	assert_int_equal(load(&cfg, "[tcp]\nsyncookies 1\n"), -EINVAL);
+	assert_error_names("/tmp/tt_unit_config_");
+}
+
+static void
+test_file_missing(void **state)
+{
+	static const char path[] = "/nonexistent/tcpterm-unit.conf";
+	struct tt_config cfg;
+
+	(void)state;
+	tt_config_defaults(&cfg);
+	assert_int_equal(tt_config_load_file(&cfg, path, err, sizeof(err)), -ENOENT);
+	assert_error_names(path);
+	/* Through --config: the same error, from the command line. */
+	assert_int_equal(parse(&cfg, ARGV("--config", (char *)path)), -ENOENT);
+	assert_error_names(path);
+}
+
+/* [listen] sets every listener's defaults; a [listen PORT] section overrides its own keys. */
+static void
+test_file_listeners(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	assert_int_equal(load(&cfg,
+		"[listen]\n"
+		"port = 80, 8080\n"
+		"app = echo\n"
+		"backlog = 100\n"
+		"[listen 8080]\n"
+		"app = hold\n"
+		"time_wait = 5\n"
+		"[listen 9090]\n"
+		"backlog = 7\n"), 0);
+	assert_int_equal(cfg.n_listeners, 3);
+	assert_int_equal(listener(&cfg, 80)->app, TT_APP_ECHO);
+	assert_int_equal(listener(&cfg, 80)->backlog, 100);
+	assert_int_equal(listener(&cfg, 80)->time_wait, 60);
+	assert_int_equal(listener(&cfg, 8080)->app, TT_APP_HOLD);
+	assert_int_equal(listener(&cfg, 8080)->backlog, 100);
+	assert_int_equal(listener(&cfg, 8080)->time_wait, 5);
+	assert_int_equal(listener(&cfg, 9090)->app, TT_APP_ECHO);
+	assert_int_equal(listener(&cfg, 9090)->backlog, 7);
+}
+
+/* A file that names only [listen PORT] sections listens on those ports, not also on 80. */
+static void
+test_file_listener_sections_only(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	assert_int_equal(load(&cfg, "[listen 8080]\napp = echo\n"), 0);
+	assert_int_equal(cfg.n_listeners, 1);
+	assert_int_equal(cfg.listeners[0].port, 8080);
+	assert_int_equal(cfg.listeners[0].app, TT_APP_ECHO);
+}
+
+/* A repeated addr replaces the default list, then accumulates within the file. */
+static void
+test_file_repeated_addr(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	assert_int_equal(load(&cfg, "[net]\naddr = 10.0.0.1/24\naddr = 10.0.0.2/24\n"), 0);
+	assert_int_equal(cfg.n_addrs, 2);
+	assert_int_equal(cfg.addrs[0].addr, IP(10, 0, 0, 1));
+	assert_int_equal(cfg.addrs[1].addr, IP(10, 0, 0, 2));
+	/* kernel_addr = auto skips both of ours. */
+	assert_int_equal(cfg.kernel_addr.addr, IP(10, 0, 0, 3));
+	assert_int_equal(cfg.kernel_addr.len, 24);
+}
+
+/* Precedence: defaults < file < command line, wherever --config sits on the line. */
+static void
+test_precedence(void **state)
+{
+	const char *path = write_file(1,
+		"[tcp]\nsyncookies = 2\nsomaxconn = 100\n"
+		"[net]\naddr = 10.0.0.1/24\naddr = 10.0.0.2/24\n"
+		"[listen]\nport = 8080\nbacklog = 50\n");
+	struct tt_config cfg;
+
+	(void)state;
+	assert_int_equal(parse(&cfg, ARGV("--syncookies", "0", "--config", (char *)path)), 0);
+	assert_int_equal(cfg.syncookies, 0);         /* command line over file */
+	assert_int_equal(cfg.somaxconn, 100);        /* file over default */
+	assert_int_equal(cfg.synack_retries, 5);     /* default */
+	assert_int_equal(cfg.n_addrs, 2);
+	assert_int_equal(listener(&cfg, 8080)->backlog, 50);
+	assert_int_equal(cfg.n_listeners, 1);
+
+	assert_int_equal(parse(&cfg, ARGV("--config", (char *)path, "--syncookies", "0",
+					  "--addr", "172.16.0.9/16", "--backlog", "9")), 0);
+	assert_int_equal(cfg.syncookies, 0);
+	assert_int_equal(cfg.somaxconn, 100);
+	/* A list given on the command line replaces the file's list. */
+	assert_int_equal(cfg.n_addrs, 1);
+	assert_int_equal(cfg.addrs[0].addr, IP(172, 16, 0, 9));
+	assert_int_equal(listener(&cfg, 8080)->backlog, 9);
+	assert_int_equal(cfg.kernel_addr.addr, IP(172, 16, 0, 1));
+	unlink(path);
+}
+
+/* kernel_addr = auto: the first host of the first addr's subnet that is not ours. */
+static void
+test_kernel_addr(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	assert_int_equal(parse(&cfg, ARGV("--addr", "198.18.0.2/24")), 0);
+	assert_int_equal(cfg.kernel_addr.addr, IP(198, 18, 0, 1));
+	assert_int_equal(cfg.kernel_addr.len, 24);
+	assert_int_equal(parse(&cfg, ARGV("--addr", "10.1.2.1/24")), 0);
+	assert_int_equal(cfg.kernel_addr.addr, IP(10, 1, 2, 2));
+	assert_int_equal(parse(&cfg, ARGV("--addr", "10.0.0.1/30")), 0);
+	assert_int_equal(cfg.kernel_addr.addr, IP(10, 0, 0, 2));
+	assert_int_equal(cfg.kernel_addr.len, 30);
+	/* /30 with both hosts ours, /31 and /32: no free host, the kernel side stays bare. */
+	assert_int_equal(parse(&cfg, ARGV("--addr", "10.0.0.1/30", "--addr", "10.0.0.2/30")), 0);
+	assert_int_equal(cfg.kernel_addr.addr, 0);
+	assert_int_equal(parse(&cfg, ARGV("--addr", "10.0.0.0/31")), 0);
+	assert_int_equal(cfg.kernel_addr.addr, 0);
+	assert_int_equal(parse(&cfg, ARGV("--addr", "10.0.0.7/32")), 0);
+	assert_int_equal(cfg.kernel_addr.addr, 0);
+	/* Explicit values, and none. */
+	assert_int_equal(parse(&cfg, ARGV("--kernel-addr", "10.9.9.9/16")), 0);
+	assert_false(cfg.kernel_addr_auto);
+	assert_int_equal(cfg.kernel_addr.addr, IP(10, 9, 9, 9));
+	assert_int_equal(cfg.kernel_addr.len, 16);
+	assert_int_equal(parse(&cfg, ARGV("--kernel-addr", "none")), 0);
+	assert_int_equal(cfg.kernel_addr.addr, 0);
+	/* auto follows the final address list, whichever source set it. */
+	assert_int_equal(parse(&cfg, ARGV("--kernel-addr", "auto", "--addr", "192.168.7.1/24")), 0);
+	assert_int_equal(cfg.kernel_addr.addr, IP(192, 168, 7, 2));
+}
+
+static void
+test_validate(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	tt_config_defaults(&cfg);
+	cfg.n_addrs = 0;
+	assert_int_equal(tt_config_validate(&cfg, err, sizeof(err)), -EINVAL);
+	assert_error_names("--addr");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_linux),
+		cmocka_unit_test(test_defaults_other),
+		cmocka_unit_test(test_shipped_file_is_defaults),
+		cmocka_unit_test(test_args_spec_example),
+		cmocka_unit_test(test_args_every_tunable),
+		cmocka_unit_test(test_args_lists_and_forms),
+		cmocka_unit_test(test_args_invalid),
+		cmocka_unit_test(test_args_reentrant),
+		cmocka_unit_test(test_args_help_version),
+		cmocka_unit_test(test_file_values),
+		cmocka_unit_test(test_file_errors),
+		cmocka_unit_test(test_file_missing),
+		cmocka_unit_test(test_file_listeners),
+		cmocka_unit_test(test_file_listener_sections_only),
+		cmocka_unit_test(test_file_repeated_addr),
+		cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_kernel_addr),
+		cmocka_unit_test(test_validate),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/net/net_eth.c: the first step of every frame (tt_worker_poll -> tt_eth_input). Frames
+ * too short, for another MAC or of another EtherType are counted and dropped (SPEC D8);
+ * broadcast and our own MAC go on to ARP and IPv4.
+ */
+#include "tt_test.h"
+
+/* 13 bytes: one short of an Ethernet header. */
+static void
+test_truncated(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_tb b = tt_tb_defaults(TT_TB_ARP);
+
+	b.frame_len = RTE_ETHER_HDR_LEN - 1;
+	tt_test_input(env, tt_tb_build(env, &b));
+	assert_int_equal(tt_test_tx_count(env), 0);
+	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 1 }, { "EthInTruncated", 1 });
+}
+
+static void
+test_empty_frame(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_tb b = tt_tb_defaults(TT_TB_ARP);
+
+	b.frame_len = 0;
+	tt_test_input(env, tt_tb_build(env, &b));
+	assert_int_equal(tt_test_tx_count(env), 0);
+	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 1 }, { "EthInTruncated", 1 });
+}
+
+/* A valid ARP request for our address, but sent to another unicast MAC. */
+static void
+test_other_host(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_tb b = tt_tb_defaults(TT_TB_ARP);
+
+	b.eth_dst = (struct rte_ether_addr){{ 0x02, 0, 0, 0, 0, 0x99 }};
+	tt_test_input(env, tt_tb_build(env, &b));
+	assert_int_equal(tt_test_tx_count(env), 0);
+	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 1 }, { "EthInOtherHosts", 1 });
+	/* Nothing was learned from a frame that was not ours. */
+	assert_null(tt_neigh_lookup(env->w->neigh, TT_TEST_IP_PEER));
+}
+
+/*
+ * A group source MAC is invalid (IEEE 802.3 3.2.3): dropped before any layer can answer it,
+ * since replies go back to the frame's source and would reach every host on the segment.
+ */
+static void
+test_group_source(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_tb b = tt_tb_defaults(TT_TB_ICMP);
+
+	memset(&b.eth_src, 0xff, sizeof(b.eth_src));
+	tt_test_input(env, tt_tb_build(env, &b));
+	b.eth_src = (struct rte_ether_addr){{ 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 }};
+	tt_test_input(env, tt_tb_build(env, &b));
+	b = tt_tb_defaults(TT_TB_TCP);
+	b.eth_src = (struct rte_ether_addr){{ 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 }};
+	tt_test_input(env, tt_tb_build(env, &b));
+	assert_int_equal(tt_test_tx_count(env), 0);
+	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 3 }, { "EthInGroupSource", 3 });
+}
+
+/* ARP requests are broadcast: the frame is accepted and answered. */
+static void
+test_broadcast_accepted(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_tb b = tt_tb_defaults(TT_TB_ARP);
+	struct tt_test_frame f;
+
+	memset(&b.eth_dst, 0xff, sizeof(b.eth_dst));
+	tt_test_input(env, tt_tb_build(env, &b));
+	tt_test_tx_one(env, &f);
+	assert_non_null(f.arp);
+	rte_pktmbuf_free(f.m);
+	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 1 }, { "ArpInRequests", 1 },
+			     { "ArpOutReplies", 1 }, { "EthOutFrames", 1 });
+}
+
+/* An ICMP echo to our unicast MAC: passes Ethernet, answered by ICMP. */
+static void
+test_own_mac_ipv4(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_tb b = tt_tb_defaults(TT_TB_ICMP);
+	struct tt_test_frame f;
+
+	tt_test_input(env, tt_tb_build(env, &b));
+	tt_test_tx_one(env, &f);
+	assert_non_null(f.icmp);
+	assert_memory_equal(&f.eth->src_addr, &tt_test_mac_us, RTE_ETHER_ADDR_LEN);
+	rte_pktmbuf_free(f.m);
+	assert_int_equal(TT_TEST_STAT(env, EthInOtherHosts), 0);
+	assert_int_equal(TT_TEST_STAT(env, IpInReceives), 1);
+}
+
+static void
+other_type(struct tt_test_env *env, uint16_t type)
+{
+	struct tt_tb b = tt_tb_defaults(TT_TB_IPV4);
+
+	b.ether_type = type;
+	tt_test_input(env, tt_tb_build(env, &b));
+	assert_int_equal(tt_test_tx_count(env), 0);
+}
+
+static void
+test_other_types(void **state)
+{
+	struct tt_test_env *env = *state;
+
+	other_type(env, RTE_ETHER_TYPE_IPV6);
+	other_type(env, RTE_ETHER_TYPE_VLAN);
+	other_type(env, RTE_ETHER_TYPE_QINQ);
+	other_type(env, RTE_ETHER_TYPE_RARP);
+	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 4 }, { "EthInOtherTypes", 4 });
+}
+
+/* Other EtherTypes are dropped even when sent to a group address (e.g. IPv6 multicast). */
+static void
+test_multicast_other_type(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_tb b = tt_tb_defaults(TT_TB_IPV4);
+
+	b.eth_dst = (struct rte_ether_addr){{ 0x33, 0x33, 0, 0, 0, 0x01 }};
+	b.ether_type = RTE_ETHER_TYPE_IPV6;
+	tt_test_input(env, tt_tb_build(env, &b));
+	assert_int_equal(tt_test_tx_count(env), 0);
+	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 1 }, { "EthInOtherTypes", 1 });
+}
+
+/* The same drops through the whole loop: RX ring -> tt_worker_poll -> nothing on TX. */
+static void
+test_poll_path(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_tb b = tt_tb_defaults(TT_TB_ARP);
+
+	b.frame_len = 10;
+	tt_test_rx(env, tt_tb_build(env, &b));
+	b = tt_tb_defaults(TT_TB_ARP);
+	b.eth_dst = tt_test_mac_peer;
+	tt_test_rx(env, tt_tb_build(env, &b));
+	b = tt_tb_defaults(TT_TB_IPV4);
+	b.ether_type = RTE_ETHER_TYPE_IPV6;
+	tt_test_rx(env, tt_tb_build(env, &b));
+	assert_int_equal(tt_test_poll(env), 3);
+	assert_int_equal(tt_test_tx_count(env), 0);
+	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 3 }, { "EthInTruncated", 1 },
+			     { "EthInOtherHosts", 1 }, { "EthInOtherTypes", 1 });
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_truncated, tt_test_setup, tt_test_teardown),
+		cmocka_unit_test_setup_teardown(test_empty_frame, tt_test_setup, tt_test_teardown),
+		cmocka_unit_test_setup_teardown(test_other_host, tt_test_setup, tt_test_teardown),
+		cmocka_unit_test_setup_teardown(test_group_source, tt_test_setup, tt_test_teardown),
+		cmocka_unit_test_setup_teardown(test_broadcast_accepted, tt_test_setup, tt_test_teardown),
+		cmocka_unit_test_setup_teardown(test_own_mac_ipv4, tt_test_setup, tt_test_teardown),
+		cmocka_unit_test_setup_teardown(test_other_types, tt_test_setup, tt_test_teardown),
+		cmocka_unit_test_setup_teardown(test_multicast_other_type, tt_test_setup,
+						tt_test_teardown),
+		cmocka_unit_test_setup_teardown(test_poll_path, tt_test_setup, tt_test_teardown),
+	};
+
+	if (tt_test_eal_init("eth") != 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
