@@ -232,11 +232,22 @@ tt_ctl_view_stats(FILE *out, const json_t *stats, char *err, size_t errlen)
 	return 0;
 }
 
+/* One "name = value" line; a value that is not a string prints as compact JSON. */
+static void
+print_config_entry(FILE *out, const char *name, const json_t *v)
+{
+	fprintf(out, "%s = ", name);
+	if (json_is_string(v))
+		fputs(json_string_value(v), out);
+	else
+		print_compact(out, v);
+	fputc('\n', out);
+}
+
 /*
- * "section.key = value", in the daemon's order: it walks its config table (STYLE habit 6).
- * DPDK 22.11 telemetry only takes names of [A-Za-z0-9_/], so a daemon may have to send
- * "net/addr" for net.addr: '/' is shown as '.'. A tcpterm always has a configuration, so an
- * empty one is the daemon failing to export it, and says so rather than printing nothing.
+ * "key = value" in the daemon's order (it walks its config table, STYLE habit 6), then one
+ * line per listener setting: "listen 80.backlog = 511". A tcpterm always has a
+ * configuration, so an empty one is the daemon failing to export it, and says so.
  */
 int
 tt_ctl_view_config(FILE *out, const json_t *config, char *err, size_t errlen)
@@ -249,14 +260,23 @@ tt_ctl_view_config(FILE *out, const json_t *config, char *err, size_t errlen)
 	if (json_object_size(config) == 0)
 		return bad_shape("/tcpterm/config", "no keys", err, errlen);
 	json_object_foreach((json_t *)config, key, v) {
-		for (const char *c = key; *c != '\0'; c++)
-			fputc(*c == '/' ? '.' : *c, out);
-		fputs(" = ", out);
-		if (json_is_string(v))
-			fputs(json_string_value(v), out);
-		else
-			print_compact(out, v);
-		fputc('\n', out);
+		if (json_is_object(v) && strcmp(key, "listeners") == 0) {
+			const char *port;
+			json_t *l;
+			char name[64];
+
+			json_object_foreach(v, port, l) {
+				const char *k;
+				json_t *lv;
+
+				json_object_foreach(l, k, lv) {
+					snprintf(name, sizeof(name), "listen %s.%s", port, k);
+					print_config_entry(out, name, lv);
+				}
+			}
+			continue;
+		}
+		print_config_entry(out, key, v);
 	}
 	return 0;
 }
