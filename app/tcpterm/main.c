@@ -20,6 +20,8 @@
 #include <tcpterm/tt_config.h>
 #include <tcpterm/tt_engine.h>
 
+#include "apps.h"
+
 static struct tt_engine *engine;
 static volatile sig_atomic_t stop_requested;
 
@@ -109,7 +111,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	tt_config_dump(&cfg, stdout);
-	engine = tt_engine_create(&cfg, err, sizeof(err));
+	engine = tt_engine_create(&cfg, tt_builtin_apps, err, sizeof(err));
 	if (engine == NULL) {
 		fprintf(stderr, "tcpterm: %s\n", err);
 		tt_eal_cleanup();

@@ -40,6 +40,7 @@ struct tt_listen_config {
 	uint32_t backlog;      /* listen(2) backlog; accept queue = min(backlog, somaxconn) */
 	uint32_t time_wait;    /* TIME_WAIT length in seconds (Linux: fixed 60) */
 	uint32_t accept_rate;  /* hold app: accepts per second, 0 = never */
+	uint32_t http_body;    /* http app: response body bytes */
 	uint64_t set_mask;     /* fields its own section set; the others follow [listen] */
 };
 

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <tcpterm/tt_app.h>
 #include <tcpterm/tt_config.h>
 #include <tcpterm/tt_stats.h>
 
@@ -32,8 +33,14 @@ int tt_eal_init(int eal_argc, char **eal_argv, char *err, size_t errlen);
 /* Release EAL and remove this primary process's runtime directory. */
 void tt_eal_cleanup(void);
 
-/* Build ports, pools and workers from cfg (copied). NULL with a message in err. */
-struct tt_engine *tt_engine_create(const struct tt_config *cfg, char *err, size_t errlen);
+/*
+ * Build ports, pools and workers from cfg (copied). apps[kind] is the application run by
+ * listeners configured with that kind; NULL entries (or apps NULL) leave established
+ * connections in the accept queue. NULL with a message in err.
+ */
+struct tt_engine *tt_engine_create(const struct tt_config *cfg,
+				   const struct tt_app_def *const apps[TT_APP__COUNT],
+				   char *err, size_t errlen);
 
 /*
  * Run a worker on every lcore, the caller's (main) lcore included; returns once
@@ -64,6 +71,7 @@ struct tt_status {
 	uint64_t drops;          /* imissed + rx_nombuf + ierrors + oerrors + TX queue full */
 	uint64_t passive_opens;
 	uint64_t estab, syn_recv, time_wait;
+	uint64_t states[16];     /* flows per TCP state, by Linux's numbering */
 };
 void tt_engine_status(const struct tt_engine *e, struct tt_status *st);
 

@@ -91,6 +91,7 @@ static const struct key keys[] = {
 	LU32(backlog, 0, 1048576, 511, "listen(2) backlog; accept queue = min(backlog, somaxconn)"),
 	LU32(time_wait, 1, 3600, 60, "TIME_WAIT length in seconds (Linux: 60, fixed)"),
 	LU32(accept_rate, 0, 1000000, 0, "hold app: accepts per second (0: never accept)"),
+	LU32(http_body, 0, 1048576, 64, "http app: response body size in bytes"),
 	{ "run", "quiet", NULL, KT_FLAG, KS_CONFIG, 0, 1, "0", C(quiet),
 	  "no status line each second" },
 };
@@ -417,7 +418,7 @@ load_listener_section(struct tt_config *cfg, struct rte_cfgfile *f, const char *
 
 		if (k == NULL || k->scope != KS_LISTENER) {
 			snprintf(ps->err, ps->errlen,
-				 "%s [%s] %s: unknown key; a listener section takes app, backlog, time_wait, accept_rate",
+				 "%s [%s] %s: unknown key; a listener section takes app, backlog, time_wait, accept_rate, http_body",
 				 ps->where, sec, entries[i].name);
 			return -EINVAL;
 		}
@@ -782,8 +783,9 @@ tt_config_dump(const struct tt_config *cfg, FILE *out)
 	for (uint32_t l = 0; l < cfg->n_listeners; l++) {
 		const struct tt_listen_config *lc = &cfg->listeners[l];
 
-		fprintf(out, " [listen %u] app %s backlog %u time_wait %u accept_rate %u\n", lc->port,
-			tt_app_kind_name(lc->app), lc->backlog, lc->time_wait, lc->accept_rate);
+		fprintf(out, " [listen %u] app %s backlog %u time_wait %u accept_rate %u http_body %u\n",
+			lc->port, tt_app_kind_name(lc->app), lc->backlog, lc->time_wait,
+			lc->accept_rate, lc->http_body);
 	}
 }
 

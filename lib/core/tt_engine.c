@@ -4,6 +4,7 @@
  * worker per lcore; sum what they count. Everything here is start-up, shutdown or a
  * reader's view: no function of this file runs on the data path.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,10 +20,13 @@
 #include <rte_ring.h>
 
 #include "../net/tt_net.h"
+#include "../tcp/tcp_conn.h"
 #include "tt_engine_priv.h"
 #include "tt_log.h"
 
 #define TT_NEIGH_SIZE 1024
+
+static_assert(TT_TCPS__COUNT <= RTE_DIM(((struct tt_status *)0)->states), "tt_status.states too small");
 #define TT_MEMPOOL_CACHE 256
 
 static void
@@ -78,6 +82,7 @@ worker_free(struct tt_worker *w)
 		rte_pktmbuf_free_bulk(w->tx[pi].pkts, w->tx[pi].n);
 		w->tx[pi].n = 0;
 	}
+	tt_tcp_worker_fini(w);
 	while (rte_ring_dequeue(w->inbox, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
 	rte_ring_free(w->inbox);
@@ -144,7 +149,8 @@ engine_ports(struct tt_engine *e, char *err, size_t errlen)
 }
 
 struct tt_engine *
-tt_engine_create(const struct tt_config *cfg, char *err, size_t errlen)
+tt_engine_create(const struct tt_config *cfg, const struct tt_app_def *const apps[TT_APP__COUNT],
+		 char *err, size_t errlen)
 {
 	struct tt_engine *e;
 	unsigned int lcore;
@@ -172,7 +178,11 @@ tt_engine_create(const struct tt_config *cfg, char *err, size_t errlen)
 		w->n_ports = e->n_ports;
 		w->ports = e->ports;
 		w->peers = e->workers;
+		for (unsigned int i = 0; i < TT_RETA_SIZE; i++)
+			w->reta[i] = (uint16_t)(i % e->n_workers);
 		e->workers[id++] = w;
+		if (tt_tcp_worker_init(w, &e->cfg, apps, err, errlen) != 0)
+			goto fail;
 	}
 	/* O6: let dpdk-dumpcap attach; harmless when no secondary process ever does. */
 	if (rte_pdump_init() != 0)
@@ -255,6 +265,20 @@ tt_engine_stats(const struct tt_engine *e, uint64_t out[TT_STAT__COUNT])
 }
 
 void
+tt_engine_conn_states(const struct tt_engine *e, uint64_t out[])
+{
+	memset(out, 0, sizeof(uint64_t) * TT_TCPS__COUNT);
+	for (uint16_t i = 0; i < e->n_workers; i++) {
+		const struct tt_tcp *t = e->workers[i] != NULL ? e->workers[i]->tcp : NULL;
+
+		if (t == NULL)
+			continue;
+		for (unsigned int s = 0; s < TT_TCPS__COUNT; s++)
+			out[s] += __atomic_load_n(&t->n_state[s], __ATOMIC_RELAXED);
+	}
+}
+
+void
 tt_engine_status(const struct tt_engine *e, struct tt_status *st)
 {
 	uint64_t c[TT_STAT__COUNT];
@@ -281,7 +305,10 @@ tt_engine_status(const struct tt_engine *e, struct tt_status *st)
 	tt_engine_stats(e, c);
 	st->drops += c[TT_STAT_EthOutDrops];
 	st->passive_opens = c[TT_STAT_PassiveOpens];
-	st->estab = c[TT_STAT_CurrEstab];
+	tt_engine_conn_states(e, st->states);
+	st->estab = st->states[TT_TCPS_ESTABLISHED];
+	st->syn_recv = st->states[TT_TCPS_SYN_RECV];
+	st->time_wait = st->states[TT_TCPS_TIME_WAIT];
 }
 
 void

@@ -25,6 +25,9 @@ struct tt_engine {
 	uint64_t start_tsc;
 };
 
+/* Flows per state summed over workers (index: enum tt_tcp_state). */
+void tt_engine_conn_states(const struct tt_engine *e, uint64_t out[]);
+
 /* Telemetry reads the running engine through this (lib/stats/tt_telemetry.c). */
 void tt_telemetry_register(struct tt_engine *e);
 void tt_telemetry_unregister(void);

@@ -12,6 +12,7 @@
 #include <rte_ring.h>
 
 #include "../net/tt_net.h"
+#include "../tcp/tcp_conn.h"
 #include "tt_worker.h"
 
 void
@@ -62,10 +63,32 @@ tt_worker_fanout(struct tt_worker *w, uint16_t pi, const struct rte_mbuf *m)
 			continue;
 		}
 		c->port = pi;
+		c->packet_type = RTE_PTYPE_L2_ETHER_ARP;
 		if (rte_ring_mp_enqueue(peer->inbox, c) != 0) {
 			TT_STAT_INC(&w->stats, EthHandoffDrops);
 			rte_pktmbuf_free(c);
 		}
+	}
+}
+
+/*
+ * A TCP segment for another worker's flow: it travels with its offsets in l2_len/l3_len and
+ * RTE_PTYPE_L4_TCP so the owner needs no second parse of the lower layers. The port field
+ * carries the port index, as for fan-out.
+ */
+void
+tt_worker_handover(struct tt_worker *w, uint16_t owner, struct tt_pkt *p)
+{
+	struct rte_mbuf *m = p->m;
+
+	m->port = p->pi;
+	m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP;
+	m->l2_len = sizeof(struct rte_ether_hdr);
+	m->l3_len = p->ip_hlen;
+	m->hash.usr = p->l4_len;
+	if (rte_ring_mp_enqueue(w->peers[owner]->inbox, m) != 0) {
+		TT_STAT_INC(&w->stats, EthHandoffDrops);
+		rte_pktmbuf_free(m);
 	}
 }
 
@@ -76,13 +99,22 @@ worker_inbox(struct tt_worker *w)
 	unsigned int n = rte_ring_sc_dequeue_burst(w->inbox, (void **)pkts, w->burst, NULL);
 
 	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
 		struct tt_pkt p = {
-			.m = pkts[i],
-			.pi = pkts[i]->port,
-			.eth = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *),
+			.m = m,
+			.pi = m->port,
+			.eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *),
 		};
 
-		tt_arp_input(w, &p, true);
+		if ((m->packet_type & RTE_PTYPE_L4_MASK) == RTE_PTYPE_L4_TCP) {
+			p.ip = (struct rte_ipv4_hdr *)(p.eth + 1);
+			p.ip_hlen = m->l3_len;
+			p.l4_len = (uint16_t)m->hash.usr;
+			p.l4 = (uint8_t *)p.ip + p.ip_hlen;
+			tt_tcp_input_handed(w, &p);
+		} else {
+			tt_arp_input(w, &p, true);
+		}
 	}
 	return n;
 }
@@ -107,6 +139,11 @@ tt_worker_poll(struct tt_worker *w)
 	}
 	if (w->n_workers > 1)
 		total += worker_inbox(w);
+	if (w->tcp != NULL) {
+		tt_tcp_timers_run(w);
+		tt_app_run(w);
+		tt_tcp_flush_pending(w);
+	}
 	tt_arp_timer(w);
 	tt_worker_flush(w);
 

@@ -22,10 +22,13 @@
 #include "tt_port.h"
 
 #define TT_BURST_MAX 64
-#define TT_INBOX_SIZE 1024
+#define TT_INBOX_SIZE 4096
+/* Flow owner table: worker = reta[hash & (TT_RETA_SIZE - 1)], as a NIC's RSS RETA. */
+#define TT_RETA_SIZE 128
 
 struct tt_neigh_table;
 struct tt_engine;
+struct tt_tcp;
 
 struct tt_txbuf {
 	uint16_t n;
@@ -55,6 +58,8 @@ struct tt_worker {
 	struct tt_neigh_table *neigh;
 	struct rte_ring *inbox;         /* MP/SC: frames handed over by other workers */
 	struct tt_worker **peers;       /* all workers, for hand-over; n_workers long */
+	struct tt_tcp *tcp;             /* flows, listeners, timers (lib/tcp) */
+	uint16_t reta[TT_RETA_SIZE];
 	uint64_t next_gw_arp_ms;        /* when to (re)ask for the gateway's MAC */
 	struct tt_txbuf tx[TT_MAX_PORTS];
 	/* Read by the control thread: written with relaxed stores, one writer. */
@@ -77,5 +82,9 @@ void tt_worker_flush(struct tt_worker *w);
 
 /* Copy m to every other worker's inbox (ARP learning, DESIGN "Ownership"). */
 void tt_worker_fanout(struct tt_worker *w, uint16_t pi, const struct rte_mbuf *m);
+
+struct tt_pkt;
+/* Hand a TCP segment to the worker that owns its flow. Takes p->m. */
+void tt_worker_handover(struct tt_worker *w, uint16_t owner, struct tt_pkt *p);
 
 #endif /* TT_WORKER_H */

@@ -1,26 +1,37 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TCP input: validate the header (RFC 9293 3.1, SPEC D8), parse options, then dispatch.
- * tt_ipv4_input -> tt_tcp_input -> tt_tcp_reply_rst (tcp_output.c).
+ * TCP input: validate the header (RFC 9293 3.1, SPEC D8), find the flow's owner and state,
+ * dispatch.
  *
- * Until connections and listeners exist, every valid segment meets the closed-port rule of
- * RFC 9293 3.10.7.1 (SPEC H9): a reset, unless the segment is itself a reset.
+ *   tt_ipv4_input -> tt_tcp_input -> [hand-over to the owning worker]
+ *     -> flow table hit:  tt_conn_input (below) | tt_req_input | tt_tw_input
+ *     -> listener:        tt_listen_input
+ *     -> nothing:         tt_tcp_reply_rst (H9)
+ *
+ * tt_conn_input follows RFC 9293 3.10.7.4 for the synchronized states: sequence check,
+ * RST, SYN, ACK, data (in order only: out-of-order segments are dropped and re-ACKed,
+ * reassembly comes with loss recovery), FIN.
  */
 #include <errno.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 #include <rte_tcp.h>
 
 #include "../core/tt_worker.h"
+#include "tcp_conn.h"
 #include "tcp_input.h"
+#include "tcp_seq.h"
 
 #define TH_FIN RTE_TCP_FIN_FLAG
 #define TH_SYN RTE_TCP_SYN_FLAG
 #define TH_RST RTE_TCP_RST_FLAG
+#define TH_PSH RTE_TCP_PSH_FLAG
 #define TH_ACK RTE_TCP_ACK_FLAG
 
 static bool
@@ -90,10 +101,357 @@ bad:
 	return -EINVAL;
 }
 
+/* ---- Synchronized states ---------------------------------------------------------------- */
+
+/* The payload of p as an mbuf of its own: headers cut, padding gone. Takes p->m. */
+static struct rte_mbuf *
+payload_mbuf(struct tt_pkt *p, const struct tt_tcp_seg *seg, uint32_t skip)
+{
+	struct rte_mbuf *m = p->m;
+	uint32_t hdrs = (uint32_t)((uint8_t *)p->l4 - rte_pktmbuf_mtod(m, uint8_t *)) + seg->hlen;
+
+	rte_pktmbuf_adj(m, (uint16_t)(hdrs + skip));
+	if (rte_pktmbuf_pkt_len(m) > seg->plen - skip)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - (seg->plen - skip)));
+	m->ol_flags = 0;
+	p->m = NULL;
+	return m;
+}
+
+/* RFC 9293 3.10.7.4, the four acceptability cases of "first check sequence number". */
+static bool
+seq_acceptable(const struct tt_conn *c, const struct tt_tcp_seg *seg)
+{
+	uint32_t wnd = c->rcv_wnd, end = seg->seq + seg->plen;
+
+	if (seg->plen == 0)
+		return wnd == 0 ? seg->seq == c->rcv_nxt :
+				  tt_seq_in(seg->seq, c->rcv_nxt, c->rcv_nxt + wnd);
+	if (wnd == 0)
+		return false;
+	return tt_seq_in(seg->seq, c->rcv_nxt, c->rcv_nxt + wnd) ||
+	       tt_seq_in(end - 1, c->rcv_nxt, c->rcv_nxt + wnd);
+}
+
+static void
+ack_now(struct tt_worker *w, struct tt_conn *c)
+{
+	c->cflags |= TT_CF_ACK_NOW;
+	tt_conn_schedule_output(w, c);
+}
+
+/* RFC 5961 challenge ACK (SPEC D7): the peer must prove it sees our sequence space. */
+static void
+challenge_ack(struct tt_worker *w, struct tt_conn *c)
+{
+	TT_STAT_INC(&w->stats, TCPChallengeACK);
+	ack_now(w, c);
+}
+
+/* Drop what seg acknowledges from the send queue; true when it acknowledged our FIN. */
+static bool
+conn_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg)
+{
+	uint32_t acked = seg->ack - c->snd_una;
+	uint32_t data = RTE_MIN(acked, c->sndq_len);
+	bool fin_acked = (c->cflags & TT_CF_FIN_SENT) && seg->ack == c->snd_max;
+
+	if (data > 0) {
+		if (data == c->sndq_len) {
+			rte_pktmbuf_free(c->sndq);
+			c->sndq = NULL;
+		} else {
+			/* Free whole leading segments, then cut into the first one left. */
+			struct rte_mbuf *m = c->sndq;
+			uint32_t left = data;
+
+			while (left >= m->data_len) {
+				struct rte_mbuf *next = m->next;
+				uint32_t pkt_len = m->pkt_len - m->data_len;
+				uint16_t nb = m->nb_segs - 1;
+
+				left -= m->data_len;
+				m->next = NULL;
+				m->nb_segs = 1;
+				rte_pktmbuf_free_seg(m);
+				m = next;
+				m->pkt_len = pkt_len;
+				m->nb_segs = nb;
+			}
+			rte_pktmbuf_adj(m, (uint16_t)left);
+			c->sndq = m;
+		}
+		c->sndq_len -= data;
+	}
+	c->snd_una = seg->ack;
+	if (tt_seq_lt(c->snd_nxt, c->snd_una))
+		c->snd_nxt = c->snd_una;
+	if (c->rtt_start != 0 && tt_seq_gt(seg->ack, c->rtt_seq)) {
+		tt_conn_rtt_sample(c, (uint32_t)w->clock.ms - (c->rtt_start & ~1u));
+		c->rtt_start = 0;
+	}
+	c->backoff = 0;
+	if (c->snd_una == c->snd_max)
+		tt_timer_cancel(&w->tcp->wheel, &c->rtx);
+	else
+		tt_conn_rto_arm(w, c);
+	return fin_acked;
+}
+
+static void
+conn_window(struct tt_conn *c, const struct tt_tcp_seg *seg)
+{
+	if (tt_seq_lt(c->snd_wl1, seg->seq) ||
+	    (c->snd_wl1 == seg->seq && tt_seq_leq(c->snd_wl2, seg->ack))) {
+		c->snd_wnd = seg->wnd << c->snd_wscale;
+		c->snd_wl1 = seg->seq;
+		c->snd_wl2 = seg->ack;
+	}
+}
+
+/* Our FIN was acknowledged: FIN_WAIT_1 -> FIN_WAIT_2, CLOSING -> TIME_WAIT, LAST_ACK -> gone. */
+static bool
+conn_fin_acked(struct tt_worker *w, struct tt_conn *c)
+{
+	switch (c->state) {
+	case TT_TCPS_FIN_WAIT_1:
+		tt_conn_set_state(w, c, TT_TCPS_FIN_WAIT_2);
+		if (c->cflags & TT_CF_RELEASED)
+			tt_conn_fw2_arm(w, c);
+		return false;
+	case TT_TCPS_CLOSING:
+		tt_tw_enter(w, c);
+		return true;
+	case TT_TCPS_LAST_ACK:
+		tt_conn_closed(w, c, TT_CLOSE_NORMAL);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* In-order payload: to the application, or held until it accepts. Takes p->m. */
+static bool
+conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct tt_conn *c)
+{
+	uint32_t skip = c->rcv_nxt - seg->seq;    /* bytes we already have */
+	uint32_t len = seg->plen - skip;
+	struct rte_mbuf *m;
+
+	if (c->cflags & TT_CF_RELEASED) {
+		/* F8: data for a connection the application closed: reset it. */
+		TT_STAT_INC(&w->stats, TCPAbortOnData);
+		c->rcv_nxt += len;
+		tt_tcp_send_rst_conn(w, c);
+		tt_conn_closed(w, c, TT_CLOSE_ABORTED);
+		return false;
+	}
+	if (!(c->cflags & TT_CF_ACCEPTED) && c->rcvq_len + len > w->tcp->cfg->rmem) {
+		/* The receive buffer of a connection nobody accepted is full: not taken. */
+		ack_now(w, c);
+		return true;
+	}
+	m = payload_mbuf(p, seg, skip);
+	c->rcv_nxt += len;
+	if (c->cflags & TT_CF_ACCEPTED) {
+		tt_app_event(w, c, TT_EV_DATA, m, 0);
+	} else if (c->rcvq == NULL) {
+		c->rcvq = m;
+		c->rcvq_len = len;
+	} else if (rte_pktmbuf_chain(c->rcvq, m) == 0) {
+		c->rcvq_len += len;
+	} else {
+		rte_pktmbuf_free(m);
+		c->rcv_nxt -= len;
+	}
+	/* D5: ACK at the end of this iteration on PSH or every second full segment (the
+	 * application's answer may carry it); else within 40 ms. */
+	if ((seg->flags & TH_PSH) || c->rcv_nxt - c->rcv_acked >= 2u * c->mss)
+		ack_now(w, c);
+	else
+		tt_conn_delack_arm(w, c);
+	return true;
+}
+
+/* The peer's FIN, in order (F1-F3, F5). Returns false when c is gone. */
+static bool
+conn_fin(struct tt_worker *w, struct tt_conn *c, bool fin_acked)
+{
+	c->rcv_nxt++;
+	/* F3: the FIN's ACK goes out at the end of this iteration, never waits for the app. */
+	ack_now(w, c);
+	switch (c->state) {
+	case TT_TCPS_ESTABLISHED:
+		tt_conn_set_state(w, c, TT_TCPS_CLOSE_WAIT);
+		if (c->cflags & TT_CF_ACCEPTED)
+			tt_app_event(w, c, TT_EV_PEER_CLOSED, NULL, 0);
+		else
+			c->cflags |= TT_CF_PEER_FIN;
+		return true;
+	case TT_TCPS_FIN_WAIT_1:
+		if (!fin_acked) {
+			tt_conn_set_state(w, c, TT_TCPS_CLOSING);     /* F5 */
+			return true;
+		}
+		/* FIN and the ACK of ours in one segment: as FIN_WAIT_2 */
+		__attribute__((fallthrough));
+	case TT_TCPS_FIN_WAIT_2:
+		tt_tcp_send_ack(w, c);
+		tt_tw_enter(w, c);
+		return false;
+	default:
+		return true;
+	}
+}
+
+void
+tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct tt_conn *c)
+{
+	bool fin_acked = false;
+
+	if (!seq_acceptable(c, seg)) {
+		if (!(seg->flags & TH_RST))
+			ack_now(w, c);
+		goto drop;
+	}
+	if (seg->flags & TH_RST) {
+		/* RFC 5961 3.2: only an exact RST resets; one merely in window is challenged. */
+		if (seg->seq != c->rcv_nxt) {
+			challenge_ack(w, c);
+			goto drop;
+		}
+		if (c->state == TT_TCPS_ESTABLISHED || c->state == TT_TCPS_CLOSE_WAIT)
+			TT_STAT_INC(&w->stats, EstabResets);
+		tt_conn_closed(w, c, TT_CLOSE_RESET);
+		goto drop;
+	}
+	if (seg->flags & TH_SYN) {
+		challenge_ack(w, c);    /* RFC 5961 4.2 */
+		goto drop;
+	}
+	if (!(seg->flags & TH_ACK))
+		goto drop;
+	if (tt_seq_gt(seg->ack, c->snd_max)) {
+		/* RFC 9293: an ACK for something not yet sent is answered with an ACK, dropped. */
+		ack_now(w, c);
+		goto drop;
+	}
+	if (tt_seq_geq(seg->ack, c->snd_una)) {
+		if (tt_seq_gt(seg->ack, c->snd_una))
+			fin_acked = conn_ack(w, c, seg);
+		conn_window(c, seg);
+		if (fin_acked && conn_fin_acked(w, c))
+			goto drop;
+		if (c->sndq_len > 0 || (c->cflags & TT_CF_FIN_QUEUED))
+			tt_conn_schedule_output(w, c);
+	}
+	if (seg->plen > 0) {
+		bool open = c->state == TT_TCPS_ESTABLISHED || c->state == TT_TCPS_FIN_WAIT_1 ||
+			    c->state == TT_TCPS_FIN_WAIT_2;
+
+		if (!open)
+			goto drop;            /* data after the peer's FIN: ignored */
+		if (tt_seq_gt(seg->seq, c->rcv_nxt)) {
+			/* Out of order: not kept yet (D2 reassembly is the next step); re-ACK. */
+			ack_now(w, c);
+			goto drop;
+		}
+		if ((c->flags & TT_CONN_TS) && (seg->opts.present & TT_TCP_OPT_TS) &&
+		    tt_seq_leq(seg->seq, c->rcv_acked))
+			c->ts_recent = seg->opts.tsval;
+		if (!conn_data(w, p, seg, c))
+			goto drop;
+	} else if ((c->flags & TT_CONN_TS) && (seg->opts.present & TT_TCP_OPT_TS) &&
+		   seg->seq == c->rcv_nxt) {
+		c->ts_recent = seg->opts.tsval;
+	}
+	if ((seg->flags & TH_FIN) && seg->seq + seg->plen == c->rcv_nxt &&
+	    c->state != TT_TCPS_NONE)
+		conn_fin(w, c, fin_acked);
+drop:
+	rte_pktmbuf_free(p->m);
+}
+
+/* ---- Dispatch ---------------------------------------------------------------------------- */
+
+/*
+ * The worker owning a flow: a pure function of the 4-tuple, the same whichever direction
+ * the segment travels (the hash is over the flow key, which is always from our side).
+ */
+static uint16_t
+flow_owner(const struct tt_worker *w, const struct tt_flow *f)
+{
+	uint32_t h = rte_hash_crc_8byte((uint64_t)f->raddr << 32 | f->laddr,
+					(uint32_t)f->rport << 16 | f->lport);
+
+	return w->reta[h & (TT_RETA_SIZE - 1)];
+}
+
+static void
+tcp_dispatch(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
+	     const struct tt_flow *f)
+{
+	struct tt_tcp *t = w->tcp;
+	uintptr_t v = tt_flow_lookup(t, f);
+	struct tt_listener *l;
+
+	if (v != 0) {
+		switch (v & TT_FLOW_KIND_MASK) {
+		case TT_FLOW_CONN:
+			tt_conn_input(w, p, seg, tt_flow_ptr(v));
+			return;
+		case TT_FLOW_REQ:
+			tt_req_input(w, p, seg, tt_flow_ptr(v));
+			return;
+		default:
+			tt_tw_input(w, p, seg, tt_flow_ptr(v));
+			return;
+		}
+	}
+	if (seg->flags & TH_RST)
+		goto drop;       /* RFC 9293 3.10.7.1: a reset is never answered */
+	l = tt_listen_lookup(t, seg->dport);
+	if (l != NULL) {
+		tt_listen_input(w, p, seg, l);
+		return;
+	}
+	tt_tcp_reply_rst(w, p, seg);
+	return;
+drop:
+	rte_pktmbuf_free(p->m);
+}
+
+static void
+flow_of(const struct tt_pkt *p, const struct tt_tcp_seg *seg, struct tt_flow *f)
+{
+	f->raddr = p->ip->src_addr;
+	f->laddr = p->ip->dst_addr;
+	f->rport = seg->sport;
+	f->lport = seg->dport;
+	f->pad = 0;
+}
+
+/* A segment another worker received for one of our flows (tt_worker_inbox). */
+void
+tt_tcp_input_handed(struct tt_worker *w, struct tt_pkt *p)
+{
+	struct tt_stats scratch;   /* counted once already, by the receiving worker */
+	struct tt_tcp_seg seg;
+	struct tt_flow f;
+
+	if (tt_tcp_parse(&scratch, p, &seg) < 0) {
+		rte_pktmbuf_free(p->m);
+		return;
+	}
+	flow_of(p, &seg, &f);
+	tcp_dispatch(w, p, &seg, &f);
+}
+
 void
 tt_tcp_input(struct tt_worker *w, struct tt_pkt *p)
 {
 	struct tt_tcp_seg seg;
+	struct tt_flow f;
 
 	/*
 	 * TCP is unicast: like Linux's tcp_v4_rcv (pkt_type != PACKET_HOST), a segment that came
@@ -105,10 +463,24 @@ tt_tcp_input(struct tt_worker *w, struct tt_pkt *p)
 	}
 	if (tt_tcp_parse(&w->stats, p, &seg) < 0)
 		goto drop;
-	/* RFC 9293 3.10.7.1: a reset is never answered. */
-	if (seg.flags & TH_RST)
+	if (unlikely(w->tcp == NULL)) {
+		/* No TCP layer (tests of the network layer): the closed-port answer. */
+		if (!(seg.flags & TH_RST)) {
+			tt_tcp_reply_rst(w, p, &seg);
+			return;
+		}
 		goto drop;
-	tt_tcp_reply_rst(w, p, &seg);
+	}
+	flow_of(p, &seg, &f);
+	if (w->n_workers > 1) {
+		uint16_t owner = flow_owner(w, &f);
+
+		if (owner != w->id) {
+			tt_worker_handover(w, owner, p);
+			return;
+		}
+	}
+	tcp_dispatch(w, p, &seg, &f);
 	return;
 drop:
 	rte_pktmbuf_free(p->m);

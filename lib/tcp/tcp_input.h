@@ -53,6 +53,8 @@ int tt_tcp_parse_options(const uint8_t *opt, unsigned int len, struct tt_tcp_opt
 int tt_tcp_parse(struct tt_stats *st, const struct tt_pkt *p, struct tt_tcp_seg *seg);
 
 void tt_tcp_input(struct tt_worker *w, struct tt_pkt *p);
+/* A segment handed over by the worker that received it (multi-worker, no RSS). */
+void tt_tcp_input_handed(struct tt_worker *w, struct tt_pkt *p);
 
 /* Answer seg with a reset in place, RFC 9293 3.10.7.1 / SPEC H9; consumes p->m. */
 void tt_tcp_reply_rst(struct tt_worker *w, struct tt_pkt *p, const struct tt_tcp_seg *seg);

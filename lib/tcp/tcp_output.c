@@ -1,18 +1,38 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TCP output. For now: resets built in place from the segment they answer.
- * tt_tcp_input -> tt_tcp_reply_rst -> tt_ipv4_reply_send.
+ * TCP output: every segment tcpterm sends is built by tcp_emit(), headers prepended in front
+ * of the payload (or of nothing) and checksums offloaded when the port can.
+ *
+ *   tt_tcp_input / timers / application commands -> tt_conn_schedule_output(c)
+ *   end of the loop iteration -> tt_tcp_flush_pending -> tt_tcp_output(c) -> tcp_emit
+ *
+ * Deferring to the end of the iteration is what lets an ACK ride on the application's
+ * answer, and a FIN on the ACK of the peer's FIN (SPEC F3), without a delayed-ACK wait.
  */
+#include <string.h>
+
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
 #include <rte_tcp.h>
 
 #include "../core/tt_worker.h"
-#include "tcp_input.h"
+#include "tcp_conn.h"
+#include "tcp_seq.h"
+
+#define TCPOPT_NOP 1
+#define TCPOPT_MSS 2
+#define TCPOPT_WS 3
+#define TCPOPT_SACK_OK 4
+#define TCPOPT_TS 8
+
+#define TT_HDRS_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr))
 
 /*
- * RFC 9293 3.10.7.1, as Linux's tcp_v4_send_reset: a segment with ACK gets <SEQ=SEG.ACK>
- * <CTL=RST>; one without gets <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>, where SYN and FIN
- * count in SEG.LEN. No options, window 0.
+ * RFC 9293 3.10.7.1, as Linux's tcp_v4_send_reset, for a segment no connection owns (SPEC
+ * H9): with ACK, <SEQ=SEG.ACK><CTL=RST>; without, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>,
+ * where SYN and FIN count in SEG.LEN. No options, window 0. Built in place; consumes p->m.
  */
 void
 tt_tcp_reply_rst(struct tt_worker *w, struct tt_pkt *p, const struct tt_tcp_seg *seg)
@@ -45,4 +65,369 @@ tt_tcp_reply_rst(struct tt_worker *w, struct tt_pkt *p, const struct tt_tcp_seg 
 	TT_STAT_INC(&w->stats, OutSegs);
 	TT_STAT_INC(&w->stats, OutRsts);
 	tt_ipv4_reply_send(w, p);
+}
+
+/* RFC 6528: ISN = M + F(4-tuple, secret), M a 4-microsecond clock. */
+uint32_t
+tt_tcp_isn(struct tt_worker *w, const struct tt_flow *f)
+{
+	const struct tt_tcp *t = w->tcp;
+	uint64_t m = rte_reciprocal_divide_u64(rte_rdtsc(), &t->per_4us);
+	uint64_t h = tt_siphash_4u64(&t->isn_key, (uint64_t)f->raddr << 32 | f->laddr,
+				     (uint64_t)f->rport << 16 | f->lport, 0, 0);
+
+	return (uint32_t)(m + h);
+}
+
+uint32_t
+tt_tcp_tsval(const struct tt_worker *w, uint32_t offset)
+{
+	return (uint32_t)w->clock.ms + offset;
+}
+
+struct seg_out {
+	uint32_t seq, ack;
+	uint16_t win;
+	uint8_t flags;
+	uint8_t optlen;
+	uint8_t opts[40];
+};
+
+static uint8_t *
+put_ts(uint8_t *o, uint32_t tsval, uint32_t tsecr)
+{
+	o[0] = TCPOPT_TS;
+	o[1] = 10;
+	tsval = rte_cpu_to_be_32(tsval);
+	tsecr = rte_cpu_to_be_32(tsecr);
+	memcpy(o + 2, &tsval, 4);
+	memcpy(o + 6, &tsecr, 4);
+	return o + 10;
+}
+
+static void
+opts_ts(struct seg_out *s, uint32_t tsval, uint32_t tsecr)
+{
+	uint8_t *o = s->opts + s->optlen;
+
+	o[0] = TCPOPT_NOP;
+	o[1] = TCPOPT_NOP;
+	put_ts(o + 2, tsval, tsecr);
+	s->optlen += 12;
+}
+
+/*
+ * Prepend Ethernet, IPv4 and TCP headers to m (payload, possibly empty) and queue it on
+ * port pi. m must be a single linear mbuf or a chain whose first segment has headroom.
+ */
+static void
+tcp_emit(struct tt_worker *w, uint16_t pi, const struct rte_ether_addr *dst,
+	 const struct tt_flow *f, struct rte_mbuf *m, const struct seg_out *s)
+{
+	const struct tt_port *port = &w->ports[pi];
+	uint16_t thlen = sizeof(struct rte_tcp_hdr) + s->optlen;
+	uint32_t plen = rte_pktmbuf_pkt_len(m);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, TT_HDRS_LEN + thlen);
+	if (unlikely(eth == NULL)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	eth->dst_addr = *dst;
+	eth->src_addr = port->mac;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + thlen + plen);
+	ip->packet_id = 0;
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->hdr_checksum = 0;
+	ip->src_addr = f->laddr;
+	ip->dst_addr = f->raddr;
+	th = (struct rte_tcp_hdr *)(ip + 1);
+	th->src_port = f->lport;
+	th->dst_port = f->rport;
+	th->sent_seq = rte_cpu_to_be_32(s->seq);
+	th->recv_ack = rte_cpu_to_be_32(s->ack);
+	th->data_off = (uint8_t)((thlen / 4) << 4);
+	th->tcp_flags = s->flags;
+	th->rx_win = rte_cpu_to_be_16(s->win);
+	th->tcp_urp = 0;
+	th->cksum = 0;
+	memcpy(th + 1, s->opts, s->optlen);
+	m->l2_len = sizeof(*eth);
+	m->l3_len = sizeof(*ip);
+	m->ol_flags = RTE_MBUF_F_TX_IPV4;
+	if (port->tx_tcp_csum) {
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+	} else {
+		th->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, TT_HDRS_LEN);
+	}
+	if (port->tx_ip_csum)
+		m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+	else
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	TT_STAT_INC(&w->stats, OutSegs);
+	TT_STAT_INC(&w->stats, IpOutRequests);
+	if (s->flags & RTE_TCP_RST_FLAG)
+		TT_STAT_INC(&w->stats, OutRsts);
+	tt_worker_tx(w, pi, m);
+}
+
+/* An empty mbuf for a control segment: the received one when it can be reused. */
+static struct rte_mbuf *
+ctl_mbuf(struct tt_worker *w, struct rte_mbuf *reuse)
+{
+	if (reuse != NULL && reuse->nb_segs == 1 && rte_mbuf_refcnt_read(reuse) == 1 &&
+	    RTE_MBUF_DIRECT(reuse)) {
+		rte_pktmbuf_reset(reuse);
+		return reuse;
+	}
+	rte_pktmbuf_free(reuse);
+	return rte_pktmbuf_alloc(w->pool);
+}
+
+uint32_t
+tt_tcp_ts_offset(struct tt_worker *w, const struct tt_flow *f)
+{
+	const struct tt_tcp *t = w->tcp;
+
+	if (t->cfg->timestamps == 2)
+		return 0;
+	return (uint32_t)tt_siphash_4u64(&t->isn_key, (uint64_t)f->raddr << 32 | f->laddr,
+					 (uint64_t)f->rport << 16 | f->lport, 1, 0);
+}
+
+/*
+ * SYN-ACK with Linux's option layout (SPEC H4): MSS always; SACK-permitted, timestamps and
+ * window scale each only when the SYN offered it (flags).
+ */
+void
+tt_tcp_send_synack(struct tt_worker *w, uint16_t pi, struct rte_mbuf *reuse,
+		   const struct tt_flow *f, const struct rte_ether_addr *dst, uint32_t iss,
+		   uint32_t irs, uint8_t flags, uint32_t tsval, uint32_t tsecr)
+{
+	const struct tt_config *cfg = w->tcp->cfg;
+	uint16_t mss = w->ports[pi].mtu - 40;
+	struct seg_out s = { .seq = iss, .ack = irs + 1,
+			     .flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG };
+	struct rte_ether_addr d = *dst;     /* dst may live in the mbuf being reused */
+	uint8_t *o = s.opts;
+	struct rte_mbuf *m;
+
+	/* RFC 7323 2.2: the window of a SYN segment is never scaled. */
+	s.win = (uint16_t)RTE_MIN(cfg->rmem, 65535u);
+	*o++ = TCPOPT_MSS;
+	*o++ = 4;
+	*o++ = (uint8_t)(mss >> 8);
+	*o++ = (uint8_t)mss;
+	if ((flags & TT_CONN_SACK) && (flags & TT_CONN_TS)) {
+		*o++ = TCPOPT_SACK_OK;
+		*o++ = 2;
+		o = put_ts(o, tsval, tsecr);
+	} else if (flags & TT_CONN_TS) {
+		*o++ = TCPOPT_NOP;
+		*o++ = TCPOPT_NOP;
+		o = put_ts(o, tsval, tsecr);
+	} else if (flags & TT_CONN_SACK) {
+		*o++ = TCPOPT_NOP;
+		*o++ = TCPOPT_NOP;
+		*o++ = TCPOPT_SACK_OK;
+		*o++ = 2;
+	}
+	if (flags & TT_CONN_WSCALE) {
+		*o++ = TCPOPT_NOP;
+		*o++ = TCPOPT_WS;
+		*o++ = 3;
+		*o++ = tt_tcp_rcv_wscale(cfg);
+	}
+	s.optlen = (uint8_t)(o - s.opts);
+	m = ctl_mbuf(w, reuse);
+	if (m == NULL)
+		return;
+	tcp_emit(w, pi, &d, f, m, &s);
+}
+
+/* A bare segment for flow f in reply to p (TIME_WAIT re-ACK, challenge ACK). Takes p->m. */
+void
+tt_tcp_reply_ack(struct tt_worker *w, struct tt_pkt *p, uint32_t seq, uint32_t ack,
+		 uint16_t win, bool ts, uint32_t tsval, uint32_t tsecr)
+{
+	struct seg_out s = { .seq = seq, .ack = ack, .win = win, .flags = RTE_TCP_ACK_FLAG };
+	struct rte_ether_addr dst = p->eth->src_addr;
+	struct tt_flow f = {
+		.raddr = p->ip->src_addr, .laddr = p->ip->dst_addr,
+		.rport = ((struct rte_tcp_hdr *)p->l4)->src_port,
+		.lport = ((struct rte_tcp_hdr *)p->l4)->dst_port,
+	};
+	struct rte_mbuf *m;
+
+	if (ts)
+		opts_ts(&s, tsval, tsecr);
+	m = ctl_mbuf(w, p->m);
+	if (m != NULL)
+		tcp_emit(w, p->pi, &dst, &f, m, &s);
+}
+
+static uint16_t
+conn_win(const struct tt_conn *c)
+{
+	return (uint16_t)RTE_MIN(c->rcv_wnd >> c->rcv_wscale, 65535u);
+}
+
+static void
+conn_fill(const struct tt_worker *w, const struct tt_conn *c, struct seg_out *s, uint32_t seq,
+	  uint8_t flags)
+{
+	s->seq = seq;
+	s->ack = c->rcv_nxt;
+	s->flags = flags;
+	s->win = conn_win(c);
+	s->optlen = 0;
+	if (c->flags & TT_CONN_TS)
+		opts_ts(s, tt_tcp_tsval(w, c->ts_offset), c->ts_recent);
+}
+
+static void
+conn_acked_now(struct tt_worker *w, struct tt_conn *c)
+{
+	c->cflags &= ~(TT_CF_ACK_NOW);
+	tt_timer_cancel(&w->tcp->wheel, &c->delack);
+}
+
+void
+tt_tcp_send_ack(struct tt_worker *w, struct tt_conn *c)
+{
+	struct seg_out s;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+
+	if (m == NULL)
+		return;
+	conn_fill(w, c, &s, c->snd_nxt, RTE_TCP_ACK_FLAG);
+	conn_acked_now(w, c);
+	tcp_emit(w, c->pi, &c->peer_mac, &c->flow, m, &s);
+}
+
+/* RST for an established connection (abort, F8): <SEQ=SND.NXT><CTL=RST,ACK>, as Linux. */
+void
+tt_tcp_send_rst_conn(struct tt_worker *w, struct tt_conn *c)
+{
+	struct seg_out s = { .seq = c->snd_nxt, .ack = c->rcv_nxt,
+			     .flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG };
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+
+	if (m != NULL)
+		tcp_emit(w, c->pi, &c->peer_mac, &c->flow, m, &s);
+}
+
+/* Copy [off, off + len) of the send queue into a fresh mbuf with headroom for headers. */
+static struct rte_mbuf *
+sndq_slice(struct tt_worker *w, const struct tt_conn *c, uint32_t off, uint32_t len)
+{
+	if (len == 0)
+		return rte_pktmbuf_alloc(w->pool);
+	return rte_pktmbuf_copy(c->sndq, w->pool, off, len);
+}
+
+void
+tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
+{
+	bool sent = false;
+
+	if (c->state == TT_TCPS_NONE || c->state == TT_TCPS_SYN_SENT)
+		return;
+	for (;;) {
+		uint32_t data_end = c->snd_una + c->sndq_len;
+		uint32_t off = c->snd_nxt - c->snd_una;
+		uint32_t avail = tt_seq_lt(c->snd_nxt, data_end) ? data_end - c->snd_nxt : 0;
+		uint32_t wnd_end = c->snd_una + c->snd_wnd;
+		uint32_t usable = tt_seq_gt(wnd_end, c->snd_nxt) ? wnd_end - c->snd_nxt : 0;
+		uint32_t len = RTE_MIN(avail, usable);
+
+		len = RTE_MIN(len, (uint32_t)c->mss);
+		/*
+		 * The FIN takes the sequence number after the last byte: it goes with the segment
+		 * that reaches it, once. After it, snd_nxt is past data_end; a retransmission
+		 * rewinds snd_nxt and so sends it again.
+		 */
+		bool fin = (c->cflags & TT_CF_FIN_QUEUED) && c->snd_nxt + len == data_end;
+		uint8_t flags = RTE_TCP_ACK_FLAG;
+		struct seg_out s;
+		struct rte_mbuf *m;
+
+		if (len == 0 && !fin)
+			break;
+		if (fin)
+			flags |= RTE_TCP_FIN_FLAG;
+		if (len > 0 && off + len == c->sndq_len)
+			flags |= RTE_TCP_PSH_FLAG;
+		m = sndq_slice(w, c, off, len);
+		if (m == NULL)
+			break;
+		if (tt_seq_lt(c->snd_nxt, c->snd_max))
+			TT_STAT_INC(&w->stats, RetransSegs);
+		conn_fill(w, c, &s, c->snd_nxt, flags);
+		tcp_emit(w, c->pi, &c->peer_mac, &c->flow, m, &s);
+		if (c->rtt_start == 0 && !tt_seq_lt(c->snd_nxt, c->snd_max)) {
+			c->rtt_seq = c->snd_nxt;
+			c->rtt_start = (uint32_t)w->clock.ms | 1;
+		}
+		c->snd_nxt += len + (fin ? 1 : 0);
+		if (tt_seq_gt(c->snd_nxt, c->snd_max))
+			c->snd_max = c->snd_nxt;
+		if (fin) {
+			c->cflags |= TT_CF_FIN_SENT;
+			if (c->state == TT_TCPS_ESTABLISHED)
+				tt_conn_set_state(w, c, TT_TCPS_FIN_WAIT_1);
+			else if (c->state == TT_TCPS_CLOSE_WAIT)
+				tt_conn_set_state(w, c, TT_TCPS_LAST_ACK);
+		}
+		sent = true;
+		if (!tt_timer_armed(&c->rtx))
+			tt_conn_rto_arm(w, c);
+		if (fin)
+			break;
+	}
+	if (sent)
+		conn_acked_now(w, c);
+	else if (c->cflags & TT_CF_ACK_NOW)
+		tt_tcp_send_ack(w, c);
+}
+
+void
+tt_conn_schedule_output(struct tt_worker *w, struct tt_conn *c)
+{
+	struct tt_tcp *t = w->tcp;
+
+	if (c->cflags & TT_CF_IN_OUT)
+		return;
+	if (unlikely(t->n_out == TT_OUT_MAX))
+		tt_tcp_flush_pending(w);
+	c->cflags |= TT_CF_IN_OUT;
+	t->out[t->n_out].c = c;
+	t->out[t->n_out].gen = c->gen;
+	t->n_out++;
+}
+
+void
+tt_tcp_flush_pending(struct tt_worker *w)
+{
+	struct tt_tcp *t = w->tcp;
+
+	for (uint32_t i = 0; i < t->n_out; i++) {
+		struct tt_conn *c = t->out[i].c;
+
+		if (c->gen != t->out[i].gen)
+			continue;
+		c->cflags &= ~TT_CF_IN_OUT;
+		tt_tcp_output(w, c);
+	}
+	t->n_out = 0;
 }

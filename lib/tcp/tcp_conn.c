@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-worker TCP state: the flow table (rte_hash, one lookup per segment whatever the
+ * flow's state), the preallocated pools of TCBs, SYN queue entries and TIME_WAIT entries,
+ * listeners, and TCB life and death. Set up once by tt_tcp_worker_init(); no allocation
+ * from the system after that (DESIGN "Memory budget").
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "../core/tt_log.h"
+#include "../core/tt_worker.h"
+#include "tcp_conn.h"
+
+const char *const tt_tcp_state_name[TT_TCPS__COUNT] = {
+	[TT_TCPS_NONE] = "NONE",
+#define TT_TCPS_NAME(s) [TT_TCPS_##s] = #s,
+	TT_TCP_STATES(TT_TCPS_NAME)
+#undef TT_TCPS_NAME
+};
+
+/* TCBs per worker; a later issue makes it a tunable with the memory report of SPEC P2. */
+#define TT_CONNS_PER_WORKER 65536
+#define TT_EVENTS_SIZE      8192
+
+struct tt_tcp *
+tt_worker_tcp(struct tt_worker *w)
+{
+	return w->tcp;
+}
+
+static uint32_t
+flow_hash(const void *key, uint32_t len, uint32_t init)
+{
+	const uint64_t *k = key;
+
+	(void)len;
+	/* Two CRC32 steps over the 16-byte key: a few cycles with SSE4.2. */
+	return rte_hash_crc_8byte(k[1], rte_hash_crc_8byte(k[0], init));
+}
+
+int
+tt_flow_add(struct tt_tcp *t, const struct tt_flow *f, void *obj, enum tt_flow_kind kind)
+{
+	return rte_hash_add_key_data(t->flows, f, (void *)((uintptr_t)obj | kind));
+}
+
+void
+tt_flow_del(struct tt_tcp *t, const struct tt_flow *f)
+{
+	rte_hash_del_key(t->flows, f);
+}
+
+uintptr_t
+tt_flow_lookup(const struct tt_tcp *t, const struct tt_flow *f)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(t->flows, f, &data) < 0)
+		return 0;
+	return (uintptr_t)data;
+}
+
+struct tt_conn *
+tt_conn_alloc(struct tt_worker *w)
+{
+	struct tt_tcp *t = w->tcp;
+	struct tt_conn *c = tt_objpool_get(&t->conns);
+	uint32_t gen;
+
+	if (c == NULL)
+		return NULL;
+	gen = c->gen + 1;
+	memset(c, 0, sizeof(*c));
+	c->gen = gen ? gen : 1;
+	c->listener = UINT16_MAX;
+	tt_timer_init(&c->rtx, TT_TMR_RTO);
+	tt_timer_init(&c->delack, TT_TMR_DELACK);
+	return c;
+}
+
+void
+tt_conn_set_state(struct tt_worker *w, struct tt_conn *c, enum tt_tcp_state s)
+{
+	struct tt_tcp *t = w->tcp;
+
+	if (c->state == TT_TCPS_ESTABLISHED || c->state == TT_TCPS_CLOSE_WAIT)
+		TT_STAT_DEC(&w->stats, CurrEstab);
+	if (s == TT_TCPS_ESTABLISHED || s == TT_TCPS_CLOSE_WAIT)
+		TT_STAT_INC(&w->stats, CurrEstab);
+	if (c->state != TT_TCPS_NONE)
+		t->n_state[c->state]--;
+	if (s != TT_TCPS_NONE)
+		t->n_state[s]++;
+	c->state = s;
+}
+
+void
+tt_conn_free(struct tt_worker *w, struct tt_conn *c)
+{
+	struct tt_tcp *t = w->tcp;
+
+	if (c->state != TT_TCPS_NONE) {
+		tt_flow_del(t, &c->flow);
+		tt_conn_set_state(w, c, TT_TCPS_NONE);
+	}
+	tt_timer_cancel(&t->wheel, &c->rtx);
+	tt_timer_cancel(&t->wheel, &c->delack);
+	rte_pktmbuf_free(c->sndq);
+	c->sndq = NULL;
+	c->sndq_len = 0;
+	/* Stale handles and pending-output entries see the generation move on. */
+	c->gen++;
+	c->cflags = 0;
+	tt_objpool_put(&t->conns, c);
+}
+
+tt_conn_t
+tt_conn_handle(const struct tt_tcp *t, const struct tt_conn *c)
+{
+	return (uint64_t)c->gen << 32 | (uint64_t)t->worker_id << 24 |
+	       tt_objpool_index(&t->conns, c);
+}
+
+struct tt_conn *
+tt_conn_from_handle(struct tt_tcp *t, tt_conn_t h)
+{
+	uint32_t idx = h & 0xffffff;
+	struct tt_conn *c;
+
+	if (((h >> 24) & 0xff) != t->worker_id || idx == 0 || idx >= t->conns.size)
+		return NULL;
+	c = tt_objpool_at(&t->conns, idx);
+	return c->gen == (uint32_t)(h >> 32) ? c : NULL;
+}
+
+/*
+ * The end of a connection. A TCB the application holds becomes dead and stays until the
+ * 'closed' event is delivered; one still waiting in the accept queue stays there, dead, so
+ * accept hands out the handle and 'closed' at once (as accept(2) returns a socket whose
+ * first read fails). Otherwise it is freed now.
+ */
+void
+tt_conn_closed(struct tt_worker *w, struct tt_conn *c, enum tt_close_reason why)
+{
+	struct tt_tcp *t = w->tcp;
+
+	c->close_reason = why;
+	if (c->state != TT_TCPS_NONE) {
+		tt_flow_del(t, &c->flow);
+		tt_conn_set_state(w, c, TT_TCPS_NONE);
+	}
+	tt_timer_cancel(&t->wheel, &c->rtx);
+	tt_timer_cancel(&t->wheel, &c->delack);
+	rte_pktmbuf_free(c->sndq);
+	c->sndq = NULL;
+	c->sndq_len = 0;
+	if (c->cflags & TT_CF_ACCEPTED) {
+		if (!(c->cflags & TT_CF_DEAD)) {
+			c->cflags |= TT_CF_DEAD;
+			tt_app_event(w, c, TT_EV_CLOSED, NULL, why);
+		}
+		return;
+	}
+	if (c->cflags & TT_CF_IN_ACCEPTQ) {
+		c->cflags |= TT_CF_DEAD;
+		return;
+	}
+	tt_conn_free(w, c);
+}
+
+static int
+listeners_init(struct tt_worker *w, const struct tt_config *cfg,
+	       const struct tt_app_def *const apps[TT_APP__COUNT], char *err, size_t errlen)
+{
+	struct tt_tcp *t = w->tcp;
+
+	for (uint32_t i = 0; i < cfg->n_listeners; i++) {
+		const struct tt_listen_config *lc = &cfg->listeners[i];
+		struct tt_listener *l = &t->listeners[i];
+		char name[RTE_RING_NAMESIZE];
+
+		l->port = lc->port;
+		l->idx = (uint16_t)i;
+		l->syn_q_max = cfg->max_syn_backlog;
+		/* SPEC Q1: the documents' model, min(backlog, somaxconn); Linux admits one more. */
+		l->accept_max = RTE_MIN(lc->backlog, cfg->somaxconn);
+		if (l->accept_max == 0)
+			l->accept_max = 1;
+		l->time_wait_s = (uint16_t)lc->time_wait;
+		snprintf(name, sizeof(name), "tt_acc_%u_%u", w->id, lc->port);
+		l->acceptq = rte_ring_create(name, l->accept_max, rte_lcore_to_socket_id(w->lcore),
+					     RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		if (l->acceptq == NULL) {
+			snprintf(err, errlen, "worker %u: no memory for the accept queue of port %u",
+				 w->id, lc->port);
+			return -ENOMEM;
+		}
+		l->app.listen = lc;
+		l->app.pool = w->pool;
+		l->app.worker = w->id;
+		l->app.engine_priv = w;
+		l->ops = apps != NULL && apps[lc->app] != NULL ? apps[lc->app]->ops : NULL;
+		if (l->ops != NULL && l->ops->init != NULL && l->ops->init(&l->app) != 0) {
+			snprintf(err, errlen, "worker %u: application %s failed to start on port %u",
+				 w->id, tt_app_kind_name(lc->app), lc->port);
+			return -EINVAL;
+		}
+		t->n_listeners++;
+	}
+	return 0;
+}
+
+int
+tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg,
+		   const struct tt_app_def *const apps[TT_APP__COUNT], char *err, size_t errlen)
+{
+	int socket = rte_lcore_to_socket_id(w->lcore);
+	uint32_t n_req = cfg->max_syn_backlog * RTE_MAX(cfg->n_listeners, 1u);
+	/* max_tw_buckets is Linux's machine-wide cap; each worker holds its share. */
+	uint32_t n_tw = cfg->max_tw_buckets / (w->n_workers ? w->n_workers : 1u);
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = TT_CONNS_PER_WORKER + n_req + n_tw,
+		.key_len = sizeof(struct tt_flow),
+		.hash_func = flow_hash,
+		.socket_id = socket,
+		/* Every flow must fit whatever the bucket collisions: never a spurious failure. */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	struct tt_tcp *t;
+
+	if (n_tw == 0)
+		n_tw = 1;
+	t = rte_zmalloc_socket("tt_tcp", sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
+	if (t == NULL)
+		goto nomem;
+	w->tcp = t;
+	t->worker_id = w->id;
+	t->cfg = cfg;
+	t->tw_max = cfg->max_tw_buckets / (w->n_workers ? w->n_workers : 1u);
+	snprintf(name, sizeof(name), "tt_flows_%u", w->id);
+	t->flows = rte_hash_create(&hp);
+	snprintf(name, sizeof(name), "tt_ev_%u", w->id);
+	t->events = rte_ring_create_elem(name, sizeof(struct tt_app_event), TT_EVENTS_SIZE,
+					 socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (t->flows == NULL || t->events == NULL ||
+	    tt_objpool_init(&t->conns, "tt_conns", TT_CONNS_PER_WORKER, sizeof(struct tt_conn),
+			    socket) != 0 ||
+	    tt_objpool_init(&t->reqs, "tt_reqs", n_req, sizeof(struct tt_req), socket) != 0 ||
+	    tt_objpool_init(&t->tws, "tt_tws", n_tw, sizeof(struct tt_tw), socket) != 0)
+		goto nomem;
+	if (tt_siphash_key_random(&t->isn_key) != 0 ||
+	    tt_siphash_key_random(&t->cookie_key) != 0) {
+		snprintf(err, errlen, "no random bytes for ISN and cookie secrets (getrandom)");
+		return -EIO;
+	}
+	t->per_4us = rte_reciprocal_value_u64(RTE_MAX(rte_get_tsc_hz() / 250000, (uint64_t)1));
+	tt_wheel_init(&t->wheel, w->clock.ms);
+	return listeners_init(w, cfg, apps, err, errlen);
+nomem:
+	snprintf(err, errlen,
+		 "worker %u: no memory for the TCP tables (%u TCBs, %u SYN queue entries, %u TIME_WAIT entries): give EAL more memory (-m) or lower max_syn_backlog / max_tw_buckets",
+		 w->id, TT_CONNS_PER_WORKER, n_req, n_tw);
+	return -ENOMEM;
+}
+
+void
+tt_tcp_worker_fini(struct tt_worker *w)
+{
+	struct tt_tcp *t = w->tcp;
+	struct tt_app_event ev;
+
+	if (t == NULL)
+		return;
+	for (uint16_t i = 0; i < t->n_listeners; i++) {
+		struct tt_listener *l = &t->listeners[i];
+
+		if (l->ops != NULL && l->ops->fini != NULL)
+			l->ops->fini(&l->app);
+		rte_ring_free(l->acceptq);
+	}
+	if (t->events != NULL)
+		while (rte_ring_dequeue_elem(t->events, &ev, sizeof(ev)) == 0)
+			rte_pktmbuf_free(ev.m);
+	/* TCBs still holding send queues give their mbufs back before the pools go. */
+	if (t->conns.base != NULL)
+		for (uint32_t i = 1; i < t->conns.size; i++) {
+			struct tt_conn *c = tt_objpool_at(&t->conns, i);
+
+			rte_pktmbuf_free(c->sndq);
+			c->sndq = NULL;
+		}
+	rte_ring_free(t->events);
+	rte_hash_free(t->flows);
+	tt_objpool_fini(&t->conns);
+	tt_objpool_fini(&t->reqs);
+	tt_objpool_fini(&t->tws);
+	rte_free(t);
+	w->tcp = NULL;
+}

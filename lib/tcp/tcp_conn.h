@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP state of one worker: the flow table, the three kinds of per-flow state it points to,
+ * listeners, and the pools they come from. Everything here belongs to one worker and is
+ * touched by no other thread on the data path (DESIGN "Ownership").
+ *
+ * One rte_hash per worker maps a flow (the 4-tuple) to a tagged pointer:
+ *   TT_FLOW_CONN  a full TCB (struct tt_conn): ESTABLISHED and every state after it, and
+ *                 SYN_SENT;
+ *   TT_FLOW_REQ   a SYN queue entry (struct tt_req, SYN_RECV, 64 bytes, SPEC Q1);
+ *   TT_FLOW_TW    a TIME_WAIT entry (struct tt_tw, 64 bytes, SPEC F6).
+ * so every segment costs one lookup whatever state its flow is in.
+ */
+#ifndef TT_TCP_CONN_H
+#define TT_TCP_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_mbuf.h>
+#include <rte_reciprocal.h>
+#include <rte_ring.h>
+
+#include <tcpterm/tt_app.h>
+#include <tcpterm/tt_config.h>
+
+#include "../util/tt_objpool.h"
+#include "../util/tt_siphash.h"
+#include "../util/tt_timer.h"
+#include "tcp_input.h"
+
+struct tt_worker;
+
+/* Linux's state names and order (include/net/tcp_states.h); /tcpterm/conns uses them. */
+#define TT_TCP_STATES(X) \
+	X(ESTABLISHED) X(SYN_SENT) X(SYN_RECV) X(FIN_WAIT_1) X(FIN_WAIT_2) X(TIME_WAIT) \
+	X(CLOSE) X(CLOSE_WAIT) X(LAST_ACK) X(LISTEN) X(CLOSING)
+
+enum tt_tcp_state {
+	TT_TCPS_NONE = 0,
+#define TT_TCPS_ENUM(s) TT_TCPS_##s,
+	TT_TCP_STATES(TT_TCPS_ENUM)
+#undef TT_TCPS_ENUM
+	TT_TCPS__COUNT
+};
+
+extern const char *const tt_tcp_state_name[TT_TCPS__COUNT];
+
+/* Flow key, from the local side's view; 16 bytes so rte_hash compares it in one go. */
+struct tt_flow {
+	uint32_t raddr;   /* network order */
+	uint32_t laddr;
+	uint16_t rport;
+	uint16_t lport;
+	uint32_t pad;     /* always 0 */
+};
+
+enum tt_flow_kind {
+	TT_FLOW_CONN = 0,
+	TT_FLOW_REQ = 1,
+	TT_FLOW_TW = 2,
+};
+#define TT_FLOW_KIND_MASK 3u
+
+/* Timer kinds (struct tt_timer.kind): one dispatch in tcp_timer.c. */
+enum tt_tcp_timer_kind {
+	TT_TMR_REQ,        /* SYN-ACK retransmission, H5 */
+	TT_TMR_RTO,        /* data/FIN retransmission, RFC 6298 */
+	TT_TMR_DELACK,     /* delayed ACK, D5 */
+	TT_TMR_FW2,        /* FIN_WAIT_2 of a released connection, F7 */
+	TT_TMR_TW,         /* TIME_WAIT end, F1 */
+};
+
+/* Negotiated options, shared by SYN queue entries and TCBs. */
+#define TT_CONN_TS       (1u << 0)   /* timestamps in use */
+#define TT_CONN_SACK     (1u << 1)   /* peer sent SACK-permitted */
+#define TT_CONN_WSCALE   (1u << 2)   /* both sides scale windows */
+#define TT_CONN_ECN      (1u << 3)
+
+/*
+ * A SYN queue entry (SYN_RECV): what a SYN-ACK retransmission needs and what the final ACK
+ * turns into a TCB, in 64 bytes (SPEC Q1, DESIGN memory budget). The timer's three owner
+ * bytes hold the listener index, the retransmission count and the port index.
+ */
+struct tt_req {
+	struct tt_flow flow;           /* 16 */
+	struct tt_timer timer;         /* 24: SYN-ACK retransmission */
+	uint32_t irs;                  /* peer's ISN */
+	uint32_t iss;                  /* ours */
+	uint32_t ts_recent;            /* peer's TSval from the SYN */
+	uint16_t mss;                  /* peer's MSS option, 536 when it gave none */
+	uint8_t snd_wscale;            /* peer's shift */
+	uint8_t flags;                 /* TT_CONN_* */
+	struct rte_ether_addr mac;     /* the peer's next hop, for retransmissions */
+} __rte_aligned(64);
+
+#define TT_REQ_LISTENER(r) ((r)->timer.owner_u8[0])
+#define TT_REQ_RETRIES(r)  ((r)->timer.owner_u8[1])
+#define TT_REQ_PI(r)       ((r)->timer.owner_u8[2])
+
+/* A TIME_WAIT entry: just enough to re-ACK a FIN and judge a new SYN (F4, F6); 64 bytes. */
+struct tt_tw {
+	struct tt_flow flow;           /* 16 */
+	struct tt_timer timer;         /* 24 */
+	uint32_t snd_nxt;
+	uint32_t rcv_nxt;
+	uint32_t ts_recent;
+	uint32_t ts_offset;
+	uint16_t rcv_wnd;              /* as advertised, already scaled */
+	uint8_t flags;                 /* TT_CONN_* */
+	uint8_t pi;
+	uint16_t time_wait_s;          /* the listener's TIME_WAIT length */
+} __rte_aligned(64);
+
+/* Connection flags (struct tt_conn.cflags). */
+#define TT_CF_ACK_NOW     (1u << 0)   /* an ACK is owed at the end of this iteration */
+#define TT_CF_IN_OUT     (1u << 1)   /* on the worker's pending-output list */
+#define TT_CF_FIN_QUEUED  (1u << 2)   /* the application asked for FIN after the data */
+#define TT_CF_FIN_SENT    (1u << 3)
+#define TT_CF_RELEASED    (1u << 4)   /* the application closed: deliver nothing more */
+#define TT_CF_ACCEPTED    (1u << 5)   /* the application has the handle */
+#define TT_CF_IN_ACCEPTQ  (1u << 6)
+#define TT_CF_DEAD        (1u << 7)   /* closed; waits for accept to hand it out */
+#define TT_CF_QUICKACK    (1u << 8)
+#define TT_CF_PEER_FIN    (1u << 9)   /* FIN arrived before the application accepted */
+
+/* A TCB. Cache line 0 holds what every segment reads. */
+struct tt_conn {
+	struct tt_flow flow;
+	uint8_t state;                 /* enum tt_tcp_state */
+	uint8_t flags;                 /* TT_CONN_* */
+	uint8_t snd_wscale;            /* the peer's shift, applied to its windows */
+	uint8_t rcv_wscale;            /* ours */
+	uint16_t cflags;               /* TT_CF_* */
+	uint16_t mss;                  /* effective send MSS (payload bytes, options excluded) */
+	uint32_t snd_una;
+	uint32_t snd_nxt;
+	uint32_t snd_wnd;              /* scaled */
+	uint32_t snd_wl1, snd_wl2;
+	uint32_t rcv_nxt;
+	uint32_t rcv_wnd;              /* what we offer, bytes */
+	uint32_t ts_recent;
+	uint32_t ts_offset;            /* added to our ms clock for TSval (RFC 7323 5.4) */
+	uint32_t gen;                  /* handle generation */
+	uint16_t listener;             /* index in the worker's listeners; UINT16_MAX none */
+	uint8_t pi;
+	uint8_t backoff;               /* RTO doublings */
+	uint8_t close_reason;          /* enum tt_close_reason once closed */
+	uint8_t pad0[3];
+	/* cache line 1: send side and timers */
+	uint32_t iss, irs;
+	uint32_t srtt8;                /* smoothed RTT in ms, times 8 (RFC 6298) */
+	uint32_t rttvar4;              /* RTT variance in ms, times 4 */
+	uint32_t rto;                  /* ms */
+	uint32_t rtt_seq;              /* segment being timed; 0 flag below when none */
+	uint32_t rtt_start;            /* ms clock when it was sent */
+	uint32_t snd_max;              /* highest sequence sent + 1 */
+	struct tt_timer rtx;           /* RTO, or TIME_WAIT/FIN_WAIT_2 end for this TCB */
+	struct tt_timer delack;
+	/* cache line 2: queues and links */
+	struct rte_mbuf *sndq;         /* unacknowledged and unsent bytes from snd_una on */
+	uint32_t sndq_len;
+	uint32_t rcv_acked;            /* rcv_nxt as last acknowledged */
+	struct rte_mbuf *rcvq;         /* payload that arrived before the application accepted */
+	uint32_t rcvq_len;
+	uint64_t udata;                /* the application's (tt_app_udata) */
+	struct rte_ether_addr peer_mac;
+	uint16_t pad2;
+} __rte_cache_aligned;
+
+/* A listener on one worker (SO_REUSEPORT-like, SPEC Q6). */
+struct tt_listener {
+	uint16_t port;                 /* host order */
+	uint16_t idx;
+	uint32_t syn_q;                /* SYN_RECV entries now */
+	uint32_t syn_q_max;            /* max_syn_backlog */
+	uint32_t accept_max;           /* min(backlog, somaxconn), SPEC Q1 */
+	struct rte_ring *acceptq;      /* struct tt_conn *, capacity accept_max */
+	struct tt_app_ctx app;         /* this listener's application instance */
+	const struct tt_app_ops *ops;  /* NULL: no application (tests) */
+	uint16_t time_wait_s;
+	uint64_t overflow_ms;          /* last time cookies were sent: ACKs are checked after */
+	bool overflowed;
+};
+
+struct tt_app_event {
+	uint32_t type;                 /* enum tt_app_event_type */
+	uint32_t arg;
+	tt_conn_t conn;
+	struct rte_mbuf *m;
+};
+
+#define TT_OUT_MAX 1024
+
+/* The TCP part of a worker. */
+struct tt_tcp {
+	struct rte_hash *flows;
+	struct tt_objpool conns;
+	struct tt_objpool reqs;
+	struct tt_objpool tws;
+	struct tt_wheel wheel;
+	struct tt_listener listeners[TT_MAX_LISTENERS];
+	uint16_t n_listeners;
+	uint16_t worker_id;
+	uint32_t n_state[TT_TCPS__COUNT];  /* flows per state, for /tcpterm/conns */
+	uint32_t tw_max;                   /* this worker's share of max_tw_buckets */
+	/* Connections owing output this iteration; an entry whose gen moved on is stale. */
+	struct { struct tt_conn *c; uint32_t gen; } out[TT_OUT_MAX];
+	uint32_t n_out;
+	struct rte_ring *events;           /* struct tt_app_event, worker -> application */
+	struct tt_siphash_key isn_key;     /* RFC 6528 F() */
+	struct tt_siphash_key cookie_key;  /* SYN cookie PRF master key */
+	struct tt_siphash_key cookie_epoch_key[2]; /* derived per epoch, see tcp_syncookie.c */
+	uint64_t cookie_epoch[2];
+	uint32_t tw_isn;                   /* ISN for the SYN that reopens a TIME_WAIT flow */
+	bool tw_isn_set;
+	struct rte_reciprocal_u64 per_4us; /* TSC ticks -> 4 microsecond units, for ISNs */
+	const struct tt_config *cfg;
+	struct tt_app_ctx *current_ctx;    /* set while application callbacks run */
+};
+
+/* Our window shift: the smallest that lets rmem be offered (RFC 7323 2.3). */
+static inline uint8_t
+tt_tcp_rcv_wscale(const struct tt_config *cfg)
+{
+	uint8_t s = 0;
+
+	while (s < 14 && (65535u << s) < cfg->rmem)
+		s++;
+	return s;
+}
+
+/* Setup and teardown, from the engine. */
+int tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg,
+		       const struct tt_app_def *const apps[TT_APP__COUNT], char *err,
+		       size_t errlen);
+void tt_tcp_worker_fini(struct tt_worker *w);
+
+/* Flow table (tcp_conn.c). */
+static inline void *
+tt_flow_ptr(uintptr_t v)
+{
+	return (void *)(v & ~(uintptr_t)TT_FLOW_KIND_MASK);
+}
+int tt_flow_add(struct tt_tcp *t, const struct tt_flow *f, void *obj, enum tt_flow_kind kind);
+void tt_flow_del(struct tt_tcp *t, const struct tt_flow *f);
+/* The tagged value for f, or 0. */
+uintptr_t tt_flow_lookup(const struct tt_tcp *t, const struct tt_flow *f);
+
+struct tt_conn *tt_conn_alloc(struct tt_worker *w);
+void tt_conn_set_state(struct tt_worker *w, struct tt_conn *c, enum tt_tcp_state s);
+/* Drop the TCB: out of the table, timers off, queues freed, back to the pool. */
+void tt_conn_free(struct tt_worker *w, struct tt_conn *c);
+tt_conn_t tt_conn_handle(const struct tt_tcp *t, const struct tt_conn *c);
+struct tt_conn *tt_conn_from_handle(struct tt_tcp *t, tt_conn_t h);
+/* The connection ended: tell the application, or free it if it never had the handle. */
+void tt_conn_closed(struct tt_worker *w, struct tt_conn *c, enum tt_close_reason why);
+
+/* Listeners (tcp_listen.c). */
+struct tt_listener *tt_listen_lookup(struct tt_tcp *t, uint16_t port_be);
+void tt_listen_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
+		     struct tt_listener *l);
+/* A new ESTABLISHED connection for the accept queue; -ENOSPC when full (Q4). */
+int tt_listen_enqueue(struct tt_worker *w, struct tt_listener *l, struct tt_conn *c);
+
+/* SYN queue (tcp_syncache.c). */
+void tt_req_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
+		  struct tt_req *r);
+/* A new request for l from SYN seg; 0, or -ENOSPC when the pool is empty. Takes p->m on 0. */
+int tt_req_create(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
+		  const struct tt_flow *f, struct tt_listener *l);
+/* A TCB in ESTABLISHED from a handshake (request or cookie): table, counters, options. */
+struct tt_conn *tt_conn_passive(struct tt_worker *w, const struct tt_flow *f,
+				struct tt_listener *l, uint32_t iss, uint32_t irs, uint16_t mss,
+				uint8_t flags, uint8_t snd_wscale, uint32_t ts_recent,
+				const struct rte_ether_addr *mac, uint16_t pi);
+void tt_req_timeout(struct tt_worker *w, struct tt_req *r);
+void tt_req_free(struct tt_worker *w, struct tt_req *r);
+
+/* SYN cookies (tcp_syncookie.c). */
+uint32_t tt_cookie_make(struct tt_worker *w, const struct tt_flow *f, uint32_t irs,
+			uint16_t mss);
+/* 0 and the MSS it encodes, or -EINVAL. */
+int tt_cookie_check(struct tt_worker *w, const struct tt_flow *f, uint32_t irs,
+		    uint32_t cookie, uint16_t *mss);
+/* C3: options carried in the low 6 bits of TSval. */
+uint32_t tt_cookie_ts_encode(uint32_t tsval, uint8_t flags, uint8_t snd_wscale);
+/* 0 with the TT_CONN_* flags and shift the TSecr carries, or -EINVAL for impossible bits. */
+int tt_cookie_ts_decode(uint32_t tsecr, uint8_t *flags, uint8_t *snd_wscale);
+
+/* TIME_WAIT (tcp_timewait.c). */
+void tt_tw_enter(struct tt_worker *w, struct tt_conn *c);
+void tt_tw_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
+		 struct tt_tw *tw);
+void tt_tw_expire(struct tt_worker *w, struct tt_tw *tw);
+
+/* Established and later states (tcp_input.c). */
+void tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
+		   struct tt_conn *c);
+
+/* Output (tcp_output.c). */
+uint32_t tt_tcp_isn(struct tt_worker *w, const struct tt_flow *f);
+uint32_t tt_tcp_tsval(const struct tt_worker *w, uint32_t offset);
+/*
+ * A SYN-ACK for flow f on port pi; reuses m (the SYN) when given. flags: TT_CONN_* options
+ * the SYN offered and we take.
+ */
+void tt_tcp_send_synack(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m,
+			const struct tt_flow *f, const struct rte_ether_addr *dst, uint32_t iss,
+			uint32_t irs, uint8_t flags, uint32_t tsval, uint32_t tsecr);
+/* Per-connection timestamp offset (RFC 7323 5.4; timestamps = 2: none). */
+uint32_t tt_tcp_ts_offset(struct tt_worker *w, const struct tt_flow *f);
+/* Send what c may send now: data within the window, FIN, or a bare ACK if owed. */
+void tt_tcp_output(struct tt_worker *w, struct tt_conn *c);
+void tt_tcp_send_ack(struct tt_worker *w, struct tt_conn *c);
+void tt_tcp_send_rst_conn(struct tt_worker *w, struct tt_conn *c);
+/* Mark c as owing output this iteration; flushed by tt_tcp_flush_pending. */
+void tt_conn_schedule_output(struct tt_worker *w, struct tt_conn *c);
+void tt_tcp_flush_pending(struct tt_worker *w);
+/* A segment to the flow f (not a TCB): used by TIME_WAIT and cookies. */
+void tt_tcp_reply_ack(struct tt_worker *w, struct tt_pkt *p, uint32_t seq, uint32_t ack,
+		      uint16_t win, bool ts, uint32_t tsval, uint32_t tsecr);
+
+/* Timers (tcp_timer.c). */
+void tt_tcp_timers_run(struct tt_worker *w);
+void tt_conn_rto_arm(struct tt_worker *w, struct tt_conn *c);
+void tt_conn_rtt_sample(struct tt_conn *c, uint32_t rtt_ms);
+void tt_conn_delack_arm(struct tt_worker *w, struct tt_conn *c);
+void tt_conn_fw2_arm(struct tt_worker *w, struct tt_conn *c);
+
+/* Application events (lib/app). */
+enum tt_app_event_type {
+	TT_EV_DATA,
+	TT_EV_PEER_CLOSED,
+	TT_EV_CLOSED,
+};
+void tt_app_event(struct tt_worker *w, struct tt_conn *c, enum tt_app_event_type type,
+		  struct rte_mbuf *m, uint32_t arg);
+/* Deliver queued events and run application polls; once per loop iteration. */
+void tt_app_run(struct tt_worker *w);
+
+/* The worker's TCP state. */
+struct tt_tcp *tt_worker_tcp(struct tt_worker *w);
+
+#endif /* TT_TCP_CONN_H */

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Listeners: a segment that matched no flow and is addressed to a listening port
+ * (tt_tcp_input -> tt_listen_input). RFC 9293 3.10.7.2 with Linux's queue policy:
+ *
+ *   RST                      ignored (H9)
+ *   ACK (no SYN)             a cookie's final ACK when cookies may be out, else RST
+ *                            <SEQ=SEG.ACK> (H9, C4)
+ *   SYN, accept queue full   dropped: ListenOverflows, ListenDrops (Q3)
+ *   SYN, syncookies = 2      answered with a cookie, no state (Q2)
+ *   SYN, SYN queue full      cookie (TCPReqQFullDoCookies) or drop (TCPReqQFullDrop,
+ *                            ListenDrops) as syncookies says (Q2)
+ *   SYN                      a SYN queue entry and a SYN-ACK (H1, tcp_syncache.c)
+ *
+ * The accept queue is an rte_ring of capacity min(backlog, somaxconn) (Q1): what the
+ * application has not taken is its Recv-Q.
+ */
+#include <errno.h>
+
+#include <rte_byteorder.h>
+#include <rte_ring.h>
+#include <rte_tcp.h>
+
+#include "../core/tt_worker.h"
+#include "tcp_conn.h"
+
+/* Linux checks cookie ACKs only within TCP_SYNCOOKIE_VALID (2 minutes) of an overflow. */
+#define TT_COOKIE_CHECK_MS (2 * 60 * 1000)
+
+struct tt_listener *
+tt_listen_lookup(struct tt_tcp *t, uint16_t port_be)
+{
+	uint16_t port = rte_be_to_cpu_16(port_be);
+
+	for (uint16_t i = 0; i < t->n_listeners; i++)
+		if (t->listeners[i].port == port)
+			return &t->listeners[i];
+	return NULL;
+}
+
+int
+tt_listen_enqueue(struct tt_worker *w, struct tt_listener *l, struct tt_conn *c)
+{
+	(void)w;
+	if (rte_ring_sp_enqueue(l->acceptq, c) != 0)
+		return -ENOSPC;
+	c->cflags |= TT_CF_IN_ACCEPTQ;
+	return 0;
+}
+
+static bool
+acceptq_full(const struct tt_listener *l)
+{
+	return rte_ring_count(l->acceptq) >= l->accept_max;
+}
+
+/* A SYN answered with a cookie: no state kept (Q2, C1-C3). Takes p->m. */
+static void
+listen_send_cookie(struct tt_worker *w, struct tt_pkt *p, const struct tt_tcp_seg *seg,
+		   const struct tt_flow *f, struct tt_listener *l)
+{
+	const struct tt_config *cfg = w->tcp->cfg;
+	const struct tt_tcp_opts *o = &seg->opts;
+	uint16_t mss = (o->present & TT_TCP_OPT_MSS) ? o->mss : 536;
+	uint32_t iss = tt_cookie_make(w, f, seg->seq, mss);
+	uint8_t flags = 0;
+	uint32_t tsval = 0;
+
+	if (cfg->timestamps && (o->present & TT_TCP_OPT_TS)) {
+		flags |= TT_CONN_TS;
+		if (cfg->sack && (o->present & TT_TCP_OPT_SACK_OK))
+			flags |= TT_CONN_SACK;
+		if (cfg->window_scaling && (o->present & TT_TCP_OPT_WSCALE))
+			flags |= TT_CONN_WSCALE;
+		tsval = tt_cookie_ts_encode(tt_tcp_tsval(w, tt_tcp_ts_offset(w, f)), flags,
+					    o->wscale);
+	}
+	/* Without timestamps the cookie cannot carry window scale or SACK (C3). */
+	l->overflow_ms = w->clock.ms;
+	l->overflowed = true;
+	TT_STAT_INC(&w->stats, SyncookiesSent);
+	tt_tcp_send_synack(w, p->pi, p->m, f, &p->eth->src_addr, iss, seg->seq, flags, tsval,
+			   o->tsval);
+}
+
+/* The final ACK of a cookie handshake (C4). Takes p->m. */
+static void
+listen_cookie_ack(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
+		  const struct tt_flow *f, struct tt_listener *l)
+{
+	const struct tt_config *cfg = w->tcp->cfg;
+	uint32_t irs = seg->seq - 1, iss = seg->ack - 1;
+	uint8_t flags = 0, wscale = 0;
+	uint16_t mss;
+	struct tt_conn *c;
+
+	if (tt_cookie_check(w, f, irs, iss, &mss) != 0) {
+		TT_STAT_INC(&w->stats, SyncookiesFailed);
+		tt_tcp_reply_rst(w, p, seg);
+		return;
+	}
+	if (cfg->timestamps && (seg->opts.present & TT_TCP_OPT_TS) &&
+	    tt_cookie_ts_decode(seg->opts.tsecr, &flags, &wscale) != 0) {
+		TT_STAT_INC(&w->stats, SyncookiesFailed);
+		tt_tcp_reply_rst(w, p, seg);
+		return;
+	}
+	TT_STAT_INC(&w->stats, SyncookiesRecv);
+	if (acceptq_full(l)) {
+		/* Q4 for cookies: nothing to keep, so with abort_on_overflow=0 the ACK is lost. */
+		TT_STAT_INC(&w->stats, ListenOverflows);
+		TT_STAT_INC(&w->stats, ListenDrops);
+		if (cfg->abort_on_overflow)
+			tt_tcp_reply_rst(w, p, seg);
+		else
+			rte_pktmbuf_free(p->m);
+		return;
+	}
+	c = tt_conn_passive(w, f, l, iss, irs, mss, flags, wscale, seg->opts.tsval,
+			    &p->eth->src_addr, p->pi);
+	if (c == NULL) {
+		TT_STAT_INC(&w->stats, ListenDrops);
+		rte_pktmbuf_free(p->m);
+		return;
+	}
+	/* The ACK may carry data or FIN already (H7). */
+	tt_conn_input(w, p, seg, c);
+}
+
+static bool
+cookie_ack_possible(const struct tt_worker *w, const struct tt_listener *l)
+{
+	const struct tt_config *cfg = w->tcp->cfg;
+
+	if (cfg->syncookies == 2)
+		return true;
+	return cfg->syncookies == 1 && l->overflowed &&
+	       w->clock.ms - l->overflow_ms < TT_COOKIE_CHECK_MS;
+}
+
+void
+tt_listen_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
+		struct tt_listener *l)
+{
+	const struct tt_config *cfg = w->tcp->cfg;
+	struct tt_flow f = {
+		.raddr = p->ip->src_addr, .laddr = p->ip->dst_addr,
+		.rport = seg->sport, .lport = seg->dport,
+	};
+
+	if (seg->flags & RTE_TCP_RST_FLAG)
+		goto drop;
+	if (seg->flags & RTE_TCP_ACK_FLAG) {
+		/* A SYN-ACK or a stray ACK to a listener: a cookie, or a reset (H9, H10). */
+		if (!(seg->flags & RTE_TCP_SYN_FLAG) && cookie_ack_possible(w, l)) {
+			listen_cookie_ack(w, p, seg, &f, l);
+			return;
+		}
+		tt_tcp_reply_rst(w, p, seg);
+		return;
+	}
+	/* A SYN (the flag check admits nothing else without ACK or RST). */
+	if (acceptq_full(l)) {
+		TT_STAT_INC(&w->stats, ListenOverflows);
+		TT_STAT_INC(&w->stats, ListenDrops);
+		goto drop;
+	}
+	if (cfg->syncookies == 2) {
+		listen_send_cookie(w, p, seg, &f, l);
+		return;
+	}
+	if (l->syn_q >= l->syn_q_max || tt_req_create(w, p, seg, &f, l) != 0) {
+		if (cfg->syncookies == 1) {
+			TT_STAT_INC(&w->stats, TCPReqQFullDoCookies);
+			listen_send_cookie(w, p, seg, &f, l);
+			return;
+		}
+		TT_STAT_INC(&w->stats, TCPReqQFullDrop);
+		TT_STAT_INC(&w->stats, ListenDrops);
+		goto drop;
+	}
+	return;
+drop:
+	rte_pktmbuf_free(p->m);
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SYN cookies (RFC 4987 3.6; SPEC C1-C4).
+ *
+ * Threat: a flood of SYNs from spoofed sources fills the SYN queue so legitimate handshakes
+ * find no room. A cookie moves the request's state into our ISN: the SYN-ACK carries it, a
+ * peer that really sent the SYN echoes it in the final ACK (SEG.ACK - 1), and the TCB is
+ * built from that ACK alone. Nothing is stored, so a flood costs a SYN-ACK, not memory.
+ *
+ * Layout of the 32-bit cookie (our ISN):
+ *
+ *   31     27 26 25 24                                    0
+ *   +--------+-----+---------------------------------------+
+ *   | T mod 32| MSS |  25 bits of SipHash-2-4(K_e; flow, T, |
+ *   |         | idx |  peer ISN, MSS idx)                   |
+ *   +--------+-----+---------------------------------------+
+ *
+ * T counts periods of 65.536 s (the ms clock >> 16). An ACK is accepted for the period its
+ * cookie names if that is the current or the previous one: a cookie lives between one and
+ * two periods (C2: about two clock periods of 60 s). The MAC covers the MSS index, so a
+ * forged index fails; a blind forger has one chance in 2^25 per guess.
+ *
+ * Keys: K_e = SipHash(master; e), e = T >> 4, so the key in use changes every 16 periods
+ * (about 17.5 minutes) without a system call on the data path; the master key comes from
+ * getrandom(2) at start and never leaves the worker.
+ *
+ * Options (C3): when the SYN carried timestamps, our TSval's low 6 bits carry what the
+ * cookie cannot: bits 0-3 the peer's window shift (0xF: none), bit 4 SACK-permitted, bit 5
+ * ECN. The peer echoes TSval as TSecr in the final ACK. Without timestamps they are lost,
+ * and the connection runs without window scaling and SACK, as on Linux.
+ */
+#include <errno.h>
+
+#include "../core/tt_worker.h"
+#include "tcp_conn.h"
+
+/* Linux's table (net/ipv4/syncookies.c msstab): common MSS values, 2 bits. */
+static const uint16_t msstab[4] = { 536, 1300, 1440, 1460 };
+
+#define COOKIE_PERIOD_SHIFT 16
+#define COOKIE_EPOCH_SHIFT  4
+#define COOKIE_T_BITS       5
+#define COOKIE_MAC_BITS     25
+#define COOKIE_MAC_MASK     ((1u << COOKIE_MAC_BITS) - 1)
+
+#define TS_OPT_WSCALE_MASK 0xfu
+#define TS_OPT_SACK        (1u << 4)
+#define TS_OPT_ECN         (1u << 5)
+#define TS_OPT_MASK        0x3fu
+
+static const struct tt_siphash_key *
+epoch_key(struct tt_tcp *t, uint64_t period)
+{
+	uint64_t e = period >> COOKIE_EPOCH_SHIFT;
+	unsigned int slot = e & 1;
+
+	/* Slot e & 1 holds epoch e's key; the other still holds e - 1's for the grace period. */
+	if (t->cookie_epoch[slot] != e + 1) {
+		t->cookie_epoch_key[slot].k0 = tt_siphash_4u64(&t->cookie_key, e, 0, 0, 0);
+		t->cookie_epoch_key[slot].k1 = tt_siphash_4u64(&t->cookie_key, e, 1, 0, 0);
+		t->cookie_epoch[slot] = e + 1;
+	}
+	return &t->cookie_epoch_key[slot];
+}
+
+static uint32_t
+cookie_mac(struct tt_tcp *t, const struct tt_flow *f, uint64_t period, uint32_t irs,
+	   uint32_t mssidx)
+{
+	return (uint32_t)tt_siphash_4u64(epoch_key(t, period),
+					 (uint64_t)f->raddr << 32 | f->laddr,
+					 (uint64_t)f->rport << 16 | f->lport, period,
+					 (uint64_t)irs << 8 | mssidx) & COOKIE_MAC_MASK;
+}
+
+uint32_t
+tt_cookie_make(struct tt_worker *w, const struct tt_flow *f, uint32_t irs, uint16_t mss)
+{
+	uint64_t period = w->clock.ms >> COOKIE_PERIOD_SHIFT;
+	uint32_t idx = 0;
+
+	for (uint32_t i = 1; i < RTE_DIM(msstab); i++)
+		if (mss >= msstab[i])
+			idx = i;
+	return (uint32_t)(period & ((1u << COOKIE_T_BITS) - 1)) << 27 | idx << COOKIE_MAC_BITS |
+	       cookie_mac(w->tcp, f, period, irs, idx);
+}
+
+int
+tt_cookie_check(struct tt_worker *w, const struct tt_flow *f, uint32_t irs, uint32_t cookie,
+		uint16_t *mss)
+{
+	uint64_t now = w->clock.ms >> COOKIE_PERIOD_SHIFT;
+	uint32_t t5 = cookie >> 27;
+	uint32_t idx = (cookie >> COOKIE_MAC_BITS) & 3;
+
+	for (uint64_t age = 0; age < 2 && age <= now; age++) {
+		uint64_t period = now - age;
+
+		if ((period & ((1u << COOKIE_T_BITS) - 1)) != t5)
+			continue;
+		if (cookie_mac(w->tcp, f, period, irs, idx) != (cookie & COOKIE_MAC_MASK))
+			return -EINVAL;
+		*mss = msstab[idx];
+		return 0;
+	}
+	return -EINVAL;
+}
+
+uint32_t
+tt_cookie_ts_encode(uint32_t tsval, uint8_t flags, uint8_t snd_wscale)
+{
+	uint32_t o = (flags & TT_CONN_WSCALE) ? snd_wscale : TS_OPT_WSCALE_MASK;
+
+	if (flags & TT_CONN_SACK)
+		o |= TS_OPT_SACK;
+	if (flags & TT_CONN_ECN)
+		o |= TS_OPT_ECN;
+	return (tsval & ~TS_OPT_MASK) | o;
+}
+
+int
+tt_cookie_ts_decode(uint32_t tsecr, uint8_t *flags, uint8_t *snd_wscale)
+{
+	uint32_t ws = tsecr & TS_OPT_WSCALE_MASK;
+
+	*flags = TT_CONN_TS;
+	*snd_wscale = 0;
+	if (ws != TS_OPT_WSCALE_MASK) {
+		if (ws > 14)
+			return -EINVAL;
+		*flags |= TT_CONN_WSCALE;
+		*snd_wscale = (uint8_t)ws;
+	}
+	if (tsecr & TS_OPT_SACK)
+		*flags |= TT_CONN_SACK;
+	if (tsecr & TS_OPT_ECN)
+		*flags |= TT_CONN_ECN;
+	return 0;
+}

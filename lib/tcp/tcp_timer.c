@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP timers on the worker's wheel (lib/util/tt_timer.c), one dispatch by kind:
+ *
+ *   TT_TMR_REQ     SYN-ACK retransmission (tcp_syncache.c, H5)
+ *   TT_TMR_RTO     data/FIN retransmission, RFC 6298: go back to snd_una, double the RTO
+ *   TT_TMR_DELACK  the ACK a data segment was owed (D5: at most 40 ms late)
+ *   TT_TMR_FW2     FIN_WAIT_2 of a released connection ends after fin_timeout (F7)
+ *   TT_TMR_TW      TIME_WAIT ends (tcp_timewait.c)
+ *
+ * tt_worker_poll -> tt_tcp_timers_run -> tt_wheel_advance -> tcp_timer_fire
+ */
+#include <stddef.h>
+
+#include "../core/tt_worker.h"
+#include "tcp_conn.h"
+
+/* Linux's TCP_RTO_MIN, TCP_RTO_MAX and tcp_retries2. */
+#define TT_RTO_MIN_MS 200
+#define TT_RTO_MAX_MS 120000
+#define TT_RTO_RETRIES 15
+#define TT_DELACK_MS 40
+
+#define owner_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+
+void
+tt_conn_rto_arm(struct tt_worker *w, struct tt_conn *c)
+{
+	c->rtx.kind = TT_TMR_RTO;
+	tt_timer_arm(&w->tcp->wheel, &c->rtx, c->rto);
+}
+
+static void
+conn_rto(struct tt_worker *w, struct tt_conn *c)
+{
+	if (c->backoff >= TT_RTO_RETRIES) {
+		tt_conn_closed(w, c, TT_CLOSE_TIMEOUT);
+		return;
+	}
+	c->backoff++;
+	c->rto = RTE_MIN(c->rto * 2, (uint32_t)TT_RTO_MAX_MS);
+	/* Go back to the first unacknowledged byte; Karn: no RTT sample from a resend. */
+	c->snd_nxt = c->snd_una;
+	c->rtt_start = 0;
+	tt_conn_rto_arm(w, c);
+	tt_tcp_output(w, c);
+}
+
+static void
+tcp_timer_fire(void *arg, struct tt_timer *tm)
+{
+	struct tt_worker *w = arg;
+
+	switch (tm->kind) {
+	case TT_TMR_REQ:
+		tt_req_timeout(w, owner_of(tm, struct tt_req, timer));
+		break;
+	case TT_TMR_RTO:
+		conn_rto(w, owner_of(tm, struct tt_conn, rtx));
+		break;
+	case TT_TMR_FW2:
+		tt_conn_closed(w, owner_of(tm, struct tt_conn, rtx), TT_CLOSE_NORMAL);
+		break;
+	case TT_TMR_DELACK: {
+		struct tt_conn *c = owner_of(tm, struct tt_conn, delack);
+
+		if (c->rcv_acked != c->rcv_nxt)
+			tt_tcp_send_ack(w, c);
+		break;
+	}
+	case TT_TMR_TW:
+		tt_tw_expire(w, owner_of(tm, struct tt_tw, timer));
+		break;
+	}
+}
+
+void
+tt_tcp_timers_run(struct tt_worker *w)
+{
+	tt_wheel_advance(&w->tcp->wheel, w->clock.ms, tcp_timer_fire, w);
+}
+
+/* RFC 6298 2.2-2.4 in BSD's fixed point: srtt8 = 8 * SRTT, rttvar4 = 4 * RTTVAR (ms). */
+void
+tt_conn_rtt_sample(struct tt_conn *c, uint32_t r)
+{
+	if (c->srtt8 == 0) {
+		c->srtt8 = r << 3;
+		c->rttvar4 = r << 1;
+	} else {
+		int32_t delta = (int32_t)r - (int32_t)(c->srtt8 >> 3);
+
+		c->srtt8 = (uint32_t)((int32_t)c->srtt8 + delta);
+		if (delta < 0)
+			delta = -delta;
+		delta -= (int32_t)(c->rttvar4 >> 2);
+		c->rttvar4 = (uint32_t)((int32_t)c->rttvar4 + delta);
+	}
+	c->rto = (c->srtt8 >> 3) + (c->rttvar4 ? c->rttvar4 : 1u);
+	c->rto = RTE_MAX(c->rto, (uint32_t)TT_RTO_MIN_MS);
+	c->rto = RTE_MIN(c->rto, (uint32_t)TT_RTO_MAX_MS);
+}
+
+void
+tt_conn_delack_arm(struct tt_worker *w, struct tt_conn *c)
+{
+	if (!tt_timer_armed(&c->delack))
+		tt_timer_arm(&w->tcp->wheel, &c->delack, TT_DELACK_MS);
+}
+
+void
+tt_conn_fw2_arm(struct tt_worker *w, struct tt_conn *c)
+{
+	c->rtx.kind = TT_TMR_FW2;
+	tt_timer_arm(&w->tcp->wheel, &c->rtx, w->tcp->cfg->fin_timeout * 1000);
+}
