@@ -109,10 +109,13 @@ tt_eal_init(int eal_argc, char **eal_argv, char *err, size_t errlen)
 	}
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
+		/* EAL does not always set rte_errno (a held --file-prefix lock leaves it 0). */
+		int e = rte_errno != 0 ? rte_errno : EINVAL;
+
 		snprintf(err, errlen,
 			 "EAL initialisation failed (%s): check the EAL options and the messages above; is another tcpterm using the same --file-prefix?",
-			 rte_strerror(rte_errno));
-		return -rte_errno;
+			 rte_strerror(e));
+		return -e;
 	}
 	eal_up = true;
 	snprintf(eal_runtime_dir, sizeof(eal_runtime_dir), "%s", rte_eal_get_runtime_dir());

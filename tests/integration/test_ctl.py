@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""ctl (SPEC O4): tcpterm-ctl shows what telemetry holds.
+  stats              netstat -s style lines, "N resets sent" among them, N = OutRsts
+  --json stats       parses as JSON and matches /tcpterm/stats
+  config             lists every key of /tcpterm/config with its value
+  workers            answers
+  --file-prefix of no running tcpterm  -> exit 2, one line on stderr
+Skipped (exit 77, said so) while tcpterm-ctl is not built.
+"""
+import json
+import os
+import re
+import subprocess
+import time
+
+import ttlib
+from ttlib import expect, log
+
+
+def ctl(*args, timeout=10):
+    t0 = time.monotonic()
+    r = subprocess.run([ttlib.TCPTERM_CTL] + list(args), capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL, timeout=timeout)
+    r.elapsed = time.monotonic() - t0
+    return r
+
+
+def flat_config(cfg):
+    """(key, value) pairs of /tcpterm/config, listeners included, whatever its layout."""
+    out = []
+    for k, v in cfg.items():
+        if isinstance(v, dict):
+            for port, entry in v.items():
+                if isinstance(entry, dict):
+                    out += [(f'{port}:{kk}', vv) for kk, vv in entry.items()]
+        else:
+            out.append((k, v))
+    return out
+
+
+def test():
+    if not ttlib.TCPTERM_CTL or not os.access(ttlib.TCPTERM_CTL, os.X_OK):
+        log('SKIP: tcpterm-ctl is not built yet (no tcpterm_ctl_exe in app/tcpterm-ctl/'
+            f'meson.build; TCPTERM_CTL={ttlib.TCPTERM_CTL!r})')
+        return ttlib.SKIP
+    ns = ttlib.Netns('ctl')
+    tt = ttlib.Tcpterm(ns, 'ctl', ['--syncookies', '2', '--time-wait', '5', '--listen',
+                                   str(ttlib.LISTEN_PORT)]).start()
+    for _ in range(3):
+        ns.run(['curl', '-s', '-m', '2', f'http://{ttlib.ADDR}/'], stdout=subprocess.DEVNULL)
+    names = ttlib.stat_names()
+    p = ['--file-prefix', tt.prefix]
+
+    # stats, netstat -s style
+    r = ctl(*p, 'stats')
+    expect(r.returncode == 0, f'tcpterm-ctl stats exited {r.returncode}: {r.stderr}')
+    stats = tt.stats()
+    m = re.search(r'^\s*(\d+)\s+resets sent\s*$', r.stdout, re.M)
+    expect(m is not None, f'no "N resets sent" line in tcpterm-ctl stats:\n{r.stdout}')
+    expect(int(m.group(1)) == stats['OutRsts'] == 3,
+           f'"{m.group(0).strip()}" but OutRsts = {stats["OutRsts"]} (want 3)')
+    log(f'ok: tcpterm-ctl stats: "{m.group(0).strip()}" = OutRsts')
+
+    # --json stats
+    r = ctl('--json', *p, 'stats')
+    expect(r.returncode == 0, f'tcpterm-ctl --json stats exited {r.returncode}: {r.stderr}')
+    try:
+        j = json.loads(r.stdout)
+    except ValueError as e:
+        raise ttlib.TestFailure(f'tcpterm-ctl --json stats is not JSON ({e}): {r.stdout!r}')
+    if isinstance(j, dict) and 'OutRsts' not in j and len(j) == 1:
+        j = next(iter(j.values()))
+    expect(isinstance(j, dict), f'tcpterm-ctl --json stats: not an object: {r.stdout!r}')
+    now = tt.stats()
+    diff = {n: (j.get(n), now[n]) for n in names if j.get(n) != now[n]}
+    expect(not diff, f'tcpterm-ctl --json stats differs from telemetry: {diff}')
+    log(f'ok: tcpterm-ctl --json stats parses and matches /tcpterm/stats ({len(names)} counters)')
+
+    # config: every key with its value
+    r = ctl(*p, 'config')
+    expect(r.returncode == 0, f'tcpterm-ctl config exited {r.returncode}: {r.stderr}')
+    lines = r.stdout.splitlines()
+    missing = []
+    for key, value in flat_config(tt.config()):
+        name = key.split(':')[-1].split('.')[-1]
+        if not any(re.search(rf'(^|[\s.:\[]){re.escape(name)}\b', ln) and value in ln
+                   for ln in lines):
+            missing.append(f'{key} = {value}')
+    expect(not missing, f'tcpterm-ctl config lacks {missing}:\n{r.stdout}')
+    expect(any('syncookies' in ln and '2' in ln for ln in lines), 'config: syncookies 2 absent')
+    log('ok: tcpterm-ctl config lists every key of /tcpterm/config with its value')
+
+    r = ctl(*p, 'workers')
+    expect(r.returncode == 0 and r.stdout.strip(),
+           f'tcpterm-ctl workers exited {r.returncode}: {r.stdout}{r.stderr}')
+    log('ok: tcpterm-ctl workers')
+
+    # No such instance: one line, exit 2, at once.
+    r = ctl('--file-prefix', f'ttnone{os.getpid()}', 'stats')
+    err = r.stderr.strip().splitlines()
+    expect(r.returncode == 2 and len(err) == 1 and r.elapsed < 2,
+           f'tcpterm-ctl for a prefix nobody runs: exit {r.returncode} in {r.elapsed:.1f} s, '
+           f'stderr {err}')
+    log(f'ok: no such instance -> exit 2: {err[0]}')
+
+
+if __name__ == '__main__':
+    ttlib.run(test)
