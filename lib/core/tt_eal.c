@@ -5,6 +5,7 @@
  * options, they go to EAL as given, after a hugepage check that turns EAL's multi-line
  * failure into one line naming the fix (SPEC O7).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
@@ -26,6 +27,12 @@
 #define TT_DEFAULT_TAP    "tt0"
 #define TT_DEFAULT_PREFIX "tcpterm"
 #define TT_DEFAULT_MEM_MB "512"
+/*
+ * With this many free 2 MB hugepages the default uses them (-m 256): dpdk-dumpcap, a
+ * secondary process, can only attach to a primary whose memory is in hugepage files (O6).
+ */
+#define TT_DEFAULT_HUGE_MB 256
+#define TT_DEFAULT_HUGE_PAGES (TT_DEFAULT_HUGE_MB / 2)
 
 static bool eal_up;
 static char eal_runtime_dir[PATH_MAX];
@@ -93,9 +100,13 @@ tt_eal_init(int eal_argc, char **eal_argv, char *err, size_t errlen)
 		def[n++] = "-l";
 		def[n++] = lcores;
 		def[n++] = "--no-pci";
-		def[n++] = "--no-huge";
 		def[n++] = "-m";
-		def[n++] = TT_DEFAULT_MEM_MB;
+		if (free_hugepages() >= TT_DEFAULT_HUGE_PAGES) {
+			def[n++] = RTE_STR(TT_DEFAULT_HUGE_MB);
+		} else {
+			def[n++] = TT_DEFAULT_MEM_MB;
+			def[n++] = "--no-huge";
+		}
 		def[n++] = "--file-prefix=" TT_DEFAULT_PREFIX;
 		def[n++] = "--vdev=net_tap0,iface=" TT_DEFAULT_TAP;
 		def[n] = NULL;
@@ -122,6 +133,40 @@ tt_eal_init(int eal_argc, char **eal_argv, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * EAL keeps a primary's hugepage files (<prefix>map_N) after exit so a restart can reuse
+ * them; tcpterm leaves nothing behind, so remove this prefix's files from every hugetlbfs.
+ */
+static void
+remove_hugepage_files(const char *prefix)
+{
+	char line[512], dir[256], type[64], path[PATH_MAX];
+	size_t plen = strlen(prefix);
+	FILE *mounts = fopen("/proc/mounts", "r");
+
+	if (mounts == NULL)
+		return;
+	while (fgets(line, sizeof(line), mounts) != NULL) {
+		DIR *d;
+		struct dirent *de;
+
+		if (sscanf(line, "%*s %255s %63s", dir, type) != 2 || strcmp(type, "hugetlbfs") != 0)
+			continue;
+		d = opendir(dir);
+		if (d == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, prefix, plen) != 0 ||
+			    strncmp(de->d_name + plen, "map_", 4) != 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			unlink(path);
+		}
+		closedir(d);
+	}
+	fclose(mounts);
+}
+
 static int
 unlink_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -142,6 +187,11 @@ tt_eal_cleanup(void)
 	rte_eal_cleanup();
 	eal_up = false;
 	/* EAL leaves its runtime directory (sockets, config) behind; a primary owns it. */
-	if (primary && eal_runtime_dir[0] != '\0')
+	if (primary && eal_runtime_dir[0] != '\0') {
+		const char *prefix = strrchr(eal_runtime_dir, '/');
+
 		nftw(eal_runtime_dir, unlink_entry, 8, FTW_DEPTH | FTW_PHYS);
+		if (prefix != NULL && prefix[1] != '\0')
+			remove_hugepage_files(prefix + 1);
+	}
 }

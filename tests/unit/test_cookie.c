@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SYN cookies (lib/tcp/tcp_syncookie.c, SPEC C2, C3): a cookie validates for the flow,
+ * peer ISN and MSS it was made for, within two periods of 65.536 s and no longer; any
+ * change to the flow, the ISN or the cookie's bits fails; the TSval option bits round-trip.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "../../lib/core/tt_worker.h"
+#include "../../lib/tcp/tcp_conn.h"
+
+struct fixture {
+	struct tt_worker w;
+	struct tt_tcp t;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	f->w.tcp = &f->t;
+	if (tt_siphash_key_random(&f->t.cookie_key) != 0)
+		return -1;
+	tt_clock_set_fake(&f->w.clock, 10ull * 65536 + 1234);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+static const struct tt_flow flow = {
+	.raddr = 0x3212c6c6, .laddr = 0x0212c6c6, .rport = 0x3930, .lport = 0x5000,
+};
+
+static void
+test_round_trip_mss(void **state)
+{
+	static const uint16_t offered[] = { 536, 1000, 1300, 1400, 1440, 1459, 1460, 8960 };
+	static const uint16_t expect[] = { 536, 536, 1300, 1300, 1440, 1440, 1460, 1460 };
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < sizeof(offered) / sizeof(offered[0]); i++) {
+		uint32_t c = tt_cookie_make(&f->w, &flow, 1000 + (uint32_t)i, offered[i]);
+		uint16_t mss = 0;
+
+		assert_int_equal(tt_cookie_check(&f->w, &flow, 1000 + (uint32_t)i, c, &mss), 0);
+		/* The largest table MSS not above what the peer offered (Linux's msstab). */
+		assert_int_equal(mss, expect[i]);
+	}
+}
+
+static void
+test_forgery_rejected(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t c = tt_cookie_make(&f->w, &flow, 77, 1460);
+	struct tt_flow other = flow;
+	uint16_t mss;
+	int accepted = 0;
+
+	other.rport ^= 0x0100;
+	assert_int_not_equal(tt_cookie_check(&f->w, &other, 77, c, &mss), 0);
+	other = flow;
+	other.raddr ^= 1;
+	assert_int_not_equal(tt_cookie_check(&f->w, &other, 77, c, &mss), 0);
+	assert_int_not_equal(tt_cookie_check(&f->w, &flow, 78, c, &mss), 0);
+	/* Every single-bit change of the cookie fails, the MSS index bits included. */
+	for (int bit = 0; bit < 32; bit++)
+		accepted += tt_cookie_check(&f->w, &flow, 77, c ^ (1u << bit), &mss) == 0;
+	assert_int_equal(accepted, 0);
+	/* A blind forger: 2^25 MAC values; 100000 random guesses should all fail. */
+	srand(7);
+	for (int i = 0; i < 100000; i++) {
+		uint32_t guess = (c & 0xfe000000u) | ((uint32_t)rand() & 0x1ffffffu);
+
+		accepted += guess != c && tt_cookie_check(&f->w, &flow, 77, guess, &mss) == 0;
+	}
+	assert_int_equal(accepted, 0);
+}
+
+static void
+test_lifetime(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t t0 = f->w.clock.ms;
+	uint32_t c = tt_cookie_make(&f->w, &flow, 5, 1460);
+	uint16_t mss;
+
+	/* Valid through the rest of its period and all of the next (C2: about two periods). */
+	tt_clock_set_fake(&f->w.clock, (t0 | 0xffff) + 65536);
+	assert_int_equal(tt_cookie_check(&f->w, &flow, 5, c, &mss), 0);
+	tt_clock_set_fake(&f->w.clock, (t0 | 0xffff) + 65537);
+	assert_int_not_equal(tt_cookie_check(&f->w, &flow, 5, c, &mss), 0);
+	/* 32 periods later the 5-bit period field matches again: the MAC still fails. */
+	tt_clock_set_fake(&f->w.clock, t0 + 32ull * 65536);
+	assert_int_not_equal(tt_cookie_check(&f->w, &flow, 5, c, &mss), 0);
+	/* Across a key epoch (16 periods) a fresh cookie still works, the old key is kept. */
+	tt_clock_set_fake(&f->w.clock, 15ull * 65536 + 65000);
+	c = tt_cookie_make(&f->w, &flow, 9, 1460);
+	tt_clock_set_fake(&f->w.clock, 16ull * 65536 + 10);
+	assert_int_equal(tt_cookie_check(&f->w, &flow, 9, c, &mss), 0);
+}
+
+static void
+test_ts_options(void **state)
+{
+	uint8_t flags, ws;
+	uint32_t ts;
+	(void)state;
+
+	/* C3: bits 0-3 window shift (0xF none), bit 4 SACK, bit 5 ECN. */
+	ts = tt_cookie_ts_encode(0x12345678, TT_CONN_WSCALE | TT_CONN_SACK, 7);
+	assert_int_equal(ts & 0x3f, 0x17);
+	assert_int_equal(ts & ~0x3fu, 0x12345678u & ~0x3fu);
+	assert_int_equal(tt_cookie_ts_decode(ts, &flags, &ws), 0);
+	assert_int_equal(flags, TT_CONN_TS | TT_CONN_WSCALE | TT_CONN_SACK);
+	assert_int_equal(ws, 7);
+	ts = tt_cookie_ts_encode(0xffffffff, TT_CONN_ECN, 0);
+	assert_int_equal(ts & 0x3f, 0x2f);
+	assert_int_equal(tt_cookie_ts_decode(ts, &flags, &ws), 0);
+	assert_int_equal(flags, TT_CONN_TS | TT_CONN_ECN);
+	ts = tt_cookie_ts_encode(0, TT_CONN_WSCALE, 14);
+	assert_int_equal(tt_cookie_ts_decode(ts, &flags, &ws), 0);
+	assert_int_equal(ws, 14);
+	/* RFC 7323 caps the shift at 14, so the fourth bit pattern 0xF is free for "none". */
+	assert_int_equal(tt_cookie_ts_decode(0x0f, &flags, &ws), 0);
+	assert_false(flags & TT_CONN_WSCALE);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip_mss, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forgery_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lifetime, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ts_options, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
