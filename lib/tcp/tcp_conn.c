@@ -5,6 +5,7 @@
  * listeners, and TCB life and death. Set up once by tt_tcp_worker_init(); no allocation
  * from the system after that (DESIGN "Memory budget").
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +32,11 @@ const char *const tt_tcp_state_name[TT_TCPS__COUNT] = {
 /* TCBs per worker; a later issue makes it a tunable with the memory report of SPEC P2. */
 #define TT_CONNS_PER_WORKER 65536
 #define TT_EVENTS_SIZE      8192
+
+/* DESIGN memory budget: an idle TCB in four cache lines. */
+static_assert(sizeof(struct tt_conn) <= 256, "struct tt_conn grew past 256 bytes");
+static_assert(sizeof(struct tt_req) == 64, "struct tt_req must stay 64 bytes (Q1)");
+static_assert(sizeof(struct tt_tw) == 64, "struct tt_tw must stay 64 bytes (F6)");
 
 struct tt_tcp *
 tt_worker_tcp(struct tt_worker *w)

@@ -193,6 +193,7 @@ struct tt_app_event {
 };
 
 #define TT_OUT_MAX 1024
+#define TT_TCP_MIN_SND_MSS 48
 
 /* The TCP part of a worker. */
 struct tt_tcp {

@@ -73,7 +73,8 @@ tt_tcp_parse_options(const uint8_t *opt, unsigned int len, struct tt_tcp_opts *o
 			return -EINVAL;
 		switch (kind) {
 		case OPT_MSS:
-			if (olen == 4) {
+			/* Linux ignores an MSS of 0 as if the option were absent. */
+			if (olen == 4 && rd16(opt + i + 2) != 0) {
 				o->mss = rd16(opt + i + 2);
 				o->present |= TT_TCP_OPT_MSS;
 			}

@@ -125,7 +125,12 @@ tt_conn_passive(struct tt_worker *w, const struct tt_flow *f, struct tt_listener
 	c->flags = flags;
 	c->snd_wscale = (flags & TT_CONN_WSCALE) ? snd_wscale : 0;
 	c->rcv_wscale = (flags & TT_CONN_WSCALE) ? tt_tcp_rcv_wscale(cfg) : 0;
-	c->mss = RTE_MIN(mss, our_mss) - ((flags & TT_CONN_TS) ? 12 : 0);
+	/* Linux's floor, tcp_min_snd_mss: a peer's tiny MSS cannot make segments of nothing. */
+	c->mss = RTE_MIN(mss, our_mss);
+	if (c->mss < TT_TCP_MIN_SND_MSS)
+		c->mss = TT_TCP_MIN_SND_MSS;
+	if (flags & TT_CONN_TS)
+		c->mss -= 12;
 	c->iss = iss;
 	c->irs = irs;
 	c->snd_una = c->snd_nxt = c->snd_max = iss + 1;
@@ -208,7 +213,7 @@ tt_req_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, stru
 		TT_STAT_INC(&w->stats, ListenDrops);
 		if (!cfg->abort_on_overflow)
 			goto drop; /* Q4: the request and its SYN-ACK timer stay */
-		TT_STAT_INC(&w->stats, AttemptFails);
+		/* Linux's embryonic reset: RST <SEQ=SEG.ACK>, no AttemptFails. */
 		tt_flow_del(t, &r->flow);
 		tt_req_free(w, r);
 		tt_tcp_reply_rst(w, p, seg);
