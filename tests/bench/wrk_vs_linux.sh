@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Benchmark (never part of the test suites): the same wrk, in the same run, against
+#   - tcpterm (one worker on CPU 1, embedded TAP port, http app, 64-byte body), and
+#   - nginx on the Linux kernel's loopback (one worker on CPU 1, `return 200` of 64 bytes),
+# each with keep-alive and with "Connection: close". wrk runs on CPU 0 in both cases.
+# Both live in a network namespace this script creates and removes.
+#
+#   tests/bench/wrk_vs_linux.sh [SECONDS=10] [CONNECTIONS=50]
+#
+# Prints one JSON line (machine, date, requests/s per case, ratios) and readable lines.
+# Run as root after a build (ninja -C build). nginx comes from Debian (nginx-light).
+set -eu
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+DUR=${1:-10}
+CONNS=${2:-50}
+NS=ttbench$$
+PREFIX=ttbench$$
+TAP=ttb$$
+TT=./build/app/tcpterm
+BODY=$(printf 'a%.0s' $(seq 64))
+WORK=$(mktemp -d /tmp/tt-bench.XXXXXX)
+tt_pid=
+ng_pid=
+
+cleanup() {
+	[ -n "$tt_pid" ] && kill -INT "$tt_pid" 2>/dev/null && wait "$tt_pid" 2>/dev/null
+	[ -n "$ng_pid" ] && kill -QUIT "$ng_pid" 2>/dev/null && sleep 0.5
+	ip netns del "$NS" 2>/dev/null || true
+	rm -rf "$WORK" "/var/run/dpdk/$PREFIX"
+}
+trap cleanup EXIT
+
+[ -x "$TT" ] || { echo "bench: build first (meson setup build && ninja -C build)"; exit 2; }
+command -v nginx >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light >/dev/null
+command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null
+
+ip netns add "$NS"
+ip netns exec "$NS" ip link set lo up
+
+# wrk's "Requests/sec:" figure; "errors" if wrk reported socket errors or non-2xx answers.
+run_wrk() {
+	local url=$1; shift
+	local out
+	out=$(ip netns exec "$NS" taskset -c 0 wrk -t1 -c"$CONNS" -d"${DUR}s" "$@" "$url" 2>&1)
+	if grep -qE 'Socket errors|Non-2xx' <<<"$out"; then
+		echo "bench: wrk reported errors against $url:" >&2
+		grep -E 'Socket errors|Non-2xx' <<<"$out" >&2
+	fi
+	awk '/Requests\/sec:/ { print $2 }' <<<"$out"
+}
+
+# tcpterm: one worker on CPU 1, no hugepages needed.
+ip netns exec "$NS" "$TT" -l 1 --no-pci --no-huge -m 1024 --file-prefix "$PREFIX" \
+	--vdev=net_tap0,iface="$TAP" -- --addr 198.18.0.2/24 --http-body 64 --quiet \
+	>"$WORK/tcpterm.log" 2>&1 &
+tt_pid=$!
+for _ in $(seq 50); do [ -S "/var/run/dpdk/$PREFIX/dpdk_telemetry.v2" ] && break; sleep 0.1; done
+sleep 1
+tt_ka=$(run_wrk http://198.18.0.2/)
+tt_close=$(run_wrk http://198.18.0.2/ -H "Connection: close")
+kill -INT "$tt_pid"; wait "$tt_pid" || true; tt_pid=
+
+# nginx on loopback: one worker on CPU 1, no logs, keep-alive not capped.
+cat >"$WORK/nginx.conf" <<NGINX
+worker_processes 1;
+worker_cpu_affinity 10;
+daemon off;
+pid $WORK/nginx.pid;
+error_log $WORK/error.log;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	keepalive_requests 1000000;
+	client_body_temp_path $WORK; proxy_temp_path $WORK; fastcgi_temp_path $WORK;
+	uwsgi_temp_path $WORK; scgi_temp_path $WORK;
+	server {
+		listen 127.0.0.1:8080 backlog=4096;
+		location / { default_type text/plain; return 200 "$BODY"; }
+	}
+}
+NGINX
+ip netns exec "$NS" nginx -c "$WORK/nginx.conf" &
+ng_pid=$!
+sleep 1
+ng_ka=$(run_wrk http://127.0.0.1:8080/)
+ng_close=$(run_wrk http://127.0.0.1:8080/ -H "Connection: close")
+
+cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "null" }'; }
+printf '{"date":"%s","machine":"%s, %s CPUs","seconds":%s,"connections":%s,"tcpterm":{"keepalive_rps":%s,"close_cps":%s},"linux_nginx_loopback":{"keepalive_rps":%s,"close_cps":%s},"ratio":{"keepalive":%s,"close":%s}}\n' \
+	"$(date -u +%F)" "$cpu" "$(nproc)" "$DUR" "$CONNS" "${tt_ka:-0}" "${tt_close:-0}" \
+	"${ng_ka:-0}" "${ng_close:-0}" "$(ratio "${tt_ka:-0}" "${ng_ka:-0}")" \
+	"$(ratio "${tt_close:-0}" "${ng_close:-0}")"
+echo "keep-alive:        tcpterm ${tt_ka} req/s   nginx/Linux loopback ${ng_ka} req/s"
+echo "Connection: close: tcpterm ${tt_close} conn/s  nginx/Linux loopback ${ng_close} conn/s"
