@@ -83,8 +83,10 @@ unsigned int tt_app_accept_burst(struct tt_app_ctx *ctx, unsigned int n);
 unsigned int tt_app_accept_pending(const struct tt_app_ctx *ctx);
 
 /*
- * Queue m (one or more segments) for sending on c. Takes m. 0, -ENOBUFS when more than
- * wmem bytes would wait unsent, -EPIPE after shutdown/close, -ENOTCONN for a dead handle.
+ * Queue m (one or more segments) for sending on c. Takes m. 0, -EPIPE after
+ * shutdown/close, -ENOTCONN for a dead handle, -ENOBUFS if m cannot be chained. wmem is a
+ * soft limit: while more than wmem bytes wait to be sent, c's incoming data is held back
+ * (its window closes), as a server blocked in write(2) stops reading.
  */
 int tt_app_send(struct tt_app_ctx *ctx, tt_conn_t c, struct rte_mbuf *m);
 

@@ -124,19 +124,11 @@ tt_app_accept_pending(const struct tt_app_ctx *ctx)
 static void
 accept_backlog(struct tt_worker *w, struct tt_conn *c)
 {
-	if (c->rcvq != NULL) {
-		struct rte_mbuf *m = c->rcvq;
-
-		c->rcvq = NULL;
-		c->rcvq_len = 0;
-		tt_app_event(w, c, TT_EV_DATA, m, 0);
-	}
-	if (c->cflags & TT_CF_PEER_FIN) {
-		c->cflags &= ~TT_CF_PEER_FIN;
-		tt_app_event(w, c, TT_EV_PEER_CLOSED, NULL, 0);
-	}
-	if (c->cflags & TT_CF_DEAD)
+	if (c->cflags & TT_CF_DEAD) {
 		tt_app_event(w, c, TT_EV_CLOSED, NULL, c->close_reason);
+		return;
+	}
+	tt_conn_release(w, c);
 }
 
 unsigned int
@@ -188,10 +180,11 @@ tt_app_send(struct tt_app_ctx *ctx, tt_conn_t h, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return -EPIPE;
 	}
-	if (c->sndq_len + len > RTE_MAX(w->tcp->cfg->wmem, len)) {
-		rte_pktmbuf_free(m);
-		return -ENOBUFS;
-	}
+	/*
+	 * wmem is a soft limit, as for a blocking write(2): the data is taken, and while more
+	 * than wmem bytes wait, the connection's incoming payload is held back (tcp_input.c,
+	 * conn_holding), which closes the peer's window instead of failing the write.
+	 */
 	if (len == 0) {
 		rte_pktmbuf_free(m);
 		return 0;

@@ -300,6 +300,8 @@ void tt_tw_expire(struct tt_worker *w, struct tt_tw *tw);
 /* Established and later states (tcp_input.c). */
 void tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 		   struct tt_conn *c);
+/* Deliver held payload (and a held FIN) once the application can take it. */
+void tt_conn_release(struct tt_worker *w, struct tt_conn *c);
 
 /* Output (tcp_output.c). */
 uint32_t tt_tcp_isn(struct tt_worker *w, const struct tt_flow *f);

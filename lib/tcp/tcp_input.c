@@ -230,7 +230,51 @@ conn_fin_acked(struct tt_worker *w, struct tt_conn *c)
 	}
 }
 
-/* In-order payload: to the application, or held until it accepts. Takes p->m. */
+/*
+ * Payload is held in the TCB instead of delivered while the application cannot take it:
+ * before it accepted, or while more than wmem bytes it wrote wait to be sent (a Linux
+ * server blocked in write() stops reading). Held bytes shrink the advertised window, so the
+ * peer is flow-controlled; tt_conn_release() delivers them when the condition ends.
+ */
+static bool
+conn_holding(const struct tt_worker *w, const struct tt_conn *c)
+{
+	return !(c->cflags & TT_CF_ACCEPTED) || c->rcvq != NULL ||
+	       c->sndq_len > w->tcp->cfg->wmem;
+}
+
+static void
+conn_rcv_wnd(const struct tt_worker *w, struct tt_conn *c)
+{
+	uint32_t rmem = w->tcp->cfg->rmem;
+	uint32_t cap = c->rcv_wscale ? rmem : RTE_MIN(rmem, 65535u);
+
+	c->rcv_wnd = c->rcvq_len < cap ? cap - c->rcvq_len : 0;
+}
+
+void
+tt_conn_release(struct tt_worker *w, struct tt_conn *c)
+{
+	if (!(c->cflags & TT_CF_ACCEPTED) || (c->cflags & TT_CF_DEAD) ||
+	    c->sndq_len > w->tcp->cfg->wmem)
+		return;
+	if (c->rcvq != NULL) {
+		struct rte_mbuf *m = c->rcvq;
+
+		c->rcvq = NULL;
+		c->rcvq_len = 0;
+		conn_rcv_wnd(w, c);
+		tt_app_event(w, c, TT_EV_DATA, m, 0);
+		/* The window reopened: tell the peer (RFC 9293 3.8.6.2.2). */
+		ack_now(w, c);
+	}
+	if (c->cflags & TT_CF_PEER_FIN) {
+		c->cflags &= ~TT_CF_PEER_FIN;
+		tt_app_event(w, c, TT_EV_PEER_CLOSED, NULL, 0);
+	}
+}
+
+/* In-order payload: to the application, or held (conn_holding). Takes p->m. */
 static bool
 conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct tt_conn *c)
 {
@@ -246,14 +290,14 @@ conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct 
 		tt_conn_closed(w, c, TT_CLOSE_ABORTED);
 		return false;
 	}
-	if (!(c->cflags & TT_CF_ACCEPTED) && c->rcvq_len + len > w->tcp->cfg->rmem) {
-		/* The receive buffer of a connection nobody accepted is full: not taken. */
+	if (conn_holding(w, c) && c->rcvq_len + len > w->tcp->cfg->rmem) {
+		/* No room left in the receive buffer: not taken, the peer retransmits. */
 		ack_now(w, c);
 		return true;
 	}
 	m = payload_mbuf(p, seg, skip);
 	c->rcv_nxt += len;
-	if (c->cflags & TT_CF_ACCEPTED) {
+	if (!conn_holding(w, c)) {
 		tt_app_event(w, c, TT_EV_DATA, m, 0);
 	} else if (c->rcvq == NULL) {
 		c->rcvq = m;
@@ -264,6 +308,7 @@ conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct 
 		rte_pktmbuf_free(m);
 		c->rcv_nxt -= len;
 	}
+	conn_rcv_wnd(w, c);
 	/* D5: ACK at the end of this iteration on PSH or every second full segment (the
 	 * application's answer may carry it); else within 40 ms. */
 	if ((seg->flags & TH_PSH) || c->rcv_nxt - c->rcv_acked >= 2u * c->mss)
@@ -283,10 +328,11 @@ conn_fin(struct tt_worker *w, struct tt_conn *c, bool fin_acked)
 	switch (c->state) {
 	case TT_TCPS_ESTABLISHED:
 		tt_conn_set_state(w, c, TT_TCPS_CLOSE_WAIT);
-		if (c->cflags & TT_CF_ACCEPTED)
-			tt_app_event(w, c, TT_EV_PEER_CLOSED, NULL, 0);
-		else
+		/* After any held payload: the application sees the bytes, then the end. */
+		if (conn_holding(w, c))
 			c->cflags |= TT_CF_PEER_FIN;
+		else
+			tt_app_event(w, c, TT_EV_PEER_CLOSED, NULL, 0);
 		return true;
 	case TT_TCPS_FIN_WAIT_1:
 		if (!fin_acked) {
@@ -344,6 +390,8 @@ tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, str
 			goto drop;
 		if (c->sndq_len > 0 || (c->cflags & TT_CF_FIN_QUEUED))
 			tt_conn_schedule_output(w, c);
+		if (c->rcvq != NULL || (c->cflags & TT_CF_PEER_FIN))
+			tt_conn_release(w, c);
 	}
 	if (seg->plen > 0) {
 		bool open = c->state == TT_TCPS_ESTABLISHED || c->state == TT_TCPS_FIN_WAIT_1 ||

@@ -283,11 +283,12 @@ conn_win(const struct tt_conn *c)
 }
 
 static void
-conn_fill(const struct tt_worker *w, const struct tt_conn *c, struct seg_out *s, uint32_t seq,
+conn_fill(const struct tt_worker *w, struct tt_conn *c, struct seg_out *s, uint32_t seq,
 	  uint8_t flags)
 {
 	s->seq = seq;
 	s->ack = c->rcv_nxt;
+	c->rcv_acked = c->rcv_nxt;    /* RFC 7323's Last.ACK.sent */
 	s->flags = flags;
 	s->win = conn_win(c);
 	s->optlen = 0;

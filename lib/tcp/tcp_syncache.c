@@ -135,6 +135,7 @@ tt_conn_passive(struct tt_worker *w, const struct tt_flow *f, struct tt_listener
 	c->irs = irs;
 	c->snd_una = c->snd_nxt = c->snd_max = iss + 1;
 	c->rcv_nxt = irs + 1;
+	c->rcv_acked = irs + 1;         /* our SYN-ACK acknowledged the SYN */
 	c->rcv_wnd = (flags & TT_CONN_WSCALE) ? cfg->rmem : RTE_MIN(cfg->rmem, 65535u);
 	c->snd_wl1 = irs;
 	c->snd_wl2 = iss;
@@ -186,11 +187,24 @@ tt_req_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, stru
 		req_send_synack(w, r, p->m);
 		return;
 	}
+	/* Linux's tcp_check_req order: a wrong ACK number gets RST before the window check. */
+	if ((seg->flags & RTE_TCP_ACK_FLAG) && seg->ack != r->iss + 1 &&
+	    !(seg->flags & RTE_TCP_RST_FLAG)) {
+		tt_tcp_reply_rst(w, p, seg);
+		return;
+	}
 	if (!req_in_window(r, seg, wnd)) {
-		/* Out of window: re-ACK unless it is a reset (RFC 9293 3.10.7.4). */
+		/*
+		 * Out of window: a bare ACK <SEQ=ISS+1><ACK=IRS+1> unless it is a reset (RFC 9293
+		 * 3.10.7.4), as Linux's tcp_check_req answers through send_ack.
+		 */
+		uint8_t shift = (r->flags & TT_CONN_WSCALE) ? tt_tcp_rcv_wscale(cfg) : 0;
+
 		if (seg->flags & RTE_TCP_RST_FLAG)
 			goto drop;
-		req_send_synack(w, r, p->m);
+		tt_tcp_reply_ack(w, p, r->iss + 1, r->irs + 1, (uint16_t)(wnd >> shift),
+				 r->flags & TT_CONN_TS,
+				 tt_tcp_tsval(w, tt_tcp_ts_offset(w, &r->flow)), r->ts_recent);
 		return;
 	}
 	/* H8: a reset in window, or a SYN that is not the retransmission, ends the request. */
@@ -203,11 +217,7 @@ tt_req_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, stru
 		tt_tcp_reply_rst(w, p, seg);
 		return;
 	}
-	/* Only ACK segments remain (tt_tcp_parse refuses the rest). */
-	if (seg->ack != r->iss + 1) {
-		tt_tcp_reply_rst(w, p, seg);
-		return;
-	}
+	/* Only ACK segments with the right number remain (tt_tcp_parse refuses the rest). */
 	if (rte_ring_count(l->acceptq) >= l->accept_max) {
 		TT_STAT_INC(&w->stats, ListenOverflows);
 		TT_STAT_INC(&w->stats, ListenDrops);
