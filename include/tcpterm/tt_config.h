@@ -75,6 +75,7 @@ struct tt_config {
 	uint32_t keepalive_probes;
 	uint32_t rmem;
 	uint32_t wmem;
+	uint32_t max_conns;      /* TCBs per worker (tcpterm's; Linux has no such cap) */
 	/* [listen] defaults, and the listeners */
 	struct tt_listen_config listen_defaults;
 	struct tt_listen_config listeners[TT_MAX_LISTENERS];

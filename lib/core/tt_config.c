@@ -83,6 +83,8 @@ static const struct key keys[] = {
 	U32("tcp", keepalive_intvl, 1, 32767, 75, "seconds between keepalive probes (D6)"),
 	U32("tcp", keepalive_probes, 1, 127, 9, "unanswered probes before the connection is dropped (D6)"),
 	U32("tcp", rmem, 4096, 67108864, 131072, "receive buffer per connection in bytes"),
+	U32("tcp", max_conns, 64, 16777215, 65536,
+	    "TCBs per worker, preallocated: established and closing connections (not SYN_RECV or TIME_WAIT)"),
 	U32("tcp", wmem, 4096, 67108864, 16384, "send buffer per connection in bytes"),
 	{ "listen", "port", "listen", KT_PORTS, KS_CONFIG, 1, 65535, "", 0,
 	  "listening TCP port, repeatable (default 80 when none is given)" },

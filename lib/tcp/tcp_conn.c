@@ -29,8 +29,6 @@ const char *const tt_tcp_state_name[TT_TCPS__COUNT] = {
 #undef TT_TCPS_NAME
 };
 
-/* TCBs per worker; a later issue makes it a tunable with the memory report of SPEC P2. */
-#define TT_CONNS_PER_WORKER 65536
 #define TT_EVENTS_SIZE      8192
 
 /* DESIGN memory budget: an idle TCB in four cache lines. */
@@ -237,7 +235,7 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg,
 	char name[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
 		.name = name,
-		.entries = TT_CONNS_PER_WORKER + n_req + n_tw,
+		.entries = cfg->max_conns + n_req + n_tw,
 		.key_len = sizeof(struct tt_flow),
 		.hash_func = flow_hash,
 		.socket_id = socket,
@@ -261,7 +259,7 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg,
 	t->events = rte_ring_create_elem(name, sizeof(struct tt_app_event), TT_EVENTS_SIZE,
 					 socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (t->flows == NULL || t->events == NULL ||
-	    tt_objpool_init(&t->conns, "tt_conns", TT_CONNS_PER_WORKER, sizeof(struct tt_conn),
+	    tt_objpool_init(&t->conns, "tt_conns", cfg->max_conns, sizeof(struct tt_conn),
 			    socket) != 0 ||
 	    tt_objpool_init(&t->reqs, "tt_reqs", n_req, sizeof(struct tt_req), socket) != 0 ||
 	    tt_objpool_init(&t->tws, "tt_tws", n_tw, sizeof(struct tt_tw), socket) != 0)
@@ -276,8 +274,8 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg,
 	return listeners_init(w, cfg, apps, err, errlen);
 nomem:
 	snprintf(err, errlen,
-		 "worker %u: no memory for the TCP tables (%u TCBs, %u SYN queue entries, %u TIME_WAIT entries): give EAL more memory (-m) or lower max_syn_backlog / max_tw_buckets",
-		 w->id, TT_CONNS_PER_WORKER, n_req, n_tw);
+		 "worker %u: no memory for the TCP tables (%u TCBs, %u SYN queue entries, %u TIME_WAIT entries): give EAL more memory (-m) or lower max_conns / max_syn_backlog / max_tw_buckets",
+		 w->id, cfg->max_conns, n_req, n_tw);
 	return -ENOMEM;
 }
 
