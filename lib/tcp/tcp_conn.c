@@ -108,8 +108,9 @@ tt_conn_set_state(struct tt_worker *w, struct tt_conn *c, enum tt_tcp_state s)
 	c->state = s;
 }
 
-void
-tt_conn_free(struct tt_worker *w, struct tt_conn *c)
+/* Out of the flow table, timers off, both queues freed: what every end of a TCB needs. */
+static void
+conn_teardown(struct tt_worker *w, struct tt_conn *c)
 {
 	struct tt_tcp *t = w->tcp;
 
@@ -122,6 +123,17 @@ tt_conn_free(struct tt_worker *w, struct tt_conn *c)
 	rte_pktmbuf_free(c->sndq);
 	c->sndq = NULL;
 	c->sndq_len = 0;
+	rte_pktmbuf_free(c->rcvq);
+	c->rcvq = NULL;
+	c->rcvq_len = 0;
+}
+
+void
+tt_conn_free(struct tt_worker *w, struct tt_conn *c)
+{
+	struct tt_tcp *t = w->tcp;
+
+	conn_teardown(w, c);
 	/* Stale handles and pending-output entries see the generation move on. */
 	c->gen++;
 	c->cflags = 0;
@@ -156,18 +168,8 @@ tt_conn_from_handle(struct tt_tcp *t, tt_conn_t h)
 void
 tt_conn_closed(struct tt_worker *w, struct tt_conn *c, enum tt_close_reason why)
 {
-	struct tt_tcp *t = w->tcp;
-
 	c->close_reason = why;
-	if (c->state != TT_TCPS_NONE) {
-		tt_flow_del(t, &c->flow);
-		tt_conn_set_state(w, c, TT_TCPS_NONE);
-	}
-	tt_timer_cancel(&t->wheel, &c->rtx);
-	tt_timer_cancel(&t->wheel, &c->delack);
-	rte_pktmbuf_free(c->sndq);
-	c->sndq = NULL;
-	c->sndq_len = 0;
+	conn_teardown(w, c);
 	if (c->cflags & TT_CF_ACCEPTED) {
 		if (!(c->cflags & TT_CF_DEAD)) {
 			c->cflags |= TT_CF_DEAD;
@@ -297,13 +299,15 @@ tt_tcp_worker_fini(struct tt_worker *w)
 	if (t->events != NULL)
 		while (rte_ring_dequeue_elem(t->events, &ev, sizeof(ev)) == 0)
 			rte_pktmbuf_free(ev.m);
-	/* TCBs still holding send queues give their mbufs back before the pools go. */
+	/* TCBs still holding queues give their mbufs back before the pools go. */
 	if (t->conns.base != NULL)
 		for (uint32_t i = 1; i < t->conns.size; i++) {
 			struct tt_conn *c = tt_objpool_at(&t->conns, i);
 
 			rte_pktmbuf_free(c->sndq);
+			rte_pktmbuf_free(c->rcvq);
 			c->sndq = NULL;
+			c->rcvq = NULL;
 		}
 	rte_ring_free(t->events);
 	rte_hash_free(t->flows);
