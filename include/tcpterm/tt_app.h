@@ -95,8 +95,9 @@ int tt_app_shutdown(struct tt_app_ctx *ctx, tt_conn_t c);
 
 /*
  * Release c: FIN after what is queued; afterwards nothing more is delivered for c except
- * 'closed'. Data arriving later is answered with RST (TCPAbortOnData, F8). Unread data
- * does not exist in this API (every payload is delivered as it arrives). 0 or -errno.
+ * 'closed'. Data arriving later is answered with RST (TCPAbortOnData, F8). If payload is
+ * still held back unread (backpressure, see tt_app_send), c is reset instead, as Linux's
+ * close() with unread data (TCPAbortOnClose). 0 or -errno.
  */
 int tt_app_close(struct tt_app_ctx *ctx, tt_conn_t c);
 

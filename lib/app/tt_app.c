@@ -220,6 +220,18 @@ tt_app_close(struct tt_app_ctx *ctx, tt_conn_t h)
 
 	if (c == NULL)
 		return -ENOTCONN;
+	/*
+	 * F8, as Linux's tcp_close: payload the application never read (held back by
+	 * backpressure) is discarded with a reset, not a FIN.
+	 */
+	if (c->rcvq_len > 0) {
+		TT_STAT_INC(&w->stats, TCPAbortOnClose);
+		tt_tcp_send_rst_conn(w, c);
+		if (c->state == TT_TCPS_ESTABLISHED || c->state == TT_TCPS_CLOSE_WAIT)
+			TT_STAT_INC(&w->stats, EstabResets);
+		tt_conn_closed(w, c, TT_CLOSE_ABORTED);
+		return 0;
+	}
 	c->cflags |= TT_CF_FIN_QUEUED | TT_CF_RELEASED;
 	/* F7: a released connection does not wait in FIN_WAIT_2 for ever. */
 	if (c->state == TT_TCPS_FIN_WAIT_2)
