@@ -55,38 +55,27 @@ add_nic_counters(const struct tt_engine *e, struct rte_tel_data *d)
 }
 
 static int
-tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+show_stats(const struct tt_engine *e, const char *params, struct rte_tel_data *d)
 {
 	uint64_t c[TT_STAT__COUNT];
-	int rc = 0;
 
-	(void)cmd;
-	rte_spinlock_lock(&tel_lock);
-	if (tel_engine == NULL) {
-		rc = -ENODEV;
-		goto out;
-	}
 	if (params != NULL && *params != '\0') {
 		char *end;
 		unsigned long id = strtoul(params, &end, 10);
 
-		if (*end != '\0' || id >= tel_engine->n_workers) {
-			rc = -EINVAL;
-			goto out;
-		}
+		if (*end != '\0' || id >= e->n_workers)
+			return -EINVAL;
 		for (unsigned int i = 0; i < TT_STAT__COUNT; i++)
-			c[i] = tt_stats_read(&tel_engine->workers[id]->stats, i);
+			c[i] = tt_stats_read(&e->workers[id]->stats, i);
 	} else {
-		tt_engine_stats(tel_engine, c);
+		tt_engine_stats(e, c);
 	}
 	rte_tel_data_start_dict(d);
 	for (unsigned int i = 0; i < TT_STAT__COUNT; i++)
 		rte_tel_data_add_dict_u64(d, tt_stat_info[i].name, c[i]);
 	if (params == NULL || *params == '\0')
-		add_nic_counters(tel_engine, d);
-out:
-	rte_spinlock_unlock(&tel_lock);
-	return rc;
+		add_nic_counters(e, d);
+	return 0;
 }
 
 /*
@@ -132,46 +121,31 @@ config_entry(void *arg, const char *section, const char *key, const char *value)
 }
 
 static int
-tel_config(const char *cmd, const char *params, struct rte_tel_data *d)
+show_config(const struct tt_engine *e, const char *params, struct rte_tel_data *d)
 {
 	struct config_walk cw = { .top = d };
 
-	(void)cmd;
 	(void)params;
-	rte_spinlock_lock(&tel_lock);
-	if (tel_engine == NULL) {
-		rte_spinlock_unlock(&tel_lock);
-		return -ENODEV;
-	}
 	cw.listeners = rte_tel_data_alloc();
-	if (cw.listeners == NULL) {
-		rte_spinlock_unlock(&tel_lock);
+	if (cw.listeners == NULL)
 		return -ENOMEM;
-	}
 	rte_tel_data_start_dict(d);
 	rte_tel_data_start_dict(cw.listeners);
-	tt_config_visit(&tel_engine->cfg, config_entry, &cw);
+	tt_config_visit(&e->cfg, config_entry, &cw);
 	config_flush_listener(&cw);
 	if (rte_tel_data_add_dict_container(d, "listeners", cw.listeners, 0) != 0)
 		rte_tel_data_free(cw.listeners);
-	rte_spinlock_unlock(&tel_lock);
 	return 0;
 }
 
 static int
-tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
+show_workers(const struct tt_engine *e, const char *params, struct rte_tel_data *d)
 {
-	(void)cmd;
 	(void)params;
-	rte_spinlock_lock(&tel_lock);
-	if (tel_engine == NULL) {
-		rte_spinlock_unlock(&tel_lock);
-		return -ENODEV;
-	}
 	/* An object keyed by worker id: 22.11 lists cannot hold objects. */
 	rte_tel_data_start_dict(d);
-	for (uint16_t i = 0; i < tel_engine->n_workers; i++) {
-		const struct tt_worker *w = tel_engine->workers[i];
+	for (uint16_t i = 0; i < e->n_workers; i++) {
+		const struct tt_worker *w = e->workers[i];
 		struct rte_tel_data *o = rte_tel_data_alloc();
 		char id[8];
 
@@ -187,7 +161,6 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (rte_tel_data_add_dict_container(d, id, o, 0) != 0)
 			rte_tel_data_free(o);
 	}
-	rte_spinlock_unlock(&tel_lock);
 	return 0;
 }
 
@@ -209,18 +182,9 @@ listener_fields(struct rte_tel_data *o, uint16_t port, uint64_t recv_q, uint64_t
  * hold objects. Counts read while workers run are each exact, not one instant's snapshot.
  */
 static int
-tel_listeners(const char *cmd, const char *params, struct rte_tel_data *d)
+show_listeners(const struct tt_engine *e, const char *params, struct rte_tel_data *d)
 {
-	const struct tt_engine *e;
-
-	(void)cmd;
 	(void)params;
-	rte_spinlock_lock(&tel_lock);
-	e = tel_engine;
-	if (e == NULL) {
-		rte_spinlock_unlock(&tel_lock);
-		return -ENODEV;
-	}
 	rte_tel_data_start_dict(d);
 	for (uint32_t li = 0; li < e->cfg.n_listeners; li++) {
 		struct rte_tel_data *o = rte_tel_data_alloc(), *ws = rte_tel_data_alloc();
@@ -260,13 +224,12 @@ tel_listeners(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (rte_tel_data_add_dict_container(d, key, o, 0) != 0)
 			rte_tel_data_free(o);
 	}
-	rte_spinlock_unlock(&tel_lock);
 	return 0;
 }
 
 /* Flows per TCP state, keyed by Linux's state names (SPEC O3). */
 static int
-tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
+show_conns(const struct tt_engine *e, const char *params, struct rte_tel_data *d)
 {
 	static const enum tt_tcp_state shown[] = {
 		TT_TCPS_SYN_SENT, TT_TCPS_SYN_RECV, TT_TCPS_ESTABLISHED, TT_TCPS_FIN_WAIT_1,
@@ -275,20 +238,40 @@ tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
 	};
 	uint64_t n[16];
 
-	(void)cmd;
 	(void)params;
-	rte_spinlock_lock(&tel_lock);
-	if (tel_engine == NULL) {
-		rte_spinlock_unlock(&tel_lock);
-		return -ENODEV;
-	}
-	tt_engine_conn_states(tel_engine, n);
+	tt_engine_conn_states(e, n);
 	rte_tel_data_start_dict(d);
 	for (size_t i = 0; i < RTE_DIM(shown); i++)
 		rte_tel_data_add_dict_u64(d, tt_tcp_state_name[shown[i]], n[shown[i]]);
-	rte_spinlock_unlock(&tel_lock);
 	return 0;
 }
+
+/* Every command reads the engine under the lock, or answers -ENODEV once it is gone. */
+typedef int (*show_fn)(const struct tt_engine *e, const char *params, struct rte_tel_data *d);
+
+static int
+with_engine(show_fn fn, const char *params, struct rte_tel_data *d)
+{
+	int rc = -ENODEV;
+
+	rte_spinlock_lock(&tel_lock);
+	if (tel_engine != NULL)
+		rc = fn(tel_engine, params, d);
+	rte_spinlock_unlock(&tel_lock);
+	return rc;
+}
+
+#define TEL_CMD(name) \
+	static int tel_##name(const char *cmd, const char *params, struct rte_tel_data *d) \
+	{ \
+		(void)cmd; \
+		return with_engine(show_##name, params, d); \
+	}
+TEL_CMD(stats)
+TEL_CMD(config)
+TEL_CMD(workers)
+TEL_CMD(listeners)
+TEL_CMD(conns)
 
 void
 tt_telemetry_register(struct tt_engine *e)
