@@ -283,11 +283,14 @@ conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct 
 	struct rte_mbuf *m;
 
 	if (c->cflags & TT_CF_RELEASED) {
-		/* F8: data for a connection the application closed: reset it. */
+		/*
+		 * F8: data for a connection the application closed. As Linux's
+		 * tcp_rcv_state_process, the reset answers the segment: <SEQ=SEG.ACK><CTL=RST>.
+		 */
 		TT_STAT_INC(&w->stats, TCPAbortOnData);
-		c->rcv_nxt += len;
-		tt_tcp_send_rst_conn(w, c);
 		tt_conn_closed(w, c, TT_CLOSE_ABORTED);
+		tt_tcp_reply_rst(w, p, seg);
+		p->m = NULL;
 		return false;
 	}
 	if (conn_holding(w, c) && c->rcvq_len + len > w->tcp->cfg->rmem) {

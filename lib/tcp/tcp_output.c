@@ -337,6 +337,13 @@ sndq_slice(struct tt_worker *w, const struct tt_conn *c, uint32_t off, uint32_t 
 	return rte_pktmbuf_copy(c->sndq, w->pool, off, len);
 }
 
+/* Our FIN went out and everything up to it and including it is acknowledged. */
+static bool
+fin_acked(const struct tt_conn *c)
+{
+	return (c->cflags & TT_CF_FIN_SENT) && c->snd_una == c->snd_max;
+}
+
 void
 tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 {
@@ -356,9 +363,11 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 		/*
 		 * The FIN takes the sequence number after the last byte: it goes with the segment
 		 * that reaches it, once. After it, snd_nxt is past data_end; a retransmission
-		 * rewinds snd_nxt and so sends it again.
+		 * rewinds snd_nxt and so sends it again; once it is acknowledged, data_end moves
+		 * up to snd_nxt and only fin_acked() keeps it from going again.
 		 */
-		bool fin = (c->cflags & TT_CF_FIN_QUEUED) && c->snd_nxt + len == data_end;
+		bool fin = (c->cflags & TT_CF_FIN_QUEUED) && c->snd_nxt + len == data_end &&
+			   !fin_acked(c);
 		uint8_t flags = RTE_TCP_ACK_FLAG;
 		struct seg_out s;
 		struct rte_mbuf *m;
