@@ -127,6 +127,9 @@ tt_worker_poll(struct tt_worker *w)
 	unsigned int total = 0;
 
 	tt_clock_update(&w->clock);
+	/* Timers first: whatever RX arms then counts from this iteration's time. */
+	if (w->tcp != NULL)
+		tt_tcp_timers_run(w);
 	for (uint16_t pi = 0; pi < w->n_ports; pi++) {
 		uint16_t n = rte_eth_rx_burst(w->ports[pi].port_id, w->queue, pkts, w->burst);
 
@@ -140,7 +143,6 @@ tt_worker_poll(struct tt_worker *w)
 	if (w->n_workers > 1)
 		total += worker_inbox(w);
 	if (w->tcp != NULL) {
-		tt_tcp_timers_run(w);
 		tt_app_run(w);
 		tt_tcp_flush_pending(w);
 	}
@@ -159,7 +161,7 @@ tt_worker_main(void *arg)
 {
 	struct tt_worker *w = arg;
 
-	tt_clock_init(&w->clock);
+	/* The clock runs since worker_create(); the timer wheel counts from it. */
 	while (!__atomic_load_n(w->quit, __ATOMIC_RELAXED))
 		tt_worker_poll(w);
 	return 0;

@@ -3,8 +3,9 @@
  * A worker: one lcore, one RX/TX queue on every port, and everything its packets touch
  * (DESIGN "Ownership"). Data-path functions take the worker first (STYLE habit 7).
  *
- * Loop (tt_worker_poll): rx_burst per port -> tt_eth_input per frame -> inbox (frames other
- * workers handed over) -> periodic work (ARP for the gateway) -> flush TX buffers.
+ * Loop (tt_worker_poll): timers -> rx_burst per port -> tt_eth_input per frame -> inbox
+ * (frames other workers handed over) -> applications -> pending TCP output -> periodic work
+ * (ARP for the gateway) -> flush TX buffers.
  */
 #ifndef TT_WORKER_H
 #define TT_WORKER_H

@@ -71,6 +71,7 @@ enum tt_tcp_timer_kind {
 	TT_TMR_DELACK,     /* delayed ACK, D5 */
 	TT_TMR_FW2,        /* FIN_WAIT_2 of a released connection, F7 */
 	TT_TMR_TW,         /* TIME_WAIT end, F1 */
+	TT_TMR_PERSIST,    /* zero-window probe, D3 (RFC 9293 3.8.6.1) */
 };
 
 /* Negotiated options, shared by SYN queue entries and TCBs. */
@@ -148,7 +149,8 @@ struct tt_conn {
 	uint8_t pi;
 	uint8_t backoff;               /* RTO doublings */
 	uint8_t close_reason;          /* enum tt_close_reason once closed */
-	uint8_t pad0[3];
+	uint8_t probes;                /* zero-window probes unanswered */
+	uint8_t pad0[2];
 	/* cache line 1: send side and timers */
 	uint32_t iss, irs;
 	uint32_t srtt8;                /* smoothed RTT in ms, times 8 (RFC 6298) */
@@ -332,6 +334,10 @@ void tt_conn_rto_arm(struct tt_worker *w, struct tt_conn *c);
 void tt_conn_rtt_sample(struct tt_conn *c, uint32_t rtt_ms);
 void tt_conn_delack_arm(struct tt_worker *w, struct tt_conn *c);
 void tt_conn_fw2_arm(struct tt_worker *w, struct tt_conn *c);
+/* Data waits, nothing is in flight and the peer's window is zero: probe it (D3). */
+void tt_conn_persist_arm(struct tt_worker *w, struct tt_conn *c);
+/* <SEQ=SND.UNA-1><CTL=ACK>: an old sequence number the peer must answer with its window. */
+void tt_tcp_send_probe(struct tt_worker *w, struct tt_conn *c);
 
 /* Application events (lib/app). */
 enum tt_app_event_type {

@@ -124,11 +124,15 @@ seq_acceptable(const struct tt_conn *c, const struct tt_tcp_seg *seg)
 {
 	uint32_t wnd = c->rcv_wnd, end = seg->seq + seg->plen;
 
-	if (seg->plen == 0)
-		return wnd == 0 ? seg->seq == c->rcv_nxt :
-				  tt_seq_in(seg->seq, c->rcv_nxt, c->rcv_nxt + wnd);
+	/*
+	 * A zero window accepts no data, but "special allowance should be made to accept
+	 * valid ACKs, URGs, and RSTs": a segment at RCV.NXT passes for its control fields;
+	 * conn_data then finds no room for its payload.
+	 */
 	if (wnd == 0)
-		return false;
+		return seg->seq == c->rcv_nxt;
+	if (seg->plen == 0)
+		return tt_seq_in(seg->seq, c->rcv_nxt, c->rcv_nxt + wnd);
 	return tt_seq_in(seg->seq, c->rcv_nxt, c->rcv_nxt + wnd) ||
 	       tt_seq_in(end - 1, c->rcv_nxt, c->rcv_nxt + wnd);
 }
@@ -359,7 +363,10 @@ tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, str
 	bool fin_acked = false;
 
 	if (!seq_acceptable(c, seg)) {
-		if (!(seg->flags & TH_RST))
+		/* RFC 5961 4.2: a SYN is answered by a challenge ACK wherever it falls. */
+		if (seg->flags & TH_SYN)
+			challenge_ack(w, c);
+		else if (!(seg->flags & TH_RST))
 			ack_now(w, c);
 		goto drop;
 	}
@@ -386,6 +393,7 @@ tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, str
 		goto drop;
 	}
 	if (tt_seq_geq(seg->ack, c->snd_una)) {
+		c->probes = 0;      /* the peer answers (D3, as Linux's icsk_probes_out) */
 		if (tt_seq_gt(seg->ack, c->snd_una))
 			fin_acked = conn_ack(w, c, seg);
 		conn_window(c, seg);

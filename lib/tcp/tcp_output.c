@@ -400,7 +400,8 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 				tt_conn_set_state(w, c, TT_TCPS_LAST_ACK);
 		}
 		sent = true;
-		if (!tt_timer_armed(&c->rtx))
+		/* Data or FIN in flight: the RTO, in place of a zero-window probe if one waited. */
+		if (!tt_timer_armed(&c->rtx) || c->rtx.kind != TT_TMR_RTO)
 			tt_conn_rto_arm(w, c);
 		if (fin)
 			break;
@@ -409,6 +410,22 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 		conn_acked_now(w, c);
 	else if (c->cflags & TT_CF_ACK_NOW)
 		tt_tcp_send_ack(w, c);
+	/* D3: bytes wait behind a zero window with nothing in flight to bring an update. */
+	if (c->snd_wnd == 0 && c->snd_una == c->snd_max && c->sndq_len > 0 &&
+	    !tt_timer_armed(&c->rtx))
+		tt_conn_persist_arm(w, c);
+}
+
+void
+tt_tcp_send_probe(struct tt_worker *w, struct tt_conn *c)
+{
+	struct seg_out s;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+
+	if (m == NULL)
+		return;
+	conn_fill(w, c, &s, c->snd_una - 1, RTE_TCP_ACK_FLAG);
+	tcp_emit(w, c->pi, &c->peer_mac, &c->flow, m, &s);
 }
 
 void

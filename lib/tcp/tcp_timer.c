@@ -7,6 +7,7 @@
  *   TT_TMR_DELACK  the ACK a data segment was owed (D5: at most 40 ms late)
  *   TT_TMR_FW2     FIN_WAIT_2 of a released connection ends after fin_timeout (F7)
  *   TT_TMR_TW      TIME_WAIT ends (tcp_timewait.c)
+ *   TT_TMR_PERSIST zero-window probe with the RTO's backoff (D3, RFC 9293 3.8.6.1)
  *
  * tt_worker_poll -> tt_tcp_timers_run -> tt_wheel_advance -> tcp_timer_fire
  */
@@ -20,6 +21,8 @@
 #define TT_RTO_MAX_MS 120000
 #define TT_RTO_RETRIES 15
 #define TT_DELACK_MS 40
+/* Linux's tcp_orphan_retries default (0 means 8): probes a released connection may send. */
+#define TT_ORPHAN_PROBES 8
 
 #define owner_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
@@ -46,6 +49,39 @@ conn_rto(struct tt_worker *w, struct tt_conn *c)
 	tt_tcp_output(w, c);
 }
 
+void
+tt_conn_persist_arm(struct tt_worker *w, struct tt_conn *c)
+{
+	uint64_t d = (uint64_t)c->rto << RTE_MIN(c->backoff, (uint8_t)10);
+
+	c->rtx.kind = TT_TMR_PERSIST;
+	tt_timer_arm(&w->tcp->wheel, &c->rtx, (uint32_t)RTE_MIN(d, (uint64_t)TT_RTO_MAX_MS));
+}
+
+/*
+ * The peer's window stayed shut. As on Linux, the interval backs off like the RTO and any
+ * ACK from the peer resets the count of unanswered probes, so probing goes on while the
+ * peer answers; unanswered, it gives up after tcp_retries2 probes (a released connection
+ * after the orphan limit).
+ */
+static void
+conn_persist(struct tt_worker *w, struct tt_conn *c)
+{
+	if (c->snd_wnd > 0 || c->sndq_len == 0) {
+		tt_conn_schedule_output(w, c);
+		return;
+	}
+	if (c->probes >= ((c->cflags & TT_CF_RELEASED) ? TT_ORPHAN_PROBES : TT_RTO_RETRIES)) {
+		tt_conn_closed(w, c, TT_CLOSE_TIMEOUT);
+		return;
+	}
+	c->probes++;
+	if (c->backoff < TT_RTO_RETRIES)
+		c->backoff++;
+	tt_tcp_send_probe(w, c);
+	tt_conn_persist_arm(w, c);
+}
+
 static void
 tcp_timer_fire(void *arg, struct tt_timer *tm)
 {
@@ -70,6 +106,9 @@ tcp_timer_fire(void *arg, struct tt_timer *tm)
 	}
 	case TT_TMR_TW:
 		tt_tw_expire(w, owner_of(tm, struct tt_tw, timer));
+		break;
+	case TT_TMR_PERSIST:
+		conn_persist(w, owner_of(tm, struct tt_conn, rtx));
 		break;
 	}
 }

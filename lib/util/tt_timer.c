@@ -5,9 +5,9 @@
  * level-1 slot for the new period is emptied and its timers re-placed by their remaining
  * distance (and so on upwards), so each timer reaches level 0 before it is due.
  *
- * 'now' is the next tick to process. A timer armed from inside a callback with delay 0 is
- * placed in the slot of the tick after the one being fired: it runs on the next tick, never
- * in a loop within the same tick.
+ * 'next' is the next tick to process; the current time is next - 1 (the tick being fired,
+ * inside a callback). A timer is due at current time + delay; one due now or earlier goes
+ * in the slot of 'next': it runs on the next tick, never in a loop within the same tick.
  */
 #include <assert.h>
 
@@ -30,12 +30,12 @@ slot_insert(struct tt_timer **head, struct tt_timer *t)
 static void
 place(struct tt_wheel *w, struct tt_timer *t)
 {
-	int32_t delta = (int32_t)(t->expire - (uint32_t)w->now);
+	int32_t delta = (int32_t)(t->expire - (uint32_t)w->next);
 	unsigned int level = 0;
 
 	if (delta < 0) {
 		/* Already due: the next tick processed fires it. */
-		slot_insert(&w->slot[0][w->now & SLOT_MASK], t);
+		slot_insert(&w->slot[0][w->next & SLOT_MASK], t);
 		return;
 	}
 	while (level + 1 < TT_WHEEL_LEVELS &&
@@ -47,7 +47,7 @@ place(struct tt_wheel *w, struct tt_timer *t)
 void
 tt_wheel_init(struct tt_wheel *w, uint64_t now)
 {
-	*w = (struct tt_wheel){ .now = now };
+	*w = (struct tt_wheel){ .next = now + 1 };
 }
 
 void
@@ -69,7 +69,7 @@ tt_timer_arm(struct tt_wheel *w, struct tt_timer *t, uint32_t delay)
 	tt_timer_cancel(w, t);
 	if (delay > TT_TIMER_MAX_DELAY)
 		delay = TT_TIMER_MAX_DELAY;
-	t->expire = (uint32_t)w->now + delay;
+	t->expire = (uint32_t)(w->next - 1) + delay;
 	place(w, t);
 	w->count++;
 }
@@ -122,11 +122,11 @@ tt_wheel_advance(struct tt_wheel *w, uint64_t now, tt_timer_fn fn, void *ctx)
 {
 	unsigned int fired = 0;
 
-	while (w->now <= now) {
-		uint64_t tick = w->now;
+	while (w->next <= now) {
+		uint64_t tick = w->next;
 
 		if (w->count == 0) {
-			w->now = now + 1;
+			w->next = now + 1;
 			break;
 		}
 		if ((tick & SLOT_MASK) == 0) {
@@ -138,7 +138,7 @@ tt_wheel_advance(struct tt_wheel *w, uint64_t now, tt_timer_fn fn, void *ctx)
 					break;
 			}
 		}
-		w->now = tick + 1;
+		w->next = tick + 1;
 		fired += fire_slot(w, tick & SLOT_MASK, fn, ctx);
 	}
 	return fired;

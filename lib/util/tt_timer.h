@@ -29,7 +29,7 @@ struct tt_timer {
 };
 
 struct tt_wheel {
-	uint64_t now;              /* next tick to process */
+	uint64_t next;             /* next tick to process: the current time is next - 1 */
 	uint32_t count;            /* armed timers */
 	struct tt_timer *slot[TT_WHEEL_LEVELS][TT_WHEEL_SLOTS];
 };
@@ -37,9 +37,14 @@ struct tt_wheel {
 /* Called for each expired timer, which is no longer armed and may be re-armed. */
 typedef void (*tt_timer_fn)(void *ctx, struct tt_timer *t);
 
+/* A wheel whose current time is now: the first tick it will process is now + 1. */
 void tt_wheel_init(struct tt_wheel *w, uint64_t now);
 
-/* Arm t to fire delay ticks from the wheel's current time; re-arms an armed timer. */
+/*
+ * Arm t to fire delay ticks after the wheel's current time (the time of the last advance,
+ * or the tick being fired inside a callback); delay 0 fires on the next tick. Re-arms an
+ * armed timer.
+ */
 void tt_timer_arm(struct tt_wheel *w, struct tt_timer *t, uint32_t delay);
 
 /* Disarm t if armed. */
@@ -61,8 +66,9 @@ tt_timer_init(struct tt_timer *t, uint8_t kind)
 }
 
 /*
- * Fire, tick by tick in expiry order, every timer due at or before 'now'; the wheel's next
- * tick is then now + 1. Returns the number of timers fired.
+ * Make 'now' the current time: fire, tick by tick in expiry order, every timer due at or
+ * before it. Call it before anything that arms timers, so they count from the right time.
+ * Returns the number of timers fired.
  */
 unsigned int tt_wheel_advance(struct tt_wheel *w, uint64_t now, tt_timer_fn fn, void *ctx);
 

@@ -35,6 +35,8 @@ const struct rte_ether_addr tt_test_mac_gw = {{ 0x02, 0x00, 0x00, 0x00, 0x00, 0x
 #define RING_SIZE 1024
 #define NEIGH_SIZE 1024
 
+unsigned int tt_test_pool_size = TT_TEST_POOL_SIZE;
+
 /* ---- EAL ---------------------------------------------------------------------------- */
 
 static char eal_runtime_dir[PATH_MAX];
@@ -228,6 +230,7 @@ env_free(struct tt_test_env *env)
 	struct tt_worker *w = env->w;
 
 	if (w != NULL) {
+		tt_tcp_worker_fini(w);
 		tt_neigh_free(w->neigh);
 		rte_ring_free(w->inbox);
 		rte_free(w);
@@ -240,6 +243,7 @@ env_free(struct tt_test_env *env)
 	rte_ring_free(env->rx);
 	rte_ring_free(env->tx);
 	rte_mempool_free(env->pool);
+	free(env->app);
 	free(env);
 }
 
@@ -258,7 +262,7 @@ tt_test_setup(void **state)
 	 * No per-lcore cache and the ring handler named explicitly: the pool's ring then holds
 	 * exactly its free mbufs, which teardown counts (see pool_free_count()).
 	 */
-	env->pool = rte_pktmbuf_pool_create_by_ops(name, TT_TEST_POOL_SIZE, 0, 0,
+	env->pool = rte_pktmbuf_pool_create_by_ops(name, tt_test_pool_size, 0, 0,
 						   RTE_MBUF_DEFAULT_BUF_SIZE,
 						   (int)rte_socket_id(), "ring_mp_mc");
 	if (env->pool == NULL || ring_port_create(env) != 0) {
@@ -269,6 +273,8 @@ tt_test_setup(void **state)
 	env->net.addrs[0] = TT_TEST_IP_US;
 	env->net.prefix_len[0] = TT_TEST_PREFIX;
 	env->net.n_addrs = 1;
+	tt_config_defaults(&env->cfg);
+	env->cfg.max_tw_buckets = 1024;
 	if (worker_build(env) == NULL) {
 		print_error("setup: cannot build the worker: %s\n", rte_strerror(rte_errno));
 		env_free(env);
@@ -308,6 +314,8 @@ tt_test_pool_balance(const struct tt_test_env *env)
 	return (long)pool_free_count(env->pool) - (long)env->pool->size;
 }
 
+static int tcp_teardown(struct tt_test_env *env);
+
 int
 tt_test_teardown(void **state)
 {
@@ -316,6 +324,8 @@ tt_test_teardown(void **state)
 	long balance;
 	int rc = 0;
 
+	if (w->tcp != NULL && tcp_teardown(env) != 0)
+		rc = -1;
 	/* Frames still buffered or queued are not leaks: give them back before counting. */
 	for (uint16_t pi = 0; pi < w->n_ports; pi++) {
 		rte_pktmbuf_free_bulk(w->tx[pi].pkts, w->tx[pi].n);
@@ -332,6 +342,10 @@ tt_test_teardown(void **state)
 	} else if (balance < 0 || rte_mempool_in_use_count(env->pool) != 0) {
 		print_error("teardown: %ld mbuf(s) leaked (pool %s of %u)\n", -balance,
 			    env->pool->name, env->pool->size);
+		rc = -1;
+	}
+	if (env->soft_failures != 0) {
+		print_error("teardown: %u soft failure(s), reported above\n", env->soft_failures);
 		rc = -1;
 	}
 	env_free(env);
@@ -787,6 +801,39 @@ tt_test_tx_one(struct tt_test_env *env, struct tt_test_frame *f)
 	tt_test_decode(tt_test_tx_pop(env), f);
 }
 
+/*
+ * With the TCP core, any segment a TCP may send: header and options within the datagram,
+ * options that parse, ports not 0, no flag combination tt_tcp_parse would refuse, at most
+ * one MSS of payload, and nothing but a bare header on a RST.
+ */
+static const char *
+tcp_segment_problem(struct tt_test_frame *f, uint16_t l4_len, uint16_t hl)
+{
+	struct tt_tcp_opts o;
+	uint16_t doff;
+	uint8_t fl;
+
+	if (l4_len < sizeof(struct rte_tcp_hdr))
+		return "TCP segment shorter than its header";
+	f->th = (struct rte_tcp_hdr *)((uint8_t *)f->ip + hl);
+	doff = (f->th->data_off >> 4) * 4u;
+	fl = f->th->tcp_flags;
+	if (doff < sizeof(struct rte_tcp_hdr) || doff > l4_len)
+		return "TCP data offset outside the segment";
+	if (tt_tcp_parse_options((const uint8_t *)(f->th + 1), doff - sizeof(*f->th), &o) != 0)
+		return "TCP options do not parse";
+	if (f->th->src_port == 0 || f->th->dst_port == 0)
+		return "TCP port 0";
+	if (((fl & RTE_TCP_SYN_FLAG) && (fl & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG))) ||
+	    !(fl & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG)))
+		return "TCP flag combination no TCP sends";
+	if (l4_len - doff > RTE_ETHER_MTU - 40)
+		return "TCP payload above the MSS";
+	if ((fl & RTE_TCP_RST_FLAG) && (l4_len != doff || doff != sizeof(*f->th)))
+		return "RST with options or payload";
+	return NULL;
+}
+
 const char *
 tt_test_frame_problem(const struct tt_test_env *env, struct rte_mbuf *m)
 {
@@ -836,6 +883,13 @@ tt_test_frame_problem(const struct tt_test_env *env, struct rte_mbuf *m)
 	f.ip = (struct rte_ipv4_hdr *)(uintptr_t)ip;
 	switch (ip->next_proto_id) {
 	case IPPROTO_TCP:
+		if (env->w->tcp != NULL) {
+			const char *problem = tcp_segment_problem(&f, l4_len, hl);
+
+			if (problem != NULL)
+				return problem;
+			break;
+		}
 		if (l4_len != sizeof(struct rte_tcp_hdr))
 			return "RST is not a bare 20-byte TCP header";
 		f.th = (struct rte_tcp_hdr *)((uint8_t *)f.ip + hl);
@@ -855,4 +909,845 @@ tt_test_frame_problem(const struct tt_test_env *env, struct rte_mbuf *m)
 	if (!tt_test_l4_csum_ok(&f))
 		return "bad TCP/ICMP checksum";
 	return NULL;
+}
+
+/* ---- Soft failures ---------------------------------------------------------------------- */
+
+void
+tt_test_soft_fail(struct tt_test_env *env, const char *file, int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	print_error("%s:%d: soft failure: %s\n", file, line, msg);
+	env->soft_failures++;
+}
+
+/* ---- The TCP core ------------------------------------------------------------------------ */
+
+/* The env the test application's instances belong to (one test runs at a time). */
+static struct tt_test_env *tapp_env;
+static const struct tt_app_def tapp_def;
+
+void
+tt_test_tcp_start(struct tt_test_env *env, const struct tt_app_def *const *apps)
+{
+	char err[256] = "";
+
+	assert_null(env->w->tcp);
+	tapp_env = env;
+	if (tt_tcp_worker_init(env->w, &env->cfg, apps, err, sizeof(err)) != 0)
+		fail_msg("tt_tcp_worker_init: %s", err);
+	assert_non_null(env->w->tcp);
+	/* The loop is running, as in production, before the first segment arrives. */
+	tt_test_poll(env);
+}
+
+void
+tt_test_tcp_start_app(struct tt_test_env *env)
+{
+	const struct tt_app_def *apps[TT_APP__COUNT];
+
+	if (env->app == NULL) {
+		env->app = calloc(1, sizeof(*env->app));
+		assert_non_null(env->app);
+		env->app->auto_accept = true;
+		env->app->record = true;
+	}
+	for (unsigned int i = 0; i < TT_APP__COUNT; i++)
+		apps[i] = &tapp_def;
+	tt_test_tcp_start(env, apps);
+}
+
+void
+tt_test_advance(struct tt_test_env *env, uint64_t ms)
+{
+	tt_clock_advance(&env->w->clock, ms);
+	tt_test_poll(env);
+}
+
+uint64_t
+tt_test_step_until(struct tt_test_env *env, uint64_t max_ms, tt_test_pred pred, const void *arg)
+{
+	for (uint64_t ms = 0; ms <= max_ms; ms++) {
+		if (ms != 0)
+			tt_test_advance(env, 1);
+		if (pred(env, arg))
+			return ms;
+	}
+	return UINT64_MAX;
+}
+
+bool
+tt_test_pred_tx(struct tt_test_env *env, const void *arg)
+{
+	(void)arg;
+	return tt_test_tx_count(env) != 0;
+}
+
+bool
+tt_test_pred_no_req(struct tt_test_env *env, const void *arg)
+{
+	(void)arg;
+	return tt_test_tcp_reqs(env) == 0;
+}
+
+bool
+tt_test_pred_no_tw(struct tt_test_env *env, const void *arg)
+{
+	(void)arg;
+	return tt_test_tcp_tws(env) == 0;
+}
+
+bool
+tt_test_pred_no_conn(struct tt_test_env *env, const void *arg)
+{
+	(void)arg;
+	return tt_test_tcp_conns(env) == 0;
+}
+
+bool
+tt_test_pred_event(struct tt_test_env *env, const void *arg)
+{
+	(void)arg;
+	return tt_test_ev_count(env) != 0;
+}
+
+#define EXPECT_AT_SLACK_MS 64
+
+void
+tt_test_expect_at(struct tt_test_env *env, uint64_t ms, tt_test_pred pred, const void *arg,
+		  const char *what, const char *file, int line)
+{
+	uint64_t start = tt_test_now(env), took;
+
+	assert_true(ms > 0);
+	if (ms > 1)
+		tt_test_advance(env, ms - 1);
+	if (pred(env, arg)) {
+		print_error("%s:%d: %s already at +%" PRIu64 " ms, expected at +%" PRIu64 " ms\n",
+			    file, line, what, ms - 1, ms);
+		_fail(file, line);
+	}
+	took = tt_test_step_until(env, EXPECT_AT_SLACK_MS + 1, pred, arg);
+	if (took == UINT64_MAX) {
+		print_error("%s:%d: %s not by +%" PRIu64 " ms, expected at +%" PRIu64 " ms\n", file,
+			    line, what, ms + EXPECT_AT_SLACK_MS, ms);
+		_fail(file, line);
+	}
+	if (tt_test_now(env) - start != ms)
+		tt_test_soft_fail(env, file, line, "%s at clock %" PRIu64 " ms, expected at %" PRIu64
+				  " ms (%+" PRId64 " ms)", what, tt_test_now(env), start + ms,
+				  (int64_t)(tt_test_now(env) - start - ms));
+}
+
+#define SETTLE_MAX_S (4 * 3600)
+
+void
+tt_test_tcp_settle(struct tt_test_env *env)
+{
+	struct tt_tcp *t = env->w->tcp;
+
+	tt_test_poll(env);
+	for (unsigned int i = 0; i < SETTLE_MAX_S; i++) {
+		tt_test_tx_drain(env);
+		if (t->wheel.count == 0 && t->n_out == 0 && rte_ring_count(t->events) == 0)
+			break;
+		tt_test_advance(env, 1000);
+	}
+	tt_test_tx_drain(env);
+}
+
+uint32_t
+tt_test_tcp_conns(const struct tt_test_env *env)
+{
+	return tt_objpool_in_use(&env->w->tcp->conns);
+}
+
+uint32_t
+tt_test_tcp_reqs(const struct tt_test_env *env)
+{
+	return tt_objpool_in_use(&env->w->tcp->reqs);
+}
+
+uint32_t
+tt_test_tcp_tws(const struct tt_test_env *env)
+{
+	return tt_objpool_in_use(&env->w->tcp->tws);
+}
+
+struct tt_listener *
+tt_test_listener(struct tt_test_env *env, uint16_t port)
+{
+	struct tt_listener *l = tt_listen_lookup(env->w->tcp, rte_cpu_to_be_16(port));
+
+	assert_non_null(l);
+	return l;
+}
+
+static const char *const tev_name[] = {
+	[TT_TEV_ACCEPTED] = "accepted", [TT_TEV_DATA] = "data",
+	[TT_TEV_PEER_CLOSED] = "peer_closed", [TT_TEV_CLOSED] = "closed",
+};
+
+/* Which pool slots are free, from the pool's stack of free indices. */
+static bool *
+pool_free_map(const struct tt_objpool *p)
+{
+	bool *free_map = calloc(p->size, sizeof(bool));
+
+	if (free_map != NULL)
+		for (uint32_t i = 0; i < p->n_free; i++)
+			free_map[p->free[i]] = true;
+	return free_map;
+}
+
+/* TCBs: in use after settling is a leak; a free one still holding payload leaked mbufs. */
+static int
+tcp_check_conns(struct tt_test_env *env)
+{
+	struct tt_tcp *t = env->w->tcp;
+	bool *free_map = pool_free_map(&t->conns);
+	int rc = 0;
+
+	if (free_map == NULL)
+		return -1;
+	for (uint32_t i = 1; i < t->conns.size; i++) {
+		struct tt_conn *c = tt_objpool_at(&t->conns, i);
+
+		if (free_map[i]) {
+			if (c->rcvq != NULL) {
+				print_error("teardown: freed TCB %u still holds %u bytes of received payload (mbufs leaked)\n",
+					    i, c->rcvq_len);
+				rc = -1;
+			}
+			continue;
+		}
+		print_error("teardown: TCB %u still in use after every timer ran out: state %s, cflags 0x%x, port %u, sndq %u, rcvq %u\n",
+			    i, tt_tcp_state_name[c->state], c->cflags, rte_be_to_cpu_16(c->flow.rport),
+			    c->sndq_len, c->rcvq_len);
+		/* Reported: give its payload back so the mbuf count shows only other leaks. */
+		rte_pktmbuf_free(c->rcvq);
+		c->rcvq = NULL;
+		rc = -1;
+	}
+	free(free_map);
+	return rc;
+}
+
+static int
+tcp_teardown(struct tt_test_env *env)
+{
+	struct tt_tcp *t = env->w->tcp;
+	struct tt_test_app *a = env->app;
+	int rc = 0;
+
+	if (a != NULL) {
+		for (unsigned int i = 0; i < a->n; i++) {
+			const struct tt_test_ev *ev = &a->ev[(a->head + i) % TT_TEST_EV_MAX];
+
+			print_error("teardown: application event not consumed by the test: %s (conn 0x%"
+				    PRIx64 ", len %u, why %d)\n", tev_name[ev->type], ev->conn, ev->len,
+				    (int)ev->why);
+			rc = -1;
+		}
+		if (a->lost != 0 || a->anomalies != 0) {
+			print_error("teardown: %u event(s) lost (queue full), %u for handles never accepted\n",
+				    a->lost, a->anomalies);
+			rc = -1;
+		}
+	}
+	tt_test_tcp_settle(env);
+	if (a != NULL)
+		a->n = 0;     /* consequences of what the test left behind, judged below */
+	if (tcp_check_conns(env) != 0)
+		rc = -1;
+	if (tt_test_tcp_reqs(env) != 0 || tt_test_tcp_tws(env) != 0) {
+		print_error("teardown: %u SYN queue entr(ies), %u TIME_WAIT entr(ies) still in use after every timer ran out\n",
+			    tt_test_tcp_reqs(env), tt_test_tcp_tws(env));
+		rc = -1;
+	}
+	if (rte_hash_count(t->flows) != 0 || t->wheel.count != 0) {
+		print_error("teardown: %d flow(s) in the table, %u timer(s) armed after settling\n",
+			    rte_hash_count(t->flows), t->wheel.count);
+		rc = -1;
+	}
+	for (uint16_t i = 0; i < t->n_listeners; i++) {
+		struct tt_listener *l = &t->listeners[i];
+
+		if (l->syn_q != 0 || rte_ring_count(l->acceptq) != 0) {
+			print_error("teardown: listener %u: syn_q %u, accept queue %u\n", l->port,
+				    l->syn_q, rte_ring_count(l->acceptq));
+			rc = -1;
+		}
+	}
+	for (unsigned int s = 0; s < TT_TCPS__COUNT; s++)
+		if (t->n_state[s] != 0) {
+			print_error("teardown: %u flow(s) counted in state %s\n", t->n_state[s],
+				    tt_tcp_state_name[s]);
+			rc = -1;
+		}
+	if (TT_TEST_STAT(env, CurrEstab) != 0) {
+		print_error("teardown: CurrEstab %" PRIu64 "\n", TT_TEST_STAT(env, CurrEstab));
+		rc = -1;
+	}
+	tt_tcp_worker_fini(env->w);
+	return rc;
+}
+
+/* ---- The test application ------------------------------------------------------------------ */
+
+#define TAPP_MAGIC 0x7474617070000000ull   /* "ttapp": udata of a handle the app accepted */
+
+uint32_t
+tt_test_fnv(const void *data, size_t len, uint32_t h)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static struct tt_test_ev tapp_scratch;
+
+static struct tt_test_ev *
+tapp_record(struct tt_test_env *env, enum tt_test_ev_type type, tt_conn_t c)
+{
+	struct tt_test_app *a = env->app;
+	struct tt_test_ev *ev = &tapp_scratch;
+
+	a->count[type]++;
+	if (a->record) {
+		if (a->n == TT_TEST_EV_MAX)
+			a->lost++;
+		else
+			ev = &a->ev[(a->head + a->n++) % TT_TEST_EV_MAX];
+	}
+	memset(ev, 0, offsetof(struct tt_test_ev, data));
+	ev->type = type;
+	ev->conn = c;
+	return ev;
+}
+
+static void
+tapp_check_handle(struct tt_test_env *env, struct tt_app_ctx *ctx, tt_conn_t c,
+		  enum tt_test_ev_type type)
+{
+	uint64_t *u = tt_app_udata(ctx, c);
+
+	if (u == NULL || (*u & ~0xffffffull) != TAPP_MAGIC) {
+		print_error("test app: %s event for handle 0x%" PRIx64 " it never accepted\n",
+			    tev_name[type], c);
+		env->app->anomalies++;
+	}
+}
+
+static void
+tapp_react(struct tt_app_ctx *ctx, tt_conn_t c, enum tt_test_react r)
+{
+	switch (r) {
+	case TT_TREACT_CLOSE:
+		tt_app_close(ctx, c);
+		break;
+	case TT_TREACT_SHUTDOWN:
+		tt_app_shutdown(ctx, c);
+		break;
+	case TT_TREACT_ABORT:
+		tt_app_abort(ctx, c);
+		break;
+	case TT_TREACT_NONE:
+		break;
+	}
+}
+
+static int
+tapp_init(struct tt_app_ctx *ctx)
+{
+	ctx->priv = tapp_env;
+	return 0;
+}
+
+static void
+tapp_accepted(struct tt_app_ctx *ctx, tt_conn_t c, uint16_t port)
+{
+	struct tt_test_env *env = ctx->priv;
+	struct tt_test_app *a = env->app;
+	struct tt_test_ev *ev = tapp_record(env, TT_TEV_ACCEPTED, c);
+	uint64_t *u = tt_app_udata(ctx, c);
+
+	ev->port = port;
+	if (u == NULL || *u != 0) {
+		print_error("test app: accepted handle 0x%" PRIx64 " without zeroed udata\n", c);
+		a->anomalies++;
+	} else {
+		*u = TAPP_MAGIC | (a->count[TT_TEV_ACCEPTED] & 0xffffff);
+	}
+	if (a->n_live < TT_TEST_APP_LIVE_MAX)
+		a->live[a->n_live++] = c;
+	if (a->hook != NULL)
+		a->hook(env, ctx, ev);
+}
+
+static void
+tapp_data(struct tt_app_ctx *ctx, tt_conn_t c, struct rte_mbuf *m)
+{
+	struct tt_test_env *env = ctx->priv;
+	struct tt_test_app *a = env->app;
+	struct tt_test_ev *ev = tapp_record(env, TT_TEV_DATA, c);
+	uint32_t h = TT_TEST_FNV_INIT;
+
+	tapp_check_handle(env, ctx, c, TT_TEV_DATA);
+	ev->len = rte_pktmbuf_pkt_len(m);
+	for (const struct rte_mbuf *s = m; s != NULL; s = s->next)
+		h = tt_test_fnv(rte_pktmbuf_mtod(s, const void *), s->data_len, h);
+	ev->hash = h;
+	if (ev != &tapp_scratch) {
+		uint32_t n = RTE_MIN(ev->len, (uint32_t)TT_TEST_EV_DATA);
+		const void *d = rte_pktmbuf_read(m, 0, n, ev->data);
+
+		/* rte_pktmbuf_read copies only when the bytes span segments. */
+		if (d != NULL && d != ev->data)
+			memcpy(ev->data, d, n);
+	}
+	if (a->echo)
+		tt_app_send(ctx, c, m);
+	else
+		rte_pktmbuf_free(m);
+	tapp_react(ctx, c, a->on_data);
+	if (a->hook != NULL)
+		a->hook(env, ctx, ev);
+}
+
+static void
+tapp_peer_closed(struct tt_app_ctx *ctx, tt_conn_t c)
+{
+	struct tt_test_env *env = ctx->priv;
+	struct tt_test_app *a = env->app;
+	struct tt_test_ev *ev = tapp_record(env, TT_TEV_PEER_CLOSED, c);
+
+	tapp_check_handle(env, ctx, c, TT_TEV_PEER_CLOSED);
+	tapp_react(ctx, c, a->on_peer_closed);
+	if (a->hook != NULL)
+		a->hook(env, ctx, ev);
+}
+
+static void
+tapp_closed(struct tt_app_ctx *ctx, tt_conn_t c, enum tt_close_reason why)
+{
+	struct tt_test_env *env = ctx->priv;
+	struct tt_test_app *a = env->app;
+	struct tt_test_ev *ev = tapp_record(env, TT_TEV_CLOSED, c);
+
+	tapp_check_handle(env, ctx, c, TT_TEV_CLOSED);
+	ev->why = why;
+	for (unsigned int i = 0; i < a->n_live; i++)
+		if (a->live[i] == c) {
+			a->live[i] = a->live[--a->n_live];
+			break;
+		}
+	if (a->hook != NULL)
+		a->hook(env, ctx, ev);
+}
+
+static void
+tapp_poll(struct tt_app_ctx *ctx, uint64_t now_ms)
+{
+	struct tt_test_env *env = ctx->priv;
+
+	(void)now_ms;
+	if (env->app->auto_accept)
+		while (tt_app_accept_burst(ctx, 64) != 0)
+			;
+}
+
+static const struct tt_app_ops tapp_ops = {
+	.init = tapp_init,
+	.accepted = tapp_accepted,
+	.data = tapp_data,
+	.peer_closed = tapp_peer_closed,
+	.closed = tapp_closed,
+	.poll = tapp_poll,
+};
+
+static const struct tt_app_def tapp_def = { .name = "test", .ops = &tapp_ops };
+
+unsigned int
+tt_test_ev_count(const struct tt_test_env *env)
+{
+	return env->app != NULL ? env->app->n : 0;
+}
+
+const struct tt_test_ev *
+tt_test_ev_expect(struct tt_test_env *env, enum tt_test_ev_type type, tt_conn_t conn,
+		  const char *file, int line)
+{
+	struct tt_test_app *a = env->app;
+	const struct tt_test_ev *ev;
+
+	if (a == NULL || a->n == 0) {
+		print_error("%s:%d: expected a %s event, got none\n", file, line, tev_name[type]);
+		_fail(file, line);
+	}
+	ev = &a->ev[a->head];
+	a->head = (a->head + 1) % TT_TEST_EV_MAX;
+	a->n--;
+	if (ev->type != type || (conn != 0 && ev->conn != conn)) {
+		print_error("%s:%d: expected a %s event (conn 0x%" PRIx64 "), got %s (conn 0x%"
+			    PRIx64 ", len %u, why %d)\n", file, line, tev_name[type], conn,
+			    tev_name[ev->type], ev->conn, ev->len, (int)ev->why);
+		_fail(file, line);
+	}
+	return ev;
+}
+
+void
+tt_test_ev_none(struct tt_test_env *env, const char *file, int line)
+{
+	struct tt_test_app *a = env->app;
+
+	if (a != NULL && a->n != 0) {
+		const struct tt_test_ev *ev = &a->ev[a->head];
+
+		print_error("%s:%d: expected no event, got %s (conn 0x%" PRIx64 ", len %u, why %d)%s\n",
+			    file, line, tev_name[ev->type], ev->conn, ev->len, (int)ev->why,
+			    a->n > 1 ? " and more" : "");
+		_fail(file, line);
+	}
+}
+
+/* The application context of the listener c belongs to (listener 0 for a dead handle). */
+static struct tt_app_ctx *
+conn_ctx(struct tt_test_env *env, tt_conn_t c)
+{
+	struct tt_tcp *t = env->w->tcp;
+	struct tt_conn *tc = tt_conn_from_handle(t, c);
+
+	if (tc != NULL && tc->listener < t->n_listeners)
+		return &t->listeners[tc->listener].app;
+	return &t->listeners[0].app;
+}
+
+unsigned int
+tt_test_app_accept(struct tt_test_env *env, uint16_t port, unsigned int n)
+{
+	return tt_app_accept_burst(&tt_test_listener(env, port)->app, n);
+}
+
+int
+tt_test_app_send(struct tt_test_env *env, tt_conn_t c, const void *data, uint32_t len)
+{
+	struct rte_mbuf *head = NULL;
+	uint32_t off = 0;
+
+	do {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(env->pool);
+		uint32_t n = RTE_MIN(len - off, (uint32_t)rte_pktmbuf_tailroom(m));
+		uint8_t *p;
+
+		assert_non_null(m);
+		p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)n);
+		for (uint32_t i = 0; i < n; i++)
+			p[i] = data != NULL ? ((const uint8_t *)data)[off + i] : tt_tb_pattern(off + i);
+		off += n;
+		if (head == NULL)
+			head = m;
+		else
+			assert_int_equal(rte_pktmbuf_chain(head, m), 0);
+	} while (off < len);
+	return tt_app_send(conn_ctx(env, c), c, head);
+}
+
+int
+tt_test_app_shutdown(struct tt_test_env *env, tt_conn_t c)
+{
+	return tt_app_shutdown(conn_ctx(env, c), c);
+}
+
+int
+tt_test_app_close(struct tt_test_env *env, tt_conn_t c)
+{
+	return tt_app_close(conn_ctx(env, c), c);
+}
+
+int
+tt_test_app_abort(struct tt_test_env *env, tt_conn_t c)
+{
+	return tt_app_abort(conn_ctx(env, c), c);
+}
+
+/* ---- A client ------------------------------------------------------------------------------ */
+
+#define OPT_NOP 1
+#define OPT_MSS 2
+#define OPT_WS 3
+#define OPT_SACK_OK 4
+#define OPT_TS 8
+
+void
+tt_test_peer_init(struct tt_test_peer *p, uint16_t sport, uint32_t isn)
+{
+	*p = (struct tt_test_peer){
+		.ip = TT_TEST_IP_PEER,
+		.sport = sport,
+		.dport = 80,
+		.mss = 1460,
+		.wscale = 7,
+		.sack_ok = true,
+		.ts = true,
+		.isn = isn,
+		.snd_nxt = isn,
+		.win = 65535,
+		.tsval = 0x10000,
+		.snd_wscale = -1,
+	};
+}
+
+static uint8_t *
+put_ts_opt(uint8_t *o, uint32_t tsval, uint32_t tsecr)
+{
+	o[0] = OPT_TS;
+	o[1] = 10;
+	o[2] = (uint8_t)(tsval >> 24);
+	o[3] = (uint8_t)(tsval >> 16);
+	o[4] = (uint8_t)(tsval >> 8);
+	o[5] = (uint8_t)tsval;
+	o[6] = (uint8_t)(tsecr >> 24);
+	o[7] = (uint8_t)(tsecr >> 16);
+	o[8] = (uint8_t)(tsecr >> 8);
+	o[9] = (uint8_t)tsecr;
+	return o + 10;
+}
+
+/* Linux's layouts: a SYN's MSS, SACK-permitted, TS, NOP, WS; then NOP NOP TS on each segment. */
+static uint8_t
+peer_opts(const struct tt_test_peer *p, uint8_t flags, uint8_t *opt)
+{
+	uint8_t *o = opt;
+
+	if (flags & RTE_TCP_SYN_FLAG) {
+		if (p->mss != 0) {
+			*o++ = OPT_MSS;
+			*o++ = 4;
+			*o++ = (uint8_t)(p->mss >> 8);
+			*o++ = (uint8_t)p->mss;
+		}
+		if (p->sack_ok && p->ts) {
+			*o++ = OPT_SACK_OK;
+			*o++ = 2;
+			o = put_ts_opt(o, p->tsval, (flags & RTE_TCP_ACK_FLAG) ? p->ts_recent : 0);
+		} else if (p->ts) {
+			*o++ = OPT_NOP;
+			*o++ = OPT_NOP;
+			o = put_ts_opt(o, p->tsval, (flags & RTE_TCP_ACK_FLAG) ? p->ts_recent : 0);
+		} else if (p->sack_ok) {
+			*o++ = OPT_NOP;
+			*o++ = OPT_NOP;
+			*o++ = OPT_SACK_OK;
+			*o++ = 2;
+		}
+		if (p->wscale >= 0) {
+			*o++ = OPT_NOP;
+			*o++ = OPT_WS;
+			*o++ = 3;
+			*o++ = (uint8_t)p->wscale;
+		}
+	} else if (p->ts_ok) {
+		*o++ = OPT_NOP;
+		*o++ = OPT_NOP;
+		o = put_ts_opt(o, p->tsval, p->ts_recent);
+	}
+	return (uint8_t)(o - opt);
+}
+
+struct rte_mbuf *
+tt_test_peer_build(struct tt_test_env *env, const struct tt_test_peer *p, uint8_t flags,
+		   uint32_t seq, uint32_t ack, const void *data, uint16_t len)
+{
+	struct tt_tb b = tt_tb_defaults(TT_TB_TCP);
+	uint8_t opt[40];
+
+	b.ip_src = p->ip;
+	b.tcp_sport = p->sport;
+	b.tcp_dport = p->dport;
+	b.tcp_seq = seq;
+	b.tcp_ack = ack;
+	b.tcp_flags = flags;
+	b.tcp_win = p->win;
+	b.tcp_opts_len = peer_opts(p, flags, opt);
+	b.tcp_opts = opt;
+	b.payload = data;
+	b.payload_len = len;
+	return tt_tb_build(env, &b);
+}
+
+void
+tt_test_peer_xmit(struct tt_test_env *env, struct tt_test_peer *p, uint8_t flags, uint32_t seq,
+		  uint32_t ack, const void *data, uint16_t len)
+{
+	tt_test_rx(env, tt_test_peer_build(env, p, flags, seq, ack, data, len));
+	p->tsval++;
+	tt_test_poll(env);
+}
+
+void
+tt_test_peer_send(struct tt_test_env *env, struct tt_test_peer *p, uint8_t flags,
+		  const void *data, uint16_t len)
+{
+	uint32_t seq = p->snd_nxt;
+
+	p->snd_nxt += len + !!(flags & RTE_TCP_SYN_FLAG) + !!(flags & RTE_TCP_FIN_FLAG);
+	tt_test_peer_xmit(env, p, flags, seq, (flags & RTE_TCP_ACK_FLAG) ? p->rcv_nxt : 0, data,
+			  len);
+}
+
+void
+tt_test_peer_syn(struct tt_test_env *env, struct tt_test_peer *p)
+{
+	p->snd_nxt = p->isn;
+	tt_test_peer_send(env, p, RTE_TCP_SYN_FLAG, NULL, 0);
+}
+
+const char *
+tt_test_seg_str(const struct tt_test_seg *s, char *buf, size_t len)
+{
+	char f[8];
+	unsigned int n = 0;
+
+	if (s->flags & RTE_TCP_SYN_FLAG)
+		f[n++] = 'S';
+	if (s->flags & RTE_TCP_FIN_FLAG)
+		f[n++] = 'F';
+	if (s->flags & RTE_TCP_RST_FLAG)
+		f[n++] = 'R';
+	if (s->flags & RTE_TCP_PSH_FLAG)
+		f[n++] = 'P';
+	if (s->flags & RTE_TCP_ACK_FLAG)
+		f[n++] = '.';
+	f[n] = '\0';
+	snprintf(buf, len, "[%s] seq %u ack %u win %u len %u (flags 0x%02x)", f, s->seq, s->ack,
+		 s->win, s->len, s->flags);
+	return buf;
+}
+
+void
+tt_test_seg_is(const struct tt_test_seg *s, uint8_t flags, uint32_t seq, uint32_t ack,
+	       const char *file, int line)
+{
+	struct tt_test_seg want = *s;
+	char got_s[96], want_s[96];
+
+	if (s->flags == flags && s->seq == seq && s->ack == ack)
+		return;
+	want.flags = flags;
+	want.seq = seq;
+	want.ack = ack;
+	print_error("%s:%d: expected %s\n%*sgot      %s\n", file, line,
+		    tt_test_seg_str(&want, want_s, sizeof(want_s)), (int)strlen(file) + 8, "",
+		    tt_test_seg_str(s, got_s, sizeof(got_s)));
+	_fail(file, line);
+}
+
+static void
+decode_seg(const struct tt_test_frame *f, struct tt_test_seg *s)
+{
+	uint16_t doff = (f->th->data_off >> 4) * 4u;
+
+	memset(s, 0, offsetof(struct tt_test_seg, data));
+	s->flags = f->th->tcp_flags;
+	s->seq = rte_be_to_cpu_32(f->th->sent_seq);
+	s->ack = rte_be_to_cpu_32(f->th->recv_ack);
+	s->win = rte_be_to_cpu_16(f->th->rx_win);
+	s->sport = rte_be_to_cpu_16(f->th->src_port);
+	s->dport = rte_be_to_cpu_16(f->th->dst_port);
+	s->optlen = (uint8_t)(doff - sizeof(*f->th));
+	memcpy(s->opt, f->th + 1, s->optlen);
+	if (tt_tcp_parse_options(s->opt, s->optlen, &s->opts) != 0)
+		fail_msg("tcpterm sent options that do not parse");
+	assert_true(f->data_len <= sizeof(s->data));
+	s->len = f->data_len;
+	memcpy(s->data, f->data, f->data_len);
+}
+
+void
+tt_test_peer_recv(struct tt_test_env *env, struct tt_test_peer *p, struct tt_test_seg *s)
+{
+	struct rte_mbuf *m = tt_test_tx_pop(env);
+	struct tt_test_frame f;
+
+	if (m == NULL)
+		fail_msg("expected a segment from tcpterm, none was sent");
+	tt_test_decode(m, &f);
+	assert_non_null(f.th);
+	assert_memory_equal(&f.eth->src_addr, &tt_test_mac_us, RTE_ETHER_ADDR_LEN);
+	assert_memory_equal(&f.eth->dst_addr, &tt_test_mac_peer, RTE_ETHER_ADDR_LEN);
+	assert_int_equal(f.ip->src_addr, TT_TEST_IP_US);
+	assert_int_equal(f.ip->dst_addr, p->ip);
+	assert_true(tt_test_ipv4_csum_ok(f.ip));
+	assert_true(tt_test_l4_csum_ok(&f));
+	decode_seg(&f, s);
+	rte_pktmbuf_free(m);
+	assert_int_equal(s->sport, p->dport);
+	assert_int_equal(s->dport, p->sport);
+	if (s->flags & RTE_TCP_SYN_FLAG) {
+		p->irs = s->seq;
+		p->rcv_nxt = s->seq + 1;
+		p->ts_ok = p->ts && (s->opts.present & TT_TCP_OPT_TS);
+		p->snd_wscale = (s->opts.present & TT_TCP_OPT_WSCALE) ? s->opts.wscale : -1;
+	} else if (s->seq == p->rcv_nxt && !(s->flags & RTE_TCP_RST_FLAG)) {
+		p->rcv_nxt += s->len + !!(s->flags & RTE_TCP_FIN_FLAG);
+	}
+	if (s->opts.present & TT_TCP_OPT_TS)
+		p->ts_recent = s->opts.tsval;
+}
+
+tt_conn_t
+tt_test_connect(struct tt_test_env *env, struct tt_test_peer *p)
+{
+	struct tt_test_seg s;
+
+	tt_test_peer_syn(env, p);
+	tt_test_peer_recv(env, p, &s);
+	TT_TEST_SEG_IS(&s, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, p->irs, p->isn + 1);
+	assert_int_equal(tt_test_tx_count(env), 0);
+	tt_test_peer_send(env, p, RTE_TCP_ACK_FLAG, NULL, 0);
+	assert_int_equal(tt_test_tx_count(env), 0);
+	if (env->app != NULL && env->app->auto_accept)
+		return TT_TEST_EV(env, TT_TEV_ACCEPTED, 0)->conn;
+	return 0;
+}
+
+static uintptr_t
+peer_lookup(struct tt_test_env *env, const struct tt_test_peer *p, enum tt_flow_kind kind)
+{
+	struct tt_flow f = {
+		.raddr = p->ip, .laddr = TT_TEST_IP_US,
+		.rport = rte_cpu_to_be_16(p->sport), .lport = rte_cpu_to_be_16(p->dport),
+	};
+	uintptr_t v = tt_flow_lookup(env->w->tcp, &f);
+
+	return v != 0 && (v & TT_FLOW_KIND_MASK) == kind ? v : 0;
+}
+
+struct tt_conn *
+tt_test_tcp_conn(struct tt_test_env *env, const struct tt_test_peer *p)
+{
+	return tt_flow_ptr(peer_lookup(env, p, TT_FLOW_CONN));
+}
+
+struct tt_req *
+tt_test_tcp_req(struct tt_test_env *env, const struct tt_test_peer *p)
+{
+	return tt_flow_ptr(peer_lookup(env, p, TT_FLOW_REQ));
+}
+
+struct tt_tw *
+tt_test_tcp_tw(struct tt_test_env *env, const struct tt_test_peer *p)
+{
+	return tt_flow_ptr(peer_lookup(env, p, TT_FLOW_TW));
 }

@@ -11,6 +11,11 @@
  *   each test: tt_test_setup -> body -> tt_test_teardown             (cmocka fixtures)
  *   body: tt_tb_defaults() -> tweak -> tt_tb_build() -> tt_test_input() (or tt_test_rx() +
  *         tt_test_poll()) -> tt_test_tx_one()/tt_test_tx_pop() -> asserts -> free frames.
+ *   TCP body: adjust env->cfg -> tt_test_tcp_start() (the real TCP core, a listener, the test
+ *         application or none) -> play a client (tt_test_peer_*) -> decode what tcpterm sent
+ *         (tt_test_peer_recv / TT_TEST_SEG_IS) -> application events (TT_TEST_EV) -> move the
+ *         fake clock (tt_test_advance) -> teardown runs every timer out and fails on any TCB,
+ *         SYN queue entry or TIME_WAIT entry still in use, then on any leaked mbuf.
  *
  * Everything here runs on the main lcore, single-threaded: a test is the worker's only
  * caller, as the lcore loop is in production.
@@ -18,6 +23,7 @@
 #ifndef TT_TEST_H
 #define TT_TEST_H
 
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -35,9 +41,13 @@
 #include <rte_ring.h>
 #include <rte_tcp.h>
 
+#include <tcpterm/tt_app.h>
+#include <tcpterm/tt_config.h>
+
 #include "../../lib/core/tt_port.h"
 #include "../../lib/core/tt_worker.h"
 #include "../../lib/net/tt_net.h"
+#include "../../lib/tcp/tcp_conn.h"
 
 /*
  * An IPv4 address in network byte order, usable in constant initialisers. Not RTE_IPV4: in
@@ -62,6 +72,8 @@ extern const struct rte_ether_addr tt_test_mac_gw;
  * pool has (see tt_test_teardown) instead of vanishing into a full ring.
  */
 #define TT_TEST_POOL_SIZE 384
+/* The size tt_test_setup uses; a binary that needs more (the TCP fuzz loop) sets it in main. */
+extern unsigned int tt_test_pool_size;
 
 /* ---- EAL ---------------------------------------------------------------------------- */
 
@@ -87,13 +99,27 @@ struct tt_test_env {
 	char name[16];                /* unique per test: "utN"; the vdev is net_ring_utN */
 	struct tt_worker *peers[1];
 	volatile bool quit;
+	/* The TCP core (tt_test_tcp_start); tests of the lower layers leave it alone. */
+	struct tt_config cfg;         /* tt_config_defaults() + harness tweaks, see tt_test_setup */
+	struct tt_test_app *app;      /* the test application, or NULL */
+	unsigned int soft_failures;   /* tt_test_soft_fail(): teardown fails when nonzero */
 };
 
 /*
  * cmocka fixtures. Setup builds a fresh pool, ring port and worker (n_workers 1, one address
- * TT_TEST_IP_US/24, no gateway, burst 32, clock faked at 0 ms) and stores the env in *state.
- * Teardown frees what the worker still buffers, drains both rings, and FAILS the test when
- * the pool does not hold every mbuf again (a leak, or a double free); then frees everything.
+ * TT_TEST_IP_US/24, no gateway, burst 32, clock faked at 0 ms) and stores the env in *state;
+ * the worker has no TCP layer (w->tcp NULL: every segment gets the closed-port answer) until
+ * the test calls tt_test_tcp_start(). Setup also fills env->cfg with tt_config_defaults(),
+ * except max_tw_buckets = 1024 (the default 262144 costs 16 MB of TIME_WAIT pool per test).
+ *
+ * Teardown, when the TCP core was started: FAILS on test-application events the test did not
+ * consume; then runs every timer out (tt_test_tcp_settle: the fake clock moves until the
+ * wheel is empty, the peer never answering); then FAILS when a TCB, SYN queue entry or
+ * TIME_WAIT entry is still in use, a flow is still in the table, an accept queue still holds
+ * a connection, or a freed TCB still holds received payload; then tt_tcp_worker_fini().
+ * Always: frees what the worker still buffers, drains both rings, and FAILS the test when
+ * the pool does not hold every mbuf again (a leak, or a double free); FAILS on soft failures
+ * (tt_test_soft_fail); then frees everything.
  */
 int tt_test_setup(void **state);
 int tt_test_teardown(void **state);
@@ -253,5 +279,237 @@ uint16_t tt_test_cksum(const void *buf, size_t len, uint32_t sum);
 bool tt_test_ipv4_csum_ok(const struct rte_ipv4_hdr *ip);
 /* The TCP or ICMP checksum of a decoded IPv4 frame. */
 bool tt_test_l4_csum_ok(const struct tt_test_frame *f);
+
+/* ---- Soft failures ---------------------------------------------------------------------- */
+
+/*
+ * Record a failure without stopping the test: the test goes on (so one wrong timing does not
+ * hide what follows) and teardown fails it. For checks whose later steps stay meaningful.
+ */
+void tt_test_soft_fail(struct tt_test_env *env, const char *file, int line, const char *fmt,
+		       ...) __attribute__((format(printf, 4, 5)));
+#define TT_TEST_SOFT_EQ(env, got, want) do { \
+	uint64_t got_ = (uint64_t)(got), want_ = (uint64_t)(want); \
+	if (got_ != want_) \
+		tt_test_soft_fail((env), __FILE__, __LINE__, "%s is %" PRIu64 ", expected %" PRIu64, \
+				  #got, got_, want_); \
+} while (0)
+
+/* ---- The TCP core: start, clock, settle ----------------------------------------------- */
+
+/*
+ * Run tt_tcp_worker_init() on the env's worker with env->cfg, as tt_engine_create() does:
+ * env->cfg holds tt_config_defaults() (one listener, port 80) plus what the test changed.
+ * apps: NULL (listeners have no application: the test accepts and acts through the internal
+ * handles, tt_test_tcp_conn) or the engine's table. The test keeps env->cfg alive and may
+ * change tunables later (the TCP core reads most of them live). Fails the test on error.
+ */
+void tt_test_tcp_start(struct tt_test_env *env, const struct tt_app_def *const *apps);
+/* Start with the test application (below) on every listener. */
+void tt_test_tcp_start_app(struct tt_test_env *env);
+
+/* Move the fake clock by ms and run one loop iteration (timers, applications, output). */
+void tt_test_advance(struct tt_test_env *env, uint64_t ms);
+static inline uint64_t
+tt_test_now(const struct tt_test_env *env)
+{
+	return env->w->clock.ms;
+}
+
+/*
+ * Move the clock 1 ms per loop iteration until pred(env, arg) holds, for at most max_ms;
+ * returns the ms it took, or UINT64_MAX if it never held.
+ */
+typedef bool (*tt_test_pred)(struct tt_test_env *env, const void *arg);
+uint64_t tt_test_step_until(struct tt_test_env *env, uint64_t max_ms, tt_test_pred pred,
+			    const void *arg);
+bool tt_test_pred_tx(struct tt_test_env *env, const void *arg);       /* a frame was sent */
+bool tt_test_pred_no_req(struct tt_test_env *env, const void *arg);   /* SYN queue empty */
+bool tt_test_pred_no_tw(struct tt_test_env *env, const void *arg);    /* no TIME_WAIT entry */
+bool tt_test_pred_no_conn(struct tt_test_env *env, const void *arg);  /* no TCB in use */
+bool tt_test_pred_event(struct tt_test_env *env, const void *arg);    /* an app event waits */
+
+/*
+ * Exact timing on the fake clock: move to ms - 1 in one step and assert pred does not hold
+ * yet (hard), then 1 ms at a time (at most 64 ms more) until it holds (hard); if that is not
+ * at exactly ms, a soft failure names both times. The clock ends where pred first held.
+ */
+void tt_test_expect_at(struct tt_test_env *env, uint64_t ms, tt_test_pred pred,
+		       const void *arg, const char *what, const char *file, int line);
+#define TT_TEST_TX_AT(env, ms) \
+	tt_test_expect_at((env), (ms), tt_test_pred_tx, NULL, "a segment", __FILE__, __LINE__)
+#define TT_TEST_AT(env, ms, pred, what) \
+	tt_test_expect_at((env), (ms), (pred), NULL, (what), __FILE__, __LINE__)
+
+/*
+ * Let every timer run out: the clock moves in 1 s steps (frames sent are dropped, the peer
+ * never answers) until the wheel is empty and no output or event is pending; at most 4 hours
+ * of fake time (15 RTO backoffs take about 15 minutes). Events delivered meanwhile stay queued.
+ */
+void tt_test_tcp_settle(struct tt_test_env *env);
+
+/* In use in the worker's pools. */
+uint32_t tt_test_tcp_conns(const struct tt_test_env *env);
+uint32_t tt_test_tcp_reqs(const struct tt_test_env *env);
+uint32_t tt_test_tcp_tws(const struct tt_test_env *env);
+/* Listener of local port (host order), or fail. */
+struct tt_listener *tt_test_listener(struct tt_test_env *env, uint16_t port);
+
+/* ---- The test application (STYLE habit 12: an expected-event queue) -------------------- */
+
+enum tt_test_ev_type {
+	TT_TEV_ACCEPTED,
+	TT_TEV_DATA,
+	TT_TEV_PEER_CLOSED,
+	TT_TEV_CLOSED,
+};
+
+#define TT_TEST_EV_DATA 4096     /* payload bytes an event keeps; len counts all */
+#define TT_TEST_EV_MAX  256
+#define TT_TEST_APP_LIVE_MAX 1024
+
+struct tt_test_ev {
+	enum tt_test_ev_type type;
+	tt_conn_t conn;
+	uint16_t port;                /* ACCEPTED: local port */
+	enum tt_close_reason why;     /* CLOSED */
+	uint32_t len;                 /* DATA: payload bytes (mbuf chain) */
+	uint32_t hash;                /* DATA: FNV-1a of all of them (tt_test_fnv) */
+	uint8_t data[TT_TEST_EV_DATA];
+};
+
+/* What the test application does on its own. */
+enum tt_test_react {
+	TT_TREACT_NONE,
+	TT_TREACT_CLOSE,
+	TT_TREACT_SHUTDOWN,
+	TT_TREACT_ABORT,
+};
+
+/*
+ * Callbacks record each event (in order) in a queue the test pops with TT_TEST_EV; the
+ * payload mbuf is freed (or echoed). Reactions run inside the callback, in the same loop
+ * iteration as the event, as a real application's would.
+ */
+struct tt_test_app {
+	bool auto_accept;             /* poll(): accept everything pending (default true) */
+	bool echo;                    /* data: send the mbuf back */
+	bool record;                  /* keep events for the test (default true; fuzz: false) */
+	enum tt_test_react on_peer_closed;
+	enum tt_test_react on_data;
+	/* Called after each event is recorded, for scripted reactions; NULL by default. */
+	void (*hook)(struct tt_test_env *env, struct tt_app_ctx *ctx, const struct tt_test_ev *ev);
+	/* The queue */
+	struct tt_test_ev ev[TT_TEST_EV_MAX];
+	unsigned int head, n;
+	unsigned int lost;            /* events that found the queue full: teardown fails */
+	unsigned int anomalies;       /* events for handles never accepted: teardown fails */
+	uint64_t count[TT_TEV_CLOSED + 1];
+	/* Handles accepted and not yet closed */
+	tt_conn_t live[TT_TEST_APP_LIVE_MAX];
+	unsigned int n_live;
+};
+
+uint32_t tt_test_fnv(const void *data, size_t len, uint32_t h);
+#define TT_TEST_FNV_INIT 2166136261u
+
+/* Pop the oldest event; fail unless it has this type (and this handle, when conn != 0). */
+const struct tt_test_ev *tt_test_ev_expect(struct tt_test_env *env, enum tt_test_ev_type type,
+					   tt_conn_t conn, const char *file, int line);
+#define TT_TEST_EV(env, type, conn) tt_test_ev_expect((env), (type), (conn), __FILE__, __LINE__)
+/* Fail if an event waits. */
+void tt_test_ev_none(struct tt_test_env *env, const char *file, int line);
+#define TT_TEST_EV_NONE(env) tt_test_ev_none((env), __FILE__, __LINE__)
+unsigned int tt_test_ev_count(const struct tt_test_env *env);
+
+/* Commands, as the application would give them, outside the loop; output goes at the next
+ * loop iteration (tt_test_poll / tt_test_advance). Return what the tt_app_* call returns. */
+unsigned int tt_test_app_accept(struct tt_test_env *env, uint16_t port, unsigned int n);
+/* Send len bytes (data, or the tt_tb_pattern bytes when NULL) as an mbuf chain. */
+int tt_test_app_send(struct tt_test_env *env, tt_conn_t c, const void *data, uint32_t len);
+int tt_test_app_shutdown(struct tt_test_env *env, tt_conn_t c);
+int tt_test_app_close(struct tt_test_env *env, tt_conn_t c);
+int tt_test_app_abort(struct tt_test_env *env, tt_conn_t c);
+
+/* ---- A client: build its segments, decode tcpterm's --------------------------------------- */
+
+/*
+ * One client flow, from the peer's side. tt_test_peer_init sets a Linux-like SYN (MSS 1460,
+ * SACK-permitted, timestamps, window scale 7, window 65535); change the option fields before
+ * the SYN. The state fields follow what the peer sent and what it saw (tt_test_peer_recv).
+ */
+struct tt_test_peer {
+	uint32_t ip;                  /* network order */
+	uint16_t sport, dport;        /* host order */
+	/* SYN options */
+	uint16_t mss;                 /* 0: no MSS option */
+	int wscale;                   /* -1: no window scale option */
+	bool sack_ok;
+	bool ts;                      /* offer timestamps */
+	/* state */
+	uint32_t isn;
+	uint32_t snd_nxt;             /* the peer's next sequence number */
+	uint32_t rcv_nxt;             /* what it acknowledges */
+	uint32_t irs;                 /* tcpterm's ISN, from the SYN-ACK */
+	uint16_t win;                 /* window field it sends */
+	uint32_t tsval;               /* its timestamp clock */
+	uint32_t ts_recent;           /* tcpterm's last TSval */
+	bool ts_ok;                   /* tcpterm's SYN-ACK had timestamps: send them on */
+	int snd_wscale;               /* tcpterm's shift from the SYN-ACK, -1 none */
+};
+
+/* What tcpterm sent, decoded (host order). */
+struct tt_test_seg {
+	uint8_t flags;
+	uint32_t seq, ack;
+	uint16_t win;
+	uint16_t sport, dport;
+	uint8_t optlen;
+	uint8_t opt[40];              /* raw options as sent */
+	struct tt_tcp_opts opts;      /* parsed */
+	uint16_t len;                 /* payload bytes */
+	uint8_t data[RTE_ETHER_MTU];
+};
+
+void tt_test_peer_init(struct tt_test_peer *p, uint16_t sport, uint32_t isn);
+/* A segment of p's flow with these fields; options: SYN ones on a SYN, TS when in use. */
+struct rte_mbuf *tt_test_peer_build(struct tt_test_env *env, const struct tt_test_peer *p,
+				    uint8_t flags, uint32_t seq, uint32_t ack, const void *data,
+				    uint16_t len);
+/* Build, queue for RX, run one loop iteration. The peer's state does not change. */
+void tt_test_peer_xmit(struct tt_test_env *env, struct tt_test_peer *p, uint8_t flags,
+		       uint32_t seq, uint32_t ack, const void *data, uint16_t len);
+/* As the peer would: seq = snd_nxt, ack = rcv_nxt (with ACK), snd_nxt moves on. data NULL:
+ * the tt_tb_pattern bytes. */
+void tt_test_peer_send(struct tt_test_env *env, struct tt_test_peer *p, uint8_t flags,
+		       const void *data, uint16_t len);
+/* The SYN: seq = isn. */
+void tt_test_peer_syn(struct tt_test_env *env, struct tt_test_peer *p);
+/*
+ * Pop the oldest frame tcpterm sent (fail if none), check it is a well-formed segment of p's
+ * flow (MACs, addresses, ports, IPv4 and TCP checksums, option layout) and decode it into s.
+ * The peer learns from it: tcpterm's ISN from a SYN-ACK, rcv_nxt from in-order data and FIN,
+ * its TSval.
+ */
+void tt_test_peer_recv(struct tt_test_env *env, struct tt_test_peer *p, struct tt_test_seg *s);
+/* Fail unless s has exactly these flags, seq and ack (RTE_TCP_*_FLAG). */
+void tt_test_seg_is(const struct tt_test_seg *s, uint8_t flags, uint32_t seq, uint32_t ack,
+		    const char *file, int line);
+#define TT_TEST_SEG_IS(s, flags, seq, ack) \
+	tt_test_seg_is((s), (flags), (seq), (ack), __FILE__, __LINE__)
+/* "[S.] seq 1 ack 2 win 3 len 4" */
+const char *tt_test_seg_str(const struct tt_test_seg *s, char *buf, size_t len);
+
+/*
+ * SYN, SYN-ACK (checked against the peer's state), ACK: the handshake. With the test
+ * application (auto_accept) the ACCEPTED event is popped and its handle returned; without
+ * an application, 0.
+ */
+tt_conn_t tt_test_connect(struct tt_test_env *env, struct tt_test_peer *p);
+
+/* tcpterm's state for p's flow: a TCB (or NULL), a request, a TIME_WAIT entry. */
+struct tt_conn *tt_test_tcp_conn(struct tt_test_env *env, const struct tt_test_peer *p);
+struct tt_req *tt_test_tcp_req(struct tt_test_env *env, const struct tt_test_peer *p);
+struct tt_tw *tt_test_tcp_tw(struct tt_test_env *env, const struct tt_test_peer *p);
 
 #endif /* TT_TEST_H */
