@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_lcore.h>
@@ -34,20 +35,47 @@ on_signal(int sig)
 		tt_engine_stop(engine);
 }
 
+/*
+ * Sleep until the monotonic clock reaches deadline, in steps of at most 100 ms so a stop
+ * is seen quickly. Signals end sleeps early (the TAP PMD raises SIGIO as packets come),
+ * hence the absolute deadline and the loop. False when a stop was requested.
+ */
+static bool
+sleep_until(const struct timespec *deadline)
+{
+	for (;;) {
+		struct timespec now, step;
+		int64_t left_ns;
+
+		if (tt_engine_stopping(engine))
+			return false;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left_ns = (deadline->tv_sec - now.tv_sec) * 1000000000LL +
+			  (deadline->tv_nsec - now.tv_nsec);
+		if (left_ns <= 0)
+			return true;
+		if (left_ns > 100000000LL)
+			left_ns = 100000000LL;
+		step.tv_sec = 0;
+		step.tv_nsec = left_ns;
+		nanosleep(&step, NULL);
+	}
+}
+
 static void *
 status_thread(void *arg)
 {
 	struct tt_status prev, cur;
+	struct timespec deadline;
 	uint64_t t0;
 
 	(void)arg;
 	tt_engine_status(engine, &prev);
 	t0 = prev.tsc;
-	while (!tt_engine_stopping(engine)) {
-		/* Sleep in small steps so a stop is not held up by up to a second. */
-		for (int i = 0; i < 10 && !tt_engine_stopping(engine); i++)
-			usleep(100 * 1000);
-		if (tt_engine_stopping(engine))
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	for (;;) {
+		deadline.tv_sec++;
+		if (!sleep_until(&deadline))
 			break;
 		tt_engine_status(engine, &cur);
 		tt_status_print(&prev, &cur, (double)(cur.tsc - t0) / (double)cur.tsc_hz);
