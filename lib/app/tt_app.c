@@ -200,6 +200,16 @@ tt_app_send(struct tt_app_ctx *ctx, tt_conn_t h, struct rte_mbuf *m)
 	return 0;
 }
 
+/* RST|ACK <SEQ=SND.NXT> and the end (F8); Linux counts EstabResets for such a close. */
+static void
+app_reset(struct tt_worker *w, struct tt_conn *c)
+{
+	tt_tcp_send_rst_conn(w, c);
+	if (c->state == TT_TCPS_ESTABLISHED || c->state == TT_TCPS_CLOSE_WAIT)
+		TT_STAT_INC(&w->stats, EstabResets);
+	tt_conn_closed(w, c, TT_CLOSE_ABORTED);
+}
+
 int
 tt_app_shutdown(struct tt_app_ctx *ctx, tt_conn_t h)
 {
@@ -226,10 +236,7 @@ tt_app_close(struct tt_app_ctx *ctx, tt_conn_t h)
 	 */
 	if (c->rcvq_len > 0) {
 		TT_STAT_INC(&w->stats, TCPAbortOnClose);
-		tt_tcp_send_rst_conn(w, c);
-		if (c->state == TT_TCPS_ESTABLISHED || c->state == TT_TCPS_CLOSE_WAIT)
-			TT_STAT_INC(&w->stats, EstabResets);
-		tt_conn_closed(w, c, TT_CLOSE_ABORTED);
+		app_reset(w, c);
 		return 0;
 	}
 	c->cflags |= TT_CF_FIN_QUEUED | TT_CF_RELEASED;
@@ -248,10 +255,7 @@ tt_app_abort(struct tt_app_ctx *ctx, tt_conn_t h)
 
 	if (c == NULL)
 		return -ENOTCONN;
-	tt_tcp_send_rst_conn(w, c);
-	if (c->state == TT_TCPS_ESTABLISHED || c->state == TT_TCPS_CLOSE_WAIT)
-		TT_STAT_INC(&w->stats, EstabResets);
-	tt_conn_closed(w, c, TT_CLOSE_ABORTED);
+	app_reset(w, c);
 	return 0;
 }
 
