@@ -72,7 +72,8 @@ uint32_t
 tt_tcp_isn(struct tt_worker *w, const struct tt_flow *f)
 {
 	const struct tt_tcp *t = w->tcp;
-	uint64_t m = rte_reciprocal_divide_u64(rte_rdtsc(), &t->per_4us);
+	/* The worker's TSC reading of this iteration: a few microseconds old at most. */
+	uint64_t m = rte_reciprocal_divide_u64(w->clock.tsc, &t->per_4us);
 	uint64_t h = tt_siphash_4u64(&t->isn_key, (uint64_t)f->raddr << 32 | f->laddr,
 				     (uint64_t)f->rport << 16 | f->lport, 0, 0);
 

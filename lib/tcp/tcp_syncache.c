@@ -187,9 +187,14 @@ tt_req_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, stru
 		req_send_synack(w, r, p->m);
 		return;
 	}
-	/* Linux's tcp_check_req order: a wrong ACK number gets RST before the window check. */
-	if ((seg->flags & RTE_TCP_ACK_FLAG) && seg->ack != r->iss + 1 &&
-	    !(seg->flags & RTE_TCP_RST_FLAG)) {
+	/*
+	 * Linux's tcp_check_req order: a wrong ACK number is checked before the window, and
+	 * the segment goes back to the listener, which answers an ACK with RST and ignores a
+	 * RST (so a RST carrying a wrong ACK leaves the request alone).
+	 */
+	if ((seg->flags & RTE_TCP_ACK_FLAG) && seg->ack != r->iss + 1) {
+		if (seg->flags & RTE_TCP_RST_FLAG)
+			goto drop;
 		tt_tcp_reply_rst(w, p, seg);
 		return;
 	}

@@ -42,18 +42,22 @@ tt_clock_update(struct tt_clock *c)
 	c->ms = rte_reciprocal_divide_u64(c->tsc - c->tsc0, &c->per_ms);
 }
 
-/* Tests: stop the clock at ms, then move it with tt_clock_advance(). */
+/*
+ * Tests: stop the clock at ms, then move it with tt_clock_advance(). The TSC reading moves
+ * with it, so what derives from the TSC (ISNs) is as reproducible as the rest.
+ */
 static inline void
 tt_clock_set_fake(struct tt_clock *c, uint64_t ms)
 {
 	c->fake = true;
 	c->ms = ms;
+	c->tsc = ms * (c->hz / 1000);
 }
 
 static inline void
 tt_clock_advance(struct tt_clock *c, uint64_t ms)
 {
-	c->ms += ms;
+	tt_clock_set_fake(c, c->ms + ms);
 }
 
 /* Wrap-safe "a is after b" for tick counts (STYLE habit 9). */
