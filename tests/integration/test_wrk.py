@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
 """wrk (SPEC O2 app http, F1, counters section): Debian's wrk, run by the kernel of the
-test's namespace against tcpterm --app http, bounded (2 threads, 20 connections, 4 s):
+test's namespace against tcpterm --app http, bounded (2 threads, 20 connections, 10 s as issue 3 asks):
 
   keep-alive            no "Socket errors" / "Non-2xx" line, requests > 0, and PassiveOpens
                         moves by no more than the connections (+1: wrk.resolve() probes the
@@ -25,7 +25,7 @@ from ttlib import log
 PORT = 80
 THREADS = 2
 CONNS = 20
-SECONDS = 4
+SECONDS = 10
 
 
 def parse_wrk(out):
