@@ -30,30 +30,6 @@
 
 static uint64_t rng;
 
-/* xorshift64*: small, fast and the same everywhere. */
-static uint64_t
-rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dULL;
-}
-
-static uint32_t
-rnd_below(uint32_t n)
-{
-	return (uint32_t)((rnd() >> 32) % n);
-}
-
-static uint64_t
-env_u64(const char *name, uint64_t def)
-{
-	const char *s = getenv(name);
-
-	return s != NULL && *s != '\0' ? strtoull(s, NULL, 0) : def;
-}
-
 /* ---- Seeds ---------------------------------------------------------------------------- */
 
 static const uint8_t opt_syn[] = {
@@ -70,7 +46,7 @@ seed_frame(struct tt_test_env *env)
 {
 	struct tt_tb b;
 
-	switch (rnd_below(10)) {
+	switch (tt_test_rnd_below(&rng, 10)) {
 	case 0:
 		b = tt_tb_defaults(TT_TB_ARP);
 		break;
@@ -82,13 +58,13 @@ seed_frame(struct tt_test_env *env)
 		break;
 	case 2:
 		b = tt_tb_defaults(TT_TB_ICMP);
-		b.payload_len = (uint16_t)rnd_below(120);
+		b.payload_len = (uint16_t)tt_test_rnd_below(&rng, 120);
 		break;
 	case 3:
 		b = tt_tb_defaults(TT_TB_ICMP);
 		b.ip_opts = opt_ip_ra;
 		b.ip_opts_len = sizeof(opt_ip_ra);
-		b.payload_len = (uint16_t)rnd_below(64);
+		b.payload_len = (uint16_t)tt_test_rnd_below(&rng, 64);
 		break;
 	case 4:
 		b = tt_tb_defaults(TT_TB_TCP);
@@ -98,8 +74,8 @@ seed_frame(struct tt_test_env *env)
 	case 5:
 		b = tt_tb_defaults(TT_TB_TCP);
 		b.tcp_flags = RTE_TCP_PSH_FLAG | RTE_TCP_ACK_FLAG;
-		b.tcp_ack = (uint32_t)rnd();
-		b.payload_len = (uint16_t)rnd_below(200);
+		b.tcp_ack = (uint32_t)tt_test_rnd(&rng);
+		b.payload_len = (uint16_t)tt_test_rnd_below(&rng, 200);
 		break;
 	case 6:
 		b = tt_tb_defaults(TT_TB_TCP);
@@ -115,18 +91,18 @@ seed_frame(struct tt_test_env *env)
 		b = tt_tb_defaults(TT_TB_TCP);
 		b.ip_opts = opt_ip_ra;
 		b.ip_opts_len = sizeof(opt_ip_ra);
-		b.tcp_seq = (uint32_t)rnd();
-		b.payload_len = (uint16_t)rnd_below(16);
+		b.tcp_seq = (uint32_t)tt_test_rnd(&rng);
+		b.payload_len = (uint16_t)tt_test_rnd_below(&rng, 16);
 		break;
 	default:
 		b = tt_tb_defaults(TT_TB_IPV4);
-		b.payload_len = (uint16_t)rnd_below(64);
+		b.payload_len = (uint16_t)tt_test_rnd_below(&rng, 64);
 		break;
 	}
-	if (rnd_below(8) == 0)
+	if (tt_test_rnd_below(&rng, 8) == 0)
 		memset(&b.eth_dst, 0xff, sizeof(b.eth_dst));
-	if (rnd_below(8) == 0)
-		b.frame_len = RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN + (int)rnd_below(2) * 4;
+	if (tt_test_rnd_below(&rng, 8) == 0)
+		b.frame_len = RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN + (int)tt_test_rnd_below(&rng, 2) * 4;
 	return tt_tb_build(env, &b);
 }
 
@@ -139,15 +115,15 @@ static const uint8_t interesting[] = { 0, 1, 2, 4, 5, 6, 8, 0x0f, 0x10, 0x40, 0x
 static uint16_t
 pick_offset(uint16_t len)
 {
-	if (rnd_below(4) != 0 && len > 80)
-		return (uint16_t)rnd_below(80);
-	return (uint16_t)rnd_below(len);
+	if (tt_test_rnd_below(&rng, 4) != 0 && len > 80)
+		return (uint16_t)tt_test_rnd_below(&rng, 80);
+	return (uint16_t)tt_test_rnd_below(&rng, len);
 }
 
 static void
 mutate(struct rte_mbuf *m)
 {
-	unsigned int n = 1 + rnd_below(4);
+	unsigned int n = 1 + tt_test_rnd_below(&rng, 4);
 
 	for (unsigned int i = 0; i < n; i++) {
 		uint16_t len = rte_pktmbuf_data_len(m);
@@ -155,41 +131,41 @@ mutate(struct rte_mbuf *m)
 		uint16_t off;
 		char *tail;
 
-		switch (rnd_below(6)) {
+		switch (tt_test_rnd_below(&rng, 6)) {
 		case 0:
 		case 1:
 			if (len == 0)
 				break;
 			off = pick_offset(len);
-			p[off] ^= (uint8_t)(1u << rnd_below(8));
+			p[off] ^= (uint8_t)(1u << tt_test_rnd_below(&rng, 8));
 			break;
 		case 2:
 			if (len == 0)
 				break;
-			p[pick_offset(len)] = interesting[rnd_below(RTE_DIM(interesting))];
+			p[pick_offset(len)] = interesting[tt_test_rnd_below(&rng, RTE_DIM(interesting))];
 			break;
 		case 3:
 			if (len < 2)
 				break;
 			off = pick_offset(len - 1);
-			p[off] = (uint8_t)rnd();
-			p[off + 1] = (uint8_t)rnd();
+			p[off] = (uint8_t)tt_test_rnd(&rng);
+			p[off + 1] = (uint8_t)tt_test_rnd(&rng);
 			break;
 		case 4:
-			rte_pktmbuf_trim(m, rnd_below(len + 1u));
+			rte_pktmbuf_trim(m, tt_test_rnd_below(&rng, len + 1u));
 			break;
 		default:
-			off = (uint16_t)(1 + rnd_below(64));
+			off = (uint16_t)(1 + tt_test_rnd_below(&rng, 64));
 			tail = rte_pktmbuf_append(m, off);
 			if (tail != NULL)
 				for (uint16_t j = 0; j < off; j++)
-					tail[j] = (char)rnd();
+					tail[j] = (char)tt_test_rnd(&rng);
 			break;
 		}
 	}
-	if (rnd_below(2) == 0)
+	if (tt_test_rnd_below(&rng, 2) == 0)
 		tt_tb_fix_csums(m);
-	switch (rnd_below(8)) {
+	switch (tt_test_rnd_below(&rng, 8)) {
 	case 0:
 		m->ol_flags = RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 		break;
@@ -206,20 +182,9 @@ mutate(struct rte_mbuf *m)
 
 /* ---- Checks --------------------------------------------------------------------------- */
 
-static uint8_t last_input[2048];
-static uint16_t last_len;
+static struct tt_test_last_input last;
 static unsigned long iter;
 static uint64_t seed;
-
-static void
-dump_input(void)
-{
-	print_error("seed 0x%" PRIx64 " iteration %lu, last input (%u bytes):", seed, iter,
-		    last_len);
-	for (uint16_t i = 0; i < last_len; i++)
-		print_error("%s%02x", i % 16 == 0 ? "\n  " : " ", last_input[i]);
-	print_error("\n");
-}
 
 static void
 check_and_drain_tx(struct tt_test_env *env, uint64_t *sent)
@@ -232,17 +197,10 @@ check_and_drain_tx(struct tt_test_env *env, uint64_t *sent)
 		(*sent)++;
 		rte_pktmbuf_free(m);
 		if (problem != NULL) {
-			dump_input();
+			tt_test_last_dump(&last, seed, iter);
 			fail_msg("sent frame: %s", problem);
 		}
 	}
-}
-
-static void
-remember(const struct rte_mbuf *m)
-{
-	last_len = RTE_MIN(rte_pktmbuf_data_len(m), (uint16_t)sizeof(last_input));
-	memcpy(last_input, rte_pktmbuf_mtod(m, const void *), last_len);
 }
 
 #define S(name) TT_TEST_STAT(env, name)
@@ -277,9 +235,9 @@ static void
 test_fuzz_input(void **state)
 {
 	struct tt_test_env *env = *state;
-	uint64_t iters = env_u64("TT_FUZZ_ITERS", DEFAULT_ITERS), fed = 0, sent = 0;
+	uint64_t iters = tt_test_env_u64("TT_FUZZ_ITERS", DEFAULT_ITERS), fed = 0, sent = 0;
 
-	seed = env_u64("TT_FUZZ_SEED", DEFAULT_SEED);
+	seed = tt_test_env_u64("TT_FUZZ_SEED", DEFAULT_SEED);
 	rng = seed != 0 ? seed : 1;
 	/* A gateway, so the ARP timer runs as the fake clock moves, among the fuzzed input. */
 	env->net.gateway = TT_TEST_IP_GW;
@@ -287,13 +245,13 @@ test_fuzz_input(void **state)
 		struct rte_mbuf *m = seed_frame(env);
 
 		mutate(m);
-		remember(m);
+		tt_test_last_keep(&last, m);
 		fed++;
-		if (rnd_below(4) != 0) {
+		if (tt_test_rnd_below(&rng, 4) != 0) {
 			tt_test_input(env, m);
 		} else {
 			/* A burst through the loop: RX ring -> tt_worker_poll, clock moving. */
-			unsigned int n = rnd_below(40);
+			unsigned int n = tt_test_rnd_below(&rng, 40);
 
 			tt_test_rx(env, m);
 			for (unsigned int i = 0; i < n; i++) {
@@ -302,7 +260,7 @@ test_fuzz_input(void **state)
 				tt_test_rx(env, m);
 				fed++;
 			}
-			tt_clock_advance(&env->w->clock, rnd_below(1500));
+			tt_clock_advance(&env->w->clock, tt_test_rnd_below(&rng, 1500));
 			while (tt_test_poll(env) != 0)
 				;
 		}

@@ -47,47 +47,13 @@
 
 static uint64_t rng;
 
-static uint64_t
-rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dULL;
-}
-
-static uint32_t
-rnd_below(uint32_t n)
-{
-	return (uint32_t)((rnd() >> 32) % n);
-}
-
-static uint64_t
-env_u64(const char *name, uint64_t def)
-{
-	const char *s = getenv(name);
-
-	return s != NULL && *s != '\0' ? strtoull(s, NULL, 0) : def;
-}
-
 static struct tt_test_peer peers[N_PEERS];
-static uint8_t last_input[2048];
-static uint16_t last_len;
+static struct tt_test_last_input last;
 static unsigned long iter;
 static uint64_t seed;
 static uint64_t fed, sent, skipped;
 static uint64_t state_seen[TT_TCPS__COUNT];   /* iterations that found a flow in the state */
 static uint64_t tw_seen_total;                  /* TIME_WAIT iterations over variants 0 and 1 */
-
-static void
-dump_input(void)
-{
-	print_error("seed 0x%" PRIx64 " iteration %lu, last input (%u bytes):", seed, iter,
-		    last_len);
-	for (uint16_t i = 0; i < last_len; i++)
-		print_error("%s%02x", i % 16 == 0 ? "\n  " : " ", last_input[i]);
-	print_error("\n");
-}
 
 /* ---- The application's random reactions (hook of the test application) ------------------ */
 
@@ -98,7 +64,7 @@ app_hook(struct tt_test_env *env, struct tt_app_ctx *ctx, const struct tt_test_e
 	switch (ev->type) {
 	case TT_TEV_ACCEPTED:
 	case TT_TEV_DATA:
-		switch (rnd_below(40)) {
+		switch (tt_test_rnd_below(&rng, 40)) {
 		case 0:
 			tt_app_close(ctx, ev->conn);
 			break;
@@ -112,7 +78,7 @@ app_hook(struct tt_test_env *env, struct tt_app_ctx *ctx, const struct tt_test_e
 		case 4:
 		case 5: {
 			/* More than wmem now and then: backpressure. */
-			uint32_t len = 1 + rnd_below(rnd_below(4) == 0 ? 9000 : 1500), off = 0;
+			uint32_t len = 1 + tt_test_rnd_below(&rng, tt_test_rnd_below(&rng, 4) == 0 ? 9000 : 1500), off = 0;
 			struct rte_mbuf *head = NULL;
 
 			while (off < len) {
@@ -138,7 +104,7 @@ app_hook(struct tt_test_env *env, struct tt_app_ctx *ctx, const struct tt_test_e
 		}
 		break;
 	case TT_TEV_PEER_CLOSED:
-		switch (rnd_below(6)) {
+		switch (tt_test_rnd_below(&rng, 6)) {
 		case 0:
 			break;         /* stays in CLOSE_WAIT until the end */
 		case 1:
@@ -151,7 +117,7 @@ app_hook(struct tt_test_env *env, struct tt_app_ctx *ctx, const struct tt_test_e
 		break;
 	case TT_TEV_CLOSED:
 		/* The handle is dead: every call must say so, and change nothing. */
-		if (rnd_below(4) == 0 && tt_app_close(ctx, ev->conn) != -ENOTCONN)
+		if (tt_test_rnd_below(&rng, 4) == 0 && tt_app_close(ctx, ev->conn) != -ENOTCONN)
 			fail_msg("close on a closed handle did not fail");
 		break;
 	}
@@ -177,16 +143,16 @@ syn_options(struct tt_test_peer *p, uint8_t *o)
 	static const uint8_t shifts[] = { 7, 0, 14, 15, 255, 2, 9 };
 	uint8_t n = 0;
 
-	p->ts = rnd_below(4) != 0;
-	if (rnd_below(6) != 0) {
-		uint16_t mss = msses[rnd_below(RTE_DIM(msses))];
+	p->ts = tt_test_rnd_below(&rng, 4) != 0;
+	if (tt_test_rnd_below(&rng, 6) != 0) {
+		uint16_t mss = msses[tt_test_rnd_below(&rng, RTE_DIM(msses))];
 
 		o[n++] = 2;
 		o[n++] = 4;
 		o[n++] = (uint8_t)(mss >> 8);
 		o[n++] = (uint8_t)mss;
 	}
-	if (rnd_below(3) != 0) {
+	if (tt_test_rnd_below(&rng, 3) != 0) {
 		o[n++] = 4;
 		o[n++] = 2;
 	}
@@ -194,13 +160,13 @@ syn_options(struct tt_test_peer *p, uint8_t *o)
 		o[n++] = 8;
 		o[n++] = 10;
 		n += put_u32(o + n, p->tsval);
-		n += put_u32(o + n, rnd_below(4) == 0 ? (uint32_t)rnd() : 0);
+		n += put_u32(o + n, tt_test_rnd_below(&rng, 4) == 0 ? (uint32_t)tt_test_rnd(&rng) : 0);
 	}
-	if (rnd_below(4) != 0) {
+	if (tt_test_rnd_below(&rng, 4) != 0) {
 		o[n++] = 1;
 		o[n++] = 3;
 		o[n++] = 3;
-		o[n++] = shifts[rnd_below(RTE_DIM(shifts))];
+		o[n++] = shifts[tt_test_rnd_below(&rng, RTE_DIM(shifts))];
 	}
 	return n;
 }
@@ -211,31 +177,31 @@ seg_options(const struct tt_test_peer *p, uint8_t *o)
 {
 	uint8_t n = 0;
 
-	if (p->ts_ok && rnd_below(10) != 0) {
+	if (p->ts_ok && tt_test_rnd_below(&rng, 10) != 0) {
 		o[n++] = 1;
 		o[n++] = 1;
 		o[n++] = 8;
 		o[n++] = 10;
-		n += put_u32(o + n, p->tsval + (rnd_below(8) == 0 ? (uint32_t)rnd() : 0));
+		n += put_u32(o + n, p->tsval + (tt_test_rnd_below(&rng, 8) == 0 ? (uint32_t)tt_test_rnd(&rng) : 0));
 		n += put_u32(o + n, p->ts_recent);
 	}
-	if (rnd_below(8) == 0) {
-		uint8_t blocks = (uint8_t)(1 + rnd_below(3));
+	if (tt_test_rnd_below(&rng, 8) == 0) {
+		uint8_t blocks = (uint8_t)(1 + tt_test_rnd_below(&rng, 3));
 
 		o[n++] = 1;
 		o[n++] = 1;
 		o[n++] = 5;
 		o[n++] = (uint8_t)(2 + 8 * blocks);
 		for (uint8_t b = 0; b < blocks; b++) {
-			uint32_t left = p->rcv_nxt - rnd_below(3000);
+			uint32_t left = p->rcv_nxt - tt_test_rnd_below(&rng, 3000);
 
 			n += put_u32(o + n, left);
-			n += put_u32(o + n, left + rnd_below(3000));
+			n += put_u32(o + n, left + tt_test_rnd_below(&rng, 3000));
 		}
 	}
-	if (rnd_below(30) == 0)
-		while (n < 40 && rnd_below(6) != 0)
-			o[n++] = (uint8_t)rnd();
+	if (tt_test_rnd_below(&rng, 30) == 0)
+		while (n < 40 && tt_test_rnd_below(&rng, 6) != 0)
+			o[n++] = (uint8_t)tt_test_rnd(&rng);
 	return n;
 }
 
@@ -245,19 +211,19 @@ mutate_num(uint32_t v)
 	static const uint32_t deltas[] = { 1, 2, 1000, 65535, 65536, 131072, 0x40000000,
 					   0x7fffffff, 0x80000000 };
 
-	switch (rnd_below(10)) {
+	switch (tt_test_rnd_below(&rng, 10)) {
 	case 0:
-		return (uint32_t)rnd();
+		return (uint32_t)tt_test_rnd(&rng);
 	case 1:
 	case 2:
 	case 3:
-		return v + deltas[rnd_below(RTE_DIM(deltas))];
+		return v + deltas[tt_test_rnd_below(&rng, RTE_DIM(deltas))];
 	case 4:
 	case 5:
 	case 6:
-		return v - deltas[rnd_below(RTE_DIM(deltas))];
+		return v - deltas[tt_test_rnd_below(&rng, RTE_DIM(deltas))];
 	default:
-		return v + rnd_below(3000) - 1500;
+		return v + tt_test_rnd_below(&rng, 3000) - 1500;
 	}
 }
 
@@ -265,7 +231,7 @@ mutate_num(uint32_t v)
 static void
 mutate_bytes(struct rte_mbuf *m)
 {
-	unsigned int n = 1 + rnd_below(3);
+	unsigned int n = 1 + tt_test_rnd_below(&rng, 3);
 
 	for (unsigned int i = 0; i < n; i++) {
 		uint16_t len = rte_pktmbuf_data_len(m);
@@ -273,28 +239,28 @@ mutate_bytes(struct rte_mbuf *m)
 
 		if (len <= 34)
 			break;
-		switch (rnd_below(4)) {
+		switch (tt_test_rnd_below(&rng, 4)) {
 		case 0:
-			b[rnd_below(RTE_MIN(len, (uint16_t)80))] ^= (uint8_t)(1u << rnd_below(8));
+			b[tt_test_rnd_below(&rng, RTE_MIN(len, (uint16_t)80))] ^= (uint8_t)(1u << tt_test_rnd_below(&rng, 8));
 			break;
 		case 1:
-			b[34 + rnd_below(RTE_MIN((uint16_t)(len - 34), (uint16_t)60))] = (uint8_t)rnd();
+			b[34 + tt_test_rnd_below(&rng, RTE_MIN((uint16_t)(len - 34), (uint16_t)60))] = (uint8_t)tt_test_rnd(&rng);
 			break;
 		case 2:
-			rte_pktmbuf_trim(m, rnd_below(RTE_MIN(len, (uint16_t)64) + 1u));
+			rte_pktmbuf_trim(m, tt_test_rnd_below(&rng, RTE_MIN(len, (uint16_t)64) + 1u));
 			break;
 		default: {
-			uint16_t add = (uint16_t)(1 + rnd_below(32));
+			uint16_t add = (uint16_t)(1 + tt_test_rnd_below(&rng, 32));
 			uint8_t *tail = (uint8_t *)rte_pktmbuf_append(m, add);
 
 			if (tail != NULL)
 				for (uint16_t j = 0; j < add; j++)
-					tail[j] = (uint8_t)rnd();
+					tail[j] = (uint8_t)tt_test_rnd(&rng);
 			break;
 		}
 		}
 	}
-	if (rnd_below(5) != 0)
+	if (tt_test_rnd_below(&rng, 5) != 0)
 		tt_tb_fix_csums(m);
 }
 
@@ -312,18 +278,18 @@ client_segment(struct tt_test_env *env, struct tt_test_peer *p)
 	uint16_t len = 0;
 	uint8_t flags, optlen;
 
-	switch (rnd_below(16)) {
+	switch (tt_test_rnd_below(&rng, 16)) {
 	case 0:
 	case 1:
 		/* Mostly a new connection from the next port of this client's series. */
-		if (rnd_below(3) != 0) {
+		if (tt_test_rnd_below(&rng, 3) != 0) {
 			uint32_t next = p->sport + N_PEERS;
 
 			if (next >= BASE_PORT + N_PEERS * PORTS_PER_PEER)
 				next = BASE_PORT + p->sport % N_PEERS;
 			p->sport = (uint16_t)next;
 		}
-		p->isn = rnd_below(3) == 0 ? p->snd_nxt + 100000 : (uint32_t)rnd();
+		p->isn = tt_test_rnd_below(&rng, 3) == 0 ? p->snd_nxt + 100000 : (uint32_t)tt_test_rnd(&rng);
 		p->snd_nxt = p->isn;
 		p->ts_ok = false;
 		seq = p->isn;
@@ -338,54 +304,54 @@ client_segment(struct tt_test_env *env, struct tt_test_peer *p)
 	case 6:
 	case 7:
 	case 8:
-		flags = (uint8_t)(ACK | (rnd_below(2) ? PSH : 0));
-		len = (uint16_t)(1 + rnd_below(rnd_below(3) == 0 ? 1448 : 200));
+		flags = (uint8_t)(ACK | (tt_test_rnd_below(&rng, 2) ? PSH : 0));
+		len = (uint16_t)(1 + tt_test_rnd_below(&rng, tt_test_rnd_below(&rng, 3) == 0 ? 1448 : 200));
 		break;
 	case 9:
 	case 10:
 		flags = FIN | ACK;
-		len = (uint16_t)(rnd_below(3) == 0 ? rnd_below(100) : 0);
+		len = (uint16_t)(tt_test_rnd_below(&rng, 3) == 0 ? tt_test_rnd_below(&rng, 100) : 0);
 		break;
 	case 11:
-		flags = (uint8_t)(RST | (rnd_below(2) ? ACK : 0));
-		if (rnd_below(2))
-			seq += rnd_below(5000);
+		flags = (uint8_t)(RST | (tt_test_rnd_below(&rng, 2) ? ACK : 0));
+		if (tt_test_rnd_below(&rng, 2))
+			seq += tt_test_rnd_below(&rng, 5000);
 		break;
 	case 12:
 		flags = SYN | ACK;
 		break;
 	default:
-		flags = (uint8_t)rnd();
-		len = (uint16_t)rnd_below(300);
+		flags = (uint8_t)tt_test_rnd(&rng);
+		len = (uint16_t)tt_test_rnd_below(&rng, 300);
 		break;
 	}
-	if (rnd_below(6) == 0)
+	if (tt_test_rnd_below(&rng, 6) == 0)
 		seq = mutate_num(seq);
-	if (rnd_below(6) == 0)
+	if (tt_test_rnd_below(&rng, 6) == 0)
 		ack = mutate_num(ack);
-	if (rnd_below(12) == 0)
-		flags ^= (uint8_t)(1u << rnd_below(8));
+	if (tt_test_rnd_below(&rng, 12) == 0)
+		flags ^= (uint8_t)(1u << tt_test_rnd_below(&rng, 8));
 	optlen = (flags & SYN) ? syn_options(p, opt) : seg_options(p, opt);
 	b.tcp_sport = p->sport;
-	b.tcp_dport = rnd_below(50) == 0 ? (uint16_t)(1 + rnd_below(100)) : p->dport;
+	b.tcp_dport = tt_test_rnd_below(&rng, 50) == 0 ? (uint16_t)(1 + tt_test_rnd_below(&rng, 100)) : p->dport;
 	b.tcp_seq = seq;
 	b.tcp_ack = ack;
 	b.tcp_flags = flags;
-	b.tcp_win = rnd_below(8) == 0 ? (uint16_t)(rnd_below(3) * 0x7fff) : (uint16_t)rnd();
-	if (rnd_below(4) != 0)
+	b.tcp_win = tt_test_rnd_below(&rng, 8) == 0 ? (uint16_t)(tt_test_rnd_below(&rng, 3) * 0x7fff) : (uint16_t)tt_test_rnd(&rng);
+	if (tt_test_rnd_below(&rng, 4) != 0)
 		b.tcp_win = 65535;
 	while (optlen % 4 != 0)
 		opt[optlen++] = 1;        /* NOP to a whole number of words */
 	b.tcp_opts = opt;
 	b.tcp_opts_len = RTE_MIN(optlen, (uint8_t)40);
-	if (rnd_below(40) == 0)
-		b.tcp_doff = (int)rnd_below(16);
+	if (tt_test_rnd_below(&rng, 40) == 0)
+		b.tcp_doff = (int)tt_test_rnd_below(&rng, 16);
 	b.payload_len = len;
 	m = tt_tb_build(env, &b);
-	if (rnd_below(10) == 0)
+	if (tt_test_rnd_below(&rng, 10) == 0)
 		mutate_bytes(m);
 	p->snd_nxt = seq + len + !!(flags & SYN) + !!(flags & FIN);
-	p->tsval += 1 + rnd_below(50);
+	p->tsval += 1 + tt_test_rnd_below(&rng, 50);
 	return m;
 }
 
@@ -401,7 +367,7 @@ learn(const struct rte_mbuf *m)
 	uint16_t doff, plen, port;
 
 	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) || ip->next_proto_id != IPPROTO_TCP ||
-	    ip->dst_addr != TT_TEST_IP_PEER || rnd_below(10) == 0)
+	    ip->dst_addr != TT_TEST_IP_PEER || tt_test_rnd_below(&rng, 10) == 0)
 		return;
 	th = (const struct rte_tcp_hdr *)(ip + 1);
 	port = rte_be_to_cpu_16(th->dst_port);
@@ -438,7 +404,7 @@ check_and_drain_tx(struct tt_test_env *env)
 		sent++;
 		if (problem != NULL) {
 			rte_pktmbuf_free(m);
-			dump_input();
+			tt_test_last_dump(&last, seed, iter);
 			fail_msg("sent frame: %s", problem);
 		}
 		learn(m);
@@ -469,7 +435,7 @@ check_books(struct tt_test_env *env)
 	    tt_test_tcp_tws(env) > RTE_MAX(t->tw_max, 1u) || conn_flows > tt_test_tcp_conns(env) ||
 	    TT_TEST_STAT(env, CurrEstab) != (uint64_t)t->n_state[TT_TCPS_ESTABLISHED] +
 	    t->n_state[TT_TCPS_CLOSE_WAIT]) {
-		dump_input();
+		tt_test_last_dump(&last, seed, iter);
 		fail_msg("books: %u flows in states, %d in the table; SYN_RECV %u, requests %u, syn_q %u; TIME_WAIT %u, entries %u (max %u); TCB flows %u, TCBs %u; CurrEstab %" PRIu64 " vs %u + %u",
 			 flows, rte_hash_count(t->flows), t->n_state[TT_TCPS_SYN_RECV],
 			 tt_test_tcp_reqs(env), syn_q, t->n_state[TT_TCPS_TIME_WAIT],
@@ -482,10 +448,9 @@ check_books(struct tt_test_env *env)
 static void
 feed(struct tt_test_env *env)
 {
-	struct rte_mbuf *m = client_segment(env, &peers[rnd_below(N_PEERS)]);
+	struct rte_mbuf *m = client_segment(env, &peers[tt_test_rnd_below(&rng, N_PEERS)]);
 
-	last_len = RTE_MIN(rte_pktmbuf_data_len(m), (uint16_t)sizeof(last_input));
-	memcpy(last_input, rte_pktmbuf_mtod(m, const void *), last_len);
+	tt_test_last_keep(&last, m);
 	tt_test_rx(env, m);
 	fed++;
 }
@@ -552,10 +517,10 @@ wind_down(struct tt_test_env *env)
 static void
 fuzz_run(struct tt_test_env *env, unsigned int variant)
 {
-	uint64_t iters = env_u64("TT_FUZZ_ITERS", DEFAULT_ITERS);
+	uint64_t iters = tt_test_env_u64("TT_FUZZ_ITERS", DEFAULT_ITERS);
 	struct tt_tcp *t;
 
-	seed = env_u64("TT_FUZZ_SEED", DEFAULT_SEED) + variant;
+	seed = tt_test_env_u64("TT_FUZZ_SEED", DEFAULT_SEED) + variant;
 	rng = seed != 0 ? seed : 1;
 	fed = sent = skipped = 0;
 	memset(state_seen, 0, sizeof(state_seen));
@@ -593,13 +558,13 @@ fuzz_run(struct tt_test_env *env, unsigned int variant)
 	env->app->echo = true;
 	env->app->hook = app_hook;
 	for (unsigned int i = 0; i < N_PEERS; i++)
-		tt_test_peer_init(&peers[i], (uint16_t)(BASE_PORT + i), (uint32_t)rnd());
+		tt_test_peer_init(&peers[i], (uint16_t)(BASE_PORT + i), (uint32_t)tt_test_rnd(&rng));
 	RTE_BUILD_BUG_ON(BASE_PORT % N_PEERS != 0);
 	for (iter = 0; iter < iters; iter++) {
-		unsigned int burst = rnd_below(8) == 0 ? 1 + rnd_below(24) : 1;
+		unsigned int burst = tt_test_rnd_below(&rng, 8) == 0 ? 1 + tt_test_rnd_below(&rng, 24) : 1;
 
 		if (iter % 2000 == 0)
-			env->app->auto_accept = rnd_below(3) != 0;
+			env->app->auto_accept = tt_test_rnd_below(&rng, 3) != 0;
 		if (rte_mempool_avail_count(env->pool) < POOL_LOW + burst) {
 			/* Held payload and send queues have the pool: let timers free some. */
 			skipped++;
@@ -610,18 +575,18 @@ fuzz_run(struct tt_test_env *env, unsigned int variant)
 			tt_test_poll(env);
 		}
 		check_and_drain_tx(env);
-		switch (rnd_below(20)) {
+		switch (tt_test_rnd_below(&rng, 20)) {
 		case 0:
 			/* Seconds to minutes: SYN-ACK retries, RTO backoffs, FIN_WAIT_2, TIME_WAIT. */
-			tt_test_advance(env, 1000 + rnd_below(rnd_below(4) == 0 ? 200000 : 8000));
+			tt_test_advance(env, 1000 + tt_test_rnd_below(&rng, tt_test_rnd_below(&rng, 4) == 0 ? 200000 : 8000));
 			break;
 		case 1:
 		case 2:
 		case 3:
-			tt_test_advance(env, rnd_below(300));
+			tt_test_advance(env, tt_test_rnd_below(&rng, 300));
 			break;
 		default:
-			tt_clock_advance(&env->w->clock, rnd_below(3));
+			tt_clock_advance(&env->w->clock, tt_test_rnd_below(&rng, 3));
 			break;
 		}
 		check_and_drain_tx(env);

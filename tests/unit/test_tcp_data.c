@@ -607,7 +607,7 @@ test_wmem_backpressure(void **state)
 	tt_test_peer_recv(env, &p, &s);
 	TT_TEST_SEG_IS(&s, ACK, ours + 8000, x + 1510);
 	assert_int_equal(c->sndq_len, 0);
-	assert_int_equal(c->sndq_len, 0);
+	assert_int_equal(c->rcvq_len, 0);
 	assert_int_equal(tt_test_tx_count(env), 0);
 	assert_int_equal(S(RetransSegs), 0);
 	abort_conn(env, &p, h);

@@ -1751,3 +1751,30 @@ tt_test_tcp_tw(struct tt_test_env *env, const struct tt_test_peer *p)
 {
 	return tt_flow_ptr(peer_lookup(env, p, TT_FLOW_TW));
 }
+
+/* ---- Fuzz loops ---------------------------------------------------------------------------- */
+
+uint64_t
+tt_test_env_u64(const char *name, uint64_t def)
+{
+	const char *s = getenv(name);
+
+	return s != NULL && *s != '\0' ? strtoull(s, NULL, 0) : def;
+}
+
+void
+tt_test_last_keep(struct tt_test_last_input *last, const struct rte_mbuf *m)
+{
+	last->len = RTE_MIN(rte_pktmbuf_data_len(m), (uint16_t)sizeof(last->bytes));
+	memcpy(last->bytes, rte_pktmbuf_mtod(m, const void *), last->len);
+}
+
+void
+tt_test_last_dump(const struct tt_test_last_input *last, uint64_t seed, unsigned long iter)
+{
+	print_error("seed 0x%" PRIx64 " iteration %lu, last input (%u bytes):", seed, iter,
+		    last->len);
+	for (uint16_t i = 0; i < last->len; i++)
+		print_error("%s%02x", i % 16 == 0 ? "\n  " : " ", last->bytes[i]);
+	print_error("\n");
+}

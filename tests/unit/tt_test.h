@@ -512,4 +512,35 @@ struct tt_conn *tt_test_tcp_conn(struct tt_test_env *env, const struct tt_test_p
 struct tt_req *tt_test_tcp_req(struct tt_test_env *env, const struct tt_test_peer *p);
 struct tt_tw *tt_test_tcp_tw(struct tt_test_env *env, const struct tt_test_peer *p);
 
+/* ---- Fuzz loops (test_fuzz_input.c, test_fuzz_tcp.c) ---------------------------------- */
+
+/* xorshift64*: small, fast, and the same sequence on every machine for a given seed. */
+static inline uint64_t
+tt_test_rnd(uint64_t *state)
+{
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return *state * 0x2545f4914f6cdd1dULL;
+}
+
+static inline uint32_t
+tt_test_rnd_below(uint64_t *state, uint32_t n)
+{
+	return (uint32_t)((tt_test_rnd(state) >> 32) % n);
+}
+
+/* A number from the environment (TT_FUZZ_SEED, TT_FUZZ_ITERS), or def when unset. */
+uint64_t tt_test_env_u64(const char *name, uint64_t def);
+
+/* The last frame a fuzz loop fed, kept so a failure can print what caused it. */
+struct tt_test_last_input {
+	uint8_t bytes[2048];
+	uint16_t len;
+};
+
+void tt_test_last_keep(struct tt_test_last_input *last, const struct rte_mbuf *m);
+/* Print seed, iteration and the kept frame as hex, through cmocka's print_error. */
+void tt_test_last_dump(const struct tt_test_last_input *last, uint64_t seed, unsigned long iter);
+
 #endif /* TT_TEST_H */
