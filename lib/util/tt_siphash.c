@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* SipHash-2-4: 2 compression rounds per 8-byte word, 4 finalisation rounds. */
+/* SipHash-c-d: c compression rounds per 8-byte word, d finalisation rounds; 2-4 and 1-3. */
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "tt_siphash.h"
-
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 
 struct sip_state {
 	uint64_t v0, v1, v2, v3;
@@ -15,10 +13,7 @@ struct sip_state {
 static inline void
 sip_round(struct sip_state *s)
 {
-	s->v0 += s->v1; s->v1 = ROTL(s->v1, 13); s->v1 ^= s->v0; s->v0 = ROTL(s->v0, 32);
-	s->v2 += s->v3; s->v3 = ROTL(s->v3, 16); s->v3 ^= s->v2;
-	s->v0 += s->v3; s->v3 = ROTL(s->v3, 21); s->v3 ^= s->v0;
-	s->v2 += s->v1; s->v1 = ROTL(s->v1, 17); s->v1 ^= s->v2; s->v2 = ROTL(s->v2, 32);
+	TT_SIP_ROUND(s->v0, s->v1, s->v2, s->v3);
 }
 
 static inline void
@@ -32,24 +27,34 @@ sip_init(struct sip_state *s, const struct tt_siphash_key *key)
 }
 
 static inline void
-sip_word(struct sip_state *s, uint64_t m)
+sip_word_c(struct sip_state *s, uint64_t m, int c)
 {
 	s->v3 ^= m;
-	sip_round(s);
-	sip_round(s);
+	for (int i = 0; i < c; i++)
+		sip_round(s);
 	s->v0 ^= m;
+}
+
+static inline uint64_t
+sip_final_cd(struct sip_state *s, uint64_t last, int c, int d)
+{
+	sip_word_c(s, last, c);
+	s->v2 ^= 0xff;
+	for (int i = 0; i < d; i++)
+		sip_round(s);
+	return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
+}
+
+static inline void
+sip_word(struct sip_state *s, uint64_t m)
+{
+	sip_word_c(s, m, 2);
 }
 
 static inline uint64_t
 sip_final(struct sip_state *s, uint64_t last)
 {
-	sip_word(s, last);
-	s->v2 ^= 0xff;
-	sip_round(s);
-	sip_round(s);
-	sip_round(s);
-	sip_round(s);
-	return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
+	return sip_final_cd(s, last, 2, 4);
 }
 
 static inline uint64_t
@@ -62,8 +67,8 @@ load_le64(const uint8_t *p)
 	return v;
 }
 
-uint64_t
-tt_siphash(const struct tt_siphash_key *key, const void *data, size_t len)
+static uint64_t
+siphash_cd(const struct tt_siphash_key *key, const void *data, size_t len, int c, int d)
 {
 	const uint8_t *p = data;
 	struct sip_state s;
@@ -72,10 +77,22 @@ tt_siphash(const struct tt_siphash_key *key, const void *data, size_t len)
 
 	sip_init(&s, key);
 	for (i = 0; i + 8 <= len; i += 8)
-		sip_word(&s, load_le64(p + i));
+		sip_word_c(&s, load_le64(p + i), c);
 	for (size_t j = 0; i + j < len; j++)
 		last |= (uint64_t)p[i + j] << (8 * j);
-	return sip_final(&s, last);
+	return sip_final_cd(&s, last, c, d);
+}
+
+uint64_t
+tt_siphash(const struct tt_siphash_key *key, const void *data, size_t len)
+{
+	return siphash_cd(key, data, len, 2, 4);
+}
+
+uint64_t
+tt_siphash13(const struct tt_siphash_key *key, const void *data, size_t len)
+{
+	return siphash_cd(key, data, len, 1, 3);
 }
 
 uint64_t
