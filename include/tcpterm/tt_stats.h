@@ -25,6 +25,8 @@
 	X(Eth, EthOutFrames,       "frames sent") \
 	X(Eth, EthOutDrops,        "frames dropped because the TX queue was full") \
 	X(Eth, EthHandoffDrops,    "frames dropped because another worker's ring was full") \
+	X(Eth, EthHandoffs,        "TCP segments handed to the worker owning their flow (R4)") \
+	X(Eth, EthRssHashMismatch, "NIC RSS hashes found unlike tcpterm's Toeplitz (port's hash then unused)") \
 	X(Arp, ArpInRequests,      "ARP requests received") \
 	X(Arp, ArpInReplies,       "ARP replies received") \
 	X(Arp, ArpInErrors,        "malformed ARP packets dropped") \

@@ -115,10 +115,37 @@ engine_pools(struct tt_engine *e, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Keys first (SPEC R3), then the software RETA's size: one that divides every RETA the
+ * ports will be given, so each NIC's queue choice and tt_steer_worker() agree.
+ */
+static int
+engine_steer(struct tt_engine *e, char *err, size_t errlen)
+{
+	uint16_t port_id;
+	int rc = tt_steer_init(&e->steer, e->n_workers, e->cfg.rss);
+
+	if (rc != 0) {
+		snprintf(err, errlen, "no random bytes for the flow hash and RSS keys (getrandom: %s)",
+			 strerror(-rc));
+		return rc;
+	}
+	if (!tt_steer_rss(&e->steer))
+		return 0;
+	RTE_ETH_FOREACH_DEV(port_id) {
+		uint32_t n = tt_port_rss_reta_size(port_id, e->n_workers);
+
+		if (n != 0)
+			tt_steer_reta_size(&e->steer, n);
+	}
+	return 0;
+}
+
 static int
 engine_ports(struct tt_engine *e, char *err, size_t errlen)
 {
 	uint16_t port_id;
+	bool steers = false;
 
 	RTE_ETH_FOREACH_DEV(port_id) {
 		struct tt_port *p;
@@ -129,9 +156,11 @@ engine_ports(struct tt_engine *e, char *err, size_t errlen)
 			return -E2BIG;
 		}
 		p = &e->ports[e->n_ports];
-		rc = tt_port_setup(p, port_id, e->n_workers, e->pools, &e->cfg, err, errlen);
+		rc = tt_port_setup(p, port_id, e->n_workers, e->pools, &e->cfg, &e->steer, err,
+				   errlen);
 		if (rc != 0)
 			return rc;
+		steers |= p->steers;
 		e->n_ports++;
 		if (p->is_tap && e->cfg.kernel_addr.addr != 0) {
 			rc = tt_port_set_kernel_addr(p, e->cfg.kernel_addr.addr, e->cfg.kernel_addr.len,
@@ -145,6 +174,12 @@ engine_ports(struct tt_engine *e, char *err, size_t errlen)
 			 "no usable port: give a device to EAL (e.g. --vdev=net_tap0 or -a PCI_ADDR), or no EAL options for the TAP default");
 		return -ENODEV;
 	}
+	tt_steer_finish(&e->steer, steers);
+	if (e->n_workers > 1)
+		TT_LOG(INFO, core, "flow owner: %s hash over a %u-entry RETA",
+		       e->steer.owner == TT_OWNER_TOEPLITZ ? "Toeplitz (the ports' RSS)" :
+							     "keyed SipHash-1-3 (hand-over)",
+		       e->steer.reta_mask + 1);
 	return 0;
 }
 
@@ -165,6 +200,8 @@ tt_engine_create(const struct tt_config *cfg, const struct tt_app_def *const app
 	engine_net_init(&e->net, cfg);
 	if (engine_pools(e, err, errlen) != 0)
 		goto fail;
+	if (engine_steer(e, err, errlen) != 0)
+		goto fail;
 	if (engine_ports(e, err, errlen) != 0)
 		goto fail;
 	RTE_LCORE_FOREACH(lcore) {
@@ -178,8 +215,8 @@ tt_engine_create(const struct tt_config *cfg, const struct tt_app_def *const app
 		w->n_ports = e->n_ports;
 		w->ports = e->ports;
 		w->peers = e->workers;
-		for (unsigned int i = 0; i < TT_RETA_SIZE; i++)
-			w->reta[i] = (uint16_t)(i % e->n_workers);
+		w->steer = &e->steer;
+		tt_worker_nic_hash_init(w);
 		e->workers[id++] = w;
 		if (tt_tcp_worker_init(w, &e->cfg, apps, err, errlen) != 0)
 			goto fail;

@@ -11,6 +11,7 @@
 #include <tcpterm/tt_engine.h>
 
 #include "tt_port.h"
+#include "tt_steer.h"
 #include "tt_worker.h"
 
 struct tt_engine {
@@ -21,6 +22,7 @@ struct tt_engine {
 	struct tt_port ports[TT_MAX_PORTS];
 	struct tt_worker *workers[RTE_MAX_LCORE];
 	struct rte_mempool *pools[RTE_MAX_LCORE];
+	struct tt_steer steer;          /* read-only once the workers run */
 	volatile bool quit;
 	uint64_t start_tsc;
 };

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Port bring-up: one RX/TX queue pair per worker, checksum offloads taken when the device
- * has them (workers compute checksums in software otherwise), and, for a TAP port, an
- * address on its kernel side so the machine's own clients reach tcpterm (SPEC O1).
+ * has them (workers compute checksums in software otherwise), flows steered to their
+ * owner's queue where the device can be told how (SPEC R4: RSS with our key and RETA, or
+ * the TAP program of tt_tap_steer.c), and, for a TAP port, an address on its kernel side so
+ * the machine's own clients reach tcpterm (SPEC O1).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,18 +23,169 @@
 
 #include "tt_log.h"
 #include "tt_port.h"
+#include "tt_steer.h"
+#include "tt_tap_steer.h"
 
 #define TT_RX_CSUM (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM)
+/* What tcpterm asks RSS to hash: IPv4/TCP, the flows it owns; the rest lands on queue 0. */
+#define TT_RSS_HF RTE_ETH_RSS_NONFRAG_IPV4_TCP
+/* Key bytes the IPv4/TCP hash reads (96 input bits + 31). */
+#define TT_RSS_KEY_MIN 16
+#define TT_PORT_RETA_MAX 4096
+
+static bool
+is_tap(const struct rte_eth_dev_info *info)
+{
+	return strcmp(info->driver_name, "net_tap") == 0;
+}
+
+static uint32_t
+port_rss_reta(const struct rte_eth_dev_info *info, uint16_t n_queues)
+{
+	uint32_t n = info->reta_size;
+
+	/* net_tap's RSS is its own BPF with a fixed key (22.11), and needs tc parts the
+	 * kernel may lack; tt_tap_steer does it our way instead. */
+	if (is_tap(info) || n_queues < 2 || (info->flow_type_rss_offloads & TT_RSS_HF) == 0 ||
+	    info->hash_key_size < TT_RSS_KEY_MIN || n < n_queues || n > TT_PORT_RETA_MAX ||
+	    (n & (n - 1)) != 0)
+		return 0;
+	return n;
+}
+
+uint32_t
+tt_port_rss_reta_size(uint16_t port_id, uint16_t n_queues)
+{
+	struct rte_eth_dev_info info;
+
+	if (rte_eth_dev_info_get(port_id, &info) != 0)
+		return 0;
+	return port_rss_reta(&info, n_queues);
+}
+
+/* The key in the length the port takes: steer's, repeated (IPv4/TCP reads 16 bytes). */
+static void
+port_rss_key(const struct tt_steer *s, uint8_t *key, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		key[i] = s->toeplitz.key[i % TT_TOEPLITZ_KEY_LEN];
+}
+
+/*
+ * Once started: the RETA written and read back, the key (the 16 bytes IPv4/TCP reads) and
+ * hash types read back, so the port is known to choose the queue tt_steer_worker()
+ * computes. A driver that cannot be read back (-ENOTSUP) is believed: its hash, if it
+ * leaves one, is still compared at run time (tt_worker_nic_hash_check), and a wrong queue
+ * costs a counted hand-over. 0 or -errno with why.
+ */
+static int
+port_rss_program(const struct tt_port *p, const struct tt_steer *s, const uint8_t *key,
+		 uint8_t key_len, char *why, size_t whylen)
+{
+	struct rte_eth_rss_reta_entry64 conf[TT_PORT_RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
+	uint16_t want[TT_PORT_RETA_MAX];
+	uint8_t got_key[UINT8_MAX];
+	struct rte_eth_rss_conf rss = { .rss_key = got_key, .rss_key_len = key_len };
+	uint32_t n = p->reta_size, groups = (n + RTE_ETH_RETA_GROUP_SIZE - 1) / RTE_ETH_RETA_GROUP_SIZE;
+	int rc;
+
+	tt_steer_port_reta(s, want, n);
+	memset(conf, 0, sizeof(conf[0]) * groups);
+	for (uint32_t i = 0; i < n; i++) {
+		conf[i / RTE_ETH_RETA_GROUP_SIZE].mask |= UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
+		conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] = want[i];
+	}
+	rc = rte_eth_dev_rss_reta_update(p->port_id, conf, (uint16_t)n);
+	if (rc != 0) {
+		snprintf(why, whylen, "RETA update refused: %s", rte_strerror(-rc));
+		return rc;
+	}
+	for (uint32_t g = 0; g < groups; g++)
+		memset(conf[g].reta, 0xff, sizeof(conf[g].reta));
+	rc = rte_eth_dev_rss_reta_query(p->port_id, conf, (uint16_t)n);
+	if (rc == -ENOTSUP)
+		return 0;
+	for (uint32_t i = 0; rc == 0 && i < n; i++)
+		if (conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] != want[i])
+			rc = -EIO;
+	if (rc != 0) {
+		snprintf(why, whylen, "RETA does not read back as written: %s", rte_strerror(-rc));
+		return rc;
+	}
+	rc = rte_eth_dev_rss_hash_conf_get(p->port_id, &rss);
+	if (rc == -ENOTSUP)
+		return 0;
+	if (rc == 0 && (memcmp(got_key, key, TT_RSS_KEY_MIN) != 0 || !(rss.rss_hf & TT_RSS_HF)))
+		rc = -EIO;
+	if (rc != 0) {
+		snprintf(why, whylen, "RSS key or hash types do not read back as set: %s",
+			 rte_strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+/* The port's configuration with RSS: our key, IPv4/TCP, and the NIC's hash in the mbuf. */
+static void
+conf_rss(struct rte_eth_conf *conf, const struct rte_eth_dev_info *info, uint8_t *key)
+{
+	conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+	conf->rx_adv_conf.rss_conf = (struct rte_eth_rss_conf){
+		.rss_key = key,
+		.rss_key_len = info->hash_key_size,
+		.rss_hf = TT_RSS_HF,
+	};
+	if (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_RSS_HASH)
+		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
+}
+
+/* After start: make the port steer (p->steers), or say in note why it does not. */
+static void
+port_steer(struct tt_port *p, const struct tt_steer *steer, uint16_t n_queues,
+	   const struct rte_eth_conf *conf, const uint8_t *key, uint8_t key_len,
+	   char *note, size_t len)
+{
+	char why[128] = "";
+
+	if (!tt_steer_rss(steer)) {
+		snprintf(note, len, "off (%s)", n_queues < 2 ? "one queue" : "rss = 0");
+	} else if (p->reta_size != 0) {
+		if (port_rss_program(p, steer, key, key_len, why, sizeof(why)) == 0) {
+			p->steers = true;
+			p->rss_hash = (conf->rxmode.offloads & RTE_ETH_RX_OFFLOAD_RSS_HASH) != 0;
+			snprintf(note, len, "on (RSS %s key, RETA %u, NIC hash %s)",
+				 steer->rss == TT_RSS_SYMMETRIC ? "symmetric" : "random",
+				 p->reta_size, p->rss_hash ? "used" : "absent");
+		} else {
+			p->reta_size = 0;
+			snprintf(note, len, "off (%s)", why);
+			TT_LOG(WARNING, core, "port %s: RSS not as tcpterm set it (%s): its flows are handed over to their owners",
+			       p->name, why);
+		}
+	} else if (p->is_tap) {
+		if (tt_tap_steer(p->ifname, steer, n_queues, why, sizeof(why)) == 0) {
+			p->steers = true;
+			snprintf(note, len, "on (TAP queue program, %s key)",
+				 steer->rss == TT_RSS_SYMMETRIC ? "symmetric" : "random");
+		} else {
+			snprintf(note, len, "off (%s)", why);
+		}
+	} else {
+		snprintf(note, len, "off (no RSS for IPv4/TCP with a settable key and RETA)");
+	}
+}
 
 int
 tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 	      struct rte_mempool **pools, const struct tt_config *cfg,
-	      char *err, size_t errlen)
+	      const struct tt_steer *steer, char *err, size_t errlen)
 {
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
 	uint16_t nb_rxd = cfg->rx_desc, nb_txd = cfg->tx_desc;
 	int socket = rte_eth_dev_socket_id(port_id);
+	uint8_t key[UINT8_MAX];
+	char note[192];
 	int rc;
 
 	memset(p, 0, sizeof(*p));
@@ -45,7 +198,7 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 		return rc;
 	}
 	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
-	p->is_tap = strcmp(info.driver_name, "net_tap") == 0;
+	p->is_tap = is_tap(&info);
 	if (info.if_index != 0)
 		if_indextoname(info.if_index, p->ifname);
 	if (n_queues > info.max_rx_queues || n_queues > info.max_tx_queues) {
@@ -66,8 +219,22 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 		p->tx_tcp_csum = true;
 	}
-	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
+	/*
+	 * MBUF_FAST_FREE promises every mbuf a TX queue sends comes from one pool, with a
+	 * reference count of one. With several workers it would not hold: a segment handed
+	 * over by another worker comes from that worker's pool and is answered in place (RST,
+	 * SYN-ACK), so queue q also sends mbufs of pools other than pools[q]. Steering makes
+	 * hand-overs rare, not impossible.
+	 */
+	if (n_queues == 1 && (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)) {
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+		p->fast_free = true;
+	}
+	p->reta_size = (uint16_t)(tt_steer_rss(steer) ? port_rss_reta(&info, n_queues) : 0);
+	if (p->reta_size != 0) {
+		port_rss_key(steer, key, info.hash_key_size);
+		conf_rss(&conf, &info, key);
+	}
 	conf.rxmode.mtu = cfg->mtu;
 	if (cfg->mtu > info.max_mtu || cfg->mtu < info.min_mtu) {
 		snprintf(err, errlen, "port %s: mtu %u outside %u..%u: set --mtu", p->name,
@@ -75,6 +242,15 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 		return -EINVAL;
 	}
 	rc = rte_eth_dev_configure(port_id, n_queues, n_queues, &conf);
+	if (rc != 0 && p->reta_size != 0) {
+		TT_LOG(WARNING, core, "port %s: configure with RSS failed (%s): trying without",
+		       p->name, rte_strerror(-rc));
+		p->reta_size = 0;
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+		conf.rx_adv_conf.rss_conf = (struct rte_eth_rss_conf){ 0 };
+		conf.rxmode.offloads &= ~RTE_ETH_RX_OFFLOAD_RSS_HASH;
+		rc = rte_eth_dev_configure(port_id, n_queues, n_queues, &conf);
+	}
 	if (rc != 0) {
 		snprintf(err, errlen, "port %s: configure failed (%s)", p->name, rte_strerror(-rc));
 		return rc;
@@ -107,11 +283,13 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 	}
 	rte_eth_macaddr_get(port_id, &p->mac);
 	p->mtu = cfg->mtu;
+	port_steer(p, steer, n_queues, &conf, key, info.hash_key_size, note, sizeof(note));
 	TT_LOG(INFO, core, "port %u %s (%s%s%s): %u queues, mac " RTE_ETHER_ADDR_PRT_FMT
-	       ", offloads rx-csum %s tx-ip-csum %s tx-tcp-csum %s",
+	       ", offloads rx-csum %s tx-ip-csum %s tx-tcp-csum %s fast-free %s, steering %s",
 	       port_id, p->name, p->driver, p->ifname[0] ? ", kernel side " : "", p->ifname,
 	       n_queues, RTE_ETHER_ADDR_BYTES(&p->mac), p->rx_csum ? "on" : "off",
-	       p->tx_ip_csum ? "on" : "off", p->tx_tcp_csum ? "on" : "off");
+	       p->tx_ip_csum ? "on" : "off", p->tx_tcp_csum ? "on" : "off",
+	       p->fast_free ? "on" : "off", note);
 	return 0;
 }
 

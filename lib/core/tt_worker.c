@@ -89,7 +89,34 @@ tt_worker_handover(struct tt_worker *w, uint16_t owner, struct tt_pkt *p)
 	if (rte_ring_mp_enqueue(w->peers[owner]->inbox, m) != 0) {
 		TT_STAT_INC(&w->stats, EthHandoffDrops);
 		rte_pktmbuf_free(m);
+		return;
 	}
+	TT_STAT_INC(&w->stats, EthHandoffs);
+}
+
+void
+tt_worker_nic_hash_init(struct tt_worker *w)
+{
+	for (uint16_t pi = 0; pi < TT_MAX_PORTS; pi++)
+		w->nic_hash[pi] = pi < w->n_ports && w->ports[pi].steers && w->ports[pi].rss_hash ?
+				  TT_NIC_HASH_CHECKS : -1;
+}
+
+/*
+ * A NIC's hash is used only once it has equalled ours TT_NIC_HASH_CHECKS times: a port
+ * can accept our key and still hash otherwise (another function, other fields). One
+ * difference and the port's hash is never used again; the queue it chose still is the
+ * one the segment came on, and a wrong one costs a hand-over, not a lost flow.
+ */
+void
+tt_worker_nic_hash_check(struct tt_worker *w, uint16_t pi, uint32_t nic, uint32_t ours)
+{
+	if (nic != ours) {
+		TT_STAT_INC(&w->stats, EthRssHashMismatch);
+		w->nic_hash[pi] = -1;
+		return;
+	}
+	w->nic_hash[pi]--;
 }
 
 static unsigned int

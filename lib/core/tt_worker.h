@@ -21,11 +21,12 @@
 #include "../stats/tt_stats_priv.h"
 #include "../util/tt_clock.h"
 #include "tt_port.h"
+#include "tt_steer.h"
 
 #define TT_BURST_MAX 64
 #define TT_INBOX_SIZE 4096
-/* Flow owner table: worker = reta[hash & (TT_RETA_SIZE - 1)], as a NIC's RSS RETA. */
-#define TT_RETA_SIZE 128
+/* Segments whose NIC hash is compared with ours before the port's hash is trusted. */
+#define TT_NIC_HASH_CHECKS 32
 
 struct tt_neigh_table;
 struct tt_engine;
@@ -60,7 +61,12 @@ struct tt_worker {
 	struct rte_ring *inbox;         /* MP/SC: frames handed over by other workers */
 	struct tt_worker **peers;       /* all workers, for hand-over; n_workers long */
 	struct tt_tcp *tcp;             /* flows, listeners, timers (lib/tcp) */
-	uint16_t reta[TT_RETA_SIZE];
+	const struct tt_steer *steer;   /* flow key and owners, shared read-only (R3, R4) */
+	/*
+	 * Per port: segments left to compare the NIC's RSS hash with ours (> 0), trusted (0),
+	 * or not used (< 0: the port does not steer, or its hash once differed).
+	 */
+	int8_t nic_hash[TT_MAX_PORTS];
 	uint64_t next_gw_arp_ms;        /* when to (re)ask for the gateway's MAC */
 	struct tt_txbuf tx[TT_MAX_PORTS];
 	/* Read by the control thread: written with relaxed stores, one writer. */
@@ -85,7 +91,33 @@ void tt_worker_flush(struct tt_worker *w);
 void tt_worker_fanout(struct tt_worker *w, uint16_t pi, const struct rte_mbuf *m);
 
 struct tt_pkt;
-/* Hand a TCP segment to the worker that owns its flow. Takes p->m. */
+/* Hand a TCP segment to the worker that owns its flow (counted: EthHandoffs). Takes p->m. */
 void tt_worker_handover(struct tt_worker *w, uint16_t owner, struct tt_pkt *p);
+
+/* The NIC trust state of each port of w, from the ports' steering (tt_engine, tests). */
+void tt_worker_nic_hash_init(struct tt_worker *w);
+
+/* Cold half of tt_worker_rss_hash: compare a NIC hash with ours, distrust the port if unequal. */
+void tt_worker_nic_hash_check(struct tt_worker *w, uint16_t pi, uint32_t nic, uint32_t ours);
+
+/*
+ * The Toeplitz hash of a received IPv4/TCP segment (addresses and ports in network order,
+ * as the segment carries them): the one the NIC left in the mbuf when the port's hash has
+ * proven equal to ours, else computed (and, while the port is on probation, compared).
+ */
+static inline uint32_t
+tt_worker_rss_hash(struct tt_worker *w, uint16_t pi, const struct rte_mbuf *m, uint32_t src,
+		   uint32_t dst, uint16_t sport, uint16_t dport)
+{
+	bool nic = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) != 0;
+	uint32_t h;
+
+	if (nic && w->nic_hash[pi] == 0)
+		return m->hash.rss;
+	h = tt_toeplitz_v4(&w->steer->toeplitz, src, dst, sport, dport);
+	if (nic && w->nic_hash[pi] > 0)
+		tt_worker_nic_hash_check(w, pi, m->hash.rss, h);
+	return h;
+}
 
 #endif /* TT_WORKER_H */

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_debug.h>
 #include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_ring.h>
@@ -42,36 +42,50 @@ tt_worker_tcp(struct tt_worker *w)
 	return w->tcp;
 }
 
-static uint32_t
-flow_hash(const void *key, uint32_t len, uint32_t init)
-{
-	const uint64_t *k = key;
+static_assert(sizeof(struct tt_flow) == TT_FLOW_KEY_LEN, "the flow key is two 64-bit words");
 
+/*
+ * rte_hash's own hash entry point, which has no room for a key: the table is only ever
+ * used through the *_with_hash calls below. Reaching this is a bug that would silently
+ * miss every flow, so it stops the process instead.
+ */
+static uint32_t
+flow_hash_unkeyed(const void *key, uint32_t len, uint32_t init)
+{
+	(void)key;
 	(void)len;
-	/* Two CRC32 steps over the 16-byte key: a few cycles with SSE4.2. */
-	return rte_hash_crc_8byte(k[1], rte_hash_crc_8byte(k[0], init));
+	(void)init;
+	rte_panic("flow table used without its keyed hash (tt_flow_*)\n");
 }
 
 int
 tt_flow_add(struct tt_tcp *t, const struct tt_flow *f, void *obj, enum tt_flow_kind kind)
 {
-	return rte_hash_add_key_data(t->flows, f, (void *)((uintptr_t)obj | kind));
+	return rte_hash_add_key_with_hash_data(t->flows, f,
+					       (hash_sig_t)tt_flow_hash(&t->flow_key, f),
+					       (void *)((uintptr_t)obj | kind));
 }
 
 void
 tt_flow_del(struct tt_tcp *t, const struct tt_flow *f)
 {
-	rte_hash_del_key(t->flows, f);
+	rte_hash_del_key_with_hash(t->flows, f, (hash_sig_t)tt_flow_hash(&t->flow_key, f));
+}
+
+uintptr_t
+tt_flow_lookup_hash(const struct tt_tcp *t, const struct tt_flow *f, uint64_t h)
+{
+	void *data;
+
+	if (rte_hash_lookup_with_hash_data(t->flows, f, (hash_sig_t)h, &data) < 0)
+		return 0;
+	return (uintptr_t)data;
 }
 
 uintptr_t
 tt_flow_lookup(const struct tt_tcp *t, const struct tt_flow *f)
 {
-	void *data;
-
-	if (rte_hash_lookup_data(t->flows, f, &data) < 0)
-		return 0;
-	return (uintptr_t)data;
+	return tt_flow_lookup_hash(t, f, tt_flow_hash(&t->flow_key, f));
 }
 
 struct tt_conn *
@@ -239,7 +253,7 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg,
 		.name = name,
 		.entries = cfg->max_conns + n_req + n_tw,
 		.key_len = sizeof(struct tt_flow),
-		.hash_func = flow_hash,
+		.hash_func = flow_hash_unkeyed,
 		.socket_id = socket,
 		/* Every flow must fit whatever the bucket collisions: never a spurious failure. */
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
@@ -253,6 +267,7 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg,
 		goto nomem;
 	w->tcp = t;
 	t->worker_id = w->id;
+	t->flow_key = w->steer->flow_key;
 	t->cfg = cfg;
 	t->tw_max = cfg->max_tw_buckets / (w->n_workers ? w->n_workers : 1u);
 	snprintf(name, sizeof(name), "tt_flows_%u", w->id);

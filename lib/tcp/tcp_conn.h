@@ -9,14 +9,19 @@
  *                 SYN_SENT;
  *   TT_FLOW_REQ   a SYN queue entry (struct tt_req, SYN_RECV, 64 bytes, SPEC Q1);
  *   TT_FLOW_TW    a TIME_WAIT entry (struct tt_tw, 64 bytes, SPEC F6).
- * so every segment costs one lookup whatever state its flow is in.
+ * so every segment costs one lookup whatever state its flow is in. The table hashes with
+ * SipHash-1-3 under a secret drawn at start (SPEC R3): a peer choosing addresses and ports
+ * cannot make its flows share buckets (HashDoS), as it could with the CRC32 rte_hash uses
+ * by default, which is affine over GF(2) and keyless.
  */
 #ifndef TT_TCP_CONN_H
 #define TT_TCP_CONN_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_hash.h>
 #include <rte_mbuf.h>
@@ -49,6 +54,7 @@ enum tt_tcp_state {
 extern const char *const tt_tcp_state_name[TT_TCPS__COUNT];
 
 /* Flow key, from the local side's view; 16 bytes so rte_hash compares it in one go. */
+#define TT_FLOW_KEY_LEN 16
 struct tt_flow {
 	uint32_t raddr;   /* network order */
 	uint32_t laddr;
@@ -200,6 +206,7 @@ struct tt_app_event {
 /* The TCP part of a worker. */
 struct tt_tcp {
 	struct rte_hash *flows;
+	struct tt_siphash_key flow_key;    /* the engine's (tt_steer): same in every worker */
 	struct tt_objpool conns;
 	struct tt_objpool reqs;
 	struct tt_objpool tws;
@@ -247,10 +254,24 @@ tt_flow_ptr(uintptr_t v)
 {
 	return (void *)(v & ~(uintptr_t)TT_FLOW_KIND_MASK);
 }
+/*
+ * The flow hash: keyed SipHash-1-3 of the 16-byte key. The table uses its low 32 bits; the
+ * software owner choice its high 32 (tt_steer.h), so one hash serves both.
+ */
+static inline uint64_t
+tt_flow_hash(const struct tt_siphash_key *key, const struct tt_flow *f)
+{
+	uint64_t w[2];
+
+	memcpy(w, f, sizeof(w));
+	return tt_siphash13_2u64(key, rte_le_to_cpu_64(w[0]), rte_le_to_cpu_64(w[1]));
+}
 int tt_flow_add(struct tt_tcp *t, const struct tt_flow *f, void *obj, enum tt_flow_kind kind);
 void tt_flow_del(struct tt_tcp *t, const struct tt_flow *f);
 /* The tagged value for f, or 0. */
 uintptr_t tt_flow_lookup(const struct tt_tcp *t, const struct tt_flow *f);
+/* The same, with h = tt_flow_hash(&t->flow_key, f) already computed. */
+uintptr_t tt_flow_lookup_hash(const struct tt_tcp *t, const struct tt_flow *f, uint64_t h);
 
 struct tt_conn *tt_conn_alloc(struct tt_worker *w);
 void tt_conn_set_state(struct tt_worker *w, struct tt_conn *c, enum tt_tcp_state s);

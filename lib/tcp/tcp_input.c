@@ -17,7 +17,6 @@
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
-#include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -434,24 +433,28 @@ drop:
 /* ---- Dispatch ---------------------------------------------------------------------------- */
 
 /*
- * The worker owning a flow: a pure function of the 4-tuple, the same whichever direction
- * the segment travels (the hash is over the flow key, which is always from our side).
+ * The worker owning a flow: a pure function of the 4-tuple (tt_steer.h). With ports that
+ * steer, the Toeplitz hash of the segment as the port hashed it (source = the peer), so the
+ * owner is the queue the port chose; else the high half of the flow hash h.
  */
 static uint16_t
-flow_owner(const struct tt_worker *w, const struct tt_flow *f)
+flow_owner(struct tt_worker *w, const struct tt_pkt *p, const struct tt_flow *f, uint64_t h)
 {
-	uint32_t h = rte_hash_crc_8byte((uint64_t)f->raddr << 32 | f->laddr,
-					(uint32_t)f->rport << 16 | f->lport);
+	const struct tt_steer *s = w->steer;
 
-	return w->reta[h & (TT_RETA_SIZE - 1)];
+	if (s->owner == TT_OWNER_TOEPLITZ)
+		return tt_steer_worker(s, tt_worker_rss_hash(w, p->pi, p->m, f->raddr, f->laddr,
+							     f->rport, f->lport));
+	return tt_steer_worker(s, (uint32_t)(h >> 32));
 }
 
+/* h: tt_flow_hash of f. */
 static void
 tcp_dispatch(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
-	     const struct tt_flow *f)
+	     const struct tt_flow *f, uint64_t h)
 {
 	struct tt_tcp *t = w->tcp;
-	uintptr_t v = tt_flow_lookup(t, f);
+	uintptr_t v = tt_flow_lookup_hash(t, f, h);
 	struct tt_listener *l;
 
 	if (v != 0) {
@@ -503,7 +506,7 @@ tt_tcp_input_handed(struct tt_worker *w, struct tt_pkt *p)
 		return;
 	}
 	flow_of(p, &seg, &f);
-	tcp_dispatch(w, p, &seg, &f);
+	tcp_dispatch(w, p, &seg, &f, tt_flow_hash(&w->tcp->flow_key, &f));
 }
 
 void
@@ -511,6 +514,7 @@ tt_tcp_input(struct tt_worker *w, struct tt_pkt *p)
 {
 	struct tt_tcp_seg seg;
 	struct tt_flow f;
+	uint64_t h;
 
 	/*
 	 * TCP is unicast: like Linux's tcp_v4_rcv (pkt_type != PACKET_HOST), a segment that came
@@ -531,15 +535,16 @@ tt_tcp_input(struct tt_worker *w, struct tt_pkt *p)
 		goto drop;
 	}
 	flow_of(p, &seg, &f);
+	h = tt_flow_hash(&w->tcp->flow_key, &f);
 	if (w->n_workers > 1) {
-		uint16_t owner = flow_owner(w, &f);
+		uint16_t owner = flow_owner(w, p, &f, h);
 
 		if (owner != w->id) {
 			tt_worker_handover(w, owner, p);
 			return;
 		}
 	}
-	tcp_dispatch(w, p, &seg, &f);
+	tcp_dispatch(w, p, &seg, &f, h);
 	return;
 drop:
 	rte_pktmbuf_free(p->m);

@@ -99,6 +99,7 @@ struct tt_test_env {
 	char name[16];                /* unique per test: "utN"; the vdev is net_ring_utN */
 	struct tt_worker *peers[1];
 	volatile bool quit;
+	struct tt_steer steer;        /* w->steer: one worker, keys drawn as the engine draws them */
 	/* The TCP core (tt_test_tcp_start); tests of the lower layers leave it alone. */
 	struct tt_config cfg;         /* tt_config_defaults() + harness tweaks, see tt_test_setup */
 	struct tt_test_app *app;      /* the test application, or NULL */
