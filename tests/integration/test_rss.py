@@ -6,7 +6,7 @@ tcpterm gives the TAP a queue-selection program (tt_tap_steer.c) computing the s
 Toeplitz hash and RETA as its own owner function, as it gives a NIC its RSS key and RETA.
 
 For each value of the rss tunable, 48 short HTTP connections from the namespace's kernel:
-  - rss 1 (default, symmetric key) and rss 2 (random key): the port says "steering on",
+  - rss 1 (symmetric key) and rss 2 (random key, the default): the port says "steering on",
     the owner is the Toeplitz hash, and no segment is handed over (EthHandoffs 0), while
     both workers own connections (so the steering is not "everything on queue 0");
   - rss 0: no steering, the owner is the keyed SipHash, the kernel's own queue choice puts
