@@ -26,6 +26,13 @@
 #define TT_INBOX_SIZE 4096
 /* Flow owner table: worker = reta[hash & (TT_RETA_SIZE - 1)], as a NIC's RSS RETA. */
 #define TT_RETA_SIZE 128
+/*
+ * R1: a worker is behind when this many consecutive iterations got a full RX burst, i.e.
+ * at least that many bursts wait in its queues (a few hundred frames): arrival exceeds
+ * service, not a passing burst from a generator. New SYNs are then shed before any lookup
+ * or allocation, so the frames of admitted connections get the core.
+ */
+#define TT_BEHIND_BURSTS 16
 
 struct tt_neigh_table;
 struct tt_engine;
@@ -62,12 +69,19 @@ struct tt_worker {
 	struct tt_tcp *tcp;             /* flows, listeners, timers (lib/tcp) */
 	uint16_t reta[TT_RETA_SIZE];
 	uint64_t next_gw_arp_ms;        /* when to (re)ask for the gateway's MAC */
+	uint32_t rx_full_run;           /* consecutive iterations with a full RX burst */
 	struct tt_txbuf tx[TT_MAX_PORTS];
 	/* Read by the control thread: written with relaxed stores, one writer. */
 	uint64_t busy_cycles;
 	uint64_t total_cycles;
 	volatile bool *quit;
 } __rte_cache_aligned;
+
+static inline bool
+tt_worker_behind(const struct tt_worker *w)
+{
+	return w->rx_full_run >= TT_BEHIND_BURSTS;
+}
 
 /* Run one loop iteration; returns the number of frames handled. */
 unsigned int tt_worker_poll(struct tt_worker *w);

@@ -1170,6 +1170,12 @@ tcp_teardown(struct tt_test_env *env)
 			    tt_test_tcp_reqs(env), tt_test_tcp_tws(env));
 		rc = -1;
 	}
+	/* R2: every buffer charged to a queue was uncharged when it left. */
+	if (rc == 0 && t->mem.held != 0) {
+		print_error("teardown: %u mbuf(s) still charged to TCP queues with every TCB gone\n",
+			    t->mem.held);
+		rc = -1;
+	}
 	if (rte_hash_count(t->flows) != 0 || t->wheel.count != 0) {
 		print_error("teardown: %d flow(s) in the table, %u timer(s) armed after settling\n",
 			    rte_hash_count(t->flows), t->wheel.count);
