@@ -77,7 +77,7 @@
 	X(TcpExt, TCPAbortOnMemory, "connections aborted due to memory pressure") \
 	X(TcpExt, TCPRcvCoalesce,  "times a small segment was coalesced into a held buffer (R2)") \
 	X(TcpExt, TCPRcvQDrop,     "segments dropped because the receive budget was exhausted (R2)") \
-	X(Tcpterm, SynShedBusy,    "SYNs shed before any allocation: the worker was behind (R1)") \
+	X(Tcpterm, SynShedBusy,    "SYNs shed before TCP saw them: the worker was behind its RX queue (R1)") \
 	X(Tcpterm, SynShedMemory,  "SYNs shed before any allocation: memory pressure (R1)")
 
 enum tt_stat {

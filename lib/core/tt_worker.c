@@ -133,6 +133,7 @@ tt_worker_poll(struct tt_worker *w)
 		tt_mem_update(w);
 		tt_tcp_timers_run(w);
 	}
+	w->syn_budget = tt_worker_behind(w) ? w->burst / TT_BEHIND_SYN_SHARE + 1u : UINT32_MAX;
 	for (uint16_t pi = 0; pi < w->n_ports; pi++) {
 		uint16_t n = rte_eth_rx_burst(w->ports[pi].port_id, w->queue, pkts, w->burst);
 

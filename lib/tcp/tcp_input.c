@@ -493,6 +493,28 @@ flow_of(const struct tt_pkt *p, const struct tt_tcp_seg *seg, struct tt_flow *f)
 	f->pad = 0;
 }
 
+/*
+ * R1: the worker is behind (tt_worker.h): a SYN past this iteration's budget is dropped
+ * before it is parsed or counted, as a NIC drops what it has no room for. Only the flags
+ * byte is read; a frame too short to have one is left to the parser.
+ */
+static bool
+tcp_shed_syn(struct tt_worker *w, const struct tt_pkt *p)
+{
+	const struct rte_tcp_hdr *th = p->l4;
+	uint32_t l4_off = (uint32_t)((uint8_t *)p->l4 - rte_pktmbuf_mtod(p->m, uint8_t *));
+
+	if (p->l4_len < sizeof(*th) || rte_pktmbuf_data_len(p->m) < l4_off + sizeof(*th) ||
+	    (th->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) != TH_SYN)
+		return false;
+	if (w->syn_budget > 0) {
+		w->syn_budget--;
+		return false;
+	}
+	TT_STAT_INC(&w->stats, SynShedBusy);
+	return true;
+}
+
 /* A segment another worker received for one of our flows (tt_worker_inbox). */
 void
 tt_tcp_input_handed(struct tt_worker *w, struct tt_pkt *p)
@@ -523,6 +545,8 @@ tt_tcp_input(struct tt_worker *w, struct tt_pkt *p)
 		TT_STAT_INC(&w->stats, EthInGroupTcp);
 		goto drop;
 	}
+	if (unlikely(w->syn_budget != UINT32_MAX) && tcp_shed_syn(w, p))
+		goto drop;
 	if (tt_tcp_parse(&w->stats, p, &seg) < 0)
 		goto drop;
 	if (unlikely(w->tcp == NULL)) {

@@ -161,15 +161,12 @@ tt_listen_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 		return;
 	}
 	/*
-	 * A SYN (the flag check admits nothing else without ACK or RST). R1: past capacity,
-	 * shed it here, before any allocation, so admitted connections keep the core and the
+	 * A SYN (the flag check admits nothing else without ACK or RST). R1: under memory
+	 * pressure, shed it here, before any allocation, so admitted connections keep the
 	 * memory; the client retries after its SYN timeout.
 	 */
-	if (unlikely(tt_worker_behind(w) || tt_mem_shedding(w->tcp))) {
-		if (tt_mem_shedding(w->tcp))
-			TT_STAT_INC(&w->stats, SynShedMemory);
-		else
-			TT_STAT_INC(&w->stats, SynShedBusy);
+	if (unlikely(tt_mem_shedding(w->tcp))) {
+		TT_STAT_INC(&w->stats, SynShedMemory);
 		TT_STAT_INC(&w->stats, ListenDrops);
 		goto drop;
 	}
