@@ -281,6 +281,38 @@ tt_ctl_view_config(FILE *out, const json_t *config, char *err, size_t errlen)
 	return 0;
 }
 
+/* "used/capacity" of one pool, or "-" from a tcpterm that does not export it. */
+static void
+print_pool(FILE *out, const json_t *w, const char *used, const char *cap, int width)
+{
+	uint64_t u, c;
+	char buf[48];
+
+	if (member_u64(w, used, &u) && member_u64(w, cap, &c))
+		snprintf(buf, sizeof(buf), "%" PRIu64 "/%" PRIu64, u, c);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	fprintf(out, "  %-*s", width, buf);
+}
+
+/* SPEC O9, R2: each pool in use against its capacity, and the worker's memory level. */
+static void
+print_pools(FILE *out, const json_t *w)
+{
+	const json_t *level = json_object_get(w, "mem_level");
+	uint64_t held;
+
+	print_pool(out, w, "mbufs_used", "mbufs", 17);
+	if (member_u64(w, "mbufs_held", &held))
+		fprintf(out, " %6" PRIu64, held);
+	else
+		fprintf(out, " %6s", "-");
+	fprintf(out, " %-8s", json_is_string(level) ? json_string_value(level) : "-");
+	print_pool(out, w, "conns_used", "conns", 15);
+	print_pool(out, w, "reqs_used", "reqs", 15);
+	print_pool(out, w, "tws_used", "tws", 15);
+}
+
 /*
  * Busy % over the worker's whole life: the daemon's cycle counters are cumulative. A running
  * tcpterm has at least one worker, so an empty reply is the daemon failing to export them.
@@ -306,20 +338,24 @@ tt_ctl_view_workers(FILE *out, const json_t *workers, char *err, size_t errlen)
 					 "an entry lacks worker, lcore, busy_cycles or total_cycles",
 					 err, errlen);
 	}
-	fprintf(out, "%6s %6s %6s\n", "Worker", "Lcore", "Busy%");
+	fprintf(out, "%6s %6s %6s  %-17s %6s %-8s  %-15s %-15s %-15s\n", "Worker", "Lcore",
+		"Busy%", "Mbufs", "Held", "Memory", "TCBs", "SYN_RECV", "TIME_WAIT");
 	entries_start(&it, workers);
 	while ((w = entries_next(&it, &key)) != NULL) {
 		uint64_t id = 0, lcore = 0, busy = 0, total = 0;
+		char busy_s[16];
 
 		entry_id(w, key, "worker", &id);
 		member_u64(w, "lcore", &lcore);
 		member_u64(w, "busy_cycles", &busy);
 		member_u64(w, "total_cycles", &total);
 		if (total == 0)
-			fprintf(out, "%6" PRIu64 " %6" PRIu64 " %6s\n", id, lcore, "-");
+			snprintf(busy_s, sizeof(busy_s), "-");
 		else
-			fprintf(out, "%6" PRIu64 " %6" PRIu64 " %6.1f\n", id, lcore,
-				100.0 * (double)busy / (double)total);
+			snprintf(busy_s, sizeof(busy_s), "%.1f", 100.0 * (double)busy / (double)total);
+		fprintf(out, "%6" PRIu64 " %6" PRIu64 " %6s", id, lcore, busy_s);
+		print_pools(out, w);
+		fputc('\n', out);
 	}
 	return 0;
 }

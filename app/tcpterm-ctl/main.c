@@ -51,7 +51,7 @@ static const struct command {
 	{ "config", "/tcpterm/config", false, false, show_config,
 	  "effective configuration, one \"section.key = value\" per line" },
 	{ "workers", "/tcpterm/workers", false, false, show_workers,
-	  "workers: lcore and busy % since start" },
+	  "workers: lcore, busy % since start, pools in use / capacity, memory level" },
 	{ "listeners", "/tcpterm/listeners", true, false, show_listeners,
 	  "listening ports, ss -lnt style, with SYN queue (or --worker N's share)" },
 	{ "summary", "/tcpterm/conns", false, false, show_summary,

@@ -77,6 +77,9 @@ struct tt_config {
 	uint32_t rmem;
 	uint32_t wmem;
 	uint32_t max_conns;      /* TCBs per worker (tcpterm's; Linux has no such cap) */
+	uint32_t mem_min;        /* tcp_mem in % of the worker's mbufs held by TCP queues */
+	uint32_t mem_pressure;
+	uint32_t mem_max;
 	/* [listen] defaults, and the listeners */
 	struct tt_listen_config listen_defaults;
 	struct tt_listen_config listeners[TT_MAX_LISTENERS];

@@ -7,7 +7,8 @@
  * Names: TCP rows carry exactly the names Linux shows in /proc/net/snmp (Tcp:) and
  * /proc/net/netstat (TcpExt:), without prefix, as SPEC "Counters" requires. Other protocols
  * carry their nstat names (IpInReceives, IcmpInEchos) so nothing collides with TCP's
- * InErrs/InCsumErrors. Arp* and Eth* rows are tcpterm's own (Linux has no such counters).
+ * InErrs/InCsumErrors. Arp*, Eth* and the Tcpterm group's rows are tcpterm's own (Linux has
+ * no such counters).
  * NIC counters are not here: they come from rte_eth_stats under DPDK's own names.
  */
 #ifndef TT_STATS_H
@@ -72,7 +73,14 @@
 	X(TcpExt, TCPTimeWaitOverflow, "times a closing connection skipped TIME_WAIT (max_tw_buckets)") \
 	X(TcpExt, TCPAbortOnData,  "connections reset due to unexpected data") \
 	X(TcpExt, TCPAbortOnClose, "connections reset due to early user close") \
-	X(TcpExt, TCPChallengeACK, "challenge ACKs sent")
+	X(TcpExt, TCPChallengeACK, "challenge ACKs sent") \
+	X(TcpExt, TCPMemoryPressures, "times the worker entered memory pressure (R1)") \
+	X(TcpExt, TCPMemoryPressuresChrono, "milliseconds spent in memory pressure") \
+	X(TcpExt, TCPAbortOnMemory, "connections aborted due to memory pressure") \
+	X(TcpExt, TCPRcvCoalesce,  "times a small segment was coalesced into a held buffer (R2)") \
+	X(TcpExt, TCPRcvQDrop,     "segments dropped because the receive budget was exhausted (R2)") \
+	X(Tcpterm, SynShedBusy,    "SYNs shed before TCP saw them: the worker was behind its RX queue (R1)") \
+	X(Tcpterm, SynShedMemory,  "SYNs shed before any allocation: memory pressure (R1)")
 
 enum tt_stat {
 #define TT_STAT_ENUM(group, name, desc) TT_STAT_##name,

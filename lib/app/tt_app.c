@@ -189,13 +189,11 @@ tt_app_send(struct tt_app_ctx *ctx, tt_conn_t h, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return 0;
 	}
-	if (c->sndq == NULL) {
-		c->sndq = m;
-	} else if (rte_pktmbuf_chain(c->sndq, m) != 0) {
+	/* R2: charged at true size; small writes coalesce; -ENOBUFS in a memory crisis (R1). */
+	if (tt_mem_sndq_add(w, c, m) != 0) {
 		rte_pktmbuf_free(m);
 		return -ENOBUFS;
 	}
-	c->sndq_len += len;
 	tt_conn_schedule_output(w, c);
 	return 0;
 }

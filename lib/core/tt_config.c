@@ -88,6 +88,12 @@ static const struct key keys[] = {
 	U32("tcp", max_conns, 64, 16777215, 65536,
 	    "TCBs per worker, preallocated: established and closing connections (not SYN_RECV or TIME_WAIT)"),
 	U32("tcp", wmem, 4096, 67108864, 16384, "send buffer per connection in bytes"),
+	U32("tcp", mem_min, 1, 100, 40,
+	    "memory pressure ends when TCP queues hold less than this % of the worker's mbufs (R1, Linux tcp_mem[0])"),
+	U32("tcp", mem_pressure, 1, 100, 60,
+	    "memory pressure (shed new SYNs, reset orphans) above this % of the worker's mbufs held (R1, tcp_mem[1])"),
+	U32("tcp", mem_max, 1, 100, 80,
+	    "above this % of the worker's mbufs held, no new payload is queued (R1, tcp_mem[2])"),
 	{ "listen", "port", "listen", KT_PORTS, KS_CONFIG, 1, 65535, "", 0,
 	  "listening TCP port, repeatable (default 80 when none is given)" },
 	{ "listen", "app", NULL, KT_APP, KS_LISTENER, 0, 0, "http", L(app),
@@ -674,6 +680,12 @@ tt_config_validate(const struct tt_config *cfg, char *err, size_t errlen)
 {
 	if (cfg->n_addrs == 0) {
 		snprintf(err, errlen, "no local address: give --addr A.B.C.D/len");
+		return -EINVAL;
+	}
+	if (cfg->mem_min > cfg->mem_pressure || cfg->mem_pressure > cfg->mem_max) {
+		snprintf(err, errlen,
+			 "mem_min %u, mem_pressure %u, mem_max %u: they must not decrease (as Linux's tcp_mem)",
+			 cfg->mem_min, cfg->mem_pressure, cfg->mem_max);
 		return -EINVAL;
 	}
 	for (uint32_t i = 0; i < cfg->n_listeners; i++) {

@@ -57,6 +57,7 @@ worker_create(struct tt_engine *e, uint16_t id, unsigned int lcore)
 	w->net = &e->net;
 	w->quit = &e->quit;
 	w->pool = e->pools[id];
+	w->syn_budget = UINT32_MAX;
 	snprintf(name, sizeof(name), "tt_neigh_%u", id);
 	w->neigh = tt_neigh_create(name, TT_NEIGH_SIZE, socket);
 	snprintf(name, sizeof(name), "tt_inbox_%u", id);

@@ -27,6 +27,18 @@
 #define TT_INBOX_SIZE 4096
 /* Segments whose NIC hash is compared with ours before the port's hash is trusted. */
 #define TT_NIC_HASH_CHECKS 32
+/*
+ * R1: a worker is behind when this many consecutive iterations got a full RX burst, i.e.
+ * at least that many bursts wait in its queues (a few hundred frames): arrival exceeds
+ * service, not a passing burst from a generator. While behind, an iteration takes at most
+ * burst / TT_BEHIND_SYN_SHARE + 1 SYNs; the others are shed before TCP sees them (as a NIC or
+ * Linux's backlog drops frames: not in InSegs, counted SynShedBusy), so the frames of
+ * connections already admitted get the core. A quarter is the SYNs' share of a short
+ * connection's frames (SYN, ACK with request, FIN, last ACK), so at capacity admission
+ * matches service; under a SYN flood the SYNs that are taken still get cookies (C5).
+ */
+#define TT_BEHIND_BURSTS 16
+#define TT_BEHIND_SYN_SHARE 4
 
 struct tt_neigh_table;
 struct tt_engine;
@@ -68,12 +80,20 @@ struct tt_worker {
 	 */
 	int8_t nic_hash[TT_MAX_PORTS];
 	uint64_t next_gw_arp_ms;        /* when to (re)ask for the gateway's MAC */
+	uint32_t rx_full_run;           /* consecutive iterations with a full RX burst */
+	uint32_t syn_budget;            /* SYNs this iteration may still take (R1) */
 	struct tt_txbuf tx[TT_MAX_PORTS];
 	/* Read by the control thread: written with relaxed stores, one writer. */
 	uint64_t busy_cycles;
 	uint64_t total_cycles;
 	volatile bool *quit;
 } __rte_cache_aligned;
+
+static inline bool
+tt_worker_behind(const struct tt_worker *w)
+{
+	return w->rx_full_run >= TT_BEHIND_BURSTS;
+}
 
 /* Run one loop iteration; returns the number of frames handled. */
 unsigned int tt_worker_poll(struct tt_worker *w);

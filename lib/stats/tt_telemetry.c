@@ -4,7 +4,8 @@
  *   /tcpterm/stats[,W]  counters summed over workers (or worker W's), plus NIC counters
  *                       under ethdev's own names (ipackets, imissed, ...)
  *   /tcpterm/config     effective configuration, "key": "value", listeners by port
- *   /tcpterm/workers    by worker id: lcore, busy and total cycles
+ *   /tcpterm/workers    by worker id: lcore, busy and total cycles, pools in use against
+ *                       capacity (mbufs, TCBs, SYN queue and TIME_WAIT entries), memory level
  *   /tcpterm/listeners  by port: the ss -lnt view (Q5), per worker too (Q6)
  *   /tcpterm/conns      flows per TCP state
  * rte_telemetry has no way to unregister a command, so the engine pointer is guarded by a
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_mempool.h>
 #include <rte_spinlock.h>
 #include <rte_telemetry.h>
 
@@ -138,6 +140,41 @@ show_config(const struct tt_engine *e, const char *params, struct rte_tel_data *
 	return 0;
 }
 
+static uint64_t
+objpool_used(const struct tt_objpool *p)
+{
+	/* Index 0 is never handed out; the worker writes n_free, read here without a lock. */
+	return p->size - 1 - __atomic_load_n(&p->n_free, __ATOMIC_RELAXED);
+}
+
+/*
+ * SPEC O9, R2: each pool of the worker in use against its capacity, and its memory level.
+ * Read from the telemetry thread while the worker runs: each figure is a snapshot, not a
+ * consistent set.
+ */
+static void
+worker_pools(const struct tt_worker *w, struct rte_tel_data *o)
+{
+	static const char *const level[] = { "ok", "pressure", "critical" };
+	const struct tt_tcp *t = w->tcp;
+
+	rte_tel_data_add_dict_u64(o, "mbufs", w->pool->size);
+	rte_tel_data_add_dict_u64(o, "mbufs_used", w->pool->size - rte_mempool_avail_count(w->pool));
+	if (t == NULL)
+		return;
+	rte_tel_data_add_dict_u64(o, "mbufs_held", __atomic_load_n(&t->mem.held, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(o, "mem_pressure", t->mem.pressure);
+	rte_tel_data_add_dict_u64(o, "mem_max", t->mem.max);
+	rte_tel_data_add_dict_string(o, "mem_level",
+				     level[__atomic_load_n(&t->mem.level, __ATOMIC_RELAXED) % 3]);
+	rte_tel_data_add_dict_u64(o, "conns", t->conns.size - 1);
+	rte_tel_data_add_dict_u64(o, "conns_used", objpool_used(&t->conns));
+	rte_tel_data_add_dict_u64(o, "reqs", t->reqs.size - 1);
+	rte_tel_data_add_dict_u64(o, "reqs_used", objpool_used(&t->reqs));
+	rte_tel_data_add_dict_u64(o, "tws", t->tws.size - 1);
+	rte_tel_data_add_dict_u64(o, "tws_used", objpool_used(&t->tws));
+}
+
 static int
 show_workers(const struct tt_engine *e, const char *params, struct rte_tel_data *d)
 {
@@ -157,6 +194,7 @@ show_workers(const struct tt_engine *e, const char *params, struct rte_tel_data 
 					  __atomic_load_n(&w->busy_cycles, __ATOMIC_RELAXED));
 		rte_tel_data_add_dict_u64(o, "total_cycles",
 					  __atomic_load_n(&w->total_cycles, __ATOMIC_RELAXED));
+		worker_pools(w, o);
 		snprintf(id, sizeof(id), "%u", w->id);
 		if (rte_tel_data_add_dict_container(d, id, o, 0) != 0)
 			rte_tel_data_free(o);

@@ -134,11 +134,17 @@ conn_teardown(struct tt_worker *w, struct tt_conn *c)
 	}
 	tt_timer_cancel(&t->wheel, &c->rtx);
 	tt_timer_cancel(&t->wheel, &c->delack);
+	if (c->sndq != NULL)
+		tt_mem_uncharge(t, c->sndq->nb_segs);
+	if (c->rcvq != NULL)
+		tt_mem_uncharge(t, c->rcvq->nb_segs);
 	rte_pktmbuf_free(c->sndq);
 	c->sndq = NULL;
+	c->sndq_tail = NULL;
 	c->sndq_len = 0;
 	rte_pktmbuf_free(c->rcvq);
 	c->rcvq = NULL;
+	c->rcvq_tail = NULL;
 	c->rcvq_len = 0;
 }
 
@@ -288,6 +294,7 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg,
 	}
 	t->per_4us = rte_reciprocal_value_u64(RTE_MAX(rte_get_tsc_hz() / 250000, (uint64_t)1));
 	tt_wheel_init(&t->wheel, w->clock.ms);
+	tt_mem_init(w, cfg);
 	return listeners_init(w, cfg, apps, err, errlen);
 nomem:
 	snprintf(err, errlen,

@@ -176,6 +176,9 @@ struct tt_conn {
 	uint64_t udata;                /* the application's (tt_app_udata) */
 	struct rte_ether_addr peer_mac;
 	uint16_t pad2;
+	/* cache line 3: the queues' last buffers, where small payloads coalesce (R2) */
+	struct rte_mbuf *sndq_tail;
+	struct rte_mbuf *rcvq_tail;
 } __rte_cache_aligned;
 
 /* A listener on one worker (SO_REUSEPORT-like, SPEC Q6). */
@@ -198,6 +201,22 @@ struct tt_app_event {
 	uint32_t arg;
 	tt_conn_t conn;
 	struct rte_mbuf *m;
+};
+
+/* Memory levels of a worker (tcp_mem.c, SPEC R1/R2). */
+enum tt_mem_level {
+	TT_MEM_OK,
+	TT_MEM_PRESSURE,     /* shed new SYNs, reset orphans on RTO */
+	TT_MEM_CRITICAL,     /* and no new payload buffers: the reserve is for RX and ACK/RST */
+};
+
+struct tt_tcp_mem {
+	uint32_t held;                 /* mbufs in receive and send queues of all TCBs */
+	uint32_t min, pressure, max;   /* thresholds for held, in mbufs (Linux's tcp_mem) */
+	uint32_t reserve;              /* free mbufs kept for RX refill and control segments */
+	uint32_t truesize;             /* bytes one mbuf costs: header, buffer, trailer */
+	uint8_t level;                 /* enum tt_mem_level, set once per iteration */
+	uint64_t since_ms;             /* when the worker entered pressure */
 };
 
 #define TT_OUT_MAX 1024
@@ -229,6 +248,7 @@ struct tt_tcp {
 	struct rte_reciprocal_u64 per_4us; /* TSC ticks -> 4 microsecond units, for ISNs */
 	const struct tt_config *cfg;
 	struct tt_app_ctx *current_ctx;    /* set while application callbacks run */
+	struct tt_tcp_mem mem;
 };
 
 /* Our window shift: the smallest that lets rmem be offered (RFC 7323 2.3). */
@@ -348,6 +368,25 @@ void tt_tcp_flush_pending(struct tt_worker *w);
 /* A segment to the flow f (not a TCB): used by TIME_WAIT and cookies. */
 void tt_tcp_reply_ack(struct tt_worker *w, struct tt_pkt *p, uint32_t seq, uint32_t ack,
 		      uint16_t win, bool ts, uint32_t tsval, uint32_t tsecr);
+
+/* Memory accounting and pressure (tcp_mem.c). */
+void tt_mem_init(struct tt_worker *w, const struct tt_config *cfg);
+/* Once per loop iteration: the worker's level from its pool and what TCP queues hold. */
+void tt_mem_update(struct tt_worker *w);
+uint32_t tt_mem_pool_free(const struct tt_worker *w);
+/* Payload to c's receive / send queue, charged at truesize; -ENOBUFS: not taken. */
+int tt_mem_rcvq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m);
+int tt_mem_sndq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m);
+/* More queued to send than wmem allows, in bytes or in buffers: the writer waits. */
+bool tt_mem_sndq_full(const struct tt_tcp *t, const struct tt_conn *c);
+/* bufs mbufs left a queue (freed, or handed to the application). */
+void tt_mem_uncharge(struct tt_tcp *t, uint32_t bufs);
+
+static inline bool
+tt_mem_shedding(const struct tt_tcp *t)
+{
+	return t->mem.level != TT_MEM_OK;
+}
 
 /* Timers (tcp_timer.c). */
 void tt_tcp_timers_run(struct tt_worker *w);

@@ -161,8 +161,10 @@ conn_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg)
 
 	if (data > 0) {
 		if (data == c->sndq_len) {
+			tt_mem_uncharge(w->tcp, c->sndq->nb_segs);
 			rte_pktmbuf_free(c->sndq);
 			c->sndq = NULL;
+			c->sndq_tail = NULL;
 		} else {
 			/* Free whole leading segments, then cut into the first one left. */
 			struct rte_mbuf *m = c->sndq;
@@ -177,6 +179,7 @@ conn_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg)
 				m->next = NULL;
 				m->nb_segs = 1;
 				rte_pktmbuf_free_seg(m);
+				tt_mem_uncharge(w->tcp, 1);
 				m = next;
 				m->pkt_len = pkt_len;
 				m->nb_segs = nb;
@@ -242,8 +245,7 @@ conn_fin_acked(struct tt_worker *w, struct tt_conn *c)
 static bool
 conn_holding(const struct tt_worker *w, const struct tt_conn *c)
 {
-	return !(c->cflags & TT_CF_ACCEPTED) || c->rcvq != NULL ||
-	       c->sndq_len > w->tcp->cfg->wmem;
+	return !(c->cflags & TT_CF_ACCEPTED) || c->rcvq != NULL || tt_mem_sndq_full(w->tcp, c);
 }
 
 static void
@@ -259,12 +261,14 @@ void
 tt_conn_release(struct tt_worker *w, struct tt_conn *c)
 {
 	if (!(c->cflags & TT_CF_ACCEPTED) || (c->cflags & TT_CF_DEAD) ||
-	    c->sndq_len > w->tcp->cfg->wmem)
+	    tt_mem_sndq_full(w->tcp, c))
 		return;
 	if (c->rcvq != NULL) {
 		struct rte_mbuf *m = c->rcvq;
 
+		tt_mem_uncharge(w->tcp, m->nb_segs);
 		c->rcvq = NULL;
+		c->rcvq_tail = NULL;
 		c->rcvq_len = 0;
 		conn_rcv_wnd(w, c);
 		tt_app_event(w, c, TT_EV_DATA, m, 0);
@@ -302,17 +306,16 @@ conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct 
 		return true;
 	}
 	m = payload_mbuf(p, seg, skip);
-	c->rcv_nxt += len;
 	if (!conn_holding(w, c)) {
+		c->rcv_nxt += len;
 		tt_app_event(w, c, TT_EV_DATA, m, 0);
-	} else if (c->rcvq == NULL) {
-		c->rcvq = m;
-		c->rcvq_len = len;
-	} else if (rte_pktmbuf_chain(c->rcvq, m) == 0) {
-		c->rcvq_len += len;
+	} else if (tt_mem_rcvq_add(w, c, m) == 0) {
+		c->rcv_nxt += len;
 	} else {
+		/* R2: over its true-size budget; not acknowledged, so the peer sends it again. */
 		rte_pktmbuf_free(m);
-		c->rcv_nxt -= len;
+		ack_now(w, c);
+		return true;
 	}
 	conn_rcv_wnd(w, c);
 	/* D5: ACK at the end of this iteration on PSH or every second full segment (the
@@ -493,6 +496,28 @@ flow_of(const struct tt_pkt *p, const struct tt_tcp_seg *seg, struct tt_flow *f)
 	f->pad = 0;
 }
 
+/*
+ * R1: the worker is behind (tt_worker.h): a SYN past this iteration's budget is dropped
+ * before it is parsed or counted, as a NIC drops what it has no room for. Only the flags
+ * byte is read; a frame too short to have one is left to the parser.
+ */
+static bool
+tcp_shed_syn(struct tt_worker *w, const struct tt_pkt *p)
+{
+	const struct rte_tcp_hdr *th = p->l4;
+	uint32_t l4_off = (uint32_t)((uint8_t *)p->l4 - rte_pktmbuf_mtod(p->m, uint8_t *));
+
+	if (p->l4_len < sizeof(*th) || rte_pktmbuf_data_len(p->m) < l4_off + sizeof(*th) ||
+	    (th->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) != TH_SYN)
+		return false;
+	if (w->syn_budget > 0) {
+		w->syn_budget--;
+		return false;
+	}
+	TT_STAT_INC(&w->stats, SynShedBusy);
+	return true;
+}
+
 /* A segment another worker received for one of our flows (tt_worker_inbox). */
 void
 tt_tcp_input_handed(struct tt_worker *w, struct tt_pkt *p)
@@ -524,6 +549,8 @@ tt_tcp_input(struct tt_worker *w, struct tt_pkt *p)
 		TT_STAT_INC(&w->stats, EthInGroupTcp);
 		goto drop;
 	}
+	if (unlikely(w->syn_budget != UINT32_MAX) && tcp_shed_syn(w, p))
+		goto drop;
 	if (tt_tcp_parse(&w->stats, p, &seg) < 0)
 		goto drop;
 	if (unlikely(w->tcp == NULL)) {

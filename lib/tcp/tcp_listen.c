@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 #include <rte_ring.h>
 #include <rte_tcp.h>
@@ -159,7 +160,16 @@ tt_listen_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 		tt_tcp_reply_rst(w, p, seg);
 		return;
 	}
-	/* A SYN (the flag check admits nothing else without ACK or RST). */
+	/*
+	 * A SYN (the flag check admits nothing else without ACK or RST). R1: under memory
+	 * pressure, shed it here, before any allocation, so admitted connections keep the
+	 * memory; the client retries after its SYN timeout.
+	 */
+	if (unlikely(tt_mem_shedding(w->tcp))) {
+		TT_STAT_INC(&w->stats, SynShedMemory);
+		TT_STAT_INC(&w->stats, ListenDrops);
+		goto drop;
+	}
 	if (acceptq_full(l)) {
 		TT_STAT_INC(&w->stats, ListenOverflows);
 		TT_STAT_INC(&w->stats, ListenDrops);

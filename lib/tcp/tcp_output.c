@@ -335,6 +335,9 @@ sndq_slice(struct tt_worker *w, const struct tt_conn *c, uint32_t off, uint32_t 
 {
 	if (len == 0)
 		return rte_pktmbuf_alloc(w->pool);
+	/* R1: in a memory crisis the pool's last buffers are for RX refill and ACK/RST. */
+	if (unlikely(w->tcp->mem.level == TT_MEM_CRITICAL))
+		return NULL;
 	return rte_pktmbuf_copy(c->sndq, w->pool, off, len);
 }
 
@@ -380,8 +383,16 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 		if (len > 0 && off + len == c->sndq_len)
 			flags |= RTE_TCP_PSH_FLAG;
 		m = sndq_slice(w, c, off, len);
-		if (m == NULL)
+		if (unlikely(m == NULL)) {
+			/*
+			 * No buffer now: with nothing in flight no ACK will come to restart output,
+			 * so a timer must (STYLE 15: a failed allocation is retried, never silent).
+			 * The persist timer re-runs output while the window is open.
+			 */
+			if (!tt_timer_armed(&c->rtx))
+				tt_conn_persist_arm(w, c);
 			break;
+		}
 		if (tt_seq_lt(c->snd_nxt, c->snd_max))
 			TT_STAT_INC(&w->stats, RetransSegs);
 		conn_fill(w, c, &s, c->snd_nxt, flags);

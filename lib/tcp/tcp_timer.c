@@ -36,7 +36,21 @@ tt_conn_rto_arm(struct tt_worker *w, struct tt_conn *c)
 static void
 conn_rto(struct tt_worker *w, struct tt_conn *c)
 {
-	if (c->backoff >= TT_RTO_RETRIES) {
+	bool orphan = c->cflags & TT_CF_RELEASED;
+
+	/*
+	 * R1, as Linux's tcp_out_of_resources: under memory pressure a connection no
+	 * application holds any more is reset instead of retransmitted, so a peer that vanished
+	 * (a load generator that gave up) does not keep buffers through minutes of backoff.
+	 */
+	if (orphan && tt_mem_shedding(w->tcp)) {
+		TT_STAT_INC(&w->stats, TCPAbortOnMemory);
+		tt_tcp_send_rst_conn(w, c);
+		tt_conn_closed(w, c, TT_CLOSE_ABORTED);
+		return;
+	}
+	/* An orphan gets tcp_orphan_retries (8), as on Linux; a held connection tcp_retries2. */
+	if (c->backoff >= (orphan ? TT_ORPHAN_PROBES : TT_RTO_RETRIES)) {
 		tt_conn_closed(w, c, TT_CLOSE_TIMEOUT);
 		return;
 	}

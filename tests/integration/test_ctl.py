@@ -94,7 +94,16 @@ def test():
     r = ctl(*p, 'workers')
     expect(r.returncode == 0 and r.stdout.strip(),
            f'tcpterm-ctl workers exited {r.returncode}: {r.stdout}{r.stderr}')
-    log('ok: tcpterm-ctl workers')
+    # O9/R2: every pool of the worker as used/capacity, as /tcpterm/workers has them.
+    w = ttlib.telemetry(tt.prefix, '/tcpterm/workers')['0']
+    row = r.stdout.splitlines()[1].split()
+    want = [f'{w["conns_used"]}/{w["conns"]}', f'{w["reqs_used"]}/{w["reqs"]}',
+            f'{w["tws_used"]}/{w["tws"]}']
+    expect(row[-3:] == want and row[5] == w['mem_level'] and
+           row[3].endswith(f'/{w["mbufs"]}'),
+           f'tcpterm-ctl workers: row {row}, want pools {want}, memory {w["mem_level"]}, '
+           f'mbufs of {w["mbufs"]}:\n{r.stdout}')
+    log(f'ok: tcpterm-ctl workers: {" ".join(row)}')
 
     # No such instance: one line, exit 2, at once.
     r = ctl('--file-prefix', f'ttnone{os.getpid()}', 'stats')

@@ -207,6 +207,7 @@ worker_build(struct tt_test_env *env)
 	w->burst = 32;
 	w->net = &env->net;
 	w->quit = &env->quit;
+	w->syn_budget = UINT32_MAX;
 	w->pool = env->pool;
 	snprintf(name, sizeof(name), "%s_neigh", env->name);
 	w->neigh = tt_neigh_create(name, NEIGH_SIZE, socket);
@@ -1172,6 +1173,12 @@ tcp_teardown(struct tt_test_env *env)
 	if (tt_test_tcp_reqs(env) != 0 || tt_test_tcp_tws(env) != 0) {
 		print_error("teardown: %u SYN queue entr(ies), %u TIME_WAIT entr(ies) still in use after every timer ran out\n",
 			    tt_test_tcp_reqs(env), tt_test_tcp_tws(env));
+		rc = -1;
+	}
+	/* R2: every buffer charged to a queue was uncharged when it left. */
+	if (rc == 0 && t->mem.held != 0) {
+		print_error("teardown: %u mbuf(s) still charged to TCP queues with every TCB gone\n",
+			    t->mem.held);
 		rc = -1;
 	}
 	if (rte_hash_count(t->flows) != 0 || t->wheel.count != 0) {

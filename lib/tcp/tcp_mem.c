@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Memory accounting and pressure of one worker (SPEC R1, R2), Linux's tcp_mem and
+ * sk_rmem_alloc/sk_wmem_queued in mbufs.
+ *
+ * What a peer can make us hold is charged at its true size: every mbuf a connection's
+ * receive or send queue holds costs one pool element (Linux's truesize), whatever payload
+ * it carries, against the connection's budget (2 x rmem, 2 x wmem: Linux's buffer is about
+ * twice the window it offers, tcp_adv_win_scale = 1) and against the worker's total. Small
+ * segments are first coalesced into the queue's last buffer (TCPRcvCoalesce), so a peer
+ * sending one byte per segment fills buffers, not the pool; what still does not fit is
+ * dropped unacknowledged (TCPRcvQDrop) and the peer sends it again later.
+ *
+ * Once per loop iteration, tt_mem_update() sets the worker's level from two readings:
+ *   - the mbufs charged to TCP queues, against mem_min / mem_pressure / mem_max percent of
+ *     the worker's pool (the three values of Linux's net.ipv4.tcp_mem);
+ *   - the mbufs the pool still has, against a reserve that receive refill and ACK/RST
+ *     segments need (R1: established flows always progress).
+ * TT_MEM_PRESSURE: new SYNs are shed before anything is allocated (SynShedMemory,
+ * ListenDrops) and orphaned connections whose retransmission timer fires are reset
+ * (TCPAbortOnMemory, as Linux's tcp_out_of_resources). TT_MEM_CRITICAL: besides, no new
+ * payload is allocated or held (sends fail with -ENOBUFS, held data is dropped) so the
+ * reserve stays for receive and control segments. Pressure ends below mem_min, as in Linux.
+ *
+ *   tt_worker_poll -> tt_mem_update; tcp_input/tt_app_send -> tt_mem_rcvq_add/_sndq_add
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "../core/tt_worker.h"
+#include "tcp_conn.h"
+
+void
+tt_mem_init(struct tt_worker *w, const struct tt_config *cfg)
+{
+	struct tt_tcp *t = w->tcp;
+	uint32_t n = w->pool != NULL ? w->pool->size : cfg->mbufs;
+	uint32_t bursts = 2u * cfg->burst * RTE_MAX(w->n_ports, (uint16_t)1);
+
+	t->mem.truesize = w->pool != NULL ?
+		w->pool->header_size + w->pool->elt_size + w->pool->trailer_size :
+		sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE;
+	t->mem.min = (uint32_t)((uint64_t)n * cfg->mem_min / 100);
+	t->mem.pressure = (uint32_t)((uint64_t)n * cfg->mem_pressure / 100);
+	t->mem.max = (uint32_t)((uint64_t)n * cfg->mem_max / 100);
+	/*
+	 * Room for receive refill and ACKs/RSTs: a sixteenth of the pool, at least two bursts
+	 * per port (one iteration's worth), but never more than an eighth of a small pool.
+	 */
+	t->mem.reserve = RTE_MAX(n / 16, bursts);
+	t->mem.reserve = RTE_MIN(t->mem.reserve, n / 8);
+	t->mem.level = TT_MEM_OK;
+}
+
+/*
+ * Free mbufs of the worker's pool: the common ring plus this lcore's cache. Other lcores'
+ * caches of this pool (mbufs another worker freed after a hand-over) are not counted:
+ * rte_mempool_avail_count() would walk every lcore's cache, too slow for each iteration,
+ * and those few only make the estimate low, the safe side.
+ */
+uint32_t
+tt_mem_pool_free(const struct tt_worker *w)
+{
+	struct rte_mempool *mp = w->pool;
+	struct rte_mempool_cache *cache;
+	uint32_t n;
+
+	if (mp == NULL)
+		return UINT32_MAX;
+	/* rte_mempool_ops_get_count() is not exported; its body is this one call. */
+	n = rte_mempool_get_ops(mp->ops_index)->get_count(mp);
+	cache = rte_lcore_id() != LCORE_ID_ANY ? rte_mempool_default_cache(mp, rte_lcore_id()) :
+						 NULL;
+	if (cache != NULL)
+		n += cache->len;
+	return RTE_MIN(n, mp->size);
+}
+
+void
+tt_mem_update(struct tt_worker *w)
+{
+	struct tt_tcp *t = w->tcp;
+	struct tt_tcp_mem *m = &t->mem;
+	uint32_t avail = tt_mem_pool_free(w);
+	enum tt_mem_level level;
+
+	if (m->held > m->max || avail < m->reserve)
+		level = TT_MEM_CRITICAL;
+	else if (m->held > m->pressure || avail < 2 * m->reserve)
+		level = TT_MEM_PRESSURE;
+	else if (m->level != TT_MEM_OK && (m->held > m->min || avail < 4 * m->reserve))
+		level = TT_MEM_PRESSURE;     /* hysteresis: leave only below mem_min */
+	else
+		level = TT_MEM_OK;
+	if (level != TT_MEM_OK && m->level == TT_MEM_OK) {
+		TT_STAT_INC(&w->stats, TCPMemoryPressures);
+		m->since_ms = w->clock.ms;
+	} else if (level == TT_MEM_OK && m->level != TT_MEM_OK) {
+		TT_STAT_ADD(&w->stats, TCPMemoryPressuresChrono, w->clock.ms - m->since_ms);
+	}
+	m->level = level;
+}
+
+/* The queue's last buffer can take m's bytes: ours alone, direct, and room at its end. */
+static bool
+can_coalesce(const struct rte_mbuf *tail, const struct rte_mbuf *m)
+{
+	return tail != NULL && RTE_MBUF_DIRECT(tail) && rte_mbuf_refcnt_read(tail) == 1 &&
+	       rte_pktmbuf_pkt_len(m) <= rte_pktmbuf_tailroom(tail);
+}
+
+/*
+ * Append m to the queue (*head, *tail): into the last buffer when it fits (m is freed),
+ * else chained. Returns the number of buffers added (0 or m's), or -1 when the chain
+ * cannot take more segments (m not taken).
+ */
+static int
+queue_add(struct rte_mbuf **head, struct rte_mbuf **tail, struct rte_mbuf *m)
+{
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	int nb = m->nb_segs;
+
+	if (can_coalesce(*tail, m)) {
+		char *dst = rte_pktmbuf_append(*tail, (uint16_t)len);
+		const void *src = rte_pktmbuf_read(m, 0, len, dst);
+
+		/* rte_pktmbuf_read gathered a chained m into dst already; a linear one is copied. */
+		if (src != dst)
+			memcpy(dst, src, len);
+		if (*tail != *head)
+			(*head)->pkt_len += len;
+		rte_pktmbuf_free(m);
+		return 0;
+	}
+	if (*head == NULL) {
+		*head = m;
+	} else if (rte_pktmbuf_chain(*head, m) != 0) {
+		return -1;
+	}
+	*tail = rte_pktmbuf_lastseg(m);
+	return nb;
+}
+
+/* Buffers a queue may hold: its byte budget charged at truesize (Linux: 2 x the window). */
+static uint32_t
+budget_bufs(const struct tt_tcp_mem *m, uint32_t bytes)
+{
+	return (uint32_t)((2ull * bytes + m->truesize - 1) / m->truesize);
+}
+
+int
+tt_mem_rcvq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m)
+{
+	struct tt_tcp *t = w->tcp;
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	uint32_t held = c->rcvq != NULL ? c->rcvq->nb_segs : 0;
+	int added;
+
+	if (!can_coalesce(c->rcvq_tail, m) &&
+	    (t->mem.level == TT_MEM_CRITICAL ||
+	     held + m->nb_segs > budget_bufs(&t->mem, t->cfg->rmem))) {
+		TT_STAT_INC(&w->stats, TCPRcvQDrop);
+		return -ENOBUFS;
+	}
+	added = queue_add(&c->rcvq, &c->rcvq_tail, m);
+	if (added < 0) {
+		TT_STAT_INC(&w->stats, TCPRcvQDrop);
+		return -ENOBUFS;
+	}
+	if (added == 0)
+		TT_STAT_INC(&w->stats, TCPRcvCoalesce);
+	t->mem.held += (uint32_t)added;
+	c->rcvq_len += len;
+	return 0;
+}
+
+int
+tt_mem_sndq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m)
+{
+	struct tt_tcp *t = w->tcp;
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	int added;
+
+	if (t->mem.level == TT_MEM_CRITICAL && !can_coalesce(c->sndq_tail, m))
+		return -ENOBUFS;
+	added = queue_add(&c->sndq, &c->sndq_tail, m);
+	if (added < 0)
+		return -ENOBUFS;
+	t->mem.held += (uint32_t)added;
+	c->sndq_len += len;
+	return 0;
+}
+
+bool
+tt_mem_sndq_full(const struct tt_tcp *t, const struct tt_conn *c)
+{
+	return c->sndq_len > t->cfg->wmem ||
+	       (c->sndq != NULL && c->sndq->nb_segs > budget_bufs(&t->mem, t->cfg->wmem));
+}
+
+void
+tt_mem_uncharge(struct tt_tcp *t, uint32_t bufs)
+{
+	t->mem.held -= bufs;
+}

@@ -1,0 +1,275 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""
+Benchmark (never part of the test suites): dperf's HTTP client on CPU 0 against a server on
+CPU 1 over a memif pair (SPEC P1, R1), at one or more offered rates of short connections.
+
+    tests/bench/dperf_cps.py [--server tcpterm|dperf] [--duration S] [--mbufs N] RATE...
+
+RATE is dperf's cps value (200k, 1m...). dperf is an outside peer built outside the
+repository (../shared/bench/dperf/README.md); DPERF names its binary (default
+/tmp/dperf-src/build/dperf). For each rate this prints one readable line and one JSON line:
+offered and achieved connections per second over the steady seconds (after dperf's slow
+start), dperf's error counters over the whole run (skErr, rstRx, synRt, finRt, pushRt,
+dropTx), the server's busy fraction and cycles per connection (tcpterm: from
+/tcpterm/workers; dperf's server: its cpuUsage), and how the load ended: whether the server
+was still answering in the last steady second and whether it answered again after the load
+(a recovery probe at a low rate). Run as root after a build; needs about 2,000 free 2 MB
+hugepages (it reserves them and gives back what it added).
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
+SHARED = os.path.normpath(os.path.join(ROOT, '..', 'shared', 'bench', 'dperf', 'conf'))
+DPERF = os.environ.get('DPERF', '/tmp/dperf-src/build/dperf')
+TCPTERM = os.environ.get('TCPTERM', os.path.join(ROOT, 'build', 'app', 'tcpterm'))
+HP = '/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages'
+SLOW_START = 10
+ERRORS = ('skErr', 'rstRx', 'synRt', 'finRt', 'pushRt', 'ackRt', 'dropTx', 'httpErr')
+
+
+def rate_value(s):
+    m = re.fullmatch(r'(\d+(?:\.\d+)?)([km]?)', s.lower())
+    if not m:
+        raise argparse.ArgumentTypeError(f'bad rate {s!r} (e.g. 200k, 1m)')
+    return int(float(m.group(1)) * {'': 1, 'k': 1000, 'm': 1000000}[m.group(2)])
+
+
+def client_conf(path, sock, cps, duration):
+    with open(os.path.join(SHARED, 'client-http-200k.conf')) as f:
+        text = f.read()
+    text = re.sub(r'(?m)^duration\s.*$', f'duration {duration}s', text)
+    text = re.sub(r'(?m)^cps\s.*$', f'cps {cps}', text)
+    text = re.sub(r'(?m)^slow_start\s.*$', f'slow_start {SLOW_START}', text)
+    text = text.replace('/tmp/dperf-memif.sock', sock)
+    with open(path, 'w') as f:
+        f.write(text)
+
+
+def server_conf(path, sock):
+    with open(os.path.join(SHARED, 'server-64-http.conf')) as f:
+        text = f.read().replace('/tmp/dperf-memif.sock', sock)
+    with open(path, 'w') as f:
+        f.write(text)
+
+
+def parse_dperf(text):
+    """dperf's per-second blocks and its total block, as dicts of counters."""
+    blocks, cur, total = [], None, None
+    text = re.sub(r'\x1b\[[0-9;]*m', '', text)      # dperf colours its error counters
+    for line in text.splitlines():
+        if line.startswith('seconds '):
+            cur = {}
+            blocks.append(cur)
+        elif line.startswith('Total Numbers'):
+            cur = total = {}
+        if cur is None:
+            continue
+        for k, v in re.findall(r'([A-Za-z0-9()]+)\s+([\d,.]+)', line):
+            try:
+                cur[k] = float(v.replace(',', ''))
+            except ValueError:
+                pass
+    return blocks, total or {}
+
+
+def telemetry(prefix, cmd):
+    path = f'/var/run/dpdk/{prefix}/dpdk_telemetry.v2'
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(2)
+    s.connect(path)
+    s.recv(1024)
+    s.send(cmd.encode())
+    data = json.loads(s.recv(1 << 20).decode())
+    s.close()
+    return data[cmd]
+
+
+def workers_cycles(prefix):
+    for _ in range(50):
+        w = telemetry(prefix, '/tcpterm/workers')
+        if w:
+            break
+        time.sleep(0.1)
+    return (sum(v['busy_cycles'] for v in w.values()),
+            sum(v['total_cycles'] for v in w.values()))
+
+
+class Server:
+    def __init__(self, kind, sock, work, mbufs, extra):
+        self.kind, self.sock, self.work = kind, sock, work
+        self.prefix = f'ttdperf{os.getpid()}'
+        self.log = open(os.path.join(work, f'{kind}.log'), 'w+')
+        vdev = (f'net_memif0,role=server,id=0,socket={sock},socket-abstract=no,rsize=14,'
+                'mac=02:00:00:00:00:02')
+        if kind == 'tcpterm':
+            argv = ['taskset', '-c', '1', TCPTERM, '-l', '1', '--no-pci',
+                    '--file-prefix', self.prefix, f'--vdev={vdev}', '--',
+                    '--addr', '198.18.6.2/24', '--listen', '80', '--app', 'http',
+                    '--http-body', '14', '--quiet']
+            if mbufs:
+                argv += ['--mbufs', str(mbufs)]
+            argv += extra
+        else:
+            conf = os.path.join(work, 'server.conf')
+            server_conf(conf, sock)
+            argv = [DPERF, '-s', conf]
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        self.argv = argv
+        for _ in range(100):
+            time.sleep(0.1)
+            if self.proc.poll() is not None:
+                raise SystemExit(f'bench: {kind} server exited: {self.output()[-400:]}')
+            if kind == 'tcpterm' and os.path.exists(
+                    f'/var/run/dpdk/{self.prefix}/dpdk_telemetry.v2'):
+                break
+            if kind == 'dperf' and os.path.exists(sock):
+                break
+        time.sleep(0.5)
+
+    def cycles(self):
+        return workers_cycles(self.prefix) if self.kind == 'tcpterm' else (0, 0)
+
+    def stats(self):
+        return telemetry(self.prefix, '/tcpterm/stats') if self.kind == 'tcpterm' else {}
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        shutil.rmtree(f'/var/run/dpdk/{self.prefix}', ignore_errors=True)
+        if self.kind == 'dperf':
+            dperf_cleanup(self.proc.pid)
+
+
+def dperf_cleanup(pid):
+    """dperf names its EAL prefix dperf-PID and leaves its hugepage files behind."""
+    for f in os.listdir('/dev/hugepages'):
+        if f.startswith(f'dperf-{pid}map_'):
+            os.unlink(os.path.join('/dev/hugepages', f))
+    shutil.rmtree(f'/var/run/dpdk/dperf-{pid}', ignore_errors=True)
+
+
+def run_client(work, sock, cps, duration, tag):
+    conf = os.path.join(work, f'client-{tag}.conf')
+    client_conf(conf, sock, cps, duration)
+    t0 = time.time()
+    proc = subprocess.Popen([DPERF, '-c', conf], stdout=subprocess.PIPE, text=True)
+    try:
+        out, _ = proc.communicate(timeout=duration + SLOW_START + 60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        dperf_cleanup(proc.pid)
+    with open(os.path.join(work, f'client-{tag}.log'), 'w') as f:
+        f.write(out)
+    return parse_dperf(out), time.time() - t0
+
+
+def one_rate(args, cps, work):
+    sock = os.path.join(work, 'memif.sock')
+    srv = Server(args.server, sock, work, args.mbufs, args.tcpterm_arg)
+    try:
+        c0 = srv.cycles()
+        (blocks, total), _ = run_client(work, sock, cps, args.duration, 'load')
+        c1 = srv.cycles()
+        st = srv.stats()
+        # Recovery: the same server, a light load right after the heavy one.
+        (rblocks, rtotal), _ = run_client(work, sock, 20000, 3, 'recovery')
+    finally:
+        srv.stop()
+    steady = [b for b in blocks if SLOW_START + 1 <= b.get('seconds', 0) <= SLOW_START + args.duration - 1]
+    series = [int(b.get('http2XX', 0)) for b in blocks]
+    achieved = sorted(int(b.get('http2XX', 0)) for b in steady)
+    med = achieved[len(achieved) // 2] if achieved else 0
+    conns = int(total.get('http2XX', 0))
+    busy = (c1[0] - c0[0]) / (c1[1] - c0[1]) if c1[1] > c0[1] else None
+    if args.server == 'dperf':
+        us = [b.get('cpuUsage', 0) for b in steady]
+        busy = (sum(us) / len(us) / 100.0) if us else None
+    cyc = (c1[0] - c0[0]) / conns if conns and args.server == 'tcpterm' else None
+    res = {
+        'bench': 'dperf_cps', 'server': args.server, 'offered_cps': cps,
+        'steady_cps_median': med, 'steady_cps_min': achieved[0] if achieved else 0,
+        'connections_ok': conns,
+        'errors': {k: int(total.get(k, 0)) for k in ERRORS},
+        'last_second_cps': series[-2] if len(series) >= 2 else 0,
+        'recovered_cps': int(rtotal.get('http2XX', 0) / max(1, SLOW_START + 3)),
+        'recovery_errors': {k: int(rtotal.get(k, 0)) for k in ERRORS if rtotal.get(k)},
+        'busy': round(busy, 3) if busy is not None else None,
+        'cycles_per_conn': round(cyc) if cyc else None,
+        'series_http2xx': series,
+        'server_counters': {k: st.get(k) for k in (
+            'ListenDrops', 'ListenOverflows', 'TCPReqQFullDoCookies', 'RetransSegs',
+            'OutRsts', 'EstabResets', 'TCPAbortOnData', 'EthOutDrops', 'PassiveOpens')
+            if k in st},
+        'date': time.strftime('%Y-%m-%d'), 'mbufs': args.mbufs,
+    }
+    errs = ' '.join(f'{k}={v}' for k, v in res['errors'].items() if v)
+    print(f'{args.server} offered {cps:,}/s: steady {med:,}/s (min {res["steady_cps_min"]:,}), '
+          f'busy {res["busy"]}, cycles/conn {res["cycles_per_conn"]}, '
+          f'errors: {errs or "none"}; after the load: {res["recovered_cps"]:,}/s '
+          f'{"clean" if not res["recovery_errors"] else res["recovery_errors"]}', flush=True)
+    print(json.dumps(res), flush=True)
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--server', choices=('tcpterm', 'dperf'), default='tcpterm')
+    ap.add_argument('--duration', type=int, default=15)
+    ap.add_argument('--mbufs', type=int, default=0)
+    ap.add_argument('--tcpterm-arg', action='append', default=[],
+                    help='extra tcpterm option (repeat; e.g. --tcpterm-arg=--syncookies=2)')
+    ap.add_argument('--keep', action='store_true', help='keep logs (printed path)')
+    ap.add_argument('rates', nargs='+', type=rate_value)
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit('bench: run as root')
+    for p in (DPERF, TCPTERM):
+        if not os.access(p, os.X_OK):
+            sys.exit(f'bench: {p} is missing (build dperf per ../shared/bench/dperf, '
+                     'tcpterm with ninja -C build)')
+    with open(HP) as f:
+        hp_before = int(f.read())
+    with open(HP.replace('nr_hugepages', 'free_hugepages')) as f:
+        free = int(f.read())
+    with open(HP, 'w') as f:
+        f.write(str(hp_before + max(0, 2048 - free)))
+    work = tempfile.mkdtemp(prefix='tt-dperf.')
+    try:
+        for cps in args.rates:
+            one_rate(args, cps, work)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f'bench: logs in {work}')
+        with open(HP, 'w') as f:
+            f.write(str(hp_before))
+
+
+if __name__ == '__main__':
+    main()
