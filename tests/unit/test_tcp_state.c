@@ -333,6 +333,41 @@ test_h5_synack_timer_after_idle_clock(void **state)
 	tt_test_tx_drain(env);
 }
 
+/*
+ * H5 with many retries: the interval doubles from 1 s and stops at Linux's TCP_RTO_MAX, 120 s
+ * (reqsk_timer_handler: min(TCP_TIMEOUT_INIT << num_timeout, TCP_RTO_MAX)): 1, 2, 4 ... 64,
+ * then 120 s for every later retransmission and for the last wait. 40 retries cross the
+ * point where 1000 << n leaves 32 bits (n = 22) and where the shift passes the width (32).
+ */
+static void
+test_h5_synack_backoff_capped(void **state)
+{
+	struct tt_test_env *env = *state;
+	const unsigned int retries = 40;
+	struct tt_test_peer p;
+	struct tt_test_seg s0, s;
+	uint64_t t = 0;
+
+	env->cfg.synack_retries = retries;
+	tt_test_tcp_start(env, NULL);
+	tt_test_peer_init(&p, 40015, 0x5000);
+	tt_test_peer_syn(env, &p);
+	t = tt_test_now(env);
+	tt_test_peer_recv(env, &p, &s0);
+	for (unsigned int k = 1; k <= retries; k++) {
+		t += k <= 7 ? 1000u << (k - 1) : 120000u;
+		TX_AT(t);
+		tt_test_peer_recv(env, &p, &s);
+		TT_TEST_SEG_IS(&s, SYN | ACK, s0.seq, 0x5001);
+		assert_int_equal(tt_test_tx_count(env), 0);
+		assert_int_equal(S(TCPSynRetrans), k);
+	}
+	assert_int_equal(tt_test_tcp_reqs(env), 1);
+	TT_TEST_AT(env, t + 120000 - tt_test_now(env), tt_test_pred_no_req, "request dropped");
+	assert_int_equal(tt_test_tx_count(env), 0);
+	assert_int_equal(S(TCPSynRetrans), retries);
+}
+
 /* H6: a retransmitted SYN gets the SYN-ACK again, and no second request. */
 static void
 test_h6_syn_retransmitted(void **state)
@@ -736,6 +771,7 @@ main(void)
 		T(test_h7_data_on_third_ack_app),
 		T(test_h5_synack_retransmission),
 		T(test_h5_synack_timer_after_idle_clock),
+		T(test_h5_synack_backoff_capped),
 		T(test_h6_syn_retransmitted),
 		T(test_h8_rst_in_syn_recv),
 		T(test_h9_listen_rst_and_ack),
