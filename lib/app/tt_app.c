@@ -200,7 +200,7 @@ tt_app_send(struct tt_app_ctx *ctx, tt_conn_t h, struct rte_mbuf *m)
 	return 0;
 }
 
-/* RST|ACK <SEQ=SND.NXT> and the end (F8); Linux counts EstabResets for such a close. */
+/* RST|ACK <SEQ=SND.MAX> and the end (F8); Linux counts EstabResets for such a close. */
 static void
 app_reset(struct tt_worker *w, struct tt_conn *c)
 {

@@ -304,6 +304,25 @@ conn_acked_now(struct tt_worker *w, struct tt_conn *c)
 	tt_timer_cancel(&w->tcp->wheel, &c->delack);
 }
 
+/*
+ * The sequence number of a segment without data (bare ACK, RST), as Linux's
+ * tcp_acceptable_seq: the highest sent, snd_max. snd_nxt is where the next data goes and a
+ * retransmission timeout rewinds it to snd_una, but the peer may already hold every byte up
+ * to snd_max, and a number below its RCV.NXT is unacceptable (RFC 9293 3.10.7.4): the ACK, or
+ * the RST, would be dropped. If the peer shrank its window below snd_max by more than one
+ * unit of its window field (2^snd_wscale: less is rounding), the window's right edge instead,
+ * the highest number still inside it. (Linux takes that unit from its own shift.)
+ */
+static uint32_t
+conn_ctl_seq(const struct tt_conn *c)
+{
+	uint32_t wnd_end = c->snd_una + c->snd_wnd;
+
+	if (tt_seq_geq(wnd_end, c->snd_max) || c->snd_max - wnd_end < (1u << c->snd_wscale))
+		return c->snd_max;
+	return wnd_end;
+}
+
 void
 tt_tcp_send_ack(struct tt_worker *w, struct tt_conn *c)
 {
@@ -312,16 +331,16 @@ tt_tcp_send_ack(struct tt_worker *w, struct tt_conn *c)
 
 	if (m == NULL)
 		return;
-	conn_fill(w, c, &s, c->snd_nxt, RTE_TCP_ACK_FLAG);
+	conn_fill(w, c, &s, conn_ctl_seq(c), RTE_TCP_ACK_FLAG);
 	conn_acked_now(w, c);
 	tcp_emit(w, c->pi, &c->peer_mac, &c->flow, m, &s);
 }
 
-/* RST for an established connection (abort, F8): <SEQ=SND.NXT><CTL=RST,ACK>, as Linux. */
+/* RST for an established connection (abort, F8): <SEQ=SND.MAX><CTL=RST,ACK>, as Linux. */
 void
 tt_tcp_send_rst_conn(struct tt_worker *w, struct tt_conn *c)
 {
-	struct seg_out s = { .seq = c->snd_nxt, .ack = c->rcv_nxt,
+	struct seg_out s = { .seq = conn_ctl_seq(c), .ack = c->rcv_nxt,
 			     .flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG };
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
 

@@ -17,21 +17,21 @@
 #define S(name) TT_TEST_STAT(env, name)
 #define TX_AT(t) TT_TEST_TX_AT(env, (t) - tt_test_now(env))
 
-/* Reset by the application: RST/ACK seq=snd_nxt ack=rcv_nxt, then 'closed' (F8). */
+/* Reset by the application: RST/ACK seq=snd_max ack=rcv_nxt, then 'closed' (F8). */
 static void
 abort_conn(struct tt_test_env *env, struct tt_test_peer *p, tt_conn_t h)
 {
 	struct tt_conn *c = tt_conn_from_handle(env->w->tcp, h);
 	struct tt_test_seg s;
-	uint32_t snd_nxt, rcv_nxt;
+	uint32_t snd_max, rcv_nxt;
 
 	assert_non_null(c);
-	snd_nxt = c->snd_nxt;
+	snd_max = c->snd_max;
 	rcv_nxt = c->rcv_nxt;
 	assert_int_equal(tt_test_app_abort(env, h), 0);
 	tt_test_poll(env);
 	tt_test_peer_recv(env, p, &s);
-	TT_TEST_SEG_IS(&s, RST | ACK, snd_nxt, rcv_nxt);
+	TT_TEST_SEG_IS(&s, RST | ACK, snd_max, rcv_nxt);
 	assert_int_equal(TT_TEST_EV(env, TT_TEV_CLOSED, h)->why, TT_CLOSE_ABORTED);
 	assert_int_equal(tt_test_tx_count(env), 0);
 }

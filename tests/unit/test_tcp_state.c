@@ -159,7 +159,7 @@ test_h1_handshake_app(void **state)
 	assert_int_equal(tt_test_tcp_conn(env, &p)->rcv_wnd, 65535);
 	assert_int_equal(S(PassiveOpens), 1);
 	assert_int_equal(S(CurrEstab), 1);
-	/* The application aborts: RST/ACK seq=snd_nxt; 'closed' follows (F8). */
+	/* The application aborts: RST/ACK seq=snd_max; 'closed' follows (F8). */
 	assert_int_equal(tt_test_app_abort(env, h), 0);
 	tt_test_poll(env);
 	tt_test_peer_recv(env, &p, &s);

@@ -244,6 +244,7 @@ env_free(struct tt_test_env *env)
 	rte_ring_free(env->tx);
 	rte_mempool_free(env->pool);
 	free(env->app);
+	free(env->held);
 	free(env);
 }
 
@@ -314,6 +315,34 @@ tt_test_pool_balance(const struct tt_test_env *env)
 	return (long)pool_free_count(env->pool) - (long)env->pool->size;
 }
 
+unsigned int
+tt_test_pool_hold(struct tt_test_env *env, unsigned int leave)
+{
+	unsigned int free_now = pool_free_count(env->pool);
+
+	if (env->held == NULL) {
+		env->held = calloc(env->pool->size, sizeof(*env->held));
+		assert_non_null(env->held);
+	}
+	while (free_now > leave) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(env->pool);
+
+		if (m == NULL)
+			break;
+		env->held[env->n_held++] = m;
+		free_now--;
+	}
+	return env->n_held;
+}
+
+void
+tt_test_pool_release(struct tt_test_env *env)
+{
+	if (env->n_held != 0)
+		rte_pktmbuf_free_bulk(env->held, env->n_held);
+	env->n_held = 0;
+}
+
 static int tcp_teardown(struct tt_test_env *env);
 
 int
@@ -324,6 +353,7 @@ tt_test_teardown(void **state)
 	long balance;
 	int rc = 0;
 
+	tt_test_pool_release(env);
 	if (w->tcp != NULL && tcp_teardown(env) != 0)
 		rc = -1;
 	/* Frames still buffered or queued are not leaks: give them back before counting. */
