@@ -76,6 +76,7 @@ struct tt_config {
 	uint32_t rmem;
 	uint32_t wmem;
 	uint32_t max_conns;      /* TCBs per worker (tcpterm's; Linux has no such cap) */
+	uint32_t challenge_ack_limit; /* RFC 5961 challenge ACKs a second, per worker */
 	/* [listen] defaults, and the listeners */
 	struct tt_listen_config listen_defaults;
 	struct tt_listen_config listeners[TT_MAX_LISTENERS];

@@ -70,7 +70,8 @@
 	X(TcpExt, TCPTimeWaitOverflow, "times a closing connection skipped TIME_WAIT (max_tw_buckets)") \
 	X(TcpExt, TCPAbortOnData,  "connections reset due to unexpected data") \
 	X(TcpExt, TCPAbortOnClose, "connections reset due to early user close") \
-	X(TcpExt, TCPChallengeACK, "challenge ACKs sent")
+	X(TcpExt, TCPChallengeACK, "challenge ACKs sent") \
+	X(TcpExt, TCPACKSkippedChallenge, "challenge ACKs not sent (challenge_ack_limit)")
 
 enum tt_stat {
 #define TT_STAT_ENUM(group, name, desc) TT_STAT_##name,

@@ -86,6 +86,8 @@ static const struct key keys[] = {
 	U32("tcp", max_conns, 64, 16777215, 65536,
 	    "TCBs per worker, preallocated: established and closing connections (not SYN_RECV or TIME_WAIT)"),
 	U32("tcp", wmem, 4096, 67108864, 16384, "send buffer per connection in bytes"),
+	U32("tcp", challenge_ack_limit, 1, 2147483647, 1000,
+	    "RFC 5961 challenge ACKs per second and worker, drawn each second in [limit/2, limit*3/2); 2147483647: no limit (D7)"),
 	{ "listen", "port", "listen", KT_PORTS, KS_CONFIG, 1, 65535, "", 0,
 	  "listening TCP port, repeatable (default 80 when none is given)" },
 	{ "listen", "app", NULL, KT_APP, KS_LISTENER, 0, 0, "http", L(app),

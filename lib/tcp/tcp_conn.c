@@ -254,6 +254,7 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg,
 	w->tcp = t;
 	t->worker_id = w->id;
 	t->cfg = cfg;
+	t->challenge_sec = UINT64_MAX;     /* no second drawn yet */
 	t->tw_max = cfg->max_tw_buckets / (w->n_workers ? w->n_workers : 1u);
 	snprintf(name, sizeof(name), "tt_flows_%u", w->id);
 	t->flows = rte_hash_create(&hp);

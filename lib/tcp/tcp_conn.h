@@ -126,6 +126,7 @@ struct tt_tw {
 #define TT_CF_DEAD        (1u << 7)   /* closed; waits for accept to hand it out */
 #define TT_CF_QUICKACK    (1u << 8)
 #define TT_CF_PEER_FIN    (1u << 9)   /* FIN arrived before the application accepted */
+#define TT_CF_ACKED_BIG   (1u << 10)  /* acknowledged bytes passed any window (RFC 5961 5.2) */
 
 /* A TCB. Cache line 0 holds what every segment reads. */
 struct tt_conn {
@@ -170,6 +171,7 @@ struct tt_conn {
 	uint64_t udata;                /* the application's (tt_app_udata) */
 	struct rte_ether_addr peer_mac;
 	uint16_t pad2;
+	uint32_t max_snd_wnd;          /* the largest window the peer offered (RFC 5961 5.2) */
 } __rte_cache_aligned;
 
 /* A listener on one worker (SO_REUSEPORT-like, SPEC Q6). */
@@ -222,6 +224,9 @@ struct tt_tcp {
 	struct rte_reciprocal_u64 per_4us; /* TSC ticks -> 4 microsecond units, for ISNs */
 	const struct tt_config *cfg;
 	struct tt_app_ctx *current_ctx;    /* set while application callbacks run */
+	/* RFC 5961 7: challenge ACKs this worker may still send in second challenge_sec. */
+	uint64_t challenge_sec;
+	uint32_t challenge_left;
 };
 
 /* Our window shift: the smallest that lets rmem be offered (RFC 7323 2.3). */
