@@ -7,7 +7,8 @@
  * Names: TCP rows carry exactly the names Linux shows in /proc/net/snmp (Tcp:) and
  * /proc/net/netstat (TcpExt:), without prefix, as SPEC "Counters" requires. Other protocols
  * carry their nstat names (IpInReceives, IcmpInEchos) so nothing collides with TCP's
- * InErrs/InCsumErrors. Arp* and Eth* rows are tcpterm's own (Linux has no such counters).
+ * InErrs/InCsumErrors. Arp*, Eth* and Mbuf* rows are tcpterm's own (Linux has no such
+ * counters).
  * NIC counters are not here: they come from rte_eth_stats under DPDK's own names.
  */
 #ifndef TT_STATS_H
@@ -71,7 +72,9 @@
 	X(TcpExt, TCPAbortOnData,  "connections reset due to unexpected data") \
 	X(TcpExt, TCPAbortOnClose, "connections reset due to early user close") \
 	X(TcpExt, TCPChallengeACK, "challenge ACKs sent") \
-	X(TcpExt, TCPACKSkippedChallenge, "challenge ACKs not sent (challenge_ack_limit)")
+	X(TcpExt, TCPACKSkippedChallenge, "challenge ACKs not sent (challenge_ack_limit)") \
+	X(TcpExt, TCPAbortFailed,  "resets of an aborted connection not sent for want of an mbuf") \
+	X(Mbuf, MbufTcpOutFails,   "TCP segments not built for want of an mbuf (ACK and data retried)")
 
 enum tt_stat {
 #define TT_STAT_ENUM(group, name, desc) TT_STAT_##name,

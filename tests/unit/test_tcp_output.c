@@ -124,6 +124,121 @@ test_ack_seq_acceptable(void **state)
 	TT_TEST_EV(env, TT_TEV_CLOSED, h);
 }
 
+/* A counter by name: rows added with these tests are looked up, not compiled in. */
+static uint64_t
+stat_named(struct tt_test_env *env, const char *name)
+{
+	int i = tt_stat_lookup(name);
+
+	if (i < 0)
+		fail_msg("no counter named %s", name);
+	return tt_stats_read(&env->w->stats, (unsigned int)i);
+}
+
+/*
+ * STYLE habit 15: a data-path allocation that fails is counted and retried. The application
+ * queued 100 bytes with nothing in flight, so no retransmission timer will ever run; the
+ * segment finds the pool empty. It is counted (MbufTcpOutFails) and the connection tries
+ * again on its own within a few milliseconds once mbufs are back, not when the peer happens
+ * to send something.
+ */
+static void
+test_alloc_fail_data_retried(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_test_seg s;
+	uint64_t took;
+	tt_conn_t h;
+
+	tt_test_tcp_start_app(env);
+	tt_test_peer_init(&p, 45010, 5000);
+	h = tt_test_connect(env, &p);
+	assert_int_equal(tt_test_app_send(env, h, NULL, 100), 0);
+	tt_test_pool_hold(env, 0);
+	tt_test_poll(env);
+	assert_int_equal(tt_test_tx_count(env), 0);
+	assert_true(stat_named(env, "MbufTcpOutFails") >= 1);
+	/* Still none: the retries fail too, and are counted. */
+	tt_test_advance(env, 5);
+	assert_int_equal(tt_test_tx_count(env), 0);
+	assert_true(stat_named(env, "MbufTcpOutFails") >= 2);
+	tt_test_pool_release(env);
+	took = tt_test_step_until(env, 10, tt_test_pred_tx, NULL);
+	if (took == UINT64_MAX)
+		fail_msg("the 100 bytes were not sent within 10 ms of the pool refilling (MbufTcpOutFails %"
+			 PRIu64 ")", stat_named(env, "MbufTcpOutFails"));
+	tt_test_peer_recv(env, &p, &s);
+	TT_TEST_SEG_IS(&s, PSH | ACK, p.irs + 1, p.snd_nxt);
+	assert_int_equal(s.len, 100);
+	assert_int_equal(S(RetransSegs), 0);
+	tt_test_peer_send(env, &p, ACK, NULL, 0);
+	assert_int_equal(tt_test_app_abort(env, h), 0);
+	tt_test_poll(env);
+	tt_test_tx_drain(env);
+	TT_TEST_EV(env, TT_TEV_CLOSED, h);
+}
+
+/*
+ * The ACK (and the echo) owed for the peer's data find no mbuf: both are retried, so the peer
+ * gets its acknowledgement without having to retransmit.
+ */
+static void
+test_alloc_fail_ack_retried(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_test_seg s;
+	uint64_t took;
+	tt_conn_t h;
+
+	tt_test_tcp_start_app(env);
+	env->app->echo = true;
+	tt_test_peer_init(&p, 45011, 5000);
+	h = tt_test_connect(env, &p);
+	/* One mbuf left: the peer's segment takes it; the echo keeps it in the send queue. */
+	tt_test_pool_hold(env, 1);
+	tt_test_peer_send(env, &p, PSH | ACK, NULL, 50);
+	assert_int_equal(TT_TEST_EV(env, TT_TEV_DATA, h)->len, 50);
+	assert_int_equal(tt_test_tx_count(env), 0);
+	assert_true(stat_named(env, "MbufTcpOutFails") >= 1);
+	tt_test_pool_release(env);
+	took = tt_test_step_until(env, 10, tt_test_pred_tx, NULL);
+	if (took == UINT64_MAX)
+		fail_msg("no ACK within 10 ms of the pool refilling");
+	tt_test_peer_recv(env, &p, &s);
+	TT_TEST_SEG_IS(&s, PSH | ACK, p.irs + 1, p.snd_nxt);
+	assert_int_equal(s.len, 50);
+	assert_int_equal(tt_test_tx_count(env), 0);
+	tt_test_peer_send(env, &p, ACK, NULL, 0);
+	assert_int_equal(tt_test_app_abort(env, h), 0);
+	tt_test_poll(env);
+	tt_test_tx_drain(env);
+	TT_TEST_EV(env, TT_TEV_CLOSED, h);
+}
+
+/* The RST of an abort finds no mbuf: counted as Linux does (TCPAbortFailed); the end is not. */
+static void
+test_alloc_fail_rst_counted(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	tt_conn_t h;
+
+	tt_test_tcp_start_app(env);
+	tt_test_peer_init(&p, 45012, 5000);
+	h = tt_test_connect(env, &p);
+	tt_test_pool_hold(env, 0);
+	assert_int_equal(tt_test_app_abort(env, h), 0);
+	tt_test_poll(env);
+	assert_int_equal(tt_test_tx_count(env), 0);
+	assert_int_equal(TT_TEST_EV(env, TT_TEV_CLOSED, h)->why, TT_CLOSE_ABORTED);
+	assert_int_equal(stat_named(env, "TCPAbortFailed"), 1);
+	assert_int_equal(stat_named(env, "MbufTcpOutFails"), 1);
+	assert_int_equal(S(OutRsts), 0);
+	assert_int_equal(tt_test_tcp_conns(env), 0);
+}
+
 int
 main(void)
 {
@@ -131,6 +246,9 @@ main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tt_test_setup, tt_test_teardown)
 		T(test_rst_after_rto_seq_snd_max),
 		T(test_ack_seq_acceptable),
+		T(test_alloc_fail_data_retried),
+		T(test_alloc_fail_ack_retried),
+		T(test_alloc_fail_rst_counted),
 #undef T
 	};
 
