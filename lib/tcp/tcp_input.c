@@ -299,16 +299,16 @@ conn_fin_acked(struct tt_worker *w, struct tt_conn *c)
 }
 
 /*
- * Payload is held in the TCB instead of delivered while the application cannot take it:
- * before it accepted, or while more than wmem bytes it wrote wait to be sent (a Linux
- * server blocked in write() stops reading). Held bytes shrink the advertised window, so the
- * peer is flow-controlled; tt_conn_release() delivers them when the condition ends.
+ * Received payload waits in the TCB's rcvq until the application takes it. It can take it
+ * now (a 'data' event, delivered at the end of the iteration) unless it has not accepted
+ * yet, or more than wmem bytes it wrote wait to be sent (a Linux server blocked in write()
+ * stops reading): then the payload is held, its bytes shrink the advertised window so the
+ * peer is flow-controlled, and tt_conn_release() raises the event when the condition ends.
  */
 static bool
-conn_holding(const struct tt_worker *w, const struct tt_conn *c)
+conn_app_ready(const struct tt_worker *w, const struct tt_conn *c)
 {
-	return !(c->cflags & TT_CF_ACCEPTED) || c->rcvq != NULL ||
-	       c->sndq_len > w->tcp->cfg->wmem;
+	return (c->cflags & TT_CF_ACCEPTED) && c->sndq_len <= w->tcp->cfg->wmem;
 }
 
 static void
@@ -323,31 +323,46 @@ conn_rcv_wnd(const struct tt_worker *w, struct tt_conn *c)
 void
 tt_conn_release(struct tt_worker *w, struct tt_conn *c)
 {
-	if (!(c->cflags & TT_CF_ACCEPTED) || (c->cflags & TT_CF_DEAD) ||
-	    c->sndq_len > w->tcp->cfg->wmem)
+	if ((c->cflags & TT_CF_DEAD) || !conn_app_ready(w, c))
 		return;
-	if (c->rcvq != NULL) {
-		struct rte_mbuf *m = c->rcvq;
-
-		c->rcvq = NULL;
-		c->rcvq_len = 0;
-		conn_rcv_wnd(w, c);
-		tt_app_event(w, c, TT_EV_DATA, m, 0);
-		/* The window reopened: tell the peer (RFC 9293 3.8.6.2.2). */
-		ack_now(w, c);
-	}
+	if (c->rcvq != NULL)
+		tt_app_event(w, c, TT_EVF_DATA);
 	if (c->cflags & TT_CF_PEER_FIN) {
 		c->cflags &= ~TT_CF_PEER_FIN;
-		tt_app_event(w, c, TT_EV_PEER_CLOSED, NULL, 0);
+		tt_app_event(w, c, TT_EVF_PEER_CLOSED);
 	}
 }
 
-/* In-order payload: to the application, or held (conn_holding). Takes p->m. */
+struct rte_mbuf *
+tt_conn_rcv_take(struct tt_worker *w, struct tt_conn *c)
+{
+	struct rte_mbuf *m = c->rcvq;
+
+	if (m == NULL)
+		return NULL;
+	if (!conn_app_ready(w, c)) {
+		/* The application wrote past wmem since the event was raised: held after all. */
+		c->cflags |= TT_CF_RCV_HELD;
+		return NULL;
+	}
+	c->rcvq = NULL;
+	c->rcvq_len = 0;
+	conn_rcv_wnd(w, c);
+	if (c->cflags & TT_CF_RCV_HELD) {
+		/* The window was offered shrunk and reopens: tell the peer (RFC 9293 3.8.6.2.2). */
+		c->cflags &= ~TT_CF_RCV_HELD;
+		ack_now(w, c);
+	}
+	return m;
+}
+
+/* In-order payload: onto rcvq, for the application now or held (conn_app_ready). Takes p->m. */
 static bool
 conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct tt_conn *c)
 {
 	uint32_t skip = c->rcv_nxt - seg->seq;    /* bytes we already have */
 	uint32_t len = seg->plen - skip;
+	bool ready = conn_app_ready(w, c);
 	struct rte_mbuf *m;
 
 	if (c->cflags & TT_CF_RELEASED) {
@@ -361,16 +376,14 @@ conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct 
 		p->m = NULL;
 		return false;
 	}
-	if (conn_holding(w, c) && c->rcvq_len + len > w->tcp->cfg->rmem) {
+	if (!ready && c->rcvq_len + len > w->tcp->cfg->rmem) {
 		/* No room left in the receive buffer: not taken, the peer retransmits. */
 		ack_now(w, c);
 		return true;
 	}
 	m = payload_mbuf(p, seg, skip);
 	c->rcv_nxt += len;
-	if (!conn_holding(w, c)) {
-		tt_app_event(w, c, TT_EV_DATA, m, 0);
-	} else if (c->rcvq == NULL) {
+	if (c->rcvq == NULL) {
 		c->rcvq = m;
 		c->rcvq_len = len;
 	} else if (rte_pktmbuf_chain(c->rcvq, m) == 0) {
@@ -379,6 +392,10 @@ conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct 
 		rte_pktmbuf_free(m);
 		c->rcv_nxt -= len;
 	}
+	if (ready)
+		tt_app_event(w, c, TT_EVF_DATA);
+	else
+		c->cflags |= TT_CF_RCV_HELD;
 	conn_rcv_wnd(w, c);
 	/* D5: ACK at the end of this iteration on PSH or every second full segment (the
 	 * application's answer may carry it); else within 40 ms. */
@@ -400,10 +417,10 @@ conn_fin(struct tt_worker *w, struct tt_conn *c, bool fin_acked)
 	case TT_TCPS_ESTABLISHED:
 		tt_conn_set_state(w, c, TT_TCPS_CLOSE_WAIT);
 		/* After any held payload: the application sees the bytes, then the end. */
-		if (conn_holding(w, c))
-			c->cflags |= TT_CF_PEER_FIN;
+		if (conn_app_ready(w, c))
+			tt_app_event(w, c, TT_EVF_PEER_CLOSED);
 		else
-			tt_app_event(w, c, TT_EV_PEER_CLOSED, NULL, 0);
+			c->cflags |= TT_CF_PEER_FIN;
 		return true;
 	case TT_TCPS_FIN_WAIT_1:
 		if (!fin_acked) {

@@ -872,14 +872,15 @@ test_zero_window_ack_on_data_processed(void **state)
 	tt_test_peer_xmit(env, &p, PSH | ACK, x + 4096, ours + 5000, NULL, 1);
 	TT_TEST_SOFT_EQ(env, c->snd_una, ours + 5000);
 	if (c->snd_una == ours + 5000) {
-		uint32_t taken = 0;
+		uint32_t taken = TT_TEST_EV(env, TT_TEV_DATA, h)->len - 4096;
 
-		assert_int_equal(TT_TEST_EV(env, TT_TEV_DATA, h)->len, 4096);
 		/*
 		 * The probe's byte: Linux drops it (tcp_data_queue: the window it advertised was
-		 * 0); taking it once the ACK reopened the window is harmless. Either is accepted.
+		 * 0); taking it once the ACK reopened the window is harmless. Either is accepted,
+		 * in the same delivery as the held bytes or after them.
 		 */
-		if (tt_test_ev_count(env) != 0) {
+		assert_true(taken <= 1);
+		if (taken == 0 && tt_test_ev_count(env) != 0) {
 			assert_int_equal(TT_TEST_EV(env, TT_TEV_DATA, h)->len, 1);
 			taken = 1;
 		}

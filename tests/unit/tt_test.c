@@ -1084,7 +1084,7 @@ tt_test_tcp_settle(struct tt_test_env *env)
 	tt_test_poll(env);
 	for (unsigned int i = 0; i < SETTLE_MAX_S; i++) {
 		tt_test_tx_drain(env);
-		if (t->wheel.count == 0 && t->n_out == 0 && rte_ring_count(t->events) == 0)
+		if (t->wheel.count == 0 && t->n_out == 0 && t->ev_head == NULL)
 			break;
 		tt_test_advance(env, 1000);
 	}
