@@ -9,7 +9,10 @@
  * Order of things for one connection:
  *   accept queue -> tt_app_accept_burst() -> data* -> [peer_closed] -> closed
  * and the application may call tt_app_send/shutdown/close/abort at any time in between.
- * After 'closed' the handle is dead; calls on it return -ENOTCONN.
+ * After close or abort it hears only 'closed'. After 'closed' the handle is dead; calls on it
+ * return -ENOTCONN. Callbacks never come from inside the TCP code, only from the worker's
+ * event delivery (and 'accepted' from tt_app_accept_burst), so any callback may act on any
+ * connection, its own included.
  *
  * Payload moves as mbufs: a 'data' event hands the application an mbuf it must free (or
  * pass back to tt_app_send); tt_app_send takes ownership of the mbuf it is given, whatever

@@ -80,6 +80,7 @@ struct tt_config {
 	uint32_t mem_min;        /* tcp_mem in % of the worker's mbufs held by TCP queues */
 	uint32_t mem_pressure;
 	uint32_t mem_max;
+	uint32_t challenge_ack_limit; /* RFC 5961 challenge ACKs a second, per worker */
 	/* [listen] defaults, and the listeners */
 	struct tt_listen_config listen_defaults;
 	struct tt_listen_config listeners[TT_MAX_LISTENERS];

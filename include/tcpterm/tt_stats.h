@@ -7,8 +7,8 @@
  * Names: TCP rows carry exactly the names Linux shows in /proc/net/snmp (Tcp:) and
  * /proc/net/netstat (TcpExt:), without prefix, as SPEC "Counters" requires. Other protocols
  * carry their nstat names (IpInReceives, IcmpInEchos) so nothing collides with TCP's
- * InErrs/InCsumErrors. Arp*, Eth* and the Tcpterm group's rows are tcpterm's own (Linux has
- * no such counters).
+ * InErrs/InCsumErrors. Arp*, Eth*, Mbuf* and the Tcpterm group's rows are tcpterm's own
+ * (Linux has no such counters).
  * NIC counters are not here: they come from rte_eth_stats under DPDK's own names.
  */
 #ifndef TT_STATS_H
@@ -79,8 +79,11 @@
 	X(TcpExt, TCPAbortOnMemory, "connections aborted due to memory pressure") \
 	X(TcpExt, TCPRcvCoalesce,  "times a small segment was coalesced into a held buffer (R2)") \
 	X(TcpExt, TCPRcvQDrop,     "segments dropped because the receive budget was exhausted (R2)") \
+	X(TcpExt, TCPACKSkippedChallenge, "challenge ACKs not sent (challenge_ack_limit)") \
+	X(TcpExt, TCPAbortFailed,  "resets of an aborted connection not sent for want of an mbuf") \
 	X(Tcpterm, SynShedBusy,    "SYNs shed before TCP saw them: the worker was behind its RX queue (R1)") \
-	X(Tcpterm, SynShedMemory,  "SYNs shed before any allocation: memory pressure (R1)")
+	X(Tcpterm, SynShedMemory,  "SYNs shed before any allocation: memory pressure (R1)") \
+	X(Mbuf, MbufTcpOutFails,   "TCP segments not built for want of an mbuf (ACK and data retried)")
 
 enum tt_stat {
 #define TT_STAT_ENUM(group, name, desc) TT_STAT_##name,

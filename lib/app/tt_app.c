@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The application layer's first form (DESIGN "The application layer"): applications run
- * inline on the worker. Events travel worker -> application over the worker's event ring
- * (struct tt_app_event, rte_ring of fixed-size elements), delivered once per loop iteration
- * by tt_app_run(); the accept queue is the listener's ring, drained by the application.
+ * inline on the worker. TCP raises events by marking the TCB (tt_app_event: TT_EVF_* bits and
+ * the worker's list of TCBs with events, contract in tcp_conn.h); tt_app_run() delivers them
+ * once per loop iteration, after input and timers, never from inside them (STYLE habit 16);
+ * the accept queue is the listener's ring, drained by the application.
  *
  * Calls (send, shutdown, close, abort) act on the TCB at once: inline, the application
  * runs on the owning worker's lcore, so nothing else touches it. Output they cause is
@@ -16,7 +17,6 @@
 
 #include <rte_mbuf.h>
 #include <rte_ring.h>
-#include <rte_ring_elem.h>
 
 #include <tcpterm/tt_app.h>
 
@@ -29,59 +29,85 @@ conn_listener(struct tt_tcp *t, const struct tt_conn *c)
 	return c->listener < t->n_listeners ? &t->listeners[c->listener] : NULL;
 }
 
-static void
-deliver(struct tt_worker *w, const struct tt_app_event *ev)
+/*
+ * Mark evf for c and put c on the worker's event list if it is not there yet (evf was 0):
+ * O(1), no capacity to run out of, nothing delivered here. Callable from anywhere on the
+ * owning worker: input, timers, output, the application's own calls.
+ */
+void
+tt_app_event(struct tt_worker *w, struct tt_conn *c, unsigned int evf)
 {
 	struct tt_tcp *t = w->tcp;
-	struct tt_conn *c = tt_conn_from_handle(t, ev->conn);
-	struct tt_listener *l = c != NULL ? conn_listener(t, c) : NULL;
-	const struct tt_app_ops *ops = l != NULL ? l->ops : NULL;
 
-	if (c == NULL) {
-		rte_pktmbuf_free(ev->m);
-		return;
-	}
-	switch (ev->type) {
-	case TT_EV_DATA:
-		if (ops != NULL && ops->data != NULL && !(c->cflags & TT_CF_RELEASED))
-			ops->data(&l->app, ev->conn, ev->m);
+	if (c->evf == 0) {
+		c->ev_next = NULL;
+		if (t->ev_tail == NULL)
+			t->ev_head = c;
 		else
-			rte_pktmbuf_free(ev->m);
-		break;
-	case TT_EV_PEER_CLOSED:
-		if (ops != NULL && ops->peer_closed != NULL && !(c->cflags & TT_CF_RELEASED))
-			ops->peer_closed(&l->app, ev->conn);
-		break;
-	case TT_EV_CLOSED:
-		if (ops != NULL && ops->closed != NULL)
-			ops->closed(&l->app, ev->conn, (enum tt_close_reason)ev->arg);
-		/* The handle dies with this event; the TCB goes back to the pool. */
-		c = tt_conn_from_handle(t, ev->conn);
-		if (c != NULL)
-			tt_conn_free(w, c);
-		break;
+			t->ev_tail->ev_next = c;
+		t->ev_tail = c;
 	}
+	c->evf |= (uint8_t)evf;
 }
 
-void
-tt_app_event(struct tt_worker *w, struct tt_conn *c, enum tt_app_event_type type,
-	     struct rte_mbuf *m, uint32_t arg)
+static struct tt_conn *
+event_pop(struct tt_tcp *t)
 {
-	struct tt_app_event ev = {
-		.type = type, .arg = arg, .conn = tt_conn_handle(w->tcp, c), .m = m,
-	};
+	struct tt_conn *c = t->ev_head;
 
-	/* The ring is drained every iteration; were it ever full, deliver now, in order. */
-	if (rte_ring_sp_enqueue_elem(w->tcp->events, &ev, sizeof(ev)) != 0)
-		deliver(w, &ev);
+	if (c != NULL) {
+		t->ev_head = c->ev_next;
+		if (t->ev_head == NULL)
+			t->ev_tail = NULL;
+		c->ev_next = NULL;
+	}
+	return c;
+}
+
+/*
+ * What c's events say, in the contract's order: data, peer_closed, closed. c is off the list
+ * and its bits cleared first, so whatever the callbacks raise (an abort's 'closed') puts it
+ * back on the list for later in this same tt_app_run. Nothing but 'closed' after the
+ * application closed or aborted (TT_CF_RELEASED). A FIN raised while the payload before it
+ * could not be taken (backpressure since) waits for that payload (TT_CF_PEER_FIN).
+ */
+static void
+deliver(struct tt_worker *w, struct tt_conn *c)
+{
+	struct tt_tcp *t = w->tcp;
+	struct tt_listener *l = conn_listener(t, c);
+	const struct tt_app_ops *ops = l != NULL ? l->ops : NULL;
+	tt_conn_t h = tt_conn_handle(t, c);
+	unsigned int evf = c->evf;
+
+	c->evf = 0;
+	if ((evf & TT_EVF_DATA) && !(c->cflags & TT_CF_RELEASED)) {
+		struct rte_mbuf *m = tt_conn_rcv_take(w, c);
+
+		if (m != NULL && ops != NULL && ops->data != NULL)
+			ops->data(&l->app, h, m);
+		else
+			rte_pktmbuf_free(m);
+	}
+	if ((evf & TT_EVF_PEER_CLOSED) && !(c->cflags & TT_CF_RELEASED)) {
+		if (c->rcvq != NULL && !(c->cflags & TT_CF_DEAD))
+			c->cflags |= TT_CF_PEER_FIN;
+		else if (ops != NULL && ops->peer_closed != NULL)
+			ops->peer_closed(&l->app, h);
+	}
+	if (evf & TT_EVF_CLOSED) {
+		if (ops != NULL && ops->closed != NULL)
+			ops->closed(&l->app, h, (enum tt_close_reason)c->close_reason);
+		/* The handle dies with this event; the TCB goes back to the pool. */
+		tt_conn_free(w, c);
+	}
 }
 
 void
 tt_app_run(struct tt_worker *w)
 {
 	struct tt_tcp *t = w->tcp;
-	struct tt_app_event ev[32];
-	unsigned int n;
+	struct tt_conn *c;
 
 	for (uint16_t i = 0; i < t->n_listeners; i++) {
 		struct tt_listener *l = &t->listeners[i];
@@ -89,14 +115,13 @@ tt_app_run(struct tt_worker *w)
 		if (l->ops != NULL && l->ops->poll != NULL)
 			l->ops->poll(&l->app, w->clock.ms);
 	}
-	/* Callbacks may cause more events (abort -> closed): drain until empty, bounded. */
-	for (int round = 0; round < 64; round++) {
-		n = rte_ring_sc_dequeue_burst_elem(t->events, ev, sizeof(ev[0]), RTE_DIM(ev), NULL);
-		if (n == 0)
-			break;
-		for (unsigned int i = 0; i < n; i++)
-			deliver(w, &ev[i]);
-	}
+	/*
+	 * Until the list is empty. Callbacks add to it (an abort raises 'closed', an accept the
+	 * accepted connection's backlog), but each TCB at most a bounded number of times: a
+	 * TCB's 'closed' comes once, and its payload only from input, which does not run here.
+	 */
+	while ((c = event_pop(t)) != NULL)
+		deliver(w, c);
 }
 
 static struct tt_worker *
@@ -120,12 +145,15 @@ tt_app_accept_pending(const struct tt_app_ctx *ctx)
 	return rte_ring_count(l->acceptq);
 }
 
-/* Hand over what arrived before the accept: payload, then the peer's FIN, then the end. */
+/*
+ * What arrived before the accept, as events for this iteration's delivery: payload, then the
+ * peer's FIN, then the end.
+ */
 static void
 accept_backlog(struct tt_worker *w, struct tt_conn *c)
 {
 	if (c->cflags & TT_CF_DEAD) {
-		tt_app_event(w, c, TT_EV_CLOSED, NULL, c->close_reason);
+		tt_app_event(w, c, TT_EVF_CLOSED);
 		return;
 	}
 	tt_conn_release(w, c);
@@ -183,13 +211,13 @@ tt_app_send(struct tt_app_ctx *ctx, tt_conn_t h, struct rte_mbuf *m)
 	/*
 	 * wmem is a soft limit, as for a blocking write(2): the data is taken, and while more
 	 * than wmem bytes wait, the connection's incoming payload is held back (tcp_input.c,
-	 * conn_holding), which closes the peer's window instead of failing the write.
+	 * conn_app_ready), which closes the peer's window instead of failing the write.
 	 */
 	if (len == 0) {
 		rte_pktmbuf_free(m);
 		return 0;
 	}
-	/* R2: charged at true size; small writes coalesce; -ENOBUFS in a memory crisis (R1). */
+	/* R2: charged at true size; small writes coalesce into the queue's last buffer. */
 	if (tt_mem_sndq_add(w, c, m) != 0) {
 		rte_pktmbuf_free(m);
 		return -ENOBUFS;
@@ -198,10 +226,14 @@ tt_app_send(struct tt_app_ctx *ctx, tt_conn_t h, struct rte_mbuf *m)
 	return 0;
 }
 
-/* RST|ACK <SEQ=SND.NXT> and the end (F8); Linux counts EstabResets for such a close. */
+/*
+ * RST|ACK <SEQ=SND.MAX> and the end (F8); Linux counts EstabResets for such a close. The
+ * application let go of the handle: it hears 'closed' and nothing else (pending payload goes).
+ */
 static void
 app_reset(struct tt_worker *w, struct tt_conn *c)
 {
+	c->cflags |= TT_CF_RELEASED;
 	tt_tcp_send_rst_conn(w, c);
 	if (c->state == TT_TCPS_ESTABLISHED || c->state == TT_TCPS_CLOSE_WAIT)
 		TT_STAT_INC(&w->stats, EstabResets);

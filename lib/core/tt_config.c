@@ -94,6 +94,8 @@ static const struct key keys[] = {
 	    "memory pressure (shed new SYNs, reset orphans) above this % of the worker's mbufs held (R1, tcp_mem[1])"),
 	U32("tcp", mem_max, 1, 100, 80,
 	    "above this % of the worker's mbufs held, no new payload is queued (R1, tcp_mem[2])"),
+	U32("tcp", challenge_ack_limit, 1, 2147483647, 1000,
+	    "RFC 5961 challenge ACKs per second and worker, drawn each second in [limit/2, limit*3/2); 2147483647: no limit (D7)"),
 	{ "listen", "port", "listen", KT_PORTS, KS_CONFIG, 1, 65535, "", 0,
 	  "listening TCP port, repeatable (default 80 when none is given)" },
 	{ "listen", "app", NULL, KT_APP, KS_LISTENER, 0, 0, "http", L(app),

@@ -15,8 +15,8 @@
 #include <rte_hash.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_debug.h>
 #include <rte_ring.h>
-#include <rte_ring_elem.h>
 
 #include "../core/tt_log.h"
 #include "../core/tt_worker.h"
@@ -28,8 +28,6 @@ const char *const tt_tcp_state_name[TT_TCPS__COUNT] = {
 	TT_TCP_STATES(TT_TCPS_NAME)
 #undef TT_TCPS_NAME
 };
-
-#define TT_EVENTS_SIZE      8192
 
 /* DESIGN memory budget: an idle TCB in four cache lines. */
 static_assert(sizeof(struct tt_conn) <= 256, "struct tt_conn grew past 256 bytes");
@@ -153,6 +151,8 @@ tt_conn_free(struct tt_worker *w, struct tt_conn *c)
 {
 	struct tt_tcp *t = w->tcp;
 
+	/* Never while on the event list: a TCB with events waits for 'closed' (tt_app.c). */
+	RTE_ASSERT(c->evf == 0);
 	conn_teardown(w, c);
 	/* Stale handles and pending-output entries see the generation move on. */
 	c->gen++;
@@ -183,17 +183,29 @@ tt_conn_from_handle(struct tt_tcp *t, tt_conn_t h)
  * The end of a connection. A TCB the application holds becomes dead and stays until the
  * 'closed' event is delivered; one still waiting in the accept queue stays there, dead, so
  * accept hands out the handle and 'closed' at once (as accept(2) returns a socket whose
- * first read fails). Otherwise it is freed now.
+ * first read fails). Otherwise it is freed now. Payload already raised as 'data' (arrived in
+ * this iteration, the application able to take it) still reaches the application before
+ * 'closed', unless the application itself ended the connection; held payload goes.
  */
 void
 tt_conn_closed(struct tt_worker *w, struct tt_conn *c, enum tt_close_reason why)
 {
+	struct rte_mbuf *keep = NULL;
+	uint32_t keep_len = 0;
+
 	c->close_reason = why;
+	if ((c->evf & TT_EVF_DATA) && !(c->cflags & TT_CF_RELEASED)) {
+		keep = c->rcvq;
+		keep_len = c->rcvq_len;
+		c->rcvq = NULL;
+	}
 	conn_teardown(w, c);
+	c->rcvq = keep;
+	c->rcvq_len = keep_len;
 	if (c->cflags & TT_CF_ACCEPTED) {
 		if (!(c->cflags & TT_CF_DEAD)) {
 			c->cflags |= TT_CF_DEAD;
-			tt_app_event(w, c, TT_EV_CLOSED, NULL, why);
+			tt_app_event(w, c, TT_EVF_CLOSED);
 		}
 		return;
 	}
@@ -275,13 +287,11 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg,
 	t->worker_id = w->id;
 	t->flow_key = w->steer->flow_key;
 	t->cfg = cfg;
+	t->challenge_sec = UINT64_MAX;     /* no second drawn yet */
 	t->tw_max = cfg->max_tw_buckets / (w->n_workers ? w->n_workers : 1u);
 	snprintf(name, sizeof(name), "tt_flows_%u", w->id);
 	t->flows = rte_hash_create(&hp);
-	snprintf(name, sizeof(name), "tt_ev_%u", w->id);
-	t->events = rte_ring_create_elem(name, sizeof(struct tt_app_event), TT_EVENTS_SIZE,
-					 socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (t->flows == NULL || t->events == NULL ||
+	if (t->flows == NULL ||
 	    tt_objpool_init(&t->conns, "tt_conns", cfg->max_conns, sizeof(struct tt_conn),
 			    socket) != 0 ||
 	    tt_objpool_init(&t->reqs, "tt_reqs", n_req, sizeof(struct tt_req), socket) != 0 ||
@@ -307,7 +317,6 @@ void
 tt_tcp_worker_fini(struct tt_worker *w)
 {
 	struct tt_tcp *t = w->tcp;
-	struct tt_app_event ev;
 
 	if (t == NULL)
 		return;
@@ -318,10 +327,7 @@ tt_tcp_worker_fini(struct tt_worker *w)
 			l->ops->fini(&l->app);
 		rte_ring_free(l->acceptq);
 	}
-	if (t->events != NULL)
-		while (rte_ring_dequeue_elem(t->events, &ev, sizeof(ev)) == 0)
-			rte_pktmbuf_free(ev.m);
-	/* TCBs still holding queues give their mbufs back before the pools go. */
+	/* TCBs still holding queues (events pending included) give their mbufs back. */
 	if (t->conns.base != NULL)
 		for (uint32_t i = 1; i < t->conns.size; i++) {
 			struct tt_conn *c = tt_objpool_at(&t->conns, i);
@@ -331,7 +337,6 @@ tt_tcp_worker_fini(struct tt_worker *w)
 			c->sndq = NULL;
 			c->rcvq = NULL;
 		}
-	rte_ring_free(t->events);
 	rte_hash_free(t->flows);
 	tt_objpool_fini(&t->conns);
 	tt_objpool_fini(&t->reqs);

@@ -131,7 +131,9 @@ struct tt_tw {
 #define TT_CF_IN_ACCEPTQ  (1u << 6)
 #define TT_CF_DEAD        (1u << 7)   /* closed; waits for accept to hand it out */
 #define TT_CF_QUICKACK    (1u << 8)
-#define TT_CF_PEER_FIN    (1u << 9)   /* FIN arrived before the application accepted */
+#define TT_CF_PEER_FIN    (1u << 9)   /* the peer's FIN, held behind held payload */
+#define TT_CF_ACKED_BIG   (1u << 10)  /* acknowledged bytes passed any window (RFC 5961 5.2) */
+#define TT_CF_RCV_HELD    (1u << 11)  /* rcvq was held from the application: the window shrank */
 
 /* A TCB. Cache line 0 holds what every segment reads. */
 struct tt_conn {
@@ -156,7 +158,8 @@ struct tt_conn {
 	uint8_t backoff;               /* RTO doublings */
 	uint8_t close_reason;          /* enum tt_close_reason once closed */
 	uint8_t probes;                /* zero-window probes unanswered */
-	uint8_t pad0[2];
+	uint8_t evf;                   /* TT_EVF_* events pending; nonzero: on the event list */
+	uint8_t pad0;
 	/* cache line 1: send side and timers */
 	uint32_t iss, irs;
 	uint32_t srtt8;                /* smoothed RTT in ms, times 8 (RFC 6298) */
@@ -171,7 +174,7 @@ struct tt_conn {
 	struct rte_mbuf *sndq;         /* unacknowledged and unsent bytes from snd_una on */
 	uint32_t sndq_len;
 	uint32_t rcv_acked;            /* rcv_nxt as last acknowledged */
-	struct rte_mbuf *rcvq;         /* payload that arrived before the application accepted */
+	struct rte_mbuf *rcvq;         /* payload received, not yet taken by the application */
 	uint32_t rcvq_len;
 	uint64_t udata;                /* the application's (tt_app_udata) */
 	struct rte_ether_addr peer_mac;
@@ -179,6 +182,9 @@ struct tt_conn {
 	/* cache line 3: the queues' last buffers, where small payloads coalesce (R2) */
 	struct rte_mbuf *sndq_tail;
 	struct rte_mbuf *rcvq_tail;
+	/* RFC 5961 5.2, lib/app */
+	uint32_t max_snd_wnd;          /* the largest window the peer offered (RFC 5961 5.2) */
+	struct tt_conn *ev_next;       /* the worker's event list (lib/app), while evf != 0 */
 } __rte_cache_aligned;
 
 /* A listener on one worker (SO_REUSEPORT-like, SPEC Q6). */
@@ -194,13 +200,6 @@ struct tt_listener {
 	uint16_t time_wait_s;
 	uint64_t overflow_ms;          /* last time cookies were sent: ACKs are checked after */
 	bool overflowed;
-};
-
-struct tt_app_event {
-	uint32_t type;                 /* enum tt_app_event_type */
-	uint32_t arg;
-	tt_conn_t conn;
-	struct rte_mbuf *m;
 };
 
 /* Memory levels of a worker (tcp_mem.c, SPEC R1/R2). */
@@ -238,7 +237,8 @@ struct tt_tcp {
 	/* Connections owing output this iteration; an entry whose gen moved on is stale. */
 	struct { struct tt_conn *c; uint32_t gen; } out[TT_OUT_MAX];
 	uint32_t n_out;
-	struct rte_ring *events;           /* struct tt_app_event, worker -> application */
+	/* TCBs with application events pending, oldest first (lib/app/tt_app.c). */
+	struct tt_conn *ev_head, *ev_tail;
 	struct tt_siphash_key isn_key;     /* RFC 6528 F() */
 	struct tt_siphash_key cookie_key;  /* SYN cookie PRF master key */
 	struct tt_siphash_key cookie_epoch_key[2]; /* derived per epoch, see tcp_syncookie.c */
@@ -248,6 +248,9 @@ struct tt_tcp {
 	struct rte_reciprocal_u64 per_4us; /* TSC ticks -> 4 microsecond units, for ISNs */
 	const struct tt_config *cfg;
 	struct tt_app_ctx *current_ctx;    /* set while application callbacks run */
+	/* RFC 5961 7: challenge ACKs this worker may still send in second challenge_sec. */
+	uint64_t challenge_sec;
+	uint32_t challenge_left;
 	struct tt_tcp_mem mem;
 };
 
@@ -343,7 +346,7 @@ void tt_tw_expire(struct tt_worker *w, struct tt_tw *tw);
 /* Established and later states (tcp_input.c). */
 void tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 		   struct tt_conn *c);
-/* Deliver held payload (and a held FIN) once the application can take it. */
+/* Held payload (and a held FIN) become events once the application can take them. */
 void tt_conn_release(struct tt_worker *w, struct tt_conn *c);
 
 /* Output (tcp_output.c). */
@@ -374,8 +377,12 @@ void tt_mem_init(struct tt_worker *w, const struct tt_config *cfg);
 /* Once per loop iteration: the worker's level from its pool and what TCP queues hold. */
 void tt_mem_update(struct tt_worker *w);
 uint32_t tt_mem_pool_free(const struct tt_worker *w);
-/* Payload to c's receive / send queue, charged at truesize; -ENOBUFS: not taken. */
-int tt_mem_rcvq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m);
+/*
+ * Payload to c's receive / send queue, charged at truesize; -ENOBUFS: not taken. hold: the
+ * application cannot take it this iteration (not accepted, or writing past wmem), so the
+ * connection's budget and the worker's memory level apply.
+ */
+int tt_mem_rcvq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m, bool hold);
 int tt_mem_sndq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m);
 /* More queued to send than wmem allows, in bytes or in buffers: the writer waits. */
 bool tt_mem_sndq_full(const struct tt_tcp *t, const struct tt_conn *c);
@@ -399,16 +406,33 @@ void tt_conn_persist_arm(struct tt_worker *w, struct tt_conn *c);
 /* <SEQ=SND.UNA-1><CTL=ACK>: an old sequence number the peer must answer with its window. */
 void tt_tcp_send_probe(struct tt_worker *w, struct tt_conn *c);
 
-/* Application events (lib/app). */
-enum tt_app_event_type {
-	TT_EV_DATA,
-	TT_EV_PEER_CLOSED,
-	TT_EV_CLOSED,
-};
-void tt_app_event(struct tt_worker *w, struct tt_conn *c, enum tt_app_event_type type,
-		  struct rte_mbuf *m, uint32_t arg);
-/* Deliver queued events and run application polls; once per loop iteration. */
+/*
+ * Application events (lib/app/tt_app.c). The contract, STYLE habit 16: TCP never calls an
+ * application back. Input processing, timers and the application's own calls only mark
+ * what the application must hear, as TT_EVF_* bits in the TCB (c->evf), and put the TCB once
+ * on the worker's event list; tt_app_run() delivers them after the segment, the burst and
+ * the timers are done, so a callback may close or abort any connection, and the TCP code
+ * that raised an event never finds its TCB changed or freed under it.
+ *
+ * Nothing can be lost: a TCB is on the list at most once whatever it raises (the list needs
+ * no capacity), each kind is a bit, and the payload is the TCB's own receive queue (rcvq),
+ * taken whole when 'data' is delivered (tt_conn_rcv_take). For one connection the
+ * application hears data, then peer_closed, then closed, in that order, each at most once
+ * per delivery; after tt_app_close or tt_app_abort it hears only closed. A TCB with events
+ * pending is accepted and not freed before 'closed' is delivered (tt_conn_closed).
+ */
+#define TT_EVF_DATA         (1u << 0)   /* rcvq holds payload for the application */
+#define TT_EVF_PEER_CLOSED  (1u << 1)   /* the peer's FIN, after that payload */
+#define TT_EVF_CLOSED       (1u << 2)   /* the end; c->close_reason says why */
+void tt_app_event(struct tt_worker *w, struct tt_conn *c, unsigned int evf);
+/* Run application polls, then deliver every pending event; once per loop iteration. */
 void tt_app_run(struct tt_worker *w);
+/*
+ * The received payload for a 'data' delivery (tcp_input.c): rcvq taken whole, the window
+ * reopened (announced if it had been held shut). NULL when there is none, or when the
+ * application cannot take it now (wmem backpressure): it stays held.
+ */
+struct rte_mbuf *tt_conn_rcv_take(struct tt_worker *w, struct tt_conn *c);
 
 /* The worker's TCP state. */
 struct tt_tcp *tt_worker_tcp(struct tt_worker *w);

@@ -9,8 +9,9 @@
  *     -> nothing:         tt_tcp_reply_rst (H9)
  *
  * tt_conn_input follows RFC 9293 3.10.7.4 for the synchronized states: sequence check,
- * RST, SYN, ACK, data (in order only: out-of-order segments are dropped and re-ACKed,
- * reassembly comes with loss recovery), FIN.
+ * RST, SYN, ACK (RFC 5961 5.2 acceptability), data (in order only: out-of-order segments
+ * are dropped and re-ACKed, reassembly comes with loss recovery), FIN. Challenge ACKs
+ * (RFC 5961 3.2, 4.2, 5.2) share one per-worker rate limit (RFC 5961 7).
  */
 #include <errno.h>
 
@@ -143,12 +144,71 @@ ack_now(struct tt_worker *w, struct tt_conn *c)
 	tt_conn_schedule_output(w, c);
 }
 
-/* RFC 5961 challenge ACK (SPEC D7): the peer must prove it sees our sequence space. */
+/*
+ * RFC 5961 7 (SPEC D7): challenge ACKs a second, per worker, as Linux's
+ * tcp_challenge_ack_limit is per host. Each second's allowance is drawn in [limit/2,
+ * limit * 3/2) as Linux's tcp_send_challenge_ack does: a fixed budget shared by every
+ * connection lets an off-path attacker count it and learn whether its guess hit another
+ * connection's window (CVE-2016-5696). The draw is SipHash of the second under the ISN key
+ * (a domain of its own: third word 2), once a second; no division (multiply-shift).
+ */
+static bool
+challenge_ack_allowed(struct tt_worker *w)
+{
+	struct tt_tcp *t = w->tcp;
+	uint32_t limit = t->cfg->challenge_ack_limit;
+	uint64_t sec;
+
+	if (limit >= INT32_MAX)
+		return true;               /* Linux's INT_MAX: no limit */
+	sec = w->clock.ms / 1000;
+	if (sec != t->challenge_sec) {
+		uint32_t half = (limit + 1) / 2;
+		uint32_t r = (uint32_t)tt_siphash_4u64(&t->isn_key, sec, 0, 2, 0);
+
+		t->challenge_sec = sec;
+		t->challenge_left = half + (uint32_t)(((uint64_t)r * limit) >> 32);
+	}
+	if (t->challenge_left == 0)
+		return false;
+	t->challenge_left--;
+	return true;
+}
+
+/*
+ * RFC 5961 challenge ACK (SPEC D7): the peer must prove it sees our sequence space. Every
+ * challenge (RST in window, SYN, unacceptable ACK) goes through the one limiter; one it
+ * refuses is counted as Linux counts its skipped ones (TCPACKSkippedChallenge). An ACK
+ * already owed this iteration answers the challenge as well: nothing is counted or spent,
+ * so TCPChallengeACK counts segments.
+ */
 static void
 challenge_ack(struct tt_worker *w, struct tt_conn *c)
 {
+	if (c->cflags & TT_CF_ACK_NOW)
+		return;
+	if (!challenge_ack_allowed(w)) {
+		TT_STAT_INC(&w->stats, TCPACKSkippedChallenge);
+		return;
+	}
 	TT_STAT_INC(&w->stats, TCPChallengeACK);
 	ack_now(w, c);
+}
+
+/*
+ * RFC 5961 5.2, as Linux's tcp_ack: SEG.ACK is acceptable in [SND.UNA - MAX.SND.WND,
+ * SND.MAX]. MAX.SND.WND is the largest window the peer offered, and never more than the
+ * bytes it has acknowledged (an ACK below ISS + 1 names bytes never sent); after 2^30 bytes,
+ * more than any window, the count stops mattering (TT_CF_ACKED_BIG) and may wrap.
+ */
+static bool
+ack_acceptable(const struct tt_conn *c, uint32_t ack)
+{
+	uint32_t max_wnd = c->max_snd_wnd;
+
+	if (!(c->cflags & TT_CF_ACKED_BIG))
+		max_wnd = RTE_MIN(max_wnd, c->snd_una - c->iss - 1);
+	return tt_seq_leq(ack, c->snd_max) && tt_seq_geq(ack, c->snd_una - max_wnd);
 }
 
 /* Drop what seg acknowledges from the send queue; true when it acknowledged our FIN. */
@@ -190,6 +250,8 @@ conn_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg)
 		c->sndq_len -= data;
 	}
 	c->snd_una = seg->ack;
+	if (c->snd_una - c->iss - 1 >= (1u << 30))
+		c->cflags |= TT_CF_ACKED_BIG;     /* beyond any window (65535 << 14) */
 	if (tt_seq_lt(c->snd_nxt, c->snd_una))
 		c->snd_nxt = c->snd_una;
 	if (c->rtt_start != 0 && tt_seq_gt(seg->ack, c->rtt_seq)) {
@@ -212,6 +274,8 @@ conn_window(struct tt_conn *c, const struct tt_tcp_seg *seg)
 		c->snd_wnd = seg->wnd << c->snd_wscale;
 		c->snd_wl1 = seg->seq;
 		c->snd_wl2 = seg->ack;
+		if (c->snd_wnd > c->max_snd_wnd)
+			c->max_snd_wnd = c->snd_wnd;
 	}
 }
 
@@ -237,15 +301,16 @@ conn_fin_acked(struct tt_worker *w, struct tt_conn *c)
 }
 
 /*
- * Payload is held in the TCB instead of delivered while the application cannot take it:
- * before it accepted, or while more than wmem bytes it wrote wait to be sent (a Linux
- * server blocked in write() stops reading). Held bytes shrink the advertised window, so the
- * peer is flow-controlled; tt_conn_release() delivers them when the condition ends.
+ * Received payload waits in the TCB's rcvq until the application takes it. It can take it
+ * now (a 'data' event, delivered at the end of the iteration) unless it has not accepted
+ * yet, or more than wmem bytes it wrote wait to be sent (a Linux server blocked in write()
+ * stops reading): then the payload is held, its bytes shrink the advertised window so the
+ * peer is flow-controlled, and tt_conn_release() raises the event when the condition ends.
  */
 static bool
-conn_holding(const struct tt_worker *w, const struct tt_conn *c)
+conn_app_ready(const struct tt_worker *w, const struct tt_conn *c)
 {
-	return !(c->cflags & TT_CF_ACCEPTED) || c->rcvq != NULL || tt_mem_sndq_full(w->tcp, c);
+	return (c->cflags & TT_CF_ACCEPTED) && !tt_mem_sndq_full(w->tcp, c);
 }
 
 static void
@@ -260,33 +325,48 @@ conn_rcv_wnd(const struct tt_worker *w, struct tt_conn *c)
 void
 tt_conn_release(struct tt_worker *w, struct tt_conn *c)
 {
-	if (!(c->cflags & TT_CF_ACCEPTED) || (c->cflags & TT_CF_DEAD) ||
-	    tt_mem_sndq_full(w->tcp, c))
+	if ((c->cflags & TT_CF_DEAD) || !conn_app_ready(w, c))
 		return;
-	if (c->rcvq != NULL) {
-		struct rte_mbuf *m = c->rcvq;
-
-		tt_mem_uncharge(w->tcp, m->nb_segs);
-		c->rcvq = NULL;
-		c->rcvq_tail = NULL;
-		c->rcvq_len = 0;
-		conn_rcv_wnd(w, c);
-		tt_app_event(w, c, TT_EV_DATA, m, 0);
-		/* The window reopened: tell the peer (RFC 9293 3.8.6.2.2). */
-		ack_now(w, c);
-	}
+	if (c->rcvq != NULL)
+		tt_app_event(w, c, TT_EVF_DATA);
 	if (c->cflags & TT_CF_PEER_FIN) {
 		c->cflags &= ~TT_CF_PEER_FIN;
-		tt_app_event(w, c, TT_EV_PEER_CLOSED, NULL, 0);
+		tt_app_event(w, c, TT_EVF_PEER_CLOSED);
 	}
 }
 
-/* In-order payload: to the application, or held (conn_holding). Takes p->m. */
+struct rte_mbuf *
+tt_conn_rcv_take(struct tt_worker *w, struct tt_conn *c)
+{
+	struct rte_mbuf *m = c->rcvq;
+
+	if (m == NULL)
+		return NULL;
+	if (!conn_app_ready(w, c)) {
+		/* The application wrote past wmem since the event was raised: held after all. */
+		c->cflags |= TT_CF_RCV_HELD;
+		return NULL;
+	}
+	tt_mem_uncharge(w->tcp, m->nb_segs);
+	c->rcvq = NULL;
+	c->rcvq_tail = NULL;
+	c->rcvq_len = 0;
+	conn_rcv_wnd(w, c);
+	if (c->cflags & TT_CF_RCV_HELD) {
+		/* The window was offered shrunk and reopens: tell the peer (RFC 9293 3.8.6.2.2). */
+		c->cflags &= ~TT_CF_RCV_HELD;
+		ack_now(w, c);
+	}
+	return m;
+}
+
+/* In-order payload: onto rcvq, for the application now or held (conn_app_ready). Takes p->m. */
 static bool
 conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct tt_conn *c)
 {
 	uint32_t skip = c->rcv_nxt - seg->seq;    /* bytes we already have */
 	uint32_t len = seg->plen - skip;
+	bool ready = conn_app_ready(w, c);
 	struct rte_mbuf *m;
 
 	if (c->cflags & TT_CF_RELEASED) {
@@ -300,16 +380,13 @@ conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct 
 		p->m = NULL;
 		return false;
 	}
-	if (conn_holding(w, c) && c->rcvq_len + len > w->tcp->cfg->rmem) {
+	if (!ready && c->rcvq_len + len > w->tcp->cfg->rmem) {
 		/* No room left in the receive buffer: not taken, the peer retransmits. */
 		ack_now(w, c);
 		return true;
 	}
 	m = payload_mbuf(p, seg, skip);
-	if (!conn_holding(w, c)) {
-		c->rcv_nxt += len;
-		tt_app_event(w, c, TT_EV_DATA, m, 0);
-	} else if (tt_mem_rcvq_add(w, c, m) == 0) {
+	if (tt_mem_rcvq_add(w, c, m, !ready) == 0) {
 		c->rcv_nxt += len;
 	} else {
 		/* R2: over its true-size budget; not acknowledged, so the peer sends it again. */
@@ -317,6 +394,10 @@ conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct 
 		ack_now(w, c);
 		return true;
 	}
+	if (ready)
+		tt_app_event(w, c, TT_EVF_DATA);
+	else
+		c->cflags |= TT_CF_RCV_HELD;
 	conn_rcv_wnd(w, c);
 	/* D5: ACK at the end of this iteration on PSH or every second full segment (the
 	 * application's answer may carry it); else within 40 ms. */
@@ -338,10 +419,10 @@ conn_fin(struct tt_worker *w, struct tt_conn *c, bool fin_acked)
 	case TT_TCPS_ESTABLISHED:
 		tt_conn_set_state(w, c, TT_TCPS_CLOSE_WAIT);
 		/* After any held payload: the application sees the bytes, then the end. */
-		if (conn_holding(w, c))
-			c->cflags |= TT_CF_PEER_FIN;
+		if (conn_app_ready(w, c))
+			tt_app_event(w, c, TT_EVF_PEER_CLOSED);
 		else
-			tt_app_event(w, c, TT_EV_PEER_CLOSED, NULL, 0);
+			c->cflags |= TT_CF_PEER_FIN;
 		return true;
 	case TT_TCPS_FIN_WAIT_1:
 		if (!fin_acked) {
@@ -389,9 +470,12 @@ tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, str
 	}
 	if (!(seg->flags & TH_ACK))
 		goto drop;
-	if (tt_seq_gt(seg->ack, c->snd_max)) {
-		/* RFC 9293: an ACK for something not yet sent is answered with an ACK, dropped. */
-		ack_now(w, c);
+	if (!ack_acceptable(c, seg->ack)) {
+		/*
+		 * RFC 5961 5.2 (blind data injection): too old, or for something not yet sent.
+		 * Dropped whole, data included, and challenged, as Linux's tcp_ack.
+		 */
+		challenge_ack(w, c);
 		goto drop;
 	}
 	if (tt_seq_geq(seg->ack, c->snd_una)) {

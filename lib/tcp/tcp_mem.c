@@ -18,9 +18,10 @@
  *     segments need (R1: established flows always progress).
  * TT_MEM_PRESSURE: new SYNs are shed before anything is allocated (SynShedMemory,
  * ListenDrops) and orphaned connections whose retransmission timer fires are reset
- * (TCPAbortOnMemory, as Linux's tcp_out_of_resources). TT_MEM_CRITICAL: besides, no new
- * payload is allocated or held (sends fail with -ENOBUFS, held data is dropped) so the
- * reserve stays for receive and control segments. Pressure ends below mem_min, as in Linux.
+ * (TCPAbortOnMemory, as Linux's tcp_out_of_resources). TT_MEM_CRITICAL: besides, no buffer
+ * is allocated for payload (data segments wait, MbufTcpOutFails) and no new payload is held
+ * (TCPRcvQDrop), so the reserve stays for receive refill and control segments. Pressure ends
+ * below mem_min, as in Linux.
  *
  *   tt_worker_poll -> tt_mem_update; tcp_input/tt_app_send -> tt_mem_rcvq_add/_sndq_add
  */
@@ -153,14 +154,15 @@ budget_bufs(const struct tt_tcp_mem *m, uint32_t bytes)
 }
 
 int
-tt_mem_rcvq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m)
+tt_mem_rcvq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m, bool hold)
 {
 	struct tt_tcp *t = w->tcp;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 	uint32_t held = c->rcvq != NULL ? c->rcvq->nb_segs : 0;
 	int added;
 
-	if (!can_coalesce(c->rcvq_tail, m) &&
+	/* Payload the application takes at the end of this iteration is not refused. */
+	if (hold && !can_coalesce(c->rcvq_tail, m) &&
 	    (t->mem.level == TT_MEM_CRITICAL ||
 	     held + m->nb_segs > budget_bufs(&t->mem, t->cfg->rmem))) {
 		TT_STAT_INC(&w->stats, TCPRcvQDrop);
@@ -185,8 +187,11 @@ tt_mem_sndq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m)
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 	int added;
 
-	if (t->mem.level == TT_MEM_CRITICAL && !can_coalesce(c->sndq_tail, m))
-		return -ENOBUFS;
+	/*
+	 * Taken even in a memory crisis: the buffer exists already, refusing it would only make
+	 * the application drop or abort. What the crisis stops is the copy each data segment is
+	 * sent from (tcp_output.c), so the bytes wait here until the reserve is back.
+	 */
 	added = queue_add(&c->sndq, &c->sndq_tail, m);
 	if (added < 0)
 		return -ENOBUFS;

@@ -28,6 +28,8 @@
 #define TCPOPT_TS 8
 
 #define TT_HDRS_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr))
+/* Output that found no mbuf is tried again this much later (out_retry). */
+#define TT_OUT_RETRY_MS 1
 
 /*
  * RFC 9293 3.10.7.1, as Linux's tcp_v4_send_reset, for a segment no connection owns (SPEC
@@ -182,6 +184,21 @@ tcp_emit(struct tt_worker *w, uint16_t pi, const struct rte_ether_addr *dst,
 	tt_worker_tx(w, pi, m);
 }
 
+/*
+ * An mbuf for a segment, or NULL counted (STYLE habit 15). Every caller has a retry: the
+ * connection's output timer (out_retry below), the SYN-ACK or persist timer, or the peer's
+ * retransmission for replies to a segment.
+ */
+static struct rte_mbuf *
+out_alloc(struct tt_worker *w)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+
+	if (unlikely(m == NULL))
+		TT_STAT_INC(&w->stats, MbufTcpOutFails);
+	return m;
+}
+
 /* An empty mbuf for a control segment: the received one when it can be reused. */
 static struct rte_mbuf *
 ctl_mbuf(struct tt_worker *w, struct rte_mbuf *reuse)
@@ -192,7 +209,19 @@ ctl_mbuf(struct tt_worker *w, struct rte_mbuf *reuse)
 		return reuse;
 	}
 	rte_pktmbuf_free(reuse);
-	return rte_pktmbuf_alloc(w->pool);
+	return out_alloc(w);
+}
+
+/*
+ * Output of c found no mbuf: try again in TT_OUT_RETRY_MS on the connection's delayed-ACK
+ * timer, whose expiry runs the connection's output (tcp_timer.c). Without it a connection
+ * with nothing in flight has no timer at all, and an owed ACK waits for the peer to
+ * retransmit. The owed work stays where it is: ACK_NOW set, data in the send queue.
+ */
+static void
+out_retry(struct tt_worker *w, struct tt_conn *c)
+{
+	tt_timer_arm(&w->tcp->wheel, &c->delack, TT_OUT_RETRY_MS);
 }
 
 uint32_t
@@ -304,41 +333,71 @@ conn_acked_now(struct tt_worker *w, struct tt_conn *c)
 	tt_timer_cancel(&w->tcp->wheel, &c->delack);
 }
 
+/*
+ * The sequence number of a segment without data (bare ACK, RST), as Linux's
+ * tcp_acceptable_seq: the highest sent, snd_max. snd_nxt is where the next data goes and a
+ * retransmission timeout rewinds it to snd_una, but the peer may already hold every byte up
+ * to snd_max, and a number below its RCV.NXT is unacceptable (RFC 9293 3.10.7.4): the ACK, or
+ * the RST, would be dropped. If the peer shrank its window below snd_max by more than one
+ * unit of its window field (2^snd_wscale: less is rounding), the window's right edge instead,
+ * the highest number still inside it. (Linux takes that unit from its own shift.)
+ */
+static uint32_t
+conn_ctl_seq(const struct tt_conn *c)
+{
+	uint32_t wnd_end = c->snd_una + c->snd_wnd;
+
+	if (tt_seq_geq(wnd_end, c->snd_max) || c->snd_max - wnd_end < (1u << c->snd_wscale))
+		return c->snd_max;
+	return wnd_end;
+}
+
 void
 tt_tcp_send_ack(struct tt_worker *w, struct tt_conn *c)
 {
 	struct seg_out s;
-	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+	struct rte_mbuf *m = out_alloc(w);
 
-	if (m == NULL)
+	if (m == NULL) {
+		c->cflags |= TT_CF_ACK_NOW;
+		out_retry(w, c);
 		return;
-	conn_fill(w, c, &s, c->snd_nxt, RTE_TCP_ACK_FLAG);
+	}
+	conn_fill(w, c, &s, conn_ctl_seq(c), RTE_TCP_ACK_FLAG);
 	conn_acked_now(w, c);
 	tcp_emit(w, c->pi, &c->peer_mac, &c->flow, m, &s);
 }
 
-/* RST for an established connection (abort, F8): <SEQ=SND.NXT><CTL=RST,ACK>, as Linux. */
+/* RST for an established connection (abort, F8): <SEQ=SND.MAX><CTL=RST,ACK>, as Linux. */
 void
 tt_tcp_send_rst_conn(struct tt_worker *w, struct tt_conn *c)
 {
-	struct seg_out s = { .seq = c->snd_nxt, .ack = c->rcv_nxt,
+	struct seg_out s = { .seq = conn_ctl_seq(c), .ack = c->rcv_nxt,
 			     .flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG };
-	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+	struct rte_mbuf *m = out_alloc(w);
 
-	if (m != NULL)
-		tcp_emit(w, c->pi, &c->peer_mac, &c->flow, m, &s);
+	if (m == NULL) {
+		/* The connection ends anyway; the peer's next segment gets a reset (H9). */
+		TT_STAT_INC(&w->stats, TCPAbortFailed);
+		return;
+	}
+	tcp_emit(w, c->pi, &c->peer_mac, &c->flow, m, &s);
 }
 
 /* Copy [off, off + len) of the send queue into a fresh mbuf with headroom for headers. */
 static struct rte_mbuf *
 sndq_slice(struct tt_worker *w, const struct tt_conn *c, uint32_t off, uint32_t len)
 {
+	struct rte_mbuf *m;
+
 	if (len == 0)
-		return rte_pktmbuf_alloc(w->pool);
+		return out_alloc(w);
 	/* R1: in a memory crisis the pool's last buffers are for RX refill and ACK/RST. */
-	if (unlikely(w->tcp->mem.level == TT_MEM_CRITICAL))
-		return NULL;
-	return rte_pktmbuf_copy(c->sndq, w->pool, off, len);
+	m = likely(w->tcp->mem.level != TT_MEM_CRITICAL) ?
+		rte_pktmbuf_copy(c->sndq, w->pool, off, len) : NULL;
+	if (unlikely(m == NULL))
+		TT_STAT_INC(&w->stats, MbufTcpOutFails);
+	return m;
 }
 
 /* Our FIN went out and everything up to it and including it is acknowledged. */
@@ -351,7 +410,7 @@ fin_acked(const struct tt_conn *c)
 void
 tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 {
-	bool sent = false;
+	bool sent = false, failed = false;
 
 	if (c->state == TT_TCPS_NONE || c->state == TT_TCPS_SYN_SENT)
 		return;
@@ -383,14 +442,8 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 		if (len > 0 && off + len == c->sndq_len)
 			flags |= RTE_TCP_PSH_FLAG;
 		m = sndq_slice(w, c, off, len);
-		if (unlikely(m == NULL)) {
-			/*
-			 * No buffer now: with nothing in flight no ACK will come to restart output,
-			 * so a timer must (STYLE 15: a failed allocation is retried, never silent).
-			 * The persist timer re-runs output while the window is open.
-			 */
-			if (!tt_timer_armed(&c->rtx))
-				tt_conn_persist_arm(w, c);
+		if (m == NULL) {
+			failed = true;
 			break;
 		}
 		if (tt_seq_lt(c->snd_nxt, c->snd_max))
@@ -422,6 +475,8 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 		conn_acked_now(w, c);
 	else if (c->cflags & TT_CF_ACK_NOW)
 		tt_tcp_send_ack(w, c);
+	if (failed)
+		out_retry(w, c);
 	/* D3: bytes wait behind a zero window with nothing in flight to bring an update. */
 	if (c->snd_wnd == 0 && c->snd_una == c->snd_max && c->sndq_len > 0 &&
 	    !tt_timer_armed(&c->rtx))
@@ -432,10 +487,10 @@ void
 tt_tcp_send_probe(struct tt_worker *w, struct tt_conn *c)
 {
 	struct seg_out s;
-	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+	struct rte_mbuf *m = out_alloc(w);
 
 	if (m == NULL)
-		return;
+		return;        /* counted; the persist timer runs on */
 	conn_fill(w, c, &s, c->snd_una - 1, RTE_TCP_ACK_FLAG);
 	tcp_emit(w, c->pi, &c->peer_mac, &c->flow, m, &s);
 }

@@ -4,8 +4,9 @@
  *
  *   tt_listen_input -> tt_req_create      SYN: entry, SYN-ACK, 1 s timer
  *   tt_tcp_input    -> tt_req_input       segments for a request's flow
- *   tt_tcp_timers_run -> tt_req_timeout   SYN-ACK again after 1, 2, 4, ... s; dropped after
- *                                         synack_retries retransmissions and one more wait
+ *   tt_tcp_timers_run -> tt_req_timeout   SYN-ACK again after 1, 2, 4 ... 64, then 120 s;
+ *                                         dropped after synack_retries retransmissions and
+ *                                         one more wait
  *
  * Completion follows Linux's tcp_check_req: the final ACK (or the first data segment with
  * a valid ACK, H7) turns the entry into an ESTABLISHED TCB in the accept queue, unless the
@@ -24,7 +25,20 @@
 #include "tcp_conn.h"
 #include "tcp_seq.h"
 
-#define TT_SYNACK_RTO_MS 1000
+/*
+ * H5: the wait after the n-th SYN-ACK (n = 0 for the first) is synack_backoff_ms[min(n, 7)]:
+ * Linux's min(TCP_TIMEOUT_INIT << n, TCP_RTO_MAX), 1 s doubling up to 120 s. A table, not a
+ * shift: synack_retries goes to 255, and 1000 << n leaves 32 bits at n = 22.
+ */
+static const uint32_t synack_backoff_ms[] = {
+	1000, 2000, 4000, 8000, 16000, 32000, 64000, 120000,
+};
+
+static uint32_t
+synack_backoff(unsigned int n)
+{
+	return synack_backoff_ms[RTE_MIN(n, (unsigned int)RTE_DIM(synack_backoff_ms) - 1)];
+}
 
 static void
 req_send_synack(struct tt_worker *w, const struct tt_req *r, struct rte_mbuf *reuse)
@@ -75,7 +89,7 @@ tt_req_create(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 	}
 	l->syn_q++;
 	t->n_state[TT_TCPS_SYN_RECV]++;
-	tt_timer_arm(&t->wheel, &r->timer, TT_SYNACK_RTO_MS);
+	tt_timer_arm(&t->wheel, &r->timer, synack_backoff(0));
 	req_send_synack(w, r, p->m);
 	return 0;
 }
@@ -106,7 +120,7 @@ tt_req_timeout(struct tt_worker *w, struct tt_req *r)
 	TT_STAT_INC(&w->stats, RetransSegs);
 	TT_STAT_INC(&w->stats, TCPSynRetrans);
 	req_send_synack(w, r, NULL);
-	tt_timer_arm(&t->wheel, &r->timer, TT_SYNACK_RTO_MS << TT_REQ_RETRIES(r));
+	tt_timer_arm(&t->wheel, &r->timer, synack_backoff(TT_REQ_RETRIES(r)));
 }
 
 struct tt_conn *

@@ -27,12 +27,14 @@
  * Options (C3): when the SYN carried timestamps, our TSval's low 6 bits carry what the
  * cookie cannot: bits 0-3 the peer's window shift (0xF: none), bit 4 SACK-permitted, bit 5
  * ECN. The peer echoes TSval as TSecr in the final ACK. Without timestamps they are lost,
- * and the connection runs without window scaling and SACK, as on Linux.
+ * and the connection runs without window scaling and SACK, as on Linux. The encoded value
+ * is at most 63 ticks behind the clock and never ahead of it (tt_cookie_ts_encode).
  */
 #include <errno.h>
 
 #include "../core/tt_worker.h"
 #include "tcp_conn.h"
+#include "tcp_seq.h"
 
 /* Linux's table (net/ipv4/syncookies.c msstab): common MSS values, 2 bits. */
 static const uint16_t msstab[4] = { 536, 1300, 1440, 1460 };
@@ -107,16 +109,27 @@ tt_cookie_check(struct tt_worker *w, const struct tt_flow *f, uint32_t irs, uint
 	return -EINVAL;
 }
 
+/*
+ * The low 6 bits of tsval replaced by the options, never ahead of tsval: where the options
+ * are above tsval's own low bits the value steps back one 64-tick period, as Linux's
+ * cookie_init_timestamp does. A TSval ahead of the clock would become the client's
+ * ts_recent, and PAWS (RFC 7323 5.3) would then drop our next segments, whose TSvals come
+ * from the clock, as old until it caught up.
+ */
 uint32_t
 tt_cookie_ts_encode(uint32_t tsval, uint8_t flags, uint8_t snd_wscale)
 {
 	uint32_t o = (flags & TT_CONN_WSCALE) ? snd_wscale : TS_OPT_WSCALE_MASK;
+	uint32_t ts;
 
 	if (flags & TT_CONN_SACK)
 		o |= TS_OPT_SACK;
 	if (flags & TT_CONN_ECN)
 		o |= TS_OPT_ECN;
-	return (tsval & ~TS_OPT_MASK) | o;
+	ts = (tsval & ~TS_OPT_MASK) | o;
+	if (tt_seq_gt(ts, tsval))
+		ts -= TS_OPT_MASK + 1;
+	return ts;
 }
 
 int

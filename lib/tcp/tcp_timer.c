@@ -4,7 +4,8 @@
  *
  *   TT_TMR_REQ     SYN-ACK retransmission (tcp_syncache.c, H5)
  *   TT_TMR_RTO     data/FIN retransmission, RFC 6298: go back to snd_una, double the RTO
- *   TT_TMR_DELACK  the ACK a data segment was owed (D5: at most 40 ms late)
+ *   TT_TMR_DELACK  the ACK a data segment was owed (D5: at most 40 ms late), or output
+ *                  that found no mbuf, 1 ms later (tcp_output.c out_retry)
  *   TT_TMR_FW2     FIN_WAIT_2 of a released connection ends after fin_timeout (F7)
  *   TT_TMR_TW      TIME_WAIT ends (tcp_timewait.c)
  *   TT_TMR_PERSIST zero-window probe with the RTO's backoff (D3, RFC 9293 3.8.6.1)
@@ -114,8 +115,13 @@ tcp_timer_fire(void *arg, struct tt_timer *tm)
 	case TT_TMR_DELACK: {
 		struct tt_conn *c = owner_of(tm, struct tt_conn, delack);
 
+		/*
+		 * D5's delayed ACK, or output that found no mbuf (tcp_output.c out_retry): the
+		 * connection's output runs at the end of this iteration and sends what it owes.
+		 */
 		if (c->rcv_acked != c->rcv_nxt)
-			tt_tcp_send_ack(w, c);
+			c->cflags |= TT_CF_ACK_NOW;
+		tt_conn_schedule_output(w, c);
 		break;
 	}
 	case TT_TMR_TW:

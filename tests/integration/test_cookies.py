@@ -23,10 +23,17 @@
    SYN with TS but no WS/SACK -> TSval low bits 0x0F (no shift, no SACK).
    SYN with WS 7 and SACK-perm but no TS -> SYN-ACK has MSS only: WS and SACK are lost; with
    window 2 in the final ACK tcpterm sends 2 bytes (unscaled) and advertises 65535 (unscaled)
+3. --syncookies 2 with the namespace's kernel as the client (C3 and PAWS): 32 connections,
+   each sending 10 bytes at once and reading the echo. The cookie SYN-ACK's TSval (options
+   in its low 6 bits) becomes the client's ts_recent; were it ahead of tcpterm's clock, the
+   echo's TSval would be older and the client's PAWS check would drop it (TcpExt PAWSEstab
+   in the namespace) until the RTO resent it a second later. Every echo arrives within
+   0.5 s and PAWSEstab does not move.
 """
 import time
 
 import hslib
+import ttclient
 import ttlib
 from hslib import MOD, RST, SA, opts_of
 from ttlib import expect, log
@@ -217,9 +224,62 @@ def part_cookies2():
     stop(ns, tt, cl)
 
 
+def netstat(ns, name):
+    """A TcpExt counter of the namespace's kernel (/proc/net/netstat read inside it)."""
+    lines = [ln.split() for ln in ns.out(['cat', '/proc/net/netstat']).splitlines()]
+    for keys, vals in zip(lines[::2], lines[1::2]):
+        if keys[0] == 'TcpExt:' and name in keys:
+            return int(vals[keys.index(name)])
+    raise ttlib.TestFailure(f'no TcpExt {name} in the namespace\'s /proc/net/netstat')
+
+
+def part_cookies_paws():
+    ns = ttlib.Netns('ck3')
+    tt = ttlib.Tcpterm(ns, 'ck3', ['--listen', str(PORT), '--app', 'echo',
+                                   '--syncookies', '2']).start()
+    ns.enter()
+    paws0 = netstat(ns, 'PAWSEstab')
+    slow = []
+    for i in range(32):
+        s = ttclient.connect(PORT)
+        try:
+            msg = b'%08d\n' % i
+            t0 = time.monotonic()
+            s.sendall(msg)
+            s.settimeout(3.0)
+            got = b''
+            while len(got) < len(msg):
+                b = s.recv(64)
+                expect(b, f'C3/PAWS: connection {i} closed before its echo')
+                got += b
+            dt = time.monotonic() - t0
+            expect(got == msg, f'C3/PAWS: connection {i} echoed {got!r}, want {msg!r}')
+            if dt > 0.5:
+                slow.append(f'{i}: {dt:.2f} s')
+        finally:
+            s.close()
+        if len(slow) > 3:
+            break
+    paws = netstat(ns, 'PAWSEstab') - paws0
+    expect(not slow and paws == 0,
+           f'C3/PAWS: cookie connections whose echo was late: {slow}; the client\'s TcpExt '
+           f'PAWSEstab moved by {paws}: the cookie SYN-ACK\'s TSval ran ahead of tcpterm\'s '
+           'clock, so the client dropped the echo as older than its ts_recent')
+    st = tt.stats()
+    expect(st['SyncookiesRecv'] >= 32 and st['SyncookiesFailed'] == 0,
+           f'C3/PAWS: SyncookiesRecv {st["SyncookiesRecv"]}, SyncookiesFailed '
+           f'{st["SyncookiesFailed"]}')
+    log('ok: C3/PAWS 32 cookie connections from the kernel: each echo within 0.5 s, the '
+        'client\'s PAWSEstab unchanged')
+    ns.leave()
+    expect(tt.stop() == 0, f'tcpterm exited {tt.rc} on SIGINT')
+    ns.delete()
+
+
 def test():
     part_cookies1()
     part_cookies2()
+    part_cookies_paws()
 
 
 if __name__ == '__main__':

@@ -208,6 +208,26 @@ test_shipped_file_is_defaults(void **state)
 	assert_string_equal(a.text, b.text);
 }
 
+/*
+ * challenge_ack_limit (RFC 5961 7, D7): 1000 a second as Linux's tcp_challenge_ack_limit
+ * before 6.0, 1 at least, 2147483647 (Linux's INT_MAX) for no limit.
+ */
+static void
+test_challenge_ack_limit_key(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	tt_config_defaults(&cfg);
+	assert_int_equal(cfg.challenge_ack_limit, 1000);
+	assert_int_equal(parse(&cfg, ARGV("--challenge-ack-limit", "1")), 0);
+	assert_int_equal(cfg.challenge_ack_limit, 1);
+	assert_int_equal(parse(&cfg, ARGV("--challenge-ack-limit", "2147483647")), 0);
+	assert_int_equal(cfg.challenge_ack_limit, 2147483647);
+	expect_invalid(ARGV("--challenge-ack-limit", "0"), "--challenge-ack-limit");
+	expect_invalid(ARGV("--challenge-ack-limit", "2147483648"), "--challenge-ack-limit");
+}
+
 /* ---- Command line ------------------------------------------------------------------------ */
 
 /* SPEC O2's own example. */
@@ -575,6 +595,7 @@ main(void)
 		cmocka_unit_test(test_defaults_linux),
 		cmocka_unit_test(test_defaults_other),
 		cmocka_unit_test(test_shipped_file_is_defaults),
+		cmocka_unit_test(test_challenge_ack_limit_key),
 		cmocka_unit_test(test_args_spec_example),
 		cmocka_unit_test(test_args_every_tunable),
 		cmocka_unit_test(test_args_lists_and_forms),

@@ -141,6 +141,34 @@ test_ts_options(void **state)
 	assert_false(flags & TT_CONN_WSCALE);
 }
 
+/*
+ * C3 and PAWS: the encoded TSval is never ahead of the clock value it was made from (the
+ * connection's later TSvals come from that clock), at most 63 behind, and keeps the options
+ * whatever the low bits of the clock and across the 2^32 wrap (Linux's
+ * cookie_init_timestamp steps back one 64-tick period).
+ */
+static void
+test_ts_never_ahead(void **state)
+{
+	static const uint32_t base[] = { 0x12345600, 0xffffffc0, 0, 0x7fffffc0 };
+	uint8_t flags, ws;
+	(void)state;
+
+	for (size_t b = 0; b < sizeof(base) / sizeof(base[0]); b++)
+		for (uint32_t low = 0; low < 64; low++) {
+			uint32_t now = base[b] + low;
+			uint32_t ts = tt_cookie_ts_encode(now, TT_CONN_WSCALE | TT_CONN_SACK |
+							  TT_CONN_ECN, 14);
+
+			assert_true((int32_t)(now - ts) >= 0);
+			assert_true(now - ts < 64);
+			assert_int_equal(tt_cookie_ts_decode(ts, &flags, &ws), 0);
+			assert_int_equal(flags, TT_CONN_TS | TT_CONN_WSCALE | TT_CONN_SACK |
+					 TT_CONN_ECN);
+			assert_int_equal(ws, 14);
+		}
+}
+
 int
 main(void)
 {
@@ -149,6 +177,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_forgery_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lifetime, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ts_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ts_never_ahead, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

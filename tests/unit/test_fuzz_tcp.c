@@ -520,6 +520,13 @@ fuzz_run(struct tt_test_env *env, unsigned int variant)
 	uint64_t iters = tt_test_env_u64("TT_FUZZ_ITERS", DEFAULT_ITERS);
 	struct tt_tcp *t;
 
+	/*
+	 * Variant 2's TIME_WAIT overflow, checked below, takes a whole close both ways out of
+	 * random segments, about once in 10000 iterations: over 30000, one seed in five or so
+	 * never got there. Twice as many make that check a matter of coverage, not of luck.
+	 */
+	if (variant == 2)
+		iters *= 2;
 	seed = tt_test_env_u64("TT_FUZZ_SEED", DEFAULT_SEED) + variant;
 	rng = seed != 0 ? seed : 1;
 	fed = sent = skipped = 0;

@@ -539,7 +539,7 @@ test_f8_data_after_close(void **state)
 	TT_TEST_SEG_IS(&s, FIN | ACK, p.irs + 1, 1001);
 	tt_test_peer_send(env, &p, PSH | ACK, NULL, 10);
 	tt_test_peer_recv(env, &p, &s);
-	/* Linux answers with RST seq=SEG.ACK; tcpterm with RST/ACK seq=snd_nxt: the same here. */
+	/* Linux answers with RST seq=SEG.ACK; tcpterm with RST/ACK seq=snd_max: the same here. */
 	assert_true(s.flags & RST);
 	assert_int_equal(s.seq, p.irs + 2);
 	assert_int_equal(s.len, 0);
@@ -553,7 +553,7 @@ test_f8_data_after_close(void **state)
 	assert_int_equal(rte_hash_count(env->w->tcp->flows), 0);
 }
 
-/* tt_app_abort: RST/ACK seq=snd_nxt at once, unsent data dropped, 'closed' ABORTED. */
+/* tt_app_abort: RST/ACK seq=snd_max at once, unsent data dropped, 'closed' ABORTED. */
 static void
 test_f8_abort(void **state)
 {

@@ -352,12 +352,19 @@ test_r1_orphan_reset_under_pressure(void **state)
 	release_held(env);
 }
 
-/* R1: in a memory crisis (mem_max reached) a send is refused with -ENOBUFS, not queued. */
+/*
+ * R1: in a memory crisis (mem_max reached) the pool's last buffers are kept for receive
+ * refill and control segments: a send is taken (the application's buffer exists already)
+ * but no copy is made to send it from (MbufTcpOutFails), and new payload for a connection
+ * that holds it is dropped unacknowledged (TCPRcvQDrop). Once the held buffers go, the bytes
+ * waiting are sent within milliseconds.
+ */
 static void
-test_r1_critical_refuses_sends(void **state)
+test_r1_critical_keeps_the_reserve(void **state)
 {
 	struct tt_test_env *env = *state;
 	struct tt_test_peer holder, p;
+	struct tt_test_seg s;
 	struct tt_conn *c;
 	tt_conn_t h;
 
@@ -366,7 +373,6 @@ test_r1_critical_refuses_sends(void **state)
 	env->cfg.mem_max = 1;
 	tt_test_tcp_start_app(env);
 	tt_test_peer_init(&p, 40010, 14000);
-	p.win = 0;
 	h = tt_test_connect(env, &p);
 	c = tt_conn_from_handle(env->w->tcp, h);
 	env->app->auto_accept = false;
@@ -374,17 +380,25 @@ test_r1_critical_refuses_sends(void **state)
 	hold_buffers(env, &holder, 5);
 	tt_test_poll(env);
 	assert_int_equal(env->w->tcp->mem.level, TT_MEM_CRITICAL);
-	assert_int_equal(tt_test_app_send(env, h, NULL, 100), -ENOBUFS);
-	assert_int_equal(c->sndq_len, 0);
-	/* Payload for the held connection is dropped too, unacknowledged. */
+	assert_int_equal(tt_test_app_send(env, h, NULL, 100), 0);
+	assert_int_equal(c->sndq_len, 100);
+	tt_test_poll(env);
+	assert_int_equal(tt_test_tx_count(env), 0);
+	assert_true(S(MbufTcpOutFails) >= 1);
+	/* Payload for the held connection is dropped, unacknowledged. */
 	tt_test_peer_xmit(env, &holder, PSH | ACK, holder.snd_nxt, holder.rcv_nxt, NULL, 1000);
 	assert_int_equal(S(TCPRcvQDrop), 1);
 	tt_test_tx_drain(env);
+	/* The held buffers go: the 100 bytes leave within a few milliseconds. */
+	release_held(env);
+	assert_true(tt_test_step_until(env, 10, tt_test_pred_tx, NULL) != UINT64_MAX);
+	tt_test_peer_recv(env, &p, &s);
+	TT_TEST_SEG_IS(&s, PSH | ACK, p.irs + 1, p.snd_nxt);
+	assert_int_equal(s.len, 100);
 	assert_int_equal(tt_test_app_abort(env, h), 0);
 	tt_test_poll(env);
 	TT_TEST_EV(env, TT_TEV_CLOSED, h);
 	tt_test_tx_drain(env);
-	release_held(env);
 }
 
 int
@@ -398,7 +412,7 @@ main(void)
 		T(test_r1_syn_shed_under_memory_pressure),
 		T(test_r1_syn_shed_when_behind),
 		T(test_r1_orphan_reset_under_pressure),
-		T(test_r1_critical_refuses_sends),
+		T(test_r1_critical_keeps_the_reserve),
 	};
 #undef T
 

@@ -8,6 +8,7 @@
  * Data transfer is in test_tcp_data.c, closing in test_tcp_close.c.
  */
 #include "tt_test.h"
+#include "../../lib/tcp/tcp_seq.h"
 
 #define SYN RTE_TCP_SYN_FLAG
 #define FIN RTE_TCP_FIN_FLAG
@@ -158,7 +159,7 @@ test_h1_handshake_app(void **state)
 	assert_int_equal(tt_test_tcp_conn(env, &p)->rcv_wnd, 65535);
 	assert_int_equal(S(PassiveOpens), 1);
 	assert_int_equal(S(CurrEstab), 1);
-	/* The application aborts: RST/ACK seq=snd_nxt; 'closed' follows (F8). */
+	/* The application aborts: RST/ACK seq=snd_max; 'closed' follows (F8). */
 	assert_int_equal(tt_test_app_abort(env, h), 0);
 	tt_test_poll(env);
 	tt_test_peer_recv(env, &p, &s);
@@ -331,6 +332,41 @@ test_h5_synack_timer_after_idle_clock(void **state)
 	}
 	TX_AT(t0 + 1000);
 	tt_test_tx_drain(env);
+}
+
+/*
+ * H5 with many retries: the interval doubles from 1 s and stops at Linux's TCP_RTO_MAX, 120 s
+ * (reqsk_timer_handler: min(TCP_TIMEOUT_INIT << num_timeout, TCP_RTO_MAX)): 1, 2, 4 ... 64,
+ * then 120 s for every later retransmission and for the last wait. 40 retries cross the
+ * point where 1000 << n leaves 32 bits (n = 22) and where the shift passes the width (32).
+ */
+static void
+test_h5_synack_backoff_capped(void **state)
+{
+	struct tt_test_env *env = *state;
+	const unsigned int retries = 40;
+	struct tt_test_peer p;
+	struct tt_test_seg s0, s;
+	uint64_t t = 0;
+
+	env->cfg.synack_retries = retries;
+	tt_test_tcp_start(env, NULL);
+	tt_test_peer_init(&p, 40015, 0x5000);
+	tt_test_peer_syn(env, &p);
+	t = tt_test_now(env);
+	tt_test_peer_recv(env, &p, &s0);
+	for (unsigned int k = 1; k <= retries; k++) {
+		t += k <= 7 ? 1000u << (k - 1) : 120000u;
+		TX_AT(t);
+		tt_test_peer_recv(env, &p, &s);
+		TT_TEST_SEG_IS(&s, SYN | ACK, s0.seq, 0x5001);
+		assert_int_equal(tt_test_tx_count(env), 0);
+		assert_int_equal(S(TCPSynRetrans), k);
+	}
+	assert_int_equal(tt_test_tcp_reqs(env), 1);
+	TT_TEST_AT(env, t + 120000 - tt_test_now(env), tt_test_pred_no_req, "request dropped");
+	assert_int_equal(tt_test_tx_count(env), 0);
+	assert_int_equal(S(TCPSynRetrans), retries);
 }
 
 /* H6: a retransmitted SYN gets the SYN-ACK again, and no second request. */
@@ -689,6 +725,60 @@ test_c4_cookie_ack(void **state)
 	assert_int_equal(TT_TEST_EV(env, TT_TEV_CLOSED, 0)->why, TT_CLOSE_RESET);
 }
 
+/*
+ * C3 without a PAWS casualty: the cookie's TSval carries the options in its low 6 bits, and
+ * OR-ing them into the clock can put it up to 63 ticks ahead of the TSvals the connection
+ * sends next; a client whose ts_recent is the SYN-ACK's then drops those as old (RFC 7323
+ * 5.3 PAWS, Linux counts PAWSEstab) until our clock catches up. Linux's
+ * cookie_init_timestamp steps the value back one 64-tick period when it would run ahead.
+ * Over 64 consecutive milliseconds (every phase of the low bits), the first segment after the
+ * handshake never carries a TSval older than the SYN-ACK's, and the options still decode.
+ */
+static void
+test_c3_cookie_tsval_not_ahead(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_test_seg s;
+	unsigned int ahead = 0;
+
+	env->cfg.syncookies = 2;
+	tt_test_tcp_start_app(env);
+	for (unsigned int i = 0; i < 64; i++) {
+		uint32_t synack_tsval;
+		tt_conn_t h;
+
+		tt_test_advance(env, 1);
+		tt_test_peer_init(&p, (uint16_t)(43200 + i), 1000 * i);
+		tt_test_peer_syn(env, &p);
+		tt_test_peer_recv(env, &p, &s);
+		assert_true(s.opts.present & TT_TCP_OPT_TS);
+		synack_tsval = s.opts.tsval;
+		/* wscale 7 + SACK: 0x17, so about a third of the phases would run ahead. */
+		assert_int_equal(synack_tsval & 0x3f, 0x17);
+		/* The same millisecond: the request and its answer, as a fast client and server. */
+		tt_test_peer_send(env, &p, PSH | ACK, NULL, 10);
+		h = TT_TEST_EV(env, TT_TEV_ACCEPTED, 0)->conn;
+		assert_int_equal(TT_TEST_EV(env, TT_TEV_DATA, h)->len, 10);
+		tt_test_peer_recv(env, &p, &s);
+		TT_TEST_SEG_IS(&s, ACK, p.irs + 1, 1000 * i + 11);
+		/*
+		 * PAWS at the client: this TSval must not be older than the one it holds, and
+		 * the SYN-ACK's no more than one period behind the clock.
+		 */
+		if (tt_seq_lt(s.opts.tsval, synack_tsval))
+			ahead++;
+		else
+			assert_true(s.opts.tsval - synack_tsval < 64);
+		tt_test_peer_send(env, &p, RST, NULL, 0);
+		assert_int_equal(TT_TEST_EV(env, TT_TEV_CLOSED, h)->why, TT_CLOSE_RESET);
+	}
+	if (ahead != 0)
+		fail_msg("%u of 64 cookie SYN-ACKs carried a TSval ahead of the connection's clock", ahead);
+	assert_int_equal(S(SyncookiesRecv), 64);
+	assert_int_equal(S(SyncookiesFailed), 0);
+}
+
 /* C4 "subject to Q4": a good cookie ACK to a full accept queue. */
 static void
 test_c4_cookie_ack_queue_full(void **state)
@@ -736,6 +826,7 @@ main(void)
 		T(test_h7_data_on_third_ack_app),
 		T(test_h5_synack_retransmission),
 		T(test_h5_synack_timer_after_idle_clock),
+		T(test_h5_synack_backoff_capped),
 		T(test_h6_syn_retransmitted),
 		T(test_h8_rst_in_syn_recv),
 		T(test_h9_listen_rst_and_ack),
@@ -744,6 +835,7 @@ main(void)
 		T(test_q3_accept_queue_full_syn_dropped),
 		T(test_q4_overflow_keeps_request),
 		T(test_q4_overflow_abort),
+		T(test_c3_cookie_tsval_not_ahead),
 		T(test_c4_cookie_ack),
 		T(test_c4_cookie_ack_queue_full),
 #undef T

@@ -104,6 +104,8 @@ struct tt_test_env {
 	struct tt_config cfg;         /* tt_config_defaults() + harness tweaks, see tt_test_setup */
 	struct tt_test_app *app;      /* the test application, or NULL */
 	unsigned int soft_failures;   /* tt_test_soft_fail(): teardown fails when nonzero */
+	struct rte_mbuf **held;       /* tt_test_pool_hold(): mbufs taken out of the pool */
+	unsigned int n_held;
 };
 
 /*
@@ -144,6 +146,14 @@ unsigned int tt_test_tx_drain(struct tt_test_env *env);
  * leaked (or still held), positive by the number freed twice. Teardown fails unless 0.
  */
 long tt_test_pool_balance(const struct tt_test_env *env);
+
+/*
+ * Allocation failures on demand (STYLE habit 12, libcbor's scripted failures): take all but
+ * `leave` of the pool's free mbufs and keep them, so the worker's next allocations fail; give
+ * them back with tt_test_pool_release (teardown does too). Returns how many were taken.
+ */
+unsigned int tt_test_pool_hold(struct tt_test_env *env, unsigned int leave);
+void tt_test_pool_release(struct tt_test_env *env);
 
 /* A counter of the env's worker, e.g. TT_TEST_STAT(env, InErrs). */
 #define TT_TEST_STAT(env, name) TT_STAT_GET(&(env)->w->stats, name)
