@@ -131,6 +131,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "tcpterm: %s\n", err);
 		return 2;
 	}
+	tt_config_warn(&cfg, stderr);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	rc = tt_eal_init(eal_argc, argv, err, sizeof(err));
