@@ -697,12 +697,46 @@ tt_config_parse_args(struct tt_config *cfg, int argc, char **argv, char *err, si
 	return rc;
 }
 
+/* 0 when the gateway is on the subnet of one of our addresses, 1 when it is one, -1 neither. */
+static int
+gateway_check(const struct tt_config *cfg)
+{
+	uint32_t gw = ntohl(cfg->gateway);
+	bool on_link = false;
+
+	for (uint32_t i = 0; i < cfg->n_addrs; i++) {
+		uint32_t mask = UINT32_MAX << (32 - cfg->addrs[i].len);   /* len is 1..32 */
+
+		if (gw == ntohl(cfg->addrs[i].addr))
+			return 1;
+		on_link |= ((gw ^ ntohl(cfg->addrs[i].addr)) & mask) == 0;
+	}
+	return on_link ? 0 : -1;
+}
+
 int
 tt_config_validate(const struct tt_config *cfg, char *err, size_t errlen)
 {
 	if (cfg->n_addrs == 0) {
 		snprintf(err, errlen, "no local address: give --addr A.B.C.D/len");
 		return -EINVAL;
+	}
+	if (cfg->gateway != 0) {
+		char a[INET_ADDRSTRLEN];
+		int where = gateway_check(cfg);
+
+		inet_ntop(AF_INET, &cfg->gateway, a, sizeof(a));
+		/* Linux refuses both: "Nexthop has invalid gateway" (RFC 1122 3.3.1.1). */
+		if (where < 0) {
+			snprintf(err, errlen, "--gateway %s is not on the subnet of any --addr: a gateway must be on-link (add an --addr on its subnet)",
+				 a);
+			return -EINVAL;
+		}
+		if (where > 0) {
+			snprintf(err, errlen, "--gateway %s is one of tcpterm's own addresses: give the router's address",
+				 a);
+			return -EINVAL;
+		}
 	}
 	for (uint32_t i = 0; i < cfg->n_listeners; i++) {
 		const struct tt_listen_config *l = &cfg->listeners[i];

@@ -568,6 +568,29 @@ test_validate(void **state)
 	assert_error_names("--addr");
 }
 
+/*
+ * A gateway is a next hop: on the subnet of one of our addresses and not one of them (RFC
+ * 1122 3.3.1.1; Linux: "Nexthop has invalid gateway"). Elsewhere tcpterm would ARP for it
+ * forever and route nothing through it, so it is refused at start (SPEC O7).
+ */
+static void
+test_validate_gateway(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	assert_int_equal(parse(&cfg, ARGV("--gateway", "198.18.0.254")), 0);
+	assert_int_equal(parse(&cfg, ARGV("--addr", "10.0.0.2/8", "--addr", "198.18.5.2/30",
+					  "--gateway", "198.18.5.1")), 0);
+	expect_invalid(ARGV("--gateway", "198.18.1.1"), "198.18.1.1");       /* off-link */
+	assert_error_names("subnet");
+	expect_invalid(ARGV("--addr", "198.18.5.2/30", "--gateway", "198.18.5.5"), "--gateway");
+	expect_invalid(ARGV("--gateway", "198.18.0.2"), "own");               /* ours */
+	assert_int_equal(load(&cfg, "[net]\ngateway = 10.9.9.9\n"), 0);     /* file: checked */
+	assert_int_equal(tt_config_validate(&cfg, err, sizeof(err)), -EINVAL); /* with the rest */
+	assert_error_names("10.9.9.9");
+}
+
 /* What tt_config_warn prints for cfg, in buf; returns its count of lines. */
 static int
 warnings(const struct tt_config *cfg, char *buf, size_t len)
@@ -697,6 +720,7 @@ main(void)
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_kernel_addr),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_validate_gateway),
 		cmocka_unit_test(test_unimplemented_keys_warn),
 		cmocka_unit_test(test_unimplemented_keys_documented),
 	};
