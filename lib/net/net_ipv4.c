@@ -28,8 +28,8 @@ tt_ipv4_is_local(const struct tt_net *net, uint32_t addr)
 	return false;
 }
 
-bool
-tt_ipv4_on_link(const struct tt_net *net, uint32_t addr)
+int
+tt_ipv4_link_addr(const struct tt_net *net, uint32_t addr)
 {
 	uint32_t a = rte_be_to_cpu_32(addr);
 
@@ -38,9 +38,15 @@ tt_ipv4_on_link(const struct tt_net *net, uint32_t addr)
 		uint32_t mask = len == 0 ? 0 : UINT32_MAX << (32 - len);
 
 		if (((a ^ rte_be_to_cpu_32(net->addrs[i])) & mask) == 0)
-			return true;
+			return (int)i;
 	}
-	return false;
+	return -1;
+}
+
+bool
+tt_ipv4_on_link(const struct tt_net *net, uint32_t addr)
+{
+	return tt_ipv4_link_addr(net, addr) >= 0;
 }
 
 /*
