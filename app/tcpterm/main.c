@@ -88,14 +88,17 @@ static void
 print_banner(const struct tt_config *cfg)
 {
 	char a[INET_ADDRSTRLEN], k[INET_ADDRSTRLEN];
+	const char *kside = tt_engine_kernel_side(engine);
 
 	inet_ntop(AF_INET, &cfg->addrs[0].addr, a, sizeof(a));
 	printf("tcpterm: serving %s, ports", a);
 	for (uint32_t i = 0; i < cfg->n_listeners; i++)
 		printf(" %u/%s", cfg->listeners[i].port, tt_app_kind_name(cfg->listeners[i].app));
-	if (cfg->kernel_addr.addr != 0) {
+	/* Only when a TAP port's kernel side really got the address (SPEC O1). */
+	if (kside != NULL) {
 		inet_ntop(AF_INET, &cfg->kernel_addr.addr, k, sizeof(k));
-		printf("; a TAP port's kernel side is %s/%u", k, cfg->kernel_addr.len);
+		printf("; clients reach it from %s (the TAP's kernel side, %s/%u)", kside, k,
+		       cfg->kernel_addr.len);
 	}
 	printf("; stop with Ctrl-C\n");
 	fflush(stdout);

@@ -58,6 +58,13 @@ bool tt_engine_stopping(const struct tt_engine *e);
 /* Stop ports, free everything. */
 void tt_engine_free(struct tt_engine *e);
 
+/*
+ * The kernel-side interface of the TAP port that got the configuration's kernel_addr (SPEC
+ * O1), or NULL when none did: no TAP port, or kernel_addr none. Messages about a kernel
+ * side are for that case only (a memif or NIC port has none).
+ */
+const char *tt_engine_kernel_side(const struct tt_engine *e);
+
 /* Counters summed over workers. */
 void tt_engine_stats(const struct tt_engine *e, uint64_t out[TT_STAT__COUNT]);
 

@@ -146,7 +146,22 @@ engine_ports(struct tt_engine *e, char *err, size_t errlen)
 			 "no usable port: give a device to EAL (e.g. --vdev=net_tap0 or -a PCI_ADDR), or no EAL options for the TAP default");
 		return -ENODEV;
 	}
+	/* An address the operator chose that no port can take: say so (auto stays quiet). */
+	if (tt_engine_kernel_side(e) == NULL && e->cfg.kernel_addr.addr != 0 &&
+	    !e->cfg.kernel_addr_auto)
+		TT_LOG(WARNING, core, "kernel_addr ignored: it addresses the kernel side of a TAP port, and no port is a TAP device");
 	return 0;
+}
+
+const char *
+tt_engine_kernel_side(const struct tt_engine *e)
+{
+	if (e->cfg.kernel_addr.addr == 0)
+		return NULL;
+	for (uint16_t i = 0; i < e->n_ports; i++)
+		if (e->ports[i].is_tap && e->ports[i].ifname[0] != '\0')
+			return e->ports[i].ifname;
+	return NULL;
 }
 
 struct tt_engine *

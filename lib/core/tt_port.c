@@ -109,7 +109,8 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 	p->mtu = cfg->mtu;
 	TT_LOG(INFO, core, "port %u %s (%s%s%s): %u queues, mac " RTE_ETHER_ADDR_PRT_FMT
 	       ", offloads rx-csum %s tx-ip-csum %s tx-tcp-csum %s",
-	       port_id, p->name, p->driver, p->ifname[0] ? ", kernel side " : "", p->ifname,
+	       port_id, p->name, p->driver,
+	       p->ifname[0] == '\0' ? "" : p->is_tap ? ", kernel side " : ", interface ", p->ifname,
 	       n_queues, RTE_ETHER_ADDR_BYTES(&p->mac), p->rx_csum ? "on" : "off",
 	       p->tx_ip_csum ? "on" : "off", p->tx_tcp_csum ? "on" : "off");
 	return 0;
