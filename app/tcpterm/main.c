@@ -74,9 +74,20 @@ status_thread(void *arg)
 	t0 = prev.tsc;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	for (;;) {
+		struct timespec now;
+
 		deadline.tv_sec++;
 		if (!sleep_until(&deadline))
 			break;
+		/*
+		 * A whole period late (the thread was not scheduled, the process was stopped):
+		 * one line for all of it, then a second from now, rather than a burst of lines
+		 * microseconds apart whose rates divide by almost nothing.
+		 */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - deadline.tv_sec > 1 ||
+		    (now.tv_sec - deadline.tv_sec == 1 && now.tv_nsec >= deadline.tv_nsec))
+			deadline = now;
 		tt_engine_status(engine, &cur);
 		tt_status_print(&prev, &cur, (double)(cur.tsc - t0) / (double)cur.tsc_hz);
 		prev = cur;
