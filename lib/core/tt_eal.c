@@ -260,6 +260,53 @@ hugepages_available_mb(long *unmounted_mb)
 	return total;
 }
 
+/* The value of EAL option opt (--opt=V or --opt V), or NULL. */
+static const char *
+args_value(int argc, char **argv, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	for (int i = 1; i < argc; i++) {
+		if (strncmp(argv[i], opt, n) != 0)
+			continue;
+		if (argv[i][n] == '=')
+			return argv[i] + n + 1;
+		if (argv[i][n] == '\0' && i + 1 < argc)
+			return argv[i + 1];
+	}
+	return NULL;
+}
+
+/*
+ * The process that runs a primary with this --file-prefix: EAL write-locks part of the
+ * runtime directory's "config" file for the primary's whole life (rte_eal_config_create),
+ * and a second primary fails on that lock with several lines of its own. Its pid, -1 when
+ * it cannot be told (another pid namespace), 0 when there is none. F_GETLK only looks.
+ */
+static pid_t
+prefix_owner(const char *prefix)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	char path[PATH_MAX];
+	int fd;
+
+	if (geteuid() == 0 || xdg == NULL)
+		snprintf(path, sizeof(path), "%s/dpdk/%s/config",
+			 geteuid() == 0 ? "/var/run" : "/tmp", prefix);
+	else
+		snprintf(path, sizeof(path), "%s/dpdk/%s/config", xdg, prefix);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fcntl(fd, F_GETLK, &fl) != 0 || fl.l_type == F_UNLCK) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	return fl.l_pid > 0 ? fl.l_pid : -1;
+}
+
 /* The last CPU we may run on: the embedded worker leaves CPU 0 to the kernel's clients. */
 static int
 default_cpu(void)
@@ -314,13 +361,30 @@ tt_eal_init(int eal_argc, char **eal_argv, char *err, size_t errlen)
 				 "no free hugepages: reserve some (scripts/setup.sh, or echo 512 > /proc/sys/vm/nr_hugepages) or add --no-huge to the EAL options");
 		return -ENOMEM;
 	}
+	/* A primary of its own (not --proc-type), with shared files: one prefix, one primary. */
+	if (!args_have(argc, argv, "--proc-type") && !args_have(argc, argv, "--in-memory") &&
+	    !args_have(argc, argv, "--no-shconf")) {
+		const char *prefix = args_value(argc, argv, "--file-prefix");
+		pid_t owner = prefix_owner(prefix != NULL ? prefix : "rte");
+
+		if (owner != 0) {
+			char who[32] = "";
+
+			if (owner > 0)
+				snprintf(who, sizeof(who), " (pid %d)", (int)owner);
+			snprintf(err, errlen,
+				 "--file-prefix %s is in use by another running DPDK process%s: give this tcpterm its own --file-prefix",
+				 prefix != NULL ? prefix : "rte (EAL's default)", who);
+			return -EADDRINUSE;
+		}
+	}
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
-		/* EAL does not always set rte_errno (a held --file-prefix lock leaves it 0). */
+		/* EAL does not always set rte_errno. */
 		int e = rte_errno != 0 ? rte_errno : EINVAL;
 
 		snprintf(err, errlen,
-			 "EAL initialisation failed (%s): check the EAL options and the messages above; is another tcpterm using the same --file-prefix?",
+			 "EAL initialisation failed (%s): see EAL's messages above and check the EAL options",
 			 rte_strerror(e));
 		return -e;
 	}
