@@ -24,6 +24,24 @@
 
 #define TT_RX_CSUM (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM)
 
+/*
+ * The largest MTU the device takes, by ethdev's own rule (eth_dev_validate_mtu): max_mtu,
+ * and the frame (MTU plus L2 overhead) within max_rx_pktlen. Drivers that leave max_mtu at
+ * UINT16_MAX (memif) are bounded by the second only, which configure would otherwise
+ * refuse with its own message and a bare EINVAL.
+ */
+static uint32_t
+port_max_mtu(const struct rte_eth_dev_info *info)
+{
+	uint32_t overhead = RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+
+	if (info->max_mtu != UINT16_MAX && info->max_rx_pktlen > info->max_mtu)
+		overhead = info->max_rx_pktlen - info->max_mtu;
+	if (info->max_rx_pktlen <= overhead)
+		return info->max_mtu;
+	return RTE_MIN((uint32_t)info->max_mtu, info->max_rx_pktlen - overhead);
+}
+
 int
 tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 	      struct rte_mempool **pools, const struct tt_config *cfg,
@@ -69,9 +87,9 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 	conf.rxmode.mtu = cfg->mtu;
-	if (cfg->mtu > info.max_mtu || cfg->mtu < info.min_mtu) {
-		snprintf(err, errlen, "port %s: mtu %u outside %u..%u: set --mtu", p->name,
-			 cfg->mtu, info.min_mtu, info.max_mtu);
+	if (cfg->mtu > port_max_mtu(&info) || cfg->mtu < info.min_mtu) {
+		snprintf(err, errlen, "port %s (%s): mtu %u outside %u..%u: set --mtu", p->name,
+			 p->driver, cfg->mtu, info.min_mtu, port_max_mtu(&info));
 		return -EINVAL;
 	}
 	rc = rte_eth_dev_configure(port_id, n_queues, n_queues, &conf);

@@ -13,10 +13,14 @@ A: tcpterm on net_memif0 in the server role (a socket file in /tmp with a unique
   - neither instance speaks of a TAP device or a kernel side: a memif port has none
     (messages are driver-aware); B, told an explicit --kernel-addr, warns once that no TAP
     port takes it;
-  - both stop with exit 0, and the socket file is gone afterwards.
+  - both stop with exit 0, and the socket file is gone afterwards;
+  - an MTU memif cannot carry (--mtu 9000; memif leaves max_mtu unset, its frames are 1518
+    bytes at most) is refused by tcpterm in one line naming the range, exit 2, not by
+    ethdev's configure with a bare EINVAL (O7).
 """
 import os
 import re
+import subprocess
 import time
 
 import ttlib
@@ -102,6 +106,19 @@ def test():
         'reported: ' + [ln for ln in outs[0].splitlines() if 'kernel_addr ignored' in ln][0])
     expect(not os.path.exists(sock), f'{sock} left behind')
     log(f'ok: both stopped with exit 0, {sock} removed')
+
+    pid = os.getpid()
+    r = subprocess.run(ns.argv([ttlib.TCPTERM, '-l', lc_a, '--no-pci', '--no-huge', '-m', '256',
+                                '--file-prefix', f'ttmfm{pid}', memif_vdev('server', sock),
+                                '--', '--addr', f'{A_ADDR}/24', '--quiet', '--mtu', '9000']),
+                       capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+    ours = [ln for ln in r.stderr.splitlines() if ln.startswith('tcpterm:')]
+    expect(r.returncode == 2 and len(ours) == 1 and
+           re.search(r'mtu 9000 outside \d+\.\.1500', ours[0]) and 'Frame size' not in r.stderr,
+           f'--mtu 9000 on memif: want exit 2 and one line with the range; got exit '
+           f'{r.returncode}: {r.stderr.strip()[-800:]}')
+    expect(not os.path.exists(sock), f'{sock} left behind by the refused start')
+    log(f'ok: --mtu 9000 on memif: {ours[0]}')
 
 
 if __name__ == '__main__':
