@@ -74,9 +74,20 @@ status_thread(void *arg)
 	t0 = prev.tsc;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	for (;;) {
+		struct timespec now;
+
 		deadline.tv_sec++;
 		if (!sleep_until(&deadline))
 			break;
+		/*
+		 * A whole period late (the thread was not scheduled, the process was stopped):
+		 * one line for all of it, then a second from now, rather than a burst of lines
+		 * microseconds apart whose rates divide by almost nothing.
+		 */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - deadline.tv_sec > 1 ||
+		    (now.tv_sec - deadline.tv_sec == 1 && now.tv_nsec >= deadline.tv_nsec))
+			deadline = now;
 		tt_engine_status(engine, &cur);
 		tt_status_print(&prev, &cur, (double)(cur.tsc - t0) / (double)cur.tsc_hz);
 		prev = cur;
@@ -88,14 +99,17 @@ static void
 print_banner(const struct tt_config *cfg)
 {
 	char a[INET_ADDRSTRLEN], k[INET_ADDRSTRLEN];
+	const char *kside = tt_engine_kernel_side(engine);
 
 	inet_ntop(AF_INET, &cfg->addrs[0].addr, a, sizeof(a));
 	printf("tcpterm: serving %s, ports", a);
 	for (uint32_t i = 0; i < cfg->n_listeners; i++)
 		printf(" %u/%s", cfg->listeners[i].port, tt_app_kind_name(cfg->listeners[i].app));
-	if (cfg->kernel_addr.addr != 0) {
+	/* Only when a TAP port's kernel side really got the address (SPEC O1). */
+	if (kside != NULL) {
 		inet_ntop(AF_INET, &cfg->kernel_addr.addr, k, sizeof(k));
-		printf("; a TAP port's kernel side is %s/%u", k, cfg->kernel_addr.len);
+		printf("; clients reach it from %s (the TAP's kernel side, %s/%u)", kside, k,
+		       cfg->kernel_addr.len);
 	}
 	printf("; stop with Ctrl-C\n");
 	fflush(stdout);
@@ -131,6 +145,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "tcpterm: %s\n", err);
 		return 2;
 	}
+	tt_config_warn(&cfg, stderr);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	rc = tt_eal_init(eal_argc, argv, err, sizeof(err));

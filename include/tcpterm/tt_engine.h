@@ -14,6 +14,7 @@
 #define TT_ENGINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <tcpterm/tt_app.h>
@@ -57,26 +58,65 @@ bool tt_engine_stopping(const struct tt_engine *e);
 /* Stop ports, free everything. */
 void tt_engine_free(struct tt_engine *e);
 
+/*
+ * The kernel-side interface of the TAP port that got the configuration's kernel_addr (SPEC
+ * O1), or NULL when none did: no TAP port, or kernel_addr none. Messages about a kernel
+ * side are for that case only (a memif or NIC port has none).
+ */
+const char *tt_engine_kernel_side(const struct tt_engine *e);
+
 /* Counters summed over workers. */
 void tt_engine_stats(const struct tt_engine *e, uint64_t out[TT_STAT__COUNT]);
 
 /* What the one-line status (SPEC O5) reports, read at one instant. */
+#define TT_STATUS_PORTS 8
+struct tt_status_port {
+	/* The ethdev's counters as read: they restart from 0 when the port's are reset. */
+	uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes;
+	uint64_t drops;          /* imissed + rx_nombuf + ierrors + oerrors */
+};
 struct tt_status {
 	uint64_t tsc_hz;
 	uint64_t tsc;
 	uint64_t busy_cycles;    /* summed over workers */
 	uint64_t total_cycles;   /* summed over workers */
 	uint16_t n_workers;
-	uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes;
-	uint64_t drops;          /* imissed + rx_nombuf + ierrors + oerrors + TX queue full */
+	uint16_t n_ports;
+	struct tt_status_port port[TT_STATUS_PORTS];
+	uint64_t tx_full;        /* EthOutDrops: frames a full TX queue refused */
+	/*
+	 * Drops since start: set by tt_engine_status() from this reading, then carried by
+	 * tt_status_print() as the previous line's total plus what grew since, so a port whose
+	 * counters were reset does not make it fall.
+	 */
+	uint64_t drops;
 	uint64_t passive_opens;
 	uint64_t estab, syn_recv, time_wait;
 	uint64_t states[16];     /* flows per TCP state, by Linux's numbering */
 };
 void tt_engine_status(const struct tt_engine *e, struct tt_status *st);
 
-/* Print one status line computed from two snapshots. */
-void tt_status_print(const struct tt_status *prev, const struct tt_status *cur,
-		     double uptime_s);
+/*
+ * How much a counter grew between two readings. A reading below the previous one means the
+ * counter restarted from 0 (the port's statistics were reset: memif's when its peer
+ * reconnects, rte_eth_stats_reset from another process), never that it wrapped (64 bits):
+ * it grew by at least the new reading, which is what this returns.
+ */
+static inline uint64_t
+tt_counter_delta(uint64_t prev, uint64_t cur)
+{
+	return cur >= prev ? cur - prev : cur;
+}
+
+/*
+ * Format the status line for the interval from prev to cur into buf (without newline) and
+ * carry cur->drops on from prev. 0 when the interval is empty (nothing written), else what
+ * snprintf returned.
+ */
+int tt_status_format(const struct tt_status *prev, struct tt_status *cur, double uptime_s,
+		     char *buf, size_t len);
+
+/* Print that line on stdout. */
+void tt_status_print(const struct tt_status *prev, struct tt_status *cur, double uptime_s);
 
 #endif /* TT_ENGINE_H */

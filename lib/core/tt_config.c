@@ -48,12 +48,25 @@ struct key {
 	const char *def;
 	size_t off;
 	const char *help;
+	/*
+	 * Why the key has no effect yet, naming the SPEC item whose work implements it; NULL for
+	 * a key that works. Accepted and shown (SPEC Tunables), but --help, the dump and a
+	 * warning when a file or option sets it say so, so an operator never believes a knob
+	 * he turned did something.
+	 */
+	const char *unimpl;
 };
 
 #define C(f) offsetof(struct tt_config, f)
 #define L(f) offsetof(struct tt_listen_config, f)
 #define U32(sec, nm, lo, hi, d, h) { sec, #nm, NULL, KT_U32, KS_CONFIG, lo, hi, #d, C(nm), h }
 #define LU32(nm, lo, hi, d, h) { "listen", #nm, NULL, KT_U32, KS_LISTENER, lo, hi, #d, L(nm), h }
+/* A key accepted now and implemented by later work (why: the unimpl field). */
+#define U32_TODO(sec, nm, lo, hi, d, h, why) \
+	{ sec, #nm, NULL, KT_U32, KS_CONFIG, lo, hi, #d, C(nm), h, why }
+
+#define TODO_ACTIVE "active opens (connect) are not implemented yet (SPEC A1)"
+#define TODO_KEEPALIVE "keepalive probes are not implemented yet (SPEC D6)"
 
 static const struct key keys[] = {
 	U32("port", rx_desc, 64, 16384, 1024, "RX descriptors per queue"),
@@ -73,17 +86,21 @@ static const struct key keys[] = {
 	U32("tcp", max_syn_backlog, 1, 16777216, 4096, "SYN queue capacity per listener and worker (Q1)"),
 	U32("tcp", somaxconn, 1, 1048576, 4096, "cap on every listener's accept queue (Q1)"),
 	U32("tcp", synack_retries, 0, 255, 5, "SYN-ACK retransmissions before a request is dropped (H5)"),
-	U32("tcp", syn_retries, 1, 127, 6, "SYN retransmissions of an active open"),
+	U32_TODO("tcp", syn_retries, 1, 127, 6, "SYN retransmissions of an active open", TODO_ACTIVE),
 	U32("tcp", abort_on_overflow, 0, 1, 0, "1: answer a final ACK to a full accept queue with RST (Q4)"),
 	U32("tcp", fin_timeout, 1, 3600, 60, "FIN_WAIT_2 timeout in seconds for released connections (F7)"),
 	U32("tcp", max_tw_buckets, 0, 16777216, 262144, "TIME_WAIT entries at most; beyond, TIME_WAIT is skipped (F6)"),
-	U32("tcp", tw_reuse, 0, 2, 2, "reuse TIME_WAIT 4-tuples for active opens: 0 no, 1 yes, 2 loopback only"),
+	U32_TODO("tcp", tw_reuse, 0, 2, 2, "reuse TIME_WAIT 4-tuples for active opens: 0 no, 1 yes, 2 loopback only",
+		 TODO_ACTIVE),
 	U32("tcp", timestamps, 0, 2, 1, "RFC 7323 timestamps: 0 off, 1 on with per-connection offset, 2 on without"),
 	U32("tcp", window_scaling, 0, 1, 1, "RFC 7323 window scaling"),
 	U32("tcp", sack, 0, 1, 1, "RFC 2018 selective acknowledgements"),
-	U32("tcp", keepalive_time, 1, 32767, 7200, "idle seconds before the first keepalive probe (D6)"),
-	U32("tcp", keepalive_intvl, 1, 32767, 75, "seconds between keepalive probes (D6)"),
-	U32("tcp", keepalive_probes, 1, 127, 9, "unanswered probes before the connection is dropped (D6)"),
+	U32_TODO("tcp", keepalive_time, 1, 32767, 7200, "idle seconds before the first keepalive probe (D6)",
+		 TODO_KEEPALIVE),
+	U32_TODO("tcp", keepalive_intvl, 1, 32767, 75, "seconds between keepalive probes (D6)",
+		 TODO_KEEPALIVE),
+	U32_TODO("tcp", keepalive_probes, 1, 127, 9, "unanswered probes before the connection is dropped (D6)",
+		 TODO_KEEPALIVE),
 	U32("tcp", rmem, 4096, 67108864, 131072, "receive buffer per connection in bytes"),
 	U32("tcp", max_conns, 64, 16777215, 65536,
 	    "TCBs per worker, preallocated: established and closing connections (not SYN_RECV or TIME_WAIT)"),
@@ -236,8 +253,8 @@ set_ports(struct tt_config *cfg, struct pass *ps, const struct key *k, const cha
  * KS_CONFIG keys, a listener for KS_LISTENER keys.
  */
 static int
-set_key(struct tt_config *cfg, void *base, struct pass *ps, const struct key *k,
-	const char *val)
+set_key_value(struct tt_config *cfg, void *base, struct pass *ps, const struct key *k,
+	      const char *val)
 {
 	void *field = (uint8_t *)base + k->off;
 	size_t ki = k - keys;
@@ -315,6 +332,18 @@ set_key(struct tt_config *cfg, void *base, struct pass *ps, const struct key *k,
 		return 0;
 	}
 	return -EINVAL;
+}
+
+/* set_key_value, remembering which keys a file or the command line set (tt_config_warn). */
+static int
+set_key(struct tt_config *cfg, void *base, struct pass *ps, const struct key *k,
+	const char *val)
+{
+	int rc = set_key_value(cfg, base, ps, k, val);
+
+	if (rc == 0 && strcmp(ps->where, "default") != 0)
+		cfg->set_mask |= UINT64_C(1) << (k - keys);
+	return rc;
 }
 
 static const struct key *
@@ -672,9 +701,27 @@ tt_config_parse_args(struct tt_config *cfg, int argc, char **argv, char *err, si
 	rc = tt_config_validate(cfg, err, errlen);
 	if (rc == 0 && check) {
 		tt_config_dump(cfg, stdout);
+		tt_config_warn(cfg, stdout);
 		return 1;
 	}
 	return rc;
+}
+
+/* 0 when the gateway is on the subnet of one of our addresses, 1 when it is one, -1 neither. */
+static int
+gateway_check(const struct tt_config *cfg)
+{
+	uint32_t gw = ntohl(cfg->gateway);
+	bool on_link = false;
+
+	for (uint32_t i = 0; i < cfg->n_addrs; i++) {
+		uint32_t mask = UINT32_MAX << (32 - cfg->addrs[i].len);   /* len is 1..32 */
+
+		if (gw == ntohl(cfg->addrs[i].addr))
+			return 1;
+		on_link |= ((gw ^ ntohl(cfg->addrs[i].addr)) & mask) == 0;
+	}
+	return on_link ? 0 : -1;
 }
 
 int
@@ -689,6 +736,23 @@ tt_config_validate(const struct tt_config *cfg, char *err, size_t errlen)
 			 "mem_min %u, mem_pressure %u, mem_max %u: they must not decrease (as Linux's tcp_mem)",
 			 cfg->mem_min, cfg->mem_pressure, cfg->mem_max);
 		return -EINVAL;
+	}
+	if (cfg->gateway != 0) {
+		char a[INET_ADDRSTRLEN];
+		int where = gateway_check(cfg);
+
+		inet_ntop(AF_INET, &cfg->gateway, a, sizeof(a));
+		/* Linux refuses both: "Nexthop has invalid gateway" (RFC 1122 3.3.1.1). */
+		if (where < 0) {
+			snprintf(err, errlen, "--gateway %s is not on the subnet of any --addr: a gateway must be on-link (add an --addr on its subnet)",
+				 a);
+			return -EINVAL;
+		}
+		if (where > 0) {
+			snprintf(err, errlen, "--gateway %s is one of tcpterm's own addresses: give the router's address",
+				 a);
+			return -EINVAL;
+		}
 	}
 	for (uint32_t i = 0; i < cfg->n_listeners; i++) {
 		const struct tt_listen_config *l = &cfg->listeners[i];
@@ -796,7 +860,11 @@ tt_config_dump(const struct tt_config *cfg, FILE *out)
 			fprintf(out, " [%s]\n", keys[i].section);
 		last = keys[i].section;
 		format_value(cfg, base, &keys[i], val, sizeof(val));
-		dump_one(out, keys[i].section, keys[i].name, val);
+		if (keys[i].unimpl != NULL)
+			fprintf(out, "  %-28s %-8s (no effect: %s)\n", keys[i].name, val,
+				keys[i].unimpl);
+		else
+			dump_one(out, keys[i].section, keys[i].name, val);
 	}
 	for (uint32_t l = 0; l < cfg->n_listeners; l++) {
 		const struct tt_listen_config *lc = &cfg->listeners[l];
@@ -805,6 +873,27 @@ tt_config_dump(const struct tt_config *cfg, FILE *out)
 			lc->port, tt_app_kind_name(lc->app), lc->backlog, lc->time_wait,
 			lc->accept_rate, lc->http_body);
 	}
+}
+
+int
+tt_config_warn(const struct tt_config *cfg, FILE *out)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < N_KEYS; i++) {
+		char name[32], val[64];
+
+		if (keys[i].unimpl == NULL || !(cfg->set_mask & (UINT64_C(1) << i)))
+			continue;
+		opt_name(&keys[i], name, sizeof(name));
+		format_value(cfg, keys[i].scope == KS_LISTENER ? (const void *)&cfg->listen_defaults
+							       : (const void *)cfg,
+			     &keys[i], val, sizeof(val));
+		fprintf(out, "tcpterm: warning: %s = %s (--%s) has no effect: %s\n", keys[i].name,
+			val, name, keys[i].unimpl);
+		n++;
+	}
+	return n;
 }
 
 void
@@ -831,8 +920,9 @@ tt_config_usage(FILE *out, const char *prog)
 		last = keys[i].section;
 		opt_name(&keys[i], name, sizeof(name));
 		if (keys[i].type == KT_U32)
-			fprintf(out, "  --%-26s %s [%s; %u..%u]\n", name, keys[i].help, keys[i].def,
-				keys[i].min, keys[i].max);
+			fprintf(out, "  --%-26s %s [%s; %u..%u]%s%s\n", name, keys[i].help, keys[i].def,
+				keys[i].min, keys[i].max, keys[i].unimpl ? "; NO EFFECT: " : "",
+				keys[i].unimpl ? keys[i].unimpl : "");
 		else if (keys[i].type == KT_FLAG)
 			fprintf(out, "  --%-26s %s\n", name, keys[i].help);
 		else

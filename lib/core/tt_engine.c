@@ -27,6 +27,7 @@
 #define TT_NEIGH_SIZE 1024
 
 static_assert(TT_TCPS__COUNT <= RTE_DIM(((struct tt_status *)0)->states), "tt_status.states too small");
+static_assert(TT_MAX_PORTS <= TT_STATUS_PORTS, "tt_status.port too small");
 #define TT_MEMPOOL_CACHE 256
 
 static void
@@ -181,7 +182,22 @@ engine_ports(struct tt_engine *e, char *err, size_t errlen)
 		       e->steer.owner == TT_OWNER_TOEPLITZ ? "Toeplitz (the ports' RSS)" :
 							     "keyed SipHash-1-3 (hand-over)",
 		       e->steer.reta_mask + 1);
+	/* An address the operator chose that no port can take: say so (auto stays quiet). */
+	if (tt_engine_kernel_side(e) == NULL && e->cfg.kernel_addr.addr != 0 &&
+	    !e->cfg.kernel_addr_auto)
+		TT_LOG(WARNING, core, "kernel_addr ignored: it addresses the kernel side of a TAP port, and no port is a TAP device");
 	return 0;
+}
+
+const char *
+tt_engine_kernel_side(const struct tt_engine *e)
+{
+	if (e->cfg.kernel_addr.addr == 0)
+		return NULL;
+	for (uint16_t i = 0; i < e->n_ports; i++)
+		if (e->ports[i].is_tap && e->ports[i].ifname[0] != '\0')
+			return e->ports[i].ifname;
+	return NULL;
 }
 
 struct tt_engine *
@@ -329,41 +345,26 @@ tt_engine_status(const struct tt_engine *e, struct tt_status *st)
 		st->busy_cycles += __atomic_load_n(&e->workers[i]->busy_cycles, __ATOMIC_RELAXED);
 		st->total_cycles += __atomic_load_n(&e->workers[i]->total_cycles, __ATOMIC_RELAXED);
 	}
+	st->n_ports = e->n_ports;
 	for (uint16_t i = 0; i < e->n_ports; i++) {
+		struct tt_status_port *sp = &st->port[i];
 		struct rte_eth_stats es;
 
 		if (rte_eth_stats_get(e->ports[i].port_id, &es) != 0)
 			continue;
-		st->rx_pkts += es.ipackets;
-		st->tx_pkts += es.opackets;
-		st->rx_bytes += es.ibytes;
-		st->tx_bytes += es.obytes;
-		st->drops += es.imissed + es.rx_nombuf + es.ierrors + es.oerrors;
+		sp->rx_pkts = es.ipackets;
+		sp->tx_pkts = es.opackets;
+		sp->rx_bytes = es.ibytes;
+		sp->tx_bytes = es.obytes;
+		sp->drops = es.imissed + es.rx_nombuf + es.ierrors + es.oerrors;
+		st->drops += sp->drops;
 	}
 	tt_engine_stats(e, c);
-	st->drops += c[TT_STAT_EthOutDrops];
+	st->tx_full = c[TT_STAT_EthOutDrops];
+	st->drops += st->tx_full;
 	st->passive_opens = c[TT_STAT_PassiveOpens];
 	tt_engine_conn_states(e, st->states);
 	st->estab = st->states[TT_TCPS_ESTABLISHED];
 	st->syn_recv = st->states[TT_TCPS_SYN_RECV];
 	st->time_wait = st->states[TT_TCPS_TIME_WAIT];
-}
-
-void
-tt_status_print(const struct tt_status *a, const struct tt_status *b, double uptime_s)
-{
-	double dt = (double)(b->tsc - a->tsc) / (double)b->tsc_hz;
-	uint64_t dtotal = b->total_cycles - a->total_cycles;
-	double busy = dtotal ? 100.0 * (double)(b->busy_cycles - a->busy_cycles) / (double)dtotal : 0;
-
-	if (dt <= 0)
-		return;
-	printf("[%7.1fs] cps %.0f estab %" PRIu64 " syn_recv %" PRIu64 " time_wait %" PRIu64
-	       " | busy %.1f%% | rx %.0f pps %.3f Gbps | tx %.0f pps %.3f Gbps | drops %" PRIu64 "\n",
-	       uptime_s, (double)(b->passive_opens - a->passive_opens) / dt, b->estab, b->syn_recv,
-	       b->time_wait, busy, (double)(b->rx_pkts - a->rx_pkts) / dt,
-	       (double)(b->rx_bytes - a->rx_bytes) * 8 / dt / 1e9,
-	       (double)(b->tx_pkts - a->tx_pkts) / dt,
-	       (double)(b->tx_bytes - a->tx_bytes) * 8 / dt / 1e9, b->drops);
-	fflush(stdout);
 }

@@ -175,6 +175,24 @@ port_steer(struct tt_port *p, const struct tt_steer *steer, uint16_t n_queues,
 	}
 }
 
+/*
+ * The largest MTU the device takes, by ethdev's own rule (eth_dev_validate_mtu): max_mtu,
+ * and the frame (MTU plus L2 overhead) within max_rx_pktlen. Drivers that leave max_mtu at
+ * UINT16_MAX (memif) are bounded by the second only, which configure would otherwise
+ * refuse with its own message and a bare EINVAL.
+ */
+static uint32_t
+port_max_mtu(const struct rte_eth_dev_info *info)
+{
+	uint32_t overhead = RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+
+	if (info->max_mtu != UINT16_MAX && info->max_rx_pktlen > info->max_mtu)
+		overhead = info->max_rx_pktlen - info->max_mtu;
+	if (info->max_rx_pktlen <= overhead)
+		return info->max_mtu;
+	return RTE_MIN((uint32_t)info->max_mtu, info->max_rx_pktlen - overhead);
+}
+
 int
 tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 	      struct rte_mempool **pools, const struct tt_config *cfg,
@@ -236,9 +254,9 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 		conf_rss(&conf, &info, key);
 	}
 	conf.rxmode.mtu = cfg->mtu;
-	if (cfg->mtu > info.max_mtu || cfg->mtu < info.min_mtu) {
-		snprintf(err, errlen, "port %s: mtu %u outside %u..%u: set --mtu", p->name,
-			 cfg->mtu, info.min_mtu, info.max_mtu);
+	if (cfg->mtu > port_max_mtu(&info) || cfg->mtu < info.min_mtu) {
+		snprintf(err, errlen, "port %s (%s): mtu %u outside %u..%u: set --mtu", p->name,
+			 p->driver, cfg->mtu, info.min_mtu, port_max_mtu(&info));
 		return -EINVAL;
 	}
 	rc = rte_eth_dev_configure(port_id, n_queues, n_queues, &conf);
@@ -286,7 +304,8 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 	port_steer(p, steer, n_queues, &conf, key, info.hash_key_size, note, sizeof(note));
 	TT_LOG(INFO, core, "port %u %s (%s%s%s): %u queues, mac " RTE_ETHER_ADDR_PRT_FMT
 	       ", offloads rx-csum %s tx-ip-csum %s tx-tcp-csum %s fast-free %s, steering %s",
-	       port_id, p->name, p->driver, p->ifname[0] ? ", kernel side " : "", p->ifname,
+	       port_id, p->name, p->driver,
+	       p->ifname[0] == '\0' ? "" : p->is_tap ? ", kernel side " : ", interface ", p->ifname,
 	       n_queues, RTE_ETHER_ADDR_BYTES(&p->mac), p->rx_csum ? "on" : "off",
 	       p->tx_ip_csum ? "on" : "off", p->tx_tcp_csum ? "on" : "off",
 	       p->fast_free ? "on" : "off", note);

@@ -127,6 +127,7 @@ tt_arp_request(struct tt_worker *w, uint16_t pi, uint32_t ip)
 	struct rte_ether_hdr *eth;
 	struct rte_arp_hdr *arp;
 	struct rte_mbuf *m;
+	int src;
 
 	if (w->net->n_addrs == 0)
 		return;
@@ -144,7 +145,12 @@ tt_arp_request(struct tt_worker *w, uint16_t pi, uint32_t ip)
 	arp->arp_plen = sizeof(uint32_t);
 	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
 	arp->arp_data.arp_sha = *mac;
-	arp->arp_data.arp_sip = w->net->addrs[0];
+	/*
+	 * Our address on ip's subnet, as Linux's arp_solicit picks (inet_select_addr, link
+	 * scope), so the target learns an address it answers on-link; else the first one.
+	 */
+	src = tt_ipv4_link_addr(w->net, ip);
+	arp->arp_data.arp_sip = w->net->addrs[src >= 0 ? src : 0];
 	memset(&arp->arp_data.arp_tha, 0, sizeof(arp->arp_data.arp_tha));
 	arp->arp_data.arp_tip = ip;
 	TT_STAT_INC(&w->stats, ArpOutRequests);

@@ -55,6 +55,8 @@ tt_icmp_input(struct tt_worker *w, struct tt_pkt *p)
 		goto drop;
 	}
 	TT_STAT_INC(&w->stats, IcmpInEchos);
+	if (!tt_ipv4_route(w, p->ip->src_addr))
+		goto drop;
 	tt_ipv4_reply_prepare(w, p, len);
 	icmp = p->l4;
 	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;

@@ -28,6 +28,43 @@ tt_ipv4_is_local(const struct tt_net *net, uint32_t addr)
 	return false;
 }
 
+int
+tt_ipv4_link_addr(const struct tt_net *net, uint32_t addr)
+{
+	uint32_t a = rte_be_to_cpu_32(addr);
+
+	for (uint32_t i = 0; i < net->n_addrs; i++) {
+		uint8_t len = net->prefix_len[i];
+		uint32_t mask = len == 0 ? 0 : UINT32_MAX << (32 - len);
+
+		if (((a ^ rte_be_to_cpu_32(net->addrs[i])) & mask) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+bool
+tt_ipv4_on_link(const struct tt_net *net, uint32_t addr)
+{
+	return tt_ipv4_link_addr(net, addr) >= 0;
+}
+
+/*
+ * RFC 1122 3.3.1: a datagram to an on-link destination goes straight to it, any other
+ * through the gateway. With no gateway an off-link destination has no route: Linux fails
+ * the lookup (ENETUNREACH) and counts IpOutNoRoutes, and so does tcpterm. Frames that answer
+ * a received one still go to its Ethernet source (tt_ipv4_reply_prepare), which is the
+ * next hop back whichever way the route says; the route only decides whether to answer.
+ */
+bool
+tt_ipv4_route(struct tt_worker *w, uint32_t dst)
+{
+	if (w->net->gateway != 0 || tt_ipv4_on_link(w->net, dst))
+		return true;
+	TT_STAT_INC(&w->stats, IpOutNoRoutes);
+	return false;
+}
+
 /*
  * RFC 1122 3.2.1.3: no datagram from a group, limited-broadcast, "this network" (0/8: {0,0}
  * and {0,host} are only for a host still learning its address) or loopback source; and, as

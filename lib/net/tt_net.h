@@ -57,6 +57,15 @@ int tt_ipv4_parse(struct tt_stats *st, const struct tt_net *net, struct tt_pkt *
 void tt_ipv4_input(struct tt_worker *w, struct tt_pkt *p);
 /* True when addr (network order) is one of ours. */
 bool tt_ipv4_is_local(const struct tt_net *net, uint32_t addr);
+/* True when addr (network order) is on the subnet of one of our addresses. */
+bool tt_ipv4_on_link(const struct tt_net *net, uint32_t addr);
+/* The index in net->addrs of the first of our addresses on addr's subnet, or -1. */
+int tt_ipv4_link_addr(const struct tt_net *net, uint32_t addr);
+/*
+ * Whether a datagram to dst (network order) has a route: on-link, or any destination when a
+ * gateway is set. False counts IpOutNoRoutes; the caller drops what it would have sent.
+ */
+bool tt_ipv4_route(struct tt_worker *w, uint32_t dst);
 
 /*
  * Turn a received frame into the reply to its sender: Ethernet addresses swapped (the

@@ -175,6 +175,11 @@ tt_listen_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 		TT_STAT_INC(&w->stats, ListenDrops);
 		goto drop;
 	}
+	/* As Linux's tcp_conn_request: no route for the SYN-ACK, nothing kept (ListenDrops). */
+	if (!tt_ipv4_route(w, f.raddr)) {
+		TT_STAT_INC(&w->stats, ListenDrops);
+		goto drop;
+	}
 	if (cfg->syncookies == 2) {
 		listen_send_cookie(w, p, seg, &f, l);
 		return;

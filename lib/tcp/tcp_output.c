@@ -44,6 +44,10 @@ tt_tcp_reply_rst(struct tt_worker *w, struct tt_pkt *p, const struct tt_tcp_seg 
 	uint32_t seq, ack;
 	uint8_t flags;
 
+	if (!tt_ipv4_route(w, p->ip->src_addr)) {
+		rte_pktmbuf_free(p->m);
+		return;
+	}
 	if (seg->flags & RTE_TCP_ACK_FLAG) {
 		seq = seg->ack;
 		ack = 0;

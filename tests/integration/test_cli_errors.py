@@ -3,10 +3,10 @@
 """cli_errors (SPEC O7, O2): bad input stops tcpterm with exit code 2 and exactly one line
 on stderr naming the problem — no crash, no hang (within a second), nothing left behind (no
 runtime directory, no TAP device, no process). Cases: unknown option, out-of-range and
-malformed values, unknown application, missing value, unreadable config file, config files
-with an unknown section, an unknown key, an out-of-range value, [listen 0], a line without
-'=', a key before any section, an unterminated section, an empty value, and EAL options
-that give no port. Also: --help exits 0 and lists every tunable of
+malformed values, a gateway off every subnet of --addr, unknown application, missing value,
+unreadable config file, config files with an unknown section, an unknown key, an
+out-of-range value, [listen 0], a line without '=', a key before any section, an
+unterminated section, an empty value, and EAL options that give no port. Also: --help exits 0 and lists every tunable of
 SPEC "Tunables" and the options of O2 as --name-with-hyphens; --version exits 0.
 
 Lines printed by DPDK itself (EAL's start-up log, rte_cfgfile's parse error) are not
@@ -63,6 +63,7 @@ def test():
         ('--app nosuch', ['--app', 'nosuch'], r'--app nosuch.*(unknown|application)'),
         ('--listen 0', ['--listen', '0'], r'--listen 0'),
         ('--gateway 300.1.1.1', ['--gateway', '300.1.1.1'], r'--gateway 300\.1\.1\.1'),
+        ('--gateway off-link', ['--gateway', '198.18.9.1'], r'--gateway 198\.18\.9\.1.*subnet'),
         ('missing value', ['--syncookies'], r'--syncookies.*(needs|requires|missing).*value'),
         ('--config /nonexistent', ['--config', '/nonexistent/tcpterm.conf'],
          r'/nonexistent/tcpterm\.conf.*(No such file|cannot)'),

@@ -6,7 +6,13 @@ shows them while tcpterm runs.
      every key the file sets shows the file's value, except those given on the command line.
   2. a file with values that are not the defaults (so "from the file" cannot be confused
      with "the default"), a [listen PORT] section, and command-line overrides.
+  3. tunables that do nothing yet (keepalive_* until SPEC D6, syn_retries and tw_reuse until
+     A1): set from a file or the command line, each draws exactly one "tcpterm: warning:"
+     line at start naming the key and the SPEC item, and tcpterm still runs; the shipped file
+     (case 1) draws none; --check-config prints the same warnings and marks the five keys.
 """
+import re
+import subprocess
 import configparser
 import os
 import tempfile
@@ -83,6 +89,8 @@ def test():
         tt = ttlib.Tcpterm(ns, 'cf1', ['--config', SHIPPED] + cli).start()
         check(tt.config(), expected, f'--config {SHIPPED} {" ".join(cli)}')
         tt.stop()
+        warned = [ln for ln in tt.output().splitlines() if 'warning' in ln]
+        expect(not warned, f'the shipped file draws warnings: {warned}')
         log(f'ok: config/tcpterm.conf: {len(expected) - len(overrides)} file values shown, '
             f'{len(overrides)} command-line overrides win')
     else:
@@ -109,6 +117,40 @@ def test():
     }
     check(cfg, expected, 'test file + --syncookies 2 --time-wait 11')
     log('ok: test file: file values, command-line overrides and [listen 8080] all shown')
+
+    # 3. Tunables with no effect yet.
+    todo = {'keepalive_time': 'D6', 'keepalive_intvl': 'D6', 'keepalive_probes': 'D6',
+            'syn_retries': 'A1', 'tw_reuse': 'A1'}
+    given = {'syn_retries': '3', 'keepalive_time': '30', 'tw_reuse': '1'}
+    with tempfile.NamedTemporaryFile('w', prefix='ttcfg.', suffix='.conf') as f:
+        f.write('[tcp]\nsyn_retries = 3\nkeepalive_time = 45\n')
+        f.flush()
+        args = ['--config', f.name, '--keepalive-time', '30', '--tw-reuse', '1']
+        tt = ttlib.Tcpterm(ns, 'cf3', args).start()
+        cfg = tt.config()
+        tt.stop()
+        out = tt.output()
+        chk = subprocess.run([ttlib.TCPTERM, '--'] + args + ['--check-config'],
+                             capture_output=True, text=True, timeout=10,
+                             stdin=subprocess.DEVNULL)
+    warned = [ln for ln in out.splitlines() if 'warning' in ln]
+    for key, val in given.items():
+        mine = [ln for ln in warned if re.match(rf'^tcpterm: warning: {key} = {val} ', ln)]
+        expect(len(mine) == 1 and f'SPEC {todo[key]}' in mine[0] and 'no effect' in mine[0],
+               f'{key} = {val} set: want one warning naming SPEC {todo[key]}, got {warned}')
+        expect(same(cfg_value(cfg, 'tcp', key), val), f'{key}: /tcpterm/config shows '
+               f'{cfg_value(cfg, "tcp", key)!r}, want {val} (accepted, shown)')
+    expect(len(warned) == len(given), f'{len(warned)} warning lines for the {len(given)} '
+           f'keys set: {warned}')
+    log(f'ok: start-up: one warning each for {", ".join(given)}, none for the others: '
+        + ' | '.join(warned))
+    expect(chk.returncode == 0, f'--check-config exited {chk.returncode}: {chk.stderr}')
+    cwarn = [ln for ln in chk.stdout.splitlines() if ln.startswith('tcpterm: warning:')]
+    marked = [k for k in todo if re.search(rf'^\s+{k}\s+\d+\s+\(no effect: .*SPEC {todo[k]}',
+                                             chk.stdout, re.M)]
+    expect(sorted(cwarn) == sorted(warned), f'--check-config warnings {cwarn}, at start {warned}')
+    expect(sorted(marked) == sorted(todo), f'--check-config marks {marked}, want all of {list(todo)}')
+    log(f'ok: --check-config: the same {len(cwarn)} warnings, and all {len(todo)} keys marked')
 
 
 if __name__ == '__main__':

@@ -6,7 +6,10 @@
   - two instances (different prefixes and TAP names, two namespaces) run at once and each
     answers its own pings (each counts only its own: 2 and 3 echo requests);
   - a third with the SAME prefix as a running one fails with exit 2 and one clear line on
-    stderr naming the prefix clash, leaving the running one untouched.
+    stderr naming the prefix clash and the running instance's pid, before EAL runs (no EAL
+    lines), leaving the running one untouched;
+  - an EAL failure that is not a clash (an lcore that does not exist) is not blamed on the
+    prefix.
 """
 import os
 import signal
@@ -80,6 +83,12 @@ def test():
         problems.append(f'{len(ours)} "tcpterm:" lines, want 1: {ours}')
     elif not any(w in ours[0] for w in ('prefix', 'already running', 'another tcpterm')):
         problems.append(f'the line does not name the clash (same --file-prefix): {ours[0]!r}')
+    elif f'pid {a.proc.pid}' not in ours[0]:
+        problems.append(f'the line does not name the running instance (pid {a.proc.pid}): '
+                        f'{ours[0]!r}')
+    eal_lines = [ln for ln in err.splitlines() if ln.startswith('EAL:')]
+    if eal_lines:
+        problems.append(f'EAL ran and printed its own failure: {eal_lines}')
     if dt > 2.0:
         problems.append(f'took {dt:.2f} s')
     if tap_c in ns_c.links():
@@ -90,6 +99,17 @@ def test():
     ping(ns_a, 1)
     expect(not problems, 'same prefix: ' + '; '.join(problems))
     log(f'ok: same prefix -> exit 2: {ours[0]}; the running instance still answers')
+
+    # An EAL failure that has nothing to do with prefixes does not blame one.
+    r = subprocess.run(ns_c.argv([ttlib.TCPTERM, '-l', '4095', '--no-pci', '--no-huge',
+                                  '--file-prefix', f'ttlcx{os.getpid()}', '--', '--addr',
+                                  f'{ttlib.ADDR}/24', '--quiet']),
+                       capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
+    ours = [ln for ln in r.stderr.splitlines() if ln.startswith('tcpterm:')]
+    expect(r.returncode == 2 and len(ours) == 1 and 'EAL' in ours[0] and
+           'prefix' not in ours[0], f'-l 4095: want exit 2 and one line about EAL, not about '
+           f'a prefix; got exit {r.returncode}: {ours}')
+    log(f'ok: an unrelated EAL failure: {ours[0]}')
 
     stop_clean(ns_a, a, signal.SIGINT)
     stop_clean(ns_b, b, signal.SIGTERM)

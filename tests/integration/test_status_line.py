@@ -12,7 +12,11 @@
      second + 1) and the lines' cps add up to the connections made; rx and tx pps > 0 then
      too; time_wait grows (tcpterm closes first, --time-wait 30) and the last line's value
      is /tcpterm/conns' TIME_WAIT.
-  2. The same with --quiet for about 2.5 s: not one status line."""
+  2. The same with --quiet for about 2.5 s: not one status line.
+  3. Stopped (SIGSTOP) for 2.5 s and continued: the seconds it missed are one line, not a
+     burst of lines microseconds apart whose rates divide by almost nothing; every step
+     between stamps is at least 0.8 s, and the lines go on once a second afterwards."""
+import signal
 import re
 import time
 
@@ -131,6 +135,24 @@ def test():
     cand, _ = status_lines(out)
     chk.check(rc == 0 and n2 > 0, f'tcpterm --quiet served {n2} connections, exit {rc}')
     chk.check(not cand, f'--quiet: no status line in 2.5 s ({len(cand)})', '\n'.join(cand))
+
+    ns.leave()
+    ts = ttlib.Tcpterm(ns, 'stats', ['--listen', str(PORT), '--app', 'http'], quiet=False)
+    ts.start()
+    time.sleep(2.3)
+    ts.proc.send_signal(signal.SIGSTOP)
+    time.sleep(2.5)
+    ts.proc.send_signal(signal.SIGCONT)
+    time.sleep(2.4)
+    rc = ts.stop()
+    cand, lines = status_lines(ts.output())
+    steps = [round(b['up'] - a['up'], 2) for a, b in zip(lines, lines[1:])]
+    log('status lines around a 2.5 s stop:\n  ' + '\n  '.join(cand))
+    chk.check(rc == 0 and len(lines) == len(cand) and len(lines) >= 4,
+              f'stopped and continued: {len(lines)} status lines, exit {rc}')
+    chk.check(steps and min(steps) >= 0.8, f'no burst after SIGCONT: every step >= 0.8 s '
+              f'({steps})')
+    chk.check(any(st >= 2.5 for st in steps), f'one line covers the stop ({steps})')
     chk.done()
 
 

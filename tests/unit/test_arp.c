@@ -294,6 +294,30 @@ test_timer_resolved(void **state)
 	assert_int_equal(TT_TEST_STAT(env, ArpOutRequests), 5);
 }
 
+/*
+ * A gateway on the subnet of our second address: the request comes from that address (as
+ * Linux's arp_solicit picks it), not from the first, which the gateway cannot reach on-link.
+ */
+static void
+test_timer_gateway_second_subnet(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_frame f;
+
+	env->net.addrs[1] = env->net.addrs[0];
+	env->net.prefix_len[1] = env->net.prefix_len[0];
+	env->net.addrs[0] = TT_IP(10, 0, 0, 2);
+	env->net.prefix_len[0] = 8;
+	env->net.n_addrs = 2;
+	env->net.gateway = TT_TEST_IP_GW;
+	tt_test_poll(env);
+	tt_test_tx_one(env, &f);
+	assert_non_null(f.arp);
+	assert_int_equal(f.arp->arp_data.arp_sip, TT_TEST_IP_US);
+	assert_int_equal(f.arp->arp_data.arp_tip, TT_TEST_IP_GW);
+	rte_pktmbuf_free(f.m);
+}
+
 /* No gateway: the timer never sends anything. */
 static void
 test_timer_no_gateway(void **state)
@@ -395,6 +419,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_timer_unresolved, tt_test_setup,
 						tt_test_teardown),
 		cmocka_unit_test_setup_teardown(test_timer_resolved, tt_test_setup, tt_test_teardown),
+		cmocka_unit_test_setup_teardown(test_timer_gateway_second_subnet, tt_test_setup,
+						tt_test_teardown),
 		cmocka_unit_test_setup_teardown(test_timer_no_gateway, tt_test_setup,
 						tt_test_teardown),
 		cmocka_unit_test_setup_teardown(test_timer_clock_wrap, tt_test_setup,

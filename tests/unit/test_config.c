@@ -588,6 +588,136 @@ test_validate(void **state)
 	assert_error_names("--addr");
 }
 
+/*
+ * A gateway is a next hop: on the subnet of one of our addresses and not one of them (RFC
+ * 1122 3.3.1.1; Linux: "Nexthop has invalid gateway"). Elsewhere tcpterm would ARP for it
+ * forever and route nothing through it, so it is refused at start (SPEC O7).
+ */
+static void
+test_validate_gateway(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	assert_int_equal(parse(&cfg, ARGV("--gateway", "198.18.0.254")), 0);
+	assert_int_equal(parse(&cfg, ARGV("--addr", "10.0.0.2/8", "--addr", "198.18.5.2/30",
+					  "--gateway", "198.18.5.1")), 0);
+	expect_invalid(ARGV("--gateway", "198.18.1.1"), "198.18.1.1");       /* off-link */
+	assert_error_names("subnet");
+	expect_invalid(ARGV("--addr", "198.18.5.2/30", "--gateway", "198.18.5.5"), "--gateway");
+	expect_invalid(ARGV("--gateway", "198.18.0.2"), "own");               /* ours */
+	assert_int_equal(load(&cfg, "[net]\ngateway = 10.9.9.9\n"), 0);     /* file: checked */
+	assert_int_equal(tt_config_validate(&cfg, err, sizeof(err)), -EINVAL); /* with the rest */
+	assert_error_names("10.9.9.9");
+}
+
+/* What tt_config_warn prints for cfg, in buf; returns its count of lines. */
+static int
+warnings(const struct tt_config *cfg, char *buf, size_t len)
+{
+	FILE *f = fmemopen(buf, len, "w");
+	int n;
+
+	assert_non_null(f);
+	n = tt_config_warn(cfg, f);
+	assert_int_equal(fclose(f), 0);
+	return n;
+}
+
+static int
+count_lines(const char *s, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = s; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/*
+ * Tunables that do nothing yet (SPEC Tunables lists them; D6 implements keepalive, A1
+ * syn_retries and tw_reuse): a file or option that sets one gets one warning line naming the
+ * key and the SPEC item, whatever the value; keys left alone, and keys that work, get none.
+ */
+static void
+test_unimplemented_keys_warn(void **state)
+{
+	static const char *const todo[][2] = {
+		{ "keepalive_time", "D6" }, { "keepalive_intvl", "D6" }, { "keepalive_probes", "D6" },
+		{ "syn_retries", "A1" }, { "tw_reuse", "A1" },
+	};
+	struct tt_config cfg;
+	char out[4096];
+	const char *path;
+
+	(void)state;
+	/* Defaults, and every working key set: silence. */
+	tt_config_defaults(&cfg);
+	assert_int_equal(warnings(&cfg, out, sizeof(out)), 0);
+	assert_int_equal(parse(&cfg, ARGV("--syncookies", "2", "--rmem", "4096", "--sack", "0",
+					  "--time-wait", "5", "--gateway", "198.18.0.1")), 0);
+	assert_int_equal(warnings(&cfg, out, sizeof(out)), 0);
+	/* Each one, on the command line: one line, its key, its option and its SPEC item. */
+	for (size_t i = 0; i < sizeof(todo) / sizeof(todo[0]); i++) {
+		char opt[40], line[128];
+
+		snprintf(opt, sizeof(opt), "--%s", todo[i][0]);
+		for (char *c = opt + 2; *c; c++)
+			*c = *c == '_' ? '-' : *c;
+		assert_int_equal(parse(&cfg, ARGV(opt, "1")), 0);
+		assert_int_equal(warnings(&cfg, out, sizeof(out)), 1);
+		snprintf(line, sizeof(line), "tcpterm: warning: %s = 1 (%s)", todo[i][0], opt);
+		if (strstr(out, line) == NULL || strstr(out, todo[i][1]) == NULL ||
+		    strstr(out, "no effect") == NULL)
+			fail_msg("warning for %s: \"%s\"", opt, out);
+	}
+	/* Set to its default value it still does nothing: still said. */
+	assert_int_equal(parse(&cfg, ARGV("--keepalive-probes", "9", "--tw-reuse", "2")), 0);
+	assert_int_equal(warnings(&cfg, out, sizeof(out)), 2);
+	/* From a file, one line per key however often it is set. */
+	path = write_file(1, "[tcp]\nkeepalive_time = 60\nsyn_retries = 2\n");
+	assert_int_equal(parse(&cfg, ARGV("--config", (char *)path, "--keepalive-time", "90")), 0);
+	unlink(path);
+	assert_int_equal(warnings(&cfg, out, sizeof(out)), 2);
+	assert_int_equal(count_lines(out, "keepalive_time = 90 "), 1);
+	assert_int_equal(count_lines(out, "syn_retries = 2 "), 1);
+	assert_int_equal(count_lines(out, "\n"), 2);
+}
+
+/* --help and the configuration dump (start-up and --check-config) mark the same five keys. */
+static void
+test_unimplemented_keys_documented(void **state)
+{
+	static char out[65536];
+	struct tt_config cfg;
+	FILE *f;
+
+	(void)state;
+	f = fmemopen(out, sizeof(out), "w");
+	assert_non_null(f);
+	tt_config_usage(f, "tcpterm");
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(count_lines(out, "NO EFFECT"), 5);
+	assert_int_equal(count_lines(out, "(SPEC D6)"), 3);
+	assert_int_equal(count_lines(out, "(SPEC A1)"), 2);
+	assert_non_null(strstr(out, "--keepalive-intvl "));
+	tt_config_defaults(&cfg);
+	f = fmemopen(out, sizeof(out), "w");
+	assert_non_null(f);
+	tt_config_dump(&cfg, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(count_lines(out, "no effect"), 5);
+	for (const char *p = strstr(out, "no effect"); p != NULL; p = strstr(p + 1, "no effect")) {
+		const char *bol = p;
+
+		while (bol > out && bol[-1] != '\n')
+			bol--;
+		if (strncmp(bol, "  keepalive_", 12) != 0 && strncmp(bol, "  syn_retries ", 14) != 0 &&
+		    strncmp(bol, "  tw_reuse ", 11) != 0)
+			fail_msg("dump marks a working key: %.60s", bol);
+	}
+}
+
 int
 main(void)
 {
@@ -611,6 +741,9 @@ main(void)
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_kernel_addr),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_validate_gateway),
+		cmocka_unit_test(test_unimplemented_keys_warn),
+		cmocka_unit_test(test_unimplemented_keys_documented),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
