@@ -20,7 +20,7 @@
 
 #include <tcpterm/tt_app.h>
 
-#include "../core/tt_worker.h"
+#include "../dp/tt_worker.h"
 #include "../tcp/tcp_conn.h"
 
 static struct tt_listener *

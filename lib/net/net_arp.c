@@ -15,7 +15,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-#include "../core/tt_worker.h"
+#include "../dp/tt_worker.h"
 #include "tt_net.h"
 
 /* Gateway: ask every second until it answers, then refresh every 30 s. */

@@ -10,7 +10,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-#include "../core/tt_worker.h"
+#include "../dp/tt_worker.h"
 #include "tt_net.h"
 
 int

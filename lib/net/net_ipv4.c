@@ -13,7 +13,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
-#include "../core/tt_worker.h"
+#include "../dp/tt_worker.h"
 #include "../tcp/tcp_input.h"
 #include "tt_net.h"
 

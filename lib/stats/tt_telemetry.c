@@ -20,7 +20,7 @@
 #include <rte_spinlock.h>
 #include <rte_telemetry.h>
 
-#include "../core/tt_engine_priv.h"
+#include "../engine/tt_engine_priv.h"
 #include "../tcp/tcp_conn.h"
 
 static struct tt_engine *tel_engine;

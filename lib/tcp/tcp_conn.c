@@ -18,8 +18,8 @@
 #include <rte_debug.h>
 #include <rte_ring.h>
 
-#include "../core/tt_log.h"
-#include "../core/tt_worker.h"
+#include "../dp/tt_log.h"
+#include "../dp/tt_worker.h"
 #include "tcp_conn.h"
 
 const char *const tt_tcp_state_name[TT_TCPS__COUNT] = {

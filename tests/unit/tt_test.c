@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit-test infrastructure; see tt_test.h for the contract and the call order. The worker is
- * assembled here the way worker_create() in lib/core/tt_engine.c assembles it, but on a
+ * assembled here the way worker_create() in lib/engine/tt_engine.c assembles it, but on a
  * ring-backed ethdev and a pool of our own, so a test sees every frame the worker sends and
  * every mbuf it fails to give back.
  */
@@ -189,7 +189,7 @@ ring_port_create(struct tt_test_env *env)
 	return 0;
 }
 
-/* Mirrors worker_create() and the wiring in tt_engine_create() (lib/core/tt_engine.c). */
+/* Mirrors worker_create() and the wiring in tt_engine_create() (lib/engine/tt_engine.c). */
 static struct tt_worker *
 worker_build(struct tt_test_env *env)
 {

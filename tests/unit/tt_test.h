@@ -44,8 +44,8 @@
 #include <tcpterm/tt_app.h>
 #include <tcpterm/tt_config.h>
 
-#include "../../lib/core/tt_port.h"
-#include "../../lib/core/tt_worker.h"
+#include "../../lib/dp/tt_port.h"
+#include "../../lib/dp/tt_worker.h"
 #include "../../lib/net/tt_net.h"
 #include "../../lib/tcp/tcp_conn.h"
 

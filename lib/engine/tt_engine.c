@@ -19,10 +19,10 @@
 #include <rte_pdump.h>
 #include <rte_ring.h>
 
+#include "../dp/tt_log.h"
 #include "../net/tt_net.h"
 #include "../tcp/tcp_conn.h"
 #include "tt_engine_priv.h"
-#include "tt_log.h"
 
 #define TT_NEIGH_SIZE 1024
 

@@ -10,9 +10,9 @@
 #include <tcpterm/tt_config.h>
 #include <tcpterm/tt_engine.h>
 
-#include "tt_port.h"
-#include "tt_steer.h"
-#include "tt_worker.h"
+#include "../dp/tt_steer.h"
+#include "../dp/tt_worker.h"
+#include "tt_port_setup.h"
 
 struct tt_engine {
 	struct tt_config cfg;
