@@ -56,7 +56,6 @@ worker_create(struct tt_engine *e, uint16_t id, unsigned int lcore)
 	w->queue = id;
 	w->burst = RTE_MIN(e->cfg.burst, (uint32_t)TT_BURST_MAX);
 	w->net = &e->net;
-	w->quit = &e->quit;
 	w->pool = e->pools[id];
 	w->syn_budget = UINT32_MAX;
 	snprintf(name, sizeof(name), "tt_neigh_%u", id);
@@ -256,9 +255,16 @@ engine_lcore_main(void *arg)
 	struct tt_engine *e = arg;
 	unsigned int lcore = rte_lcore_id();
 
-	for (uint16_t i = 0; i < e->n_workers; i++)
-		if (e->workers[i]->lcore == lcore)
-			return tt_worker_main(e->workers[i]);
+	for (uint16_t i = 0; i < e->n_workers; i++) {
+		struct tt_worker *w = e->workers[i];
+
+		if (w->lcore != lcore)
+			continue;
+		/* The clock runs since worker_create(); the timer wheel counts from it. */
+		while (!__atomic_load_n(&e->quit, __ATOMIC_RELAXED))
+			tt_worker_poll(w);
+		return 0;
+	}
 	return -ENOENT;
 }
 

@@ -12,6 +12,7 @@
 
 #include "../dp/tt_steer.h"
 #include "../dp/tt_worker.h"
+#include "../net/tt_net.h"
 #include "tt_port_setup.h"
 
 struct tt_engine {
@@ -26,6 +27,12 @@ struct tt_engine {
 	volatile bool quit;
 	uint64_t start_tsc;
 };
+
+/*
+ * One iteration of w's loop (tt_worker_loop.c); returns the number of frames handled. The
+ * lcore runs it until the engine stops; tests call it directly.
+ */
+unsigned int tt_worker_poll(struct tt_worker *w);
 
 /* Flows per state summed over workers (index: enum tt_tcp_state). */
 void tt_engine_conn_states(const struct tt_engine *e, uint64_t out[]);

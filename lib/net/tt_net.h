@@ -21,27 +21,46 @@
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
+#include <tcpterm/tt_config.h>
+
+#include "../dp/tt_pkt.h"
 #include "../stats/tt_stats_priv.h"
 
+struct rte_hash;
 struct tt_worker;
-struct tt_port;
-struct tt_net;
 
-/* A frame as the parsers see it; lives on the stack of the input path. */
-struct tt_pkt {
-	struct rte_mbuf *m;
-	uint16_t pi;                  /* index of the input port in the worker's ports */
-	struct rte_ether_hdr *eth;
-	struct rte_ipv4_hdr *ip;
-	uint16_t ip_hlen;             /* IPv4 header length in bytes */
-	uint16_t l4_len;              /* IPv4 payload length in bytes */
-	void *l4;                     /* start of the IPv4 payload */
+/* Addresses the workers answer for; read-only once workers run (w->net, shared). */
+struct tt_net {
+	uint32_t addrs[TT_MAX_ADDRS];   /* network order */
+	uint8_t prefix_len[TT_MAX_ADDRS];
+	uint32_t n_addrs;
+	uint32_t gateway;               /* network order, 0 = none */
+};
+
+/* A worker's neighbour table (w->neigh): IPv4 -> MAC, learned from ARP (net_neigh.c). */
+struct tt_neigh_entry {
+	uint32_t ip;
+	struct rte_ether_addr mac;
+	uint64_t updated_ms;
+};
+
+struct tt_neigh_table {
+	struct rte_hash *hash;
+	uint32_t size;
+	uint64_t next_gw_arp_ms;        /* when to (re)ask for the gateway's MAC (tt_arp_timer) */
+	struct tt_neigh_entry entries[];
 };
 
 /* Ethernet: frame long enough, addressed to mac or broadcast/multicast. */
 int tt_eth_parse(struct tt_stats *st, struct rte_mbuf *m, const struct rte_ether_addr *mac,
 		 struct tt_pkt *p);
 void tt_eth_input(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m);
+/*
+ * A frame another worker received and handed over (tt_worker_inbox_burst): an ARP copy is
+ * learned from (never answered twice), an IPv4 segment goes to its protocol, validated
+ * already and counted by the worker that received it.
+ */
+void tt_eth_handed_input(struct tt_worker *w, struct tt_pkt *p);
 
 /* ARP: Ethernet/IPv4 requests and replies only. */
 int tt_arp_parse(struct tt_stats *st, const struct tt_pkt *p, struct rte_arp_hdr **arp);

@@ -206,7 +206,6 @@ worker_build(struct tt_test_env *env)
 	w->queue = 0;
 	w->burst = 32;
 	w->net = &env->net;
-	w->quit = &env->quit;
 	w->syn_budget = UINT32_MAX;
 	w->pool = env->pool;
 	snprintf(name, sizeof(name), "%s_neigh", env->name);

@@ -46,6 +46,7 @@
 
 #include "../../lib/dp/tt_port.h"
 #include "../../lib/dp/tt_worker.h"
+#include "../../lib/engine/tt_engine_priv.h"
 #include "../../lib/net/tt_net.h"
 #include "../../lib/tcp/tcp_conn.h"
 
@@ -98,7 +99,6 @@ struct tt_test_env {
 	uint16_t port_id;
 	char name[16];                /* unique per test: "utN"; the vdev is net_ring_utN */
 	struct tt_worker *peers[1];
-	volatile bool quit;
 	struct tt_steer steer;        /* w->steer: one worker, keys drawn as the engine draws them */
 	/* The TCP core (tt_test_tcp_start); tests of the lower layers leave it alone. */
 	struct tt_config cfg;         /* tt_config_defaults() + harness tweaks, see tt_test_setup */
