@@ -30,15 +30,22 @@ static_assert(TT_TCPS__COUNT <= RTE_DIM(((struct tt_status *)0)->states), "tt_st
 static_assert(TT_MAX_PORTS <= TT_STATUS_PORTS, "tt_status.port too small");
 #define TT_MEMPOOL_CACHE 256
 
-static void
-engine_net_init(struct tt_net *net, const struct tt_config *cfg)
+/* Our addresses, and the protocols above IPv4 (DESIGN "Layers": IP never calls TCP by name). */
+static int
+engine_net_init(struct tt_net *net, const struct tt_config *cfg, char *err, size_t errlen)
 {
+	int rc;
+
 	net->n_addrs = cfg->n_addrs;
 	for (uint32_t i = 0; i < cfg->n_addrs; i++) {
 		net->addrs[i] = cfg->addrs[i].addr;
 		net->prefix_len[i] = cfg->addrs[i].len;
 	}
 	net->gateway = cfg->gateway;
+	rc = tt_tcp_register(net);
+	if (rc != 0)
+		snprintf(err, errlen, "cannot register TCP over IPv4: %s", strerror(-rc));
+	return rc;
 }
 
 static struct tt_worker *
@@ -213,7 +220,8 @@ tt_engine_create(const struct tt_config *cfg, const struct tt_app_def *const app
 		return NULL;
 	}
 	e->cfg = *cfg;
-	engine_net_init(&e->net, cfg);
+	if (engine_net_init(&e->net, cfg, err, errlen) != 0)
+		goto fail;
 	if (engine_pools(e, err, errlen) != 0)
 		goto fail;
 	if (engine_steer(e, err, errlen) != 0)

@@ -12,7 +12,6 @@
 #include <rte_mbuf.h>
 
 #include "../dp/tt_worker.h"
-#include "../tcp/tcp_input.h"
 #include "tt_net.h"
 
 int
@@ -73,7 +72,7 @@ void
 tt_eth_handed_input(struct tt_worker *w, struct tt_pkt *p)
 {
 	if (p->ip != NULL)
-		tt_tcp_input_handed(w, p);
+		tt_ipv4_handed_input(w, p);
 	else
 		tt_arp_input(w, p, true);
 }

@@ -2,11 +2,13 @@
 /*
  * The network layer: Ethernet, ARP and the neighbour table, IPv4, ICMP echo, checksums.
  *
- * Call order: tt_eth_input() -> tt_arp_input() | tt_ipv4_input() -> tt_icmp_input() |
- * tt_tcp_input() (lib/tcp). Each *_parse() function validates one header of a frame, fills
- * the stack-allocated struct tt_pkt and counts the drop reason itself; it returns 0 or
- * -EINVAL and never frees the mbuf, so unit tests can call it on crafted frames. Each
- * *_input() function owns the mbuf it is given: it sends, hands over or frees it.
+ * Call order: tt_eth_input() -> tt_arp_input() | tt_ipv4_input() -> tt_icmp_input() | the
+ * input of the protocol registered for the datagram's IP protocol number (TCP registers
+ * itself, tt_tcp_register; IP never calls a layer above by name). Each *_parse() function
+ * validates one header of a frame, fills the stack-allocated struct tt_pkt and counts the
+ * drop reason itself; it returns 0 or -EINVAL and never frees the mbuf, so unit tests can
+ * call it on crafted frames. Each *_input() function owns the mbuf it is given: it sends,
+ * hands over or frees it.
  */
 #ifndef TT_NET_H
 #define TT_NET_H
@@ -29,13 +31,38 @@
 struct rte_hash;
 struct tt_worker;
 
-/* Addresses the workers answer for; read-only once workers run (w->net, shared). */
+/*
+ * A protocol above IPv4 (TCP), registered for its IP protocol number: input() takes a
+ * datagram tt_ipv4_input validated for us (counted IpInDelivers); handed() one another worker
+ * received, validated and counted, then handed over to its flow's owner (tt_worker_handover).
+ * Both own p->m. handed may be NULL for a protocol that never hands over.
+ */
+typedef void (*tt_l4_input_fn)(struct tt_worker *w, struct tt_pkt *p);
+struct tt_l4_proto {
+	tt_l4_input_fn input;
+	tt_l4_input_fn handed;
+};
+#define TT_IP_PROTOS 256
+
+/*
+ * Addresses the workers answer for, and the protocols above IPv4; set up before the workers
+ * run, read-only afterwards (w->net, shared by every worker).
+ */
 struct tt_net {
 	uint32_t addrs[TT_MAX_ADDRS];   /* network order */
 	uint8_t prefix_len[TT_MAX_ADDRS];
 	uint32_t n_addrs;
 	uint32_t gateway;               /* network order, 0 = none */
+	struct tt_l4_proto l4[TT_IP_PROTOS];   /* by IP protocol number; NULL input: unknown */
 };
+
+/*
+ * Register input (and handed) for IP protocol proto in net; at start-up, before the workers
+ * run. 0, -EINVAL for a protocol the network layer handles itself (ICMP) or a NULL input,
+ * -EEXIST when another is registered for proto.
+ */
+int tt_ipv4_proto_register(struct tt_net *net, uint8_t proto, tt_l4_input_fn input,
+			   tt_l4_input_fn handed);
 
 /* A worker's neighbour table (w->neigh): IPv4 -> MAC, learned from ARP (net_neigh.c). */
 struct tt_neigh_entry {
@@ -74,6 +101,8 @@ void tt_arp_timer(struct tt_worker *w);
 /* IPv4: version, header length, total length, checksum, fragments, our address. */
 int tt_ipv4_parse(struct tt_stats *st, const struct tt_net *net, struct tt_pkt *p);
 void tt_ipv4_input(struct tt_worker *w, struct tt_pkt *p);
+/* A datagram handed over by another worker (p->ip set): to its protocol's handed input. */
+void tt_ipv4_handed_input(struct tt_worker *w, struct tt_pkt *p);
 /* True when addr (network order) is one of ours. */
 bool tt_ipv4_is_local(const struct tt_net *net, uint32_t addr);
 /* True when addr (network order) is on the subnet of one of our addresses. */

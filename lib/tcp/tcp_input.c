@@ -3,7 +3,7 @@
  * TCP input: validate the header (RFC 9293 3.1, SPEC D8), find the flow's owner and state,
  * dispatch.
  *
- *   tt_ipv4_input -> tt_tcp_input -> [hand-over to the owning worker]
+ *   tt_ipv4_input -> tt_tcp_input (registered for IPPROTO_TCP) -> [hand-over to the owner]
  *     -> flow table hit:  tt_conn_input (below) | tt_req_input | tt_tw_input
  *     -> listener:        tt_listen_input
  *     -> nothing:         tt_tcp_reply_rst (H9)
@@ -602,7 +602,16 @@ tcp_shed_syn(struct tt_worker *w, const struct tt_pkt *p)
 	return true;
 }
 
-/* A segment another worker received for one of our flows (tt_worker_inbox). */
+int
+tt_tcp_register(struct tt_net *net)
+{
+	return tt_ipv4_proto_register(net, IPPROTO_TCP, tt_tcp_input, tt_tcp_input_handed);
+}
+
+/*
+ * A segment another worker received for one of our flows (tt_worker_inbox_burst ->
+ * tt_eth_handed_input -> tt_ipv4_handed_input -> here).
+ */
 void
 tt_tcp_input_handed(struct tt_worker *w, struct tt_pkt *p)
 {

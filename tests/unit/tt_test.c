@@ -278,6 +278,11 @@ tt_test_setup(void **state)
 	env->net.addrs[0] = TT_TEST_IP_US;
 	env->net.prefix_len[0] = TT_TEST_PREFIX;
 	env->net.n_addrs = 1;
+	/* As tt_engine_create: IPv4 hands TCP segments to TCP (w->tcp NULL: closed-port RST). */
+	if (tt_tcp_register(&env->net) != 0) {
+		env_free(env);
+		return -1;
+	}
 	tt_config_defaults(&env->cfg);
 	env->cfg.max_tw_buckets = 1024;
 	if (worker_build(env) == NULL) {
