@@ -19,6 +19,7 @@
 #include <rte_pdump.h>
 #include <rte_ring.h>
 
+#include "../app/tt_app_priv.h"
 #include "../dp/tt_log.h"
 #include "../net/tt_net.h"
 #include "../tcp/tcp_conn.h"
@@ -90,6 +91,7 @@ worker_free(struct tt_worker *w)
 		rte_pktmbuf_free_bulk(w->tx[pi].pkts, w->tx[pi].n);
 		w->tx[pi].n = 0;
 	}
+	tt_app_detach(w);
 	tt_tcp_worker_fini(w);
 	while (rte_ring_dequeue(w->inbox, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
@@ -242,7 +244,8 @@ tt_engine_create(const struct tt_config *cfg, const struct tt_app_def *const app
 		w->steer = &e->steer;
 		tt_worker_nic_hash_init(w);
 		e->workers[id++] = w;
-		if (tt_tcp_worker_init(w, &e->cfg, apps, err, errlen) != 0)
+		if (tt_tcp_worker_init(w, &e->cfg, err, errlen) != 0 ||
+		    tt_app_attach(w, apps, err, errlen) != 0)
 			goto fail;
 	}
 	/* O6: let dpdk-dumpcap attach; harmless when no secondary process ever does. */

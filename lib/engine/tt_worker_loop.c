@@ -16,6 +16,7 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
+#include "../app/tt_app_priv.h"
 #include "../dp/tt_worker.h"
 #include "../net/tt_net.h"
 #include "../tcp/tcp_conn.h"

@@ -328,10 +328,10 @@ tt_conn_release(struct tt_worker *w, struct tt_conn *c)
 	if ((c->cflags & TT_CF_DEAD) || !conn_app_ready(w, c))
 		return;
 	if (c->rcvq != NULL)
-		tt_app_event(w, c, TT_EVF_DATA);
+		tt_conn_event(w, c, TT_EVF_DATA);
 	if (c->cflags & TT_CF_PEER_FIN) {
 		c->cflags &= ~TT_CF_PEER_FIN;
-		tt_app_event(w, c, TT_EVF_PEER_CLOSED);
+		tt_conn_event(w, c, TT_EVF_PEER_CLOSED);
 	}
 }
 
@@ -395,7 +395,7 @@ conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct 
 		return true;
 	}
 	if (ready)
-		tt_app_event(w, c, TT_EVF_DATA);
+		tt_conn_event(w, c, TT_EVF_DATA);
 	else
 		c->cflags |= TT_CF_RCV_HELD;
 	conn_rcv_wnd(w, c);
@@ -420,7 +420,7 @@ conn_fin(struct tt_worker *w, struct tt_conn *c, bool fin_acked)
 		tt_conn_set_state(w, c, TT_TCPS_CLOSE_WAIT);
 		/* After any held payload: the application sees the bytes, then the end. */
 		if (conn_app_ready(w, c))
-			tt_app_event(w, c, TT_EVF_PEER_CLOSED);
+			tt_conn_event(w, c, TT_EVF_PEER_CLOSED);
 		else
 			c->cflags |= TT_CF_PEER_FIN;
 		return true;

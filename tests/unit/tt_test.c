@@ -234,6 +234,7 @@ env_free(struct tt_test_env *env)
 	struct tt_worker *w = env->w;
 
 	if (w != NULL) {
+		tt_app_detach(w);
 		tt_tcp_worker_fini(w);
 		tt_neigh_free(w->neigh);
 		rte_ring_free(w->inbox);
@@ -978,8 +979,10 @@ tt_test_tcp_start(struct tt_test_env *env, const struct tt_app_def *const *apps)
 
 	assert_null(env->w->tcp);
 	tapp_env = env;
-	if (tt_tcp_worker_init(env->w, &env->cfg, apps, err, sizeof(err)) != 0)
+	if (tt_tcp_worker_init(env->w, &env->cfg, err, sizeof(err)) != 0)
 		fail_msg("tt_tcp_worker_init: %s", err);
+	if (tt_app_attach(env->w, apps, err, sizeof(err)) != 0)
+		fail_msg("tt_app_attach: %s", err);
 	assert_non_null(env->w->tcp);
 	/* The loop is running, as in production, before the first segment arrives. */
 	tt_test_poll(env);
@@ -1239,6 +1242,7 @@ tcp_teardown(struct tt_test_env *env)
 		print_error("teardown: CurrEstab %" PRIu64 "\n", TT_TEST_STAT(env, CurrEstab));
 		rc = -1;
 	}
+	tt_app_detach(env->w);
 	tt_tcp_worker_fini(env->w);
 	return rc;
 }
