@@ -37,7 +37,7 @@ unsigned int tt_worker_poll(struct tt_worker *w);
 /* Flows per state summed over workers (index: enum tt_tcp_state). */
 void tt_engine_conn_states(const struct tt_engine *e, uint64_t out[]);
 
-/* Telemetry reads the running engine through this (lib/stats/tt_telemetry.c). */
+/* Telemetry reads the running engine through this (tt_telemetry.c). */
 void tt_telemetry_register(struct tt_engine *e);
 void tt_telemetry_unregister(void);
 
