@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Engine lifecycle: ports, per-worker pools and workers from the configuration; run one
- * worker per lcore; sum what they count. Everything here is start-up, shutdown or a
- * reader's view: no function of this file runs on the data path.
+ * Engine lifecycle: ports, per-worker pools and workers from the configuration, each layer
+ * of a worker set up bottom first (dp fields, net, TCP registered with IPv4, tt_tcp_worker_init,
+ * tt_app_attach) and torn down top first; run one worker loop per lcore; sum what they count.
+ * Everything here is start-up, shutdown or a reader's view: no function of this file runs on
+ * the data path.
  */
 #include <assert.h>
 #include <errno.h>

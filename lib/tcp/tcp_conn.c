@@ -2,8 +2,9 @@
 /*
  * Per-worker TCP state: the flow table (rte_hash, one lookup per segment whatever the
  * flow's state), the preallocated pools of TCBs, SYN queue entries and TIME_WAIT entries,
- * listeners, and TCB life and death. Set up once by tt_tcp_worker_init(); no allocation
- * from the system after that (DESIGN "Memory budget").
+ * listeners, and TCB life and death. Set up once by tt_tcp_worker_init() (from the engine;
+ * applications attach to the listeners afterwards, lib/app); no allocation from the system
+ * after that (DESIGN "Memory budget").
  */
 #include <assert.h>
 #include <errno.h>
