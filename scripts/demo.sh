@@ -11,7 +11,7 @@
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
-PREFIX=tcpterm          # the embedded default's --file-prefix and TAP name (lib/core/tt_eal.c)
+PREFIX=tcpterm          # the embedded default's --file-prefix and TAP name (lib/engine/tt_eal.c)
 TAP=tt0
 ADDR=198.18.0.2
 BUILD=build

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tcpterm configuration: every tunable of SPEC "Tunables" plus port, address and listener
- * settings. One table in lib/core/tt_config.c declares each key once (section, type, range,
+ * settings. One table in lib/engine/tt_config.c declares each key once (section, type, range,
  * default, description); the file parser, the --long-options, --help, the start-up dump and
  * the /tcpterm/config telemetry object are all generated from it (STYLE habit 6).
  *

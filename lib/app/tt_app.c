@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The application layer's first form (DESIGN "The application layer"): applications run
- * inline on the worker. TCP raises events by marking the TCB (tt_app_event: TT_EVF_* bits and
- * the worker's list of TCBs with events, contract in tcp_conn.h); tt_app_run() delivers them
- * once per loop iteration, after input and timers, never from inside them (STYLE habit 16);
- * the accept queue is the listener's ring, drained by the application.
+ * inline on the worker. TCP raises events by marking the TCB (TT_EVF_* bits and the
+ * worker's list of TCBs with events, contract in tcp_conn.h); tt_app_run() takes them off the
+ * list and delivers them once per loop iteration, after input and timers, never from inside
+ * them (STYLE habit 16); the accept queue is the listener's ring, drained by the application.
+ * TCP never calls this layer: it is called by the engine (attach, run, detach) and calls
+ * down into TCP (tcp_usrreq.c), DESIGN "Layers".
  *
  * Calls (send, shutdown, close, abort) act on the TCB at once: inline, the application
  * runs on the owning worker's lcore, so nothing else touches it. Output they cause is
@@ -12,16 +14,19 @@
  * their own turns these calls into commands on a ring to the owner; the API does not change.
  *
  *   tt_worker_poll -> tt_app_run -> ops->poll (accepts) / event callbacks -> tt_app_* calls
+ *     -> tt_tcp_usr_* (lib/tcp/tcp_usrreq.c)
  */
 #include <errno.h>
+#include <stdio.h>
 
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include <tcpterm/tt_app.h>
 
-#include "../core/tt_worker.h"
+#include "../dp/tt_worker.h"
 #include "../tcp/tcp_conn.h"
+#include "tt_app_priv.h"
 
 static struct tt_listener *
 conn_listener(struct tt_tcp *t, const struct tt_conn *c)
@@ -29,39 +34,47 @@ conn_listener(struct tt_tcp *t, const struct tt_conn *c)
 	return c->listener < t->n_listeners ? &t->listeners[c->listener] : NULL;
 }
 
-/*
- * Mark evf for c and put c on the worker's event list if it is not there yet (evf was 0):
- * O(1), no capacity to run out of, nothing delivered here. Callable from anywhere on the
- * owning worker: input, timers, output, the application's own calls.
- */
-void
-tt_app_event(struct tt_worker *w, struct tt_conn *c, unsigned int evf)
+int
+tt_app_attach(struct tt_worker *w, const struct tt_app_def *const apps[TT_APP__COUNT],
+	      char *err, size_t errlen)
 {
 	struct tt_tcp *t = w->tcp;
 
-	if (c->evf == 0) {
-		c->ev_next = NULL;
-		if (t->ev_tail == NULL)
-			t->ev_head = c;
-		else
-			t->ev_tail->ev_next = c;
-		t->ev_tail = c;
+	for (uint16_t i = 0; i < t->n_listeners; i++) {
+		struct tt_listener *l = &t->listeners[i];
+		const struct tt_listen_config *lc = &t->cfg->listeners[l->idx];
+		const struct tt_app_def *def = apps != NULL ? apps[lc->app] : NULL;
+
+		l->app.listen = lc;
+		l->app.pool = w->pool;
+		l->app.worker = w->id;
+		l->app.engine_priv = w;
+		if (def == NULL || def->ops == NULL)
+			continue;
+		if (def->ops->init != NULL && def->ops->init(&l->app) != 0) {
+			snprintf(err, errlen, "worker %u: application %s failed to start on port %u",
+				 w->id, def->name != NULL ? def->name : "?", lc->port);
+			return -EINVAL;
+		}
+		l->ops = def->ops;
 	}
-	c->evf |= (uint8_t)evf;
+	return 0;
 }
 
-static struct tt_conn *
-event_pop(struct tt_tcp *t)
+void
+tt_app_detach(struct tt_worker *w)
 {
-	struct tt_conn *c = t->ev_head;
+	struct tt_tcp *t = w->tcp;
 
-	if (c != NULL) {
-		t->ev_head = c->ev_next;
-		if (t->ev_head == NULL)
-			t->ev_tail = NULL;
-		c->ev_next = NULL;
+	if (t == NULL)
+		return;
+	for (uint16_t i = 0; i < t->n_listeners; i++) {
+		struct tt_listener *l = &t->listeners[i];
+
+		if (l->ops != NULL && l->ops->fini != NULL)
+			l->ops->fini(&l->app);
+		l->ops = NULL;
 	}
-	return c;
 }
 
 /*
@@ -120,7 +133,7 @@ tt_app_run(struct tt_worker *w)
 	 * accepted connection's backlog), but each TCB at most a bounded number of times: a
 	 * TCB's 'closed' comes once, and its payload only from input, which does not run here.
 	 */
-	while ((c = event_pop(t)) != NULL)
+	while ((c = tt_tcp_event_pop(t)) != NULL)
 		deliver(w, c);
 }
 
@@ -145,20 +158,6 @@ tt_app_accept_pending(const struct tt_app_ctx *ctx)
 	return rte_ring_count(l->acceptq);
 }
 
-/*
- * What arrived before the accept, as events for this iteration's delivery: payload, then the
- * peer's FIN, then the end.
- */
-static void
-accept_backlog(struct tt_worker *w, struct tt_conn *c)
-{
-	if (c->cflags & TT_CF_DEAD) {
-		tt_app_event(w, c, TT_EVF_CLOSED);
-		return;
-	}
-	tt_conn_release(w, c);
-}
-
 unsigned int
 tt_app_accept_burst(struct tt_app_ctx *ctx, unsigned int n)
 {
@@ -168,15 +167,13 @@ tt_app_accept_burst(struct tt_app_ctx *ctx, unsigned int n)
 	unsigned int got;
 
 	n = RTE_MIN(n, (unsigned int)RTE_DIM(conns));
-	got = rte_ring_sc_dequeue_burst(l->acceptq, (void **)conns, n, NULL);
+	got = tt_tcp_usr_accept_burst(l, conns, n);
 	for (unsigned int i = 0; i < got; i++) {
 		struct tt_conn *c = conns[i];
 
-		c->cflags &= ~TT_CF_IN_ACCEPTQ;
-		c->cflags |= TT_CF_ACCEPTED;
 		if (l->ops != NULL && l->ops->accepted != NULL)
 			l->ops->accepted(ctx, tt_conn_handle(w->tcp, c), l->port);
-		accept_backlog(w, c);
+		tt_tcp_usr_accepted(w, c);
 	}
 	return got;
 }
@@ -185,59 +182,19 @@ tt_app_accept_burst(struct tt_app_ctx *ctx, unsigned int n)
 static struct tt_conn *
 call_conn(struct tt_app_ctx *ctx, tt_conn_t h)
 {
-	struct tt_worker *w = ctx_worker(ctx);
-	struct tt_conn *c = tt_conn_from_handle(w->tcp, h);
-
-	if (c == NULL || (c->cflags & TT_CF_DEAD) || !(c->cflags & TT_CF_ACCEPTED))
-		return NULL;
-	return c;
+	return tt_tcp_usr_conn(ctx_worker(ctx)->tcp, h);
 }
 
 int
 tt_app_send(struct tt_app_ctx *ctx, tt_conn_t h, struct rte_mbuf *m)
 {
-	struct tt_worker *w = ctx_worker(ctx);
 	struct tt_conn *c = call_conn(ctx, h);
-	uint32_t len = rte_pktmbuf_pkt_len(m);
 
 	if (c == NULL) {
 		rte_pktmbuf_free(m);
 		return -ENOTCONN;
 	}
-	if (c->cflags & TT_CF_FIN_QUEUED) {
-		rte_pktmbuf_free(m);
-		return -EPIPE;
-	}
-	/*
-	 * wmem is a soft limit, as for a blocking write(2): the data is taken, and while more
-	 * than wmem bytes wait, the connection's incoming payload is held back (tcp_input.c,
-	 * conn_app_ready), which closes the peer's window instead of failing the write.
-	 */
-	if (len == 0) {
-		rte_pktmbuf_free(m);
-		return 0;
-	}
-	/* R2: charged at true size; small writes coalesce into the queue's last buffer. */
-	if (tt_mem_sndq_add(w, c, m) != 0) {
-		rte_pktmbuf_free(m);
-		return -ENOBUFS;
-	}
-	tt_conn_schedule_output(w, c);
-	return 0;
-}
-
-/*
- * RST|ACK <SEQ=SND.MAX> and the end (F8); Linux counts EstabResets for such a close. The
- * application let go of the handle: it hears 'closed' and nothing else (pending payload goes).
- */
-static void
-app_reset(struct tt_worker *w, struct tt_conn *c)
-{
-	c->cflags |= TT_CF_RELEASED;
-	tt_tcp_send_rst_conn(w, c);
-	if (c->state == TT_TCPS_ESTABLISHED || c->state == TT_TCPS_CLOSE_WAIT)
-		TT_STAT_INC(&w->stats, EstabResets);
-	tt_conn_closed(w, c, TT_CLOSE_ABORTED);
+	return tt_tcp_usr_send(ctx_worker(ctx), c, m);
 }
 
 int
@@ -247,45 +204,29 @@ tt_app_shutdown(struct tt_app_ctx *ctx, tt_conn_t h)
 
 	if (c == NULL)
 		return -ENOTCONN;
-	c->cflags |= TT_CF_FIN_QUEUED;
-	tt_conn_schedule_output(ctx_worker(ctx), c);
+	tt_tcp_usr_shutdown(ctx_worker(ctx), c);
 	return 0;
 }
 
 int
 tt_app_close(struct tt_app_ctx *ctx, tt_conn_t h)
 {
-	struct tt_worker *w = ctx_worker(ctx);
 	struct tt_conn *c = call_conn(ctx, h);
 
 	if (c == NULL)
 		return -ENOTCONN;
-	/*
-	 * F8, as Linux's tcp_close: payload the application never read (held back by
-	 * backpressure) is discarded with a reset, not a FIN.
-	 */
-	if (c->rcvq_len > 0) {
-		TT_STAT_INC(&w->stats, TCPAbortOnClose);
-		app_reset(w, c);
-		return 0;
-	}
-	c->cflags |= TT_CF_FIN_QUEUED | TT_CF_RELEASED;
-	/* F7: a released connection does not wait in FIN_WAIT_2 for ever. */
-	if (c->state == TT_TCPS_FIN_WAIT_2)
-		tt_conn_fw2_arm(w, c);
-	tt_conn_schedule_output(w, c);
+	tt_tcp_usr_close(ctx_worker(ctx), c);
 	return 0;
 }
 
 int
 tt_app_abort(struct tt_app_ctx *ctx, tt_conn_t h)
 {
-	struct tt_worker *w = ctx_worker(ctx);
 	struct tt_conn *c = call_conn(ctx, h);
 
 	if (c == NULL)
 		return -ENOTCONN;
-	app_reset(w, c);
+	tt_tcp_usr_abort(ctx_worker(ctx), c);
 	return 0;
 }
 

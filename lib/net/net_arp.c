@@ -15,7 +15,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-#include "../core/tt_worker.h"
+#include "../dp/tt_worker.h"
 #include "tt_net.h"
 
 /* Gateway: ask every second until it answers, then refresh every 30 s. */
@@ -163,10 +163,10 @@ tt_arp_timer(struct tt_worker *w)
 	uint32_t gw = w->net->gateway;
 
 	/* One worker resolves; the answer reaches the others through fan-out. */
-	if (gw == 0 || w->id != 0 || tt_tick_after(w->next_gw_arp_ms, w->clock.ms))
+	if (gw == 0 || w->id != 0 || tt_tick_after(w->neigh->next_gw_arp_ms, w->clock.ms))
 		return;
 	for (uint16_t pi = 0; pi < w->n_ports; pi++)
 		tt_arp_request(w, pi, gw);
-	w->next_gw_arp_ms = w->clock.ms + (tt_neigh_lookup(w->neigh, gw) != NULL ?
-					   TT_ARP_REFRESH_MS : TT_ARP_RETRY_MS);
+	w->neigh->next_gw_arp_ms = w->clock.ms + (tt_neigh_lookup(w->neigh, gw) != NULL ?
+						  TT_ARP_REFRESH_MS : TT_ARP_RETRY_MS);
 }

@@ -2,7 +2,8 @@
 /*
  * Ethernet: the first step of every received frame (tt_worker_poll -> tt_eth_input). Frames
  * for another MAC, from a group MAC, of another EtherType, or too short for their headers are
- * counted and dropped here; IPv4 and ARP go on.
+ * counted and dropped here; IPv4 and ARP go on. Frames other workers handed over come in
+ * through tt_eth_handed_input (tt_worker_poll -> tt_worker_inbox_burst -> here).
  */
 #include <errno.h>
 
@@ -10,7 +11,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-#include "../core/tt_worker.h"
+#include "../dp/tt_worker.h"
 #include "tt_net.h"
 
 int
@@ -65,4 +66,13 @@ tt_eth_input(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m)
 	}
 drop:
 	rte_pktmbuf_free(m);
+}
+
+void
+tt_eth_handed_input(struct tt_worker *w, struct tt_pkt *p)
+{
+	if (p->ip != NULL)
+		tt_ipv4_handed_input(w, p);
+	else
+		tt_arp_input(w, p, true);
 }

@@ -11,7 +11,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
-#include "../core/tt_worker.h"
+#include "../dp/tt_worker.h"
 #include "tt_net.h"
 
 static uint16_t

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * IPv4 input and reply output (RFC 791, RFC 1122 3.2.1). tt_eth_input -> tt_ipv4_input ->
- * tt_icmp_input | tt_tcp_input. Validation follows Linux's ip_rcv: version, header length,
+ * tt_icmp_input | the protocol registered for the datagram (net->l4[], tt_tcp_input for TCP:
+ * this layer never names a layer above). Validation follows Linux's ip_rcv: version, header length,
  * total length against the frame, header checksum, then delivery only to our addresses.
  * Fragments are counted and dropped: tcpterm does not reassemble (peers use PMTU discovery
  * and TCP never sends fragments with DF set, which Linux sets).
@@ -13,11 +14,25 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
-#include "../core/tt_worker.h"
-#include "../tcp/tcp_input.h"
+#include "../dp/tt_worker.h"
 #include "tt_net.h"
 
 #define TT_IPV4_TTL 64
+
+int
+tt_ipv4_proto_register(struct tt_net *net, uint8_t proto, tt_l4_input_fn input,
+		       tt_l4_input_fn handed)
+{
+	struct tt_l4_proto *l4 = &net->l4[proto];
+
+	if (proto == IPPROTO_ICMP || input == NULL)
+		return -EINVAL;
+	if (l4->input != NULL && (l4->input != input || l4->handed != handed))
+		return -EEXIST;
+	l4->input = input;
+	l4->handed = handed;
+	return 0;
+}
 
 bool
 tt_ipv4_is_local(const struct tt_net *net, uint32_t addr)
@@ -136,23 +151,35 @@ bad_csum:
 void
 tt_ipv4_input(struct tt_worker *w, struct tt_pkt *p)
 {
+	const struct tt_l4_proto *l4;
+
 	if (tt_ipv4_parse(&w->stats, w->net, p) < 0)
 		goto drop;
-	switch (p->ip->next_proto_id) {
-	case IPPROTO_TCP:
-		TT_STAT_INC(&w->stats, IpInDelivers);
-		tt_tcp_input(w, p);
-		return;
-	case IPPROTO_ICMP:
+	if (p->ip->next_proto_id == IPPROTO_ICMP) {
 		TT_STAT_INC(&w->stats, IpInDelivers);
 		tt_icmp_input(w, p);
 		return;
-	default:
-		TT_STAT_INC(&w->stats, IpInUnknownProtos);
-		break;
 	}
+	l4 = &w->net->l4[p->ip->next_proto_id];
+	if (l4->input != NULL) {
+		TT_STAT_INC(&w->stats, IpInDelivers);
+		l4->input(w, p);
+		return;
+	}
+	TT_STAT_INC(&w->stats, IpInUnknownProtos);
 drop:
 	rte_pktmbuf_free(p->m);
+}
+
+void
+tt_ipv4_handed_input(struct tt_worker *w, struct tt_pkt *p)
+{
+	const struct tt_l4_proto *l4 = &w->net->l4[p->ip->next_proto_id];
+
+	if (l4->handed != NULL)
+		l4->handed(w, p);
+	else
+		rte_pktmbuf_free(p->m);
 }
 
 void

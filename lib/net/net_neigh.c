@@ -15,18 +15,6 @@
 
 #include "tt_net.h"
 
-struct tt_neigh_entry {
-	uint32_t ip;
-	struct rte_ether_addr mac;
-	uint64_t updated_ms;
-};
-
-struct tt_neigh_table {
-	struct rte_hash *hash;
-	uint32_t size;
-	struct tt_neigh_entry entries[];
-};
-
 struct tt_neigh_table *
 tt_neigh_create(const char *name, uint32_t size, int socket)
 {

@@ -2,11 +2,13 @@
 /*
  * The network layer: Ethernet, ARP and the neighbour table, IPv4, ICMP echo, checksums.
  *
- * Call order: tt_eth_input() -> tt_arp_input() | tt_ipv4_input() -> tt_icmp_input() |
- * tt_tcp_input() (lib/tcp). Each *_parse() function validates one header of a frame, fills
- * the stack-allocated struct tt_pkt and counts the drop reason itself; it returns 0 or
- * -EINVAL and never frees the mbuf, so unit tests can call it on crafted frames. Each
- * *_input() function owns the mbuf it is given: it sends, hands over or frees it.
+ * Call order: tt_eth_input() -> tt_arp_input() | tt_ipv4_input() -> tt_icmp_input() | the
+ * input of the protocol registered for the datagram's IP protocol number (TCP registers
+ * itself, tt_tcp_register; IP never calls a layer above by name). Each *_parse() function
+ * validates one header of a frame, fills the stack-allocated struct tt_pkt and counts the
+ * drop reason itself; it returns 0 or -EINVAL and never frees the mbuf, so unit tests can
+ * call it on crafted frames. Each *_input() function owns the mbuf it is given: it sends,
+ * hands over or frees it.
  */
 #ifndef TT_NET_H
 #define TT_NET_H
@@ -21,27 +23,71 @@
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
+#include <tcpterm/tt_config.h>
+
+#include "../dp/tt_pkt.h"
 #include "../stats/tt_stats_priv.h"
 
+struct rte_hash;
 struct tt_worker;
-struct tt_port;
-struct tt_net;
 
-/* A frame as the parsers see it; lives on the stack of the input path. */
-struct tt_pkt {
-	struct rte_mbuf *m;
-	uint16_t pi;                  /* index of the input port in the worker's ports */
-	struct rte_ether_hdr *eth;
-	struct rte_ipv4_hdr *ip;
-	uint16_t ip_hlen;             /* IPv4 header length in bytes */
-	uint16_t l4_len;              /* IPv4 payload length in bytes */
-	void *l4;                     /* start of the IPv4 payload */
+/*
+ * A protocol above IPv4 (TCP), registered for its IP protocol number: input() takes a
+ * datagram tt_ipv4_input validated for us (counted IpInDelivers); handed() one another worker
+ * received, validated and counted, then handed over to its flow's owner (tt_worker_handover).
+ * Both own p->m. handed may be NULL for a protocol that never hands over.
+ */
+typedef void (*tt_l4_input_fn)(struct tt_worker *w, struct tt_pkt *p);
+struct tt_l4_proto {
+	tt_l4_input_fn input;
+	tt_l4_input_fn handed;
+};
+#define TT_IP_PROTOS 256
+
+/*
+ * Addresses the workers answer for, and the protocols above IPv4; set up before the workers
+ * run, read-only afterwards (w->net, shared by every worker).
+ */
+struct tt_net {
+	uint32_t addrs[TT_MAX_ADDRS];   /* network order */
+	uint8_t prefix_len[TT_MAX_ADDRS];
+	uint32_t n_addrs;
+	uint32_t gateway;               /* network order, 0 = none */
+	struct tt_l4_proto l4[TT_IP_PROTOS];   /* by IP protocol number; NULL input: unknown */
+};
+
+/*
+ * Register input (and handed) for IP protocol proto in net; at start-up, before the workers
+ * run. 0, -EINVAL for a protocol the network layer handles itself (ICMP) or a NULL input,
+ * -EEXIST when another is registered for proto.
+ */
+int tt_ipv4_proto_register(struct tt_net *net, uint8_t proto, tt_l4_input_fn input,
+			   tt_l4_input_fn handed);
+
+/* A worker's neighbour table (w->neigh): IPv4 -> MAC, learned from ARP (net_neigh.c). */
+struct tt_neigh_entry {
+	uint32_t ip;
+	struct rte_ether_addr mac;
+	uint64_t updated_ms;
+};
+
+struct tt_neigh_table {
+	struct rte_hash *hash;
+	uint32_t size;
+	uint64_t next_gw_arp_ms;        /* when to (re)ask for the gateway's MAC (tt_arp_timer) */
+	struct tt_neigh_entry entries[];
 };
 
 /* Ethernet: frame long enough, addressed to mac or broadcast/multicast. */
 int tt_eth_parse(struct tt_stats *st, struct rte_mbuf *m, const struct rte_ether_addr *mac,
 		 struct tt_pkt *p);
 void tt_eth_input(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m);
+/*
+ * A frame another worker received and handed over (tt_worker_inbox_burst): an ARP copy is
+ * learned from (never answered twice), an IPv4 segment goes to its protocol, validated
+ * already and counted by the worker that received it.
+ */
+void tt_eth_handed_input(struct tt_worker *w, struct tt_pkt *p);
 
 /* ARP: Ethernet/IPv4 requests and replies only. */
 int tt_arp_parse(struct tt_stats *st, const struct tt_pkt *p, struct rte_arp_hdr **arp);
@@ -55,6 +101,8 @@ void tt_arp_timer(struct tt_worker *w);
 /* IPv4: version, header length, total length, checksum, fragments, our address. */
 int tt_ipv4_parse(struct tt_stats *st, const struct tt_net *net, struct tt_pkt *p);
 void tt_ipv4_input(struct tt_worker *w, struct tt_pkt *p);
+/* A datagram handed over by another worker (p->ip set): to its protocol's handed input. */
+void tt_ipv4_handed_input(struct tt_worker *w, struct tt_pkt *p);
 /* True when addr (network order) is one of ours. */
 bool tt_ipv4_is_local(const struct tt_net *net, uint32_t addr);
 /* True when addr (network order) is on the subnet of one of our addresses. */

@@ -2,8 +2,9 @@
 /*
  * Per-worker TCP state: the flow table (rte_hash, one lookup per segment whatever the
  * flow's state), the preallocated pools of TCBs, SYN queue entries and TIME_WAIT entries,
- * listeners, and TCB life and death. Set up once by tt_tcp_worker_init(); no allocation
- * from the system after that (DESIGN "Memory budget").
+ * listeners, and TCB life and death. Set up once by tt_tcp_worker_init() (from the engine;
+ * applications attach to the listeners afterwards, lib/app); no allocation from the system
+ * after that (DESIGN "Memory budget").
  */
 #include <assert.h>
 #include <errno.h>
@@ -18,8 +19,7 @@
 #include <rte_debug.h>
 #include <rte_ring.h>
 
-#include "../core/tt_log.h"
-#include "../core/tt_worker.h"
+#include "../dp/tt_worker.h"
 #include "tcp_conn.h"
 
 const char *const tt_tcp_state_name[TT_TCPS__COUNT] = {
@@ -151,7 +151,7 @@ tt_conn_free(struct tt_worker *w, struct tt_conn *c)
 {
 	struct tt_tcp *t = w->tcp;
 
-	/* Never while on the event list: a TCB with events waits for 'closed' (tt_app.c). */
+	/* Never while on the event list: a TCB with events waits for 'closed' (lib/app). */
 	RTE_ASSERT(c->evf == 0);
 	conn_teardown(w, c);
 	/* Stale handles and pending-output entries see the generation move on. */
@@ -205,7 +205,7 @@ tt_conn_closed(struct tt_worker *w, struct tt_conn *c, enum tt_close_reason why)
 	if (c->cflags & TT_CF_ACCEPTED) {
 		if (!(c->cflags & TT_CF_DEAD)) {
 			c->cflags |= TT_CF_DEAD;
-			tt_app_event(w, c, TT_EVF_CLOSED);
+			tt_conn_event(w, c, TT_EVF_CLOSED);
 		}
 		return;
 	}
@@ -217,8 +217,7 @@ tt_conn_closed(struct tt_worker *w, struct tt_conn *c, enum tt_close_reason why)
 }
 
 static int
-listeners_init(struct tt_worker *w, const struct tt_config *cfg,
-	       const struct tt_app_def *const apps[TT_APP__COUNT], char *err, size_t errlen)
+listeners_init(struct tt_worker *w, const struct tt_config *cfg, char *err, size_t errlen)
 {
 	struct tt_tcp *t = w->tcp;
 
@@ -243,24 +242,13 @@ listeners_init(struct tt_worker *w, const struct tt_config *cfg,
 				 w->id, lc->port);
 			return -ENOMEM;
 		}
-		l->app.listen = lc;
-		l->app.pool = w->pool;
-		l->app.worker = w->id;
-		l->app.engine_priv = w;
-		l->ops = apps != NULL && apps[lc->app] != NULL ? apps[lc->app]->ops : NULL;
-		if (l->ops != NULL && l->ops->init != NULL && l->ops->init(&l->app) != 0) {
-			snprintf(err, errlen, "worker %u: application %s failed to start on port %u",
-				 w->id, tt_app_kind_name(lc->app), lc->port);
-			return -EINVAL;
-		}
 		t->n_listeners++;
 	}
 	return 0;
 }
 
 int
-tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg,
-		   const struct tt_app_def *const apps[TT_APP__COUNT], char *err, size_t errlen)
+tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg, char *err, size_t errlen)
 {
 	int socket = rte_lcore_to_socket_id(w->lcore);
 	uint32_t n_req = cfg->max_syn_backlog * RTE_MAX(cfg->n_listeners, 1u);
@@ -305,7 +293,7 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg,
 	t->per_4us = rte_reciprocal_value_u64(RTE_MAX(rte_get_tsc_hz() / 250000, (uint64_t)1));
 	tt_wheel_init(&t->wheel, w->clock.ms);
 	tt_mem_init(w, cfg);
-	return listeners_init(w, cfg, apps, err, errlen);
+	return listeners_init(w, cfg, err, errlen);
 nomem:
 	snprintf(err, errlen,
 		 "worker %u: no memory for the TCP tables (%u TCBs, %u SYN queue entries, %u TIME_WAIT entries): give EAL more memory (-m) or lower max_conns / max_syn_backlog / max_tw_buckets",
@@ -320,13 +308,8 @@ tt_tcp_worker_fini(struct tt_worker *w)
 
 	if (t == NULL)
 		return;
-	for (uint16_t i = 0; i < t->n_listeners; i++) {
-		struct tt_listener *l = &t->listeners[i];
-
-		if (l->ops != NULL && l->ops->fini != NULL)
-			l->ops->fini(&l->app);
-		rte_ring_free(l->acceptq);
-	}
+	for (uint16_t i = 0; i < t->n_listeners; i++)
+		rte_ring_free(t->listeners[i].acceptq);
 	/* TCBs still holding queues (events pending included) give their mbufs back. */
 	if (t->conns.base != NULL)
 		for (uint32_t i = 1; i < t->conns.size; i++) {

@@ -182,9 +182,9 @@ struct tt_conn {
 	/* cache line 3: the queues' last buffers, where small payloads coalesce (R2) */
 	struct rte_mbuf *sndq_tail;
 	struct rte_mbuf *rcvq_tail;
-	/* RFC 5961 5.2, lib/app */
+	/* RFC 5961 5.2, events */
 	uint32_t max_snd_wnd;          /* the largest window the peer offered (RFC 5961 5.2) */
-	struct tt_conn *ev_next;       /* the worker's event list (lib/app), while evf != 0 */
+	struct tt_conn *ev_next;       /* the worker's event list (tcp_usrreq.c), while evf != 0 */
 } __rte_cache_aligned;
 
 /* A listener on one worker (SO_REUSEPORT-like, SPEC Q6). */
@@ -195,7 +195,11 @@ struct tt_listener {
 	uint32_t syn_q_max;            /* max_syn_backlog */
 	uint32_t accept_max;           /* min(backlog, somaxconn), SPEC Q1 */
 	struct rte_ring *acceptq;      /* struct tt_conn *, capacity accept_max */
-	struct tt_app_ctx app;         /* this listener's application instance */
+	/*
+	 * The application attached to this listener on this worker: set, called and cleared by
+	 * the application layer only (tt_app_attach, lib/app); TCP never calls through ops.
+	 */
+	struct tt_app_ctx app;
 	const struct tt_app_ops *ops;  /* NULL: no application (tests) */
 	uint16_t time_wait_s;
 	uint64_t overflow_ms;          /* last time cookies were sent: ACKs are checked after */
@@ -237,7 +241,7 @@ struct tt_tcp {
 	/* Connections owing output this iteration; an entry whose gen moved on is stale. */
 	struct { struct tt_conn *c; uint32_t gen; } out[TT_OUT_MAX];
 	uint32_t n_out;
-	/* TCBs with application events pending, oldest first (lib/app/tt_app.c). */
+	/* TCBs with application events pending, oldest first (tcp_usrreq.c). */
 	struct tt_conn *ev_head, *ev_tail;
 	struct tt_siphash_key isn_key;     /* RFC 6528 F() */
 	struct tt_siphash_key cookie_key;  /* SYN cookie PRF master key */
@@ -247,7 +251,6 @@ struct tt_tcp {
 	bool tw_isn_set;
 	struct rte_reciprocal_u64 per_4us; /* TSC ticks -> 4 microsecond units, for ISNs */
 	const struct tt_config *cfg;
-	struct tt_app_ctx *current_ctx;    /* set while application callbacks run */
 	/* RFC 5961 7: challenge ACKs this worker may still send in second challenge_sec. */
 	uint64_t challenge_sec;
 	uint32_t challenge_left;
@@ -265,9 +268,12 @@ tt_tcp_rcv_wscale(const struct tt_config *cfg)
 	return s;
 }
 
-/* Setup and teardown, from the engine. */
-int tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg,
-		       const struct tt_app_def *const apps[TT_APP__COUNT], char *err,
+/*
+ * Setup and teardown, from the engine: tables, pools, timers, the listeners of cfg with
+ * their accept queues. Applications attach afterwards (tt_app_attach, lib/app). 0 or
+ * -errno with a message in err.
+ */
+int tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg, char *err,
 		       size_t errlen);
 void tt_tcp_worker_fini(struct tt_worker *w);
 
@@ -407,12 +413,14 @@ void tt_conn_persist_arm(struct tt_worker *w, struct tt_conn *c);
 void tt_tcp_send_probe(struct tt_worker *w, struct tt_conn *c);
 
 /*
- * Application events (lib/app/tt_app.c). The contract, STYLE habit 16: TCP never calls an
- * application back. Input processing, timers and the application's own calls only mark
- * what the application must hear, as TT_EVF_* bits in the TCB (c->evf), and put the TCB once
- * on the worker's event list; tt_app_run() delivers them after the segment, the burst and
- * the timers are done, so a callback may close or abort any connection, and the TCP code
- * that raised an event never finds its TCB changed or freed under it.
+ * Application events (tcp_usrreq.c raises, lib/app/tt_app.c delivers). The contract, STYLE
+ * habit 16: TCP never calls an application back, nor the application layer at all. Input
+ * processing, timers and the application's own calls only mark what the application must
+ * hear, as TT_EVF_* bits in the TCB (c->evf), and put the TCB once on the worker's event list
+ * (tt_conn_event); the application layer takes them off (tt_tcp_event_pop) and delivers them
+ * after the segment, the burst and the timers are done, so a callback may close or abort any
+ * connection, and the TCP code that raised an event never finds its TCB changed or freed
+ * under it.
  *
  * Nothing can be lost: a TCB is on the list at most once whatever it raises (the list needs
  * no capacity), each kind is a bit, and the payload is the TCB's own receive queue (rcvq),
@@ -424,15 +432,35 @@ void tt_tcp_send_probe(struct tt_worker *w, struct tt_conn *c);
 #define TT_EVF_DATA         (1u << 0)   /* rcvq holds payload for the application */
 #define TT_EVF_PEER_CLOSED  (1u << 1)   /* the peer's FIN, after that payload */
 #define TT_EVF_CLOSED       (1u << 2)   /* the end; c->close_reason says why */
-void tt_app_event(struct tt_worker *w, struct tt_conn *c, unsigned int evf);
-/* Run application polls, then deliver every pending event; once per loop iteration. */
-void tt_app_run(struct tt_worker *w);
+void tt_conn_event(struct tt_worker *w, struct tt_conn *c, unsigned int evf);
+/* The oldest TCB with events pending, taken off the list (its evf still set), or NULL. */
+struct tt_conn *tt_tcp_event_pop(struct tt_tcp *t);
 /*
  * The received payload for a 'data' delivery (tcp_input.c): rcvq taken whole, the window
  * reopened (announced if it had been held shut). NULL when there is none, or when the
  * application cannot take it now (wmem backpressure): it stays held.
  */
 struct rte_mbuf *tt_conn_rcv_take(struct tt_worker *w, struct tt_conn *c);
+
+/*
+ * What an application may ask of a TCB (tcp_usrreq.c, called by lib/app/tt_app.c on the
+ * owning worker). Output they cause goes out at the end of the iteration.
+ */
+/* The live TCB behind h for a call: not dead, and accepted; else NULL. */
+struct tt_conn *tt_tcp_usr_conn(struct tt_tcp *t, tt_conn_t h);
+/* Up to n connections off l's accept queue, marked accepted; returns the count. */
+unsigned int tt_tcp_usr_accept_burst(struct tt_listener *l, struct tt_conn **conns,
+				     unsigned int n);
+/* After the application heard 'accepted': what arrived before it, raised as events. */
+void tt_tcp_usr_accepted(struct tt_worker *w, struct tt_conn *c);
+/* Queue m after the data queued; takes m. 0, -EPIPE after shutdown/close, -ENOBUFS (R2). */
+int tt_tcp_usr_send(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m);
+/* FIN after the data queued (shutdown(SHUT_WR)). */
+void tt_tcp_usr_shutdown(struct tt_worker *w, struct tt_conn *c);
+/* Release c: FIN after the data queued, or RST when payload lies unread (F8). */
+void tt_tcp_usr_close(struct tt_worker *w, struct tt_conn *c);
+/* RST now and the end (F8). */
+void tt_tcp_usr_abort(struct tt_worker *w, struct tt_conn *c);
 
 /* The worker's TCP state. */
 struct tt_tcp *tt_worker_tcp(struct tt_worker *w);

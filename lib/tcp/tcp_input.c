@@ -3,7 +3,7 @@
  * TCP input: validate the header (RFC 9293 3.1, SPEC D8), find the flow's owner and state,
  * dispatch.
  *
- *   tt_ipv4_input -> tt_tcp_input -> [hand-over to the owning worker]
+ *   tt_ipv4_input -> tt_tcp_input (registered for IPPROTO_TCP) -> [hand-over to the owner]
  *     -> flow table hit:  tt_conn_input (below) | tt_req_input | tt_tw_input
  *     -> listener:        tt_listen_input
  *     -> nothing:         tt_tcp_reply_rst (H9)
@@ -23,7 +23,7 @@
 #include <rte_ring.h>
 #include <rte_tcp.h>
 
-#include "../core/tt_worker.h"
+#include "../dp/tt_worker.h"
 #include "tcp_conn.h"
 #include "tcp_input.h"
 #include "tcp_seq.h"
@@ -328,10 +328,10 @@ tt_conn_release(struct tt_worker *w, struct tt_conn *c)
 	if ((c->cflags & TT_CF_DEAD) || !conn_app_ready(w, c))
 		return;
 	if (c->rcvq != NULL)
-		tt_app_event(w, c, TT_EVF_DATA);
+		tt_conn_event(w, c, TT_EVF_DATA);
 	if (c->cflags & TT_CF_PEER_FIN) {
 		c->cflags &= ~TT_CF_PEER_FIN;
-		tt_app_event(w, c, TT_EVF_PEER_CLOSED);
+		tt_conn_event(w, c, TT_EVF_PEER_CLOSED);
 	}
 }
 
@@ -395,7 +395,7 @@ conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct 
 		return true;
 	}
 	if (ready)
-		tt_app_event(w, c, TT_EVF_DATA);
+		tt_conn_event(w, c, TT_EVF_DATA);
 	else
 		c->cflags |= TT_CF_RCV_HELD;
 	conn_rcv_wnd(w, c);
@@ -420,7 +420,7 @@ conn_fin(struct tt_worker *w, struct tt_conn *c, bool fin_acked)
 		tt_conn_set_state(w, c, TT_TCPS_CLOSE_WAIT);
 		/* After any held payload: the application sees the bytes, then the end. */
 		if (conn_app_ready(w, c))
-			tt_app_event(w, c, TT_EVF_PEER_CLOSED);
+			tt_conn_event(w, c, TT_EVF_PEER_CLOSED);
 		else
 			c->cflags |= TT_CF_PEER_FIN;
 		return true;
@@ -602,7 +602,16 @@ tcp_shed_syn(struct tt_worker *w, const struct tt_pkt *p)
 	return true;
 }
 
-/* A segment another worker received for one of our flows (tt_worker_inbox). */
+int
+tt_tcp_register(struct tt_net *net)
+{
+	return tt_ipv4_proto_register(net, IPPROTO_TCP, tt_tcp_input, tt_tcp_input_handed);
+}
+
+/*
+ * A segment another worker received for one of our flows (tt_worker_inbox_burst ->
+ * tt_eth_handed_input -> tt_ipv4_handed_input -> here).
+ */
 void
 tt_tcp_input_handed(struct tt_worker *w, struct tt_pkt *p)
 {

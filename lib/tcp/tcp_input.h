@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TCP input: header validation, option parsing and dispatch. tt_ipv4_input -> tt_tcp_input
- * -> (no connection, no listener) tt_tcp_reply_rst (SPEC H9).
+ * TCP input: header validation, option parsing and dispatch. tt_ipv4_input -> (the protocol
+ * registered for IPPROTO_TCP, tt_tcp_register) tt_tcp_input -> (no connection, no listener)
+ * tt_tcp_reply_rst (SPEC H9).
  */
 #ifndef TT_TCP_INPUT_H
 #define TT_TCP_INPUT_H
@@ -51,6 +52,12 @@ int tt_tcp_parse_options(const uint8_t *opt, unsigned int len, struct tt_tcp_opt
 
 /* Validate the TCP header of p (lengths, checksum, flag combination) into seg. */
 int tt_tcp_parse(struct tt_stats *st, const struct tt_pkt *p, struct tt_tcp_seg *seg);
+
+/*
+ * TCP over IPv4: tt_tcp_input and tt_tcp_input_handed registered in net for IPPROTO_TCP
+ * (tt_ipv4_proto_register), at start-up. 0 or -errno.
+ */
+int tt_tcp_register(struct tt_net *net);
 
 void tt_tcp_input(struct tt_worker *w, struct tt_pkt *p);
 /* A segment handed over by the worker that received it (multi-worker, no RSS). */

@@ -22,7 +22,7 @@
 #include <rte_ring.h>
 #include <rte_tcp.h>
 
-#include "../core/tt_worker.h"
+#include "../dp/tt_worker.h"
 #include "tcp_conn.h"
 
 /* Linux checks cookie ACKs only within TCP_SYNCOOKIE_VALID (2 minutes) of an overflow. */

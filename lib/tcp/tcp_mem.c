@@ -32,7 +32,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-#include "../core/tt_worker.h"
+#include "../dp/tt_worker.h"
 #include "tcp_conn.h"
 
 void

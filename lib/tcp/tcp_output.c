@@ -17,7 +17,7 @@
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
-#include "../core/tt_worker.h"
+#include "../dp/tt_worker.h"
 #include "tcp_conn.h"
 #include "tcp_seq.h"
 

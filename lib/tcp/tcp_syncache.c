@@ -21,7 +21,7 @@
 #include <rte_ring.h>
 #include <rte_tcp.h>
 
-#include "../core/tt_worker.h"
+#include "../dp/tt_worker.h"
 #include "tcp_conn.h"
 #include "tcp_seq.h"
 

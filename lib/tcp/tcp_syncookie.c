@@ -32,7 +32,7 @@
  */
 #include <errno.h>
 
-#include "../core/tt_worker.h"
+#include "../dp/tt_worker.h"
 #include "tcp_conn.h"
 #include "tcp_seq.h"
 

@@ -14,7 +14,7 @@
  */
 #include <stddef.h>
 
-#include "../core/tt_worker.h"
+#include "../dp/tt_worker.h"
 #include "tcp_conn.h"
 
 /* Linux's TCP_RTO_MIN, TCP_RTO_MAX and tcp_retries2. */

@@ -187,6 +187,71 @@ test_nothing_after_abort(void **state)
 	assert_int_equal(reentered, 0);
 }
 
+/* Applications attach to TCP's listeners from above (DESIGN "Layers"): init and fini. */
+static unsigned int attach_inits, attach_finis;
+
+static int
+attach_init_ok(struct tt_app_ctx *ctx)
+{
+	(void)ctx;
+	attach_inits++;
+	return 0;
+}
+
+static int
+attach_init_fails(struct tt_app_ctx *ctx)
+{
+	(void)ctx;
+	attach_inits++;
+	return -ENOMEM;
+}
+
+static void
+attach_fini(struct tt_app_ctx *ctx)
+{
+	(void)ctx;
+	attach_finis++;
+}
+
+/*
+ * An application whose init fails stops the start with one line naming it and its port; the
+ * instances started before it are stopped by tt_app_detach, the failed one is not.
+ */
+static void
+test_attach_init_fails(void **state)
+{
+	static const struct tt_app_ops ok_ops = { .init = attach_init_ok, .fini = attach_fini };
+	static const struct tt_app_ops bad_ops = { .init = attach_init_fails, .fini = attach_fini };
+	static const struct tt_app_def ok_def = { .name = "good", .ops = &ok_ops };
+	static const struct tt_app_def bad_def = { .name = "bad", .ops = &bad_ops };
+	const struct tt_app_def *apps[TT_APP__COUNT] = { NULL };
+	struct tt_test_env *env = *state;
+	struct tt_tcp *t;
+	char err[256] = "";
+
+	env->cfg.listeners[1] = env->cfg.listeners[0];
+	env->cfg.listeners[0].app = TT_APP_ECHO;
+	env->cfg.listeners[1].app = TT_APP_HOLD;
+	env->cfg.listeners[1].port = 8080;
+	env->cfg.n_listeners = 2;
+	apps[TT_APP_ECHO] = &ok_def;
+	apps[TT_APP_HOLD] = &bad_def;
+	attach_inits = attach_finis = 0;
+	assert_int_equal(tt_tcp_worker_init(env->w, &env->cfg, err, sizeof(err)), 0);
+	t = env->w->tcp;
+	assert_int_equal(tt_app_attach(env->w, apps, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "worker 0: application bad failed to start on port 8080");
+	assert_int_equal(attach_inits, 2);
+	assert_ptr_equal(t->listeners[0].ops, &ok_ops);
+	assert_null(t->listeners[1].ops);
+	assert_ptr_equal(t->listeners[1].app.engine_priv, env->w);
+	tt_app_detach(env->w);
+	assert_int_equal(attach_finis, 1);
+	assert_null(t->listeners[0].ops);
+	tt_app_detach(env->w);
+	assert_int_equal(attach_finis, 1);
+}
+
 int
 main(void)
 {
@@ -195,6 +260,7 @@ main(void)
 		T(test_events_never_inline),
 		T(test_events_in_order_through_reset),
 		T(test_nothing_after_abort),
+		T(test_attach_init_fails),
 #undef T
 	};
 

@@ -338,7 +338,7 @@ test_timer_clock_wrap(void **state)
 
 	env->net.gateway = TT_TEST_IP_GW;
 	tt_clock_set_fake(&env->w->clock, UINT64_MAX - 500);
-	env->w->next_gw_arp_ms = UINT64_MAX - 500;
+	env->w->neigh->next_gw_arp_ms = UINT64_MAX - 500;
 	tick(env, 0, 1);
 	tick(env, 999, 0);   /* clock wrapped past 0 */
 	tick(env, 1, 1);
@@ -362,7 +362,6 @@ test_fanout_to_peer(void **state)
 	*w2 = (struct tt_worker){
 		.id = 1, .n_workers = 2, .queue = 1, .n_ports = 0, .burst = 32,
 		.ports = w->ports, .net = w->net, .pool = w->pool, .peers = peers,
-		.quit = w->quit,
 	};
 	tt_clock_set_fake(&w2->clock, 0);
 	w2->neigh = tt_neigh_create("ut_neigh_peer", 64, (int)rte_socket_id());

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * lib/core/tt_config.c: the one configuration table (STYLE habit 6) and what it drives:
+ * lib/engine/tt_config.c: the one configuration table (STYLE habit 6) and what it drives:
  * built-in defaults (Linux's sysctl defaults, SPEC "Tunables"), the command line (SPEC O2),
  * the INI file, their precedence (defaults < file < command line), kernel_addr = auto, and
  * one-line errors naming the option or file (SPEC O7). No EAL: the parser does not need it.

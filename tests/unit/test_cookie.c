@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "../../lib/core/tt_worker.h"
+#include "../../lib/dp/tt_worker.h"
 #include "../../lib/tcp/tcp_conn.h"
 
 struct fixture {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * lib/core/tt_eal.c: the hugepage check before EAL counts what EAL will count (SPEC O7), so
+ * lib/engine/tt_eal.c: the hugepage check before EAL counts what EAL will count (SPEC O7), so
  * it never refuses a start EAL would make. Here, on a temporary directory standing in for a
  * hugetlbfs mount: page files nobody holds a flock() on are stale and their pages count as
  * available (EAL deletes or reuses them); a file a process holds a flock on does not count,
@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "../../lib/core/tt_eal.h"
+#include "../../lib/engine/tt_eal.h"
 
 #define PAGE (2u << 20)
 

@@ -198,6 +198,59 @@ test_unknown_protocols(void **state)
 			     { "IpInUnknownProtos", 3 });
 }
 
+/* A protocol registered for its number (DESIGN "Layers"): what it was handed, and where. */
+static unsigned int proto_calls;
+static uint16_t proto_l4_len;
+
+static void
+proto_input(struct tt_worker *w, struct tt_pkt *p)
+{
+	(void)w;
+	proto_calls++;
+	proto_l4_len = p->l4_len;
+	rte_pktmbuf_free(p->m);
+}
+
+static void
+proto_other(struct tt_worker *w, struct tt_pkt *p)
+{
+	(void)w;
+	rte_pktmbuf_free(p->m);
+}
+
+/*
+ * IPv4 hands a datagram to the protocol registered for its number, validated and counted
+ * as delivered; the number stays unknown to others. ICMP is the network layer's own, and a
+ * number has one protocol.
+ */
+static void
+test_registered_protocol(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_tb b = tt_tb_defaults(TT_TB_IPV4);
+
+	proto_calls = 0;
+	assert_int_equal(tt_ipv4_proto_register(&env->net, IPPROTO_UDP, proto_input, NULL), 0);
+	assert_int_equal(tt_ipv4_proto_register(&env->net, IPPROTO_UDP, proto_input, NULL), 0);
+	assert_int_equal(tt_ipv4_proto_register(&env->net, IPPROTO_UDP, proto_other, NULL),
+			 -EEXIST);
+	assert_int_equal(tt_ipv4_proto_register(&env->net, IPPROTO_TCP, proto_input, NULL),
+			 -EEXIST);
+	assert_int_equal(tt_ipv4_proto_register(&env->net, IPPROTO_ICMP, proto_input, NULL),
+			 -EINVAL);
+	assert_int_equal(tt_ipv4_proto_register(&env->net, IPPROTO_SCTP, NULL, NULL), -EINVAL);
+	b.payload_len = 16;
+	b.ip_proto = IPPROTO_UDP;
+	tt_test_input(env, tt_tb_build(env, &b));
+	assert_int_equal(proto_calls, 1);
+	assert_int_equal(proto_l4_len, 16);
+	b.ip_proto = IPPROTO_SCTP;
+	dropped(env, &b);
+	assert_int_equal(proto_calls, 1);
+	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 2 }, { "IpInReceives", 2 },
+			     { "IpInDelivers", 1 }, { "IpInUnknownProtos", 1 });
+}
+
 /* A valid datagram is delivered (IpInDelivers) and answered with IpOutRequests. */
 static void
 test_delivered(void **state)
@@ -374,6 +427,7 @@ main(void)
 		T(test_wrong_destination),
 		T(test_martian_sources),
 		T(test_unknown_protocols),
+		T(test_registered_protocol),
 		T(test_delivered),
 		T(test_padding_trimmed_parse),
 		T(test_padding_trimmed_reply),

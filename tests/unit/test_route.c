@@ -21,7 +21,7 @@ static void
 set_gateway(struct tt_test_env *env)
 {
 	env->net.gateway = TT_TEST_IP_GW;
-	env->w->next_gw_arp_ms = tt_test_now(env) + 3600 * 1000;
+	env->w->neigh->next_gw_arp_ms = tt_test_now(env) + 3600 * 1000;
 }
 
 static void

@@ -19,7 +19,7 @@
 
 #include <tcpterm/tt_stats.h>
 
-#include "../../lib/core/tt_worker.h"
+#include "../../lib/dp/tt_worker.h"
 #include "../../lib/stats/tt_stats_priv.h"
 
 /* SPEC "Counters", each with the Linux MIB group it lives in. */

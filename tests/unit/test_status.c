@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * lib/core/tt_status.c: the status line's numbers (SPEC O5) from two readings. Rates are
+ * lib/engine/tt_status.c: the status line's numbers (SPEC O5) from two readings. Rates are
  * differences over time; a counter that fell between the readings restarted from 0 (a
  * port's statistics were reset: memif when its peer reconnects, rte_eth_stats_reset), so it
  * counts as grown by its new value, port by port, never as a 2^64 wrap; the drops total

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Flow hashing and steering (SPEC R3, R4): lib/util/tt_siphash.c (SipHash-1-3),
- * lib/util/tt_toeplitz.c, lib/core/tt_steer.c, tt_tap_steer.c, the RSS part of tt_port.c,
- * and owner choice and hand-over in the input path.
+ * lib/util/tt_toeplitz.c, lib/dp/tt_steer.c, lib/engine/tt_tap_steer.c, the RSS part of
+ * lib/engine/tt_port_setup.c, and owner choice and hand-over in the input path.
  *
  *  - SipHash-1-3 against the reference vectors;
  *  - HashDoS: 4-tuples built so that the CRC32C hashes tcpterm used to use (flow table and
@@ -13,7 +13,7 @@
  *    hash by the 16-bit fold alone;
  *  - RETA: the software RETA, a NIC's RETA of another size and the TAP program (run in a
  *    small interpreter here) all pick the same worker for every hash;
- *  - a port with RSS (a NIC faked under tt_port.c's ethdev calls) is given the key, hash
+ *  - a port with RSS (a NIC faked under tt_port_setup.c's ethdev calls) is given the key, hash
  *    types and RETA, read back; MBUF_FAST_FREE only with one queue;
  *  - the input path hands a segment to its owner (EthHandoffs), trusts a NIC's hash only
  *    after it proved equal to ours, and stops trusting it at the first difference.
@@ -28,8 +28,9 @@
 #include <rte_malloc.h>
 #include <rte_thash.h>
 
-#include "../../lib/core/tt_steer.h"
-#include "../../lib/core/tt_tap_steer.h"
+#include "../../lib/dp/tt_steer.h"
+#include "../../lib/engine/tt_port_setup.h"
+#include "../../lib/engine/tt_tap_steer.h"
 #include "../../lib/util/tt_siphash.h"
 #include "../../lib/util/tt_toeplitz.h"
 #include "tt_test.h"
@@ -627,12 +628,12 @@ test_tap_program(void **state)
 	free(s);
 }
 
-/* ---- A port with RSS: a NIC faked under the ethdev calls tt_port.c makes ------------- */
+/* ---- A port with RSS: a NIC faked under the ethdev calls tt_port_setup.c makes ------- */
 
 /*
  * No virtual device here has RSS with a settable key and RETA, and Debian ships no driver
  * headers to write one: the test binary is linked with --wrap for each rte_eth_* call
- * tt_port.c makes (tests/unit/meson.build), and the wrappers answer for FAKE_PORT with a
+ * tt_port_setup.c makes (tests/unit/meson.build), and the wrappers answer for FAKE_PORT with a
  * NIC that checks what ethdev itself would check (hash types and key length against its
  * capabilities, RSS_HASH only with RSS, the RETA's size and entries, offloads), records
  * what it is given, and hands every other port to the real call.

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Closing on the fake clock (lib/tcp/tcp_input.c conn_fin/conn_fin_acked, tcp_timewait.c,
- * tcp_timer.c, lib/app/tt_app.c close/shutdown/abort): SPEC F1-F8 in both directions, each
- * asserting the exact segments, state changes, application events, TIME_WAIT entries and
- * timers, and that every TCB ends back in its pool.
+ * tcp_timer.c, tcp_usrreq.c close/shutdown/abort under lib/app/tt_app.c): SPEC F1-F8 in both
+ * directions, each asserting the exact segments, state changes, application events, TIME_WAIT
+ * entries and timers, and that every TCB ends back in its pool.
  */
 #include "tt_test.h"
 

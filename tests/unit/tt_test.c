@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit-test infrastructure; see tt_test.h for the contract and the call order. The worker is
- * assembled here the way worker_create() in lib/core/tt_engine.c assembles it, but on a
+ * assembled here the way worker_create() in lib/engine/tt_engine.c assembles it, but on a
  * ring-backed ethdev and a pool of our own, so a test sees every frame the worker sends and
  * every mbuf it fails to give back.
  */
@@ -189,7 +189,7 @@ ring_port_create(struct tt_test_env *env)
 	return 0;
 }
 
-/* Mirrors worker_create() and the wiring in tt_engine_create() (lib/core/tt_engine.c). */
+/* Mirrors worker_create() and the wiring in tt_engine_create() (lib/engine/tt_engine.c). */
 static struct tt_worker *
 worker_build(struct tt_test_env *env)
 {
@@ -206,7 +206,6 @@ worker_build(struct tt_test_env *env)
 	w->queue = 0;
 	w->burst = 32;
 	w->net = &env->net;
-	w->quit = &env->quit;
 	w->syn_budget = UINT32_MAX;
 	w->pool = env->pool;
 	snprintf(name, sizeof(name), "%s_neigh", env->name);
@@ -235,6 +234,7 @@ env_free(struct tt_test_env *env)
 	struct tt_worker *w = env->w;
 
 	if (w != NULL) {
+		tt_app_detach(w);
 		tt_tcp_worker_fini(w);
 		tt_neigh_free(w->neigh);
 		rte_ring_free(w->inbox);
@@ -279,6 +279,11 @@ tt_test_setup(void **state)
 	env->net.addrs[0] = TT_TEST_IP_US;
 	env->net.prefix_len[0] = TT_TEST_PREFIX;
 	env->net.n_addrs = 1;
+	/* As tt_engine_create: IPv4 hands TCP segments to TCP (w->tcp NULL: closed-port RST). */
+	if (tt_tcp_register(&env->net) != 0) {
+		env_free(env);
+		return -1;
+	}
 	tt_config_defaults(&env->cfg);
 	env->cfg.max_tw_buckets = 1024;
 	if (worker_build(env) == NULL) {
@@ -974,8 +979,10 @@ tt_test_tcp_start(struct tt_test_env *env, const struct tt_app_def *const *apps)
 
 	assert_null(env->w->tcp);
 	tapp_env = env;
-	if (tt_tcp_worker_init(env->w, &env->cfg, apps, err, sizeof(err)) != 0)
+	if (tt_tcp_worker_init(env->w, &env->cfg, err, sizeof(err)) != 0)
 		fail_msg("tt_tcp_worker_init: %s", err);
+	if (tt_app_attach(env->w, apps, err, sizeof(err)) != 0)
+		fail_msg("tt_app_attach: %s", err);
 	assert_non_null(env->w->tcp);
 	/* The loop is running, as in production, before the first segment arrives. */
 	tt_test_poll(env);
@@ -1235,6 +1242,7 @@ tcp_teardown(struct tt_test_env *env)
 		print_error("teardown: CurrEstab %" PRIu64 "\n", TT_TEST_STAT(env, CurrEstab));
 		rc = -1;
 	}
+	tt_app_detach(env->w);
 	tt_tcp_worker_fini(env->w);
 	return rc;
 }

@@ -44,8 +44,10 @@
 #include <tcpterm/tt_app.h>
 #include <tcpterm/tt_config.h>
 
-#include "../../lib/core/tt_port.h"
-#include "../../lib/core/tt_worker.h"
+#include "../../lib/app/tt_app_priv.h"
+#include "../../lib/dp/tt_port.h"
+#include "../../lib/dp/tt_worker.h"
+#include "../../lib/engine/tt_engine_priv.h"
 #include "../../lib/net/tt_net.h"
 #include "../../lib/tcp/tcp_conn.h"
 
@@ -98,7 +100,6 @@ struct tt_test_env {
 	uint16_t port_id;
 	char name[16];                /* unique per test: "utN"; the vdev is net_ring_utN */
 	struct tt_worker *peers[1];
-	volatile bool quit;
 	struct tt_steer steer;        /* w->steer: one worker, keys drawn as the engine draws them */
 	/* The TCP core (tt_test_tcp_start); tests of the lower layers leave it alone. */
 	struct tt_config cfg;         /* tt_config_defaults() + harness tweaks, see tt_test_setup */
@@ -119,7 +120,8 @@ struct tt_test_env {
  * consume; then runs every timer out (tt_test_tcp_settle: the fake clock moves until the
  * wheel is empty, the peer never answering); then FAILS when a TCB, SYN queue entry or
  * TIME_WAIT entry is still in use, a flow is still in the table, an accept queue still holds
- * a connection, or a freed TCB still holds received payload; then tt_tcp_worker_fini().
+ * a connection, or a freed TCB still holds received payload; then tt_app_detach() and
+ * tt_tcp_worker_fini().
  * Always: frees what the worker still buffers, drains both rings, and FAILS the test when
  * the pool does not hold every mbuf again (a leak, or a double free); FAILS on soft failures
  * (tt_test_soft_fail); then frees everything.
@@ -309,8 +311,9 @@ void tt_test_soft_fail(struct tt_test_env *env, const char *file, int line, cons
 /* ---- The TCP core: start, clock, settle ----------------------------------------------- */
 
 /*
- * Run tt_tcp_worker_init() on the env's worker with env->cfg, as tt_engine_create() does:
- * env->cfg holds tt_config_defaults() (one listener, port 80) plus what the test changed.
+ * Run tt_tcp_worker_init() and tt_app_attach() on the env's worker with env->cfg, as
+ * tt_engine_create() does: env->cfg holds tt_config_defaults() (one listener, port 80) plus
+ * what the test changed.
  * apps: NULL (listeners have no application: the test accepts and acts through the internal
  * handles, tt_test_tcp_conn) or the engine's table. The test keeps env->cfg alive and may
  * change tunables later (the TCP core reads most of them live). Fails the test on error.

@@ -27,8 +27,8 @@
 
 #include <tcpterm/tt_engine.h>
 
+#include "../dp/tt_log.h"
 #include "tt_eal.h"
-#include "tt_log.h"
 
 /* The embedded default; TT_DEFAULT_TAP is the kernel-side interface name. */
 #define TT_DEFAULT_TAP    "tt0"

@@ -1,37 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * One ethdev as the engine uses it: identity, MAC, which checksum offloads it has, and
- * whether it steers flows to their owners (SPEC R4). Filled at start-up by tt_port_setup();
- * read-only for workers afterwards.
+ * Port bring-up (engine, start-up and shutdown only): configure and start an ethdev with one
+ * queue pair per worker, make it steer flows when it can, address a TAP's kernel side. What
+ * the workers read of a port afterwards is struct tt_port (lib/dp/tt_port.h).
  */
-#ifndef TT_PORT_H
-#define TT_PORT_H
+#ifndef TT_PORT_SETUP_H
+#define TT_PORT_SETUP_H
 
-#include <net/if.h>
-#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include <rte_ether.h>
-#include <rte_ethdev.h>
-
-#define TT_MAX_PORTS 8
-
-struct tt_port {
-	uint16_t port_id;
-	uint16_t mtu;
-	struct rte_ether_addr mac;
-	bool tx_ip_csum;       /* RTE_ETH_TX_OFFLOAD_IPV4_CKSUM enabled */
-	bool tx_tcp_csum;      /* RTE_ETH_TX_OFFLOAD_TCP_CKSUM enabled */
-	bool rx_csum;          /* RX IPv4/TCP checksum offloads enabled */
-	bool is_tap;           /* net_tap: has a kernel side we may address */
-	bool steers;           /* queue = owner: RSS with our key and RETA, or TAP program */
-	bool rss_hash;         /* the NIC leaves its RSS hash in the mbuf (RX_OFFLOAD_RSS_HASH) */
-	bool fast_free;        /* TX_OFFLOAD_MBUF_FAST_FREE enabled (one pool per queue) */
-	uint16_t reta_size;    /* the NIC's RETA entries when it steers by RSS, else 0 */
-	char name[RTE_ETH_NAME_MAX_LEN];
-	char driver[32];
-	char ifname[IF_NAMESIZE]; /* kernel interface of a TAP port */
-};
+#include "../dp/tt_port.h"
 
 struct rte_mempool;
 struct tt_config;
@@ -62,4 +41,4 @@ int tt_port_set_kernel_addr(const struct tt_port *p, uint32_t addr_be, uint8_t l
 
 void tt_port_close(struct tt_port *p);
 
-#endif /* TT_PORT_H */
+#endif /* TT_PORT_SETUP_H */

@@ -10,9 +10,10 @@
 #include <tcpterm/tt_config.h>
 #include <tcpterm/tt_engine.h>
 
-#include "tt_port.h"
-#include "tt_steer.h"
-#include "tt_worker.h"
+#include "../dp/tt_steer.h"
+#include "../dp/tt_worker.h"
+#include "../net/tt_net.h"
+#include "tt_port_setup.h"
 
 struct tt_engine {
 	struct tt_config cfg;
@@ -27,10 +28,16 @@ struct tt_engine {
 	uint64_t start_tsc;
 };
 
+/*
+ * One iteration of w's loop (tt_worker_loop.c); returns the number of frames handled. The
+ * lcore runs it until the engine stops; tests call it directly.
+ */
+unsigned int tt_worker_poll(struct tt_worker *w);
+
 /* Flows per state summed over workers (index: enum tt_tcp_state). */
 void tt_engine_conn_states(const struct tt_engine *e, uint64_t out[]);
 
-/* Telemetry reads the running engine through this (lib/stats/tt_telemetry.c). */
+/* Telemetry reads the running engine through this (tt_telemetry.c). */
 void tt_telemetry_register(struct tt_engine *e);
 void tt_telemetry_unregister(void);
 

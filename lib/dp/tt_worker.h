@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * A worker: one lcore, one RX/TX queue on every port, and everything its packets touch
- * (DESIGN "Ownership"). Data-path functions take the worker first (STYLE habit 7).
+ * A worker's bottom half (the data-plane layer, DESIGN "Layers"): one lcore, one RX/TX queue
+ * on every port, its pool, counters and clock, the TX buffers, the inbox and peers for
+ * hand-over, steering state and the R1 load figures. Every layer above keeps its per-worker
+ * state behind an opaque pointer here (net, neigh, tcp); this layer knows no protocol.
+ * Data-path functions take the worker first (STYLE habit 7).
  *
- * Loop (tt_worker_poll): timers -> rx_burst per port -> tt_eth_input per frame -> inbox
- * (frames other workers handed over) -> applications -> pending TCP output -> periodic work
- * (ARP for the gateway) -> flush TX buffers.
+ * The loop that drives it is the engine's (tt_worker_poll, lib/engine/tt_worker_loop.c);
+ * the layers above call down into tt_worker_tx / tt_worker_flush / tt_worker_handover /
+ * tt_worker_fanout, and the loop drains the inbox with tt_worker_inbox_burst.
  */
 #ifndef TT_WORKER_H
 #define TT_WORKER_H
@@ -16,10 +19,9 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
-#include <tcpterm/tt_config.h>
-
 #include "../stats/tt_stats_priv.h"
 #include "../util/tt_clock.h"
+#include "tt_pkt.h"
 #include "tt_port.h"
 #include "tt_steer.h"
 
@@ -40,21 +42,14 @@
 #define TT_BEHIND_BURSTS 16
 #define TT_BEHIND_SYN_SHARE 4
 
-struct tt_neigh_table;
-struct tt_engine;
-struct tt_tcp;
+/* The upper layers' per-worker state: opaque here, defined by each layer's own header. */
+struct tt_net;            /* lib/net/tt_net.h */
+struct tt_neigh_table;    /* lib/net/tt_net.h */
+struct tt_tcp;            /* lib/tcp/tcp_conn.h */
 
 struct tt_txbuf {
 	uint16_t n;
 	struct rte_mbuf *pkts[TT_BURST_MAX];
-};
-
-/* Addresses the workers answer for; read-only once workers run. */
-struct tt_net {
-	uint32_t addrs[TT_MAX_ADDRS];   /* network order */
-	uint8_t prefix_len[TT_MAX_ADDRS];
-	uint32_t n_addrs;
-	uint32_t gateway;               /* network order, 0 = none */
 };
 
 struct tt_worker {
@@ -67,26 +62,24 @@ struct tt_worker {
 	uint16_t burst;
 	unsigned int lcore;
 	const struct tt_port *ports;    /* engine's array, n_ports long */
-	const struct tt_net *net;
+	const struct tt_net *net;       /* lib/net: our addresses, shared read-only */
 	struct rte_mempool *pool;
-	struct tt_neigh_table *neigh;
+	struct tt_neigh_table *neigh;   /* lib/net: neighbours, gateway resolution */
 	struct rte_ring *inbox;         /* MP/SC: frames handed over by other workers */
 	struct tt_worker **peers;       /* all workers, for hand-over; n_workers long */
-	struct tt_tcp *tcp;             /* flows, listeners, timers (lib/tcp) */
+	struct tt_tcp *tcp;             /* lib/tcp: flows, listeners, timers; NULL: no TCP */
 	const struct tt_steer *steer;   /* flow key and owners, shared read-only (R3, R4) */
 	/*
 	 * Per port: segments left to compare the NIC's RSS hash with ours (> 0), trusted (0),
 	 * or not used (< 0: the port does not steer, or its hash once differed).
 	 */
 	int8_t nic_hash[TT_MAX_PORTS];
-	uint64_t next_gw_arp_ms;        /* when to (re)ask for the gateway's MAC */
 	uint32_t rx_full_run;           /* consecutive iterations with a full RX burst */
 	uint32_t syn_budget;            /* SYNs this iteration may still take (R1) */
 	struct tt_txbuf tx[TT_MAX_PORTS];
-	/* Read by the control thread: written with relaxed stores, one writer. */
+	/* Read by the control thread: written with relaxed stores, one writer (the loop). */
 	uint64_t busy_cycles;
 	uint64_t total_cycles;
-	volatile bool *quit;
 } __rte_cache_aligned;
 
 static inline bool
@@ -94,12 +87,6 @@ tt_worker_behind(const struct tt_worker *w)
 {
 	return w->rx_full_run >= TT_BEHIND_BURSTS;
 }
-
-/* Run one loop iteration; returns the number of frames handled. */
-unsigned int tt_worker_poll(struct tt_worker *w);
-
-/* The lcore entry point: polls until *w->quit. */
-int tt_worker_main(void *arg);
 
 /* Queue m for transmission on port index pi; flushes when the buffer is full. */
 void tt_worker_tx(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m);
@@ -110,9 +97,17 @@ void tt_worker_flush(struct tt_worker *w);
 /* Copy m to every other worker's inbox (ARP learning, DESIGN "Ownership"). */
 void tt_worker_fanout(struct tt_worker *w, uint16_t pi, const struct rte_mbuf *m);
 
-struct tt_pkt;
-/* Hand a TCP segment to the worker that owns its flow (counted: EthHandoffs). Takes p->m. */
+/*
+ * Hand a validated IPv4 datagram to the worker that owns its flow (counted: EthHandoffs, or
+ * EthHandoffDrops when that worker's inbox is full). Takes p->m.
+ */
 void tt_worker_handover(struct tt_worker *w, uint16_t owner, struct tt_pkt *p);
+
+/*
+ * Up to n frames from w's inbox, each as the descriptor it left with: a hand-over's offsets
+ * (p->ip set), or a fan-out copy (p->ip NULL, Ethernet only). Returns the count.
+ */
+unsigned int tt_worker_inbox_burst(struct tt_worker *w, struct tt_pkt *pkts, unsigned int n);
 
 /* The NIC trust state of each port of w, from the ports' steering (tt_engine, tests). */
 void tt_worker_nic_hash_init(struct tt_worker *w);

@@ -26,7 +26,7 @@
 #include <linux/if_tun.h>
 #include <net/if.h>
 
-#include "tt_steer.h"
+#include "../dp/tt_steer.h"
 #include "tt_tap_steer.h"
 
 #define INSN(c, d, s, o, i) \

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Engine lifecycle: ports, per-worker pools and workers from the configuration; run one
- * worker per lcore; sum what they count. Everything here is start-up, shutdown or a
- * reader's view: no function of this file runs on the data path.
+ * Engine lifecycle: ports, per-worker pools and workers from the configuration, each layer
+ * of a worker set up bottom first (dp fields, net, TCP registered with IPv4, tt_tcp_worker_init,
+ * tt_app_attach) and torn down top first; run one worker loop per lcore; sum what they count.
+ * Everything here is start-up, shutdown or a reader's view: no function of this file runs on
+ * the data path.
  */
 #include <assert.h>
 #include <errno.h>
@@ -19,10 +21,11 @@
 #include <rte_pdump.h>
 #include <rte_ring.h>
 
+#include "../app/tt_app_priv.h"
+#include "../dp/tt_log.h"
 #include "../net/tt_net.h"
 #include "../tcp/tcp_conn.h"
 #include "tt_engine_priv.h"
-#include "tt_log.h"
 
 #define TT_NEIGH_SIZE 1024
 
@@ -30,15 +33,22 @@ static_assert(TT_TCPS__COUNT <= RTE_DIM(((struct tt_status *)0)->states), "tt_st
 static_assert(TT_MAX_PORTS <= TT_STATUS_PORTS, "tt_status.port too small");
 #define TT_MEMPOOL_CACHE 256
 
-static void
-engine_net_init(struct tt_net *net, const struct tt_config *cfg)
+/* Our addresses, and the protocols above IPv4 (DESIGN "Layers": IP never calls TCP by name). */
+static int
+engine_net_init(struct tt_net *net, const struct tt_config *cfg, char *err, size_t errlen)
 {
+	int rc;
+
 	net->n_addrs = cfg->n_addrs;
 	for (uint32_t i = 0; i < cfg->n_addrs; i++) {
 		net->addrs[i] = cfg->addrs[i].addr;
 		net->prefix_len[i] = cfg->addrs[i].len;
 	}
 	net->gateway = cfg->gateway;
+	rc = tt_tcp_register(net);
+	if (rc != 0)
+		snprintf(err, errlen, "cannot register TCP over IPv4: %s", strerror(-rc));
+	return rc;
 }
 
 static struct tt_worker *
@@ -56,7 +66,6 @@ worker_create(struct tt_engine *e, uint16_t id, unsigned int lcore)
 	w->queue = id;
 	w->burst = RTE_MIN(e->cfg.burst, (uint32_t)TT_BURST_MAX);
 	w->net = &e->net;
-	w->quit = &e->quit;
 	w->pool = e->pools[id];
 	w->syn_budget = UINT32_MAX;
 	snprintf(name, sizeof(name), "tt_neigh_%u", id);
@@ -84,6 +93,7 @@ worker_free(struct tt_worker *w)
 		rte_pktmbuf_free_bulk(w->tx[pi].pkts, w->tx[pi].n);
 		w->tx[pi].n = 0;
 	}
+	tt_app_detach(w);
 	tt_tcp_worker_fini(w);
 	while (rte_ring_dequeue(w->inbox, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
@@ -214,7 +224,8 @@ tt_engine_create(const struct tt_config *cfg, const struct tt_app_def *const app
 		return NULL;
 	}
 	e->cfg = *cfg;
-	engine_net_init(&e->net, cfg);
+	if (engine_net_init(&e->net, cfg, err, errlen) != 0)
+		goto fail;
 	if (engine_pools(e, err, errlen) != 0)
 		goto fail;
 	if (engine_steer(e, err, errlen) != 0)
@@ -235,7 +246,8 @@ tt_engine_create(const struct tt_config *cfg, const struct tt_app_def *const app
 		w->steer = &e->steer;
 		tt_worker_nic_hash_init(w);
 		e->workers[id++] = w;
-		if (tt_tcp_worker_init(w, &e->cfg, apps, err, errlen) != 0)
+		if (tt_tcp_worker_init(w, &e->cfg, err, errlen) != 0 ||
+		    tt_app_attach(w, apps, err, errlen) != 0)
 			goto fail;
 	}
 	/* O6: let dpdk-dumpcap attach; harmless when no secondary process ever does. */
@@ -256,9 +268,16 @@ engine_lcore_main(void *arg)
 	struct tt_engine *e = arg;
 	unsigned int lcore = rte_lcore_id();
 
-	for (uint16_t i = 0; i < e->n_workers; i++)
-		if (e->workers[i]->lcore == lcore)
-			return tt_worker_main(e->workers[i]);
+	for (uint16_t i = 0; i < e->n_workers; i++) {
+		struct tt_worker *w = e->workers[i];
+
+		if (w->lcore != lcore)
+			continue;
+		/* The clock runs since worker_create(); the timer wheel counts from it. */
+		while (!__atomic_load_n(&e->quit, __ATOMIC_RELAXED))
+			tt_worker_poll(w);
+		return 0;
+	}
 	return -ENOENT;
 }
 

@@ -21,9 +21,9 @@
 
 #include <tcpterm/tt_config.h>
 
-#include "tt_log.h"
-#include "tt_port.h"
-#include "tt_steer.h"
+#include "../dp/tt_log.h"
+#include "../dp/tt_steer.h"
+#include "tt_port_setup.h"
 #include "tt_tap_steer.h"
 
 #define TT_RX_CSUM (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM)

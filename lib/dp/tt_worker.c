@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The worker loop (DESIGN "The data path of one worker"): run to completion, one iteration
- * per tt_worker_poll: RX bursts from each port, frames handed over by other workers, periodic
- * work, then one TX flush. Busy cycles are those of iterations that handled a frame.
+ * The data plane's moves of a frame between a worker and the world: the TX buffer and its
+ * flush (once per loop iteration, or when full), hand-over of a segment to the worker that
+ * owns its flow and fan-out of a copy to every worker (DESIGN "Ownership"), the inbox they
+ * land in, and the trust kept in each port's RSS hash. No protocol here: the layers above
+ * call these (tt_ipv4_reply_send / tcp_output -> tt_worker_tx; tt_tcp_input ->
+ * tt_worker_handover; tt_arp_input -> tt_worker_fanout), the engine's loop drains the inbox
+ * (tt_worker_inbox_burst -> tt_eth_handed_input) and flushes.
  */
 #include <rte_branch_prediction.h>
-#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
-#include <rte_prefetch.h>
 #include <rte_ring.h>
 
-#include "../net/tt_net.h"
-#include "../tcp/tcp_conn.h"
 #include "tt_worker.h"
 
 void
@@ -72,9 +72,9 @@ tt_worker_fanout(struct tt_worker *w, uint16_t pi, const struct rte_mbuf *m)
 }
 
 /*
- * A TCP segment for another worker's flow: it travels with its offsets in l2_len/l3_len and
- * RTE_PTYPE_L4_TCP so the owner needs no second parse of the lower layers. The port field
- * carries the port index, as for fan-out.
+ * A datagram for another worker's flow: it travels with its offsets in l2_len/l3_len and
+ * hash.usr, marked RTE_PTYPE_L3_IPV4, so the owner needs no second parse of the lower
+ * layers (tt_worker_inbox_burst). The port field carries the port index, as for fan-out.
  */
 void
 tt_worker_handover(struct tt_worker *w, uint16_t owner, struct tt_pkt *p)
@@ -82,7 +82,7 @@ tt_worker_handover(struct tt_worker *w, uint16_t owner, struct tt_pkt *p)
 	struct rte_mbuf *m = p->m;
 
 	m->port = p->pi;
-	m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP;
+	m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4;
 	m->l2_len = sizeof(struct rte_ether_hdr);
 	m->l3_len = p->ip_hlen;
 	m->hash.usr = p->l4_len;
@@ -119,83 +119,30 @@ tt_worker_nic_hash_check(struct tt_worker *w, uint16_t pi, uint32_t nic, uint32_
 	w->nic_hash[pi]--;
 }
 
-static unsigned int
-worker_inbox(struct tt_worker *w)
+unsigned int
+tt_worker_inbox_burst(struct tt_worker *w, struct tt_pkt *pkts, unsigned int n)
 {
-	struct rte_mbuf *pkts[TT_BURST_MAX];
-	unsigned int n = rte_ring_sc_dequeue_burst(w->inbox, (void **)pkts, w->burst, NULL);
+	struct rte_mbuf *ms[TT_BURST_MAX];
 
+	n = rte_ring_sc_dequeue_burst(w->inbox, (void **)ms, RTE_MIN(n, (unsigned int)TT_BURST_MAX),
+				      NULL);
 	for (unsigned int i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		struct tt_pkt p = {
-			.m = m,
-			.pi = m->port,
-			.eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *),
-		};
+		struct rte_mbuf *m = ms[i];
+		struct tt_pkt *p = &pkts[i];
 
-		if ((m->packet_type & RTE_PTYPE_L4_MASK) == RTE_PTYPE_L4_TCP) {
-			p.ip = (struct rte_ipv4_hdr *)(p.eth + 1);
-			p.ip_hlen = m->l3_len;
-			p.l4_len = (uint16_t)m->hash.usr;
-			p.l4 = (uint8_t *)p.ip + p.ip_hlen;
-			tt_tcp_input_handed(w, &p);
-		} else {
-			tt_arp_input(w, &p, true);
+		p->m = m;
+		p->pi = m->port;
+		p->eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		p->ip = NULL;
+		p->ip_hlen = 0;
+		p->l4_len = 0;
+		p->l4 = NULL;
+		if ((m->packet_type & RTE_PTYPE_L3_MASK) == RTE_PTYPE_L3_IPV4) {
+			p->ip = (struct rte_ipv4_hdr *)(p->eth + 1);
+			p->ip_hlen = m->l3_len;
+			p->l4_len = (uint16_t)m->hash.usr;
+			p->l4 = (uint8_t *)p->ip + p->ip_hlen;
 		}
 	}
 	return n;
-}
-
-unsigned int
-tt_worker_poll(struct tt_worker *w)
-{
-	struct rte_mbuf *pkts[TT_BURST_MAX];
-	uint64_t t0 = rte_rdtsc();
-	unsigned int total = 0;
-	bool full = false;
-
-	tt_clock_update(&w->clock);
-	/* Timers first: whatever RX arms then counts from this iteration's time. */
-	if (w->tcp != NULL) {
-		tt_mem_update(w);
-		tt_tcp_timers_run(w);
-	}
-	w->syn_budget = tt_worker_behind(w) ? w->burst / TT_BEHIND_SYN_SHARE + 1u : UINT32_MAX;
-	for (uint16_t pi = 0; pi < w->n_ports; pi++) {
-		uint16_t n = rte_eth_rx_burst(w->ports[pi].port_id, w->queue, pkts, w->burst);
-
-		full |= n == w->burst;
-		for (uint16_t i = 0; i < n; i++) {
-			if (i + 1 < n)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-			tt_eth_input(w, pi, pkts[i]);
-		}
-		total += n;
-	}
-	w->rx_full_run = full ? RTE_MIN(w->rx_full_run + 1, (uint32_t)UINT16_MAX) : 0;
-	if (w->n_workers > 1)
-		total += worker_inbox(w);
-	if (w->tcp != NULL) {
-		tt_app_run(w);
-		tt_tcp_flush_pending(w);
-	}
-	tt_arp_timer(w);
-	tt_worker_flush(w);
-
-	uint64_t dt = rte_rdtsc() - t0;
-	__atomic_store_n(&w->total_cycles, w->total_cycles + dt, __ATOMIC_RELAXED);
-	if (total != 0)
-		__atomic_store_n(&w->busy_cycles, w->busy_cycles + dt, __ATOMIC_RELAXED);
-	return total;
-}
-
-int
-tt_worker_main(void *arg)
-{
-	struct tt_worker *w = arg;
-
-	/* The clock runs since worker_create(); the timer wheel counts from it. */
-	while (!__atomic_load_n(w->quit, __ATOMIC_RELAXED))
-		tt_worker_poll(w);
-	return 0;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* EAL bring-up internals the unit tests reach (lib/core/tt_eal.c). */
+/* EAL bring-up internals the unit tests reach (lib/engine/tt_eal.c). */
 #ifndef TT_EAL_H
 #define TT_EAL_H
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * tcpterm's rte_log types, one per layer: tcpterm.core, tcpterm.net, tcpterm.tcp,
- * tcpterm.app. Select with EAL's --log-level=tcpterm.*:debug. Never used per packet:
- * the data path counts instead (STYLE habit 4).
+ * tcpterm's rte_log types: tcpterm.core (the engine and the data plane), tcpterm.net,
+ * tcpterm.tcp, tcpterm.app. Here, at the bottom, so every layer may log (DESIGN "Layers").
+ * Select with EAL's --log-level=tcpterm.*:debug. Never used per packet: the data path
+ * counts instead (STYLE habit 4).
  */
 #ifndef TT_LOG_H
 #define TT_LOG_H

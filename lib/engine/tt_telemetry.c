@@ -20,8 +20,8 @@
 #include <rte_spinlock.h>
 #include <rte_telemetry.h>
 
-#include "../core/tt_engine_priv.h"
 #include "../tcp/tcp_conn.h"
+#include "tt_engine_priv.h"
 
 static struct tt_engine *tel_engine;
 static rte_spinlock_t tel_lock = RTE_SPINLOCK_INITIALIZER;

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * One ethdev as a worker uses it: identity, MAC, which checksum offloads it has, and
+ * whether it steers flows to their owners (SPEC R4). Filled at start-up by the engine
+ * (tt_port_setup(), lib/engine/tt_port_setup.c); read-only for workers afterwards.
+ */
+#ifndef TT_PORT_H
+#define TT_PORT_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_ethdev.h>
+
+#define TT_MAX_PORTS 8
+
+struct tt_port {
+	uint16_t port_id;
+	uint16_t mtu;
+	struct rte_ether_addr mac;
+	bool tx_ip_csum;       /* RTE_ETH_TX_OFFLOAD_IPV4_CKSUM enabled */
+	bool tx_tcp_csum;      /* RTE_ETH_TX_OFFLOAD_TCP_CKSUM enabled */
+	bool rx_csum;          /* RX IPv4/TCP checksum offloads enabled */
+	bool is_tap;           /* net_tap: has a kernel side we may address */
+	bool steers;           /* queue = owner: RSS with our key and RETA, or TAP program */
+	bool rss_hash;         /* the NIC leaves its RSS hash in the mbuf (RX_OFFLOAD_RSS_HASH) */
+	bool fast_free;        /* TX_OFFLOAD_MBUF_FAST_FREE enabled (one pool per queue) */
+	uint16_t reta_size;    /* the NIC's RETA entries when it steers by RSS, else 0 */
+	char name[RTE_ETH_NAME_MAX_LEN];
+	char driver[32];
+	char ifname[IF_NAMESIZE]; /* kernel interface of a TAP port */
+};
+
+#endif /* TT_PORT_H */

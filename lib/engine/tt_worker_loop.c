@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker loop (DESIGN "The data path of one worker"): run to completion, one iteration
+ * per tt_worker_poll, calling each layer below in order:
+ *   clock -> TCP memory level and timers (lib/tcp) -> RX burst per port -> tt_eth_input per
+ *   frame (lib/net, and up through IPv4 to the registered protocol) -> frames handed over by
+ *   other workers (lib/dp inbox -> tt_eth_handed_input) -> applications (lib/app: polls and
+ *   events) -> pending TCP output -> periodic work (ARP for the gateway) -> TX flush (lib/dp).
+ * Busy cycles are those of iterations that handled a frame.
+ */
+#include <stdbool.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "../app/tt_app_priv.h"
+#include "../dp/tt_worker.h"
+#include "../net/tt_net.h"
+#include "../tcp/tcp_conn.h"
+#include "tt_engine_priv.h"
+
+static unsigned int
+worker_inbox(struct tt_worker *w)
+{
+	struct tt_pkt pkts[TT_BURST_MAX];
+	unsigned int n = tt_worker_inbox_burst(w, pkts, w->burst);
+
+	for (unsigned int i = 0; i < n; i++)
+		tt_eth_handed_input(w, &pkts[i]);
+	return n;
+}
+
+unsigned int
+tt_worker_poll(struct tt_worker *w)
+{
+	struct rte_mbuf *pkts[TT_BURST_MAX];
+	uint64_t t0 = rte_rdtsc();
+	unsigned int total = 0;
+	bool full = false;
+
+	tt_clock_update(&w->clock);
+	/* Timers first: whatever RX arms then counts from this iteration's time. */
+	if (w->tcp != NULL) {
+		tt_mem_update(w);
+		tt_tcp_timers_run(w);
+	}
+	w->syn_budget = tt_worker_behind(w) ? w->burst / TT_BEHIND_SYN_SHARE + 1u : UINT32_MAX;
+	for (uint16_t pi = 0; pi < w->n_ports; pi++) {
+		uint16_t n = rte_eth_rx_burst(w->ports[pi].port_id, w->queue, pkts, w->burst);
+
+		full |= n == w->burst;
+		for (uint16_t i = 0; i < n; i++) {
+			if (i + 1 < n)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+			tt_eth_input(w, pi, pkts[i]);
+		}
+		total += n;
+	}
+	w->rx_full_run = full ? RTE_MIN(w->rx_full_run + 1, (uint32_t)UINT16_MAX) : 0;
+	if (w->n_workers > 1)
+		total += worker_inbox(w);
+	if (w->tcp != NULL) {
+		tt_app_run(w);
+		tt_tcp_flush_pending(w);
+	}
+	tt_arp_timer(w);
+	tt_worker_flush(w);
+
+	uint64_t dt = rte_rdtsc() - t0;
+	__atomic_store_n(&w->total_cycles, w->total_cycles + dt, __ATOMIC_RELAXED);
+	if (total != 0)
+		__atomic_store_n(&w->busy_cycles, w->busy_cycles + dt, __ATOMIC_RELAXED);
+	return total;
+}
