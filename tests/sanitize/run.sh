@@ -27,14 +27,13 @@ if [ -f "$here/lsan.supp" ]; then
 	export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 fi
 
-# Not exec: the reports are read after CMD ends. Signals meson sends (its timeout) reach CMD.
-trap 'kill -TERM "$pid" 2>/dev/null' TERM INT
-"$@" &
-pid=$!
-wait "$pid"
+# Not exec: the reports are read after CMD ends. In the foreground, so CMD keeps the
+# signal dispositions a test expects (an asynchronous command would ignore SIGINT). Meson's
+# timeout signals the whole process group: CMD gets it too, and the trap only makes this
+# shell wait for CMD's end and still report.
+trap ':' TERM INT
+"$@"
 rc=$?
-# A trapped signal interrupts the first wait; wait again for the real status.
-while kill -0 "$pid" 2>/dev/null; do wait "$pid"; rc=$?; done
 
 reports=()
 for f in "$dir"/*; do
@@ -42,7 +41,7 @@ for f in "$dir"/*; do
 done
 if [ ${#reports[@]} -gt 0 ]; then
 	for f in "${reports[@]}"; do
-		echo "=== sanitizer report $(basename "$f") (process ${f##*.}):"
+		echo "=== sanitizer report of process ${f##*.}:"
 		head -n 200 "$f"
 	done
 	echo "FAIL: ${#reports[@]} sanitizer report(s) from processes of this test (exit status was $rc)"
