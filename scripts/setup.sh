@@ -10,8 +10,11 @@
 #   TT_HUGEPAGES=N   hugepages of 2 MB wanted free (default 256, 0 = leave them alone)
 set -u
 
+# clang and libclang-rt-14-dev: the sanitizer build of scripts/test.sh (ASan/UBSan runtimes)
+# and libFuzzer for tests/fuzz (SPEC R5).
 PACKAGES=(dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build libcmocka-dev pkg-config
-	libjansson-dev python3-scapy iproute2 iputils-ping curl wrk hping3 tcpdump gcc)
+	libjansson-dev python3-scapy iproute2 iputils-ping curl wrk hping3 tcpdump gcc
+	clang libclang-rt-14-dev)
 WANT_HP=${TT_HUGEPAGES:-256}
 HP_DIR=/sys/kernel/mm/hugepages/hugepages-2048kB
 

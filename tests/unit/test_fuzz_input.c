@@ -208,27 +208,17 @@ check_and_drain_tx(struct tt_test_env *env, uint64_t *sent)
 static void
 check_balance(struct tt_test_env *env, uint64_t fed, uint64_t sent)
 {
+	char why[512];
+
 	assert_int_equal(S(EthInFrames), fed);
 	assert_int_equal(S(EthOutFrames), sent);
 	assert_int_equal(S(EthOutDrops), 0);
-	/* Each datagram: exactly one drop reason, or delivered (IpExtInCsumErrors is a subset). */
-	assert_int_equal(S(IpInReceives), S(IpInHdrErrors) + S(IpReasmReqds) + S(IpInAddrErrors) +
-					  S(IpInUnknownProtos) + S(IpInDelivers));
-	assert_true(S(IpExtInCsumErrors) <= S(IpInHdrErrors));
-	assert_int_equal(S(IpInDelivers), S(InSegs) + S(IcmpInMsgs) + S(EthInGroupTcp));
-	/* Each ICMP message: an error, ignored, or an echo answered. */
-	assert_int_equal(S(IcmpInMsgs), S(IcmpInErrors) + S(IcmpInOther) + S(IcmpInEchos));
-	assert_true(S(IcmpInCsumErrors) <= S(IcmpInErrors));
-	assert_int_equal(S(IcmpInEchos), S(IcmpOutEchoReps));
-	assert_int_equal(S(IcmpOutMsgs), S(IcmpOutEchoReps));
-	/* Each segment: an error, a reset (ignored), or answered with a reset. */
+	/* Datagrams, ICMP, frames out by layer: the identities every fuzz loop checks. */
+	if (tt_test_counters_problem(env, why, sizeof(why)) != NULL)
+		fail_msg("%s", why);
+	/* Without the TCP core, each segment is an error, a reset (ignored), or answered with one. */
 	assert_true(S(InErrs) + S(OutRsts) <= S(InSegs));
-	assert_true(S(InCsumErrors) <= S(InErrs));
 	assert_int_equal(S(OutSegs), S(OutRsts));
-	/* Every frame sent is counted once, by the layer that built it. */
-	assert_int_equal(S(IpOutRequests), S(OutSegs) + S(IcmpOutMsgs));
-	assert_int_equal(sent, S(IpOutRequests) + S(ArpOutReplies) + S(ArpOutRequests));
-	assert_true(S(ArpOutReplies) <= S(ArpInRequests));
 }
 
 static void

@@ -412,36 +412,18 @@ check_and_drain_tx(struct tt_test_env *env)
 	}
 }
 
-/* The TCP core's books: every flow counted once, in one state, in one pool. */
+/* The TCP core's books (tt_test_tcp_books_problem), and which states the loop reached. */
 static void
 check_books(struct tt_test_env *env)
 {
 	struct tt_tcp *t = env->w->tcp;
-	uint32_t flows = 0, syn_q = 0, conn_flows;
+	char why[512];
 
-	for (unsigned int s = 0; s < TT_TCPS__COUNT; s++) {
-		flows += t->n_state[s];
+	for (unsigned int s = 0; s < TT_TCPS__COUNT; s++)
 		state_seen[s] += t->n_state[s] != 0;
-	}
-	for (uint16_t i = 0; i < t->n_listeners; i++) {
-		syn_q += t->listeners[i].syn_q;
-		if (rte_ring_count(t->listeners[i].acceptq) > t->listeners[i].accept_max)
-			fail_msg("accept queue above its capacity");
-	}
-	conn_flows = flows - t->n_state[TT_TCPS_SYN_RECV] - t->n_state[TT_TCPS_TIME_WAIT];
-	if (flows != (uint32_t)rte_hash_count(t->flows) ||
-	    t->n_state[TT_TCPS_SYN_RECV] != tt_test_tcp_reqs(env) || syn_q != tt_test_tcp_reqs(env) ||
-	    t->n_state[TT_TCPS_TIME_WAIT] != tt_test_tcp_tws(env) ||
-	    tt_test_tcp_tws(env) > RTE_MAX(t->tw_max, 1u) || conn_flows > tt_test_tcp_conns(env) ||
-	    TT_TEST_STAT(env, CurrEstab) != (uint64_t)t->n_state[TT_TCPS_ESTABLISHED] +
-	    t->n_state[TT_TCPS_CLOSE_WAIT]) {
+	if (tt_test_tcp_books_problem(env, why, sizeof(why)) != NULL) {
 		tt_test_last_dump(&last, seed, iter);
-		fail_msg("books: %u flows in states, %d in the table; SYN_RECV %u, requests %u, syn_q %u; TIME_WAIT %u, entries %u (max %u); TCB flows %u, TCBs %u; CurrEstab %" PRIu64 " vs %u + %u",
-			 flows, rte_hash_count(t->flows), t->n_state[TT_TCPS_SYN_RECV],
-			 tt_test_tcp_reqs(env), syn_q, t->n_state[TT_TCPS_TIME_WAIT],
-			 tt_test_tcp_tws(env), t->tw_max, conn_flows, tt_test_tcp_conns(env),
-			 TT_TEST_STAT(env, CurrEstab), t->n_state[TT_TCPS_ESTABLISHED],
-			 t->n_state[TT_TCPS_CLOSE_WAIT]);
+		fail_msg("%s", why);
 	}
 }
 
@@ -481,16 +463,7 @@ wind_down(struct tt_test_env *env)
 	a->on_peer_closed = TT_TREACT_CLOSE;
 	a->auto_accept = true;
 	tt_test_poll(env);
-	/*
-	 * Every handle the application holds (its own list stops at TT_TEST_APP_LIVE_MAX). A
-	 * close never frees a TCB at once (the 'closed' event does), so the walk stays valid.
-	 */
-	for (uint32_t i = 1; i < t->conns.size; i++) {
-		struct tt_conn *c = tt_objpool_at(&t->conns, i);
-
-		if ((c->cflags & TT_CF_ACCEPTED) && !(c->cflags & TT_CF_DEAD))
-			tt_app_close(ctx, tt_conn_handle(t, c));
-	}
+	tt_test_app_close_all(env, false);
 	tt_test_tcp_settle(env);
 	/*
 	 * Known gap (D3, no zero-window probes): such a connection never ends. Report it as a
@@ -615,6 +588,12 @@ fuzz_run(struct tt_test_env *env, unsigned int variant)
 	print_message("\n");
 	/* Leaks and books first, so a coverage miss below reports itself, not its debris. */
 	wind_down(env);
+	{
+		char why[512];
+
+		if (tt_test_counters_problem(env, why, sizeof(why)) != NULL)
+			fail_msg("%s", why);
+	}
 	/* The loop reached the states, not only the parsers. */
 	assert_true(state_seen[TT_TCPS_ESTABLISHED] > 0 && state_seen[TT_TCPS_CLOSE_WAIT] > 0 &&
 		    state_seen[TT_TCPS_FIN_WAIT_1] > 0 && state_seen[TT_TCPS_FIN_WAIT_2] > 0 &&

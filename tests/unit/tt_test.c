@@ -353,8 +353,6 @@ tt_test_pool_release(struct tt_test_env *env)
 	env->n_held = 0;
 }
 
-static int tcp_teardown(struct tt_test_env *env);
-
 int
 tt_test_teardown(void **state)
 {
@@ -364,7 +362,7 @@ tt_test_teardown(void **state)
 	int rc = 0;
 
 	tt_test_pool_release(env);
-	if (w->tcp != NULL && tcp_teardown(env) != 0)
+	if (w->tcp != NULL && tt_test_tcp_stop(env) != 0)
 		rc = -1;
 	/* Frames still buffered or queued are not leaks: give them back before counting. */
 	for (uint16_t pi = 0; pi < w->n_ports; pi++) {
@@ -1130,6 +1128,102 @@ tt_test_listener(struct tt_test_env *env, uint16_t port)
 	return l;
 }
 
+const char *
+tt_test_tcp_books_problem(struct tt_test_env *env, char *buf, size_t len)
+{
+	struct tt_tcp *t = env->w->tcp;
+	uint32_t flows = 0, syn_q = 0, conn_flows;
+
+	for (unsigned int s = 0; s < TT_TCPS__COUNT; s++)
+		flows += t->n_state[s];
+	for (uint16_t i = 0; i < t->n_listeners; i++) {
+		syn_q += t->listeners[i].syn_q;
+		if (rte_ring_count(t->listeners[i].acceptq) > t->listeners[i].accept_max) {
+			snprintf(buf, len, "books: accept queue of port %u above its capacity %u",
+				 t->listeners[i].port, t->listeners[i].accept_max);
+			return buf;
+		}
+	}
+	conn_flows = flows - t->n_state[TT_TCPS_SYN_RECV] - t->n_state[TT_TCPS_TIME_WAIT];
+	if (flows == (uint32_t)rte_hash_count(t->flows) &&
+	    t->n_state[TT_TCPS_SYN_RECV] == tt_test_tcp_reqs(env) && syn_q == tt_test_tcp_reqs(env) &&
+	    t->n_state[TT_TCPS_TIME_WAIT] == tt_test_tcp_tws(env) &&
+	    tt_test_tcp_tws(env) <= RTE_MAX(t->tw_max, 1u) && conn_flows <= tt_test_tcp_conns(env) &&
+	    TT_TEST_STAT(env, CurrEstab) == (uint64_t)t->n_state[TT_TCPS_ESTABLISHED] +
+	    t->n_state[TT_TCPS_CLOSE_WAIT])
+		return NULL;
+	snprintf(buf, len, "books: %u flows in states, %d in the table; SYN_RECV %u, requests %u, syn_q %u; TIME_WAIT %u, entries %u (max %u); TCB flows %u, TCBs %u; CurrEstab %" PRIu64 " vs %u + %u",
+		 flows, rte_hash_count(t->flows), t->n_state[TT_TCPS_SYN_RECV],
+		 tt_test_tcp_reqs(env), syn_q, t->n_state[TT_TCPS_TIME_WAIT], tt_test_tcp_tws(env),
+		 t->tw_max, conn_flows, tt_test_tcp_conns(env), TT_TEST_STAT(env, CurrEstab),
+		 t->n_state[TT_TCPS_ESTABLISHED], t->n_state[TT_TCPS_CLOSE_WAIT]);
+	return buf;
+}
+
+#define S(name) TT_TEST_STAT(env, name)
+
+const char *
+tt_test_counters_problem(const struct tt_test_env *env, char *buf, size_t len)
+{
+	if (S(IpInReceives) != S(IpInHdrErrors) + S(IpReasmReqds) + S(IpInAddrErrors) +
+	    S(IpInUnknownProtos) + S(IpInDelivers))
+		snprintf(buf, len, "counters: IpInReceives %" PRIu64 " is not the sum of its drop reasons and IpInDelivers",
+			 S(IpInReceives));
+	else if (S(IpExtInCsumErrors) > S(IpInHdrErrors))
+		snprintf(buf, len, "counters: IpExtInCsumErrors above IpInHdrErrors");
+	else if (S(IpInDelivers) != S(InSegs) + S(IcmpInMsgs) + S(EthInGroupTcp))
+		snprintf(buf, len, "counters: IpInDelivers %" PRIu64 " != InSegs %" PRIu64 " + IcmpInMsgs %" PRIu64 " + EthInGroupTcp %" PRIu64,
+			 S(IpInDelivers), S(InSegs), S(IcmpInMsgs), S(EthInGroupTcp));
+	else if (S(IcmpInMsgs) != S(IcmpInErrors) + S(IcmpInOther) + S(IcmpInEchos) ||
+		 S(IcmpInCsumErrors) > S(IcmpInErrors) || S(IcmpInEchos) != S(IcmpOutEchoReps) ||
+		 S(IcmpOutMsgs) != S(IcmpOutEchoReps))
+		snprintf(buf, len, "counters: ICMP in/out do not balance");
+	else if (S(InCsumErrors) > S(InErrs) || S(OutRsts) > S(OutSegs) ||
+		 S(RetransSegs) > S(OutSegs))
+		snprintf(buf, len, "counters: InCsumErrors %" PRIu64 " > InErrs %" PRIu64 ", or OutRsts %" PRIu64 " / RetransSegs %" PRIu64 " > OutSegs %" PRIu64,
+			 S(InCsumErrors), S(InErrs), S(OutRsts), S(RetransSegs), S(OutSegs));
+	else if (S(IpOutRequests) != S(OutSegs) + S(IcmpOutMsgs))
+		snprintf(buf, len, "counters: IpOutRequests %" PRIu64 " != OutSegs %" PRIu64 " + IcmpOutMsgs %" PRIu64,
+			 S(IpOutRequests), S(OutSegs), S(IcmpOutMsgs));
+	else if (S(EthOutFrames) + S(EthOutDrops) !=
+		 S(IpOutRequests) + S(ArpOutReplies) + S(ArpOutRequests))
+		snprintf(buf, len, "counters: EthOutFrames %" PRIu64 " + EthOutDrops %" PRIu64 " != IpOutRequests %" PRIu64 " + ARP out %" PRIu64,
+			 S(EthOutFrames), S(EthOutDrops), S(IpOutRequests),
+			 S(ArpOutReplies) + S(ArpOutRequests));
+	else if (S(ArpOutReplies) > S(ArpInRequests))
+		snprintf(buf, len, "counters: more ARP replies than requests");
+	else
+		return NULL;
+	return buf;
+}
+
+#undef S
+
+void
+tt_test_app_close_all(struct tt_test_env *env, bool abort)
+{
+	struct tt_tcp *t = env->w->tcp;
+
+	/*
+	 * Every handle the application holds, from the pool (the test application's own list
+	 * stops at TT_TEST_APP_LIVE_MAX). Neither call frees a TCB at once (the 'closed' event
+	 * does), so the walk stays valid.
+	 */
+	for (uint32_t i = 1; i < t->conns.size; i++) {
+		struct tt_conn *c = tt_objpool_at(&t->conns, i);
+		tt_conn_t h;
+
+		if (!(c->cflags & TT_CF_ACCEPTED) || (c->cflags & TT_CF_DEAD))
+			continue;
+		h = tt_conn_handle(t, c);
+		if (abort)
+			tt_test_app_abort(env, h);
+		else
+			tt_test_app_close(env, h);
+	}
+	tt_test_poll(env);
+}
+
 static const char *const tev_name[] = {
 	[TT_TEV_ACCEPTED] = "accepted", [TT_TEV_DATA] = "data",
 	[TT_TEV_PEER_CLOSED] = "peer_closed", [TT_TEV_CLOSED] = "closed",
@@ -1180,8 +1274,8 @@ tcp_check_conns(struct tt_test_env *env)
 	return rc;
 }
 
-static int
-tcp_teardown(struct tt_test_env *env)
+int
+tt_test_tcp_stop(struct tt_test_env *env)
 {
 	struct tt_tcp *t = env->w->tcp;
 	struct tt_test_app *a = env->app;
@@ -1743,6 +1837,12 @@ tt_test_peer_recv(struct tt_test_env *env, struct tt_test_peer *p, struct tt_tes
 	rte_pktmbuf_free(m);
 	assert_int_equal(s->sport, p->dport);
 	assert_int_equal(s->dport, p->sport);
+	tt_test_peer_learn(p, s);
+}
+
+void
+tt_test_peer_learn(struct tt_test_peer *p, const struct tt_test_seg *s)
+{
 	if (s->flags & RTE_TCP_SYN_FLAG) {
 		p->irs = s->seq;
 		p->rcv_nxt = s->seq + 1;
@@ -1753,6 +1853,17 @@ tt_test_peer_recv(struct tt_test_env *env, struct tt_test_peer *p, struct tt_tes
 	}
 	if (s->opts.present & TT_TCP_OPT_TS)
 		p->ts_recent = s->opts.tsval;
+}
+
+void
+tt_test_seg_decode(struct rte_mbuf *m, struct tt_test_seg *s)
+{
+	struct tt_test_frame f;
+
+	tt_test_decode(m, &f);
+	if (f.th == NULL)
+		fail_msg("tt_test_seg_decode: not a TCP segment");
+	decode_seg(&f, s);
 }
 
 tt_conn_t

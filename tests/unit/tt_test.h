@@ -362,6 +362,31 @@ void tt_test_expect_at(struct tt_test_env *env, uint64_t ms, tt_test_pred pred,
  */
 void tt_test_tcp_settle(struct tt_test_env *env);
 
+/*
+ * What teardown does with the TCP core, for callers that outlive one test (the libFuzzer
+ * targets): fail on test-application events left unconsumed, settle, then check that every
+ * TCB, SYN queue entry and TIME_WAIT entry is back in its pool, the flow table, the wheel,
+ * the listeners' queues and the per-state counts are empty and CurrEstab is 0; then
+ * tt_tcp_worker_fini(). Returns 0, or -1 after printing each problem (print_error).
+ */
+int tt_test_tcp_stop(struct tt_test_env *env);
+
+/*
+ * The TCP core's books, at any moment: every flow counted once, in one state and one pool
+ * (flows per state = flow table = pools; SYN_RECV = requests = SYN queues; TIME_WAIT entries
+ * within max_tw_buckets; accept queues within their capacity; CurrEstab = ESTABLISHED +
+ * CLOSE_WAIT). NULL when they balance, else a description written to buf.
+ */
+const char *tt_test_tcp_books_problem(struct tt_test_env *env, char *buf, size_t len);
+
+/*
+ * Counters that add up whatever the input: each datagram under exactly one IP drop reason or
+ * delivered, each delivery to TCP, ICMP or the group-MAC drop, ICMP in and out, every frame
+ * sent counted by the layer that built it (IpOutRequests = OutSegs + IcmpOutMsgs; frames out =
+ * IP + ARP), subsets within their sets. NULL when they do, else a description in buf.
+ */
+const char *tt_test_counters_problem(const struct tt_test_env *env, char *buf, size_t len);
+
 /* In use in the worker's pools. */
 uint32_t tt_test_tcp_conns(const struct tt_test_env *env);
 uint32_t tt_test_tcp_reqs(const struct tt_test_env *env);
@@ -444,6 +469,8 @@ int tt_test_app_send(struct tt_test_env *env, tt_conn_t c, const void *data, uin
 int tt_test_app_shutdown(struct tt_test_env *env, tt_conn_t c);
 int tt_test_app_close(struct tt_test_env *env, tt_conn_t c);
 int tt_test_app_abort(struct tt_test_env *env, tt_conn_t c);
+/* Close (or abort) every handle the application holds, then one loop iteration. */
+void tt_test_app_close_all(struct tt_test_env *env, bool abort);
 
 /* ---- A client: build its segments, decode tcpterm's --------------------------------------- */
 
@@ -506,6 +533,12 @@ void tt_test_peer_syn(struct tt_test_env *env, struct tt_test_peer *p);
  * its TSval.
  */
 void tt_test_peer_recv(struct tt_test_env *env, struct tt_test_peer *p, struct tt_test_seg *s);
+/* Decode a frame tcpterm sent (the caller keeps m); fails the test unless it is a
+ * well-formed TCP segment. */
+void tt_test_seg_decode(struct rte_mbuf *m, struct tt_test_seg *s);
+/* What a client learns from s, a segment tcpterm sent it: tcpterm's ISN and options from a
+ * SYN-ACK, rcv_nxt from in-order data and FIN, the TSval to echo. tt_test_peer_recv calls it. */
+void tt_test_peer_learn(struct tt_test_peer *p, const struct tt_test_seg *s);
 /* Fail unless s has exactly these flags, seq and ack (RTE_TCP_*_FLAG). */
 void tt_test_seg_is(const struct tt_test_seg *s, uint8_t flags, uint32_t seq, uint32_t ack,
 		    const char *file, int line);

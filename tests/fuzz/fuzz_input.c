@@ -1,19 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libFuzzer target for the input path (SPEC D8), beside the deterministic loop of
- * test_fuzz_input.c: coverage-guided input, one Ethernet frame per input, through
- * tt_eth_input and a TX flush on the unit-test harness (tt_test.c). Aborts when a frame the
- * worker sends is malformed (tt_test_frame_problem) or when the pool is not whole again
- * after the input (leak or double free). Built only with clang; not part of `meson test`:
+ * libFuzzer target for the input path (SPEC D8, R5), beside the deterministic loop of
+ * tests/unit/test_fuzz_input.c: coverage-guided input, one Ethernet frame per input, through
+ * tt_eth_input and a TX flush on the unit-test harness (tests/unit/tt_test.c), without the
+ * TCP core (every segment gets the closed-port answer). Aborts when a frame the worker sends
+ * is malformed (tt_test_frame_problem) or when the pool is not whole again after the input
+ * (leak or double free). fuzz_tcp.c plays sequences of segments against the TCP core.
  *
- *   CC=clang meson setup build-fuzz -Dc_args=-fsanitize=fuzzer-no-link \
- *       -Dc_link_args=-fsanitize=fuzzer-no-link -Db_sanitize=address,undefined -Db_lundef=false
- *   ninja -C build-fuzz tests/unit/fuzz_input
- *   ASAN_OPTIONS=detect_leaks=0 build-fuzz/tests/unit/fuzz_input -max_len=1514 \
- *       -max_total_time=600 CORPUS_DIR
- *
- * (fuzzer-no-link instruments libtcpterm too; without it only this file is, and libFuzzer
- * sees no coverage to follow.) detect_leaks=0: EAL keeps memory until rte_eal_cleanup.
+ * Built with -Dfuzz=true (clang), run by scripts/fuzz.sh (docs/FUZZING.md):
+ *   bash scripts/fuzz.sh 1000000 fuzz_input
  *
  * ASan does not see inside mbufs (EAL memory is not instrumented): over-reads within a
  * buffer stay invisible; the frame checks and the pool balance are what this target proves.
@@ -35,7 +30,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	if (tt_test_eal_init("libfuzzer") != 0 || tt_test_setup(&state) != 0)
+	/* A failed harness assertion outside a cmocka test aborts: libFuzzer reports it. */
+	setenv("CMOCKA_TEST_ABORT", "1", 1);
+	if (tt_test_eal_init("fuzz_input") != 0 || tt_test_setup(&state) != 0)
 		abort();
 	env = state;
 	/* A gateway, so ARP learning of it and the timer paths are reachable too. */
