@@ -82,7 +82,7 @@
 	X(TcpExt, TCPACKSkippedChallenge, "challenge ACKs not sent (challenge_ack_limit)") \
 	X(TcpExt, TCPAbortFailed,  "resets of an aborted connection not sent for want of an mbuf") \
 	X(Tcpterm, SynShedBusy,    "SYNs shed before TCP saw them: the worker was behind its RX queue (R1)") \
-	X(Tcpterm, SynShedMemory,  "SYNs shed before any allocation: memory pressure (R1)") \
+	X(Tcpterm, SynShedMemory,  "SYNs shed before any allocation: memory crisis, pools low (R1)") \
 	X(Mbuf, MbufTcpOutFails,   "TCP segments not built for want of an mbuf (ACK and data retried)")
 
 enum tt_stat {

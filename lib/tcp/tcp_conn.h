@@ -209,8 +209,9 @@ struct tt_listener {
 /* Memory levels of a worker (tcp_mem.c, SPEC R1/R2). */
 enum tt_mem_level {
 	TT_MEM_OK,
-	TT_MEM_PRESSURE,     /* shed new SYNs, reset orphans on RTO */
-	TT_MEM_CRITICAL,     /* and no new payload buffers: the reserve is for RX and ACK/RST */
+	TT_MEM_PRESSURE,     /* reset orphans on RTO */
+	TT_MEM_CRITICAL,     /* and shed new SYNs, no new payload buffers: the reserve is for
+				RX refill and ACK/RST */
 };
 
 struct tt_tcp_mem {

@@ -161,11 +161,13 @@ tt_listen_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 		return;
 	}
 	/*
-	 * A SYN (the flag check admits nothing else without ACK or RST). R1: under memory
-	 * pressure, shed it here, before any allocation, so admitted connections keep the
-	 * memory; the client retries after its SYN timeout.
+	 * A SYN (the flag check admits nothing else without ACK or RST). R1: in a memory crisis
+	 * (pools run low), shed it here, before any allocation, so admitted connections keep
+	 * the memory; the client retries after its SYN timeout. Mere pressure does not shed:
+	 * what fills memory then is connections whose peer went quiet, which the RTO reclaims
+	 * (tcp_timer.c), while new ones would finish and free theirs within a round trip.
 	 */
-	if (unlikely(tt_mem_shedding(w->tcp))) {
+	if (unlikely(w->tcp->mem.level == TT_MEM_CRITICAL)) {
 		TT_STAT_INC(&w->stats, SynShedMemory);
 		TT_STAT_INC(&w->stats, ListenDrops);
 		goto drop;

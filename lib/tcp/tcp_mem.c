@@ -16,12 +16,12 @@
  *     the worker's pool (the three values of Linux's net.ipv4.tcp_mem);
  *   - the mbufs the pool still has, against a reserve that receive refill and ACK/RST
  *     segments need (R1: established flows always progress).
- * TT_MEM_PRESSURE: new SYNs are shed before anything is allocated (SynShedMemory,
- * ListenDrops) and orphaned connections whose retransmission timer fires are reset
- * (TCPAbortOnMemory, as Linux's tcp_out_of_resources). TT_MEM_CRITICAL: besides, no buffer
- * is allocated for payload (data segments wait, MbufTcpOutFails) and no new payload is held
- * (TCPRcvQDrop), so the reserve stays for receive refill and control segments. Pressure ends
- * below mem_min, as in Linux.
+ * TT_MEM_PRESSURE: orphaned connections whose retransmission timer fires are reset
+ * (TCPAbortOnMemory, as Linux's tcp_out_of_resources). TT_MEM_CRITICAL: besides, new SYNs are
+ * shed before anything is allocated (SynShedMemory, ListenDrops), no buffer is allocated for
+ * payload (data segments wait, MbufTcpOutFails) and no new payload is held (TCPRcvQDrop), so
+ * the reserve stays for receive refill and control segments. Pressure ends below mem_min, as
+ * in Linux.
  *
  *   tt_worker_poll -> tt_mem_update; tcp_input/tt_app_send -> tt_mem_rcvq_add/_sndq_add
  */

@@ -223,7 +223,9 @@ def one_rate(args, cps, work):
         'series_http2xx': series,
         'server_counters': {k: st.get(k) for k in (
             'ListenDrops', 'ListenOverflows', 'TCPReqQFullDoCookies', 'RetransSegs',
-            'OutRsts', 'EstabResets', 'TCPAbortOnData', 'EthOutDrops', 'PassiveOpens')
+            'OutRsts', 'EstabResets', 'TCPAbortOnData', 'EthOutDrops', 'PassiveOpens',
+            'SynShedBusy', 'SynShedMemory', 'TCPMemoryPressures', 'TCPAbortOnMemory',
+            'TCPRcvQDrop', 'MbufTcpOutFails', 'TCPSynRetrans', 'SyncookiesFailed')
             if k in st},
         'date': time.strftime('%Y-%m-%d'), 'mbufs': args.mbufs,
     }

@@ -186,27 +186,29 @@ release_held(struct tt_test_env *env)
 }
 
 /*
- * R1: past mem_pressure (1% of the 384-mbuf test pool: 3 buffers) the worker is in memory
- * pressure: a new SYN is dropped before anything is allocated (SynShedMemory, ListenDrops),
- * no SYN-ACK, no request. Once the held buffers go (below mem_min) SYNs are served again and
- * the time spent in pressure is counted.
+ * R1: past mem_max (1% of the 384-mbuf test pool: 3 buffers) the pools run low: a new SYN is
+ * dropped before anything is allocated (SynShedMemory, ListenDrops), no SYN-ACK, no request.
+ * Under mere pressure (mem_max raised past what is held) SYNs are answered: the connections
+ * that fill memory then are the ones to reclaim, not new ones. Once the held buffers go
+ * (below mem_min) the level is back to ok and the time spent in pressure is counted.
  */
 static void
-test_r1_syn_shed_under_memory_pressure(void **state)
+test_r1_syn_shed_in_memory_crisis(void **state)
 {
 	struct tt_test_env *env = *state;
-	struct tt_test_peer holder, p;
+	struct tt_test_peer holder, p, q;
 	struct tt_test_seg s;
 	tt_conn_t h;
 
 	env->cfg.mem_min = 1;
 	env->cfg.mem_pressure = 1;
+	env->cfg.mem_max = 1;
 	tt_test_tcp_start_app(env);
 	env->app->auto_accept = false;
 	assert_non_null(connect_held(env, &holder, 40004));
 	hold_buffers(env, &holder, 5);
 	tt_test_poll(env);
-	assert_int_equal(env->w->tcp->mem.level, TT_MEM_PRESSURE);
+	assert_int_equal(env->w->tcp->mem.level, TT_MEM_CRITICAL);
 	assert_int_equal(S(TCPMemoryPressures), 1);
 
 	tt_test_peer_init(&p, 40005, 9000);
@@ -217,7 +219,17 @@ test_r1_syn_shed_under_memory_pressure(void **state)
 	assert_int_equal(S(ListenDrops), 1);
 	assert_int_equal(S(SynShedBusy), 0);
 
-	/* The application takes the held data: pressure ends, SYNs are answered. */
+	/* Pressure without crisis: the SYN is answered. */
+	env->w->tcp->mem.max = env->pool->size;
+	tt_test_poll(env);
+	assert_int_equal(env->w->tcp->mem.level, TT_MEM_PRESSURE);
+	tt_test_peer_init(&q, 40012, 9500);
+	tt_test_peer_syn(env, &q);
+	tt_test_peer_recv(env, &q, &s);
+	TT_TEST_SEG_IS(&s, SYN | ACK, s.seq, q.isn + 1);
+	assert_int_equal(S(SynShedMemory), 1);
+
+	/* The application takes the held data: pressure ends, the crisis' SYN is answered. */
 	tt_test_advance(env, 5);
 	assert_int_equal(tt_test_app_accept(env, 80, 1), 1);
 	h = TT_TEST_EV(env, TT_TEV_ACCEPTED, 0)->conn;
@@ -409,7 +421,7 @@ main(void)
 		T(test_r2_one_byte_segments_coalesce),
 		T(test_r2_truesize_budget),
 		T(test_r2_small_sends_coalesce),
-		T(test_r1_syn_shed_under_memory_pressure),
+		T(test_r1_syn_shed_in_memory_crisis),
 		T(test_r1_syn_shed_when_behind),
 		T(test_r1_orphan_reset_under_pressure),
 		T(test_r1_critical_keeps_the_reserve),
