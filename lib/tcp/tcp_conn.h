@@ -210,8 +210,8 @@ struct tt_listener {
 enum tt_mem_level {
 	TT_MEM_OK,
 	TT_MEM_PRESSURE,     /* reset orphans on RTO */
-	TT_MEM_CRITICAL,     /* and shed new SYNs, no new payload buffers: the reserve is for
-				RX refill and ACK/RST */
+	TT_MEM_CRITICAL,     /* and shed new SYNs, hold no new payload: held memory stops
+				growing, the rest stays for RX refill and ACK/RST */
 };
 
 struct tt_tcp_mem {

@@ -18,10 +18,11 @@
  *     segments need (R1: established flows always progress).
  * TT_MEM_PRESSURE: orphaned connections whose retransmission timer fires are reset
  * (TCPAbortOnMemory, as Linux's tcp_out_of_resources). TT_MEM_CRITICAL: besides, new SYNs are
- * shed before anything is allocated (SynShedMemory, ListenDrops), no buffer is allocated for
- * payload (data segments wait, MbufTcpOutFails) and no new payload is held (TCPRcvQDrop), so
- * the reserve stays for receive refill and control segments. Pressure ends below mem_min, as
- * in Linux.
+ * shed before anything is allocated (SynShedMemory, ListenDrops) and no new payload is held
+ * (TCPRcvQDrop): held memory stops growing while sending and ACKs drain it, so receive refill
+ * keeps the rest of the pool. Data segments are still copied and sent: those copies last only
+ * until the port sends them, and refusing them would leave the queued bytes (and orphans
+ * without an RTO armed) unable ever to drain. Pressure ends below mem_min, as in Linux.
  *
  *   tt_worker_poll -> tt_mem_update; tcp_input/tt_app_send -> tt_mem_rcvq_add/_sndq_add
  */
@@ -189,8 +190,8 @@ tt_mem_sndq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m)
 
 	/*
 	 * Taken even in a memory crisis: the buffer exists already, refusing it would only make
-	 * the application drop or abort. What the crisis stops is the copy each data segment is
-	 * sent from (tcp_output.c), so the bytes wait here until the reserve is back.
+	 * the application drop or abort, and sending it is how it leaves. The crisis stops what
+	 * would make held memory grow: new connections and held payload.
 	 */
 	added = queue_add(&c->sndq, &c->sndq_tail, m);
 	if (added < 0)

@@ -396,9 +396,12 @@ sndq_slice(struct tt_worker *w, const struct tt_conn *c, uint32_t off, uint32_t 
 
 	if (len == 0)
 		return out_alloc(w);
-	/* R1: in a memory crisis the pool's last buffers are for RX refill and ACK/RST. */
-	m = likely(w->tcp->mem.level != TT_MEM_CRITICAL) ?
-		rte_pktmbuf_copy(c->sndq, w->pool, off, len) : NULL;
+	/*
+	 * Even in a memory crisis (R1): the copy lives only until the port has sent it, and
+	 * sending is what lets the peer's ACK free the queued bytes. Refusing it deadlocks:
+	 * held buffers that can never drain, and no RTO armed to reclaim an orphan.
+	 */
+	m = rte_pktmbuf_copy(c->sndq, w->pool, off, len);
 	if (unlikely(m == NULL))
 		TT_STAT_INC(&w->stats, MbufTcpOutFails);
 	return m;
