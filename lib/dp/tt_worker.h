@@ -33,14 +33,18 @@
  * R1: a worker is behind when this many consecutive iterations got a full RX burst, i.e.
  * at least that many bursts wait in its queues (a few hundred frames): arrival exceeds
  * service, not a passing burst from a generator. While behind, an iteration takes at most
- * burst / TT_BEHIND_SYN_SHARE + 1 SYNs; the others are shed before TCP sees them (as a NIC or
- * Linux's backlog drops frames: not in InSegs, counted SynShedBusy), so the frames of
- * connections already admitted get the core. A quarter is the SYNs' share of a short
- * connection's frames (SYN, ACK with request, FIN, last ACK), so at capacity admission
- * matches service; under a SYN flood the SYNs that are taken still get cookies (C5).
+ * burst / TT_BEHIND_SYN_SHARE + 1 SYNs (3 of a burst of 32); the others are shed before
+ * TCP sees them (as a NIC or Linux's backlog drops frames: not in InSegs, counted
+ * SynShedBusy), so the frames of connections already admitted get the core and the backlog
+ * drains. Behind, the queue is mostly SYNs (new ones and clients' retransmissions), and each
+ * one admitted brings three frames later (ACK with request, FIN, last ACK): admitting the
+ * SYNs' share of a balanced mix (a quarter) kept the backlog growing, CPS fell to a fifth of
+ * capacity at twice capacity offered and clients retransmitted requests by the million; a
+ * sixteenth kept CPS near capacity with nothing but SYNs retransmitted (docs/BENCHMARKS.md).
+ * Under a SYN flood the SYNs that are taken still get cookies (C5).
  */
 #define TT_BEHIND_BURSTS 16
-#define TT_BEHIND_SYN_SHARE 4
+#define TT_BEHIND_SYN_SHARE 16
 
 /* The upper layers' per-worker state: opaque here, defined by each layer's own header. */
 struct tt_net;            /* lib/net/tt_net.h */
