@@ -30,9 +30,11 @@
 /* Segments whose NIC hash is compared with ours before the port's hash is trusted. */
 #define TT_NIC_HASH_CHECKS 32
 /*
- * R1: a worker is behind when this many consecutive iterations got a full RX burst, i.e.
- * at least that many bursts wait in its queues (a few hundred frames): arrival exceeds
- * service, not a passing burst from a generator. While behind, an iteration takes at most
+ * R1: a worker is behind when its RX bursts have come back full for at least
+ * TT_BEHIND_BURSTS iterations in a row and for longer than TT_BEHIND_MS: arrival exceeds
+ * service, not a passing burst. (Counting bursts alone took a generator's once-a-millisecond
+ * batch of a few hundred frames at a fifth of capacity for overload.) While behind, an
+ * iteration takes at most
  * burst / TT_BEHIND_SYN_SHARE + 1 SYNs (3 of a burst of 32); the others are shed before
  * TCP sees them (as a NIC or Linux's backlog drops frames: not in InSegs, counted
  * SynShedBusy), so the frames of connections already admitted get the core and the backlog
@@ -44,6 +46,7 @@
  * Under a SYN flood the SYNs that are taken still get cookies (C5).
  */
 #define TT_BEHIND_BURSTS 16
+#define TT_BEHIND_MS 2
 #define TT_BEHIND_SYN_SHARE 16
 
 /* The upper layers' per-worker state: opaque here, defined by each layer's own header. */
@@ -79,6 +82,7 @@ struct tt_worker {
 	 */
 	int8_t nic_hash[TT_MAX_PORTS];
 	uint32_t rx_full_run;           /* consecutive iterations with a full RX burst */
+	uint64_t rx_full_since_ms;      /* clock.ms when that run began */
 	uint32_t syn_budget;            /* SYNs this iteration may still take (R1) */
 	struct tt_txbuf tx[TT_MAX_PORTS];
 	/* Read by the control thread: written with relaxed stores, one writer (the loop). */
@@ -89,7 +93,8 @@ struct tt_worker {
 static inline bool
 tt_worker_behind(const struct tt_worker *w)
 {
-	return w->rx_full_run >= TT_BEHIND_BURSTS;
+	return w->rx_full_run >= TT_BEHIND_BURSTS &&
+	       w->clock.ms - w->rx_full_since_ms >= TT_BEHIND_MS;
 }
 
 /* Queue m for transmission on port index pi; flushes when the buffer is full. */

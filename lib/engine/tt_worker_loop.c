@@ -59,7 +59,11 @@ tt_worker_poll(struct tt_worker *w)
 		}
 		total += n;
 	}
-	w->rx_full_run = full ? RTE_MIN(w->rx_full_run + 1, (uint32_t)UINT16_MAX) : 0;
+	if (!full)
+		w->rx_full_run = 0;
+	else if (w->rx_full_run++ == 0)
+		w->rx_full_since_ms = w->clock.ms;
+	w->rx_full_run = RTE_MIN(w->rx_full_run, (uint32_t)UINT16_MAX);
 	if (w->n_workers > 1)
 		total += worker_inbox(w);
 	if (w->tcp != NULL) {

@@ -251,7 +251,7 @@ test_r1_syn_shed_in_memory_crisis(void **state)
 
 /*
  * R1: the worker is behind when TT_BEHIND_BURSTS consecutive iterations found a full RX
- * burst. An iteration then takes at most burst / TT_BEHIND_SYN_SHARE + 1 SYNs (3 of the test's
+ * burst over at least TT_BEHIND_MS. An iteration then takes at most burst / TT_BEHIND_SYN_SHARE + 1 SYNs (3 of the test's
  * bursts of 8); the others are dropped before TCP counts them (SynShedBusy, not InSegs, not
  * ListenDrops), while the ACK of a connection already admitted in the same burst is served.
  * That burst is short, so it also ends the run.
@@ -286,8 +286,12 @@ test_r1_syn_shed_when_behind(void **state)
 		tt_test_rx(env, tt_test_peer_build(env, &p[i], SYN, p[i].isn, 0, NULL, 0));
 	}
 	tt_test_rx(env, tt_test_peer_build(env, &q, ACK, q.snd_nxt, q.rcv_nxt, NULL, 0));
-	for (unsigned int i = 0; i < TT_BEHIND_BURSTS; i++)
+	for (unsigned int i = 0; i < TT_BEHIND_BURSTS; i++) {
 		tt_test_poll(env);
+		/* Full bursts alone are not enough: the run must also last TT_BEHIND_MS. */
+		assert_false(tt_worker_behind(env->w));
+	}
+	tt_clock_set_fake(&env->w->clock, env->w->clock.ms + TT_BEHIND_MS);
 	assert_true(tt_worker_behind(env->w));
 	insegs = S(InSegs);
 	tt_test_poll(env);
