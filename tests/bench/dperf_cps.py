@@ -124,7 +124,7 @@ class Server:
         else:
             conf = os.path.join(work, 'server.conf')
             server_conf(conf, sock)
-            argv = [DPERF, '-s', conf]
+            argv = [DPERF, '-c', conf]
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         self.argv = argv
