@@ -16,6 +16,16 @@
 
 #define S(name) TT_TEST_STAT(env, name)
 
+/* The application resets h; its 'closed' event is consumed and what was sent dropped. */
+static void
+abort_app(struct tt_test_env *env, tt_conn_t h)
+{
+	assert_int_equal(tt_test_app_abort(env, h), 0);
+	tt_test_poll(env);
+	TT_TEST_EV(env, TT_TEV_CLOSED, h);
+	tt_test_tx_drain(env);
+}
+
 /* Handshake of p with an application that does not accept yet: the payload is held. */
 static struct tt_conn *
 connect_held(struct tt_test_env *env, struct tt_test_peer *p, uint16_t sport)
@@ -70,10 +80,7 @@ test_r2_one_byte_segments_coalesce(void **state)
 		assert_int_equal(ev->data[i], tt_tb_pattern(i));
 	assert_int_equal(env->w->tcp->mem.held, 0);
 	tt_test_tx_drain(env);
-	assert_int_equal(tt_test_app_abort(env, h), 0);
-	tt_test_poll(env);
-	TT_TEST_EV(env, TT_TEV_CLOSED, h);
-	tt_test_tx_drain(env);
+	abort_app(env, h);
 }
 
 /*
@@ -124,10 +131,7 @@ test_r2_truesize_budget(void **state)
 	assert_int_equal(TT_TEST_EV(env, TT_TEV_DATA, h)->len, 1000);
 	tt_test_peer_recv(env, &p, &s);
 	TT_TEST_SEG_IS(&s, ACK, p.irs + 1, p.snd_nxt);
-	assert_int_equal(tt_test_app_abort(env, h), 0);
-	tt_test_poll(env);
-	TT_TEST_EV(env, TT_TEV_CLOSED, h);
-	tt_test_tx_drain(env);
+	abort_app(env, h);
 }
 
 /*
@@ -152,10 +156,7 @@ test_r2_small_sends_coalesce(void **state)
 	assert_int_equal(c->sndq_len, 1000);
 	assert_int_equal(c->sndq->nb_segs, 1);
 	assert_int_equal(env->w->tcp->mem.held, 1);
-	assert_int_equal(tt_test_app_abort(env, h), 0);
-	tt_test_poll(env);
-	TT_TEST_EV(env, TT_TEV_CLOSED, h);
-	tt_test_tx_drain(env);
+	abort_app(env, h);
 	assert_int_equal(env->w->tcp->mem.held, 0);
 }
 
@@ -179,10 +180,7 @@ release_held(struct tt_test_env *env)
 	h = TT_TEST_EV(env, TT_TEV_ACCEPTED, 0)->conn;
 	tt_test_poll(env);
 	TT_TEST_EV(env, TT_TEV_DATA, h);
-	assert_int_equal(tt_test_app_abort(env, h), 0);
-	tt_test_poll(env);
-	TT_TEST_EV(env, TT_TEV_CLOSED, h);
-	tt_test_tx_drain(env);
+	abort_app(env, h);
 }
 
 /*
@@ -243,10 +241,7 @@ test_r1_syn_shed_in_memory_crisis(void **state)
 	tt_test_peer_recv(env, &p, &s);
 	TT_TEST_SEG_IS(&s, SYN | ACK, s.seq, p.isn + 1);
 	assert_int_equal(S(SynShedMemory), 1);
-	assert_int_equal(tt_test_app_abort(env, h), 0);
-	tt_test_poll(env);
-	TT_TEST_EV(env, TT_TEV_CLOSED, h);
-	tt_test_tx_drain(env);
+	abort_app(env, h);
 }
 
 /*
@@ -316,10 +311,7 @@ test_r1_syn_shed_when_behind(void **state)
 	}
 	assert_int_equal(S(SynShedBusy), 6 - (env->w->burst / TT_BEHIND_SYN_SHARE + 1));
 	h = TT_TEST_EV(env, TT_TEV_ACCEPTED, 0)->conn;
-	assert_int_equal(tt_test_app_abort(env, h), 0);
-	tt_test_poll(env);
-	TT_TEST_EV(env, TT_TEV_CLOSED, h);
-	tt_test_tx_drain(env);
+	abort_app(env, h);
 }
 
 /*
@@ -404,10 +396,7 @@ test_r1_critical_stops_growth_not_drain(void **state)
 	assert_int_equal(S(TCPRcvQDrop), 1);
 	tt_test_tx_drain(env);
 	release_held(env);
-	assert_int_equal(tt_test_app_abort(env, h), 0);
-	tt_test_poll(env);
-	TT_TEST_EV(env, TT_TEV_CLOSED, h);
-	tt_test_tx_drain(env);
+	abort_app(env, h);
 }
 
 int
