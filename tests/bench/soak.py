@@ -114,6 +114,9 @@ class Hostile(threading.Thread):
             while time.monotonic() < min(end, self.deadline):
                 time.sleep(0.5)
                 self.cl.drop_pending()
+                # hslib keeps every frame it reads for failure messages; under wrk and a
+                # flood for half an hour that is gigabytes: keep none between rounds.
+                self.cl.seen.clear()
 
 
 def main():
