@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -147,6 +148,8 @@ def main():
         base = pools(tt)
         print(f'soak: {ttlib.TCPTERM}, {args.duration} s; pools at start {base}', flush=True)
         cl = hslib.Client(ns, tt)     # enters the namespace: threads below start inside it
+        # The TAP carries wrk's and the flood's traffic too: parse only the hostile flows'.
+        cl.only_dst = socket.inet_aton(hslib.CLIENT)
         t0 = time.monotonic()
         deadline = t0 + args.duration
         url = f'http://{ttlib.ADDR}:80/'

@@ -79,6 +79,7 @@ class Client:
         self.seen = []         # every TCP frame from tcpterm (for failure messages)
         self.rnd = random.Random()
         self._ports = set()
+        self.only_dst = None   # packed IPv4 address: keep only frames sent to it
 
     # -- the wire ----------------------------------------------------------------------------
     def send(self, tcp, src=None):
@@ -102,6 +103,10 @@ class Client:
                     break
                 now = time.monotonic()
                 if addr[2] == ttlib.PACKET_OUTGOING or data[6:12] != mac:
+                    continue
+                # Only frames to our own address, when asked (a busy TAP: tests/bench/soak.py),
+                # skip before the costly parse: IPv4 destination at bytes 30..33.
+                if self.only_dst is not None and data[30:34] != self.only_dst:
                     continue
                 p = Ether(data)
                 if IP not in p or TCP not in p:
