@@ -105,7 +105,8 @@ def f7_fin_wait_2(chk, cl, tt):
     chk.check(not sent, 'F7: nothing sent in FIN_WAIT_2 or at its end (no RST, no FIN)',
               '; '.join(f'+{p.time - t_ack:.3f} s after the ACK: {hslib.describe(p)}'
                         for p in sent) + f' (tcpterm\'s FIN was at seq {fin_seq})')
-    chk.check(c['TIME_WAIT'] == c0['TIME_WAIT'],
+    # An earlier case's TIME_WAIT may expire meanwhile on a slow machine: none may be added.
+    chk.check(c['TIME_WAIT'] <= c0['TIME_WAIT'],
               f'F7: no TIME_WAIT after the timeout (TIME_WAIT {c0["TIME_WAIT"]} -> '
               f'{c["TIME_WAIT"]})')
     s1 = tt.stats()
