@@ -18,13 +18,16 @@ static_assert(sizeof(struct tt_timer) == 24, "tt_timer grew: it lives in every S
 #define SLOT_MASK (TT_WHEEL_SLOTS - 1)
 
 static void
-slot_insert(struct tt_timer **head, struct tt_timer *t)
+slot_insert(struct tt_wheel *w, unsigned int level, unsigned int idx, struct tt_timer *t)
 {
+	struct tt_timer **head = &w->slot[level][idx];
+
 	t->next = *head;
 	if (t->next != NULL)
 		t->next->pprev = &t->next;
 	t->pprev = head;
 	*head = t;
+	w->occ[level] |= UINT64_C(1) << idx;
 }
 
 static void
@@ -35,13 +38,13 @@ place(struct tt_wheel *w, struct tt_timer *t)
 
 	if (delta < 0) {
 		/* Already due: the next tick processed fires it. */
-		slot_insert(&w->slot[0][w->next & SLOT_MASK], t);
+		slot_insert(w, 0, w->next & SLOT_MASK, t);
 		return;
 	}
 	while (level + 1 < TT_WHEEL_LEVELS &&
 	       (uint32_t)delta >= (1u << (TT_WHEEL_BITS * (level + 1))))
 		level++;
-	slot_insert(&w->slot[level][(t->expire >> (TT_WHEEL_BITS * level)) & SLOT_MASK], t);
+	slot_insert(w, level, (t->expire >> (TT_WHEEL_BITS * level)) & SLOT_MASK, t);
 }
 
 void
@@ -81,6 +84,7 @@ cascade(struct tt_wheel *w, unsigned int level, unsigned int idx)
 	struct tt_timer *t = w->slot[level][idx];
 
 	w->slot[level][idx] = NULL;
+	w->occ[level] &= ~(UINT64_C(1) << idx);
 	while (t != NULL) {
 		struct tt_timer *next = t->next;
 
@@ -96,6 +100,7 @@ fire_slot(struct tt_wheel *w, unsigned int idx, tt_timer_fn fn, void *ctx)
 	unsigned int fired = 0;
 
 	w->slot[0][idx] = NULL;
+	w->occ[0] &= ~(UINT64_C(1) << idx);
 	if (list != NULL)
 		list->pprev = &list;
 	/*
@@ -117,6 +122,30 @@ fire_slot(struct tt_wheel *w, unsigned int idx, tt_timer_fn fn, void *ctx)
 	return fired;
 }
 
+/*
+ * The tick to go on from after a level-0 period without timers ended at 'boundary', when
+ * level 0 holds none at all: the first later level-0 boundary whose cascade can move
+ * something (its level-1 slot is marked), or the level-2 boundary, where higher levels
+ * cascade. Skipping the others equals cascading empty slots. A jump of minutes (tests, the
+ * fuzz targets on the fake clock, an idle worker) then costs a few iterations, not one per
+ * tick or per 64 ticks.
+ */
+static uint64_t
+skip_idle_periods(const struct tt_wheel *w, uint64_t boundary)
+{
+	const uint64_t level1_span = (uint64_t)TT_WHEEL_SLOTS << TT_WHEEL_BITS;
+	unsigned int idx = (boundary >> TT_WHEEL_BITS) & SLOT_MASK;
+	uint64_t base = boundary & ~(level1_span - 1);
+	uint64_t marked;
+
+	if (idx == 0)
+		return boundary;
+	marked = w->occ[1] & (~UINT64_C(0) << idx);
+	if (marked == 0)
+		return base + level1_span;
+	return base + ((uint64_t)__builtin_ctzll(marked) << TT_WHEEL_BITS);
+}
+
 unsigned int
 tt_wheel_advance(struct tt_wheel *w, uint64_t now, tt_timer_fn fn, void *ctx)
 {
@@ -124,6 +153,8 @@ tt_wheel_advance(struct tt_wheel *w, uint64_t now, tt_timer_fn fn, void *ctx)
 
 	while (w->next <= now) {
 		uint64_t tick = w->next;
+		uint64_t last, due;
+		unsigned int idx;
 
 		if (w->count == 0) {
 			w->next = now + 1;
@@ -131,27 +162,31 @@ tt_wheel_advance(struct tt_wheel *w, uint64_t now, tt_timer_fn fn, void *ctx)
 		}
 		if ((tick & SLOT_MASK) == 0) {
 			for (unsigned int level = 1; level < TT_WHEEL_LEVELS; level++) {
-				unsigned int idx = (tick >> (TT_WHEEL_BITS * level)) & SLOT_MASK;
-
+				idx = (tick >> (TT_WHEEL_BITS * level)) & SLOT_MASK;
 				cascade(w, level, idx);
 				if (idx != 0)
 					break;
 			}
-		} else if (w->slot[0][tick & SLOT_MASK] == NULL) {
-			/*
-			 * Until the next cascade, only a timer in level 0 can be due: skip the empty
-			 * slots at once. A jump of minutes (tests, the fuzz targets on the fake clock)
-			 * then costs a cascade per 64 ticks, not an iteration per tick.
-			 */
-			uint64_t last = (tick | SLOT_MASK) < now ? (tick | SLOT_MASK) : now;
+		}
+		/* Until the next cascade only a timer in level 0 can be due: the marked slots. */
+		last = (tick | SLOT_MASK) < now ? (tick | SLOT_MASK) : now;
+		due = w->occ[0] & (~UINT64_C(0) << (tick & SLOT_MASK)) &
+		      (~UINT64_C(0) >> (SLOT_MASK - (last & SLOT_MASK)));
+		if (due == 0) {
+			w->next = last + 1;
+			if (last < now && w->occ[0] == 0) {
+				uint64_t to = skip_idle_periods(w, w->next);
 
-			while (tick < last && w->slot[0][(tick + 1) & SLOT_MASK] == NULL)
-				tick++;
-			w->next = tick + 1;
+				w->next = to <= now ? to : now + 1;
+			}
 			continue;
 		}
-		w->next = tick + 1;
-		fired += fire_slot(w, tick & SLOT_MASK, fn, ctx);
+		idx = (unsigned int)__builtin_ctzll(due);
+		w->next = (tick & ~(uint64_t)SLOT_MASK) + idx + 1;
+		if (w->slot[0][idx] == NULL)
+			w->occ[0] &= ~(UINT64_C(1) << idx);   /* emptied by cancels */
+		else
+			fired += fire_slot(w, idx, fn, ctx);
 	}
 	return fired;
 }

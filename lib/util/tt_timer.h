@@ -31,6 +31,12 @@ struct tt_timer {
 struct tt_wheel {
 	uint64_t next;             /* next tick to process: the current time is next - 1 */
 	uint32_t count;            /* armed timers */
+	/*
+	 * Bit i of occ[level]: slot[level][i] may hold timers. Set on every insert, cleared only
+	 * when the slot is found or made empty (a cancel leaves it set), so a clear bit proves an
+	 * empty slot and a jump of the clock skips empty slots a word at a time.
+	 */
+	uint64_t occ[TT_WHEEL_LEVELS];
 	struct tt_timer *slot[TT_WHEEL_LEVELS][TT_WHEEL_SLOTS];
 };
 

@@ -213,6 +213,100 @@ test_random_against_model(void **state)
 	free(r);
 }
 
+/*
+ * Jumps of the clock (a stalled worker, the fake clock of tests and fuzz targets) skip empty
+ * slots and idle periods by the occupancy bits: every timer must still fire at its own
+ * tick, seen from inside the callback as the wheel's current time, in tick order, with
+ * callbacks re-arming timers in the middle of a jump.
+ */
+struct jump_ctx {
+	struct tt_wheel *w;
+	struct rec *r;
+	uint64_t seed;
+	uint64_t last_fired;
+};
+
+static void
+on_fire_in_jump(void *arg, struct tt_timer *t)
+{
+	struct jump_ctx *c = arg;
+	struct rec *r = (struct rec *)((char *)t - offsetof(struct rec, t));
+	uint64_t now = c->w->next - 1;
+
+	if (now < c->last_fired)
+		fail_msg("a timer due at %" PRIu64 " fired after one at %" PRIu64, now,
+			 c->last_fired);
+	c->last_fired = now;
+	if (r->due != now)
+		fail_msg("a timer due at %" PRIu64 " fired at %" PRIu64, r->due, now);
+	r->due = UINT64_MAX;
+	r->fired_at = now;
+	r->fires++;
+	c->seed = c->seed * 6364136223846793005ULL + 1442695040888963407ULL;
+	if ((c->seed >> 40) % 3 == 0) {
+		uint32_t delay = (uint32_t)((c->seed >> 8) % 5000);
+
+		tt_timer_arm(c->w, t, delay);
+		r->due = delay ? now + delay : now + 1;
+	}
+}
+
+static void
+test_random_jumps_against_model(void **state)
+{
+	enum { N = 256, ROUNDS = 3000 };
+	static const uint32_t spans[4] = { 64, 4096, 262144, 1u << 22 };
+	struct rec *r = calloc(N, sizeof(*r));
+	struct tt_wheel w;
+	struct jump_ctx c = { .w = &w, .r = r, .seed = 7 };
+	uint64_t now = 100;
+	(void)state;
+
+	assert_non_null(r);
+	tt_wheel_init(&w, now);
+	for (int i = 0; i < N; i++) {
+		tt_timer_init(&r[i].t, 0);
+		r[i].due = UINT64_MAX;
+	}
+	for (int round = 0; round < ROUNDS; round++) {
+		uint64_t jump;
+
+		for (int k = 0; k < 4; k++) {
+			struct rec *x;
+			uint32_t delay;
+
+			c.seed = c.seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			x = &r[(c.seed >> 33) % N];
+			delay = (uint32_t)((c.seed >> 11) % spans[(c.seed >> 3) & 3]);
+			if ((c.seed >> 7) % 6 == 0) {
+				tt_timer_cancel(&w, &x->t);
+				x->due = UINT64_MAX;
+			} else {
+				tt_timer_arm(&w, &x->t, delay);
+				x->due = delay ? now + delay : now + 1;
+			}
+		}
+		c.seed = c.seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		jump = 1 + (c.seed >> 17) % spans[(c.seed >> 5) & 3];
+		for (int i = 0; i < N; i++)
+			r[i].fired_at = UINT64_MAX;
+		c.last_fired = 0;
+		now += jump;
+		tt_wheel_advance(&w, now, on_fire_in_jump, &c);
+		assert_int_equal(w.next, now + 1);
+		for (int i = 0; i < N; i++) {
+			if (r[i].fired_at != UINT64_MAX && r[i].due != UINT64_MAX &&
+			    r[i].due <= r[i].fired_at)
+				fail_msg("timer %d fired at %" PRIu64 " and is still due at %" PRIu64,
+					 i, r[i].fired_at, r[i].due);
+			if (r[i].due <= now)
+				fail_msg("timer %d due at %" PRIu64 " did not fire by %" PRIu64, i,
+					 r[i].due, now);
+		}
+	}
+	free(r);
+}
+
 static void
 test_siphash_vectors(void **state)
 {
@@ -243,6 +337,7 @@ main(void)
 		cmocka_unit_test(test_callback_rearms_and_cancels),
 		cmocka_unit_test(test_idle_jump),
 		cmocka_unit_test(test_random_against_model),
+		cmocka_unit_test(test_random_jumps_against_model),
 		cmocka_unit_test(test_siphash_vectors),
 	};
 

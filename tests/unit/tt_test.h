@@ -356,9 +356,10 @@ void tt_test_expect_at(struct tt_test_env *env, uint64_t ms, tt_test_pred pred,
 	tt_test_expect_at((env), (ms), (pred), NULL, (what), __FILE__, __LINE__)
 
 /*
- * Let every timer run out: the clock moves in 1 s steps (frames sent are dropped, the peer
- * never answers) until the wheel is empty and no output or event is pending; at most 4 hours
- * of fake time (15 RTO backoffs take about 15 minutes). Events delivered meanwhile stay queued.
+ * Let every timer run out: the clock moves in steps of 1 s, doubled after each step that
+ * sent nothing, up to 1 min (frames sent are dropped, the peer never answers), until the
+ * wheel is empty and no output or event is pending; at most 4 hours of fake time (15 RTO
+ * backoffs take about 15 minutes). Events delivered meanwhile stay queued.
  */
 void tt_test_tcp_settle(struct tt_test_env *env);
 
