@@ -14,7 +14,9 @@
 # build-fuzz/fuzz-artifacts/TARGET/ with the input that caused them, to replay with
 #   build-fuzz/tests/fuzz/TARGET FILE
 # Exit status: 0 when the campaign found nothing, 1 when it found something, 2 on bad usage
-# or a failed build. Extra arguments go to libFuzzer (e.g. -seed=1, -max_len=4096).
+# or a failed build. SIGINT to the fuzzer's process (not this script's) ends a campaign early
+# and still reports it: the line says "interrupted", the execs are those run. Extra
+# arguments go to libFuzzer (e.g. -seed=1, -max_len=4096).
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 
@@ -63,6 +65,13 @@ rc=$?
 end=$(date +%s.%N)
 
 found=$(($(find "$artifacts" -type f | wc -l) - found_before))
+# libFuzzer's status after SIGINT (-interrupted_exit_code): a campaign stopped early (to free
+# the cores, or at the end of a working session) counts what it ran; the corpus it grew stays.
+interrupted=0
+if [ "$rc" -eq 72 ] && [ "$found" -eq 0 ]; then
+	interrupted=1
+	rc=0
+fi
 if [ "$rc" -ne 0 ]; then
 	# What libFuzzer and the sanitizers said about it.
 	grep -E 'ERROR|SUMMARY|fuzz_tcp:|fuzz_input:|Test unit written|runtime error|^    #[0-9] ' \
@@ -70,9 +79,9 @@ if [ "$rc" -ne 0 ]; then
 	[ "$found" -gt 0 ] || found=1
 fi
 
-/usr/bin/python3 - "$TARGET" "$start" "$end" "$found" "$rc" "$corpus" "$log" "$cpu" <<'EOF'
+/usr/bin/python3 - "$TARGET" "$start" "$end" "$found" "$rc" "$corpus" "$log" "$cpu" "$interrupted" <<'EOF'
 import json, os, re, sys
-target, start, end, found, rc, corpus, log, cpu = sys.argv[1:]
+target, start, end, found, rc, corpus, log, cpu, interrupted = sys.argv[1:]
 wall = float(end) - float(start)
 try:
     cpu_s = sum(float(x) for x in open(cpu).read().split()[-2:])
@@ -95,10 +104,11 @@ res = {'target': target, 'execs': execs or 0, 'exec_per_s': eps, 'coverage': cov
        'features': ft or 0, 'corpus': corp or 0, 'corpus_files': len(os.listdir(corpus)),
        'crashes': int(found), 'wall_s': round(wall, 1), 'cpu_s': round(cpu_s, 1),
        'exec_per_cpu_s': round(execs / cpu_s) if execs and cpu_s else 0,
-       'libfuzzer_status': int(rc)}
+       'libfuzzer_status': int(rc), 'interrupted': interrupted == '1'}
 print(f"{target}: {res['execs']} execs in {wall:.1f} s ({eps} exec/s; {res['exec_per_cpu_s']} per CPU"
       f" second), coverage {res['coverage']} edges / {res['features']} features, corpus"
-      f" {res['corpus']} inputs, {found} crash(es)")
+      f" {res['corpus']} inputs, {found} crash(es)"
+      + (" (interrupted: stopped early by SIGINT)" if interrupted == '1' else ''))
 print(json.dumps(res))
 EOF
 [ "$found" -eq 0 ] && [ "$rc" -eq 0 ]

@@ -171,18 +171,30 @@ def dperf_cleanup(pid):
     shutil.rmtree(f'/var/run/dpdk/dperf-{pid}', ignore_errors=True)
 
 
-def run_client(work, sock, cps, duration, tag):
+def run_client(work, sock, cps, duration, tag, sample=None):
+    """dperf's client for one load; sample(), if given, is called about once a second
+    while it runs (the server's own view of the same seconds)."""
     conf = os.path.join(work, f'client-{tag}.conf')
     client_conf(conf, sock, cps, duration)
     t0 = time.time()
-    proc = subprocess.Popen([DPERF, '-c', conf], stdout=subprocess.PIPE, text=True)
-    try:
-        out, _ = proc.communicate(timeout=duration + SLOW_START + 60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        dperf_cleanup(proc.pid)
+    out_path = os.path.join(work, f'client-{tag}.out')
+    with open(out_path, 'w+') as out_f:
+        proc = subprocess.Popen([DPERF, '-c', conf], stdout=out_f, text=True)
+        try:
+            deadline = t0 + duration + SLOW_START + 60
+            while proc.poll() is None and time.time() < deadline:
+                time.sleep(1)
+                if sample:
+                    sample()
+            if proc.poll() is None:
+                raise subprocess.TimeoutExpired(DPERF, duration + SLOW_START + 60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            dperf_cleanup(proc.pid)
+        out_f.seek(0)
+        out = out_f.read()
     with open(os.path.join(work, f'client-{tag}.log'), 'w') as f:
         f.write(out)
     return parse_dperf(out), time.time() - t0
@@ -191,9 +203,22 @@ def run_client(work, sock, cps, duration, tag):
 def one_rate(args, cps, work):
     sock = os.path.join(work, 'memif.sock')
     srv = Server(args.server, sock, work, args.mbufs, args.tcpterm_arg)
+    samples = []
+
+    def sample():
+        # The server's own view of each second: busy share, SYNs shed, its admission limit.
+        if srv.kind != 'tcpterm':
+            return
+        w = telemetry(srv.prefix, '/tcpterm/workers') or {}
+        st = telemetry(srv.prefix, '/tcpterm/stats') or {}
+        samples.append((sum(v['busy_cycles'] for v in w.values()),
+                        sum(v['total_cycles'] for v in w.values()),
+                        sum(v.get('syn_limit_per_s', 0) for v in w.values()),
+                        st.get('SynShedBusy', 0), st.get('PassiveOpens', 0)))
+
     try:
         c0 = srv.cycles()
-        (blocks, total), _ = run_client(work, sock, cps, args.duration, 'load')
+        (blocks, total), _ = run_client(work, sock, cps, args.duration, 'load', sample)
         c1 = srv.cycles()
         st = srv.stats()
         # Recovery: the same server, a light load right after the heavy one.
@@ -221,6 +246,13 @@ def one_rate(args, cps, work):
         'busy': round(busy, 3) if busy is not None else None,
         'cycles_per_conn': round(cyc) if cyc else None,
         'series_http2xx': series,
+        # tcpterm, per second of the load: busy share, SYNs shed (SynShedBusy), connections
+        # opened (PassiveOpens), and the admission limit at the end of the second (0: none).
+        'series_busy': [round((b[0] - a[0]) / (b[1] - a[1]), 2) if b[1] > a[1] else None
+                        for a, b in zip(samples, samples[1:])],
+        'series_shed': [b[3] - a[3] for a, b in zip(samples, samples[1:])],
+        'series_opens': [b[4] - a[4] for a, b in zip(samples, samples[1:])],
+        'series_syn_limit': [b[2] for b in samples[1:]],
         'server_counters': {k: st.get(k) for k in (
             'ListenDrops', 'ListenOverflows', 'TCPReqQFullDoCookies', 'RetransSegs',
             'OutRsts', 'EstabResets', 'TCPAbortOnData', 'EthOutDrops', 'PassiveOpens',
