@@ -81,7 +81,7 @@
 	X(TcpExt, TCPRcvQDrop,     "segments dropped because the receive budget was exhausted (R2)") \
 	X(TcpExt, TCPACKSkippedChallenge, "challenge ACKs not sent (challenge_ack_limit)") \
 	X(TcpExt, TCPAbortFailed,  "resets of an aborted connection not sent for want of an mbuf") \
-	X(Tcpterm, SynShedBusy,    "SYNs shed before TCP saw them: the worker was saturated, over its admission limit (R1)") \
+	X(Tcpterm, SynShedBusy,    "SYNs shed before TCP saw them: the worker was behind its RX queue (R1)") \
 	X(Tcpterm, SynShedMemory,  "SYNs shed before any allocation: memory crisis, pools low (R1)") \
 	X(Mbuf, MbufTcpOutFails,   "TCP segments not built for want of an mbuf (ACK and data retried)")
 

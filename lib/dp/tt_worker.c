@@ -34,49 +34,6 @@ tt_worker_flush(struct tt_worker *w)
 	}
 }
 
-/* The end of an admission epoch: was the worker saturated, and what did the gate see. */
-static void
-syn_epoch_end(struct tt_worker *w)
-{
-	uint64_t busy = w->busy_cycles - w->syn_epoch_busy;
-	uint64_t total = w->total_cycles - w->syn_epoch_total;
-	uint32_t ms = (uint32_t)(w->clock.ms - w->syn_epoch_ms);
-	uint32_t limit = w->syn_limit;
-
-	if (busy * TT_SYN_BUSY_SCALE >= total * TT_SYN_BUSY_HIGH) {
-		uint32_t from = limit != 0 ? limit : w->syn_taken / ms;
-
-		limit = RTE_MAX(from - (from + 7) / 8, (uint32_t)TT_SYN_LIMIT_MIN);
-		w->syn_calm_ms = 0;
-	} else if (limit != 0) {
-		if (w->syn_shed != 0)
-			w->syn_calm_ms = 0;
-		else
-			w->syn_calm_ms += ms;
-		if (w->syn_calm_ms >= TT_SYN_LIMIT_CALM_MS)
-			limit = 0;   /* arrivals stayed under the limit: stop limiting */
-		else if (busy * TT_SYN_BUSY_SCALE < total * TT_SYN_BUSY_LOW)
-			limit += limit / 16 + 1;
-	}
-	__atomic_store_n(&w->syn_limit, limit, __ATOMIC_RELAXED);   /* read by telemetry */
-	w->syn_epoch_ms = w->clock.ms;
-	w->syn_epoch_busy = w->busy_cycles;
-	w->syn_epoch_total = w->total_cycles;
-	w->syn_taken = 0;
-	w->syn_shed = 0;
-}
-
-void
-tt_worker_syn_gate_tick(struct tt_worker *w)
-{
-	if (likely(w->clock.ms == w->syn_ms))
-		return;
-	w->syn_ms = w->clock.ms;
-	if (w->clock.ms - w->syn_epoch_ms >= TT_SYN_EPOCH_MS)
-		syn_epoch_end(w);
-	w->syn_budget = w->syn_limit != 0 ? w->syn_limit : UINT32_MAX;
-}
-
 void
 tt_worker_tx(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m)
 {

@@ -30,37 +30,24 @@
 /* Segments whose NIC hash is compared with ours before the port's hash is trusted. */
 #define TT_NIC_HASH_CHECKS 32
 /*
- * R1: admission of new connections under CPU overload (tt_worker_syn_gate_tick). Past its
- * capacity a worker's RX queue fills with SYNs (new ones and clients' retransmissions), and
- * each SYN taken brings three frames later (ACK with request, FIN, last ACK): taking every
- * SYN lets the backlog grow until the ring drops frames of connections already admitted,
- * at random, and clients retransmit by the million. So while the worker is saturated, new
- * connections are admitted at a rate it finds by itself, AIMD as in TCP's congestion
- * control, judged once per TT_SYN_EPOCH_MS epoch by the share of the epoch's cycles spent in
- * iterations that found frames (the busy share the status line shows):
- *
- *   at or above TT_SYN_BUSY_HIGH / TT_SYN_BUSY_SCALE (no idle poll to speak of): the limit
- *     of SYNs per millisecond is cut by an eighth (the first cut from what the epoch took);
- *   below TT_SYN_BUSY_LOW / TT_SYN_BUSY_SCALE while SYNs are shed: it grows by a sixteenth;
- *   after TT_SYN_LIMIT_CALM_MS with nothing shed: it is lifted.
- *
- * SYNs past the limit are dropped before TCP parses or counts them (as a NIC or Linux's
- * backlog drops frames: not in InSegs, counted SynShedBusy), at the cost of a receive and a
- * free. TT_SYN_LIMIT_MIN per millisecond always pass: under a flood of SYNs, which tcpterm
- * answers with cookies at little cost, legitimate clients keep their chance (C5).
- *
- * Two detectors of "behind" were measured first and dropped (docs/ARCHITECTURE.md,
- * "Overload and memory"): RX bursts full for 2 ms, with a fixed share of each burst
- * admitted (3 of 32), admitted what the iteration rate allowed, not the capacity: half of
- * capacity at twice capacity offered; the same full-burst signal driving this AIMD fired at
- * 80 % busy on a generator's clumps of traffic and cut the limit far below capacity.
+ * R1: a worker is behind when its RX bursts have come back full for at least
+ * TT_BEHIND_BURSTS iterations in a row and for longer than TT_BEHIND_MS: arrival exceeds
+ * service, not a passing burst. (Counting bursts alone took a generator's once-a-millisecond
+ * batch of a few hundred frames at a fifth of capacity for overload.) While behind, an
+ * iteration takes at most
+ * burst / TT_BEHIND_SYN_SHARE + 1 SYNs (3 of a burst of 32); the others are shed before
+ * TCP sees them (as a NIC or Linux's backlog drops frames: not in InSegs, counted
+ * SynShedBusy), so the frames of connections already admitted get the core and the backlog
+ * drains. Behind, the queue is mostly SYNs (new ones and clients' retransmissions), and each
+ * one admitted brings three frames later (ACK with request, FIN, last ACK): admitting the
+ * SYNs' share of a balanced mix (a quarter) kept the backlog growing, CPS fell to a fifth of
+ * capacity at twice capacity offered and clients retransmitted requests by the million; a
+ * sixteenth kept CPS near capacity with nothing but SYNs retransmitted (docs/BENCHMARKS.md).
+ * Under a SYN flood the SYNs that are taken still get cookies (C5).
  */
-#define TT_SYN_EPOCH_MS 8
-#define TT_SYN_BUSY_SCALE 64
-#define TT_SYN_BUSY_HIGH 63          /* 98.4 % */
-#define TT_SYN_BUSY_LOW 58           /* 90.6 % */
-#define TT_SYN_LIMIT_MIN 32
-#define TT_SYN_LIMIT_CALM_MS 100
+#define TT_BEHIND_BURSTS 16
+#define TT_BEHIND_MS 2
+#define TT_BEHIND_SYN_SHARE 16
 
 /* The upper layers' per-worker state: opaque here, defined by each layer's own header. */
 struct tt_net;            /* lib/net/tt_net.h */
@@ -94,44 +81,20 @@ struct tt_worker {
 	 * or not used (< 0: the port does not steer, or its hash once differed).
 	 */
 	int8_t nic_hash[TT_MAX_PORTS];
-	/* R1 admission of new connections (tt_worker_syn_gate_tick) */
-	uint32_t syn_budget;            /* SYNs this millisecond may still take; max: no limit */
-	uint32_t syn_limit;             /* SYNs per millisecond while limiting; 0: not limiting */
-	uint32_t syn_taken;             /* SYNs taken in this epoch */
-	uint32_t syn_shed;              /* SYNs shed in this epoch */
-	uint32_t syn_calm_ms;           /* milliseconds limiting with nothing shed */
-	uint64_t syn_ms;                /* the millisecond these counts belong to */
-	uint64_t syn_epoch_ms;          /* when the current admission epoch began */
-	uint64_t syn_epoch_busy;        /* busy_cycles then */
-	uint64_t syn_epoch_total;       /* total_cycles then */
+	uint32_t rx_full_run;           /* consecutive iterations with a full RX burst */
+	uint64_t rx_full_since_ms;      /* clock.ms when that run began */
+	uint32_t syn_budget;            /* SYNs this iteration may still take (R1) */
 	struct tt_txbuf tx[TT_MAX_PORTS];
 	/* Read by the control thread: written with relaxed stores, one writer (the loop). */
 	uint64_t busy_cycles;
 	uint64_t total_cycles;
 } __rte_cache_aligned;
 
-/*
- * R1: before the RX bursts: once per millisecond, set how many SYNs this millisecond may
- * take, and once per epoch, adjust the limit (TT_SYN_EPOCH_MS). Cheap on other iterations.
- */
-void tt_worker_syn_gate_tick(struct tt_worker *w);
-
-/*
- * R1: a pure SYN arrived; false when it is to be shed (counted SynShedBusy). Called before
- * TCP parses the segment.
- */
 static inline bool
-tt_worker_syn_admit(struct tt_worker *w)
+tt_worker_behind(const struct tt_worker *w)
 {
-	if (w->syn_budget == 0) {
-		w->syn_shed++;
-		TT_STAT_INC(&w->stats, SynShedBusy);
-		return false;
-	}
-	if (w->syn_budget != UINT32_MAX)
-		w->syn_budget--;
-	w->syn_taken++;
-	return true;
+	return w->rx_full_run >= TT_BEHIND_BURSTS &&
+	       w->clock.ms - w->rx_full_since_ms >= TT_BEHIND_MS;
 }
 
 /* Queue m for transmission on port index pi; flushes when the buffer is full. */

@@ -39,6 +39,7 @@ tt_worker_poll(struct tt_worker *w)
 	struct rte_mbuf *pkts[TT_BURST_MAX];
 	uint64_t t0 = rte_rdtsc();
 	unsigned int total = 0;
+	bool full = false;
 
 	tt_clock_update(&w->clock);
 	/* Timers first: whatever RX arms then counts from this iteration's time. */
@@ -46,10 +47,11 @@ tt_worker_poll(struct tt_worker *w)
 		tt_mem_update(w);
 		tt_tcp_timers_run(w);
 	}
-	tt_worker_syn_gate_tick(w);
+	w->syn_budget = tt_worker_behind(w) ? w->burst / TT_BEHIND_SYN_SHARE + 1u : UINT32_MAX;
 	for (uint16_t pi = 0; pi < w->n_ports; pi++) {
 		uint16_t n = rte_eth_rx_burst(w->ports[pi].port_id, w->queue, pkts, w->burst);
 
+		full |= n == w->burst;
 		for (uint16_t i = 0; i < n; i++) {
 			if (i + 1 < n)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
@@ -57,6 +59,11 @@ tt_worker_poll(struct tt_worker *w)
 		}
 		total += n;
 	}
+	if (!full)
+		w->rx_full_run = 0;
+	else if (w->rx_full_run++ == 0)
+		w->rx_full_since_ms = w->clock.ms;
+	w->rx_full_run = RTE_MIN(w->rx_full_run, (uint32_t)UINT16_MAX);
 	if (w->n_workers > 1)
 		total += worker_inbox(w);
 	if (w->tcp != NULL) {

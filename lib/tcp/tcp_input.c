@@ -581,9 +581,9 @@ flow_of(const struct tt_pkt *p, const struct tt_tcp_seg *seg, struct tt_flow *f)
 }
 
 /*
- * R1: a pure SYN past this millisecond's admission limit (tt_worker.h) is dropped before
- * it is parsed or counted, as a NIC drops what it has no room for. Only the flags byte is
- * read; a frame too short to have one is left to the parser.
+ * R1: the worker is behind (tt_worker.h): a SYN past this iteration's budget is dropped
+ * before it is parsed or counted, as a NIC drops what it has no room for. Only the flags
+ * byte is read; a frame too short to have one is left to the parser.
  */
 static bool
 tcp_shed_syn(struct tt_worker *w, const struct tt_pkt *p)
@@ -594,7 +594,12 @@ tcp_shed_syn(struct tt_worker *w, const struct tt_pkt *p)
 	if (p->l4_len < sizeof(*th) || rte_pktmbuf_data_len(p->m) < l4_off + sizeof(*th) ||
 	    (th->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) != TH_SYN)
 		return false;
-	return !tt_worker_syn_admit(w);
+	if (w->syn_budget > 0) {
+		w->syn_budget--;
+		return false;
+	}
+	TT_STAT_INC(&w->stats, SynShedBusy);
+	return true;
 }
 
 int
@@ -637,7 +642,7 @@ tt_tcp_input(struct tt_worker *w, struct tt_pkt *p)
 		TT_STAT_INC(&w->stats, EthInGroupTcp);
 		goto drop;
 	}
-	if (tcp_shed_syn(w, p))
+	if (unlikely(w->syn_budget != UINT32_MAX) && tcp_shed_syn(w, p))
 		goto drop;
 	if (tt_tcp_parse(&w->stats, p, &seg) < 0)
 		goto drop;

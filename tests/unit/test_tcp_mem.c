@@ -2,8 +2,8 @@
 /*
  * Memory accounting and overload (lib/tcp/tcp_mem.c, SPEC R1, R2) on the fake clock: held
  * payload charged at its true size and coalesced, the per-connection budget, the worker's
- * pressure levels and what they shed (new SYNs, orphans, new payload), and the admission
- * limit on SYNs while the worker is saturated. Teardown also checks that every charged buffer was
+ * pressure levels and what they shed (new SYNs, orphans, new payload), and SYN shedding when
+ * the worker is behind its RX queue. Teardown also checks that every charged buffer was
  * uncharged (tt_test.c).
  */
 #include "tt_test.h"
@@ -245,70 +245,63 @@ test_r1_syn_shed_in_memory_crisis(void **state)
 }
 
 /*
- * R1 admission (tt_worker.h): an epoch's busy share is what the worker loop measured; the
- * tests add cycles to both counters (saturated) or to the total only (idle) so the share is
- * what they choose, then move the fake clock to the end of the epoch.
+ * R1: the worker is behind when TT_BEHIND_BURSTS consecutive iterations found a full RX
+ * burst over at least TT_BEHIND_MS. An iteration then takes at most burst / TT_BEHIND_SYN_SHARE + 1 SYNs (3 of the test's
+ * bursts of 8); the others are dropped before TCP counts them (SynShedBusy, not InSegs, not
+ * ListenDrops), while the ACK of a connection already admitted in the same burst is served.
+ * That burst is short, so it also ends the run.
  */
 static void
-end_epoch(struct tt_worker *w, bool saturated, bool idle)
+test_r1_syn_shed_when_behind(void **state)
 {
-	const uint64_t cycles = UINT64_C(1) << 40;
-
-	if (saturated)
-		w->busy_cycles += cycles;
-	else if (!idle)
-		w->busy_cycles += cycles * (TT_SYN_BUSY_LOW + 1) / TT_SYN_BUSY_SCALE;
-	w->total_cycles += cycles;
-	tt_clock_set_fake(&w->clock, w->clock.ms + TT_SYN_EPOCH_MS);
-	tt_worker_syn_gate_tick(w);
-}
-
-/*
- * R1: once an epoch showed the worker saturated, the SYNs past the limit (here the floor,
- * TT_SYN_LIMIT_MIN a millisecond: the epoch took only q's SYN) are dropped before TCP counts
- * them (SynShedBusy, not InSegs, not ListenDrops), while the ACK of a connection already
- * admitted, in the same burst, is served; a shed client's retransmitted SYN is served in a
- * later millisecond.
- */
-static void
-test_r1_syn_shed_when_saturated(void **state)
-{
-	enum { N = TT_SYN_LIMIT_MIN + 8 };
 	struct tt_test_env *env = *state;
-	struct tt_test_peer p[N], q;
+	struct tt_test_peer p[6], q;
 	struct tt_test_seg s;
-	unsigned int answered = 0;
+	unsigned int frames, answered = 0;
 	uint64_t insegs;
 	tt_conn_t h;
 
+	/* Small bursts, so that TT_BEHIND_BURSTS of them fit the test pool. */
+	env->w->burst = 8;
+	frames = env->w->burst * TT_BEHIND_BURSTS;
 	tt_test_tcp_start_app(env);
 	tt_test_peer_init(&q, 40006, 11000);
 	tt_test_peer_syn(env, &q);
 	tt_test_peer_recv(env, &q, &s);
-	end_epoch(env->w, false, true);
-	assert_int_equal(env->w->syn_limit, 0);            /* idle: no limit */
-	end_epoch(env->w, true, false);
-	assert_int_equal(env->w->syn_limit, TT_SYN_LIMIT_MIN);
-	for (unsigned int i = 0; i < N; i++) {
+	/* Full bursts of frames the worker throws away cheaply (bad TCP checksums). */
+	for (unsigned int i = 0; i < frames; i++) {
+		struct tt_tb b = tt_tb_defaults(TT_TB_TCP);
+
+		b.l4_bad_csum = true;
+		tt_test_rx(env, tt_tb_build(env, &b));
+	}
+	/* Then a short burst, which ends the run: six SYNs and the final ACK of q's handshake. */
+	for (unsigned int i = 0; i < 6; i++) {
 		tt_test_peer_init(&p[i], (uint16_t)(40100 + i), 12000 + i);
 		tt_test_rx(env, tt_test_peer_build(env, &p[i], SYN, p[i].isn, 0, NULL, 0));
 	}
 	tt_test_rx(env, tt_test_peer_build(env, &q, ACK, q.snd_nxt, q.rcv_nxt, NULL, 0));
+	for (unsigned int i = 0; i < TT_BEHIND_BURSTS; i++) {
+		tt_test_poll(env);
+		/* Full bursts alone are not enough: the run must also last TT_BEHIND_MS. */
+		assert_false(tt_worker_behind(env->w));
+	}
+	tt_clock_set_fake(&env->w->clock, env->w->clock.ms + TT_BEHIND_MS);
+	assert_true(tt_worker_behind(env->w));
 	insegs = S(InSegs);
-	while (tt_test_poll(env) != 0)
-		;
-	assert_int_equal(S(SynShedBusy), N - TT_SYN_LIMIT_MIN);
-	assert_int_equal(S(InSegs) - insegs, 1 + TT_SYN_LIMIT_MIN);
+	tt_test_poll(env);
+	assert_int_equal(S(SynShedBusy), 6 - (env->w->burst / TT_BEHIND_SYN_SHARE + 1));
+	assert_int_equal(S(InSegs) - insegs, 1 + (env->w->burst / TT_BEHIND_SYN_SHARE + 1));
 	assert_int_equal(S(ListenDrops), 0);
 	assert_non_null(tt_test_tcp_conn(env, &q));      /* the admitted connection went on */
-	for (unsigned int i = 0; i < N; i++)
+	for (unsigned int i = 0; i < 6; i++)
 		if (tt_test_tcp_req(env, &p[i]) != NULL)
 			answered++;
-	assert_int_equal(answered, TT_SYN_LIMIT_MIN);
+	assert_int_equal(answered, (env->w->burst / TT_BEHIND_SYN_SHARE + 1));
 	assert_int_equal(tt_test_tx_drain(env), answered);
-	/* A millisecond later the budget is back: a shed client's retransmitted SYN is served. */
-	tt_clock_set_fake(&env->w->clock, env->w->clock.ms + 1);
-	for (unsigned int i = 0; i < N; i++) {
+	assert_false(tt_worker_behind(env->w));
+	/* Caught up: a shed client's retransmitted SYN is served. */
+	for (unsigned int i = 0; i < 6; i++) {
 		if (tt_test_tcp_req(env, &p[i]) != NULL)
 			continue;
 		tt_test_peer_syn(env, &p[i]);
@@ -316,71 +309,9 @@ test_r1_syn_shed_when_saturated(void **state)
 		TT_TEST_SEG_IS(&s, SYN | ACK, s.seq, p[i].isn + 1);
 		break;
 	}
-	assert_int_equal(S(SynShedBusy), N - TT_SYN_LIMIT_MIN);
+	assert_int_equal(S(SynShedBusy), 6 - (env->w->burst / TT_BEHIND_SYN_SHARE + 1));
 	h = TT_TEST_EV(env, TT_TEV_ACCEPTED, 0)->conn;
 	abort_app(env, h);
-}
-
-/*
- * R1: the limit, AIMD. Saturated, it starts at seven eighths of what the last epoch took
- * per millisecond and falls by an eighth an epoch, never under TT_SYN_LIMIT_MIN; busy but
- * not saturated it holds; with idle time to spare while SYNs are still shed it grows by a
- * sixteenth an epoch; after TT_SYN_LIMIT_CALM_MS with none shed it is lifted. Driven on
- * the worker alone.
- */
-static unsigned int
-admit_n(struct tt_worker *w, unsigned int n)
-{
-	unsigned int taken = 0;
-
-	for (unsigned int i = 0; i < n; i++)
-		taken += tt_worker_syn_admit(w);
-	return taken;
-}
-
-static void
-test_r1_syn_limit_aimd(void **state)
-{
-	struct tt_test_env *env = *state;
-	struct tt_worker *w = env->w;
-	uint32_t limit, shed;
-
-	end_epoch(w, false, true);
-	assert_int_equal(w->syn_limit, 0);
-	assert_int_equal(admit_n(w, 1000 * TT_SYN_EPOCH_MS), 1000 * TT_SYN_EPOCH_MS);
-	end_epoch(w, true, false);
-	assert_int_equal(w->syn_limit, 875);
-	assert_int_equal(admit_n(w, 1000), 875);          /* per millisecond */
-	assert_int_equal(S(SynShedBusy), 125);
-	end_epoch(w, true, false);
-	assert_int_equal(w->syn_limit, 875 - (875 + 7) / 8);
-	for (int i = 0; i < 100; i++)
-		end_epoch(w, true, false);
-	assert_int_equal(w->syn_limit, TT_SYN_LIMIT_MIN);  /* a floor for legitimate clients */
-	/* Idle time to spare while SYNs are shed: it grows each epoch. */
-	limit = w->syn_limit;
-	for (int i = 0; i < 20; i++) {
-		admit_n(w, limit + 10);
-		end_epoch(w, false, true);
-		assert_int_equal(w->syn_limit, limit + limit / 16 + 1);
-		limit = w->syn_limit;
-	}
-	/* Busy, not saturated, still shedding: the limit holds. */
-	admit_n(w, 2 * limit);
-	end_epoch(w, false, false);
-	assert_int_equal(w->syn_limit, limit);
-	/* Arrivals under the limit: lifted after TT_SYN_LIMIT_CALM_MS, not before. */
-	shed = (uint32_t)S(SynShedBusy);
-	for (unsigned int ms = TT_SYN_EPOCH_MS; ms < TT_SYN_LIMIT_CALM_MS; ms += TT_SYN_EPOCH_MS) {
-		assert_int_equal(admit_n(w, 10), 10);
-		end_epoch(w, false, true);
-		assert_int_not_equal(w->syn_limit, 0);
-	}
-	end_epoch(w, false, true);
-	assert_int_equal(w->syn_limit, 0);
-	assert_int_equal(w->syn_budget, UINT32_MAX);
-	assert_int_equal(admit_n(w, 50000), 50000);
-	assert_int_equal(S(SynShedBusy), shed);
 }
 
 /*
@@ -477,8 +408,7 @@ main(void)
 		T(test_r2_truesize_budget),
 		T(test_r2_small_sends_coalesce),
 		T(test_r1_syn_shed_in_memory_crisis),
-		T(test_r1_syn_shed_when_saturated),
-		T(test_r1_syn_limit_aimd),
+		T(test_r1_syn_shed_when_behind),
 		T(test_r1_orphan_reset_under_pressure),
 		T(test_r1_critical_stops_growth_not_drain),
 	};
