@@ -12,6 +12,7 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
+#include <rte_debug.h>
 #include <rte_malloc.h>
 
 struct tt_objpool {
@@ -74,10 +75,20 @@ tt_objpool_get(struct tt_objpool *p)
 	return tt_objpool_at(p, p->free[--p->n_free]);
 }
 
+/*
+ * A second put of one object would write past the stack of free indices into the
+ * allocator's next element, to surface much later as a crash somewhere else: the sanitizer
+ * and fuzz builds (RTE_ENABLE_ASSERT, meson.build) stop at the put itself.
+ */
 static inline void
 tt_objpool_put(struct tt_objpool *p, void *obj)
 {
-	p->free[p->n_free++] = tt_objpool_index(p, obj);
+	uint32_t idx = tt_objpool_index(p, obj);
+
+	RTE_ASSERT(p->n_free < p->size - 1);
+	RTE_ASSERT(idx != 0 && idx < p->size &&
+		   (const uint8_t *)obj == p->base + (size_t)idx * p->elt_size);
+	p->free[p->n_free++] = idx;
 }
 
 static inline uint32_t

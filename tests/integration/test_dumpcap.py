@@ -110,12 +110,10 @@ def test():
               f'{prefix}map_* in {hugetlbfs_mounts()}')
 
     pcap = os.path.join(tmp, 'cap.pcapng')
-    cap = subprocess.Popen(['timeout', '15', DUMPCAP, f'--file-prefix={prefix}', '-i', '0',
-                            '-c', '200', '-w', pcap], stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    cap = None
 
     def stop_cap():
-        if cap.poll() is None:
+        if cap is not None and cap.poll() is None:
             cap.send_signal(signal.SIGINT)
             try:
                 cap.wait(5)
@@ -123,9 +121,23 @@ def test():
                 cap.kill()
                 cap.wait()
     ttlib._cleanups.append(stop_cap)
-    # dpdk-dumpcap's stdout is block-buffered in a pipe; its progress line (stderr) says
-    # the capture runs.
-    out = wait_output(cap, 'Packets captured', 10)
+    # A secondary process must map the primary's memory at the same addresses; now and then
+    # its own (randomised) layout holds one of them already, and EAL says "Cannot get a
+    # virtual area at requested address" (DPDK's multi-process guide: --base-virtaddr or a
+    # retry). Under ASan the primary's layout is further from the usual and it happens more.
+    # A fresh process gets a fresh layout: up to three tries, each reported.
+    for attempt in range(1, 4):
+        cap = subprocess.Popen(['timeout', '15', DUMPCAP, f'--file-prefix={prefix}', '-i', '0',
+                                '-c', '200', '-w', pcap], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # dpdk-dumpcap's stdout is block-buffered in a pipe; its progress line (stderr)
+        # says the capture runs.
+        out = wait_output(cap, 'Packets captured', 10)
+        if 'Packets captured' in out or 'Cannot get a virtual area' not in out:
+            break
+        stop_cap()
+        log(f'dpdk-dumpcap try {attempt}: its address space collided with the primary\'s '
+            f'memory map; trying again')
     ttlib.expect('Packets captured' in out, f'2. dpdk-dumpcap did not start capturing within 10 s '
                  f'(exit {cap.poll()}):\n{out}')
     rc, code, size, _, err = ttclient.curl(ns, f'http://{ttlib.ADDR}:{PORT}/')
