@@ -114,7 +114,11 @@ class Server:
         vdev = (f'net_memif0,role=server,id=0,socket={sock},socket-abstract=no,rsize=14,'
                 'mac=02:00:00:00:00:02')
         if kind == 'tcpterm':
-            argv = ['taskset', '-c', '1', TCPTERM, '-l', '1', '--no-pci',
+            # -l 1 pins the worker to CPU 1; EAL's own threads (interrupts, telemetry) go on
+            # the other CPUs. Not taskset -c 1: that put the interrupt thread on the worker's
+            # CPU, where memif's disconnect handler (DPDK 22.11) could preempt an RX burst
+            # and unmap the rings under it (docs/BENCHMARKS.md, "memif and disconnects").
+            argv = [TCPTERM, '-l', '1', '--no-pci',
                     '--file-prefix', self.prefix, f'--vdev={vdev}', '--',
                     '--addr', '198.18.6.2/24', '--listen', '80', '--app', 'http',
                     '--http-body', '14', '--quiet']
