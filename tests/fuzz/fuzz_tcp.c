@@ -613,12 +613,13 @@ report(const struct run *r)
 		" ChallengeACK %" PRIu64 " cookies %" PRIu64 "/%" PRIu64 "/%" PRIu64
 		" ListenOverflows %" PRIu64 " TWOverflow %" PRIu64 " AbortOnData %" PRIu64
 		" AbortOnClose %" PRIu64 " InErrs %" PRIu64 " OutRsts %" PRIu64
+		" MbufTcpOutFails %" PRIu64 " EthOutDrops %" PRIu64
 		"; app: accepted %" PRIu64 " data %" PRIu64 " peer_closed %" PRIu64 " closed %"
 		PRIu64 "\n", r->fed, S(EthOutFrames), tt_test_now(env), S(PassiveOpens),
 		S(CurrEstab), S(EstabResets), S(AttemptFails), S(RetransSegs), S(TCPSynRetrans),
 		S(TCPChallengeACK), S(SyncookiesSent), S(SyncookiesRecv), S(SyncookiesFailed),
 		S(ListenOverflows), S(TCPTimeWaitOverflow), S(TCPAbortOnData), S(TCPAbortOnClose),
-		S(InErrs), S(OutRsts), a->count[TT_TEV_ACCEPTED], a->count[TT_TEV_DATA],
+		S(InErrs), S(OutRsts), S(MbufTcpOutFails), S(EthOutDrops), a->count[TT_TEV_ACCEPTED], a->count[TT_TEV_DATA],
 		a->count[TT_TEV_PEER_CLOSED], a->count[TT_TEV_CLOSED]);
 	fprintf(stderr, "fuzz_tcp: states reached:");
 	for (unsigned int st = 1; st < TT_TCPS__COUNT; st++)
