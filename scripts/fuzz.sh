@@ -13,8 +13,9 @@
 # tests/fuzz/corpus/TARGET, which is never written); crashes, leaks and timeouts land in
 # build-fuzz/fuzz-artifacts/TARGET/ with the input that caused them, to replay with
 #   build-fuzz/tests/fuzz/TARGET FILE
-# Exit status: 0 when the campaign found nothing, 1 when it found something, 2 on bad usage
-# or a failed build. SIGINT to the fuzzer's process (not this script's) ends a campaign early
+# Exit status: 0 when the campaign found no crash, leak or timeout (slow units, inputs far
+# slower than the rest, are counted apart and left in the artifacts), 1 when it found one,
+# 2 on bad usage or a failed build. SIGINT to the fuzzer's process (not this script's) ends a campaign early
 # and still reports it: the line says "interrupted", the execs are those run. Extra
 # arguments go to libFuzzer (e.g. -seed=1, -max_len=4096).
 set -u
@@ -48,7 +49,12 @@ ninja -C "$BUILD" "tests/fuzz/$TARGET" >"$log" 2>&1 </dev/null ||
 corpus=$BUILD/fuzz-corpus/$TARGET
 artifacts=$BUILD/fuzz-artifacts/$TARGET
 mkdir -p "$corpus" "$artifacts"
-found_before=$(find "$artifacts" -type f | wc -l)
+# libFuzzer's slow-unit-* files are findings to read (an input far slower than the rest),
+# not failures; crash-, leak-, timeout- and oom- files are failures.
+count_found() { find "$artifacts" -type f ! -name 'slow-unit-*' | wc -l; }
+count_slow() { find "$artifacts" -type f -name 'slow-unit-*' | wc -l; }
+found_before=$(count_found)
+slow_before=$(count_slow)
 
 # One process, one core. -timeout: an input that runs for 30 s is a hang worth a report
 # (an input normally takes about a millisecond). detect_leaks: LeakSanitizer per input.
@@ -64,7 +70,8 @@ start=$(date +%s.%N)
 rc=$?
 end=$(date +%s.%N)
 
-found=$(($(find "$artifacts" -type f | wc -l) - found_before))
+found=$(($(count_found) - found_before))
+slow=$(($(count_slow) - slow_before))
 # libFuzzer's status after SIGINT (-interrupted_exit_code): a campaign stopped early (to free
 # the cores, or at the end of a working session) counts what it ran; the corpus it grew stays.
 interrupted=0
@@ -79,9 +86,9 @@ if [ "$rc" -ne 0 ]; then
 	[ "$found" -gt 0 ] || found=1
 fi
 
-/usr/bin/python3 - "$TARGET" "$start" "$end" "$found" "$rc" "$corpus" "$log" "$cpu" "$interrupted" <<'EOF'
+/usr/bin/python3 - "$TARGET" "$start" "$end" "$found" "$rc" "$corpus" "$log" "$cpu" "$interrupted" "$slow" <<'EOF'
 import json, os, re, sys
-target, start, end, found, rc, corpus, log, cpu, interrupted = sys.argv[1:]
+target, start, end, found, rc, corpus, log, cpu, interrupted, slow = sys.argv[1:]
 wall = float(end) - float(start)
 try:
     cpu_s = sum(float(x) for x in open(cpu).read().split()[-2:])
@@ -102,12 +109,12 @@ if eps == 0 and execs and wall > 0:
 # the working corpus directory (every input ever found new, not minimised).
 res = {'target': target, 'execs': execs or 0, 'exec_per_s': eps, 'coverage': cov or 0,
        'features': ft or 0, 'corpus': corp or 0, 'corpus_files': len(os.listdir(corpus)),
-       'crashes': int(found), 'wall_s': round(wall, 1), 'cpu_s': round(cpu_s, 1),
+       'crashes': int(found), 'slow_units': int(slow), 'wall_s': round(wall, 1), 'cpu_s': round(cpu_s, 1),
        'exec_per_cpu_s': round(execs / cpu_s) if execs and cpu_s else 0,
        'libfuzzer_status': int(rc), 'interrupted': interrupted == '1'}
 print(f"{target}: {res['execs']} execs in {wall:.1f} s ({eps} exec/s; {res['exec_per_cpu_s']} per CPU"
       f" second), coverage {res['coverage']} edges / {res['features']} features, corpus"
-      f" {res['corpus']} inputs, {found} crash(es)"
+      f" {res['corpus']} inputs, {found} crash(es), {slow} slow unit(s)"
       + (" (interrupted: stopped early by SIGINT)" if interrupted == '1' else ''))
 print(json.dumps(res))
 EOF
