@@ -15,9 +15,9 @@
 #   build-fuzz/tests/fuzz/TARGET FILE
 # Exit status: 0 when the campaign found no crash, leak or timeout (slow units, inputs far
 # slower than the rest, are counted apart and left in the artifacts), 1 when it found one,
-# 2 on bad usage or a failed build. SIGINT to the fuzzer's process (not this script's) ends a campaign early
-# and still reports it: the line says "interrupted", the execs are those run. Extra
-# arguments go to libFuzzer (e.g. -seed=1, -max_len=4096).
+# 2 on bad usage or a failed build. SIGINT to the fuzzer's process (not this script's) ends
+# a campaign early and still reports it: the line says "interrupted", the execs are those
+# run. Extra arguments go to libFuzzer (e.g. -seed=1, -max_len=4096).
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 
