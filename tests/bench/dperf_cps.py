@@ -96,14 +96,19 @@ def telemetry(prefix, cmd):
     return data[cmd]
 
 
+def cycles_of(workers):
+    """(busy, total) cycles summed over /tcpterm/workers."""
+    return (sum(v['busy_cycles'] for v in workers.values()),
+            sum(v['total_cycles'] for v in workers.values()))
+
+
 def workers_cycles(prefix):
     for _ in range(50):
         w = telemetry(prefix, '/tcpterm/workers')
         if w:
             break
         time.sleep(0.1)
-    return (sum(v['busy_cycles'] for v in w.values()),
-            sum(v['total_cycles'] for v in w.values()))
+    return cycles_of(w)
 
 
 class Server:
@@ -213,11 +218,9 @@ def one_rate(args, cps, work):
         # The server's own view of each second: busy share, SYNs shed, connections opened.
         if srv.kind != 'tcpterm':
             return
-        w = telemetry(srv.prefix, '/tcpterm/workers') or {}
-        st = telemetry(srv.prefix, '/tcpterm/stats') or {}
-        samples.append((sum(v['busy_cycles'] for v in w.values()),
-                        sum(v['total_cycles'] for v in w.values()),
-                        st.get('SynShedBusy', 0), st.get('PassiveOpens', 0)))
+        st = srv.stats() or {}
+        samples.append(cycles_of(telemetry(srv.prefix, '/tcpterm/workers') or {}) +
+                       (st.get('SynShedBusy', 0), st.get('PassiveOpens', 0)))
 
     try:
         c0 = srv.cycles()
