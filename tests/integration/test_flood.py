@@ -9,7 +9,9 @@ from its own address — keeps fetching.
 The spoofed source is inside the namespace's subnet (never --rand-source, never an
 address outside it) and configured nowhere: the test checks that, and that the namespace
 does not forward, so tcpterm's SYN-ACKs to .77 reach the kernel and are dropped unanswered
-(no RST frees the SYN queue: AttemptFails stays 0 and the SYN queue stays full).
+(no RST frees the SYN queue: the SYN queue stays full, and AttemptFails moves only for a
+flood SYN that, after hping3's source port wraps, lands in a request's window — tcpterm
+answers that one with its own RST, H8).
 
   --syncookies 1   a curl starts every 0.3 s while hping3 runs (each bounded to 3.5 s);
                    at least one must complete its handshake and get its 200 while hping3
@@ -120,8 +122,14 @@ def flood(chk, ns, tt, cookies):
         f'{ {k: v for k, v in lst.get(str(PORT), {}).items() if k != "workers"} }')
     chk.check(sent > 1000 and d['InSegs'] > 1000, f'{what}: the flood ran ({sent} sent, '
               f'{d["InSegs"]} received)', h.err)
-    chk.check(d['AttemptFails'] == 0, f'{what}: no RST came back for {SPOOF} '
-              f'(AttemptFails +{d["AttemptFails"]})')
+    # hping3 steps its source port per SYN and wraps after 64,512, so the queued requests'
+    # 4-tuples come again with a fresh sequence number; one that falls in a request's
+    # window (<= 64 KiB of 2^32, about 0.4 % a run) ends it with AttemptFails and a RST
+    # from tcpterm (H8, as Linux's tcp_check_req). A RST from the namespace would move
+    # AttemptFails alone.
+    chk.check(d['AttemptFails'] <= d['OutRsts'], f'{what}: no RST came back for {SPOOF} '
+              f'(AttemptFails +{d["AttemptFails"]}, each with tcpterm\'s own RST for an '
+              f'in-window flood SYN: OutRsts +{d["OutRsts"]})')
     syn_q = lst.get(str(PORT), {}).get('syn_q')
     chk.check(c['SYN_RECV'] == BACKLOG and syn_q == BACKLOG,
               f'{what}: the SYN queue is full: SYN_RECV {c["SYN_RECV"]}, syn_q {syn_q}, '
