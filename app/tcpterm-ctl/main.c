@@ -21,6 +21,8 @@ struct options {
 	const char *prefix;  /* NULL: the only running tcpterm */
 	bool json;
 	long worker;         /* -1: all workers */
+	const char *args[2]; /* the command's arguments (impair: rx|tx, [PORT:]SPEC) */
+	int n_args;
 };
 
 typedef int (*show_fn)(struct tt_ctl_conn *c, const json_t *v, const struct options *o,
@@ -36,6 +38,8 @@ static int show_listeners(struct tt_ctl_conn *c, const json_t *v, const struct o
 			  char *err, size_t errlen);
 static int show_summary(struct tt_ctl_conn *c, const json_t *v, const struct options *o,
 			char *err, size_t errlen);
+static int show_impair(struct tt_ctl_conn *c, const json_t *v, const struct options *o,
+		       char *err, size_t errlen);
 
 /* The subcommands: the first row is the default; the table also writes --help. */
 static const struct command {
@@ -43,19 +47,24 @@ static const struct command {
 	const char *tel;         /* the telemetry command it sends */
 	bool per_worker;         /* accepts --worker */
 	bool worker_param;       /* --worker N goes to the daemon as ",N" (else filtered here) */
+	int max_args;            /* arguments after the command, sent as ",A,B" */
 	show_fn show;
 	const char *help;
 } commands[] = {
-	{ "stats", "/tcpterm/stats", true, true, show_stats,
+	{ "stats", "/tcpterm/stats", true, true, 0, show_stats,
 	  "counters, netstat -s style (summed over workers, or --worker N's)" },
-	{ "config", "/tcpterm/config", false, false, show_config,
+	{ "config", "/tcpterm/config", false, false, 0, show_config,
 	  "effective configuration, one \"section.key = value\" per line" },
-	{ "workers", "/tcpterm/workers", false, false, show_workers,
+	{ "workers", "/tcpterm/workers", false, false, 0, show_workers,
 	  "workers: lcore, busy % since start, pools in use / capacity, memory level" },
-	{ "listeners", "/tcpterm/listeners", true, false, show_listeners,
+	{ "listeners", "/tcpterm/listeners", true, false, 0, show_listeners,
 	  "listening ports, ss -lnt style, with SYN queue (or --worker N's share)" },
-	{ "summary", "/tcpterm/conns", false, false, show_summary,
+	{ "summary", "/tcpterm/conns", false, false, 0, show_summary,
 	  "connections by state, ss -s style" },
+	{ "impair", "/tcpterm/impair", false, false, 2, show_impair,
+	  "impairment of each port and its seed; \"impair rx|tx [PORT:]SPEC\" sets one first\n"
+	  "             (SPEC: loss=1%,ge=P/R,dup=P,corrupt=P,delay=10ms,jitter=T,reorder=P,\n"
+	  "             rate=100mbit,limit=N or none; every port unless PORT: is given)" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -64,7 +73,7 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: " CTL_NAME " [--file-prefix NAME] [--json] [COMMAND] [--worker N]\n"
+		"Usage: " CTL_NAME " [--file-prefix NAME] [--json] [COMMAND [ARG...]] [--worker N]\n"
 		"Shows a running tcpterm's state through DPDK telemetry.\n\n"
 		"Commands (default: %s):\n", commands[0].name);
 	for (size_t i = 0; i < N_COMMANDS; i++)
@@ -158,8 +167,16 @@ parse_args(int argc, char **argv, struct options *o, const struct command **cmd,
 			snprintf(msg, sizeof(msg), "unknown command \"%s\"", argv[optind]);
 			return usage_error(msg);
 		}
-		if (optind + 1 < argc) {
-			snprintf(msg, sizeof(msg), "unexpected argument \"%s\"", argv[optind + 1]);
+		for (int i = optind + 1; i < argc; i++) {
+			if (o->n_args == (*cmd)->max_args) {
+				snprintf(msg, sizeof(msg), "unexpected argument \"%s\"", argv[i]);
+				return usage_error(msg);
+			}
+			o->args[o->n_args++] = argv[i];
+		}
+		if (o->n_args == 1) {
+			snprintf(msg, sizeof(msg), "%s %s: expected a specification after it",
+				 (*cmd)->name, o->args[0]);
 			return usage_error(msg);
 		}
 	}
@@ -289,6 +306,33 @@ show_summary(struct tt_ctl_conn *c, const json_t *v, const struct options *o, ch
 	return tt_ctl_view_summary(stdout, v, err, errlen);
 }
 
+/* "seed N", then one line per port: "port 0  rx loss=1%  tx none". */
+static int
+show_impair(struct tt_ctl_conn *c, const json_t *v, const struct options *o, char *err,
+	    size_t errlen)
+{
+	const json_t *seed = json_object_get(v, "seed");
+	const char *key;
+	json_t *port;
+
+	(void)c;
+	(void)o;
+	if (!json_is_integer(seed)) {
+		snprintf(err, errlen, "unexpected reply to /tcpterm/impair (no seed)");
+		return -EPROTO;
+	}
+	printf("seed %" JSON_INTEGER_FORMAT "\n", json_integer_value(seed));
+	json_object_foreach((json_t *)v, key, port) {
+		const json_t *rx = json_object_get(port, "rx"), *tx = json_object_get(port, "tx");
+
+		if (!json_is_object(port))
+			continue;
+		printf("port %s  rx %s  tx %s\n", key, json_is_string(rx) ? json_string_value(rx) : "?",
+		       json_is_string(tx) ? json_string_value(tx) : "?");
+	}
+	return 0;
+}
+
 static int
 print_json(const json_t *v, char *err, size_t errlen)
 {
@@ -308,7 +352,7 @@ static int
 run(const char *path, const struct command *cmd, const struct options *o)
 {
 	struct tt_ctl_conn c;
-	char tel[128], err[768];
+	char tel[512], err[768];
 	json_t *v = NULL;
 	int rc, code = 1;
 
@@ -318,12 +362,21 @@ run(const char *path, const struct command *cmd, const struct options *o)
 	}
 	if (o->worker >= 0 && cmd->worker_param)
 		snprintf(tel, sizeof(tel), "%s,%ld", cmd->tel, o->worker);
+	else if (o->n_args == 2)
+		snprintf(tel, sizeof(tel), "%s,%s,%s", cmd->tel, o->args[0], o->args[1]);
 	else
 		snprintf(tel, sizeof(tel), "%s", cmd->tel);
 	rc = tt_ctl_query(&c, tel, &v, err, sizeof(err));
 	if (rc == 0 && json_is_null(v)) {
 		rc = explain_null(&c, cmd, o, err, sizeof(err));
 		code = rc == -EIO ? 1 : 2;
+	}
+	if (rc == 0 && json_is_string(json_object_get(v, "error"))) {
+		/* The daemon refused what the command asked (a bad impairment specification). */
+		snprintf(err, sizeof(err), "%s: %s", cmd->name,
+			 json_string_value(json_object_get(v, "error")));
+		rc = -EINVAL;
+		code = 2;
 	}
 	if (rc == 0)
 		rc = o->json ? print_json(v, err, sizeof(err)) : cmd->show(&c, v, o, err, sizeof(err));

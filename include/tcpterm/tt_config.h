@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <tcpterm/tt_impair.h>
+
 #define TT_MAX_ADDRS     16
 #define TT_MAX_LISTENERS 64
 
@@ -86,6 +88,10 @@ struct tt_config {
 	struct tt_listen_config listeners[TT_MAX_LISTENERS];
 	uint32_t n_listeners;
 	bool listen_implicit;    /* the only listener is port 80, added because none was given */
+	/* [impair]: each port's impairment, RX and TX (tt_impair.h) */
+	struct tt_impair_conf impair[TT_IMPAIR_MAX_PORTS][TT_IMPAIR__DIRS];
+	uint8_t impair_named[TT_IMPAIR__DIRS]; /* ports named as PORT:SPEC, a bit each */
+	uint32_t impair_seed;    /* 0: drawn at start */
 	/* [run] */
 	bool quiet;
 	uint64_t set_mask;       /* keys a file or option set, a bit per config table row */

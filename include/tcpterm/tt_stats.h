@@ -7,8 +7,8 @@
  * Names: TCP rows carry exactly the names Linux shows in /proc/net/snmp (Tcp:) and
  * /proc/net/netstat (TcpExt:), without prefix, as SPEC "Counters" requires. Other protocols
  * carry their nstat names (IpInReceives, IcmpInEchos) so nothing collides with TCP's
- * InErrs/InCsumErrors. Arp*, Eth*, Mbuf* and the Tcpterm group's rows are tcpterm's own
- * (Linux has no such counters).
+ * InErrs/InCsumErrors. Arp*, Eth*, Mbuf*, Impair* (tt_impair.h) and the Tcpterm group's
+ * rows are tcpterm's own (Linux has no such counters).
  * NIC counters are not here: they come from rte_eth_stats under DPDK's own names.
  */
 #ifndef TT_STATS_H
@@ -83,7 +83,21 @@
 	X(TcpExt, TCPAbortFailed,  "resets of an aborted connection not sent for want of an mbuf") \
 	X(Tcpterm, SynShedBusy,    "SYNs shed before TCP saw them: the worker was behind its RX queue (R1)") \
 	X(Tcpterm, SynShedMemory,  "SYNs shed before any allocation: memory crisis, pools low (R1)") \
-	X(Mbuf, MbufTcpOutFails,   "TCP segments not built for want of an mbuf (ACK and data retried)")
+	X(Mbuf, MbufTcpOutFails,   "TCP segments not built for want of an mbuf (ACK and data retried)") \
+	X(Impair, ImpairRxLoss,    "received frames dropped by the impairment layer: loss") \
+	X(Impair, ImpairRxBurstLoss, "received frames dropped by the impairment layer: Gilbert-Elliott loss") \
+	X(Impair, ImpairRxDup,     "received frames duplicated by the impairment layer") \
+	X(Impair, ImpairRxCorrupt, "received frames with a bit flipped by the impairment layer") \
+	X(Impair, ImpairRxDelayed, "received frames held by the impairment layer: delay, jitter, rate") \
+	X(Impair, ImpairRxReorder, "received frames held back by the impairment layer so later ones overtake them") \
+	X(Impair, ImpairRxLimitDrops, "received frames dropped because the impairment layer held its limit") \
+	X(Impair, ImpairTxLoss,    "frames to send dropped by the impairment layer: loss") \
+	X(Impair, ImpairTxBurstLoss, "frames to send dropped by the impairment layer: Gilbert-Elliott loss") \
+	X(Impair, ImpairTxDup,     "frames to send duplicated by the impairment layer") \
+	X(Impair, ImpairTxCorrupt, "frames to send with a bit flipped by the impairment layer") \
+	X(Impair, ImpairTxDelayed, "frames to send held by the impairment layer: delay, jitter, rate") \
+	X(Impair, ImpairTxReorder, "frames to send held back by the impairment layer so later ones overtake them") \
+	X(Impair, ImpairTxLimitDrops, "frames to send dropped because the impairment layer held its limit")
 
 enum tt_stat {
 #define TT_STAT_ENUM(group, name, desc) TT_STAT_##name,

@@ -13,23 +13,47 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "tt_impair_priv.h"
 #include "tt_worker.h"
+
+static void
+flush_port(struct tt_worker *w, uint16_t pi, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent = rte_eth_tx_burst(w->ports[pi].port_id, w->queue, pkts, n);
+
+	TT_STAT_ADD(&w->stats, EthOutFrames, sent);
+	if (unlikely(sent < n)) {
+		TT_STAT_ADD(&w->stats, EthOutDrops, n - sent);
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+	}
+}
+
+/* Through the port's TX impairment: what goes now, with held frames now due. */
+static void
+flush_impaired(struct tt_worker *w, uint16_t pi)
+{
+	struct tt_txbuf *b = &w->tx[pi];
+	struct rte_mbuf *out[2 * TT_BURST_MAX];
+	uint16_t n = tt_impair_run(w, pi, TT_IMPAIR_TX, b->pkts, b->n, out, RTE_DIM(out));
+
+	b->n = 0;
+	if (n > 0)
+		flush_port(w, pi, out, n);
+}
 
 void
 tt_worker_flush(struct tt_worker *w)
 {
 	for (uint16_t pi = 0; pi < w->n_ports; pi++) {
 		struct tt_txbuf *b = &w->tx[pi];
-		uint16_t sent;
 
+		if (unlikely(tt_impair_on(w->impair, pi, TT_IMPAIR_TX))) {
+			flush_impaired(w, pi);
+			continue;
+		}
 		if (b->n == 0)
 			continue;
-		sent = rte_eth_tx_burst(w->ports[pi].port_id, w->queue, b->pkts, b->n);
-		TT_STAT_ADD(&w->stats, EthOutFrames, sent);
-		if (unlikely(sent < b->n)) {
-			TT_STAT_ADD(&w->stats, EthOutDrops, b->n - sent);
-			rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
-		}
+		flush_port(w, pi, b->pkts, b->n);
 		b->n = 0;
 	}
 }

@@ -53,6 +53,7 @@
 struct tt_net;            /* lib/net/tt_net.h */
 struct tt_neigh_table;    /* lib/net/tt_net.h */
 struct tt_tcp;            /* lib/tcp/tcp_conn.h */
+struct tt_impair;         /* tt_impair_priv.h */
 
 struct tt_txbuf {
 	uint16_t n;
@@ -85,6 +86,7 @@ struct tt_worker {
 	uint64_t rx_full_since_ms;      /* clock.ms when that run began */
 	uint32_t syn_budget;            /* SYNs this iteration may still take (R1) */
 	struct tt_txbuf tx[TT_MAX_PORTS];
+	struct tt_impair *impair;       /* the ports' impairment (tt_impair_priv.h); NULL: none */
 	/* Read by the control thread: written with relaxed stores, one writer (the loop). */
 	uint64_t busy_cycles;
 	uint64_t total_cycles;

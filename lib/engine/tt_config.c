@@ -33,6 +33,7 @@ enum key_type {
 	KT_KERNEL,     /* "auto", "none" or A.B.C.D/len */
 	KT_PORTS,      /* repeatable, comma-separated port numbers */
 	KT_APP,        /* built-in application name */
+	KT_IMPAIR,     /* repeatable [PORT:]SPEC (tt_impair.h); min holds the direction */
 };
 
 /* Where a key's value lives: the config, or a listener (defaults or one [listen PORT]). */
@@ -121,6 +122,12 @@ static const struct key keys[] = {
 	LU32(time_wait, 1, 3600, 60, "TIME_WAIT length in seconds (Linux: 60, fixed)"),
 	LU32(accept_rate, 0, 1000000, 0, "hold app: accepts per second (0: never accept)"),
 	LU32(http_body, 0, 1048576, 64, "http app: response body size in bytes"),
+	{ "impair", "rx", "impair_rx", KT_IMPAIR, KS_CONFIG, TT_IMPAIR_RX, 0, "none", 0,
+	  "impair received frames: [PORT:]loss=P,ge=P/R[/B[/G]],dup=P,corrupt=P,delay=T,jitter=T,reorder=P[/T],rate=R,limit=N or none; repeatable, one port each (default every port)" },
+	{ "impair", "tx", "impair_tx", KT_IMPAIR, KS_CONFIG, TT_IMPAIR_TX, 0, "none", 0,
+	  "impair frames sent, as impair_rx" },
+	{ "impair", "seed", "impair_seed", KT_U32, KS_CONFIG, 0, UINT32_MAX, "0", C(impair_seed),
+	  "seed of the impairment's random draws; 0: drawn at start (shown by /tcpterm/impair)" },
 	{ "run", "quiet", NULL, KT_FLAG, KS_CONFIG, 0, 1, "0", C(quiet),
 	  "no status line each second" },
 };
@@ -248,6 +255,44 @@ set_ports(struct tt_config *cfg, struct pass *ps, const struct key *k, const cha
 	return 0;
 }
 
+/* "[PORT:]SPEC" for one direction; the first of a source replaces what earlier ones set. */
+static int
+set_impair(struct tt_config *cfg, struct pass *ps, const struct key *k, const char *val)
+{
+	enum tt_impair_dir_id d = (enum tt_impair_dir_id)k->min;
+	const char *spec = val, *colon = strchr(val, ':');
+	size_t ki = k - keys;
+	struct tt_impair_conf c;
+	uint32_t first = 0, last = TT_IMPAIR_MAX_PORTS - 1;
+	char why[256];
+
+	if (colon != NULL) {
+		char num[8];
+
+		if ((size_t)(colon - val) >= sizeof(num))
+			return fail(ps, k, val, "expected PORT:SPEC with PORT a port index 0..7");
+		memcpy(num, val, colon - val);
+		num[colon - val] = '\0';
+		if (parse_u32(num, &first) != 0 || first >= TT_IMPAIR_MAX_PORTS)
+			return fail(ps, k, val, "expected PORT:SPEC with PORT a port index 0..7");
+		last = first;
+		spec = colon + 1;
+	}
+	if (tt_impair_parse(spec, &c, why, sizeof(why)) != 0)
+		return fail(ps, k, val, why);
+	if (!ps->list_seen[ki]) {
+		ps->list_seen[ki] = 1;
+		for (uint32_t pi = 0; pi < TT_IMPAIR_MAX_PORTS; pi++)
+			tt_impair_conf_none(&cfg->impair[pi][d]);
+		cfg->impair_named[d] = 0;
+	}
+	if (colon != NULL)
+		cfg->impair_named[d] |= (uint8_t)(1u << first);
+	for (uint32_t pi = first; pi <= last; pi++)
+		cfg->impair[pi][d] = c;
+	return 0;
+}
+
 /*
  * Set one key from text. base is the struct the key's offset applies to: the config for
  * KS_CONFIG keys, a listener for KS_LISTENER keys.
@@ -322,6 +367,8 @@ set_key_value(struct tt_config *cfg, void *base, struct pass *ps, const struct k
 			cfg->n_listeners = keep;
 		}
 		return *val == '\0' ? 0 : set_ports(cfg, ps, k, val);
+	case KT_IMPAIR:
+		return set_impair(cfg, ps, k, val);
 	case KT_APP:
 		for (v = 0; v < TT_APP__COUNT; v++)
 			if (strcmp(val, app_names[v]) == 0)
@@ -612,7 +659,7 @@ tt_config_load_file(struct tt_config *cfg, const char *path, char *err, size_t e
 			rc = load_section(cfg, f, sec, &ps);
 		else {
 			snprintf(err, errlen,
-				 "%s [%s]: unknown section; use port, net, tcp, listen, listen PORT, run",
+				 "%s [%s]: unknown section; use port, net, tcp, listen, listen PORT, impair, run",
 				 where, sec);
 			rc = -EINVAL;
 		}
@@ -766,6 +813,29 @@ tt_config_validate(const struct tt_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* One specification when every port has the same, else "PORT:SPEC" for each port with one. */
+static void
+format_impair(const struct tt_config *cfg, enum tt_impair_dir_id d, char *buf, size_t len)
+{
+	char spec[TT_IMPAIR_SPEC_LEN];
+	size_t used = 0;
+	bool same = true;
+
+	for (uint32_t pi = 1; pi < TT_IMPAIR_MAX_PORTS; pi++)
+		same &= memcmp(&cfg->impair[pi][d], &cfg->impair[0][d], sizeof(cfg->impair[0][d])) == 0;
+	if (same) {
+		tt_impair_format(&cfg->impair[0][d], buf, len);
+		return;
+	}
+	buf[0] = '\0';
+	for (uint32_t pi = 0; pi < TT_IMPAIR_MAX_PORTS && used < len; pi++) {
+		if (!tt_impair_conf_active(&cfg->impair[pi][d]))
+			continue;
+		tt_impair_format(&cfg->impair[pi][d], spec, sizeof(spec));
+		used += snprintf(buf + used, len - used, "%s%u:%s", used ? " " : "", pi, spec);
+	}
+}
+
 static void
 format_value(const struct tt_config *cfg, const void *base, const struct key *k, char *buf,
 	     size_t len)
@@ -809,6 +879,9 @@ format_value(const struct tt_config *cfg, const void *base, const struct key *k,
 		break;
 	case KT_APP:
 		snprintf(buf, len, "%s", tt_app_kind_name(*(const uint32_t *)field));
+		break;
+	case KT_IMPAIR:
+		format_impair(cfg, (enum tt_impair_dir_id)k->min, buf, len);
 		break;
 	}
 }

@@ -78,6 +78,13 @@ worker_create(struct tt_engine *e, uint16_t id, unsigned int lcore)
 		rte_free(w);
 		return NULL;
 	}
+	w->impair = tt_impair_create(&e->impair, id, e->n_ports, socket);
+	if (w->impair == NULL) {
+		tt_neigh_free(w->neigh);
+		rte_ring_free(w->inbox);
+		rte_free(w);
+		return NULL;
+	}
 	tt_clock_init(&w->clock);
 	return w;
 }
@@ -97,6 +104,7 @@ worker_free(struct tt_worker *w)
 	tt_tcp_worker_fini(w);
 	while (rte_ring_dequeue(w->inbox, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
+	tt_impair_free(w->impair);
 	rte_ring_free(w->inbox);
 	tt_neigh_free(w->neigh);
 	rte_free(w);
@@ -210,6 +218,39 @@ tt_engine_kernel_side(const struct tt_engine *e)
 	return NULL;
 }
 
+/* The configured impairment, on ports that exist. */
+static int
+engine_impair(struct tt_engine *e, char *err, size_t errlen)
+{
+	tt_impair_shared_init(&e->impair, e->cfg.impair_seed);
+	for (uint16_t pi = 0; pi < TT_IMPAIR_MAX_PORTS; pi++) {
+		for (unsigned int d = 0; d < TT_IMPAIR__DIRS; d++) {
+			const struct tt_impair_conf *c = &e->cfg.impair[pi][d];
+
+			char spec[TT_IMPAIR_SPEC_LEN];
+
+			if (!tt_impair_conf_active(c))
+				continue;
+			if (pi >= e->n_ports && !(e->cfg.impair_named[d] & (1u << pi)))
+				continue;      /* "every port": those there are */
+			if (pi >= e->n_ports) {
+				snprintf(err, errlen,
+					 "--impair-%s %u:...: there is no port %u (tcpterm has %u port%s, 0..%u)",
+					 d == TT_IMPAIR_RX ? "rx" : "tx", pi, pi, e->n_ports,
+					 e->n_ports == 1 ? "" : "s", e->n_ports - 1);
+				return -EINVAL;
+			}
+			tt_impair_shared_set(&e->impair, pi, d, c);
+			tt_impair_format(c, spec, sizeof(spec));
+			TT_LOG(NOTICE, core, "port %u %s impaired: %s (seed %" PRIu64 ")", pi,
+			       d == TT_IMPAIR_RX ? "rx" : "tx", spec,
+			       tt_impair_shared_seed(&e->impair));
+		}
+	}
+	tt_impair_shared_seed(&e->impair);
+	return 0;
+}
+
 struct tt_engine *
 tt_engine_create(const struct tt_config *cfg, const struct tt_app_def *const apps[TT_APP__COUNT],
 		 char *err, size_t errlen)
@@ -231,6 +272,8 @@ tt_engine_create(const struct tt_config *cfg, const struct tt_app_def *const app
 	if (engine_steer(e, err, errlen) != 0)
 		goto fail;
 	if (engine_ports(e, err, errlen) != 0)
+		goto fail;
+	if (engine_impair(e, err, errlen) != 0)
 		goto fail;
 	RTE_LCORE_FOREACH(lcore) {
 		struct tt_worker *w = worker_create(e, id, lcore);

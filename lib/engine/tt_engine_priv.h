@@ -10,6 +10,7 @@
 #include <tcpterm/tt_config.h>
 #include <tcpterm/tt_engine.h>
 
+#include "../dp/tt_impair_priv.h"
 #include "../dp/tt_steer.h"
 #include "../dp/tt_worker.h"
 #include "../net/tt_net.h"
@@ -24,6 +25,7 @@ struct tt_engine {
 	struct tt_worker *workers[RTE_MAX_LCORE];
 	struct rte_mempool *pools[RTE_MAX_LCORE];
 	struct tt_steer steer;          /* read-only once the workers run */
+	struct tt_impair_shared impair; /* the ports' impairment; telemetry changes it */
 	volatile bool quit;
 	uint64_t start_tsc;
 };

@@ -8,6 +8,9 @@
  *                       capacity (mbufs, TCBs, SYN queue and TIME_WAIT entries), memory level
  *   /tcpterm/listeners  by port: the ss -lnt view (Q5), per worker too (Q6)
  *   /tcpterm/conns      flows per TCP state
+ *   /tcpterm/impair[,rx|tx,[PORT:]SPEC]
+ *                       each port's impairment and the seed; with parameters, first sets
+ *                       one direction of one port (or of every port) (tt_impair.h)
  * rte_telemetry has no way to unregister a command, so the engine pointer is guarded by a
  * lock taken only here and at shutdown, never on the data path.
  */
@@ -284,6 +287,94 @@ show_conns(const struct tt_engine *e, const char *params, struct rte_tel_data *d
 	return 0;
 }
 
+static void
+impair_show(struct tt_engine *e, struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "seed", tt_impair_shared_seed(&e->impair));
+	for (uint16_t pi = 0; pi < e->n_ports; pi++) {
+		struct rte_tel_data *o = rte_tel_data_alloc();
+		char key[8], spec[TT_IMPAIR_SPEC_LEN];
+
+		if (o == NULL)
+			break;
+		rte_tel_data_start_dict(o);
+		for (unsigned int dir = 0; dir < TT_IMPAIR__DIRS; dir++) {
+			struct tt_impair_conf c;
+
+			tt_impair_shared_get(&e->impair, pi, dir, &c);
+			tt_impair_format(&c, spec, sizeof(spec));
+			rte_tel_data_add_dict_string(o, dir == TT_IMPAIR_RX ? "rx" : "tx", spec);
+		}
+		snprintf(key, sizeof(key), "%u", pi);
+		if (rte_tel_data_add_dict_container(d, key, o, 0) != 0)
+			rte_tel_data_free(o);
+	}
+}
+
+/* "rx|tx[, ]{PORT:}SPEC": 0, or -EINVAL with the reason in err. */
+static int
+impair_set(struct tt_engine *e, const char *params, char *err, size_t errlen)
+{
+	const char *spec = params + strcspn(params, ", ");
+	uint16_t first = 0, last = e->n_ports - 1;
+	struct tt_impair_conf c;
+	enum tt_impair_dir_id dir;
+	const char *colon;
+
+	if (strncmp(params, "rx", 2) == 0 && spec == params + 2)
+		dir = TT_IMPAIR_RX;
+	else if (strncmp(params, "tx", 2) == 0 && spec == params + 2)
+		dir = TT_IMPAIR_TX;
+	else {
+		snprintf(err, errlen, "expected rx or tx, then [PORT:]SPEC (e.g. rx,loss=1%%)");
+		return -EINVAL;
+	}
+	spec += strspn(spec, ", ");
+	colon = strchr(spec, ':');
+	if (colon != NULL) {
+		char *end;
+		unsigned long pi = strtoul(spec, &end, 10);
+
+		if (end != colon || spec == colon || pi >= e->n_ports) {
+			snprintf(err, errlen, "'%.*s': no such port (0..%u)", (int)(colon - spec), spec,
+				 e->n_ports - 1);
+			return -EINVAL;
+		}
+		first = last = (uint16_t)pi;
+		spec = colon + 1;
+	}
+	if (tt_impair_parse(spec, &c, err, errlen) != 0)
+		return -EINVAL;
+	for (uint16_t pi = first; pi <= last; pi++) {
+		tt_impair_shared_set(&e->impair, pi, dir, &c);
+		e->cfg.impair[pi][dir] = c;      /* what /tcpterm/config shows */
+	}
+	return 0;
+}
+
+static int
+tel_impair(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char err[256];
+	int rc = -ENODEV;
+
+	(void)cmd;
+	rte_spinlock_lock(&tel_lock);
+	if (tel_engine != NULL) {
+		rc = 0;
+		if (params != NULL && *params != '\0' &&
+		    impair_set(tel_engine, params, err, sizeof(err)) != 0) {
+			rte_tel_data_start_dict(d);
+			rte_tel_data_add_dict_string(d, "error", err);
+		} else {
+			impair_show(tel_engine, d);
+		}
+	}
+	rte_spinlock_unlock(&tel_lock);
+	return rc;
+}
+
 /* Every command reads the engine under the lock, or answers -ENODEV once it is gone. */
 typedef int (*show_fn)(const struct tt_engine *e, const char *params, struct rte_tel_data *d);
 
@@ -327,6 +418,8 @@ tt_telemetry_register(struct tt_engine *e)
 		"tcpterm listeners by port: recv_q, send_q, syn_q, syn_q_max, per worker too. Takes no parameters");
 	rte_telemetry_register_cmd("/tcpterm/conns", tel_conns,
 		"tcpterm flows per TCP state (Linux names). Takes no parameters");
+	rte_telemetry_register_cmd("/tcpterm/impair", tel_impair,
+		"tcpterm impairment per port and the seed. Parameters: rx|tx,[PORT:]SPEC to set one first (SPEC: loss=1%,delay=10ms,... or none)");
 	rte_telemetry_register_cmd("/tcpterm/workers", tel_workers,
 		"tcpterm workers: lcore, busy and total cycles. Takes no parameters");
 	tel_registered = true;

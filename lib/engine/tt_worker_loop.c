@@ -17,6 +17,7 @@
 #include <rte_prefetch.h>
 
 #include "../app/tt_app_priv.h"
+#include "../dp/tt_impair_priv.h"
 #include "../dp/tt_worker.h"
 #include "../net/tt_net.h"
 #include "../tcp/tcp_conn.h"
@@ -36,12 +37,14 @@ worker_inbox(struct tt_worker *w)
 unsigned int
 tt_worker_poll(struct tt_worker *w)
 {
-	struct rte_mbuf *pkts[TT_BURST_MAX];
+	struct rte_mbuf *pkts[TT_BURST_MAX], *impaired[2 * TT_BURST_MAX];
 	uint64_t t0 = rte_rdtsc();
 	unsigned int total = 0;
 	bool full = false;
 
 	tt_clock_update(&w->clock);
+	if (w->impair != NULL)
+		tt_impair_sync(w->impair);
 	/* Timers first: whatever RX arms then counts from this iteration's time. */
 	if (w->tcp != NULL) {
 		tt_mem_update(w);
@@ -50,12 +53,18 @@ tt_worker_poll(struct tt_worker *w)
 	w->syn_budget = tt_worker_behind(w) ? w->burst / TT_BEHIND_SYN_SHARE + 1u : UINT32_MAX;
 	for (uint16_t pi = 0; pi < w->n_ports; pi++) {
 		uint16_t n = rte_eth_rx_burst(w->ports[pi].port_id, w->queue, pkts, w->burst);
+		struct rte_mbuf **in = pkts;
 
 		full |= n == w->burst;
+		if (unlikely(tt_impair_on(w->impair, pi, TT_IMPAIR_RX))) {
+			n = tt_impair_run(w, pi, TT_IMPAIR_RX, pkts, n, impaired,
+					  RTE_DIM(impaired));
+			in = impaired;
+		}
 		for (uint16_t i = 0; i < n; i++) {
 			if (i + 1 < n)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-			tt_eth_input(w, pi, pkts[i]);
+				rte_prefetch0(rte_pktmbuf_mtod(in[i + 1], void *));
+			tt_eth_input(w, pi, in[i]);
 		}
 		total += n;
 	}

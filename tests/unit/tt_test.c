@@ -372,6 +372,8 @@ tt_test_teardown(void **state)
 	ring_free_all(w->inbox);
 	ring_free_all(env->rx);
 	ring_free_all(env->tx);
+	tt_impair_free(w->impair);
+	w->impair = NULL;
 	balance = tt_test_pool_balance(env);
 	if (balance > 0) {
 		print_error("teardown: %ld mbuf(s) freed twice (pool %s of %u)\n", balance,
@@ -395,6 +397,26 @@ void
 tt_test_rx(struct tt_test_env *env, struct rte_mbuf *m)
 {
 	assert_int_equal(rte_ring_enqueue(env->rx, m), 0);
+}
+
+void
+tt_test_impair_start(struct tt_test_env *env, uint64_t seed)
+{
+	tt_impair_shared_init(&env->impair, seed);
+	env->w->impair = tt_impair_create(&env->impair, env->w->id, env->w->n_ports,
+					  SOCKET_ID_ANY);
+	assert_non_null(env->w->impair);
+}
+
+void
+tt_test_impair_set(struct tt_test_env *env, enum tt_impair_dir_id d, const char *spec)
+{
+	struct tt_impair_conf c;
+	char err[256];
+
+	if (tt_impair_parse(spec, &c, err, sizeof(err)) != 0)
+		fail_msg("tt_test_impair_set(%s): %s", spec, err);
+	tt_impair_shared_set(&env->impair, 0, d, &c);
 }
 
 unsigned int

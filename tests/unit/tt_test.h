@@ -45,6 +45,7 @@
 #include <tcpterm/tt_config.h>
 
 #include "../../lib/app/tt_app_priv.h"
+#include "../../lib/dp/tt_impair_priv.h"
 #include "../../lib/dp/tt_port.h"
 #include "../../lib/dp/tt_worker.h"
 #include "../../lib/engine/tt_engine_priv.h"
@@ -107,6 +108,7 @@ struct tt_test_env {
 	unsigned int soft_failures;   /* tt_test_soft_fail(): teardown fails when nonzero */
 	struct rte_mbuf **held;       /* tt_test_pool_hold(): mbufs taken out of the pool */
 	unsigned int n_held;
+	struct tt_impair_shared impair; /* tt_test_impair_start: what w->impair follows */
 };
 
 /*
@@ -128,6 +130,15 @@ struct tt_test_env {
  */
 int tt_test_setup(void **state);
 int tt_test_teardown(void **state);
+
+/*
+ * Give the worker an impairment layer, as tt_engine_create does, every effect off, draws
+ * seeded with seed; set effects with tt_test_impair_set (followed at the next poll, or at
+ * once through tt_impair_sync). Teardown frees it with the frames it still holds.
+ */
+void tt_test_impair_start(struct tt_test_env *env, uint64_t seed);
+/* Parse spec (tt_impair.h) for port 0, direction d; fails the test if it does not parse. */
+void tt_test_impair_set(struct tt_test_env *env, enum tt_impair_dir_id d, const char *spec);
 
 /* Queue a frame on the port's RX ring, for the next tt_test_poll(). */
 void tt_test_rx(struct tt_test_env *env, struct rte_mbuf *m);
