@@ -27,6 +27,7 @@ struct tt_port {
 	bool steers;           /* queue = owner: RSS with our key and RETA, or TAP program */
 	bool rss_hash;         /* the NIC leaves its RSS hash in the mbuf (RX_OFFLOAD_RSS_HASH) */
 	bool fast_free;        /* TX_OFFLOAD_MBUF_FAST_FREE enabled (one pool per queue) */
+	bool tx_multi_seg;     /* TX_OFFLOAD_MULTI_SEGS enabled: payload attached, not copied */
 	uint16_t reta_size;    /* the NIC's RETA entries when it steers by RSS, else 0 */
 	char name[RTE_ETH_NAME_MAX_LEN];
 	char driver[32];

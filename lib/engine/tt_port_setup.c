@@ -237,14 +237,21 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 		p->tx_tcp_csum = true;
 	}
+	/* Data segments chain their payload, attached to the send queue (tcp_sndq.c). */
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+		p->tx_multi_seg = true;
+	}
 	/*
 	 * MBUF_FAST_FREE promises every mbuf a TX queue sends comes from one pool, with a
 	 * reference count of one. With several workers it would not hold: a segment handed
 	 * over by another worker comes from that worker's pool and is answered in place (RST,
 	 * SYN-ACK), so queue q also sends mbufs of pools other than pools[q]. Steering makes
-	 * hand-overs rare, not impossible.
+	 * hand-overs rare, not impossible. Nor with payload attached to the send queue: those
+	 * mbufs are indirect, and the units they point to have more than one reference.
 	 */
-	if (n_queues == 1 && (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)) {
+	if (n_queues == 1 && !p->tx_multi_seg &&
+	    (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)) {
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 		p->fast_free = true;
 	}

@@ -132,14 +132,9 @@ conn_teardown(struct tt_worker *w, struct tt_conn *c)
 	}
 	tt_timer_cancel(&t->wheel, &c->rtx);
 	tt_timer_cancel(&t->wheel, &c->delack);
-	if (c->sndq != NULL)
-		tt_mem_uncharge(t, c->sndq->nb_segs);
+	tt_sndq_free(w, c);
 	if (c->rcvq != NULL)
 		tt_mem_uncharge(t, c->rcvq->nb_segs);
-	rte_pktmbuf_free(c->sndq);
-	c->sndq = NULL;
-	c->sndq_tail = NULL;
-	c->sndq_len = 0;
 	rte_pktmbuf_free(c->rcvq);
 	c->rcvq = NULL;
 	c->rcvq_tail = NULL;
@@ -265,6 +260,13 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg, char *err, 
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	struct tt_tcp *t;
+	int rc = tt_sndq_init();
+
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot register the send queue's mbuf field: %s",
+			 rte_strerror(-rc));
+		return rc;
+	}
 
 	if (n_tw == 0)
 		n_tw = 1;
@@ -315,9 +317,8 @@ tt_tcp_worker_fini(struct tt_worker *w)
 		for (uint32_t i = 1; i < t->conns.size; i++) {
 			struct tt_conn *c = tt_objpool_at(&t->conns, i);
 
-			rte_pktmbuf_free(c->sndq);
+			tt_sndq_free(NULL, c);
 			rte_pktmbuf_free(c->rcvq);
-			c->sndq = NULL;
 			c->rcvq = NULL;
 		}
 	rte_hash_free(t->flows);

@@ -171,8 +171,10 @@ struct tt_conn {
 	struct tt_timer rtx;           /* RTO, or TIME_WAIT/FIN_WAIT_2 end for this TCB */
 	struct tt_timer delack;
 	/* cache line 2: queues and links */
-	struct rte_mbuf *sndq;         /* unacknowledged and unsent bytes from snd_una on */
-	uint32_t sndq_len;
+	struct rte_mbuf *sndq;         /* units of the bytes from snd_una on (tcp_sndq.c) */
+	struct rte_mbuf *snd_unit;     /* the unit holding snd_nxt; NULL: snd_nxt at the end */
+	uint32_t sndq_len;             /* bytes */
+	uint32_t sndq_units;           /* mbufs, each charged (R2) */
 	uint32_t rcv_acked;            /* rcv_nxt as last acknowledged */
 	struct rte_mbuf *rcvq;         /* payload received, not yet taken by the application */
 	uint32_t rcvq_len;
@@ -368,6 +370,8 @@ void tt_tcp_send_synack(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m,
 			uint32_t irs, uint8_t flags, uint32_t tsval, uint32_t tsecr);
 /* Per-connection timestamp offset (RFC 7323 5.4; timestamps = 2: none). */
 uint32_t tt_tcp_ts_offset(struct tt_worker *w, const struct tt_flow *f);
+/* Go back to snd_una: everything unacknowledged is sent again (RTO). */
+void tt_conn_snd_rewind(struct tt_conn *c);
 /* Send what c may send now: data within the window, FIN, or a bare ACK if owed. */
 void tt_tcp_output(struct tt_worker *w, struct tt_conn *c);
 void tt_tcp_send_ack(struct tt_worker *w, struct tt_conn *c);
@@ -378,6 +382,46 @@ void tt_tcp_flush_pending(struct tt_worker *w);
 /* A segment to the flow f (not a TCB): used by TIME_WAIT and cookies. */
 void tt_tcp_reply_ack(struct tt_worker *w, struct tt_pkt *p, uint32_t seq, uint32_t ack,
 		      uint16_t win, bool ts, uint32_t tsval, uint32_t tsecr);
+
+/*
+ * The send queue (tcp_sndq.c): units of at most one segment's payload, linked through
+ * m->next from c->sndq, each with its state in an mbuf dynamic field.
+ */
+struct tt_sndq_meta {
+	uint32_t seq;                  /* sequence number of the unit's first byte */
+	uint16_t xmits;                /* times sent (0: never) */
+	uint16_t flags;
+};
+extern int tt_sndq_meta_off;
+
+static inline struct tt_sndq_meta *
+tt_sndq_meta(const struct rte_mbuf *u)
+{
+	return RTE_MBUF_DYNFIELD(u, tt_sndq_meta_off, struct tt_sndq_meta *);
+}
+
+/* Register the dynamic field (at start, once EAL runs); 0 or -errno. */
+int tt_sndq_init(void);
+/*
+ * m's bytes after the queued ones: into the unsent last unit while it has room, else as
+ * units of their own (segments longer than a unit cut into attached mbufs). Takes m on 0;
+ * -ENOBUFS (no mbuf for a cut) leaves the queue and m as they were. The caller charges the
+ * units added (c->sndq_units before and after).
+ */
+int tt_sndq_append(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m);
+/* bytes acknowledged from the front: whole units freed (and uncharged), the first cut. */
+void tt_sndq_ack(struct tt_worker *w, struct tt_conn *c, uint32_t bytes);
+/* Every unit freed; w NULL: no accounting (the worker's TCP is going). */
+void tt_sndq_free(struct tt_worker *w, struct tt_conn *c);
+/* The unit holding sequence number seq, or NULL past the data. */
+struct rte_mbuf *tt_sndq_unit_at(const struct tt_conn *c, uint32_t seq);
+/*
+ * Payload [seq, seq + len) of the queue, from unit u on, in a new mbuf with headroom for
+ * the headers: copied into it (small payloads, or a port without multi-segment TX), or
+ * attached units chained after it (no copy). NULL (counted) when the pool is empty.
+ */
+struct rte_mbuf *tt_sndq_payload(struct tt_worker *w, const struct tt_conn *c,
+				 struct rte_mbuf *u, uint32_t seq, uint32_t len);
 
 /* Memory accounting and pressure (tcp_mem.c). */
 void tt_mem_init(struct tt_worker *w, const struct tt_config *cfg);

@@ -219,36 +219,8 @@ conn_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg)
 	uint32_t data = RTE_MIN(acked, c->sndq_len);
 	bool fin_acked = (c->cflags & TT_CF_FIN_SENT) && seg->ack == c->snd_max;
 
-	if (data > 0) {
-		if (data == c->sndq_len) {
-			tt_mem_uncharge(w->tcp, c->sndq->nb_segs);
-			rte_pktmbuf_free(c->sndq);
-			c->sndq = NULL;
-			c->sndq_tail = NULL;
-		} else {
-			/* Free whole leading segments, then cut into the first one left. */
-			struct rte_mbuf *m = c->sndq;
-			uint32_t left = data;
-
-			while (left >= m->data_len) {
-				struct rte_mbuf *next = m->next;
-				uint32_t pkt_len = m->pkt_len - m->data_len;
-				uint16_t nb = m->nb_segs - 1;
-
-				left -= m->data_len;
-				m->next = NULL;
-				m->nb_segs = 1;
-				rte_pktmbuf_free_seg(m);
-				tt_mem_uncharge(w->tcp, 1);
-				m = next;
-				m->pkt_len = pkt_len;
-				m->nb_segs = nb;
-			}
-			rte_pktmbuf_adj(m, (uint16_t)left);
-			c->sndq = m;
-		}
-		c->sndq_len -= data;
-	}
+	if (data > 0)
+		tt_sndq_ack(w, c, data);
 	c->snd_una = seg->ack;
 	if (c->snd_una - c->iss - 1 >= (1u << 30))
 		c->cflags |= TT_CF_ACKED_BIG;     /* beyond any window (65535 << 14) */

@@ -184,28 +184,25 @@ tt_mem_rcvq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m, bool
 int
 tt_mem_sndq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m)
 {
-	struct tt_tcp *t = w->tcp;
-	uint32_t len = rte_pktmbuf_pkt_len(m);
-	int added;
+	uint32_t before = c->sndq_units;
+	int rc;
 
 	/*
 	 * Taken even in a memory crisis: the buffer exists already, refusing it would only make
 	 * the application drop or abort, and sending it is how it leaves. The crisis stops what
 	 * would make held memory grow: new connections and held payload.
 	 */
-	added = queue_add(&c->sndq, &c->sndq_tail, m);
-	if (added < 0)
-		return -ENOBUFS;
-	t->mem.held += (uint32_t)added;
-	c->sndq_len += len;
+	rc = tt_sndq_append(w, c, m);
+	if (rc != 0)
+		return rc;
+	w->tcp->mem.held += c->sndq_units - before;
 	return 0;
 }
 
 bool
 tt_mem_sndq_full(const struct tt_tcp *t, const struct tt_conn *c)
 {
-	return c->sndq_len > t->cfg->wmem ||
-	       (c->sndq != NULL && c->sndq->nb_segs > budget_bufs(&t->mem, t->cfg->wmem));
+	return c->sndq_len > t->cfg->wmem || c->sndq_units > budget_bufs(&t->mem, t->cfg->wmem);
 }
 
 void

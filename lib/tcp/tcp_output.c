@@ -388,23 +388,39 @@ tt_tcp_send_rst_conn(struct tt_worker *w, struct tt_conn *c)
 	tcp_emit(w, c->pi, &c->peer_mac, &c->flow, m, &s);
 }
 
-/* Copy [off, off + len) of the send queue into a fresh mbuf with headroom for headers. */
+/*
+ * The payload [snd_nxt, snd_nxt + len) behind a header mbuf. Even in a memory crisis (R1):
+ * what it takes lives only until the port has sent it, and sending is what lets the peer's
+ * ACK free the queued bytes. Refusing it deadlocks: held buffers that can never drain, and
+ * no RTO armed to reclaim an orphan.
+ */
 static struct rte_mbuf *
-sndq_slice(struct tt_worker *w, const struct tt_conn *c, uint32_t off, uint32_t len)
+sndq_slice(struct tt_worker *w, struct tt_conn *c, uint32_t len)
 {
-	struct rte_mbuf *m;
-
 	if (len == 0)
 		return out_alloc(w);
-	/*
-	 * Even in a memory crisis (R1): the copy lives only until the port has sent it, and
-	 * sending is what lets the peer's ACK free the queued bytes. Refusing it deadlocks:
-	 * held buffers that can never drain, and no RTO armed to reclaim an orphan.
-	 */
-	m = rte_pktmbuf_copy(c->sndq, w->pool, off, len);
-	if (unlikely(m == NULL))
-		TT_STAT_INC(&w->stats, MbufTcpOutFails);
-	return m;
+	return tt_sndq_payload(w, c, c->snd_unit, c->snd_nxt, len);
+}
+
+/* snd_nxt moved on by len bytes of data: the unit holding it follows. */
+static void
+snd_unit_advance(struct tt_conn *c, uint32_t len)
+{
+	struct rte_mbuf *u = c->snd_unit;
+
+	if (len == 0)
+		return;
+	if (tt_sndq_meta(u)->xmits < UINT16_MAX)
+		tt_sndq_meta(u)->xmits++;
+	if (c->snd_nxt + len == tt_sndq_meta(u)->seq + u->data_len)
+		c->snd_unit = u->next;
+}
+
+void
+tt_conn_snd_rewind(struct tt_conn *c)
+{
+	c->snd_nxt = c->snd_una;
+	c->snd_unit = c->sndq;
 }
 
 /* Our FIN went out and everything up to it and including it is acknowledged. */
@@ -423,13 +439,16 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 		return;
 	for (;;) {
 		uint32_t data_end = c->snd_una + c->sndq_len;
-		uint32_t off = c->snd_nxt - c->snd_una;
 		uint32_t avail = tt_seq_lt(c->snd_nxt, data_end) ? data_end - c->snd_nxt : 0;
 		uint32_t wnd_end = c->snd_una + c->snd_wnd;
 		uint32_t usable = tt_seq_gt(wnd_end, c->snd_nxt) ? wnd_end - c->snd_nxt : 0;
 		uint32_t len = RTE_MIN(avail, usable);
 
 		len = RTE_MIN(len, (uint32_t)c->mss);
+		/* One unit a segment: its scoreboard state is the segment's. */
+		if (len > 0)
+			len = RTE_MIN(len, tt_sndq_meta(c->snd_unit)->seq + c->snd_unit->data_len -
+					   c->snd_nxt);
 		/*
 		 * The FIN takes the sequence number after the last byte: it goes with the segment
 		 * that reaches it, once. After it, snd_nxt is past data_end; a retransmission
@@ -446,9 +465,9 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 			break;
 		if (fin)
 			flags |= RTE_TCP_FIN_FLAG;
-		if (len > 0 && off + len == c->sndq_len)
+		if (len > 0 && c->snd_nxt + len == data_end)
 			flags |= RTE_TCP_PSH_FLAG;
-		m = sndq_slice(w, c, off, len);
+		m = sndq_slice(w, c, len);
 		if (m == NULL) {
 			failed = true;
 			break;
@@ -461,6 +480,7 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 			c->rtt_seq = c->snd_nxt;
 			c->rtt_start = (uint32_t)w->clock.ms | 1;
 		}
+		snd_unit_advance(c, len);
 		c->snd_nxt += len + (fin ? 1 : 0);
 		if (tt_seq_gt(c->snd_nxt, c->snd_max))
 			c->snd_max = c->snd_nxt;

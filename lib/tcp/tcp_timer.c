@@ -58,7 +58,7 @@ conn_rto(struct tt_worker *w, struct tt_conn *c)
 	c->backoff++;
 	c->rto = RTE_MIN(c->rto * 2, (uint32_t)TT_RTO_MAX_MS);
 	/* Go back to the first unacknowledged byte; Karn: no RTT sample from a resend. */
-	c->snd_nxt = c->snd_una;
+	tt_conn_snd_rewind(c);
 	c->rtt_start = 0;
 	tt_conn_rto_arm(w, c);
 	tt_tcp_output(w, c);

@@ -656,7 +656,9 @@ static struct fake_nic {
 } nic;
 
 #define FAKE_RX_CAPA (RTE_ETH_RX_OFFLOAD_RSS_HASH)
-#define FAKE_TX_CAPA (RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
+/* The fake NIC's TX offloads; tests take MULTI_SEGS away to see FAST_FREE come back. */
+static uint64_t fake_tx_capa = RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE | RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+#define FAKE_TX_CAPA fake_tx_capa
 
 #define WRAP(ret, name, ...) \
 	ret __real_##name(__VA_ARGS__); \
@@ -943,10 +945,20 @@ test_port_no_rss(void **state)
 				 .key_size = 40 };
 	fake_setup(&p, s, 1, TT_RSS_SYMMETRIC);
 	assert_false(p.steers);
-	assert_true(p.fast_free);
-	assert_true(nic.conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE);
+	/* Multi-segment TX on: payload attached to the send queue, so no FAST_FREE. */
+	assert_true(p.tx_multi_seg);
+	assert_true(nic.conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+	assert_false(p.fast_free);
+	assert_false(nic.conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE);
 	assert_int_equal(nic.conf.rxmode.mq_mode, RTE_ETH_MQ_RX_NONE);
 	tt_port_close(&p);
+	fake_tx_capa &= ~RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	fake_setup(&p, s, 1, TT_RSS_SYMMETRIC);
+	assert_false(p.tx_multi_seg);
+	assert_true(p.fast_free);
+	assert_true(nic.conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE);
+	tt_port_close(&p);
+	fake_tx_capa |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 
 	fake_setup(&p, s, 2, TT_RSS_OFF);
 	assert_false(p.steers);

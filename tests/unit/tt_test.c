@@ -183,6 +183,8 @@ ring_port_create(struct tt_test_env *env)
 		.port_id = env->port_id,
 		.mtu = RTE_ETHER_MTU,
 		.mac = tt_test_mac_us,
+		/* The ring takes chains as they are; tt_test_tx_pop gathers them. */
+		.tx_multi_seg = true,
 	};
 	snprintf(env->port.name, sizeof(env->port.name), "net_ring_%s", env->name);
 	snprintf(env->port.driver, sizeof(env->port.driver), "net_ring");
@@ -438,12 +440,50 @@ tt_test_tx_count(const struct tt_test_env *env)
 	return rte_ring_count(env->tx);
 }
 
+/*
+ * A chained frame (payload attached to the send queue) as one buffer, as the port would
+ * gather it; the chain's own bookkeeping is checked on the way.
+ */
+static struct rte_mbuf *
+linearize(struct rte_mbuf *m)
+{
+	uint32_t sum = 0, n = 0;
+	struct rte_mbuf *l;
+
+	for (const struct rte_mbuf *s = m; s != NULL; s = s->next) {
+		sum += s->data_len;
+		n++;
+	}
+	if (sum != m->pkt_len || n != m->nb_segs)
+		fail_msg("a sent chain is inconsistent: pkt_len %u, segments' data %u; nb_segs %u, "
+			 "segments %u", m->pkt_len, sum, m->nb_segs, n);
+	l = rte_pktmbuf_alloc(m->pool);
+	if (l == NULL || rte_pktmbuf_tailroom(l) < sum)
+		fail_msg("no room to linearize a sent chain of %u bytes", sum);
+	{
+		char *dst = rte_pktmbuf_append(l, (uint16_t)sum);
+		const void *src = rte_pktmbuf_read(m, 0, sum, dst);
+
+		if (src != dst)
+			memcpy(dst, src, sum);
+	}
+	l->ol_flags = m->ol_flags;
+	l->l2_len = m->l2_len;
+	l->l3_len = m->l3_len;
+	rte_pktmbuf_free(m);
+	return l;
+}
+
 struct rte_mbuf *
 tt_test_tx_pop(struct tt_test_env *env)
 {
 	struct rte_mbuf *m;
 
-	return rte_ring_dequeue(env->tx, (void **)&m) == 0 ? m : NULL;
+	if (rte_ring_dequeue(env->tx, (void **)&m) != 0)
+		return NULL;
+	if (m->nb_segs > 1)
+		m = linearize(m);
+	return m;
 }
 
 unsigned int
@@ -1635,6 +1675,12 @@ tt_test_app_send(struct tt_test_env *env, tt_conn_t c, const void *data, uint32_
 			assert_int_equal(rte_pktmbuf_chain(head, m), 0);
 	} while (off < len);
 	return tt_app_send(conn_ctx(env, c), c, head);
+}
+
+int
+tt_test_app_send_mbuf(struct tt_test_env *env, tt_conn_t c, struct rte_mbuf *m)
+{
+	return tt_app_send(conn_ctx(env, c), c, m);
 }
 
 int

@@ -478,6 +478,8 @@ unsigned int tt_test_ev_count(const struct tt_test_env *env);
 unsigned int tt_test_app_accept(struct tt_test_env *env, uint16_t port, unsigned int n);
 /* Send len bytes (data, or the tt_tb_pattern bytes when NULL) as an mbuf chain. */
 int tt_test_app_send(struct tt_test_env *env, tt_conn_t c, const void *data, uint32_t len);
+/* The same with the test's own mbuf (chain), for shapes tt_test_app_send does not make. */
+int tt_test_app_send_mbuf(struct tt_test_env *env, tt_conn_t c, struct rte_mbuf *m);
 int tt_test_app_shutdown(struct tt_test_env *env, tt_conn_t c);
 int tt_test_app_close(struct tt_test_env *env, tt_conn_t c);
 int tt_test_app_abort(struct tt_test_env *env, tt_conn_t c);

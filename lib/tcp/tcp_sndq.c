@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The send queue (issue 7, "transmit without re-walking chains"): the bytes from snd_una on,
+ * as a list of units, each one mbuf segment holding one segment's worth of payload at most
+ * (the send MSS, and the buffer's room), linked through m->next. Each unit carries its
+ * sequence number and transmission state in an mbuf dynamic field (struct tt_sndq_meta), so
+ * the scoreboard of loss recovery is the queue itself, as Linux's is its write queue.
+ *
+ *   tt_app_send -> tt_tcp_usr_send -> tt_mem_sndq_add -> tt_sndq_append
+ *   tt_tcp_output -> tt_sndq_payload (a unit, or part of one, for one segment)
+ *   tcp_input ACK -> tt_sndq_ack (units fully acknowledged freed, the first one cut)
+ *
+ * Sending a unit costs O(1): the TCB keeps the unit that holds snd_nxt (snd_unit), and a
+ * segment's payload is either copied into the header's mbuf (small payloads, where one copy
+ * is cheaper than a second mbuf) or an indirect mbuf attached to the unit (a reference
+ * count, no copy), chained after the headers. A unit is freed when the peer acknowledges it
+ * and the port has sent every segment that refers to it, whichever comes last.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+
+#include "../dp/tt_worker.h"
+#include "tcp_conn.h"
+#include "tcp_seq.h"
+
+/* Payloads up to this many bytes are copied behind the headers rather than attached. */
+#define TT_TX_COPY_MAX 256
+
+int tt_sndq_meta_off = -1;
+
+int
+tt_sndq_init(void)
+{
+	static const struct rte_mbuf_dynfield desc = {
+		.name = "tcpterm_sndq_meta",
+		.size = sizeof(struct tt_sndq_meta),
+		.align = __alignof__(struct tt_sndq_meta),
+	};
+	int off = rte_mbuf_dynfield_register(&desc);
+
+	if (off < 0)
+		return -rte_errno;
+	tt_sndq_meta_off = off;
+	return 0;
+}
+
+/* The most payload one unit of c holds: a segment's, and what one buffer takes. */
+static uint32_t
+unit_max(const struct tt_conn *c, const struct rte_mbuf *m)
+{
+	return RTE_MIN((uint32_t)c->mss, (uint32_t)(m->buf_len - RTE_PKTMBUF_HEADROOM));
+}
+
+/*
+ * Room left in the tail to fill up to a unit: its buffer ours alone and direct. It may have
+ * been sent already (small writes without Nagle, the peer slow to acknowledge): the bytes
+ * added go after those sent, snd_nxt stays where it is, and the next segment carries them
+ * (R2: a trickle of small writes fills buffers, not the pool).
+ */
+static uint32_t
+tail_room(const struct tt_conn *c)
+{
+	const struct rte_mbuf *t = c->sndq_tail;
+
+	if (t == NULL || !RTE_MBUF_DIRECT(t) || rte_mbuf_refcnt_read(t) != 1 ||
+	    t->data_len >= unit_max(c, t))
+		return 0;
+	return RTE_MIN(unit_max(c, t) - t->data_len, (uint32_t)rte_pktmbuf_tailroom(t));
+}
+
+static void
+link_unit(struct tt_conn *c, struct rte_mbuf *u, uint32_t seq)
+{
+	struct tt_sndq_meta *mt = tt_sndq_meta(u);
+
+	*mt = (struct tt_sndq_meta){ .seq = seq };
+	u->next = NULL;
+	u->nb_segs = 1;
+	u->pkt_len = u->data_len;
+	if (c->sndq_tail == NULL)
+		c->sndq = u;
+	else
+		c->sndq_tail->next = u;
+	c->sndq_tail = u;
+	if (c->snd_unit == NULL)
+		c->snd_unit = u;      /* snd_nxt was at the end of the data: it is here now */
+	c->sndq_units++;
+}
+
+static void
+tail_fill(struct tt_conn *c, struct rte_mbuf *s, uint32_t k)
+{
+	struct rte_mbuf *t = c->sndq_tail;
+
+	memcpy(rte_pktmbuf_mtod_offset(t, char *, t->data_len), rte_pktmbuf_mtod(s, char *), k);
+	t->data_len = (uint16_t)(t->data_len + k);
+	t->pkt_len = t->data_len;
+	rte_pktmbuf_adj(s, (uint16_t)k);
+	if (c->snd_unit == NULL)
+		c->snd_unit = t;      /* snd_nxt was at the end of the data: inside the tail now */
+}
+
+static struct rte_mbuf *
+take(struct rte_mbuf **list)
+{
+	struct rte_mbuf *u = *list;
+
+	*list = u->next;
+	u->next = NULL;
+	return u;
+}
+
+/*
+ * Queue the application's segments as units, so that every segment on the wire is full
+ * until the data runs out, with as little copying as that allows:
+ *   - bytes first fill the open tail (copied);
+ *   - a whole unit's worth is attached to the application's buffer (no copy);
+ *   - what is left of a segment becomes a unit itself when its buffer can grow to a full
+ *     unit later, else is copied into a fresh unit, which later writes fill.
+ * dry: only count the fresh mbufs that takes, changing nothing; else take them from the
+ * list *fresh (linked through m->next). Both passes decide alike: each reads only what the other leaves unchanged
+ * (tailroom is not moved by rte_pktmbuf_adj, reference counts are read before any attach).
+ * Returns the count.
+ */
+static uint32_t
+append_run(const struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m, bool dry,
+	   struct rte_mbuf **fresh)
+{
+	uint32_t fresh_max = RTE_MIN((uint32_t)c->mss,
+		(uint32_t)(rte_pktmbuf_data_room_size(w->pool) - RTE_PKTMBUF_HEADROOM));
+	uint32_t seq = c->snd_una + c->sndq_len, room = tail_room(c), used = 0;
+
+	for (struct rte_mbuf *s = m, *next; s != NULL; s = next) {
+		uint32_t n = s->data_len, max = unit_max(c, s);
+		uint32_t troom = rte_pktmbuf_tailroom(s);
+		bool shared = !RTE_MBUF_DIRECT(s) || rte_mbuf_refcnt_read(s) != 1;
+
+		next = s->next;
+		if (!dry)
+			s->next = NULL;
+		if (room > 0 && n > 0) {
+			uint32_t k = RTE_MIN(room, n);
+
+			if (!dry)
+				tail_fill(c, s, k);
+			n -= k;
+			seq += k;
+		}
+		room = 0;
+		while (n > max) {
+			if (!dry) {
+				struct rte_mbuf *u = take(fresh);
+
+				rte_pktmbuf_attach(u, s);
+				u->data_len = (uint16_t)max;
+				link_unit(c, u, seq);
+				rte_pktmbuf_adj(s, (uint16_t)max);
+			}
+			used++;
+			n -= max;
+			seq += max;
+			shared = true;
+		}
+		if (n == 0) {
+			if (!dry)
+				rte_pktmbuf_free_seg(s);
+			continue;
+		}
+		if (n == max || (!shared && troom >= max - n)) {
+			if (!dry)
+				link_unit(c, s, seq);
+			room = max - n;
+		} else {
+			if (!dry) {
+				struct rte_mbuf *u = take(fresh);
+
+				memcpy(rte_pktmbuf_append(u, (uint16_t)n), rte_pktmbuf_mtod(s, char *), n);
+				link_unit(c, u, seq);
+				rte_pktmbuf_free_seg(s);
+			}
+			used++;
+			room = fresh_max > n ? fresh_max - n : 0;
+		}
+		seq += n;
+	}
+	return used;
+}
+
+int
+tt_sndq_append(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m)
+{
+	uint32_t len = rte_pktmbuf_pkt_len(m), need, got = 0;
+	struct rte_mbuf *fresh = NULL, *batch[32];
+
+	/* Plan first and take every mbuf the plan needs, so that a failure changes nothing. */
+	need = append_run(w, c, m, true, NULL);
+	while (got < need) {
+		uint32_t k = RTE_MIN(need - got, (uint32_t)RTE_DIM(batch));
+
+		if (rte_pktmbuf_alloc_bulk(w->pool, batch, k) != 0) {
+			TT_STAT_INC(&w->stats, MbufTcpOutFails);
+			rte_pktmbuf_free(fresh);
+			return -ENOBUFS;
+		}
+		for (uint32_t i = 0; i < k; i++) {
+			batch[i]->next = fresh;
+			fresh = batch[i];
+		}
+		got += k;
+	}
+	RTE_VERIFY(append_run(w, c, m, false, &fresh) == need && fresh == NULL);
+	c->sndq_len += len;
+	return 0;
+}
+
+void
+tt_sndq_ack(struct tt_worker *w, struct tt_conn *c, uint32_t bytes)
+{
+	struct rte_mbuf *u = c->sndq;
+	uint32_t freed = 0;
+
+	c->sndq_len -= bytes;
+	while (u != NULL && bytes >= u->data_len) {
+		struct rte_mbuf *next = u->next;
+
+		bytes -= u->data_len;
+		if (u == c->snd_unit)
+			c->snd_unit = next;
+		u->next = NULL;
+		rte_pktmbuf_free_seg(u);
+		freed++;
+		u = next;
+	}
+	c->sndq = u;
+	if (u == NULL) {
+		c->sndq_tail = NULL;
+		c->snd_unit = NULL;
+	} else if (bytes > 0) {
+		/* Cut into the first unit left; segments in flight keep their own offsets. */
+		rte_pktmbuf_adj(u, (uint16_t)bytes);
+		tt_sndq_meta(u)->seq += bytes;
+	}
+	c->sndq_units -= freed;
+	tt_mem_uncharge(w->tcp, freed);
+}
+
+void
+tt_sndq_free(struct tt_worker *w, struct tt_conn *c)
+{
+	struct rte_mbuf *u = c->sndq;
+
+	while (u != NULL) {
+		struct rte_mbuf *next = u->next;
+
+		u->next = NULL;
+		rte_pktmbuf_free_seg(u);
+		u = next;
+	}
+	if (w != NULL)
+		tt_mem_uncharge(w->tcp, c->sndq_units);
+	c->sndq = NULL;
+	c->sndq_tail = NULL;
+	c->snd_unit = NULL;
+	c->sndq_units = 0;
+	c->sndq_len = 0;
+}
+
+struct rte_mbuf *
+tt_sndq_unit_at(const struct tt_conn *c, uint32_t seq)
+{
+	struct rte_mbuf *u = c->snd_unit;
+
+	/* The usual question is about snd_nxt, whose unit is kept. */
+	if (u == NULL || tt_seq_lt(seq, tt_sndq_meta(u)->seq))
+		u = c->sndq;
+	for (; u != NULL; u = u->next)
+		if (tt_seq_lt(seq, tt_sndq_meta(u)->seq + u->data_len))
+			return u;
+	return NULL;
+}
+
+struct rte_mbuf *
+tt_sndq_payload(struct tt_worker *w, const struct tt_conn *c, struct rte_mbuf *u,
+		uint32_t seq, uint32_t len)
+{
+	struct rte_mbuf *h = rte_pktmbuf_alloc(w->pool), *last;
+	uint32_t off = seq - tt_sndq_meta(u)->seq;
+	bool attach = len > TT_TX_COPY_MAX && w->ports[c->pi].tx_multi_seg;
+
+	if (unlikely(h == NULL)) {
+		TT_STAT_INC(&w->stats, MbufTcpOutFails);
+		return NULL;
+	}
+	if (!attach && len > rte_pktmbuf_tailroom(h))
+		attach = true;       /* a jumbo segment: only a chain holds it */
+	last = h;
+	while (len > 0) {
+		uint32_t k = RTE_MIN(len, (uint32_t)u->data_len - off);
+
+		if (!attach) {
+			memcpy(rte_pktmbuf_append(h, (uint16_t)k),
+			       rte_pktmbuf_mtod_offset(u, char *, off), k);
+		} else {
+			struct rte_mbuf *p = rte_pktmbuf_alloc(w->pool);
+
+			if (unlikely(p == NULL)) {
+				TT_STAT_INC(&w->stats, MbufTcpOutFails);
+				rte_pktmbuf_free(h);
+				return NULL;
+			}
+			rte_pktmbuf_attach(p, u);
+			rte_pktmbuf_adj(p, (uint16_t)off);
+			p->data_len = (uint16_t)k;
+			p->pkt_len = k;
+			last->next = p;
+			last = p;
+			h->nb_segs++;
+			h->pkt_len += k;
+		}
+		len -= k;
+		off = 0;
+		u = u->next;
+	}
+	return h;
+}
