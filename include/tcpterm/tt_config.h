@@ -73,6 +73,7 @@ struct tt_config {
 	uint32_t timestamps;
 	uint32_t window_scaling;
 	uint32_t sack;
+	uint32_t dsack;
 	uint32_t keepalive_time;
 	uint32_t keepalive_intvl;
 	uint32_t keepalive_probes;

@@ -80,6 +80,11 @@
 	X(TcpExt, TCPRcvCoalesce,  "times a small segment was coalesced into a held buffer (R2)") \
 	X(TcpExt, TCPRcvQDrop,     "segments dropped because the receive budget was exhausted (R2)") \
 	X(TcpExt, TCPACKSkippedChallenge, "challenge ACKs not sent (challenge_ack_limit)") \
+	X(TcpExt, TCPOFOQueue,     "segments queued out of order") \
+	X(TcpExt, TCPOFODrop,      "out-of-order segments dropped: receive budget or memory") \
+	X(TcpExt, TCPOFOMerge,     "out-of-order segments merged into the one before them") \
+	X(TcpExt, TCPDSACKOldSent, "DSACKs sent for old packets") \
+	X(TcpExt, TCPDSACKOfoSent, "DSACKs sent for out of order packets") \
 	X(TcpExt, TCPAbortFailed,  "resets of an aborted connection not sent for want of an mbuf") \
 	X(Tcpterm, SynShedBusy,    "SYNs shed before TCP saw them: the worker was behind its RX queue (R1)") \
 	X(Tcpterm, SynShedMemory,  "SYNs shed before any allocation: memory crisis, pools low (R1)") \

@@ -96,6 +96,7 @@ static const struct key keys[] = {
 	U32("tcp", timestamps, 0, 2, 1, "RFC 7323 timestamps: 0 off, 1 on with per-connection offset, 2 on without"),
 	U32("tcp", window_scaling, 0, 1, 1, "RFC 7323 window scaling"),
 	U32("tcp", sack, 0, 1, 1, "RFC 2018 selective acknowledgements"),
+	U32("tcp", dsack, 0, 1, 1, "RFC 2883 duplicate SACK blocks for segments received twice"),
 	U32_TODO("tcp", keepalive_time, 1, 32767, 7200, "idle seconds before the first keepalive probe (D6)",
 		 TODO_KEEPALIVE),
 	U32_TODO("tcp", keepalive_intvl, 1, 32767, 75, "seconds between keepalive probes (D6)",

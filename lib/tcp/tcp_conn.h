@@ -25,6 +25,7 @@
 #include <rte_ether.h>
 #include <rte_hash.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_reciprocal.h>
 #include <rte_ring.h>
 
@@ -134,6 +135,7 @@ struct tt_tw {
 #define TT_CF_PEER_FIN    (1u << 9)   /* the peer's FIN, held behind held payload */
 #define TT_CF_ACKED_BIG   (1u << 10)  /* acknowledged bytes passed any window (RFC 5961 5.2) */
 #define TT_CF_RCV_HELD    (1u << 11)  /* rcvq was held from the application: the window shrank */
+#define TT_CF_DSACK       (1u << 12)  /* a D-SACK block (dsack) goes in the next ACK */
 
 /* A TCB. Cache line 0 holds what every segment reads. */
 struct tt_conn {
@@ -187,6 +189,12 @@ struct tt_conn {
 	/* RFC 5961 5.2, events */
 	uint32_t max_snd_wnd;          /* the largest window the peer offered (RFC 5961 5.2) */
 	struct tt_conn *ev_next;       /* the worker's event list (tcp_usrreq.c), while evf != 0 */
+	/* reassembly (tcp_reass.c) */
+	struct rte_mbuf *ooq;          /* payload beyond a hole, sorted, never overlapping */
+	struct rte_mbuf *ooq_tail;
+	uint32_t ooq_bufs;
+	uint32_t sack_last;            /* a sequence number of the segment queued last */
+	uint32_t dsack[2];             /* the duplicate to report (TT_CF_DSACK) */
 } __rte_cache_aligned;
 
 /* A listener on one worker (SO_REUSEPORT-like, SPEC Q6). */
@@ -390,8 +398,10 @@ void tt_tcp_reply_ack(struct tt_worker *w, struct tt_pkt *p, uint32_t seq, uint3
 struct tt_sndq_meta {
 	uint32_t seq;                  /* sequence number of the unit's first byte */
 	uint16_t xmits;                /* times sent (0: never) */
-	uint16_t flags;
+	uint16_t flags;                /* TT_SEG_* */
 };
+/* The out-of-order queue's segments use the same field (tcp_reass.c). */
+#define TT_SEG_FIN  (1u << 0)      /* the peer's FIN follows this segment's bytes */
 extern int tt_sndq_meta_off;
 
 static inline struct tt_sndq_meta *
@@ -423,6 +433,22 @@ struct rte_mbuf *tt_sndq_unit_at(const struct tt_conn *c, uint32_t seq);
 struct rte_mbuf *tt_sndq_payload(struct tt_worker *w, const struct tt_conn *c,
 				 struct rte_mbuf *u, uint32_t seq, uint32_t len);
 
+/*
+ * Reassembly (tcp_reass.c). insert: payload m (one segment, headers cut) beyond rcv_nxt
+ * into the out-of-order queue; 0 queued, -1 a duplicate or over budget (m freed, counted).
+ * next: the next buffer the queue can give now that rcv_nxt moved (its bytes from rcv_nxt
+ * on; fin: the peer's FIN follows it), or NULL. sack: the SACK blocks of the next ACK, at
+ * most max, D-SACK first (then forgotten). dup: the peer sent [seq, end) again, all below
+ * rcv_nxt: a D-SACK block for the next ACK.
+ */
+int tt_reass_insert(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m, uint32_t seq,
+		    bool fin);
+struct rte_mbuf *tt_reass_next(struct tt_worker *w, struct tt_conn *c, bool *fin);
+unsigned int tt_reass_sack(struct tt_conn *c, uint32_t blocks[][2], unsigned int max);
+void tt_reass_dup(struct tt_worker *w, struct tt_conn *c, uint32_t seq, uint32_t end);
+/* Every queued buffer freed; w NULL: no accounting. */
+void tt_reass_free(struct tt_worker *w, struct tt_conn *c);
+
 /* Memory accounting and pressure (tcp_mem.c). */
 void tt_mem_init(struct tt_worker *w, const struct tt_config *cfg);
 /* Once per loop iteration: the worker's level from its pool and what TCP queues hold. */
@@ -437,6 +463,8 @@ int tt_mem_rcvq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m, 
 int tt_mem_sndq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m);
 /* More queued to send than wmem allows, in bytes or in buffers: the writer waits. */
 bool tt_mem_sndq_full(const struct tt_tcp *t, const struct tt_conn *c);
+/* Buffers a connection's received payload may hold, in order and out of it (R2). */
+uint32_t tt_mem_rcv_budget(const struct tt_tcp *t);
 /* bufs mbufs left a queue (freed, or handed to the application). */
 void tt_mem_uncharge(struct tt_tcp *t, uint32_t bufs);
 

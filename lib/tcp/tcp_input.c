@@ -9,9 +9,9 @@
  *     -> nothing:         tt_tcp_reply_rst (H9)
  *
  * tt_conn_input follows RFC 9293 3.10.7.4 for the synchronized states: sequence check,
- * RST, SYN, ACK (RFC 5961 5.2 acceptability), data (in order only: out-of-order segments
- * are dropped and re-ACKed, reassembly comes with loss recovery), FIN. Challenge ACKs
- * (RFC 5961 3.2, 4.2, 5.2) share one per-worker rate limit (RFC 5961 7).
+ * RST, SYN, ACK (RFC 5961 5.2 acceptability), data (in order to the receive queue, beyond a
+ * hole to the out-of-order queue, tcp_reass.c), FIN. Challenge ACKs (RFC 5961 3.2, 4.2, 5.2)
+ * share one per-worker rate limit (RFC 5961 7).
  */
 #include <errno.h>
 
@@ -332,9 +332,16 @@ tt_conn_rcv_take(struct tt_worker *w, struct tt_conn *c)
 	return m;
 }
 
-/* In-order payload: onto rcvq, for the application now or held (conn_app_ready). Takes p->m. */
+static bool conn_reass_drain(struct tt_worker *w, struct tt_conn *c);
+
+/*
+ * In-order payload: onto rcvq, for the application now or held (conn_app_ready), then what
+ * the out-of-order queue continues. Takes p->m. fin: set when a FIN the out-of-order queue
+ * held is now in order.
+ */
 static bool
-conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct tt_conn *c)
+conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct tt_conn *c,
+	  bool *fin)
 {
 	uint32_t skip = c->rcv_nxt - seg->seq;    /* bytes we already have */
 	uint32_t len = seg->plen - skip;
@@ -366,6 +373,8 @@ conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct 
 		ack_now(w, c);
 		return true;
 	}
+	if (c->ooq != NULL && conn_reass_drain(w, c))
+		*fin = true;
 	if (ready)
 		tt_conn_event(w, c, TT_EVF_DATA);
 	else
@@ -378,6 +387,65 @@ conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct 
 	else
 		tt_conn_delack_arm(w, c);
 	return true;
+}
+
+/*
+ * In-order data moved rcv_nxt: what the out-of-order queue now continues goes to rcvq, and
+ * the ACK goes at once (RFC 5681 4.2: a segment that fills a hole). True when the peer's
+ * FIN, queued with it, is now in order too.
+ */
+static bool
+conn_reass_drain(struct tt_worker *w, struct tt_conn *c)
+{
+	struct rte_mbuf *m;
+	bool fin = false;
+
+	while ((m = tt_reass_next(w, c, &fin)) != NULL) {
+		uint32_t len = m->data_len;
+
+		/* Charged already while it waited: taken past the budget, as it was. */
+		if (tt_mem_rcvq_add(w, c, m, false) != 0) {
+			rte_pktmbuf_free(m);
+			fin = false;
+			break;
+		}
+		c->rcv_nxt += len;
+		if (fin)
+			break;
+	}
+	ack_now(w, c);
+	return fin;
+}
+
+/*
+ * Payload beyond rcv_nxt (D2): kept, cut to the window, and acknowledged at once with SACK
+ * blocks (RFC 5681 4.2: an out-of-order segment is acknowledged immediately, so the peer
+ * counts duplicate ACKs and SACKs). Takes p->m.
+ */
+static void
+conn_ooo(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct tt_conn *c)
+{
+	uint32_t wnd_end = c->rcv_nxt + c->rcv_wnd, len = seg->plen;
+	bool fin = (seg->flags & TH_FIN) != 0;
+	struct rte_mbuf *m;
+
+	ack_now(w, c);
+	if (!tt_seq_lt(seg->seq, wnd_end))
+		return;
+	if (tt_seq_gt(seg->seq + len, wnd_end)) {
+		len = wnd_end - seg->seq;
+		fin = false;
+	}
+	m = payload_mbuf(p, seg, 0);
+	if (len < m->data_len)
+		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - len));
+	if (m->nb_segs > 1 || m->data_len == 0) {
+		/* A chained frame (jumbo on some ports): not kept; the peer sends it again. */
+		TT_STAT_INC(&w->stats, TCPOFODrop);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	tt_reass_insert(w, c, m, seg->seq, fin);
 }
 
 /* The peer's FIN, in order (F1-F3, F5). Returns false when c is gone. */
@@ -415,14 +483,18 @@ conn_fin(struct tt_worker *w, struct tt_conn *c, bool fin_acked)
 void
 tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct tt_conn *c)
 {
-	bool fin_acked = false;
+	bool fin_acked = false, reass_fin = false;
 
 	if (!seq_acceptable(c, seg)) {
 		/* RFC 5961 4.2: a SYN is answered by a challenge ACK wherever it falls. */
-		if (seg->flags & TH_SYN)
+		if (seg->flags & TH_SYN) {
 			challenge_ack(w, c);
-		else if (!(seg->flags & TH_RST))
+		} else if (!(seg->flags & TH_RST)) {
+			/* Old data again (a needless retransmission): reported in a D-SACK. */
+			if (seg->plen > 0 && tt_seq_leq(seg->seq + seg->plen, c->rcv_nxt))
+				tt_reass_dup(w, c, seg->seq, seg->seq + seg->plen);
 			ack_now(w, c);
+		}
 		goto drop;
 	}
 	if (seg->flags & TH_RST) {
@@ -469,22 +541,22 @@ tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, str
 		if (!open)
 			goto drop;            /* data after the peer's FIN: ignored */
 		if (tt_seq_gt(seg->seq, c->rcv_nxt)) {
-			/* Out of order: not kept yet (D2 reassembly is the next step); re-ACK. */
-			ack_now(w, c);
-			goto drop;
+			conn_ooo(w, p, seg, c);
+			return;
 		}
 		if ((c->flags & TT_CONN_TS) && (seg->opts.present & TT_TCP_OPT_TS) &&
 		    tt_seq_leq(seg->seq, c->rcv_acked))
 			c->ts_recent = seg->opts.tsval;
-		if (!conn_data(w, p, seg, c))
+		if (!conn_data(w, p, seg, c, &reass_fin))
 			goto drop;
 	} else if ((c->flags & TT_CONN_TS) && (seg->opts.present & TT_TCP_OPT_TS) &&
 		   seg->seq == c->rcv_nxt) {
 		c->ts_recent = seg->opts.tsval;
 	}
-	if ((seg->flags & TH_FIN) && seg->seq + seg->plen == c->rcv_nxt &&
-	    c->state != TT_TCPS_NONE)
-		conn_fin(w, c, fin_acked);
+	if (((seg->flags & TH_FIN) && seg->seq + seg->plen == c->rcv_nxt) || reass_fin) {
+		if (c->state != TT_TCPS_NONE)
+			conn_fin(w, c, fin_acked);
+	}
 drop:
 	rte_pktmbuf_free(p->m);
 }

@@ -159,7 +159,7 @@ tt_mem_rcvq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m, bool
 {
 	struct tt_tcp *t = w->tcp;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
-	uint32_t held = c->rcvq != NULL ? c->rcvq->nb_segs : 0;
+	uint32_t held = (c->rcvq != NULL ? c->rcvq->nb_segs : 0) + c->ooq_bufs;
 	int added;
 
 	/* Payload the application takes at the end of this iteration is not refused. */
@@ -197,6 +197,12 @@ tt_mem_sndq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m)
 		return rc;
 	w->tcp->mem.held += c->sndq_units - before;
 	return 0;
+}
+
+uint32_t
+tt_mem_rcv_budget(const struct tt_tcp *t)
+{
+	return budget_bufs(&t->mem, t->cfg->rmem);
 }
 
 bool

@@ -25,6 +25,7 @@
 #define TCPOPT_MSS 2
 #define TCPOPT_WS 3
 #define TCPOPT_SACK_OK 4
+#define TCPOPT_SACK 5
 #define TCPOPT_TS 8
 
 #define TT_HDRS_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr))
@@ -310,6 +311,34 @@ tt_tcp_reply_ack(struct tt_worker *w, struct tt_pkt *p, uint32_t seq, uint32_t a
 		tcp_emit(w, p->pi, &dst, &f, m, &s);
 }
 
+/*
+ * SACK blocks (RFC 2018 3), as Linux lays them out: NOP NOP, kind 5, length, then the
+ * blocks; three fit after timestamps, four without.
+ */
+static void
+opts_sack(struct seg_out *s, struct tt_conn *c)
+{
+	uint32_t blocks[TT_TCP_MAX_SACK][2];
+	unsigned int n = tt_reass_sack(c, blocks, (40u - s->optlen - 4) / 8);
+	uint8_t *o = s->opts + s->optlen;
+
+	if (n == 0)
+		return;
+	o[0] = TCPOPT_NOP;
+	o[1] = TCPOPT_NOP;
+	o[2] = TCPOPT_SACK;
+	o[3] = (uint8_t)(2 + 8 * n);
+	o += 4;
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t l = rte_cpu_to_be_32(blocks[i][0]), r = rte_cpu_to_be_32(blocks[i][1]);
+
+		memcpy(o, &l, 4);
+		memcpy(o + 4, &r, 4);
+		o += 8;
+	}
+	s->optlen = (uint8_t)(s->optlen + 4 + 8 * n);
+}
+
 static uint16_t
 conn_win(const struct tt_conn *c)
 {
@@ -328,6 +357,8 @@ conn_fill(const struct tt_worker *w, struct tt_conn *c, struct seg_out *s, uint3
 	s->optlen = 0;
 	if (c->flags & TT_CONN_TS)
 		opts_ts(s, tt_tcp_tsval(w, c->ts_offset), c->ts_recent);
+	if ((c->flags & TT_CONN_SACK) && (c->ooq != NULL || (c->cflags & TT_CF_DSACK)))
+		opts_sack(s, c);
 }
 
 static void

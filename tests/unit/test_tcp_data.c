@@ -194,45 +194,49 @@ test_d2_receive_rules(void **state)
 	tt_test_peer_recv(env, &p, &s);
 	TT_TEST_SEG_IS(&s, ACK, ours, x + 150);
 
-	/* Out of order: dropped and re-ACKed at rcv_nxt (reassembly is a documented later step). */
+	/* Out of order: kept (D2), not delivered, ACKed at once at rcv_nxt (RFC 5681 4.2). */
 	tt_test_peer_xmit(env, &p, PSH | ACK, x + 250, ours, a, 100);
 	TT_TEST_EV_NONE(env);
 	tt_test_peer_recv(env, &p, &s);
 	TT_TEST_SEG_IS(&s, ACK, ours, x + 150);
-	/* The hole filled: ack x + 250, not x + 350: the out-of-order bytes were not kept. */
-	tt_test_peer_xmit(env, &p, PSH | ACK, x + 150, ours, b, 100);
+	assert_int_equal(S(TCPOFOQueue), 1);
+	/* The hole filled: both delivered in order, ACKed at once up to x + 350. */
+	tt_test_peer_xmit(env, &p, ACK, x + 150, ours, b, 100);
 	ev = TT_TEST_EV(env, TT_TEV_DATA, h);
-	assert_int_equal(ev->len, 100);
+	assert_int_equal(ev->len, 200);
 	assert_memory_equal(ev->data, b, 100);
-	tt_test_peer_recv(env, &p, &s);
-	TT_TEST_SEG_IS(&s, ACK, ours, x + 250);
-
-	/* Beyond the window (it starts at rcv_nxt + 131072): refused, re-ACKed. */
-	tt_test_peer_xmit(env, &p, PSH | ACK, x + 250 + 131072, ours, a, 10);
-	TT_TEST_EV_NONE(env);
-	tt_test_peer_recv(env, &p, &s);
-	TT_TEST_SEG_IS(&s, ACK, ours, x + 250);
-	/* In order again: taken. */
-	tt_test_peer_xmit(env, &p, PSH | ACK, x + 250, ours, a, 100);
-	assert_int_equal(TT_TEST_EV(env, TT_TEV_DATA, h)->len, 100);
+	assert_memory_equal(ev->data + 100, a, 100);
 	tt_test_peer_recv(env, &p, &s);
 	TT_TEST_SEG_IS(&s, ACK, ours, x + 350);
+	assert_null(tt_test_tcp_conn(env, &p)->ooq);
+
+	/* Beyond the window (it starts at rcv_nxt + 131072): refused, re-ACKed. */
+	tt_test_peer_xmit(env, &p, PSH | ACK, x + 350 + 131072, ours, a, 10);
+	TT_TEST_EV_NONE(env);
+	tt_test_peer_recv(env, &p, &s);
+	TT_TEST_SEG_IS(&s, ACK, ours, x + 350);
+	assert_int_equal(S(TCPOFOQueue), 1);
+	/* In order again: taken. */
+	tt_test_peer_xmit(env, &p, PSH | ACK, x + 350, ours, a, 100);
+	assert_int_equal(TT_TEST_EV(env, TT_TEV_DATA, h)->len, 100);
+	tt_test_peer_recv(env, &p, &s);
+	TT_TEST_SEG_IS(&s, ACK, ours, x + 450);
 	assert_int_equal(tt_test_tx_count(env), 0);
 
 	/* D5: without PSH the ACK waits, at most 40 ms. */
-	p.snd_nxt = x + 350;
+	p.snd_nxt = x + 450;
 	tt_test_peer_send(env, &p, ACK, a, 100);
 	assert_int_equal(TT_TEST_EV(env, TT_TEV_DATA, h)->len, 100);
 	assert_int_equal(tt_test_tx_count(env), 0);
 	TT_TEST_TX_AT(env, 40);
 	tt_test_peer_recv(env, &p, &s);
-	TT_TEST_SEG_IS(&s, ACK, ours, x + 450);
+	TT_TEST_SEG_IS(&s, ACK, ours, x + 550);
 	/* ... and two full segments are ACKed at once. */
 	tt_test_peer_send(env, &p, ACK, NULL, 1448);
 	assert_int_equal(tt_test_tx_count(env), 0);
 	tt_test_peer_send(env, &p, ACK, NULL, 1448);
 	tt_test_peer_recv(env, &p, &s);
-	TT_TEST_SEG_IS(&s, ACK, ours, x + 450 + 2896);
+	TT_TEST_SEG_IS(&s, ACK, ours, x + 550 + 2896);
 	TT_TEST_EV(env, TT_TEV_DATA, h);
 	TT_TEST_EV(env, TT_TEV_DATA, h);
 	assert_int_equal(S(RetransSegs), 0);
