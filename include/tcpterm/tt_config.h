@@ -74,6 +74,7 @@ struct tt_config {
 	uint32_t window_scaling;
 	uint32_t sack;
 	uint32_t dsack;
+	uint32_t congestion_control; /* lib/tcp's enum tt_cc_algo */
 	uint32_t keepalive_time;
 	uint32_t keepalive_intvl;
 	uint32_t keepalive_probes;

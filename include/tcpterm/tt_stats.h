@@ -85,6 +85,13 @@
 	X(TcpExt, TCPOFOMerge,     "out-of-order segments merged into the one before them") \
 	X(TcpExt, TCPDSACKOldSent, "DSACKs sent for old packets") \
 	X(TcpExt, TCPDSACKOfoSent, "DSACKs sent for out of order packets") \
+	X(TcpExt, TCPSackRecovery, "times recovered from packet loss by selective acknowledgements") \
+	X(TcpExt, TCPRenoRecovery, "times recovered from packet loss due to fast retransmit") \
+	X(TcpExt, TCPFastRetrans,  "fast retransmits") \
+	X(TcpExt, TCPSlowStartRetrans, "retransmits in slow start") \
+	X(TcpExt, TCPTimeouts,     "other TCP timeouts") \
+	X(TcpExt, TCPDSACKRecv,    "DSACKs received") \
+	X(TcpExt, TCPSACKDiscard,  "SACK blocks discarded as invalid") \
 	X(TcpExt, TCPAbortFailed,  "resets of an aborted connection not sent for want of an mbuf") \
 	X(Tcpterm, SynShedBusy,    "SYNs shed before TCP saw them: the worker was behind its RX queue (R1)") \
 	X(Tcpterm, SynShedMemory,  "SYNs shed before any allocation: memory crisis, pools low (R1)") \

@@ -34,6 +34,7 @@ enum key_type {
 	KT_PORTS,      /* repeatable, comma-separated port numbers */
 	KT_APP,        /* built-in application name */
 	KT_IMPAIR,     /* repeatable [PORT:]SPEC (tt_impair.h); min holds the direction */
+	KT_CC,         /* congestion control algorithm name (enum tt_cc_algo's order) */
 };
 
 /* Where a key's value lives: the config, or a listener (defaults or one [listen PORT]). */
@@ -97,6 +98,8 @@ static const struct key keys[] = {
 	U32("tcp", window_scaling, 0, 1, 1, "RFC 7323 window scaling"),
 	U32("tcp", sack, 0, 1, 1, "RFC 2018 selective acknowledgements"),
 	U32("tcp", dsack, 0, 1, 1, "RFC 2883 duplicate SACK blocks for segments received twice"),
+	{ "tcp", "congestion_control", NULL, KT_CC, KS_CONFIG, 0, 0, "reno", C(congestion_control),
+	  "congestion control: reno (NewReno, RFC 5681/6582)" },
 	U32_TODO("tcp", keepalive_time, 1, 32767, 7200, "idle seconds before the first keepalive probe (D6)",
 		 TODO_KEEPALIVE),
 	U32_TODO("tcp", keepalive_intvl, 1, 32767, 75, "seconds between keepalive probes (D6)",
@@ -136,6 +139,9 @@ static const struct key keys[] = {
 #define N_KEYS RTE_DIM(keys)
 /* struct tt_listen_config.set_mask has a bit per key. */
 static_assert(N_KEYS <= 64, "set_mask is 64 bits");
+
+/* Congestion control algorithms, in lib/tcp's enum tt_cc_algo order (tt_config.h). */
+static const char *const cc_names[] = { "reno" };
 
 static const char *const app_names[TT_APP__COUNT] = {
 	[TT_APP_HTTP] = "http",
@@ -370,6 +376,14 @@ set_key_value(struct tt_config *cfg, void *base, struct pass *ps, const struct k
 		return *val == '\0' ? 0 : set_ports(cfg, ps, k, val);
 	case KT_IMPAIR:
 		return set_impair(cfg, ps, k, val);
+	case KT_CC:
+		for (v = 0; v < RTE_DIM(cc_names); v++)
+			if (strcmp(val, cc_names[v]) == 0)
+				break;
+		if (v == RTE_DIM(cc_names))
+			return fail(ps, k, val, "unknown algorithm; use reno");
+		*(uint32_t *)field = v;
+		return 0;
 	case KT_APP:
 		for (v = 0; v < TT_APP__COUNT; v++)
 			if (strcmp(val, app_names[v]) == 0)
@@ -883,6 +897,10 @@ format_value(const struct tt_config *cfg, const void *base, const struct key *k,
 		break;
 	case KT_IMPAIR:
 		format_impair(cfg, (enum tt_impair_dir_id)k->min, buf, len);
+		break;
+	case KT_CC:
+		snprintf(buf, len, "%s", *(const uint32_t *)field < RTE_DIM(cc_names) ?
+			 cc_names[*(const uint32_t *)field] : "?");
 		break;
 	}
 }

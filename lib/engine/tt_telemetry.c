@@ -8,15 +8,21 @@
  *                       capacity (mbufs, TCBs, SYN queue and TIME_WAIT entries), memory level
  *   /tcpterm/listeners  by port: the ss -lnt view (Q5), per worker too (Q6)
  *   /tcpterm/conns      flows per TCP state
+ *   /tcpterm/sockets[,N] the first N (default 32) connections past SYN_RECV, ss -ti style:
+ *                       state, queues, cwnd, ssthresh, RTT, RTO, in flight, SACKed, lost,
+ *                       retransmitted (read without a lock: a live view, each field as the
+ *                       worker last wrote it)
  *   /tcpterm/impair[,rx|tx,[PORT:]SPEC]
  *                       each port's impairment and the seed; with parameters, first sets
  *                       one direction of one port (or of every port) (tt_impair.h)
  * rte_telemetry has no way to unregister a command, so the engine pointer is guarded by a
  * lock taken only here and at shutdown, never on the data path.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
@@ -375,6 +381,89 @@ tel_impair(const char *cmd, const char *params, struct rte_tel_data *d)
 	return rc;
 }
 
+static const char *const ca_state_name[] = { "open", "disorder", "recovery", "loss" };
+
+#define RD(f) __atomic_load_n(&c->f, __ATOMIC_RELAXED)
+
+static void
+socket_fields(struct rte_tel_data *o, const struct tt_conn *c, uint16_t worker)
+{
+	char a[INET_ADDRSTRLEN + 8], b[INET_ADDRSTRLEN + 8];
+	struct in_addr la = { .s_addr = RD(flow.laddr) }, ra = { .s_addr = RD(flow.raddr) };
+	uint8_t st = RD(state), ca = RD(ca_state);
+	uint32_t out = RD(snd_max) - RD(snd_una), left = RD(sacked_bytes) + RD(lost_bytes);
+
+	snprintf(a, sizeof(a), "%s:%u", inet_ntoa(la), rte_be_to_cpu_16(RD(flow.lport)));
+	snprintf(b, sizeof(b), "%s:%u", inet_ntoa(ra), rte_be_to_cpu_16(RD(flow.rport)));
+	rte_tel_data_add_dict_string(o, "local", a);
+	rte_tel_data_add_dict_string(o, "peer", b);
+	rte_tel_data_add_dict_u64(o, "worker", worker);
+	rte_tel_data_add_dict_string(o, "state", st < TT_TCPS__COUNT ? tt_tcp_state_name[st] : "?");
+	rte_tel_data_add_dict_string(o, "ca_state", ca < RTE_DIM(ca_state_name) ?
+				     ca_state_name[ca] : "?");
+	rte_tel_data_add_dict_u64(o, "mss", RD(mss));
+	rte_tel_data_add_dict_u64(o, "cwnd", RD(cwnd));
+	rte_tel_data_add_dict_u64(o, "ssthresh", RD(ssthresh));
+	rte_tel_data_add_dict_u64(o, "rtt_ms", RD(srtt8) >> 3);
+	rte_tel_data_add_dict_u64(o, "rttvar_ms", RD(rttvar4) >> 2);
+	rte_tel_data_add_dict_u64(o, "rto_ms", RD(rto));
+	rte_tel_data_add_dict_u64(o, "backoff", RD(backoff));
+	rte_tel_data_add_dict_u64(o, "in_flight", (out > left ? out - left : 0) +
+				  RD(retrans_bytes));
+	rte_tel_data_add_dict_u64(o, "sacked", RD(sacked_bytes));
+	rte_tel_data_add_dict_u64(o, "lost", RD(lost_bytes));
+	rte_tel_data_add_dict_u64(o, "retrans", RD(retrans_bytes));
+	rte_tel_data_add_dict_u64(o, "snd_wnd", RD(snd_wnd));
+	rte_tel_data_add_dict_u64(o, "rcv_wnd", RD(rcv_wnd));
+	rte_tel_data_add_dict_u64(o, "send_q", RD(sndq_len));
+	rte_tel_data_add_dict_u64(o, "recv_q", RD(rcvq_len));
+	rte_tel_data_add_dict_u64(o, "ofo_bufs", RD(ooq_bufs));
+	rte_tel_data_add_dict_u64(o, "snd_una", RD(snd_una));
+	rte_tel_data_add_dict_u64(o, "snd_nxt", RD(snd_nxt));
+	rte_tel_data_add_dict_u64(o, "snd_max", RD(snd_max));
+	rte_tel_data_add_dict_u64(o, "rcv_nxt", RD(rcv_nxt));
+}
+
+static int
+show_sockets(const struct tt_engine *e, const char *params, struct rte_tel_data *d)
+{
+	unsigned long max = 32;
+	unsigned int n = 0;
+
+	if (params != NULL && *params != '\0') {
+		char *end;
+
+		max = strtoul(params, &end, 10);
+		if (*end != '\0' || max == 0 || max > 256)
+			return -EINVAL;
+	}
+	rte_tel_data_start_dict(d);
+	for (uint16_t wi = 0; wi < e->n_workers && n < max; wi++) {
+		const struct tt_tcp *t = e->workers[wi]->tcp;
+
+		for (uint32_t i = 1; t != NULL && i < t->conns.size && n < max; i++) {
+			const struct tt_conn *c = tt_objpool_at(&t->conns, i);
+			struct rte_tel_data *o;
+			char key[24];
+
+			if (RD(state) == TT_TCPS_NONE)
+				continue;
+			o = rte_tel_data_alloc();
+			if (o == NULL)
+				return 0;
+			rte_tel_data_start_dict(o);
+			socket_fields(o, c, wi);
+			snprintf(key, sizeof(key), "%u_%u", wi, i);
+			if (rte_tel_data_add_dict_container(d, key, o, 0) != 0)
+				rte_tel_data_free(o);
+			n++;
+		}
+	}
+	return 0;
+}
+
+#undef RD
+
 /* Every command reads the engine under the lock, or answers -ENODEV once it is gone. */
 typedef int (*show_fn)(const struct tt_engine *e, const char *params, struct rte_tel_data *d);
 
@@ -401,6 +490,7 @@ TEL_CMD(config)
 TEL_CMD(workers)
 TEL_CMD(listeners)
 TEL_CMD(conns)
+TEL_CMD(sockets)
 
 void
 tt_telemetry_register(struct tt_engine *e)
@@ -418,6 +508,8 @@ tt_telemetry_register(struct tt_engine *e)
 		"tcpterm listeners by port: recv_q, send_q, syn_q, syn_q_max, per worker too. Takes no parameters");
 	rte_telemetry_register_cmd("/tcpterm/conns", tel_conns,
 		"tcpterm flows per TCP state (Linux names). Takes no parameters");
+	rte_telemetry_register_cmd("/tcpterm/sockets", tel_sockets,
+		"tcpterm connections, ss -ti style. Parameters: int max (default 32)");
 	rte_telemetry_register_cmd("/tcpterm/impair", tel_impair,
 		"tcpterm impairment per port and the seed. Parameters: rx|tx,[PORT:]SPEC to set one first (SPEC: loss=1%,delay=10ms,... or none)");
 	rte_telemetry_register_cmd("/tcpterm/workers", tel_workers,

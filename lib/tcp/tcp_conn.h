@@ -136,6 +136,7 @@ struct tt_tw {
 #define TT_CF_ACKED_BIG   (1u << 10)  /* acknowledged bytes passed any window (RFC 5961 5.2) */
 #define TT_CF_RCV_HELD    (1u << 11)  /* rcvq was held from the application: the window shrank */
 #define TT_CF_DSACK       (1u << 12)  /* a D-SACK block (dsack) goes in the next ACK */
+#define TT_CF_CWND_LIMITED (1u << 13) /* output last stopped at cwnd: growth is earned */
 
 /* A TCB. Cache line 0 holds what every segment reads. */
 struct tt_conn {
@@ -195,6 +196,21 @@ struct tt_conn {
 	uint32_t ooq_bufs;
 	uint32_t sack_last;            /* a sequence number of the segment queued last */
 	uint32_t dsack[2];             /* the duplicate to report (TT_CF_DSACK) */
+	/* congestion control and loss recovery (tcp_cc.c, tcp_recovery.c), bytes */
+	uint32_t cwnd;
+	uint32_t ssthresh;
+	uint32_t cwnd_cnt;             /* bytes acknowledged towards the next increase */
+	uint32_t recover;              /* snd_max when recovery began (RFC 6582, 6675) */
+	uint32_t sacked_bytes;         /* units SACKed (TT_SU_SACKED) */
+	uint32_t lost_bytes;           /* units deemed lost (TT_SU_LOST) */
+	uint32_t retrans_bytes;        /* units retransmitted and still out (TT_SU_RETRANS) */
+	uint32_t prr_delivered;        /* RFC 6937 */
+	uint32_t prr_out;
+	uint32_t prr_ratio;            /* ssthresh / RecoverFS, 16.16 */
+	uint32_t sacked_units;
+	uint16_t dupacks;
+	uint8_t ca_state;              /* enum tt_ca_state */
+	uint8_t cc;                    /* enum tt_cc_algo */
 } __rte_cache_aligned;
 
 /* A listener on one worker (SO_REUSEPORT-like, SPEC Q6). */
@@ -402,6 +418,40 @@ struct tt_sndq_meta {
 };
 /* The out-of-order queue's segments use the same field (tcp_reass.c). */
 #define TT_SEG_FIN  (1u << 0)      /* the peer's FIN follows this segment's bytes */
+/* A send queue unit's state for loss recovery (tcp_recovery.c). */
+#define TT_SU_SACKED  (1u << 1)    /* the peer holds it (SACK) */
+#define TT_SU_LOST    (1u << 2)    /* deemed lost: to be retransmitted */
+#define TT_SU_RETRANS (1u << 3)    /* retransmitted since it was deemed lost, still out */
+#define TT_SU_EVER_RETRANS (1u << 4)
+
+/* Linux's congestion-avoidance states (tcp_ca_state), for loss recovery and the conns view. */
+enum tt_ca_state {
+	TT_CA_OPEN,          /* nothing amiss */
+	TT_CA_DISORDER,      /* duplicate ACKs or SACKs, no loss deemed yet */
+	TT_CA_RECOVERY,      /* fast recovery (RFC 6675 / 6582, with PRR, RFC 6937) */
+	TT_CA_LOSS,          /* after a retransmission timeout */
+};
+
+/*
+ * Congestion control (tcp_cc.c), a small ops table shaped like Linux's tcp_congestion_ops:
+ * the algorithm owns cwnd growth and the reduction on loss; loss recovery (tcp_recovery.c)
+ * owns when they happen.
+ */
+enum tt_cc_algo {
+	TT_CC_RENO,          /* NewReno: RFC 5681 growth, RFC 6582 recovery */
+	TT_CC__COUNT
+};
+struct tt_cc_ops {
+	const char *name;
+	void (*init)(struct tt_conn *c);
+	/* The slow-start threshold after a loss (RFC 5681 (4)). */
+	uint32_t (*ssthresh)(const struct tt_conn *c, uint32_t flight);
+	/* acked bytes newly acknowledged in TT_CA_OPEN (or TT_CA_LOSS): grow cwnd. */
+	void (*cong_avoid)(struct tt_conn *c, uint32_t acked, uint64_t now_ms);
+};
+extern const struct tt_cc_ops *const tt_cc_ops[TT_CC__COUNT];
+/* The algorithm a tunable names, or -1. */
+int tt_cc_lookup(const char *name);
 extern int tt_sndq_meta_off;
 
 static inline struct tt_sndq_meta *
@@ -448,6 +498,43 @@ unsigned int tt_reass_sack(struct tt_conn *c, uint32_t blocks[][2], unsigned int
 void tt_reass_dup(struct tt_worker *w, struct tt_conn *c, uint32_t seq, uint32_t end);
 /* Every queued buffer freed; w NULL: no accounting. */
 void tt_reass_free(struct tt_worker *w, struct tt_conn *c);
+/*
+ * The invariants of both queues (order, sums, the scoreboard's counts), checked with
+ * RTE_VERIFY: called after input and output in builds with RTE_ENABLE_ASSERT (sanitizers,
+ * fuzzing), so a broken queue stops the run where it broke, not where the bytes come out.
+ */
+void tt_sndq_check(const struct tt_conn *c);
+void tt_reass_check(const struct tt_conn *c);
+#ifdef RTE_ENABLE_ASSERT
+#define TT_TCP_CHECK(c) do { tt_sndq_check(c); tt_reass_check(c); } while (0)
+#else
+#define TT_TCP_CHECK(c) do { } while (0)
+#endif
+
+/*
+ * Loss recovery (tcp_recovery.c): every acceptable ACK goes through tt_recovery_ack after
+ * snd_una moved; the retransmission timeout through tt_recovery_rto; output asks
+ * tt_recovery_in_flight and tt_recovery_next_lost.
+ */
+void tt_cc_conn_init(struct tt_worker *w, struct tt_conn *c);
+void tt_recovery_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg,
+		     uint32_t acked, bool dup);
+void tt_recovery_rto(struct tt_worker *w, struct tt_conn *c);
+/* Bytes in flight (RFC 6675 pipe): sent, not acknowledged, SACKed or deemed lost, plus
+ * retransmissions still out. */
+static inline uint32_t
+tt_recovery_in_flight(const struct tt_conn *c)
+{
+	uint32_t out = c->snd_max - c->snd_una, left = c->sacked_bytes + c->lost_bytes;
+
+	return (out > left ? out - left : 0) + c->retrans_bytes;
+}
+/* The first unit deemed lost and not yet retransmitted, or NULL. */
+struct rte_mbuf *tt_recovery_next_lost(const struct tt_conn *c);
+/* Unit u (of len bytes) was sent again. */
+void tt_recovery_retransmitted(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *u);
+/* Units freed by an ACK: the scoreboard's counts follow. */
+void tt_recovery_unit_gone(struct tt_conn *c, const struct rte_mbuf *u);
 
 /* Memory accounting and pressure (tcp_mem.c). */
 void tt_mem_init(struct tt_worker *w, const struct tt_config *cfg);

@@ -211,9 +211,13 @@ ack_acceptable(const struct tt_conn *c, uint32_t ack)
 	return tt_seq_leq(ack, c->snd_max) && tt_seq_geq(ack, c->snd_una - max_wnd);
 }
 
-/* Drop what seg acknowledges from the send queue; true when it acknowledged our FIN. */
+/*
+ * Drop what seg acknowledges from the send queue; true when it acknowledged our FIN. *data:
+ * the payload bytes it acknowledged.
+ */
 static bool
-conn_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg)
+conn_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg,
+	 uint32_t *data_acked)
 {
 	uint32_t acked = seg->ack - c->snd_una;
 	uint32_t data = RTE_MIN(acked, c->sndq_len);
@@ -221,6 +225,7 @@ conn_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg)
 
 	if (data > 0)
 		tt_sndq_ack(w, c, data);
+	*data_acked = data;
 	c->snd_una = seg->ack;
 	if (c->snd_una - c->iss - 1 >= (1u << 30))
 		c->cflags |= TT_CF_ACKED_BIG;     /* beyond any window (65535 << 14) */
@@ -523,9 +528,17 @@ tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, str
 		goto drop;
 	}
 	if (tt_seq_geq(seg->ack, c->snd_una)) {
+		/* RFC 5681 2: a duplicate ACK acknowledges nothing new and changes nothing. */
+		bool dup = seg->ack == c->snd_una && seg->plen == 0 &&
+			   !(seg->flags & (TH_SYN | TH_FIN)) && c->snd_una != c->snd_max &&
+			   (seg->wnd << c->snd_wscale) == c->snd_wnd;
+		uint32_t data_acked = 0;
+
 		c->probes = 0;      /* the peer answers (D3, as Linux's icsk_probes_out) */
 		if (tt_seq_gt(seg->ack, c->snd_una))
-			fin_acked = conn_ack(w, c, seg);
+			fin_acked = conn_ack(w, c, seg, &data_acked);
+		if (c->sndq != NULL || data_acked > 0 || c->ca_state != TT_CA_OPEN)
+			tt_recovery_ack(w, c, seg, data_acked, dup);
 		conn_window(c, seg);
 		if (fin_acked && conn_fin_acked(w, c))
 			goto drop;
@@ -557,6 +570,8 @@ tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, str
 		if (c->state != TT_TCPS_NONE)
 			conn_fin(w, c, fin_acked);
 	}
+	if (c->state != TT_TCPS_NONE)
+		TT_TCP_CHECK(c);
 drop:
 	rte_pktmbuf_free(p->m);
 }

@@ -316,10 +316,10 @@ tt_tcp_reply_ack(struct tt_worker *w, struct tt_pkt *p, uint32_t seq, uint32_t a
  * blocks; three fit after timestamps, four without.
  */
 static void
-opts_sack(struct seg_out *s, struct tt_conn *c)
+opts_sack(struct seg_out *s, struct tt_conn *c, unsigned int max)
 {
 	uint32_t blocks[TT_TCP_MAX_SACK][2];
-	unsigned int n = tt_reass_sack(c, blocks, (40u - s->optlen - 4) / 8);
+	unsigned int n = tt_reass_sack(c, blocks, RTE_MIN(max, (unsigned int)TT_TCP_MAX_SACK));
 	uint8_t *o = s->opts + s->optlen;
 
 	if (n == 0)
@@ -345,9 +345,15 @@ conn_win(const struct tt_conn *c)
 	return (uint16_t)RTE_MIN(c->rcv_wnd >> c->rcv_wscale, 65535u);
 }
 
+/*
+ * The header of c's next segment, carrying len payload bytes. SACK blocks go in as many as
+ * the MTU leaves room for beside the payload (Linux shrinks the payload instead; a unit of
+ * the send queue is one segment and goes whole, so a full segment carries none and the
+ * ACKs between carry them).
+ */
 static void
 conn_fill(const struct tt_worker *w, struct tt_conn *c, struct seg_out *s, uint32_t seq,
-	  uint8_t flags)
+	  uint8_t flags, uint32_t len)
 {
 	s->seq = seq;
 	s->ack = c->rcv_nxt;
@@ -357,8 +363,15 @@ conn_fill(const struct tt_worker *w, struct tt_conn *c, struct seg_out *s, uint3
 	s->optlen = 0;
 	if (c->flags & TT_CONN_TS)
 		opts_ts(s, tt_tcp_tsval(w, c->ts_offset), c->ts_recent);
-	if ((c->flags & TT_CONN_SACK) && (c->ooq != NULL || (c->cflags & TT_CF_DSACK)))
-		opts_sack(s, c);
+	if ((c->flags & TT_CONN_SACK) && (c->ooq != NULL || (c->cflags & TT_CF_DSACK))) {
+		uint32_t hdrs = sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) +
+				s->optlen + len;
+		uint32_t room = RTE_MIN(w->ports[c->pi].mtu > hdrs ? w->ports[c->pi].mtu - hdrs : 0,
+					40u - s->optlen);
+
+		if (room >= 4 + 8)
+			opts_sack(s, c, (room - 4) / 8);
+	}
 }
 
 static void
@@ -398,7 +411,7 @@ tt_tcp_send_ack(struct tt_worker *w, struct tt_conn *c)
 		out_retry(w, c);
 		return;
 	}
-	conn_fill(w, c, &s, conn_ctl_seq(c), RTE_TCP_ACK_FLAG);
+	conn_fill(w, c, &s, conn_ctl_seq(c), RTE_TCP_ACK_FLAG, 0);
 	conn_acked_now(w, c);
 	tcp_emit(w, c->pi, &c->peer_mac, &c->flow, m, &s);
 }
@@ -461,14 +474,66 @@ fin_acked(const struct tt_conn *c)
 	return (c->cflags & TT_CF_FIN_SENT) && c->snd_una == c->snd_max;
 }
 
+/* The room cwnd leaves (RFC 5681, RFC 6675 pipe); 0 marks the connection cwnd-limited. */
+static uint32_t
+cwnd_room(struct tt_conn *c)
+{
+	uint32_t pipe = tt_recovery_in_flight(c);
+
+	if (pipe < c->cwnd)
+		return c->cwnd - pipe;
+	c->cflags |= TT_CF_CWND_LIMITED;
+	return 0;
+}
+
+/*
+ * Unit u again, whole (RFC 6675 NextSeg rule 1: a segment deemed lost). The last unit
+ * carries the FIN again when the FIN went with it. false: no mbuf (counted).
+ */
+static bool
+conn_retransmit(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *u)
+{
+	uint32_t seq = tt_sndq_meta(u)->seq, len = u->data_len;
+	uint32_t data_end = c->snd_una + c->sndq_len;
+	uint8_t flags = RTE_TCP_ACK_FLAG;
+	struct seg_out s;
+	struct rte_mbuf *m = tt_sndq_payload(w, c, u, seq, len);
+
+	if (m == NULL)
+		return false;
+	if (seq + len == data_end) {
+		flags |= RTE_TCP_PSH_FLAG;
+		if ((c->cflags & TT_CF_FIN_SENT) && tt_seq_gt(c->snd_max, data_end))
+			flags |= RTE_TCP_FIN_FLAG;
+	}
+	conn_fill(w, c, &s, seq, flags, len);
+	tcp_emit(w, c->pi, &c->peer_mac, &c->flow, m, &s);
+	tt_recovery_retransmitted(w, c, u);
+	c->rtt_start = 0;                  /* Karn: no sample while retransmissions are out */
+	if (!tt_timer_armed(&c->rtx) || c->rtx.kind != TT_TMR_RTO)
+		tt_conn_rto_arm(w, c);
+	return true;
+}
+
 void
 tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 {
 	bool sent = false, failed = false;
+	struct rte_mbuf *u;
 
 	if (c->state == TT_TCPS_NONE || c->state == TT_TCPS_SYN_SENT)
 		return;
-	for (;;) {
+	c->cflags &= ~TT_CF_CWND_LIMITED;
+	/* What is deemed lost goes first, within cwnd. */
+	while (c->lost_bytes > c->retrans_bytes && cwnd_room(c) > 0 &&
+	       (u = tt_recovery_next_lost(c)) != NULL) {
+		if (!conn_retransmit(w, c, u)) {
+			failed = true;
+			break;
+		}
+		sent = true;
+	}
+	for (; !failed;) {
 		uint32_t data_end = c->snd_una + c->sndq_len;
 		uint32_t avail = tt_seq_lt(c->snd_nxt, data_end) ? data_end - c->snd_nxt : 0;
 		uint32_t wnd_end = c->snd_una + c->snd_wnd;
@@ -476,6 +541,15 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 		uint32_t len = RTE_MIN(avail, usable);
 
 		len = RTE_MIN(len, (uint32_t)c->mss);
+		if (len > 0) {
+			/* Never a sliver: a whole segment, or all that is left, must fit in cwnd. */
+			uint32_t room = cwnd_room(c);
+
+			if (room < len) {
+				c->cflags |= TT_CF_CWND_LIMITED;
+				len = 0;
+			}
+		}
 		/* One unit a segment: its scoreboard state is the segment's. */
 		if (len > 0)
 			len = RTE_MIN(len, tt_sndq_meta(c->snd_unit)->seq + c->snd_unit->data_len -
@@ -505,7 +579,7 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 		}
 		if (tt_seq_lt(c->snd_nxt, c->snd_max))
 			TT_STAT_INC(&w->stats, RetransSegs);
-		conn_fill(w, c, &s, c->snd_nxt, flags);
+		conn_fill(w, c, &s, c->snd_nxt, flags, len);
 		tcp_emit(w, c->pi, &c->peer_mac, &c->flow, m, &s);
 		if (c->rtt_start == 0 && !tt_seq_lt(c->snd_nxt, c->snd_max)) {
 			c->rtt_seq = c->snd_nxt;
@@ -535,6 +609,7 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 		tt_tcp_send_ack(w, c);
 	if (failed)
 		out_retry(w, c);
+	TT_TCP_CHECK(c);
 	/* D3: bytes wait behind a zero window with nothing in flight to bring an update. */
 	if (c->snd_wnd == 0 && c->snd_una == c->snd_max && c->sndq_len > 0 &&
 	    !tt_timer_armed(&c->rtx))
@@ -549,7 +624,7 @@ tt_tcp_send_probe(struct tt_worker *w, struct tt_conn *c)
 
 	if (m == NULL)
 		return;        /* counted; the persist timer runs on */
-	conn_fill(w, c, &s, c->snd_una - 1, RTE_TCP_ACK_FLAG);
+	conn_fill(w, c, &s, c->snd_una - 1, RTE_TCP_ACK_FLAG, 0);
 	tcp_emit(w, c->pi, &c->peer_mac, &c->flow, m, &s);
 }
 

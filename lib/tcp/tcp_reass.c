@@ -126,8 +126,14 @@ tt_reass_insert(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m, uint
 	if (prev != NULL && seg_end(prev) == seq && !(tt_sndq_meta(prev)->flags & TT_SEG_FIN) &&
 	    RTE_MBUF_DIRECT(prev) && rte_mbuf_refcnt_read(prev) == 1 &&
 	    m->data_len <= rte_pktmbuf_tailroom(prev)) {
-		memcpy(rte_pktmbuf_append(prev, m->data_len), rte_pktmbuf_mtod(m, void *),
-		       m->data_len);
+		/*
+		 * Not rte_pktmbuf_append: the queue links buffers through m->next, which it
+		 * would follow to the last buffer of the queue and write there.
+		 */
+		memcpy(rte_pktmbuf_mtod_offset(prev, char *, prev->data_len),
+		       rte_pktmbuf_mtod(m, void *), m->data_len);
+		prev->data_len = (uint16_t)(prev->data_len + m->data_len);
+		prev->pkt_len = prev->data_len;
 		if (fin)
 			tt_sndq_meta(prev)->flags |= TT_SEG_FIN;
 		rte_pktmbuf_free(m);
@@ -249,4 +255,20 @@ tt_reass_free(struct tt_worker *w, struct tt_conn *c)
 	c->ooq = NULL;
 	c->ooq_tail = NULL;
 	c->ooq_bufs = 0;
+}
+
+void
+tt_reass_check(const struct tt_conn *c)
+{
+	uint32_t prev_end = c->rcv_nxt, bufs = 0;
+
+	for (const struct rte_mbuf *q = c->ooq; q != NULL; q = q->next) {
+		RTE_VERIFY(tt_seq_geq(tt_sndq_meta(q)->seq, prev_end));
+		RTE_VERIFY(q->data_len > 0 && q->nb_segs == 1);
+		prev_end = seg_end(q);
+		bufs++;
+		if (q->next == NULL)
+			RTE_VERIFY(q == c->ooq_tail);
+	}
+	RTE_VERIFY(bufs == c->ooq_bufs);
 }

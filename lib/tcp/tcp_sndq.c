@@ -58,7 +58,8 @@ unit_max(const struct tt_conn *c, const struct rte_mbuf *m)
  * Room left in the tail to fill up to a unit: its buffer ours alone and direct. It may have
  * been sent already (small writes without Nagle, the peer slow to acknowledge): the bytes
  * added go after those sent, snd_nxt stays where it is, and the next segment carries them
- * (R2: a trickle of small writes fills buffers, not the pool).
+ * (R2: a trickle of small writes fills buffers, not the pool). Not once the scoreboard has
+ * a say on it (SACKed, deemed lost, retransmitted): its marks cover the bytes it has.
  */
 static uint32_t
 tail_room(const struct tt_conn *c)
@@ -66,7 +67,8 @@ tail_room(const struct tt_conn *c)
 	const struct rte_mbuf *t = c->sndq_tail;
 
 	if (t == NULL || !RTE_MBUF_DIRECT(t) || rte_mbuf_refcnt_read(t) != 1 ||
-	    t->data_len >= unit_max(c, t))
+	    t->data_len >= unit_max(c, t) ||
+	    (tt_sndq_meta(t)->flags & (TT_SU_SACKED | TT_SU_LOST | TT_SU_RETRANS)))
 		return 0;
 	return RTE_MIN(unit_max(c, t) - t->data_len, (uint32_t)rte_pktmbuf_tailroom(t));
 }
@@ -227,6 +229,7 @@ tt_sndq_ack(struct tt_worker *w, struct tt_conn *c, uint32_t bytes)
 		struct rte_mbuf *next = u->next;
 
 		bytes -= u->data_len;
+		tt_recovery_unit_gone(c, u);
 		if (u == c->snd_unit)
 			c->snd_unit = next;
 		u->next = NULL;
@@ -240,8 +243,16 @@ tt_sndq_ack(struct tt_worker *w, struct tt_conn *c, uint32_t bytes)
 		c->snd_unit = NULL;
 	} else if (bytes > 0) {
 		/* Cut into the first unit left; segments in flight keep their own offsets. */
+		struct tt_sndq_meta *mt = tt_sndq_meta(u);
+
+		if (mt->flags & TT_SU_SACKED)
+			c->sacked_bytes -= bytes;
+		if (mt->flags & TT_SU_LOST)
+			c->lost_bytes -= bytes;
+		if (mt->flags & TT_SU_RETRANS)
+			c->retrans_bytes -= bytes;
 		rte_pktmbuf_adj(u, (uint16_t)bytes);
-		tt_sndq_meta(u)->seq += bytes;
+		mt->seq += bytes;
 	}
 	c->sndq_units -= freed;
 	tt_mem_uncharge(w->tcp, freed);
@@ -266,6 +277,10 @@ tt_sndq_free(struct tt_worker *w, struct tt_conn *c)
 	c->snd_unit = NULL;
 	c->sndq_units = 0;
 	c->sndq_len = 0;
+	c->sacked_bytes = 0;
+	c->sacked_units = 0;
+	c->lost_bytes = 0;
+	c->retrans_bytes = 0;
 }
 
 struct rte_mbuf *
@@ -325,4 +340,45 @@ tt_sndq_payload(struct tt_worker *w, const struct tt_conn *c, struct rte_mbuf *u
 		u = u->next;
 	}
 	return h;
+}
+
+void
+tt_sndq_check(const struct tt_conn *c)
+{
+	uint32_t seq = c->snd_una, bytes = 0, units = 0, sacked = 0, lost = 0, retrans = 0;
+	uint32_t sacked_units = 0;
+	bool unit_seen = c->snd_unit == NULL;
+
+	for (const struct rte_mbuf *u = c->sndq; u != NULL; u = u->next) {
+		const struct tt_sndq_meta *mt = tt_sndq_meta(u);
+
+		RTE_VERIFY(mt->seq == seq);
+		RTE_VERIFY(u->data_len > 0);
+		if (u == c->snd_unit) {
+			RTE_VERIFY(tt_seq_geq(c->snd_nxt, mt->seq) &&
+				   tt_seq_lt(c->snd_nxt, mt->seq + u->data_len));
+			unit_seen = true;
+		}
+		if (mt->flags & TT_SU_SACKED) {
+			sacked += u->data_len;
+			sacked_units++;
+		}
+		if (mt->flags & TT_SU_LOST)
+			lost += u->data_len;
+		if (mt->flags & TT_SU_RETRANS) {
+			RTE_VERIFY(mt->flags & TT_SU_LOST);
+			retrans += u->data_len;
+		}
+		seq += u->data_len;
+		bytes += u->data_len;
+		units++;
+		if (u->next == NULL)
+			RTE_VERIFY(u == c->sndq_tail);
+	}
+	RTE_VERIFY(unit_seen);
+	RTE_VERIFY(bytes == c->sndq_len && units == c->sndq_units);
+	RTE_VERIFY(sacked == c->sacked_bytes && sacked_units == c->sacked_units);
+	RTE_VERIFY(lost == c->lost_bytes && retrans == c->retrans_bytes);
+	if (c->snd_unit == NULL)
+		RTE_VERIFY(!tt_seq_lt(c->snd_nxt, c->snd_una + c->sndq_len));
 }

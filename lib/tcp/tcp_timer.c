@@ -58,7 +58,14 @@ conn_rto(struct tt_worker *w, struct tt_conn *c)
 	c->backoff++;
 	c->rto = RTE_MIN(c->rto * 2, (uint32_t)TT_RTO_MAX_MS);
 	/* Go back to the first unacknowledged byte; Karn: no RTT sample from a resend. */
-	tt_conn_snd_rewind(c);
+	/*
+	 * Units not SACKed are deemed lost and go again from cwnd = one segment, in order as ACKs
+	 * come (tcp_recovery.c), not the whole queue at once; a FIN sent after every byte was
+	 * acknowledged goes again by going back to it.
+	 */
+	tt_recovery_rto(w, c);
+	if (c->sndq == NULL)
+		tt_conn_snd_rewind(c);
 	c->rtt_start = 0;
 	tt_conn_rto_arm(w, c);
 	tt_tcp_output(w, c);

@@ -36,8 +36,8 @@ connect_with_flight(struct tt_test_env *env, struct tt_test_peer *p, uint16_t sp
 }
 
 /*
- * F8 after an RTO whose retransmission found no mbuf: snd_nxt went back to snd_una, but the
- * peer holds every byte up to snd_max. A reset <SEQ=SND.UNA> lies below the peer's RCV.NXT:
+ * F8 after an RTO whose retransmission found no mbuf: everything from snd_una is to go again,
+ * but the peer holds every byte up to snd_max. A reset <SEQ=SND.UNA> lies below its RCV.NXT:
  * RFC 9293 3.10.7.4 (and Linux's tcp_validate_incoming) drop it, and the peer's connection
  * stays open. As Linux's tcp_send_active_reset (tcp_acceptable_seq), the RST carries the
  * highest sequence sent.
@@ -59,9 +59,11 @@ test_rst_after_rto_seq_snd_max(void **state)
 	assert_int_equal(max - una, 3000);
 	tt_test_pool_hold(env, 0);
 	tt_test_advance(env, 1000);
-	/* The RTO fired and rewound; nothing could be sent. */
+	/* The RTO fired: every unit deemed lost, cwnd one segment; nothing could be sent. */
 	assert_int_equal(c->backoff, 1);
-	assert_int_equal(c->snd_nxt, una);
+	assert_int_equal(c->ca_state, TT_CA_LOSS);
+	assert_int_equal(c->lost_bytes, 3000);
+	assert_int_equal(c->retrans_bytes, 0);
 	assert_int_equal(tt_test_tx_count(env), 0);
 	tt_test_pool_release(env);
 	assert_int_equal(tt_test_app_abort(env, h), 0);

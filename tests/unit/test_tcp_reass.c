@@ -270,6 +270,65 @@ test_window_edge(void **state)
 	abort_conn(env, &p, h);
 }
 
+/*
+ * While the out-of-order queue holds data, a full data segment still fits the MTU: SACK
+ * blocks go only where there is room beside the payload (tcpterm sent 1528-byte datagrams
+ * on a 1500-byte link before, which the port refused).
+ */
+static void
+test_sack_fits_mtu(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_test_seg s;
+	uint32_t x;
+	tt_conn_t h = start(env, &p, 47006, &x);
+
+	send_at(env, &p, x, 1000, 500, 0);
+	tt_test_tx_drain(env);
+	assert_int_equal(tt_test_app_send(env, h, NULL, 1448 + 100), 0);
+	tt_test_poll(env);
+	tt_test_peer_recv(env, &p, &s);          /* checks the size against the MTU */
+	assert_int_equal(s.len, 1448);
+	assert_false(s.opts.present & TT_TCP_OPT_SACK);
+	tt_test_peer_recv(env, &p, &s);
+	assert_int_equal(s.len, 100);
+	assert_true(s.opts.present & TT_TCP_OPT_SACK);
+	assert_int_equal(s.opts.sack[0].left - x, 1000);
+	abort_conn(env, &p, h);
+}
+
+/*
+ * A segment continuing a buffer that is not the queue's last is merged into that buffer.
+ * (The first form used rte_pktmbuf_append, which follows m->next, the queue's own link, and
+ * wrote the bytes into the queue's last buffer: data at the wrong place, then a stall.)
+ */
+static void
+test_merge_not_last(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	uint32_t x;
+	tt_conn_t h = start(env, &p, 47007, &x);
+
+	c = tt_test_tcp_conn(env, &p);
+	send_at(env, &p, x, 100, 100, 0);
+	send_at(env, &p, x, 1000, 100, 0);
+	send_at(env, &p, x, 200, 100, 0);
+	tt_test_tx_drain(env);
+	assert_int_equal(c->ooq_bufs, 2);
+	assert_int_equal(S(TCPOFOMerge), 1);
+	assert_int_equal(c->ooq->data_len, 200);
+	assert_int_equal(c->ooq_tail->data_len, 100);
+	send_at(env, &p, x, 0, 100, 0);
+	assert_int_equal(take_data(env, h, 0), 300);
+	send_at(env, &p, x, 300, 700, PSH);
+	assert_int_equal(take_data(env, h, 300), 800);
+	tt_test_tx_drain(env);
+	abort_conn(env, &p, h);
+}
+
 int
 main(void)
 {
@@ -281,6 +340,8 @@ main(void)
 		T(test_fin_beyond_hole),
 		T(test_budget),
 		T(test_window_edge),
+		T(test_sack_fits_mtu),
+		T(test_merge_not_last),
 #undef T
 	};
 

@@ -974,6 +974,8 @@ tt_test_frame_problem(const struct tt_test_env *env, struct rte_mbuf *m)
 		return "reply IPv4 header is not version 4, IHL 5";
 	if (tl < hl || sizeof(*eth) + tl != len)
 		return "IPv4 total length does not match the frame";
+	if (tl > env->port.mtu)
+		return "IPv4 datagram longer than the port's MTU";
 	if (!tt_test_ipv4_csum_ok(ip))
 		return "bad IPv4 checksum";
 	if (!tt_ipv4_is_local(&env->net, ip->src_addr))
@@ -1904,6 +1906,9 @@ tt_test_peer_recv(struct tt_test_env *env, struct tt_test_peer *p, struct tt_tes
 		fail_msg("expected a segment from tcpterm, none was sent");
 	tt_test_decode(m, &f);
 	assert_non_null(f.th);
+	if (rte_be_to_cpu_16(f.ip->total_length) > env->port.mtu)
+		fail_msg("tcpterm sent a %u-byte datagram, over the port's MTU %u",
+			 rte_be_to_cpu_16(f.ip->total_length), env->port.mtu);
 	assert_memory_equal(&f.eth->src_addr, &tt_test_mac_us, RTE_ETHER_ADDR_LEN);
 	assert_memory_equal(&f.eth->dst_addr, &tt_test_mac_peer, RTE_ETHER_ADDR_LEN);
 	assert_int_equal(f.ip->src_addr, TT_TEST_IP_US);
