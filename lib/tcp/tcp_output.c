@@ -586,6 +586,8 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 			c->rtt_start = (uint32_t)w->clock.ms | 1;
 		}
 		snd_unit_advance(c, len);
+		if (c->ca_state == TT_CA_RECOVERY)
+			c->prr_out += len;      /* RFC 6937: new data counts against the budget too */
 		c->snd_nxt += len + (fin ? 1 : 0);
 		if (tt_seq_gt(c->snd_nxt, c->snd_max))
 			c->snd_max = c->snd_nxt;

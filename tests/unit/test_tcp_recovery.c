@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Congestion control and loss recovery on the fake clock (lib/tcp/tcp_cc.c,
+ * lib/tcp/tcp_recovery.c; SPEC D3, D4; issue 7), against the RFCs' rules:
+ *  - IW10 (RFC 6928): ten segments go before any ACK, no more;
+ *  - slow start adds what each ACK acknowledges, congestion avoidance one MSS per window
+ *    acknowledged (RFC 5681, 3465), and only while the sender is cwnd-limited;
+ *  - SACK: the first segment is deemed lost once three above it are SACKed (RFC 6675
+ *    IsLost) and retransmitted at once (TCPFastRetrans, TCPSackRecovery); ssthresh is half
+ *    the window; recovery ends at ssthresh when the highest sequence sent is acknowledged;
+ *  - PRR (RFC 6937): in recovery, the sender sends about ssthresh / RecoverFS of what is
+ *    delivered, not a burst;
+ *  - NewReno without SACK: three duplicate ACKs retransmit the first segment, each partial
+ *    ACK the next (RFC 6582), TCPRenoRecovery;
+ *  - a retransmission timeout sends one segment (cwnd = one MSS, RFC 5681 3.1), then two,
+ *    then four as ACKs come back: never the whole queue at once (the fuzzer's storm).
+ */
+#include "tt_test.h"
+
+#define ACK RTE_TCP_ACK_FLAG
+#define PSH RTE_TCP_PSH_FLAG
+#define RST RTE_TCP_RST_FLAG
+#define S(name) TT_TEST_STAT(env, name)
+#define MSS 1448u
+
+static tt_conn_t
+start(struct tt_test_env *env, struct tt_test_peer *p, uint16_t sport, bool sack,
+      struct tt_conn **c)
+{
+	tt_conn_t h;
+
+	env->cfg.wmem = 1 << 22;
+	tt_test_tcp_start_app(env);
+	tt_test_peer_init(p, sport, 1000);
+	p->sack_ok = sack;
+	h = tt_test_connect(env, p);
+	*c = tt_test_tcp_conn(env, p);
+	return h;
+}
+
+/* Segments tcpterm sent since the last call: their sequence numbers (relative to base). */
+static unsigned int
+sent(struct tt_test_env *env, struct tt_test_peer *p, uint32_t base, uint32_t *seqs,
+     unsigned int max)
+{
+	struct tt_test_seg s;
+	unsigned int n = 0;
+
+	while (tt_test_tx_count(env) > 0) {
+		tt_test_peer_recv(env, p, &s);
+		if (s.len == 0)
+			continue;
+		if (n < max)
+			seqs[n] = s.seq - base;
+		n++;
+	}
+	return n;
+}
+
+/* An ACK from the peer: cumulative ack (relative), and SACK blocks (relative pairs). */
+static void
+peer_ack(struct tt_test_env *env, struct tt_test_peer *p, uint32_t base, uint32_t ack,
+	 unsigned int n_sack, const uint32_t (*blocks)[2])
+{
+	uint8_t opts[40], *o = opts;
+	struct rte_mbuf *m;
+
+	/* Timestamps as the harness sends them, then SACK. */
+	*o++ = 1;
+	*o++ = 1;
+	*o++ = 8;
+	*o++ = 10;
+	for (int i = 3; i >= 0; i--)
+		*o++ = (uint8_t)(p->tsval >> (8 * i));
+	for (int i = 3; i >= 0; i--)
+		*o++ = (uint8_t)(p->ts_recent >> (8 * i));
+	if (n_sack > 0) {
+		*o++ = 1;
+		*o++ = 1;
+		*o++ = 5;
+		*o++ = (uint8_t)(2 + 8 * n_sack);
+		for (unsigned int b = 0; b < n_sack; b++)
+			for (int e = 0; e < 2; e++)
+				for (int i = 3; i >= 0; i--)
+					*o++ = (uint8_t)((base + blocks[b][e]) >> (8 * i));
+	}
+	{
+		struct tt_tb tb = tt_tb_defaults(TT_TB_TCP);
+
+		tb.tcp_sport = p->sport;
+		tb.tcp_dport = p->dport;
+		tb.tcp_seq = p->snd_nxt;
+		tb.tcp_ack = base + ack;
+		tb.tcp_flags = ACK;
+		tb.tcp_win = p->win;
+		tb.tcp_opts = opts;
+		tb.tcp_opts_len = (uint8_t)(o - opts);
+		tb.payload_len = 0;
+		tb.ip_src = p->ip;
+		m = tt_tb_build(env, &tb);
+	}
+	p->tsval++;
+	tt_test_rx(env, m);
+	tt_test_poll(env);
+}
+
+static void
+finish(struct tt_test_env *env, struct tt_test_peer *p, tt_conn_t h)
+{
+	assert_int_equal(tt_test_app_abort(env, h), 0);
+	tt_test_poll(env);
+	tt_test_tx_drain(env);
+	TT_TEST_EV(env, TT_TEV_CLOSED, h);
+	(void)p;
+}
+
+/* IW10, then slow start: each ACK of two segments lets four more go. */
+static void
+test_iw10_slow_start(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	uint32_t seqs[64], base;
+	tt_conn_t h = start(env, &p, 48000, true, &c);
+
+	base = p.rcv_nxt;
+	assert_int_equal(c->cwnd, 10 * MSS);
+	assert_int_equal(tt_test_app_send(env, h, NULL, 40 * MSS), 0);
+	tt_test_poll(env);
+	assert_int_equal(sent(env, &p, base, seqs, 64), 10);
+	assert_true(c->cflags & TT_CF_CWND_LIMITED);
+	peer_ack(env, &p, base, 2 * MSS, 0, NULL);
+	assert_int_equal(c->cwnd, 12 * MSS);
+	assert_int_equal(sent(env, &p, base, seqs, 64), 4);
+	assert_int_equal(seqs[0], 10 * MSS);
+	finish(env, &p, h);
+}
+
+/* Congestion avoidance: one MSS more per window's worth acknowledged. */
+static void
+test_congestion_avoidance(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	uint32_t seqs[64], base, acked = 0;
+	tt_conn_t h = start(env, &p, 48001, true, &c);
+
+	base = p.rcv_nxt;
+	c->ssthresh = 4 * MSS;
+	c->cwnd = 4 * MSS;
+	assert_int_equal(tt_test_app_send(env, h, NULL, 200 * MSS), 0);
+	tt_test_poll(env);
+	assert_int_equal(sent(env, &p, base, seqs, 64), 4);
+	/* Four ACKs of one segment each: a window's worth, cwnd 4 -> 5 MSS. */
+	for (int i = 0; i < 4; i++) {
+		acked += MSS;
+		peer_ack(env, &p, base, acked, 0, NULL);
+		tt_test_tx_drain(env);
+	}
+	assert_int_equal(c->cwnd, 5 * MSS);
+	finish(env, &p, h);
+}
+
+/*
+ * SACK recovery: ten segments, the first lost. SACKs for 2, 3 (each lets a new segment go,
+ * limited transmit), 4: after the third the first is deemed lost and retransmitted at once;
+ * ssthresh 5 MSS; PRR lets about one segment in two go while the rest are SACKed; the
+ * cumulative ACK ends recovery at ssthresh.
+ */
+static void
+test_sack_recovery_prr(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	uint32_t seqs[64], base, blk[1][2];
+	unsigned int n, during = 0;
+	tt_conn_t h = start(env, &p, 48002, true, &c);
+
+	base = p.rcv_nxt;
+	assert_int_equal(tt_test_app_send(env, h, NULL, 100 * MSS), 0);
+	tt_test_poll(env);
+	assert_int_equal(sent(env, &p, base, seqs, 64), 10);
+	/* Disorder: each SACKed segment left the network, so one new one may go (RFC 3042). */
+	for (uint32_t k = 2; k <= 3; k++) {
+		blk[0][0] = MSS;
+		blk[0][1] = k * MSS;
+		peer_ack(env, &p, base, 0, 1, blk);
+		assert_int_equal(sent(env, &p, base, seqs, 64), 1);
+		assert_int_equal(seqs[0], (8 + k) * MSS);
+		assert_int_equal(c->ca_state, TT_CA_DISORDER);
+	}
+	blk[0][1] = 4 * MSS;
+	peer_ack(env, &p, base, 0, 1, blk);
+	assert_int_equal(c->ca_state, TT_CA_RECOVERY);
+	assert_int_equal(c->ssthresh, 5 * MSS);
+	n = sent(env, &p, base, seqs, 64);
+	assert_true(n >= 1);
+	assert_int_equal(seqs[0], 0);                 /* the fast retransmit */
+	assert_int_equal(S(TCPFastRetrans), 1);
+	assert_int_equal(S(TCPSackRecovery), 1);
+	/* Segments 5..10 SACKed one by one: PRR lets out about half as many. */
+	for (uint32_t k = 5; k <= 10; k++) {
+		blk[0][1] = k * MSS;
+		peer_ack(env, &p, base, 0, 1, blk);
+		during += sent(env, &p, base, seqs, 64);
+	}
+	print_message("PRR: %u segments sent while 6 were SACKed (RecoverFS 10, ssthresh 5)\n",
+		      during);
+	assert_in_range(during, 2, 4);
+	/* Everything sent so far acknowledged: recovery ends at ssthresh. */
+	peer_ack(env, &p, base, c->snd_max - base, 0, NULL);
+	assert_int_equal(c->ca_state, TT_CA_OPEN);
+	assert_int_equal(c->cwnd, 5 * MSS);
+	assert_int_equal(c->lost_bytes + c->sacked_bytes + c->retrans_bytes, 0);
+	finish(env, &p, h);
+}
+
+/* NewReno, no SACK: three duplicate ACKs, then a partial ACK retransmits the next hole. */
+static void
+test_newreno(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	uint32_t seqs[64], base;
+	tt_conn_t h = start(env, &p, 48003, false, &c);
+
+	base = p.rcv_nxt;
+	assert_false(c->flags & TT_CONN_SACK);
+	assert_int_equal(tt_test_app_send(env, h, NULL, 10 * MSS), 0);
+	tt_test_poll(env);
+	assert_int_equal(sent(env, &p, base, seqs, 64), 10);
+	/* Segments 1 and 4 lost: duplicate ACKs at 0. */
+	for (int i = 0; i < 2; i++) {
+		peer_ack(env, &p, base, 0, 0, NULL);
+		assert_int_equal(sent(env, &p, base, seqs, 64), 0);
+	}
+	peer_ack(env, &p, base, 0, 0, NULL);
+	assert_int_equal(c->ca_state, TT_CA_RECOVERY);
+	assert_int_equal(sent(env, &p, base, seqs, 64), 1);
+	assert_int_equal(seqs[0], 0);
+	assert_int_equal(S(TCPRenoRecovery), 1);
+	/* The retransmission fills the first hole: a partial ACK up to the second. */
+	peer_ack(env, &p, base, 3 * MSS, 0, NULL);
+	assert_int_equal(c->ca_state, TT_CA_RECOVERY);
+	assert_true(sent(env, &p, base, seqs, 64) >= 1);
+	assert_int_equal(seqs[0], 3 * MSS);
+	peer_ack(env, &p, base, 10 * MSS, 0, NULL);
+	assert_int_equal(c->ca_state, TT_CA_OPEN);
+	assert_int_equal(S(TCPFastRetrans), 2);
+	finish(env, &p, h);
+}
+
+/*
+ * A retransmission timeout with 40 segments out: one goes again, then two, then four as
+ * each is acknowledged (slow start from one segment), in order.
+ */
+static void
+test_rto_one_segment(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	uint32_t seqs[64], base, acked = 0;
+	tt_conn_t h = start(env, &p, 48004, true, &c);
+
+	base = p.rcv_nxt;
+	c->cwnd = 40 * MSS;
+	assert_int_equal(tt_test_app_send(env, h, NULL, 40 * MSS), 0);
+	tt_test_poll(env);
+	assert_int_equal(sent(env, &p, base, seqs, 64), 40);
+	tt_test_advance(env, 1000);
+	assert_int_equal(S(TCPTimeouts), 1);
+	assert_int_equal(c->ca_state, TT_CA_LOSS);
+	assert_int_equal(c->cwnd, MSS);
+	assert_int_equal(c->ssthresh, 20 * MSS);
+	assert_int_equal(sent(env, &p, base, seqs, 64), 1);
+	assert_int_equal(seqs[0], 0);
+	for (unsigned int want = 2, next = MSS; want <= 8; want *= 2) {
+		unsigned int n;
+
+		acked += (want / 2) * MSS;
+		peer_ack(env, &p, base, acked, 0, NULL);
+		n = sent(env, &p, base, seqs, 64);
+		assert_int_equal(n, want);
+		for (unsigned int i = 0; i < n; i++)
+			assert_int_equal(seqs[i], next + i * MSS);
+		next += n * MSS;
+	}
+	assert_int_equal(S(TCPSlowStartRetrans), 1 + 2 + 4 + 8);
+	finish(env, &p, h);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tt_test_setup, tt_test_teardown)
+		T(test_iw10_slow_start),
+		T(test_congestion_avoidance),
+		T(test_sack_recovery_prr),
+		T(test_newreno),
+		T(test_rto_one_segment),
+#undef T
+	};
+
+	if (tt_test_eal_init("tcp_recovery") != 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
