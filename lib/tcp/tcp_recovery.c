@@ -127,7 +127,7 @@ mark_lost(struct tt_conn *c)
 			above--;
 			continue;
 		}
-		if (!tt_seq_lt(mt->seq, c->snd_nxt))
+		if (tt_seq_gt(mt->seq + u->data_len, c->snd_max))
 			break;
 		unit_lost(c, u);
 	}
@@ -244,7 +244,7 @@ tt_recovery_rto(struct tt_worker *w, struct tt_conn *c)
 	for (struct rte_mbuf *u = c->sndq; u != NULL; u = u->next) {
 		struct tt_sndq_meta *mt = tt_sndq_meta(u);
 
-		if (!tt_seq_lt(mt->seq, c->snd_nxt))
+		if (tt_seq_gt(mt->seq + u->data_len, c->snd_max))
 			break;
 		unit_clear(c, mt, u->data_len, TT_SU_RETRANS);
 		unit_lost(c, u);

@@ -55,11 +55,13 @@ unit_max(const struct tt_conn *c, const struct rte_mbuf *m)
 }
 
 /*
- * Room left in the tail to fill up to a unit: its buffer ours alone and direct. It may have
- * been sent already (small writes without Nagle, the peer slow to acknowledge): the bytes
- * added go after those sent, snd_nxt stays where it is, and the next segment carries them
- * (R2: a trickle of small writes fills buffers, not the pool). Not once the scoreboard has
- * a say on it (SACKed, deemed lost, retransmitted): its marks cover the bytes it has.
+ * Room left in the tail to fill up to a unit: its buffer ours alone and direct, and never
+ * sent. A unit is one segment for the scoreboard (SACKed, lost, retransmitted, all or
+ * nothing): a sent one that grew would be half sent, and its retransmission would carry
+ * bytes beyond snd_max. (The first form let it grow: a fuzz input left a connection
+ * cwnd-limited by a unit counted in flight after everything sent was acknowledged, with no
+ * timer left.) Small writes a peer does not acknowledge take a unit each, as an skb each on
+ * Linux without Nagle, within the send budget (R2: tt_mem_sndq_full).
  */
 static uint32_t
 tail_room(const struct tt_conn *c)
@@ -67,8 +69,7 @@ tail_room(const struct tt_conn *c)
 	const struct rte_mbuf *t = c->sndq_tail;
 
 	if (t == NULL || !RTE_MBUF_DIRECT(t) || rte_mbuf_refcnt_read(t) != 1 ||
-	    t->data_len >= unit_max(c, t) ||
-	    (tt_sndq_meta(t)->flags & (TT_SU_SACKED | TT_SU_LOST | TT_SU_RETRANS)))
+	    t->data_len >= unit_max(c, t) || tt_sndq_meta(t)->xmits != 0)
 		return 0;
 	return RTE_MIN(unit_max(c, t) - t->data_len, (uint32_t)rte_pktmbuf_tailroom(t));
 }

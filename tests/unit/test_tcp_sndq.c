@@ -8,8 +8,7 @@
  *    the port), where a small payload is copied behind the headers;
  *  - acknowledgements free whole units and cut the first, giving back their charge (R2);
  *  - a write the pool cannot take is refused whole (-ENOBUFS) and changes nothing;
- *  - small writes to a peer that does not acknowledge fill one unit, not one each (R2),
- *    and the retransmission timeout sends them again as one segment.
+ *  - small writes in one iteration fill one unit (R2); a sent unit takes no more.
  */
 #include "tt_test.h"
 
@@ -236,11 +235,12 @@ test_append_refused_whole(void **state)
 }
 
 /*
- * One byte an iteration to a peer that acknowledges nothing: each goes out at once (no
- * Nagle), all in one unit (R2), and the retransmission timeout sends them as one segment.
+ * Small writes in one iteration fill one unit (R2); once it is sent it takes no more (a
+ * unit is one segment for the scoreboard): the next writes start another. The
+ * retransmission timeout sends them again within cwnd, one MSS of bytes.
  */
 static void
-test_small_writes_one_unit(void **state)
+test_small_writes_units(void **state)
 {
 	struct tt_test_env *env = *state;
 	struct tt_test_peer p;
@@ -254,23 +254,33 @@ test_small_writes_one_unit(void **state)
 	h = tt_test_connect(env, &p);
 	c = tt_test_tcp_conn(env, &p);
 	ours = p.rcv_nxt;
-	for (uint32_t i = 0; i < 50; i++) {
+	for (uint32_t i = 0; i < 50; i++)
 		assert_int_equal(tt_test_app_send_mbuf(env, h, app_buf(env, i, 1)), 0);
-		tt_test_poll(env);
-		tt_test_peer_recv(env, &p, &s);
-		assert_int_equal(s.seq, ours + i);
-		assert_int_equal(s.len, 1);
-		assert_int_equal(s.data[0], tt_tb_pattern(i));
-	}
 	assert_int_equal(c->sndq_units, 1);
+	tt_test_poll(env);
+	tt_test_peer_recv(env, &p, &s);
+	assert_int_equal(s.seq, ours);
+	assert_int_equal(s.len, 50);
+	for (uint32_t i = 50; i < 60; i++)
+		assert_int_equal(tt_test_app_send_mbuf(env, h, app_buf(env, i, 1)), 0);
+	assert_int_equal(c->sndq_units, 2);
 	check_units(c);
+	tt_test_poll(env);
+	tt_test_peer_recv(env, &p, &s);
+	assert_int_equal(s.seq, ours + 50);
+	assert_int_equal(s.len, 10);
 	tt_test_advance(env, 1000);
 	tt_test_peer_recv(env, &p, &s);
 	assert_int_equal(s.seq, ours);
 	assert_int_equal(s.len, 50);
 	for (uint16_t i = 0; i < 50; i++)
 		assert_int_equal(s.data[i], tt_tb_pattern(i));
-	assert_int_equal(TT_TEST_STAT(env, RetransSegs), 1);
+	/* cwnd is one MSS of bytes: the second unit, 10 bytes, fits beside the first. */
+	tt_test_peer_recv(env, &p, &s);
+	assert_int_equal(s.seq, ours + 50);
+	assert_int_equal(s.len, 10);
+	assert_int_equal(tt_test_tx_count(env), 0);
+	assert_int_equal(TT_TEST_STAT(env, RetransSegs), 2);
 	abort_conn(env, &p, h);
 }
 
@@ -283,7 +293,7 @@ main(void)
 		T(test_zero_copy),
 		T(test_ack_frees_units),
 		T(test_append_refused_whole),
-		T(test_small_writes_one_unit),
+		T(test_small_writes_units),
 #undef T
 	};
 
