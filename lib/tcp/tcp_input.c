@@ -458,6 +458,9 @@ static bool
 conn_fin(struct tt_worker *w, struct tt_conn *c, bool fin_acked)
 {
 	c->rcv_nxt++;
+	/* Nothing comes after the FIN: what the peer sent beyond it goes, as Linux's tcp_fin. */
+	if (c->ooq != NULL)
+		tt_reass_free(w, c);
 	/* F3: the FIN's ACK goes out at the end of this iteration, never waits for the app. */
 	ack_now(w, c);
 	switch (c->state) {

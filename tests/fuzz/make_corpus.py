@@ -289,10 +289,22 @@ def write(outdir, name, seeds):
     print(f'{d}: {len(seeds)} seeds, {sum(len(v) for v in seeds.values())} bytes')
 
 
+def findings():
+    """The campaign's findings (findings/, README aside), replayed with the seeds so the
+    'fuzz' suite keeps them fixed."""
+    d = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'findings')
+    out = {}
+    for name in sorted(os.listdir(d)):
+        if name != 'README':
+            with open(os.path.join(d, name), 'rb') as f:
+                out['finding-' + name] = f.read()
+    return out
+
+
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else \
         os.path.join(os.path.dirname(os.path.abspath(__file__)), 'corpus')
-    write(outdir, 'fuzz_tcp', tcp_seeds())
+    write(outdir, 'fuzz_tcp', {**tcp_seeds(), **findings()})
     write(outdir, 'fuzz_input', input_seeds())
     return 0
 

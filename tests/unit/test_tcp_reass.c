@@ -329,6 +329,34 @@ test_merge_not_last(void **state)
 	abort_conn(env, &p, h);
 }
 
+/*
+ * A peer that lies: data held beyond a hole, then a FIN before it. Nothing comes after a
+ * FIN: the held data goes (as Linux's tcp_fin). Found by fuzz_tcp (the queue's invariant
+ * check saw a buffer below rcv_nxt).
+ */
+static void
+test_fin_purges_beyond(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	uint32_t x;
+	tt_conn_t h = start(env, &p, 47008, &x);
+
+	c = tt_test_tcp_conn(env, &p);
+	send_at(env, &p, x, 200, 100, 0);
+	assert_int_equal(c->ooq_bufs, 1);
+	send_at(env, &p, x, 0, 100, FIN);
+	assert_int_equal(take_data(env, h, 0), 100);
+	TT_TEST_EV(env, TT_TEV_PEER_CLOSED, h);
+	assert_int_equal(c->state, TT_TCPS_CLOSE_WAIT);
+	assert_int_equal(c->ooq_bufs, 0);
+	assert_null(c->ooq);
+	tt_test_tx_drain(env);
+	p.snd_nxt = x + 101;
+	abort_conn(env, &p, h);
+}
+
 int
 main(void)
 {
@@ -342,6 +370,7 @@ main(void)
 		T(test_window_edge),
 		T(test_sack_fits_mtu),
 		T(test_merge_not_last),
+		T(test_fin_purges_beyond),
 #undef T
 	};
 
