@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""loss (SPEC D2-D4; issue 7): the kernel echoes data through tcpterm's echo app while
+tcpterm's impairment layer damages its port both ways (seeded, so a failure can be
+replayed). Every byte must come back in order, and the counters must show the recovery that
+got it there:
+
+  loss=1%           16 MiB   SACK recovery (TCPSackRecovery, TCPFastRetrans), reassembly
+                             (TCPOFOQueue), retransmissions
+  loss=5%            4 MiB   the same, harder: timeouts allowed, never a stall
+  ge=1%/25%          4 MiB   burst loss (Gilbert-Elliott, ImpairRxBurstLoss/TxBurstLoss)
+  reorder=2%/1ms    16 MiB   reassembly without loss: TCPOFOQueue
+  dup=1%            16 MiB   duplicates reported in D-SACK blocks (TCPDSACKOldSent)
+
+Each transfer is bounded (60 s); the time each took is printed (figures for comparison live
+in the goodput benchmark, not here: no timed assertion)."""
+import os
+import socket
+import threading
+import time
+
+import ttlib
+from ttclient import Checks
+from ttlib import log
+
+PORT = 7
+MIB = 1 << 20
+CASES = [
+    ('loss=1%', 16 * MIB, ('TCPSackRecovery', 'TCPFastRetrans', 'TCPOFOQueue', 'RetransSegs',
+                           'ImpairRxLoss', 'ImpairTxLoss')),
+    ('loss=5%', 4 * MIB, ('TCPSackRecovery', 'TCPOFOQueue', 'RetransSegs', 'ImpairRxLoss',
+                          'ImpairTxLoss')),
+    ('ge=1%/25%', 4 * MIB, ('ImpairRxBurstLoss', 'ImpairTxBurstLoss', 'RetransSegs')),
+    ('reorder=2%/1ms', 16 * MIB, ('ImpairRxReorder', 'ImpairTxReorder', 'TCPOFOQueue')),
+    ('dup=1%', 16 * MIB, ('ImpairRxDup', 'ImpairTxDup', 'TCPDSACKOldSent')),
+]
+SHOWN = ('RetransSegs', 'TCPFastRetrans', 'TCPSlowStartRetrans', 'TCPTimeouts',
+         'TCPSackRecovery', 'TCPOFOQueue', 'TCPOFODrop', 'TCPDSACKOldSent', 'TCPDSACKRecv')
+
+
+def echo(n, timeout):
+    """Send n random bytes to the echo app while reading them back; (data, got, seconds)."""
+    data = os.urandom(n)
+    got = bytearray()
+    s = socket.create_connection((ttlib.ADDR, PORT), timeout=timeout)
+
+    def reader():
+        try:
+            while len(got) < n:
+                b = s.recv(1 << 20)
+                if not b:
+                    return
+                got.extend(b)
+        except OSError:
+            return
+
+    t = threading.Thread(target=reader)
+    t0 = time.monotonic()
+    t.start()
+    try:
+        s.sendall(data)
+    except OSError:
+        pass
+    t.join(timeout)
+    dt = time.monotonic() - t0
+    s.close()
+    return data, bytes(got), dt
+
+
+def test():
+    chk = Checks()
+    ns = ttlib.Netns('los')
+    for i, (spec, n, moved) in enumerate(CASES):
+        tt = ttlib.Tcpterm(ns, f'ls{i}', ['--listen', str(PORT), '--app', 'echo',
+                                          '--impair-rx', spec, '--impair-tx', spec,
+                                          '--impair-seed', str(1000 + i)]).start()
+        ns.enter()
+        try:
+            data, got, dt = echo(n, 60)
+        finally:
+            ns.leave()
+        st = tt.stats()
+        first = next((k for k in range(min(len(got), n)) if got[k] != data[k]), None)
+        log(f'{spec}: {len(got)} of {n} bytes back in {dt:.2f} s; '
+            + ', '.join(f'{k} {st[k]}' for k in SHOWN))
+        chk.check(len(got) == n and got == data,
+                  f'{spec}: {n >> 20} MiB echoed byte-exact through the impairment',
+                  f'{len(got)} bytes back, first difference at {first}')
+        for k in moved:
+            chk.check(st[k] > 0, f'{spec}: {k} moved ({st[k]})')
+        socks = ttlib.telemetry(tt.prefix, '/tcpterm/sockets') or {}
+        stuck = [v for v in socks.values() if v.get('state') == 'ESTABLISHED']
+        rc = tt.stop()
+        chk.check(rc == 0, f'{spec}: tcpterm exits 0 ({rc})', f'connections left: {stuck}')
+    chk.done()
+
+
+if __name__ == '__main__':
+    ttlib.run(test)
