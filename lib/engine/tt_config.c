@@ -98,8 +98,8 @@ static const struct key keys[] = {
 	U32("tcp", window_scaling, 0, 1, 1, "RFC 7323 window scaling"),
 	U32("tcp", sack, 0, 1, 1, "RFC 2018 selective acknowledgements"),
 	U32("tcp", dsack, 0, 1, 1, "RFC 2883 duplicate SACK blocks for segments received twice"),
-	{ "tcp", "congestion_control", NULL, KT_CC, KS_CONFIG, 0, 0, "reno", C(congestion_control),
-	  "congestion control: reno (NewReno, RFC 5681/6582)" },
+	{ "tcp", "congestion_control", NULL, KT_CC, KS_CONFIG, 0, 0, "cubic", C(congestion_control),
+	  "congestion control: cubic (RFC 9438, Linux's default) or reno (NewReno, RFC 5681/6582)" },
 	U32_TODO("tcp", keepalive_time, 1, 32767, 7200, "idle seconds before the first keepalive probe (D6)",
 		 TODO_KEEPALIVE),
 	U32_TODO("tcp", keepalive_intvl, 1, 32767, 75, "seconds between keepalive probes (D6)",
@@ -141,7 +141,7 @@ static const struct key keys[] = {
 static_assert(N_KEYS <= 64, "set_mask is 64 bits");
 
 /* Congestion control algorithms, in lib/tcp's enum tt_cc_algo order (tt_config.h). */
-static const char *const cc_names[] = { "reno" };
+static const char *const cc_names[] = { "reno", "cubic" };
 
 static const char *const app_names[TT_APP__COUNT] = {
 	[TT_APP_HTTP] = "http",
@@ -381,7 +381,7 @@ set_key_value(struct tt_config *cfg, void *base, struct pass *ps, const struct k
 			if (strcmp(val, cc_names[v]) == 0)
 				break;
 		if (v == RTE_DIM(cc_names))
-			return fail(ps, k, val, "unknown algorithm; use reno");
+			return fail(ps, k, val, "unknown algorithm; use cubic or reno");
 		*(uint32_t *)field = v;
 		return 0;
 	case KT_APP:

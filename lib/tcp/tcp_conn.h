@@ -211,6 +211,14 @@ struct tt_conn {
 	uint16_t dupacks;
 	uint8_t ca_state;              /* enum tt_ca_state */
 	uint8_t cc;                    /* enum tt_cc_algo */
+	/* CUBIC (RFC 9438), tcp_cc.c */
+	uint32_t cubic_wmax;           /* bytes: the window before the last reduction */
+	uint32_t cubic_k;              /* ms from the epoch's start to W_max */
+	uint32_t cubic_epoch;          /* ms clock at the epoch's start, 0: none */
+	uint32_t cubic_west;           /* bytes: the Reno-friendly estimate */
+	uint32_t cubic_west_cnt;
+	uint32_t cubic_tick;           /* ms clock of cubic_bpi */
+	uint32_t cubic_bpi;            /* bytes acknowledged per MSS of growth, this ms */
 } __rte_cache_aligned;
 
 /* A listener on one worker (SO_REUSEPORT-like, SPEC Q6). */
@@ -439,13 +447,14 @@ enum tt_ca_state {
  */
 enum tt_cc_algo {
 	TT_CC_RENO,          /* NewReno: RFC 5681 growth, RFC 6582 recovery */
+	TT_CC_CUBIC,         /* RFC 9438, Linux's default */
 	TT_CC__COUNT
 };
 struct tt_cc_ops {
 	const char *name;
 	void (*init)(struct tt_conn *c);
-	/* The slow-start threshold after a loss (RFC 5681 (4)). */
-	uint32_t (*ssthresh)(const struct tt_conn *c, uint32_t flight);
+	/* The slow-start threshold after a loss (RFC 5681 (4)); the algorithm may note it. */
+	uint32_t (*ssthresh)(struct tt_conn *c, uint32_t flight);
 	/* acked bytes newly acknowledged in TT_CA_OPEN (or TT_CA_LOSS): grow cwnd. */
 	void (*cong_avoid)(struct tt_conn *c, uint32_t acked, uint64_t now_ms);
 };

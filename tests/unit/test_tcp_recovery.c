@@ -30,6 +30,7 @@ start(struct tt_test_env *env, struct tt_test_peer *p, uint16_t sport, bool sack
 	tt_conn_t h;
 
 	env->cfg.wmem = 1 << 22;
+	env->cfg.congestion_control = TT_CC_RENO;      /* the RFCs' arithmetic below is Reno's */
 	tt_test_tcp_start_app(env);
 	tt_test_peer_init(p, sport, 1000);
 	p->sack_ok = sack;
@@ -294,6 +295,79 @@ test_rto_one_segment(void **state)
 	finish(env, &p, h);
 }
 
+/* Drive CUBIC for ms milliseconds from t0, a window acknowledged every rtt_ms. */
+static void
+cubic_run(struct tt_conn *c, uint64_t t0, uint32_t ms, uint32_t rtt_ms, double *at,
+	  const uint32_t *when, unsigned int n_when)
+{
+	const struct tt_cc_ops *ops = tt_cc_ops[TT_CC_CUBIC];
+
+	for (uint32_t t = 1; t <= ms; t++) {
+		ops->cong_avoid(c, c->cwnd / rtt_ms, t0 + t);
+		for (unsigned int i = 0; i < n_when; i++)
+			if (t == when[i])
+				at[i] = (double)c->cwnd / MSS;
+	}
+}
+
+/*
+ * CUBIC (RFC 9438). A loss at 100 segments leaves 70 (beta 0.7) and K = cbrt(30 / 0.4) =
+ * 4.217 s. With a 100 ms RTT (RTT not added to t here) the window follows the cubic curve:
+ * concave below W_max, W(K / 2) = 100 - 0.4 * 2.108^3 = 96.25, W_max at K, convex beyond,
+ * W(K + 2 s) = 103.2 segments. With a 10 ms RTT the Reno-friendly estimate (4.3) is above
+ * the curve and sets the pace: 0.529 segments an RTT, about 53 a second. A second loss
+ * below W_max remembers 0.85 of the window (fast convergence, 4.7).
+ */
+static void
+test_cubic_curve(void **state)
+{
+	struct tt_test_env *env = *state;
+	const struct tt_cc_ops *ops = tt_cc_ops[TT_CC_CUBIC];
+	static const uint32_t when[] = { 2108, 4217, 6217 };
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	double at[3], reno[1];
+	tt_conn_t h = start(env, &p, 48005, true, &c);
+
+	assert_int_equal(tt_cc_lookup("cubic"), TT_CC_CUBIC);
+	assert_int_equal(tt_cc_lookup("reno"), TT_CC_RENO);
+	assert_int_equal(tt_cc_lookup("vegas"), -1);
+	c->cc = TT_CC_CUBIC;
+	ops->init(c);
+	c->srtt8 = 0;
+	c->cwnd = 100 * MSS;
+	c->ssthresh = ops->ssthresh(c, c->cwnd);
+	assert_int_equal(c->ssthresh, 70 * MSS);
+	assert_int_equal(c->cubic_wmax, 100 * MSS);
+	c->cwnd = c->ssthresh;
+	cubic_run(c, 100000, 6300, 100, at, when, 3);
+	print_message("CUBIC, 100 ms RTT: K %u ms; W(K/2) %.1f, W(K) %.1f, W(K+2s) %.1f segments\n",
+		      c->cubic_k, at[0], at[1], at[2]);
+	assert_in_range(c->cubic_k, 4210, 4224);
+	assert_true(at[0] >= 94 && at[0] <= 98);
+	assert_true(at[1] >= 98.5 && at[1] <= 101.5);
+	assert_true(at[2] >= 101.5 && at[2] <= 105);
+
+	/* Again from 100 with a 10 ms RTT: the Reno-friendly region. */
+	c->cwnd = 100 * MSS;
+	c->cubic_wmax = 0;
+	c->ssthresh = ops->ssthresh(c, c->cwnd);
+	c->cwnd = c->ssthresh;
+	cubic_run(c, 200000, 1000, 10, reno, (const uint32_t[]){ 1000 }, 1);
+	print_message("CUBIC, 10 ms RTT: %.1f segments 1 s after the loss (Reno-friendly ~123)\n",
+		      reno[0]);
+	assert_true(reno[0] >= 115 && reno[0] <= 131);
+
+	/* Fast convergence: a loss at 90 segments, below W_max, remembers 0.85 of it. */
+	c->cwnd = 90 * MSS;
+	c->cubic_wmax = 100 * MSS;
+	c->ssthresh = ops->ssthresh(c, c->cwnd);
+	assert_int_equal(c->cubic_wmax, 90 * MSS * 17 / 20);
+	assert_int_equal(c->ssthresh, 63 * MSS);
+	c->cc = TT_CC_RENO;
+	finish(env, &p, h);
+}
+
 int
 main(void)
 {
@@ -304,6 +378,7 @@ main(void)
 		T(test_sack_recovery_prr),
 		T(test_newreno),
 		T(test_rto_one_segment),
+		T(test_cubic_curve),
 #undef T
 	};
 
