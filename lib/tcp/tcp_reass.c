@@ -79,7 +79,7 @@ int
 tt_reass_insert(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m, uint32_t seq,
 		bool fin)
 {
-	uint32_t end = seq + m->data_len;
+	uint32_t end = seq + m->data_len, dup_left = seq, dup_right = end;
 	struct rte_mbuf *prev = NULL, *next;
 
 	/* Where it goes: after the tail (the usual case), else after the last one below it. */
@@ -120,6 +120,15 @@ tt_reass_insert(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m, uint
 		end = tt_sndq_meta(next)->seq;
 		fin = false;
 		break;
+	}
+	if (m->data_len == 0) {
+		/* Covered by the two around it: a duplicate as well. */
+		if ((c->flags & TT_CONN_SACK) && w->tcp->cfg->dsack) {
+			TT_STAT_INC(&w->stats, TCPDSACKOfoSent);
+			set_dsack(c, dup_left, dup_right);
+		}
+		rte_pktmbuf_free(m);
+		return -1;
 	}
 	c->sack_last = seq;
 	/* Continues prev and fits in its buffer: copied there. */

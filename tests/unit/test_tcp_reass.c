@@ -357,6 +357,35 @@ test_fin_purges_beyond(void **state)
 	abort_conn(env, &p, h);
 }
 
+/*
+ * A duplicate spread over two held buffers that touch: [200, 300) then [100, 200) (two
+ * buffers: the second arrives before the first), then [150, 250) again: reported in a
+ * D-SACK, nothing queued (fuzz_tcp found an empty buffer queued here).
+ */
+static void
+test_dup_across_two(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	uint32_t x;
+	tt_conn_t h = start(env, &p, 47009, &x);
+
+	c = tt_test_tcp_conn(env, &p);
+	send_at(env, &p, x, 200, 100, 0);
+	send_at(env, &p, x, 100, 100, 0);
+	tt_test_tx_drain(env);
+	assert_int_equal(c->ooq_bufs, 2);
+	send_at(env, &p, x, 150, 100, 0);
+	expect_ack(env, &p, x, 0, 2, (const uint32_t[][2]){ { 150, 250 }, { 100, 300 } });
+	assert_int_equal(c->ooq_bufs, 2);
+	assert_int_equal(S(TCPDSACKOfoSent), 1);
+	send_at(env, &p, x, 0, 100, PSH);
+	assert_int_equal(take_data(env, h, 0), 300);
+	tt_test_tx_drain(env);
+	abort_conn(env, &p, h);
+}
+
 int
 main(void)
 {
@@ -371,6 +400,7 @@ main(void)
 		T(test_sack_fits_mtu),
 		T(test_merge_not_last),
 		T(test_fin_purges_beyond),
+		T(test_dup_across_two),
 #undef T
 	};
 
