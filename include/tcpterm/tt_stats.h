@@ -90,6 +90,9 @@
 	X(TcpExt, TCPFastRetrans,  "fast retransmits") \
 	X(TcpExt, TCPSlowStartRetrans, "retransmits in slow start") \
 	X(TcpExt, TCPTimeouts,     "other TCP timeouts") \
+	X(TcpExt, TCPLossProbes,   "TLP probes sent") \
+	X(TcpExt, TCPLossProbeRecovery, "TLP probes that recovered a loss") \
+	X(TcpExt, TCPLostRetransmit, "retransmits lost") \
 	X(TcpExt, TCPDSACKRecv,    "DSACKs received") \
 	X(TcpExt, TCPSACKDiscard,  "SACK blocks discarded as invalid") \
 	X(TcpExt, TCPAbortFailed,  "resets of an aborted connection not sent for want of an mbuf") \

@@ -31,10 +31,10 @@ const char *const tt_tcp_state_name[TT_TCPS__COUNT] = {
 
 /*
  * DESIGN's memory budget asked for an idle TCB in four cache lines; one that reassembles,
- * keeps a SACK scoreboard and runs congestion control takes six (docs/ARCHITECTURE.md,
+ * keeps a SACK scoreboard and runs CUBIC and RACK-TLP takes seven (docs/ARCHITECTURE.md,
  * "The TCB's size"). Segments read cache line 0 first; the rest follows by use.
  */
-static_assert(sizeof(struct tt_conn) <= 384, "struct tt_conn grew past 384 bytes");
+static_assert(sizeof(struct tt_conn) <= 448, "struct tt_conn grew past 448 bytes");
 static_assert(sizeof(struct tt_req) == 64, "struct tt_req must stay 64 bytes (Q1)");
 static_assert(sizeof(struct tt_tw) == 64, "struct tt_tw must stay 64 bytes (F6)");
 
@@ -298,6 +298,8 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg, char *err, 
 		return -EIO;
 	}
 	t->per_4us = rte_reciprocal_value_u64(RTE_MAX(rte_get_tsc_hz() / 250000, (uint64_t)1));
+	t->ticks_per_ms = (uint32_t)RTE_MAX((rte_get_tsc_hz() / 1000) >> TT_TICK_SHIFT,
+					    (uint64_t)1);
 	tt_wheel_init(&t->wheel, w->clock.ms);
 	tt_mem_init(w, cfg);
 	return listeners_init(w, cfg, err, errlen);

@@ -79,6 +79,8 @@ enum tt_tcp_timer_kind {
 	TT_TMR_FW2,        /* FIN_WAIT_2 of a released connection, F7 */
 	TT_TMR_TW,         /* TIME_WAIT end, F1 */
 	TT_TMR_PERSIST,    /* zero-window probe, D3 (RFC 9293 3.8.6.1) */
+	TT_TMR_TLP,        /* tail loss probe (RFC 8985 7), in place of the RTO */
+	TT_TMR_REO,        /* RACK's reordering window ends (RFC 8985 6.3), before the RTO */
 };
 
 /* Negotiated options, shared by SYN queue entries and TCBs. */
@@ -137,6 +139,8 @@ struct tt_tw {
 #define TT_CF_RCV_HELD    (1u << 11)  /* rcvq was held from the application: the window shrank */
 #define TT_CF_DSACK       (1u << 12)  /* a D-SACK block (dsack) goes in the next ACK */
 #define TT_CF_CWND_LIMITED (1u << 13) /* output last stopped at cwnd: growth is earned */
+#define TT_CF_TLP_OUT     (1u << 14)  /* a tail loss probe is out (RFC 8985 7), until tlp_high */
+#define TT_CF_RACK        (1u << 15)  /* rack_* hold a delivered segment (RFC 8985 6) */
 
 /* A TCB. Cache line 0 holds what every segment reads. */
 struct tt_conn {
@@ -219,6 +223,13 @@ struct tt_conn {
 	uint32_t cubic_west_cnt;
 	uint32_t cubic_tick;           /* ms clock of cubic_bpi */
 	uint32_t cubic_bpi;            /* bytes acknowledged per MSS of growth, this ms */
+	/* RACK-TLP (RFC 8985), tcp_recovery.c; times in tt_tcp_ticks() */
+	uint32_t rack_ts;              /* sent when the most recently sent delivered unit was */
+	uint32_t rack_end;             /* its end */
+	uint32_t rack_rtt;             /* its RTT */
+	uint32_t rack_min_rtt;
+	uint32_t tlp_high;             /* snd_max when the probe went */
+	uint8_t tlp_retrans;           /* the probe was a retransmission */
 } __rte_cache_aligned;
 
 /* A listener on one worker (SO_REUSEPORT-like, SPEC Q6). */
@@ -285,12 +296,25 @@ struct tt_tcp {
 	uint32_t tw_isn;                   /* ISN for the SYN that reopens a TIME_WAIT flow */
 	bool tw_isn_set;
 	struct rte_reciprocal_u64 per_4us; /* TSC ticks -> 4 microsecond units, for ISNs */
+	uint32_t ticks_per_ms;             /* tt_tcp_ticks() in a millisecond */
 	const struct tt_config *cfg;
 	/* RFC 5961 7: challenge ACKs this worker may still send in second challenge_sec. */
 	uint64_t challenge_sec;
 	uint32_t challenge_left;
 	struct tt_tcp_mem mem;
 };
+
+/*
+ * The clock of RACK (RFC 8985): the worker's TSC reading in units of 1024 cycles (about
+ * 0.4 us at 2.6 GHz; 32 bits wrap after about half an hour, compared wrap-safe), fine
+ * enough for the sub-millisecond RTTs of a lab, where the ms clock would see 0.
+ */
+#define TT_TICK_SHIFT 10
+static inline uint32_t
+tt_tcp_ticks(uint64_t tsc)
+{
+	return (uint32_t)(tsc >> TT_TICK_SHIFT);
+}
 
 /* Our window shift: the smallest that lets rmem be offered (RFC 7323 2.3). */
 static inline uint8_t
@@ -404,6 +428,11 @@ void tt_tcp_send_synack(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m,
 uint32_t tt_tcp_ts_offset(struct tt_worker *w, const struct tt_flow *f);
 /* Go back to snd_una: everything unacknowledged is sent again (RTO). */
 void tt_conn_snd_rewind(struct tt_conn *c);
+/*
+ * Unit u again, whole; probe: a tail loss probe's copy (counted apart, not marked as a
+ * retransmission of a lost unit). false: no mbuf.
+ */
+bool tt_tcp_retransmit(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *u, bool probe);
 /* Send what c may send now: data within the window, FIN, or a bare ACK if owed. */
 void tt_tcp_output(struct tt_worker *w, struct tt_conn *c);
 void tt_tcp_send_ack(struct tt_worker *w, struct tt_conn *c);
@@ -423,6 +452,7 @@ struct tt_sndq_meta {
 	uint32_t seq;                  /* sequence number of the unit's first byte */
 	uint16_t xmits;                /* times sent (0: never) */
 	uint16_t flags;                /* TT_SEG_* */
+	uint32_t xmit_ts;              /* tt_tcp_ticks() when last sent (RACK) */
 };
 /* The out-of-order queue's segments use the same field (tcp_reass.c). */
 #define TT_SEG_FIN  (1u << 0)      /* the peer's FIN follows this segment's bytes */
@@ -542,8 +572,18 @@ tt_recovery_in_flight(const struct tt_conn *c)
 struct rte_mbuf *tt_recovery_next_lost(const struct tt_conn *c);
 /* Unit u (of len bytes) was sent again. */
 void tt_recovery_retransmitted(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *u);
+/* Unit u delivered (acknowledged, whole or cut) at ticks now: RACK learns from it. */
+void tt_recovery_delivered(struct tt_conn *c, const struct rte_mbuf *u, uint32_t now);
 /* Units freed by an ACK: the scoreboard's counts follow. */
 void tt_recovery_unit_gone(struct tt_conn *c, const struct rte_mbuf *u);
+/*
+ * The retransmission timer after output or an ACK: a tail loss probe's timeout when RFC
+ * 8985 7.2 allows one (SACK, nothing amiss, no probe out), else the RTO.
+ */
+void tt_recovery_arm(struct tt_worker *w, struct tt_conn *c, bool restart);
+/* Timers: the probe's (send one segment), the reordering window's (RACK detection). */
+void tt_recovery_tlp_fire(struct tt_worker *w, struct tt_conn *c);
+void tt_recovery_reo_fire(struct tt_worker *w, struct tt_conn *c);
 
 /* Memory accounting and pressure (tcp_mem.c). */
 void tt_mem_init(struct tt_worker *w, const struct tt_config *cfg);

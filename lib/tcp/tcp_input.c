@@ -239,7 +239,7 @@ conn_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg,
 	if (c->snd_una == c->snd_max)
 		tt_timer_cancel(&w->tcp->wheel, &c->rtx);
 	else
-		tt_conn_rto_arm(w, c);
+		tt_recovery_arm(w, c, true);
 	return fin_acked;
 }
 

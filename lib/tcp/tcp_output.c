@@ -448,7 +448,7 @@ sndq_slice(struct tt_worker *w, struct tt_conn *c, uint32_t len)
 
 /* snd_nxt moved on by len bytes of data: the unit holding it follows. */
 static void
-snd_unit_advance(struct tt_conn *c, uint32_t len)
+snd_unit_advance(struct tt_conn *c, uint32_t len, uint32_t now)
 {
 	struct rte_mbuf *u = c->snd_unit;
 
@@ -456,6 +456,7 @@ snd_unit_advance(struct tt_conn *c, uint32_t len)
 		return;
 	if (tt_sndq_meta(u)->xmits < UINT16_MAX)
 		tt_sndq_meta(u)->xmits++;
+	tt_sndq_meta(u)->xmit_ts = now;
 	if (c->snd_nxt + len == tt_sndq_meta(u)->seq + u->data_len)
 		c->snd_unit = u->next;
 }
@@ -490,8 +491,8 @@ cwnd_room(struct tt_conn *c)
  * Unit u again, whole (RFC 6675 NextSeg rule 1: a segment deemed lost). The last unit
  * carries the FIN again when the FIN went with it. false: no mbuf (counted).
  */
-static bool
-conn_retransmit(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *u)
+bool
+tt_tcp_retransmit(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *u, bool probe)
 {
 	uint32_t seq = tt_sndq_meta(u)->seq, len = u->data_len;
 	uint32_t data_end = c->snd_una + c->sndq_len;
@@ -508,10 +509,16 @@ conn_retransmit(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *u)
 	}
 	conn_fill(w, c, &s, seq, flags, len);
 	tcp_emit(w, c->pi, &c->peer_mac, &c->flow, m, &s);
-	tt_recovery_retransmitted(w, c, u);
 	c->rtt_start = 0;                  /* Karn: no sample while retransmissions are out */
-	if (!tt_timer_armed(&c->rtx) || c->rtx.kind != TT_TMR_RTO)
-		tt_conn_rto_arm(w, c);
+	if (probe) {
+		/* RFC 8985 7.3: the same bytes again; not a loss, no scoreboard mark. */
+		tt_sndq_meta(u)->flags |= TT_SU_EVER_RETRANS;
+		tt_sndq_meta(u)->xmit_ts = tt_tcp_ticks(w->clock.tsc);
+		TT_STAT_INC(&w->stats, RetransSegs);
+		return true;
+	}
+	tt_recovery_retransmitted(w, c, u);
+	tt_recovery_arm(w, c, false);
 	return true;
 }
 
@@ -527,7 +534,7 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 	/* What is deemed lost goes first, within cwnd. */
 	while (c->lost_bytes > c->retrans_bytes && cwnd_room(c) > 0 &&
 	       (u = tt_recovery_next_lost(c)) != NULL) {
-		if (!conn_retransmit(w, c, u)) {
+		if (!tt_tcp_retransmit(w, c, u, false)) {
 			failed = true;
 			break;
 		}
@@ -585,7 +592,7 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 			c->rtt_seq = c->snd_nxt;
 			c->rtt_start = (uint32_t)w->clock.ms | 1;
 		}
-		snd_unit_advance(c, len);
+		snd_unit_advance(c, len, tt_tcp_ticks(w->clock.tsc));
 		if (c->ca_state == TT_CA_RECOVERY)
 			c->prr_out += len;      /* RFC 6937: new data counts against the budget too */
 		c->snd_nxt += len + (fin ? 1 : 0);
@@ -599,9 +606,11 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 				tt_conn_set_state(w, c, TT_TCPS_LAST_ACK);
 		}
 		sent = true;
-		/* Data or FIN in flight: the RTO, in place of a zero-window probe if one waited. */
-		if (!tt_timer_armed(&c->rtx) || c->rtx.kind != TT_TMR_RTO)
-			tt_conn_rto_arm(w, c);
+		/*
+		 * Data or FIN in flight: the RTO (or a tail loss probe's timeout), in place of a
+		 * zero-window probe if one waited.
+		 */
+		tt_recovery_arm(w, c, false);
 		if (fin)
 			break;
 	}

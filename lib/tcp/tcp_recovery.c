@@ -105,6 +105,7 @@ sack_update(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg
 			    tt_seq_gt(unit_end(u), right))
 				continue;
 			unit_clear(c, mt, u->data_len, TT_SU_LOST | TT_SU_RETRANS);
+			tt_recovery_delivered(c, u, tt_tcp_ticks(w->clock.tsc));
 			mt->flags |= TT_SU_SACKED;
 			c->sacked_bytes += u->data_len;
 			c->sacked_units++;
@@ -175,12 +176,190 @@ prr_ack(struct tt_conn *c, uint32_t delivered)
 	c->cwnd = pipe + sndcnt;
 }
 
+/* ---- RACK (RFC 8985 6): loss by time ---------------------------------------------------- */
+
+static inline bool
+tick_before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+void
+tt_recovery_delivered(struct tt_conn *c, const struct rte_mbuf *u, uint32_t now)
+{
+	const struct tt_sndq_meta *mt = tt_sndq_meta(u);
+	uint32_t rtt = now - mt->xmit_ts, end = mt->seq + u->data_len;
+
+	if (mt->xmits == 0)
+		return;
+	/* 6.2: an ACK sooner than min_rtt after a retransmission is for the original. */
+	if ((mt->flags & TT_SU_EVER_RETRANS) && (c->cflags & TT_CF_RACK) &&
+	    rtt < c->rack_min_rtt)
+		return;
+	if (!(c->cflags & TT_CF_RACK) || rtt < c->rack_min_rtt)
+		c->rack_min_rtt = rtt;
+	if (!(c->cflags & TT_CF_RACK) || tick_before(c->rack_ts, mt->xmit_ts) ||
+	    (mt->xmit_ts == c->rack_ts && tt_seq_gt(end, c->rack_end))) {
+		c->rack_ts = mt->xmit_ts;
+		c->rack_end = end;
+		c->rack_rtt = rtt;
+		c->cflags |= TT_CF_RACK;
+	}
+}
+
+/*
+ * 6.2 reo_wnd: a quarter of min_rtt (at most SRTT), or none once loss is certain (in
+ * recovery, or DupThresh units SACKed): Linux's tcp_rack_reo_wnd before it has seen
+ * reordering.
+ */
+static uint32_t
+rack_reo_wnd(const struct tt_worker *w, const struct tt_conn *c)
+{
+	uint32_t srtt = (c->srtt8 >> 3) * w->tcp->ticks_per_ms;
+
+	if (c->ca_state >= TT_CA_RECOVERY || c->sacked_units >= TT_DUPTHRESH)
+		return 0;
+	return srtt > 0 ? RTE_MIN(c->rack_min_rtt / 4, srtt) : c->rack_min_rtt / 4;
+}
+
+/*
+ * 6.2 step 5: a unit sent before the most recently sent one delivered, and not delivered
+ * itself within RTT + reo_wnd of being sent, is lost; a lost retransmission is sent again
+ * (TCPLostRetransmit). What may still arrive arms the reordering timer. Returns true when
+ * something was newly deemed lost.
+ */
+static bool
+rack_detect(struct tt_worker *w, struct tt_conn *c)
+{
+	uint32_t now = tt_tcp_ticks(w->clock.tsc), reo = rack_reo_wnd(w, c), wait = 0;
+	bool lost = false;
+
+	if (!(c->cflags & TT_CF_RACK))
+		return false;
+	for (struct rte_mbuf *u = c->sndq; u != NULL; u = u->next) {
+		struct tt_sndq_meta *mt = tt_sndq_meta(u);
+		int32_t left;
+
+		if (tt_seq_gt(mt->seq + u->data_len, c->snd_max) || mt->xmits == 0)
+			break;
+		if ((mt->flags & TT_SU_SACKED) ||
+		    ((mt->flags & TT_SU_LOST) && !(mt->flags & TT_SU_RETRANS)))
+			continue;
+		if (!(tick_before(mt->xmit_ts, c->rack_ts) ||
+		      (mt->xmit_ts == c->rack_ts && tt_seq_lt(mt->seq + u->data_len, c->rack_end))))
+			continue;
+		left = (int32_t)(mt->xmit_ts + c->rack_rtt + reo - now);
+		if (left > 0) {
+			wait = RTE_MAX(wait, (uint32_t)left);
+			continue;
+		}
+		if (mt->flags & TT_SU_RETRANS) {
+			unit_clear(c, mt, u->data_len, TT_SU_RETRANS);
+			TT_STAT_INC(&w->stats, TCPLostRetransmit);
+		} else {
+			unit_lost(c, u);
+		}
+		lost = true;
+	}
+	if (wait > 0) {
+		c->rtx.kind = TT_TMR_REO;
+		tt_timer_arm(&w->tcp->wheel, &c->rtx, wait / w->tcp->ticks_per_ms + 1);
+	}
+	return lost;
+}
+
+/* ---- TLP (RFC 8985 7): a probe instead of waiting for the RTO --------------------------- */
+
+static bool
+tlp_allowed(const struct tt_conn *c)
+{
+	return (c->flags & TT_CONN_SACK) && c->ca_state == TT_CA_OPEN &&
+	       !(c->cflags & TT_CF_TLP_OUT) && (c->cflags & TT_CF_RACK) && c->sndq != NULL &&
+	       tt_seq_lt(c->snd_una, c->snd_max);
+}
+
+void
+tt_recovery_arm(struct tt_worker *w, struct tt_conn *c, bool restart)
+{
+	if (c->snd_una == c->snd_max)
+		return;
+	if (tlp_allowed(c)) {
+		/* 7.2: PTO = 2 SRTT, plus the peer's delayed ACK when one segment is out. */
+		uint32_t pto = 2 * (c->srtt8 >> 3);
+
+		if (c->snd_max - c->snd_una <= c->mss)
+			pto += 200;
+		pto = RTE_MAX(pto, 10u);
+		pto = RTE_MIN(pto, c->rto);
+		c->rtx.kind = TT_TMR_TLP;
+		tt_timer_arm(&w->tcp->wheel, &c->rtx, pto);
+		return;
+	}
+	if (restart || !tt_timer_armed(&c->rtx) ||
+	    (c->rtx.kind != TT_TMR_RTO && c->rtx.kind != TT_TMR_REO))
+		tt_conn_rto_arm(w, c);
+}
+
+void
+tt_recovery_tlp_fire(struct tt_worker *w, struct tt_conn *c)
+{
+	uint32_t data_end = c->snd_una + c->sndq_len;
+	uint32_t wnd_end = c->snd_una + c->snd_wnd;
+
+	TT_STAT_INC(&w->stats, TCPLossProbes);
+	c->cflags |= TT_CF_TLP_OUT;
+	c->tlp_high = c->snd_max;
+	c->tlp_retrans = 0;
+	tt_conn_rto_arm(w, c);
+	/* 7.3: new data if the window has room for it, else the last segment again. */
+	if (tt_seq_lt(c->snd_nxt, data_end) && tt_seq_lt(c->snd_nxt, wnd_end)) {
+		uint32_t cwnd = c->cwnd;
+
+		c->cwnd = RTE_MAX(cwnd, tt_recovery_in_flight(c) + c->mss);
+		tt_tcp_output(w, c);
+		c->cwnd = cwnd;
+		c->tlp_high = c->snd_max;
+		return;
+	}
+	if (c->sndq_len > 0) {
+		struct rte_mbuf *u = tt_sndq_unit_at(c, data_end - 1);
+
+		if (u != NULL && tt_tcp_retransmit(w, c, u, true))
+			c->tlp_retrans = 1;
+	}
+}
+
+void
+tt_recovery_reo_fire(struct tt_worker *w, struct tt_conn *c)
+{
+	if (rack_detect(w, c) && c->ca_state < TT_CA_RECOVERY)
+		enter_recovery(w, c);
+	tt_recovery_arm(w, c, true);
+	tt_conn_schedule_output(w, c);
+}
+
+/* The ACK that acknowledges the probe ends its episode (7.4). */
+static void
+tlp_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg)
+{
+	if (!(c->cflags & TT_CF_TLP_OUT) || tt_seq_lt(seg->ack, c->tlp_high))
+		return;
+	c->cflags &= ~TT_CF_TLP_OUT;
+	/* A retransmitted probe not reported as a duplicate repaired a lost tail. */
+	if (c->tlp_retrans && !((seg->opts.present & TT_TCP_OPT_SACK) && seg->opts.n_sack > 0 &&
+				tt_seq_leq(seg->opts.sack[0].right, seg->ack)))
+		TT_STAT_INC(&w->stats, TCPLossProbeRecovery);
+}
+
 void
 tt_recovery_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg,
 		uint32_t acked, bool dup)
 {
 	uint32_t sacked = sack_update(w, c, seg);
 	bool sack = (c->flags & TT_CONN_SACK) != 0;
+
+	tlp_ack(w, c, seg);
+	rack_detect(w, c);
 
 	if (acked > 0)
 		c->dupacks = 0;
@@ -271,6 +450,7 @@ tt_recovery_retransmitted(struct tt_worker *w, struct tt_conn *c, struct rte_mbu
 	struct tt_sndq_meta *mt = tt_sndq_meta(u);
 
 	mt->flags |= TT_SU_RETRANS | TT_SU_EVER_RETRANS;
+	mt->xmit_ts = tt_tcp_ticks(w->clock.tsc);
 	c->retrans_bytes += u->data_len;
 	TT_STAT_INC(&w->stats, RetransSegs);
 	if (c->ca_state == TT_CA_RECOVERY) {

@@ -225,11 +225,14 @@ tt_sndq_ack(struct tt_worker *w, struct tt_conn *c, uint32_t bytes)
 	struct rte_mbuf *u = c->sndq;
 	uint32_t freed = 0;
 
+	uint32_t now = tt_tcp_ticks(w->clock.tsc);
+
 	c->sndq_len -= bytes;
 	while (u != NULL && bytes >= u->data_len) {
 		struct rte_mbuf *next = u->next;
 
 		bytes -= u->data_len;
+		tt_recovery_delivered(c, u, now);
 		tt_recovery_unit_gone(c, u);
 		if (u == c->snd_unit)
 			c->snd_unit = next;
@@ -246,6 +249,7 @@ tt_sndq_ack(struct tt_worker *w, struct tt_conn *c, uint32_t bytes)
 		/* Cut into the first unit left; segments in flight keep their own offsets. */
 		struct tt_sndq_meta *mt = tt_sndq_meta(u);
 
+		tt_recovery_delivered(c, u, now);
 		if (mt->flags & TT_SU_SACKED)
 			c->sacked_bytes -= bytes;
 		if (mt->flags & TT_SU_LOST)

@@ -9,6 +9,8 @@
  *   TT_TMR_FW2     FIN_WAIT_2 of a released connection ends after fin_timeout (F7)
  *   TT_TMR_TW      TIME_WAIT ends (tcp_timewait.c)
  *   TT_TMR_PERSIST zero-window probe with the RTO's backoff (D3, RFC 9293 3.8.6.1)
+ *   TT_TMR_TLP     tail loss probe (RFC 8985 7), in place of the RTO (tcp_recovery.c)
+ *   TT_TMR_REO     RACK's reordering window ran out: detect loss again (RFC 8985 6.3)
  *
  * tt_worker_poll -> tt_tcp_timers_run -> tt_wheel_advance -> tcp_timer_fire
  */
@@ -136,6 +138,12 @@ tcp_timer_fire(void *arg, struct tt_timer *tm)
 		break;
 	case TT_TMR_PERSIST:
 		conn_persist(w, owner_of(tm, struct tt_conn, rtx));
+		break;
+	case TT_TMR_TLP:
+		tt_recovery_tlp_fire(w, owner_of(tm, struct tt_conn, rtx));
+		break;
+	case TT_TMR_REO:
+		tt_recovery_reo_fire(w, owner_of(tm, struct tt_conn, rtx));
 		break;
 	}
 }

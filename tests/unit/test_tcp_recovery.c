@@ -184,6 +184,9 @@ test_sack_recovery_prr(void **state)
 	assert_int_equal(tt_test_app_send(env, h, NULL, 100 * MSS), 0);
 	tt_test_poll(env);
 	assert_int_equal(sent(env, &p, base, seqs, 64), 10);
+	/* An RTT of 5 ms: RACK's reordering window (a quarter of it) keeps segment 1 from
+	 * being deemed lost by the first SACKs alone. */
+	tt_test_advance(env, 5);
 	/* Disorder: each SACKed segment left the network, so one new one may go (RFC 3042). */
 	for (uint32_t k = 2; k <= 3; k++) {
 		blk[0][0] = MSS;
@@ -368,6 +371,94 @@ test_cubic_curve(void **state)
 	finish(env, &p, h);
 }
 
+/*
+ * TLP (RFC 8985 7): ten segments, the last lost, everything before it acknowledged. No
+ * three duplicate ACKs can come; instead of the RTO (1 s), the probe at PTO = 2 SRTT + the
+ * peer's delayed ACK (one segment out), at least 10 ms: the last segment again, once
+ * (TCPLossProbes). Its ACK ends the episode and counts the repair (TCPLossProbeRecovery).
+ */
+static void
+test_tlp_tail(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	uint32_t seqs[64], base;
+	uint64_t t0;
+	tt_conn_t h = start(env, &p, 48006, true, &c);
+
+	base = p.rcv_nxt;
+	assert_int_equal(tt_test_app_send(env, h, NULL, 10 * MSS), 0);
+	tt_test_poll(env);
+	assert_int_equal(sent(env, &p, base, seqs, 64), 10);
+	peer_ack(env, &p, base, 9 * MSS, 0, NULL);
+	assert_int_equal(c->rtx.kind, TT_TMR_TLP);
+	t0 = tt_test_now(env);
+	tt_test_step_until(env, 1000, tt_test_pred_tx, NULL);
+	print_message("TLP: probe %" PRIu64 " ms after the last ACK (SRTT %u ms)\n",
+		      tt_test_now(env) - t0, c->srtt8 >> 3);
+	assert_true(tt_test_now(env) - t0 < 400);
+	assert_int_equal(sent(env, &p, base, seqs, 64), 1);
+	assert_int_equal(seqs[0], 9 * MSS);
+	assert_int_equal(S(TCPLossProbes), 1);
+	assert_int_equal(S(TCPTimeouts), 0);
+	peer_ack(env, &p, base, 10 * MSS, 0, NULL);
+	assert_int_equal(S(TCPLossProbeRecovery), 1);
+	assert_false(c->cflags & TT_CF_TLP_OUT);
+	finish(env, &p, h);
+}
+
+/*
+ * RACK (RFC 8985 6): in recovery, the retransmission of segment 1 is lost again. Segments
+ * sent after it are SACKed; once an RTT (plus no reordering window: in recovery) has passed
+ * since it was sent, RACK deems it lost and it goes a third time, without waiting for the
+ * RTO (TCPLostRetransmit).
+ */
+static void
+test_rack_lost_retransmission(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	uint32_t seqs[64], base, blk[1][2];
+	unsigned int n;
+	tt_conn_t h = start(env, &p, 48007, true, &c);
+
+	base = p.rcv_nxt;
+	assert_int_equal(tt_test_app_send(env, h, NULL, 60 * MSS), 0);
+	tt_test_poll(env);
+	assert_int_equal(sent(env, &p, base, seqs, 64), 10);
+	tt_test_advance(env, 5);
+	blk[0][0] = MSS;
+	for (uint32_t k = 2; k <= 4; k++) {
+		blk[0][1] = k * MSS;
+		peer_ack(env, &p, base, 0, 1, blk);
+	}
+	assert_int_equal(c->ca_state, TT_CA_RECOVERY);
+	n = sent(env, &p, base, seqs, 64);
+	assert_true(n >= 3);
+	/* two new segments (limited transmit), then the retransmission, lost again */
+	assert_int_equal(seqs[n - 1], 0);
+	/* 5 ms later, SACKs for what was sent after it. */
+	tt_test_advance(env, 5);
+	tt_test_tx_drain(env);
+	for (uint32_t k = 5; k <= 10; k++) {
+		blk[0][1] = k * MSS;
+		peer_ack(env, &p, base, 0, 1, blk);
+		tt_test_tx_drain(env);
+		assert_int_equal(S(TCPLostRetransmit), 0);   /* sent before it: no verdict */
+	}
+	/* What was sent with it (at the same time, higher sequence) arrives: it is lost. */
+	blk[0][1] = c->snd_max - base;
+	peer_ack(env, &p, base, 0, 1, blk);
+	n = sent(env, &p, base, seqs, 64);
+	assert_true(n >= 1);
+	assert_int_equal(seqs[0], 0);                  /* the third copy, before any RTO */
+	assert_int_equal(S(TCPLostRetransmit), 1);
+	assert_int_equal(S(TCPTimeouts), 0);
+	finish(env, &p, h);
+}
+
 int
 main(void)
 {
@@ -379,6 +470,8 @@ main(void)
 		T(test_newreno),
 		T(test_rto_one_segment),
 		T(test_cubic_curve),
+		T(test_tlp_tail),
+		T(test_rack_lost_retransmission),
 #undef T
 	};
 
