@@ -56,5 +56,7 @@ int tt_ctl_view_workers(FILE *out, const json_t *workers, char *err, size_t errl
 int tt_ctl_view_listeners(FILE *out, const json_t *listeners, const char *addr, long worker,
 			  char *err, size_t errlen);
 int tt_ctl_view_summary(FILE *out, const json_t *conns, char *err, size_t errlen);
+/* /tcpterm/sockets as ss -ti: a header, then per connection its row and its info line. */
+int tt_ctl_view_sockets(FILE *out, const json_t *socks, char *err, size_t errlen);
 
 #endif /* TT_CTL_H */

@@ -487,3 +487,52 @@ tt_ctl_view_summary(FILE *out, const json_t *conns, char *err, size_t errlen)
 			fprintf(out, "  %-12s %" PRIu64 "\n", name, v);
 	return 0;
 }
+
+static const char *
+str_member(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : "?";
+}
+
+static uint64_t
+u64_member(const json_t *o, const char *key)
+{
+	uint64_t v = 0;
+
+	member_u64(o, key, &v);
+	return v;
+}
+
+int
+tt_ctl_view_sockets(FILE *out, const json_t *socks, char *err, size_t errlen)
+{
+	const char *key;
+	json_t *o;
+
+	if (!json_is_object(socks))
+		return bad_shape("/tcpterm/sockets", "not an object", err, errlen);
+	/* ss -ti's columns first, then its "info" fields, one line per connection. */
+	fprintf(out, "%-12s %8s %8s %-21s %-21s\n", "State", "Recv-Q", "Send-Q", "Local Address:Port",
+		"Peer Address:Port");
+	json_object_foreach((json_t *)socks, key, o) {
+		if (!json_is_object(o))
+			return bad_shape("/tcpterm/sockets", "a connection is not an object", err,
+					 errlen);
+		fprintf(out, "%-12s %8" PRIu64 " %8" PRIu64 " %-21s %-21s\n", str_member(o, "state"),
+			u64_member(o, "recv_q"), u64_member(o, "send_q"), str_member(o, "local"),
+			str_member(o, "peer"));
+		fprintf(out, "\t %s worker:%" PRIu64 " mss:%" PRIu64 " rtt:%" PRIu64 "/%" PRIu64
+			" rto:%" PRIu64 " backoff:%" PRIu64 " cwnd:%" PRIu64 " ssthresh:%" PRIu64
+			" in_flight:%" PRIu64 " sacked:%" PRIu64 " lost:%" PRIu64 " retrans:%" PRIu64
+			" snd_wnd:%" PRIu64 " rcv_wnd:%" PRIu64 " ofo_bufs:%" PRIu64 "\n",
+			str_member(o, "ca_state"), u64_member(o, "worker"), u64_member(o, "mss"),
+			u64_member(o, "rtt_ms"), u64_member(o, "rttvar_ms"), u64_member(o, "rto_ms"),
+			u64_member(o, "backoff"), u64_member(o, "cwnd"), u64_member(o, "ssthresh"),
+			u64_member(o, "in_flight"), u64_member(o, "sacked"), u64_member(o, "lost"),
+			u64_member(o, "retrans"), u64_member(o, "snd_wnd"), u64_member(o, "rcv_wnd"),
+			u64_member(o, "ofo_bufs"));
+	}
+	return 0;
+}

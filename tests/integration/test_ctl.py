@@ -5,6 +5,7 @@
   --json stats       parses as JSON and matches /tcpterm/stats
   config             lists every key of /tcpterm/config with its value
   workers            answers
+  conns              an open connection's row and info line (ss -ti), as /tcpterm/sockets
   --file-prefix of no running tcpterm  -> exit 2, one line on stderr
 Skipped (exit 77, said so) while tcpterm-ctl is not built.
 """
@@ -14,6 +15,7 @@ import re
 import subprocess
 import time
 
+import ttclient
 import ttlib
 from ttlib import expect, log
 
@@ -104,6 +106,24 @@ def test():
            f'tcpterm-ctl workers: row {row}, want pools {want}, memory {w["mem_level"]}, '
            f'mbufs of {w["mbufs"]}:\n{r.stdout}')
     log(f'ok: tcpterm-ctl workers: {" ".join(row)}')
+
+    # conns (ss -ti): an open connection's row and its info line, as /tcpterm/sockets has it.
+    ns.enter()
+    try:
+        held = ttclient.connect(ttlib.LISTEN_PORT)
+    finally:
+        ns.leave()
+    r = ctl(*p, 'conns')
+    socks = ttlib.telemetry(tt.prefix, '/tcpterm/sockets')
+    sock = next(iter(socks.values())) if socks else {}
+    rows = [ln for ln in r.stdout.splitlines() if ln.startswith('ESTABLISHED')]
+    info = [ln for ln in r.stdout.splitlines() if 'cwnd:' in ln]
+    expect(r.returncode == 0 and len(rows) == 1 and sock.get('peer', '?') in rows[0] and
+           len(info) == 1 and f'cwnd:{sock.get("cwnd")}' in info[0] and
+           f'mss:{sock.get("mss")}' in info[0],
+           f'tcpterm-ctl conns: exit {r.returncode}, /tcpterm/sockets {socks}:\n{r.stdout}{r.stderr}')
+    held.close()
+    log(f'ok: tcpterm-ctl conns: {rows[0].split()} / {info[0].split()[:8]}')
 
     # No such instance: one line, exit 2, at once.
     r = ctl('--file-prefix', f'ttnone{os.getpid()}', 'stats')
