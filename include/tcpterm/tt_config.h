@@ -43,6 +43,7 @@ struct tt_listen_config {
 	uint32_t time_wait;    /* TIME_WAIT length in seconds (Linux: fixed 60) */
 	uint32_t accept_rate;  /* hold app: accepts per second, 0 = never */
 	uint32_t http_body;    /* http app: response body bytes */
+	uint32_t keepalive;    /* SO_KEEPALIVE on accepted connections (D6) */
 	uint64_t set_mask;     /* fields its own section set; the others follow [listen] */
 };
 

@@ -93,6 +93,8 @@
 	X(TcpExt, TCPLossProbes,   "TLP probes sent") \
 	X(TcpExt, TCPLossProbeRecovery, "TLP probes that recovered a loss") \
 	X(TcpExt, TCPLostRetransmit, "retransmits lost") \
+	X(TcpExt, TCPKeepAlive,    "keepalive probes sent") \
+	X(TcpExt, TCPAbortOnTimeout, "connections aborted due to timeout") \
 	X(TcpExt, TCPDSACKRecv,    "DSACKs received") \
 	X(TcpExt, TCPSACKDiscard,  "SACK blocks discarded as invalid") \
 	X(TcpExt, TCPAbortFailed,  "resets of an aborted connection not sent for want of an mbuf") \

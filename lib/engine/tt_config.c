@@ -68,7 +68,6 @@ struct key {
 	{ sec, #nm, NULL, KT_U32, KS_CONFIG, lo, hi, #d, C(nm), h, why }
 
 #define TODO_ACTIVE "active opens (connect) are not implemented yet (SPEC A1)"
-#define TODO_KEEPALIVE "keepalive probes are not implemented yet (SPEC D6)"
 
 static const struct key keys[] = {
 	U32("port", rx_desc, 64, 16384, 1024, "RX descriptors per queue"),
@@ -100,12 +99,9 @@ static const struct key keys[] = {
 	U32("tcp", dsack, 0, 1, 1, "RFC 2883 duplicate SACK blocks for segments received twice"),
 	{ "tcp", "congestion_control", NULL, KT_CC, KS_CONFIG, 0, 0, "cubic", C(congestion_control),
 	  "congestion control: cubic (RFC 9438, Linux's default) or reno (NewReno, RFC 5681/6582)" },
-	U32_TODO("tcp", keepalive_time, 1, 32767, 7200, "idle seconds before the first keepalive probe (D6)",
-		 TODO_KEEPALIVE),
-	U32_TODO("tcp", keepalive_intvl, 1, 32767, 75, "seconds between keepalive probes (D6)",
-		 TODO_KEEPALIVE),
-	U32_TODO("tcp", keepalive_probes, 1, 127, 9, "unanswered probes before the connection is dropped (D6)",
-		 TODO_KEEPALIVE),
+	U32("tcp", keepalive_time, 1, 32767, 7200, "idle seconds before the first keepalive probe (D6)"),
+	U32("tcp", keepalive_intvl, 1, 32767, 75, "seconds between keepalive probes (D6)"),
+	U32("tcp", keepalive_probes, 1, 127, 9, "unanswered probes before the connection is dropped (D6)"),
 	U32("tcp", rmem, 4096, 67108864, 131072, "receive buffer per connection in bytes"),
 	U32("tcp", max_conns, 64, 16777215, 65536,
 	    "TCBs per worker, preallocated: established and closing connections (not SYN_RECV or TIME_WAIT)"),
@@ -126,6 +122,7 @@ static const struct key keys[] = {
 	LU32(time_wait, 1, 3600, 60, "TIME_WAIT length in seconds (Linux: 60, fixed)"),
 	LU32(accept_rate, 0, 1000000, 0, "hold app: accepts per second (0: never accept)"),
 	LU32(http_body, 0, 1048576, 64, "http app: response body size in bytes"),
+	LU32(keepalive, 0, 1, 0, "1: keepalive probes on accepted connections (SO_KEEPALIVE; keepalive_time, _intvl, _probes) (D6)"),
 	{ "impair", "rx", "impair_rx", KT_IMPAIR, KS_CONFIG, TT_IMPAIR_RX, 0, "none", 0,
 	  "impair received frames: [PORT:]loss=P,ge=P/R[/B[/G]],dup=P,corrupt=P,delay=T,jitter=T,reorder=P[/T],rate=R,limit=N or none; repeatable, one port each (default every port)" },
 	{ "impair", "tx", "impair_tx", KT_IMPAIR, KS_CONFIG, TT_IMPAIR_TX, 0, "none", 0,
@@ -521,7 +518,7 @@ load_listener_section(struct tt_config *cfg, struct rte_cfgfile *f, const char *
 
 		if (k == NULL || k->scope != KS_LISTENER) {
 			snprintf(ps->err, ps->errlen,
-				 "%s [%s] %s: unknown key; a listener section takes app, backlog, time_wait, accept_rate, http_body",
+				 "%s [%s] %s: unknown key; a listener section takes app, backlog, time_wait, accept_rate, http_body, keepalive",
 				 ps->where, sec, entries[i].name);
 			return -EINVAL;
 		}

@@ -136,6 +136,7 @@ conn_teardown(struct tt_worker *w, struct tt_conn *c)
 	}
 	tt_timer_cancel(&t->wheel, &c->rtx);
 	tt_timer_cancel(&t->wheel, &c->delack);
+	tt_timer_cancel(&t->wheel, &c->ka);
 	tt_sndq_free(w, c);
 	tt_reass_free(w, c);
 	if (c->rcvq != NULL)
@@ -234,6 +235,7 @@ listeners_init(struct tt_worker *w, const struct tt_config *cfg, char *err, size
 		if (l->accept_max == 0)
 			l->accept_max = 1;
 		l->time_wait_s = (uint16_t)lc->time_wait;
+		l->keepalive = lc->keepalive != 0;
 		snprintf(name, sizeof(name), "tt_acc_%u_%u", w->id, lc->port);
 		l->acceptq = rte_ring_create(name, l->accept_max, rte_lcore_to_socket_id(w->lcore),
 					     RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);

@@ -81,6 +81,7 @@ enum tt_tcp_timer_kind {
 	TT_TMR_PERSIST,    /* zero-window probe, D3 (RFC 9293 3.8.6.1) */
 	TT_TMR_TLP,        /* tail loss probe (RFC 8985 7), in place of the RTO */
 	TT_TMR_REO,        /* RACK's reordering window ends (RFC 8985 6.3), before the RTO */
+	TT_TMR_KEEPALIVE,  /* an idle connection's keepalive probe (D6) */
 };
 
 /* Negotiated options, shared by SYN queue entries and TCBs. */
@@ -88,6 +89,7 @@ enum tt_tcp_timer_kind {
 #define TT_CONN_SACK     (1u << 1)   /* peer sent SACK-permitted */
 #define TT_CONN_WSCALE   (1u << 2)   /* both sides scale windows */
 #define TT_CONN_ECN      (1u << 3)
+#define TT_CONN_KEEPALIVE (1u << 4)  /* a TCB's: its listener probes idle connections (D6) */
 
 /*
  * A SYN queue entry (SYN_RECV): what a SYN-ACK retransmission needs and what the final ACK
@@ -230,6 +232,9 @@ struct tt_conn {
 	uint32_t rack_min_rtt;
 	uint32_t tlp_high;             /* snd_max when the probe went */
 	uint8_t tlp_retrans;           /* the probe was a retransmission */
+	uint8_t ka_probes;             /* keepalive probes unanswered (D6) */
+	uint32_t ka_last;              /* ms clock of the peer's last acceptable segment */
+	struct tt_timer ka;            /* keepalive (TT_CONN_KEEPALIVE) */
 } __rte_cache_aligned;
 
 /* A listener on one worker (SO_REUSEPORT-like, SPEC Q6). */
@@ -247,6 +252,7 @@ struct tt_listener {
 	struct tt_app_ctx app;
 	const struct tt_app_ops *ops;  /* NULL: no application (tests) */
 	uint16_t time_wait_s;
+	bool keepalive;                /* accepted connections probe when idle (D6) */
 	uint64_t overflow_ms;          /* last time cookies were sent: ACKs are checked after */
 	bool overflowed;
 };
@@ -616,6 +622,8 @@ void tt_conn_rto_arm(struct tt_worker *w, struct tt_conn *c);
 void tt_conn_rtt_sample(struct tt_conn *c, uint32_t rtt_ms);
 void tt_conn_delack_arm(struct tt_worker *w, struct tt_conn *c);
 void tt_conn_fw2_arm(struct tt_worker *w, struct tt_conn *c);
+/* D6: a connection with keepalive heard from its peer, or begins: the idle clock restarts. */
+void tt_conn_keepalive_start(struct tt_worker *w, struct tt_conn *c);
 /* Data waits, nothing is in flight and the peer's window is zero: probe it (D3). */
 void tt_conn_persist_arm(struct tt_worker *w, struct tt_conn *c);
 /* <SEQ=SND.UNA-1><CTL=ACK>: an old sequence number the peer must answer with its window. */

@@ -505,6 +505,11 @@ tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, str
 		}
 		goto drop;
 	}
+	if ((c->flags & TT_CONN_KEEPALIVE) && !(seg->flags & TH_RST)) {
+		/* D6: the peer is there; as Linux's rcv_tstamp, any acceptable segment counts. */
+		c->ka_last = (uint32_t)w->clock.ms;
+		c->ka_probes = 0;
+	}
 	if (seg->flags & TH_RST) {
 		/* RFC 5961 3.2: only an exact RST resets; one merely in window is challenged. */
 		if (seg->seq != c->rcv_nxt) {

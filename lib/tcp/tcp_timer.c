@@ -11,6 +11,7 @@
  *   TT_TMR_PERSIST zero-window probe with the RTO's backoff (D3, RFC 9293 3.8.6.1)
  *   TT_TMR_TLP     tail loss probe (RFC 8985 7), in place of the RTO (tcp_recovery.c)
  *   TT_TMR_REO     RACK's reordering window ran out: detect loss again (RFC 8985 6.3)
+ *   TT_TMR_KEEPALIVE  an idle connection's probe (D6), on a timer of its own
  *
  * tt_worker_poll -> tt_tcp_timers_run -> tt_wheel_advance -> tcp_timer_fire
  */
@@ -54,6 +55,7 @@ conn_rto(struct tt_worker *w, struct tt_conn *c)
 	}
 	/* An orphan gets tcp_orphan_retries (8), as on Linux; a held connection tcp_retries2. */
 	if (c->backoff >= (orphan ? TT_ORPHAN_PROBES : TT_RTO_RETRIES)) {
+		TT_STAT_INC(&w->stats, TCPAbortOnTimeout);
 		tt_conn_closed(w, c, TT_CLOSE_TIMEOUT);
 		return;
 	}
@@ -96,6 +98,7 @@ conn_persist(struct tt_worker *w, struct tt_conn *c)
 		return;
 	}
 	if (c->probes >= ((c->cflags & TT_CF_RELEASED) ? TT_ORPHAN_PROBES : TT_RTO_RETRIES)) {
+		TT_STAT_INC(&w->stats, TCPAbortOnTimeout);
 		tt_conn_closed(w, c, TT_CLOSE_TIMEOUT);
 		return;
 	}
@@ -104,6 +107,50 @@ conn_persist(struct tt_worker *w, struct tt_conn *c)
 		c->backoff++;
 	tt_tcp_send_probe(w, c);
 	tt_conn_persist_arm(w, c);
+}
+
+void
+tt_conn_keepalive_start(struct tt_worker *w, struct tt_conn *c)
+{
+	c->ka_last = (uint32_t)w->clock.ms;
+	c->ka_probes = 0;
+	c->ka.kind = TT_TMR_KEEPALIVE;
+	tt_timer_arm(&w->tcp->wheel, &c->ka, w->tcp->cfg->keepalive_time * 1000u);
+}
+
+/*
+ * D6, as Linux's tcp_keepalive_timer: after keepalive_time without a segment from the peer,
+ * a probe <SEQ=SND.UNA-1><CTL=ACK> (the peer must answer with an ACK) every keepalive_intvl;
+ * any segment from the peer ends the probing (tcp_input.c). keepalive_probes unanswered:
+ * a reset and the end (TCPAbortOnTimeout). While data is in flight the RTO watches the peer.
+ */
+static void
+conn_keepalive(struct tt_worker *w, struct tt_conn *c)
+{
+	const struct tt_config *cfg = w->tcp->cfg;
+	uint32_t idle = (uint32_t)w->clock.ms - c->ka_last;
+	uint32_t time_ms = cfg->keepalive_time * 1000u, intvl_ms = cfg->keepalive_intvl * 1000u;
+
+	if (c->state != TT_TCPS_ESTABLISHED && c->state != TT_TCPS_CLOSE_WAIT)
+		return;
+	if (c->snd_una != c->snd_max || c->sndq_len > 0) {
+		tt_timer_arm(&w->tcp->wheel, &c->ka, time_ms);
+		return;
+	}
+	if (c->ka_probes == 0 && idle < time_ms) {
+		tt_timer_arm(&w->tcp->wheel, &c->ka, time_ms - idle);
+		return;
+	}
+	if (c->ka_probes >= cfg->keepalive_probes) {
+		TT_STAT_INC(&w->stats, TCPAbortOnTimeout);
+		tt_tcp_send_rst_conn(w, c);
+		tt_conn_closed(w, c, TT_CLOSE_TIMEOUT);
+		return;
+	}
+	tt_tcp_send_probe(w, c);
+	c->ka_probes++;
+	TT_STAT_INC(&w->stats, TCPKeepAlive);
+	tt_timer_arm(&w->tcp->wheel, &c->ka, intvl_ms);
 }
 
 static void
@@ -144,6 +191,9 @@ tcp_timer_fire(void *arg, struct tt_timer *tm)
 		break;
 	case TT_TMR_REO:
 		tt_recovery_reo_fire(w, owner_of(tm, struct tt_conn, rtx));
+		break;
+	case TT_TMR_KEEPALIVE:
+		conn_keepalive(w, owner_of(tm, struct tt_conn, ka));
 		break;
 	}
 }
