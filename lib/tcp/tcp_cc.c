@@ -42,18 +42,29 @@ reno_ssthresh(struct tt_conn *c, uint32_t flight)
 	return RTE_MAX(c->cwnd / 2, 2u * c->mss);
 }
 
+/*
+ * Slow start, shared by both algorithms (Linux's tcp_slow_start): cwnd grows by what was
+ * acknowledged, up to ssthresh; returns what is left for congestion avoidance.
+ */
+static uint32_t
+slow_start(struct tt_conn *c, uint32_t acked)
+{
+	uint32_t inc;
+
+	if (c->cwnd >= c->ssthresh)
+		return acked;
+	inc = RTE_MIN(acked, c->ssthresh - c->cwnd);
+	c->cwnd += inc;
+	return acked - inc;
+}
+
 static void
 reno_cong_avoid(struct tt_conn *c, uint32_t acked, uint64_t now_ms)
 {
 	(void)now_ms;
-	if (c->cwnd < c->ssthresh) {
-		uint32_t inc = RTE_MIN(acked, c->ssthresh - c->cwnd);
-
-		c->cwnd += inc;
-		acked -= inc;
-		if (acked == 0)
-			return;
-	}
+	acked = slow_start(c, acked);
+	if (acked == 0)
+		return;
 	c->cwnd_cnt += acked;
 	while (c->cwnd_cnt >= c->cwnd) {
 		c->cwnd_cnt -= c->cwnd;
@@ -128,14 +139,9 @@ cubic_cong_avoid(struct tt_conn *c, uint32_t acked, uint64_t now_ms)
 	uint32_t now = (uint32_t)now_ms | 1, t, rtt = c->srtt8 >> 3;
 	uint64_t target;
 
-	if (c->cwnd < c->ssthresh) {
-		uint32_t inc = RTE_MIN(acked, c->ssthresh - c->cwnd);
-
-		c->cwnd += inc;
-		acked -= inc;
-		if (acked == 0)
-			return;
-	}
+	acked = slow_start(c, acked);
+	if (acked == 0)
+		return;
 	if (c->cubic_epoch == 0) {
 		/* A new epoch (4.2): K from how far below W_max the window starts. */
 		c->cubic_epoch = now;

@@ -26,11 +26,9 @@ tc needed.
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -38,6 +36,7 @@ ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'integration'))
 os.environ.setdefault('TT_SOURCE_ROOT', ROOT)
 
+import ttclient  # noqa: E402
 import ttlib  # noqa: E402
 
 CLIENT, ROUTER_C = '198.19.1.2', '198.19.1.1'
@@ -101,34 +100,12 @@ def linux_echo_server(ns):
 
 def echo(client_ns, addr, n, timeout):
     data = os.urandom(n)
-    got = bytearray()
     client_ns.enter()
     try:
-        s = socket.create_connection((addr, PORT), timeout=timeout)
+        got, dt = ttclient.echo_stream(addr, PORT, data, timeout)
     finally:
         client_ns.leave()
-
-    def reader():
-        try:
-            while len(got) < n:
-                b = s.recv(1 << 20)
-                if not b:
-                    return
-                got.extend(b)
-        except OSError:
-            return
-
-    t = threading.Thread(target=reader)
-    t0 = time.monotonic()
-    t.start()
-    try:
-        s.sendall(data)
-    except OSError:
-        pass
-    t.join(timeout)
-    dt = time.monotonic() - t0
-    s.close()
-    return bytes(got) == data, dt
+    return got == data, dt
 
 
 def main():

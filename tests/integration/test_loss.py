@@ -21,10 +21,8 @@ got it there:
 Each transfer is bounded (120 s); the time each took is printed (figures for comparison live
 in the goodput benchmark, not here: no timed assertion)."""
 import os
-import socket
-import threading
-import time
 
+import ttclient
 import ttlib
 from ttclient import Checks
 from ttlib import log
@@ -46,32 +44,10 @@ SHOWN = ('RetransSegs', 'TCPFastRetrans', 'TCPSlowStartRetrans', 'TCPTimeouts',
 
 
 def echo(n, timeout):
-    """Send n random bytes to the echo app while reading them back; (data, got, seconds)."""
+    """n random bytes through the echo app; (data, what came back, seconds)."""
     data = os.urandom(n)
-    got = bytearray()
-    s = socket.create_connection((ttlib.ADDR, PORT), timeout=timeout)
-
-    def reader():
-        try:
-            while len(got) < n:
-                b = s.recv(1 << 20)
-                if not b:
-                    return
-                got.extend(b)
-        except OSError:
-            return
-
-    t = threading.Thread(target=reader)
-    t0 = time.monotonic()
-    t.start()
-    try:
-        s.sendall(data)
-    except OSError:
-        pass
-    t.join(timeout)
-    dt = time.monotonic() - t0
-    s.close()
-    return data, bytes(got), dt
+    got, dt = ttclient.echo_stream(ttlib.ADDR, PORT, data, timeout)
+    return data, got, dt
 
 
 def test():

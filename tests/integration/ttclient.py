@@ -10,6 +10,7 @@ run shows every behaviour that is wrong; done() fails the test when any failed.
 import re
 import socket
 import subprocess
+import threading
 import time
 
 import ttlib
@@ -120,6 +121,36 @@ def connect(port, timeout=3.0, bind_port=None, reuse=False):
     s.settimeout(timeout)
     s.connect((ttlib.ADDR, port))
     return s
+
+
+def echo_stream(addr, port, data, timeout):
+    """Send data to an echo server at addr:port while a thread reads it back, both
+    directions loaded at once; (the bytes that came back, seconds taken). Call it inside the
+    client's namespace."""
+    got = bytearray()
+    s = socket.create_connection((addr, port), timeout=timeout)
+
+    def reader():
+        try:
+            while len(got) < len(data):
+                b = s.recv(1 << 20)
+                if not b:
+                    return
+                got.extend(b)
+        except OSError:
+            return
+
+    t = threading.Thread(target=reader)
+    t0 = time.monotonic()
+    t.start()
+    try:
+        s.sendall(data)
+    except OSError:
+        pass
+    t.join(timeout)
+    dt = time.monotonic() - t0
+    s.close()
+    return bytes(got), dt
 
 
 def wait_eof(s, timeout=2.0):
