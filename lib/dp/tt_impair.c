@@ -334,8 +334,12 @@ tt_impair_shared_init(struct tt_impair_shared *s, uint64_t seed)
 uint64_t
 tt_impair_shared_seed(struct tt_impair_shared *s)
 {
+	/*
+	 * A drawn seed is one --impair-seed could give (32 bits), so a run can be replayed
+	 * with it, and JSON readers take it (jansson refuses integers past INT64_MAX).
+	 */
 	while (s->seed == 0)
-		s->seed = rte_rand();
+		s->seed = rte_rand() & UINT32_MAX;
 	return s->seed;
 }
 
