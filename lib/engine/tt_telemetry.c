@@ -391,7 +391,6 @@ socket_fields(struct rte_tel_data *o, const struct tt_conn *c, uint16_t worker)
 	char a[INET_ADDRSTRLEN + 8], b[INET_ADDRSTRLEN + 8];
 	struct in_addr la = { .s_addr = RD(flow.laddr) }, ra = { .s_addr = RD(flow.raddr) };
 	uint8_t st = RD(state), ca = RD(ca_state);
-	uint32_t out = RD(snd_max) - RD(snd_una), left = RD(sacked_bytes) + RD(lost_bytes);
 
 	snprintf(a, sizeof(a), "%s:%u", inet_ntoa(la), rte_be_to_cpu_16(RD(flow.lport)));
 	snprintf(b, sizeof(b), "%s:%u", inet_ntoa(ra), rte_be_to_cpu_16(RD(flow.rport)));
@@ -408,8 +407,7 @@ socket_fields(struct rte_tel_data *o, const struct tt_conn *c, uint16_t worker)
 	rte_tel_data_add_dict_u64(o, "rttvar_ms", RD(rttvar4) >> 2);
 	rte_tel_data_add_dict_u64(o, "rto_ms", RD(rto));
 	rte_tel_data_add_dict_u64(o, "backoff", RD(backoff));
-	rte_tel_data_add_dict_u64(o, "in_flight", (out > left ? out - left : 0) +
-				  RD(retrans_bytes));
+	rte_tel_data_add_dict_u64(o, "in_flight", tt_recovery_in_flight(c));
 	rte_tel_data_add_dict_u64(o, "sacked", RD(sacked_bytes));
 	rte_tel_data_add_dict_u64(o, "lost", RD(lost_bytes));
 	rte_tel_data_add_dict_u64(o, "retrans", RD(retrans_bytes));

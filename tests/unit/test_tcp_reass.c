@@ -83,18 +83,6 @@ start(struct tt_test_env *env, struct tt_test_peer *p, uint16_t sport, uint32_t 
 	return h;
 }
 
-static void
-abort_conn(struct tt_test_env *env, struct tt_test_peer *p, tt_conn_t h)
-{
-	struct tt_test_seg s;
-
-	assert_int_equal(tt_test_app_abort(env, h), 0);
-	tt_test_poll(env);
-	tt_test_peer_recv(env, p, &s);
-	assert_true(s.flags & RST);
-	TT_TEST_EV(env, TT_TEV_CLOSED, h);
-}
-
 /*
  * Five segments of 1000 bytes; 2 and 4 first (the sequence numbers wrap on the way), then 1,
  * then 3. Every ACK at once, with the blocks of what is held, the latest first.
@@ -127,7 +115,7 @@ test_holes(void **state)
 	assert_int_equal(S(TCPOFOQueue), 2);
 	assert_null(tt_test_tcp_conn(env, &p)->ooq);
 	assert_int_equal(env->w->tcp->mem.held, 0);
-	abort_conn(env, &p, h);
+	tt_test_abort_conn(env, &p, h);
 }
 
 /*
@@ -165,7 +153,7 @@ test_overlap_and_dsack(void **state)
 	send_at(env, &p, x, 1000, 500, 0);
 	expect_ack(env, &p, x, 5000, 2, (const uint32_t[][2]){ { 1000, 1500 }, { 6000, 6100 } });
 	assert_int_equal(S(TCPDSACKOldSent), 1);
-	abort_conn(env, &p, h);
+	tt_test_abort_conn(env, &p, h);
 }
 
 /* dsack = 0 (Linux's tcp_dsack): duplicates are not reported. */
@@ -185,7 +173,7 @@ test_dsack_off(void **state)
 	send_at(env, &p, x, 0, 500, PSH);
 	expect_ack(env, &p, x, 500, 0, NULL);
 	assert_int_equal(S(TCPDSACKOldSent), 0);
-	abort_conn(env, &p, h);
+	tt_test_abort_conn(env, &p, h);
 }
 
 /* The FIN beyond a hole waits with its data; the hole filled, both come, then peer_closed. */
@@ -209,7 +197,7 @@ test_fin_beyond_hole(void **state)
 	assert_int_equal(c->state, TT_TCPS_CLOSE_WAIT);
 	expect_ack(env, &p, x, 1501, 0, NULL);
 	p.snd_nxt = x + 1501;
-	abort_conn(env, &p, h);
+	tt_test_abort_conn(env, &p, h);
 }
 
 /*
@@ -246,7 +234,7 @@ test_budget(void **state)
 	send_at(env, &p, x, 0, 100, PSH);
 	assert_int_equal(take_data(env, h, 0), 300);
 	tt_test_tx_drain(env);
-	abort_conn(env, &p, h);
+	tt_test_abort_conn(env, &p, h);
 	assert_int_equal(env->w->tcp->mem.held, 0);
 }
 
@@ -267,7 +255,7 @@ test_window_edge(void **state)
 	send_at(env, &p, x, wnd - 100, 300, 0);
 	expect_ack(env, &p, x, 0, 1, (const uint32_t[][2]){ { wnd - 100, wnd } });
 	assert_int_equal(c->ooq->data_len, 100);
-	abort_conn(env, &p, h);
+	tt_test_abort_conn(env, &p, h);
 }
 
 /*
@@ -295,7 +283,7 @@ test_sack_fits_mtu(void **state)
 	assert_int_equal(s.len, 100);
 	assert_true(s.opts.present & TT_TCP_OPT_SACK);
 	assert_int_equal(s.opts.sack[0].left - x, 1000);
-	abort_conn(env, &p, h);
+	tt_test_abort_conn(env, &p, h);
 }
 
 /*
@@ -326,7 +314,7 @@ test_merge_not_last(void **state)
 	send_at(env, &p, x, 300, 700, PSH);
 	assert_int_equal(take_data(env, h, 300), 800);
 	tt_test_tx_drain(env);
-	abort_conn(env, &p, h);
+	tt_test_abort_conn(env, &p, h);
 }
 
 /*
@@ -354,7 +342,7 @@ test_fin_purges_beyond(void **state)
 	assert_null(c->ooq);
 	tt_test_tx_drain(env);
 	p.snd_nxt = x + 101;
-	abort_conn(env, &p, h);
+	tt_test_abort_conn(env, &p, h);
 }
 
 /*
@@ -383,7 +371,7 @@ test_dup_across_two(void **state)
 	send_at(env, &p, x, 0, 100, PSH);
 	assert_int_equal(take_data(env, h, 0), 300);
 	tt_test_tx_drain(env);
-	abort_conn(env, &p, h);
+	tt_test_abort_conn(env, &p, h);
 }
 
 int

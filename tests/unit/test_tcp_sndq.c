@@ -49,18 +49,6 @@ check_units(const struct tt_conn *c)
 	assert_int_equal(n, c->sndq_units);
 }
 
-static void
-abort_conn(struct tt_test_env *env, struct tt_test_peer *p, tt_conn_t h)
-{
-	struct tt_test_seg s;
-
-	assert_int_equal(tt_test_app_abort(env, h), 0);
-	tt_test_poll(env);
-	tt_test_peer_recv(env, p, &s);
-	assert_true(s.flags & RST);
-	TT_TEST_EV(env, TT_TEV_CLOSED, h);
-}
-
 /*
  * Writes of 100, 1920 + 80 (one chain), 3, 1448, 1000 bytes in one iteration: segments of
  * 1448 bytes, then the rest, with the pattern's bytes in order.
@@ -105,7 +93,7 @@ test_full_segments(void **state)
 		got += s.len;
 	}
 	assert_int_equal(tt_test_tx_count(env), 0);
-	abort_conn(env, &p, h);
+	tt_test_abort_conn(env, &p, h);
 }
 
 /*
@@ -151,7 +139,7 @@ test_zero_copy(void **state)
 	assert_int_equal(raw->nb_segs, 1);
 	rte_pktmbuf_free(raw);
 	(void)s;
-	abort_conn(env, &p, h);
+	tt_test_abort_conn(env, &p, h);
 }
 
 /* ACKs free whole units and cut into the first, and give their charge back. */
@@ -190,7 +178,7 @@ test_ack_frees_units(void **state)
 	assert_null(c->snd_unit);
 	assert_int_equal(c->sndq_units, 0);
 	assert_int_equal(env->w->tcp->mem.held, held0);
-	abort_conn(env, &p, h);
+	tt_test_abort_conn(env, &p, h);
 }
 
 /* A write that needs mbufs the pool does not have is refused whole; nothing changes. */
@@ -231,7 +219,7 @@ test_append_refused_whole(void **state)
 	assert_int_equal(s.len, 2020 - 1448);
 	for (uint16_t i = 0; i < s.len; i++)
 		assert_int_equal(s.data[i], tt_tb_pattern(1448 + i));
-	abort_conn(env, &p, h);
+	tt_test_abort_conn(env, &p, h);
 }
 
 /*
@@ -281,7 +269,7 @@ test_small_writes_units(void **state)
 	assert_int_equal(s.len, 10);
 	assert_int_equal(tt_test_tx_count(env), 0);
 	assert_int_equal(TT_TEST_STAT(env, RetransSegs), 2);
-	abort_conn(env, &p, h);
+	tt_test_abort_conn(env, &p, h);
 }
 
 int

@@ -1702,6 +1702,18 @@ tt_test_app_send_mbuf(struct tt_test_env *env, tt_conn_t c, struct rte_mbuf *m)
 	return tt_app_send(conn_ctx(env, c), c, m);
 }
 
+void
+tt_test_abort_conn(struct tt_test_env *env, struct tt_test_peer *p, tt_conn_t h)
+{
+	struct tt_test_seg s;
+
+	assert_int_equal(tt_test_app_abort(env, h), 0);
+	tt_test_poll(env);
+	tt_test_peer_recv(env, p, &s);
+	assert_true(s.flags & RTE_TCP_RST_FLAG);
+	TT_TEST_EV(env, TT_TEV_CLOSED, h);
+}
+
 int
 tt_test_app_shutdown(struct tt_test_env *env, tt_conn_t c)
 {

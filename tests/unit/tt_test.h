@@ -567,6 +567,8 @@ const char *tt_test_seg_str(const struct tt_test_seg *s, char *buf, size_t len);
  * an application, 0.
  */
 tt_conn_t tt_test_connect(struct tt_test_env *env, struct tt_test_peer *p);
+/* The application aborts h: the next frame p receives is a RST, the app hears 'closed'. */
+void tt_test_abort_conn(struct tt_test_env *env, struct tt_test_peer *p, tt_conn_t h);
 
 /* tcpterm's state for p's flow: a TCB (or NULL), a request, a TIME_WAIT entry. */
 struct tt_conn *tt_test_tcp_conn(struct tt_test_env *env, const struct tt_test_peer *p);
