@@ -97,6 +97,9 @@
 	X(TcpExt, TCPAbortOnTimeout, "connections aborted due to timeout") \
 	X(TcpExt, TCPDSACKRecv,    "DSACKs received") \
 	X(TcpExt, TCPSACKDiscard,  "SACK blocks discarded as invalid") \
+	X(TcpExt, PAWSEstab,       "packets rejected in established connections because of timestamp") \
+	X(TcpExt, TCPACKSkippedPAWS, "duplicate ACKs for PAWS-rejected segments not sent (rate limit)") \
+	X(TcpExt, TCPACKSkippedSeq, "duplicate ACKs for out-of-window segments not sent (rate limit)") \
 	X(TcpExt, TCPAbortFailed,  "resets of an aborted connection not sent for want of an mbuf") \
 	X(Tcpterm, SynShedBusy,    "SYNs shed before TCP saw them: the worker was behind its RX queue (R1)") \
 	X(Tcpterm, SynShedMemory,  "SYNs shed before any allocation: memory crisis, pools low (R1)") \

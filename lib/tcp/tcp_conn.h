@@ -235,6 +235,9 @@ struct tt_conn {
 	uint8_t ka_probes;             /* keepalive probes unanswered (D6) */
 	uint32_t ka_last;              /* ms clock of the peer's last acceptable segment */
 	struct tt_timer ka;            /* keepalive (TT_CONN_KEEPALIVE) */
+	/* RFC 7323 5.3-5.5 (PAWS), tcp_input.c */
+	uint32_t ts_recent_age;        /* tt_conn_age() when ts_recent was stored */
+	uint32_t oow_ack_ms;           /* ms clock + 1 of the last duplicate ACK for a bad segment */
 } __rte_cache_aligned;
 
 /* A listener on one worker (SO_REUSEPORT-like, SPEC Q6). */
@@ -320,6 +323,17 @@ static inline uint32_t
 tt_tcp_ticks(uint64_t tsc)
 {
 	return (uint32_t)(tsc >> TT_TICK_SHIFT);
+}
+
+/*
+ * A clock for ages of days: the worker's ms clock in units of 1.024 s, which 32 bits hold for
+ * over a century, so TS.Recent's age (RFC 7323 5.5) compares without a wrap.
+ */
+#define TT_AGE_SHIFT 10
+static inline uint32_t
+tt_conn_age(uint64_t ms)
+{
+	return (uint32_t)(ms >> TT_AGE_SHIFT);
 }
 
 /* Our window shift: the smallest that lets rmem be offered (RFC 7323 2.3). */

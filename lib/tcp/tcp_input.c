@@ -145,6 +145,68 @@ ack_now(struct tt_worker *w, struct tt_conn *c)
 }
 
 /*
+ * Linux's tcp_invalid_ratelimit: duplicate ACKs for segments that fail the sequence or PAWS
+ * check, at most one per connection in this many ms, so two ends that disagree (or a peer
+ * that replays) cannot run an ACK loop. Data without SYN is exempt, as in Linux's
+ * tcp_oow_rate_limited: the sender needs the ACK (or D-SACK) to stop retransmitting.
+ */
+#define TT_INVALID_RATELIMIT_MS 500
+
+/* The duplicate ACK for a segment that failed the sequence or PAWS check. */
+static void
+oow_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg, enum tt_stat skip)
+{
+	uint32_t now = (uint32_t)w->clock.ms + 1;     /* stored so: 0 means never */
+
+	if (seg->plen == 0 || (seg->flags & TH_SYN)) {
+		if (c->oow_ack_ms != 0 && now - c->oow_ack_ms < TT_INVALID_RATELIMIT_MS) {
+			w->stats.c[skip]++;
+			return;
+		}
+		c->oow_ack_ms = now;
+	}
+	/* Old data again (a needless retransmission): reported in a D-SACK (RFC 2883). */
+	if (seg->plen > 0 && tt_seq_leq(seg->seq + seg->plen, c->rcv_nxt))
+		tt_reass_dup(w, c, seg->seq, seg->seq + seg->plen);
+	ack_now(w, c);
+}
+
+/* TS.Recent := SEG.TSval (RFC 7323 4.3 (2)), and when, for its age (5.5). */
+static void
+ts_store(struct tt_worker *w, struct tt_conn *c, uint32_t tsval)
+{
+	c->ts_recent = tsval;
+	c->ts_recent_age = tt_conn_age(w->clock.ms);
+}
+
+/* RFC 7323 5.5: after 24 days idle TS.Recent says nothing; the peer's clock may have wrapped. */
+#define TT_PAWS_24DAYS_AGE ((uint32_t)((24ull * 86400 * 1000) >> TT_AGE_SHIFT))
+
+/*
+ * PAWS (RFC 7323 5.3 R1, SPEC D2): a segment whose TSval is older than TS.Recent is an old
+ * duplicate, perhaps from the sequence space's last lap. Linux's tcp_paws_discard: a TSval
+ * one tick behind still passes (TCP_PAWS_WINDOW), and so does a pure duplicate ACK merely
+ * reordered with a later one (tcp_disordered_ack: it changes nothing and its TSval is
+ * within an RTO of TS.Recent), lest loss recovery miss its duplicate ACKs.
+ */
+static bool
+paws_reject(const struct tt_worker *w, const struct tt_conn *c, const struct tt_tcp_seg *seg)
+{
+	uint32_t behind;
+
+	if (!(c->flags & TT_CONN_TS) || !(seg->opts.present & TT_TCP_OPT_TS))
+		return false;
+	behind = c->ts_recent - seg->opts.tsval;
+	if ((int32_t)behind <= 1)
+		return false;
+	if (tt_conn_age(w->clock.ms) - c->ts_recent_age >= TT_PAWS_24DAYS_AGE)
+		return false;
+	return !((seg->flags & TH_ACK) && seg->plen == 0 && !(seg->flags & (TH_SYN | TH_FIN)) &&
+		 seg->seq == c->rcv_nxt && seg->ack == c->snd_una &&
+		 (seg->wnd << c->snd_wscale) == c->snd_wnd && behind <= c->rto);
+}
+
+/*
  * RFC 5961 7 (SPEC D7): challenge ACKs a second, per worker, as Linux's
  * tcp_challenge_ack_limit is per host. Each second's allowance is drawn in [limit/2,
  * limit * 3/2) as Linux's tcp_send_challenge_ack does: a fixed budget shared by every
@@ -493,16 +555,22 @@ tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, str
 {
 	bool fin_acked = false, reass_fin = false;
 
+	/* RFC 7323 5.3: PAWS before the sequence check; a RST goes on to the RFC 5961 checks. */
+	if (paws_reject(w, c, seg) && !(seg->flags & TH_RST)) {
+		if (seg->flags & TH_SYN) {
+			challenge_ack(w, c);    /* RFC 5961 4.2, as Linux's syn_challenge */
+		} else {
+			TT_STAT_INC(&w->stats, PAWSEstab);
+			oow_ack(w, c, seg, TT_STAT_TCPACKSkippedPAWS);
+		}
+		goto drop;
+	}
 	if (!seq_acceptable(c, seg)) {
 		/* RFC 5961 4.2: a SYN is answered by a challenge ACK wherever it falls. */
-		if (seg->flags & TH_SYN) {
+		if (seg->flags & TH_SYN)
 			challenge_ack(w, c);
-		} else if (!(seg->flags & TH_RST)) {
-			/* Old data again (a needless retransmission): reported in a D-SACK. */
-			if (seg->plen > 0 && tt_seq_leq(seg->seq + seg->plen, c->rcv_nxt))
-				tt_reass_dup(w, c, seg->seq, seg->seq + seg->plen);
-			ack_now(w, c);
-		}
+		else if (!(seg->flags & TH_RST))
+			oow_ack(w, c, seg, TT_STAT_TCPACKSkippedSeq);
 		goto drop;
 	}
 	if ((c->flags & TT_CONN_KEEPALIVE) && !(seg->flags & TH_RST)) {
@@ -567,12 +635,12 @@ tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, str
 		}
 		if ((c->flags & TT_CONN_TS) && (seg->opts.present & TT_TCP_OPT_TS) &&
 		    tt_seq_leq(seg->seq, c->rcv_acked))
-			c->ts_recent = seg->opts.tsval;
+			ts_store(w, c, seg->opts.tsval);
 		if (!conn_data(w, p, seg, c, &reass_fin))
 			goto drop;
 	} else if ((c->flags & TT_CONN_TS) && (seg->opts.present & TT_TCP_OPT_TS) &&
 		   seg->seq == c->rcv_nxt) {
-		c->ts_recent = seg->opts.tsval;
+		ts_store(w, c, seg->opts.tsval);
 	}
 	if (((seg->flags & TH_FIN) && seg->seq + seg->plen == c->rcv_nxt) || reass_fin) {
 		if (c->state != TT_TCPS_NONE)

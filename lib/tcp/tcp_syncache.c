@@ -154,6 +154,7 @@ tt_conn_passive(struct tt_worker *w, const struct tt_flow *f, struct tt_listener
 	c->snd_wl1 = irs;
 	c->snd_wl2 = iss;
 	c->ts_recent = ts_recent;
+	c->ts_recent_age = tt_conn_age(w->clock.ms);
 	c->ts_offset = (flags & TT_CONN_TS) ? tt_tcp_ts_offset(w, f) : 0;
 	c->rto = 1000;      /* RFC 6298 2.1 until an RTT is measured */
 	tt_cc_conn_init(w, c);
