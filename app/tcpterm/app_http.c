@@ -9,6 +9,7 @@
  * Requests are scanned byte by byte with a few matchers whose state fits the connection's
  * eight bytes of udata, so a request split across segments anywhere still parses.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,26 +24,53 @@ static const char pat_close[] = "\r\nconnection: close";
 static const char pat_ka[] = "\r\nconnection: keep-alive";
 static const char pat_v10[] = " http/1.0\r\n";
 
-/* Per-connection scanner state, packed into udata. */
+/*
+ * Per-connection state, packed into udata: the scanner's matchers, and the answer being
+ * streamed (a body larger than one piece goes out as the send queue drains, 'writable').
+ */
 struct scan {
-	uint8_t end, close, ka, v10;   /* bytes of each pattern matched so far */
-	uint8_t saw_close, saw_ka, saw_v10;
-	uint8_t pad;
+	uint64_t end : 3, close : 5, ka : 5, v10 : 4;   /* bytes of each pattern matched so far */
+	uint64_t saw_close : 1, saw_ka : 1, saw_v10 : 1;
+	uint64_t owed : 8;          /* complete requests waiting behind the answer streaming */
+	uint64_t close_last : 1;    /* the last of them asked to close: answer it, then close */
+	uint64_t left : 35;         /* body bytes of the answer streaming still to queue */
 };
+static_assert(sizeof(struct scan) == sizeof(uint64_t), "the state must fit udata");
+
+/*
+ * Bodies up to one piece go out whole from a prebuilt answer (the load-generator case, one
+ * copy per request); larger ones as a header and pieces of the pattern, at most what the
+ * send budget has room for, so a body of gigabytes holds no more than wmem and a piece.
+ * The body's byte i is 'a' + i % 26; a piece is copied from a prebuilt run of the pattern
+ * starting at the right phase.
+ */
+#define HTTP_PIECE (64u * 1024)
+#define HTTP_OWED_MAX 255
 
 struct http {
-	struct rte_mbuf *resp[2];      /* prebuilt answers: [0] keep-alive, [1] close */
+	struct rte_mbuf *resp[2];      /* prebuilt answers, [0] keep-alive, [1] close: whole,
+					  or only the header when the body streams */
+	struct rte_mbuf *pattern;      /* HTTP_PIECE + 26 bytes of the body's pattern */
+	uint32_t body;
+	bool streams;
 };
 
+static void
+fill_pattern(char *p, uint32_t n, uint32_t phase)
+{
+	for (uint32_t i = 0; i < n; i++)
+		p[i] = (char)('a' + (phase + i) % 26);
+}
+
 static struct rte_mbuf *
-build_response(struct rte_mempool *pool, uint32_t body, bool close)
+build_response(struct rte_mempool *pool, uint32_t body, bool with_body, bool close)
 {
 	char hdr[160];
 	int hlen = snprintf(hdr, sizeof(hdr),
 			    "HTTP/1.1 200 OK\r\nServer: tcpterm\r\nContent-Type: text/plain\r\n"
 			    "Content-Length: %u\r\n%s\r\n",
 			    body, close ? "Connection: close\r\n" : "");
-	uint32_t total = (uint32_t)hlen + body, off = 0;
+	uint32_t total = (uint32_t)hlen + (with_body ? body : 0), off = 0;
 	struct rte_mbuf *head = NULL;
 
 	while (off < total) {
@@ -68,17 +96,48 @@ fail:
 	return NULL;
 }
 
+static struct rte_mbuf *
+build_pattern(struct rte_mempool *pool)
+{
+	uint32_t total = HTTP_PIECE + 26, off = 0;
+	struct rte_mbuf *head = NULL;
+
+	while (off < total) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint16_t n;
+
+		if (m == NULL)
+			goto fail;
+		n = (uint16_t)RTE_MIN((uint32_t)rte_pktmbuf_tailroom(m), total - off);
+		fill_pattern(rte_pktmbuf_append(m, n), n, off);
+		off += n;
+		if (head == NULL)
+			head = m;
+		else if (rte_pktmbuf_chain(head, m) != 0)
+			goto fail;
+	}
+	return head;
+fail:
+	rte_pktmbuf_free(head);
+	return NULL;
+}
+
 static int
 http_init(struct tt_app_ctx *ctx)
 {
 	struct http *h = calloc(1, sizeof(*h));
+	uint32_t body = ctx->listen->http_body;
 
 	if (h == NULL)
 		return -1;
-	h->resp[0] = build_response(ctx->pool, ctx->listen->http_body, false);
-	h->resp[1] = build_response(ctx->pool, ctx->listen->http_body, true);
 	ctx->priv = h;
+	h->body = body;
+	h->streams = body > HTTP_PIECE;
+	h->resp[0] = build_response(ctx->pool, body, !h->streams, false);
+	h->resp[1] = build_response(ctx->pool, body, !h->streams, true);
 	if (h->resp[0] == NULL || h->resp[1] == NULL)
+		return -1;
+	if (h->streams && (h->pattern = build_pattern(ctx->pool)) == NULL)
 		return -1;
 	return 0;
 }
@@ -92,6 +151,7 @@ http_fini(struct tt_app_ctx *ctx)
 		return;
 	rte_pktmbuf_free(h->resp[0]);
 	rte_pktmbuf_free(h->resp[1]);
+	rte_pktmbuf_free(h->pattern);
 	free(h);
 	ctx->priv = NULL;
 }
@@ -118,19 +178,84 @@ match(uint8_t *state, const char *pat, size_t len, char c)
 	return false;
 }
 
-/* Answer one complete request; false when the connection is closing. */
+/* As match(), on a bit-field of the state. */
+#define MATCH(s, field, pat, c) __extension__ ({ \
+	uint8_t st_ = (uint8_t)(s)->field; \
+	bool done_ = match(&st_, (pat), sizeof(pat) - 1, (c)); \
+	(s)->field = st_; \
+	done_; \
+})
+
+/* Queue m on c; on failure the connection is reset. False when c is gone. */
+static bool
+send_or_abort(struct tt_app_ctx *ctx, tt_conn_t c, struct rte_mbuf *m)
+{
+	if (m == NULL || tt_app_send(ctx, c, m) != 0) {
+		tt_app_abort(ctx, c);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Queue what the send budget has room for of the answers owed; false when c is closing
+ * or gone. With no room the library owes a 'writable' event, which comes back here.
+ */
+static bool
+pump(struct tt_app_ctx *ctx, tt_conn_t c, struct scan *s)
+{
+	struct http *h = ctx->priv;
+
+	for (;;) {
+		uint32_t space, n, phase;
+
+		if (s->left == 0) {
+			if (s->owed == 0) {
+				if (!s->close_last)
+					return true;
+				tt_app_close(ctx, c);
+				return false;
+			}
+			s->owed--;
+			if (!send_or_abort(ctx, c, rte_pktmbuf_copy(
+				h->resp[s->owed == 0 && s->close_last], ctx->pool, 0, UINT32_MAX)))
+				return false;
+			s->left = h->body;
+		}
+		space = tt_app_send_space(ctx, c);
+		if (space == 0)
+			return true;
+		n = RTE_MIN(space, HTTP_PIECE);
+		if (n > s->left)
+			n = (uint32_t)s->left;
+		phase = (uint32_t)((h->body - s->left) % 26);
+		if (!send_or_abort(ctx, c, rte_pktmbuf_copy(h->pattern, ctx->pool, phase, n)))
+			return false;
+		s->left -= n;
+	}
+}
+
+/* One complete request; false when nothing more is to be read from c. */
 static bool
 answer(struct tt_app_ctx *ctx, tt_conn_t c, struct scan *s)
 {
 	struct http *h = ctx->priv;
 	bool close = s->saw_close || (s->saw_v10 && !s->saw_ka);
-	struct rte_mbuf *m = rte_pktmbuf_copy(h->resp[close], ctx->pool, 0, UINT32_MAX);
 
-	memset(s, 0, sizeof(*s));
-	if (m == NULL || tt_app_send(ctx, c, m) != 0) {
-		tt_app_abort(ctx, c);
-		return false;
+	s->end = s->close = s->ka = s->v10 = 0;
+	s->saw_close = s->saw_ka = s->saw_v10 = 0;
+	if (h->streams) {
+		/* Requests pipelined beyond what one connection may owe: a client abusing us. */
+		if (s->owed == HTTP_OWED_MAX) {
+			tt_app_abort(ctx, c);
+			return false;
+		}
+		s->owed++;
+		s->close_last = close;
+		return !close;      /* pump() sends it, and closes after it */
 	}
+	if (!send_or_abort(ctx, c, rte_pktmbuf_copy(h->resp[close], ctx->pool, 0, UINT32_MAX)))
+		return false;
 	if (close) {
 		tt_app_close(ctx, c);
 		return false;
@@ -141,36 +266,70 @@ answer(struct tt_app_ctx *ctx, tt_conn_t c, struct scan *s)
 static void
 http_data(struct tt_app_ctx *ctx, tt_conn_t c, struct rte_mbuf *m)
 {
+	struct http *h = ctx->priv;
 	uint64_t *u = tt_app_udata(ctx, c);
 	struct scan s;
-	bool open = true;
+	bool open = true, parse = true;
 
 	if (u == NULL) {
 		rte_pktmbuf_free(m);
 		return;
 	}
 	memcpy(&s, u, sizeof(s));
-	for (struct rte_mbuf *seg = m; seg != NULL && open; seg = seg->next) {
+	/* After a request that asked to close, nothing more is read (RFC 9112 9.6). */
+	parse = !s.close_last;
+	for (struct rte_mbuf *seg = m; seg != NULL && parse; seg = seg->next) {
 		const char *p = rte_pktmbuf_mtod(seg, const char *);
 
-		for (uint16_t i = 0; i < seg->data_len && open; i++) {
+		for (uint16_t i = 0; i < seg->data_len && parse; i++) {
 			char ch = p[i] >= 'A' && p[i] <= 'Z' ? (char)(p[i] + 32) : p[i];
 
-			s.saw_close |= match(&s.close, pat_close, sizeof(pat_close) - 1, ch);
-			s.saw_ka |= match(&s.ka, pat_ka, sizeof(pat_ka) - 1, ch);
-			s.saw_v10 |= match(&s.v10, pat_v10, sizeof(pat_v10) - 1, ch);
-			if (match(&s.end, pat_end, sizeof(pat_end) - 1, ch))
-				open = answer(ctx, c, &s);
+			s.saw_close |= MATCH(&s, close, pat_close, ch);
+			s.saw_ka |= MATCH(&s, ka, pat_ka, ch);
+			s.saw_v10 |= MATCH(&s, v10, pat_v10, ch);
+			if (MATCH(&s, end, pat_end, ch)) {
+				parse = answer(ctx, c, &s);
+				open = parse || h->streams;
+			}
 		}
 	}
 	rte_pktmbuf_free(m);
-	if (open)
+	if (!open)
+		return;
+	if (h->streams && s.owed > 0 && s.left == 0 && !pump(ctx, c, &s))
+		return;
+	memcpy(u, &s, sizeof(s));
+}
+
+static void
+http_writable(struct tt_app_ctx *ctx, tt_conn_t c)
+{
+	uint64_t *u = tt_app_udata(ctx, c);
+	struct scan s;
+
+	if (u == NULL)
+		return;
+	memcpy(&s, u, sizeof(s));
+	if (pump(ctx, c, &s))
 		memcpy(u, &s, sizeof(s));
 }
 
 static void
 http_peer_closed(struct tt_app_ctx *ctx, tt_conn_t c)
 {
+	struct http *h = ctx->priv;
+	uint64_t *u = tt_app_udata(ctx, c);
+	struct scan s;
+
+	/* A client that sent its request and shut down its side still gets the whole answer. */
+	if (h->streams && u != NULL) {
+		memcpy(&s, u, sizeof(s));
+		if (s.left > 0 || s.owed > 0) {
+			s.close_last = 1;
+			memcpy(u, &s, sizeof(s));
+			return;
+		}
+	}
 	tt_app_close(ctx, c);
 }
 
@@ -179,6 +338,7 @@ static const struct tt_app_ops http_ops = {
 	.fini = http_fini,
 	.poll = http_poll,
 	.data = http_data,
+	.writable = http_writable,
 	.peer_closed = http_peer_closed,
 };
 

@@ -7,7 +7,7 @@
  * lcores of its own (later).
  *
  * Order of things for one connection:
- *   accept queue -> tt_app_accept_burst() -> data* -> [peer_closed] -> closed
+ *   accept queue -> tt_app_accept_burst() -> (data | writable)* -> [peer_closed] -> closed
  * and the application may call tt_app_send/shutdown/close/abort at any time in between.
  * After close or abort it hears only 'closed'. After 'closed' the handle is dead; calls on it
  * return -ENOTCONN. Callbacks never come from inside the TCP code, only from the worker's
@@ -49,6 +49,13 @@ struct tt_app_ops {
 	void (*accepted)(struct tt_app_ctx *ctx, tt_conn_t c, uint16_t local_port);
 	/* In-order payload; the application owns m. */
 	void (*data)(struct tt_app_ctx *ctx, tt_conn_t c, struct rte_mbuf *m);
+	/*
+	 * After tt_app_send_space() said 0, or tt_app_send() went past wmem: the send queue has
+	 * drained to half of wmem, so a writer streaming more than wmem (a large download)
+	 * writes again, as on EPOLLOUT. Comes once per such wait, after the 'data' of the same
+	 * delivery. NULL if the application never waits.
+	 */
+	void (*writable)(struct tt_app_ctx *ctx, tt_conn_t c);
 	/* The peer sent FIN: no more data will come; sending is still allowed (F2). */
 	void (*peer_closed)(struct tt_app_ctx *ctx, tt_conn_t c);
 	/* The connection is gone; the handle is dead after this call. */
@@ -92,6 +99,13 @@ unsigned int tt_app_accept_pending(const struct tt_app_ctx *ctx);
  * (its window closes), as a server blocked in write(2) stops reading.
  */
 int tt_app_send(struct tt_app_ctx *ctx, tt_conn_t c, struct rte_mbuf *m);
+
+/*
+ * Bytes c may queue before wmem is reached (as a socket's free send space); 0 when the
+ * queue is full, after shutdown or for a dead handle. A 0 for a live connection promises
+ * a 'writable' event when the queue has drained to half of wmem.
+ */
+uint32_t tt_app_send_space(struct tt_app_ctx *ctx, tt_conn_t c);
 
 /* No more data from us: FIN after what is queued (shutdown(SHUT_WR)). 0 or -errno. */
 int tt_app_shutdown(struct tt_app_ctx *ctx, tt_conn_t c);

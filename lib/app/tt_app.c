@@ -102,6 +102,9 @@ deliver(struct tt_worker *w, struct tt_conn *c)
 		else
 			rte_pktmbuf_free(m);
 	}
+	if ((evf & TT_EVF_WRITABLE) && !(c->cflags & TT_CF_RELEASED) && ops != NULL &&
+	    ops->writable != NULL)
+		ops->writable(&l->app, h);
 	if ((evf & TT_EVF_PEER_CLOSED) && !(c->cflags & TT_CF_RELEASED)) {
 		if (c->rcvq != NULL && !(c->cflags & TT_CF_DEAD))
 			c->cflags |= TT_CF_PEER_FIN;
@@ -195,6 +198,14 @@ tt_app_send(struct tt_app_ctx *ctx, tt_conn_t h, struct rte_mbuf *m)
 		return -ENOTCONN;
 	}
 	return tt_tcp_usr_send(ctx_worker(ctx), c, m);
+}
+
+uint32_t
+tt_app_send_space(struct tt_app_ctx *ctx, tt_conn_t h)
+{
+	struct tt_conn *c = call_conn(ctx, h);
+
+	return c != NULL ? tt_tcp_usr_send_space(ctx_worker(ctx), c) : 0;
 }
 
 int

@@ -121,7 +121,7 @@ static const struct key keys[] = {
 	LU32(backlog, 0, 1048576, 511, "listen(2) backlog; accept queue = min(backlog, somaxconn)"),
 	LU32(time_wait, 1, 3600, 60, "TIME_WAIT length in seconds (Linux: 60, fixed)"),
 	LU32(accept_rate, 0, 1000000, 0, "hold app: accepts per second (0: never accept)"),
-	LU32(http_body, 0, 1048576, 64, "http app: response body size in bytes"),
+	LU32(http_body, 0, 4294967295, 64, "http app: response body size in bytes (streamed past 64 KiB)"),
 	LU32(keepalive, 0, 1, 0, "1: keepalive probes on accepted connections (SO_KEEPALIVE; keepalive_time, _intvl, _probes) (D6)"),
 	{ "impair", "rx", "impair_rx", KT_IMPAIR, KS_CONFIG, TT_IMPAIR_RX, 0, "none", 0,
 	  "impair received frames: [PORT:]loss=P,ge=P/R[/B[/G]],dup=P,corrupt=P,delay=T,jitter=T,reorder=P[/T],rate=R,limit=N or none; repeatable, one port each (default every port)" },

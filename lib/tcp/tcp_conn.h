@@ -90,6 +90,7 @@ enum tt_tcp_timer_kind {
 #define TT_CONN_WSCALE   (1u << 2)   /* both sides scale windows */
 #define TT_CONN_ECN      (1u << 3)
 #define TT_CONN_KEEPALIVE (1u << 4)  /* a TCB's: its listener probes idle connections (D6) */
+#define TT_CONN_WRITE_WAIT (1u << 5) /* the writer found the send budget spent: 'writable' owed */
 
 /*
  * A SYN queue entry (SYN_RECV): what a SYN-ACK retransmission needs and what the final ACK
@@ -619,6 +620,10 @@ int tt_mem_rcvq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m, 
 int tt_mem_sndq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m);
 /* More queued to send than wmem allows, in bytes or in buffers: the writer waits. */
 bool tt_mem_sndq_full(const struct tt_tcp *t, const struct tt_conn *c);
+/* Bytes c may still queue before its send budget is spent; 0 when it is. */
+uint32_t tt_mem_sndq_space(const struct tt_tcp *t, const struct tt_conn *c);
+/* The send queue holds at most half its budget: a waiting writer is woken. */
+bool tt_mem_sndq_low(const struct tt_tcp *t, const struct tt_conn *c);
 /* Buffers a connection's received payload may hold, in order and out of it (R2). */
 uint32_t tt_mem_rcv_budget(const struct tt_tcp *t);
 /* bufs mbufs left a queue (freed, or handed to the application). */
@@ -663,6 +668,7 @@ void tt_tcp_send_probe(struct tt_worker *w, struct tt_conn *c);
 #define TT_EVF_DATA         (1u << 0)   /* rcvq holds payload for the application */
 #define TT_EVF_PEER_CLOSED  (1u << 1)   /* the peer's FIN, after that payload */
 #define TT_EVF_CLOSED       (1u << 2)   /* the end; c->close_reason says why */
+#define TT_EVF_WRITABLE     (1u << 3)   /* the send queue drained below half its budget */
 void tt_conn_event(struct tt_worker *w, struct tt_conn *c, unsigned int evf);
 /* The oldest TCB with events pending, taken off the list (its evf still set), or NULL. */
 struct tt_conn *tt_tcp_event_pop(struct tt_tcp *t);
@@ -686,6 +692,8 @@ unsigned int tt_tcp_usr_accept_burst(struct tt_listener *l, struct tt_conn **con
 void tt_tcp_usr_accepted(struct tt_worker *w, struct tt_conn *c);
 /* Queue m after the data queued; takes m. 0, -EPIPE after shutdown/close, -ENOBUFS (R2). */
 int tt_tcp_usr_send(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m);
+/* Bytes c may queue before wmem is reached; 0 also promises a 'writable' event. */
+uint32_t tt_tcp_usr_send_space(struct tt_worker *w, struct tt_conn *c);
 /* FIN after the data queued (shutdown(SHUT_WR)). */
 void tt_tcp_usr_shutdown(struct tt_worker *w, struct tt_conn *c);
 /* Release c: FIN after the data queued, or RST when payload lies unread (F8). */

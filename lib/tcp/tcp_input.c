@@ -613,6 +613,12 @@ tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, str
 		c->probes = 0;      /* the peer answers (D3, as Linux's icsk_probes_out) */
 		if (tt_seq_gt(seg->ack, c->snd_una))
 			fin_acked = conn_ack(w, c, seg, &data_acked);
+		if ((c->flags & TT_CONN_WRITE_WAIT) && data_acked > 0 &&
+		    tt_mem_sndq_low(w->tcp, c)) {
+			c->flags &= ~TT_CONN_WRITE_WAIT;
+			if (!(c->cflags & TT_CF_RELEASED))
+				tt_conn_event(w, c, TT_EVF_WRITABLE);
+		}
 		if (c->sndq != NULL || data_acked > 0 || c->ca_state != TT_CA_OPEN)
 			tt_recovery_ack(w, c, seg, data_acked, dup);
 		conn_window(c, seg);

@@ -211,6 +211,25 @@ tt_mem_sndq_full(const struct tt_tcp *t, const struct tt_conn *c)
 	return c->sndq_len > t->cfg->wmem || c->sndq_units > budget_bufs(&t->mem, t->cfg->wmem);
 }
 
+uint32_t
+tt_mem_sndq_space(const struct tt_tcp *t, const struct tt_conn *c)
+{
+	if (c->sndq_len >= t->cfg->wmem || c->sndq_units >= budget_bufs(&t->mem, t->cfg->wmem))
+		return 0;
+	return t->cfg->wmem - c->sndq_len;
+}
+
+/*
+ * Linux wakes a writer (sk_stream_write_space) once the free space is at least half of
+ * what is queued, about a third of the buffer; here at half of wmem in bytes, with room in
+ * buffers, so a writer wakes for a worthwhile write, not for every ACK.
+ */
+bool
+tt_mem_sndq_low(const struct tt_tcp *t, const struct tt_conn *c)
+{
+	return c->sndq_len <= t->cfg->wmem >> 1 && !tt_mem_sndq_full(t, c);
+}
+
 void
 tt_mem_uncharge(struct tt_tcp *t, uint32_t bufs)
 {

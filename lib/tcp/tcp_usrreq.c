@@ -112,8 +112,21 @@ tt_tcp_usr_send(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return -ENOBUFS;
 	}
+	if (tt_mem_sndq_full(w->tcp, c))
+		c->flags |= TT_CONN_WRITE_WAIT;
 	tt_conn_schedule_output(w, c);
 	return 0;
+}
+
+uint32_t
+tt_tcp_usr_send_space(struct tt_worker *w, struct tt_conn *c)
+{
+	uint32_t space = (c->cflags & TT_CF_FIN_QUEUED) ? 0 : tt_mem_sndq_space(w->tcp, c);
+
+	/* As a socket's SOCK_NOSPACE: who found no room is told when there is (tcp_input.c). */
+	if (space == 0 && !(c->cflags & TT_CF_FIN_QUEUED))
+		c->flags |= TT_CONN_WRITE_WAIT;
+	return space;
 }
 
 void

@@ -64,6 +64,7 @@ app_hook(struct tt_test_env *env, struct tt_app_ctx *ctx, const struct tt_test_e
 	switch (ev->type) {
 	case TT_TEV_ACCEPTED:
 	case TT_TEV_DATA:
+	case TT_TEV_WRITABLE:
 		switch (tt_test_rnd_below(&rng, 40)) {
 		case 0:
 			tt_app_close(ctx, ev->conn);
@@ -534,6 +535,7 @@ fuzz_run(struct tt_test_env *env, unsigned int variant)
 	/* Fixed secrets: the same cookies and timestamp offsets every run. */
 	t->isn_key = (struct tt_siphash_key){ .k0 = 0x0123456789abcdefULL, .k1 = 42 };
 	t->cookie_key = (struct tt_siphash_key){ .k0 = 0xfedcba9876543210ULL, .k1 = 7 };
+	env->app->writable_events = true;   /* the hook writes more on it, as a streaming writer */
 	env->app->record = false;
 	env->app->echo = true;
 	env->app->hook = app_hook;

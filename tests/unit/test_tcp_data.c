@@ -789,6 +789,48 @@ test_wmem_backpressure(void **state)
 	abort_conn(env, &p, h);
 }
 
+/*
+ * 'writable' (tt_app.h): a writer that found no room (tt_app_send_space 0, or a send past
+ * wmem) hears once, when ACKs bring the queue to half of wmem; not before, not twice.
+ */
+static void
+test_writable(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_test_seg s;
+	struct tt_conn *c;
+	uint32_t ours;
+	tt_conn_t h;
+
+	env->cfg.wmem = 4096;
+	tt_test_tcp_start_app(env);
+	env->app->writable_events = true;
+	tt_test_peer_init(&p, 44410, 0x1000);
+	h = tt_test_connect(env, &p);
+	c = tt_test_tcp_conn(env, &p);
+	ours = p.rcv_nxt;
+	assert_int_equal(tt_test_app_send_space(env, h), 4096);
+	assert_int_equal(tt_test_app_send(env, h, NULL, 3000), 0);
+	assert_int_equal(tt_test_app_send_space(env, h), 1096);
+	assert_int_equal(tt_test_app_send(env, h, NULL, 3000), 0);
+	assert_int_equal(tt_test_app_send_space(env, h), 0);
+	tt_test_poll(env);
+	while (tt_test_tx_count(env) > 0)
+		tt_test_peer_recv(env, &p, &s);
+	/* 2000 of 6000 acknowledged: 4000 wait, more than half of wmem: no event. */
+	tt_test_peer_xmit(env, &p, ACK, p.snd_nxt, ours + 2000, NULL, 0);
+	TT_TEST_EV_NONE(env);
+	/* 4000 acknowledged: 2000 wait, no more than half: 'writable', once. */
+	tt_test_peer_xmit(env, &p, ACK, p.snd_nxt, ours + 4000, NULL, 0);
+	TT_TEST_EV(env, TT_TEV_WRITABLE, h);
+	assert_int_equal(tt_test_app_send_space(env, h), 4096 - 2000);
+	tt_test_peer_xmit(env, &p, ACK, p.snd_nxt, ours + 6000, NULL, 0);
+	TT_TEST_EV_NONE(env);
+	assert_int_equal(c->sndq_len, 0);
+	abort_conn(env, &p, h);
+}
+
 /* While held: a segment that would overflow rmem is refused; a zero window refuses all. */
 static void
 test_wmem_held_beyond_window(void **state)
@@ -928,6 +970,7 @@ main(void)
 		T(test_challenge_ack_rate_limited),
 		T(test_challenge_ack_one_limiter),
 		T(test_wmem_backpressure),
+		T(test_writable),
 		T(test_wmem_held_beyond_window),
 		T(test_zero_window_ack_on_data_processed),
 #undef T

@@ -1317,6 +1317,7 @@ tt_test_app_close_all(struct tt_test_env *env, bool abort)
 static const char *const tev_name[] = {
 	[TT_TEV_ACCEPTED] = "accepted", [TT_TEV_DATA] = "data",
 	[TT_TEV_PEER_CLOSED] = "peer_closed", [TT_TEV_CLOSED] = "closed",
+	[TT_TEV_WRITABLE] = "writable",
 };
 
 /* Which pool slots are free, from the pool's stack of free indices. */
@@ -1571,6 +1572,22 @@ tapp_peer_closed(struct tt_app_ctx *ctx, tt_conn_t c)
 }
 
 static void
+tapp_writable(struct tt_app_ctx *ctx, tt_conn_t c)
+{
+	struct tt_test_env *env = ctx->priv;
+	struct tt_test_ev *ev;
+
+	tapp_check_handle(env, ctx, c, TT_TEV_WRITABLE);
+	if (!env->app->writable_events) {
+		env->app->count[TT_TEV_WRITABLE]++;
+		return;
+	}
+	ev = tapp_record(env, TT_TEV_WRITABLE, c);
+	if (env->app->hook != NULL)
+		env->app->hook(env, ctx, ev);
+}
+
+static void
 tapp_closed(struct tt_app_ctx *ctx, tt_conn_t c, enum tt_close_reason why)
 {
 	struct tt_test_env *env = ctx->priv;
@@ -1604,6 +1621,7 @@ static const struct tt_app_ops tapp_ops = {
 	.accepted = tapp_accepted,
 	.data = tapp_data,
 	.peer_closed = tapp_peer_closed,
+	.writable = tapp_writable,
 	.closed = tapp_closed,
 	.poll = tapp_poll,
 };
@@ -1712,6 +1730,12 @@ tt_test_abort_conn(struct tt_test_env *env, struct tt_test_peer *p, tt_conn_t h)
 	tt_test_peer_recv(env, p, &s);
 	assert_true(s.flags & RTE_TCP_RST_FLAG);
 	TT_TEST_EV(env, TT_TEV_CLOSED, h);
+}
+
+uint32_t
+tt_test_app_send_space(struct tt_test_env *env, tt_conn_t c)
+{
+	return tt_app_send_space(conn_ctx(env, c), c);
 }
 
 int

@@ -413,7 +413,9 @@ enum tt_test_ev_type {
 	TT_TEV_DATA,
 	TT_TEV_PEER_CLOSED,
 	TT_TEV_CLOSED,
+	TT_TEV_WRITABLE,
 };
+#define TT_TEV__COUNT (TT_TEV_WRITABLE + 1)
 
 #define TT_TEST_EV_DATA 4096     /* payload bytes an event keeps; len counts all */
 #define TT_TEST_EV_MAX  256
@@ -446,6 +448,7 @@ struct tt_test_app {
 	bool auto_accept;             /* poll(): accept everything pending (default true) */
 	bool echo;                    /* data: send the mbuf back */
 	bool record;                  /* keep events for the test (default true; fuzz: false) */
+	bool writable_events;         /* queue 'writable' too (default false: only counted) */
 	enum tt_test_react on_peer_closed;
 	enum tt_test_react on_data;
 	/* Called after each event is recorded, for scripted reactions; NULL by default. */
@@ -455,7 +458,7 @@ struct tt_test_app {
 	unsigned int head, n;
 	unsigned int lost;            /* events that found the queue full: teardown fails */
 	unsigned int anomalies;       /* events for handles never accepted: teardown fails */
-	uint64_t count[TT_TEV_CLOSED + 1];
+	uint64_t count[TT_TEV__COUNT];
 	/* Handles accepted and not yet closed */
 	tt_conn_t live[TT_TEST_APP_LIVE_MAX];
 	unsigned int n_live;
@@ -480,6 +483,7 @@ unsigned int tt_test_app_accept(struct tt_test_env *env, uint16_t port, unsigned
 int tt_test_app_send(struct tt_test_env *env, tt_conn_t c, const void *data, uint32_t len);
 /* The same with the test's own mbuf (chain), for shapes tt_test_app_send does not make. */
 int tt_test_app_send_mbuf(struct tt_test_env *env, tt_conn_t c, struct rte_mbuf *m);
+uint32_t tt_test_app_send_space(struct tt_test_env *env, tt_conn_t c);
 int tt_test_app_shutdown(struct tt_test_env *env, tt_conn_t c);
 int tt_test_app_close(struct tt_test_env *env, tt_conn_t c);
 int tt_test_app_abort(struct tt_test_env *env, tt_conn_t c);
