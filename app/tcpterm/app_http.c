@@ -55,22 +55,11 @@ struct http {
 	bool streams;
 };
 
-static void
-fill_pattern(char *p, uint32_t n, uint32_t phase)
-{
-	for (uint32_t i = 0; i < n; i++)
-		p[i] = (char)('a' + (phase + i) % 26);
-}
-
+/* hlen bytes of hdr, then body bytes of the pattern, as a chain of full buffers. */
 static struct rte_mbuf *
-build_response(struct rte_mempool *pool, uint32_t body, bool with_body, bool close)
+build_chain(struct rte_mempool *pool, const char *hdr, uint32_t hlen, uint32_t body)
 {
-	char hdr[160];
-	int hlen = snprintf(hdr, sizeof(hdr),
-			    "HTTP/1.1 200 OK\r\nServer: tcpterm\r\nContent-Type: text/plain\r\n"
-			    "Content-Length: %u\r\n%s\r\n",
-			    body, close ? "Connection: close\r\n" : "");
-	uint32_t total = (uint32_t)hlen + (with_body ? body : 0), off = 0;
+	uint32_t total = hlen + body, off = 0;
 	struct rte_mbuf *head = NULL;
 
 	while (off < total) {
@@ -84,7 +73,7 @@ build_response(struct rte_mempool *pool, uint32_t body, bool with_body, bool clo
 		n = (uint16_t)RTE_MIN((uint32_t)room, total - off);
 		p = rte_pktmbuf_append(m, n);
 		for (uint16_t i = 0; i < n; i++, off++)
-			p[i] = off < (uint32_t)hlen ? hdr[off] : (char)('a' + (off - hlen) % 26);
+			p[i] = off < hlen ? hdr[off] : (char)('a' + (off - hlen) % 26);
 		if (head == NULL)
 			head = m;
 		else if (rte_pktmbuf_chain(head, m) != 0)
@@ -97,29 +86,15 @@ fail:
 }
 
 static struct rte_mbuf *
-build_pattern(struct rte_mempool *pool)
+build_response(struct rte_mempool *pool, uint32_t body, bool with_body, bool close)
 {
-	uint32_t total = HTTP_PIECE + 26, off = 0;
-	struct rte_mbuf *head = NULL;
+	char hdr[160];
+	int hlen = snprintf(hdr, sizeof(hdr),
+			    "HTTP/1.1 200 OK\r\nServer: tcpterm\r\nContent-Type: text/plain\r\n"
+			    "Content-Length: %u\r\n%s\r\n",
+			    body, close ? "Connection: close\r\n" : "");
 
-	while (off < total) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-		uint16_t n;
-
-		if (m == NULL)
-			goto fail;
-		n = (uint16_t)RTE_MIN((uint32_t)rte_pktmbuf_tailroom(m), total - off);
-		fill_pattern(rte_pktmbuf_append(m, n), n, off);
-		off += n;
-		if (head == NULL)
-			head = m;
-		else if (rte_pktmbuf_chain(head, m) != 0)
-			goto fail;
-	}
-	return head;
-fail:
-	rte_pktmbuf_free(head);
-	return NULL;
+	return build_chain(pool, hdr, (uint32_t)hlen, with_body ? body : 0);
 }
 
 static int
@@ -137,7 +112,7 @@ http_init(struct tt_app_ctx *ctx)
 	h->resp[1] = build_response(ctx->pool, body, !h->streams, true);
 	if (h->resp[0] == NULL || h->resp[1] == NULL)
 		return -1;
-	if (h->streams && (h->pattern = build_pattern(ctx->pool)) == NULL)
+	if (h->streams && (h->pattern = build_chain(ctx->pool, "", 0, HTTP_PIECE + 26)) == NULL)
 		return -1;
 	return 0;
 }
