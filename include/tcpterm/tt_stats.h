@@ -96,6 +96,11 @@
 	X(TcpExt, TCPKeepAlive,    "keepalive probes sent") \
 	X(TcpExt, TCPAbortOnTimeout, "connections aborted due to timeout") \
 	X(TcpExt, TCPDSACKRecv,    "DSACKs received") \
+	X(TcpExt, TCPFullUndo,     "recoveries undone: every retransmission was needless (timestamps)") \
+	X(TcpExt, TCPDSACKUndo,    "recoveries undone by D-SACKs of every retransmission") \
+	X(TcpExt, TCPLossUndo,     "timeouts undone: the original segments arrived") \
+	X(TcpExt, TCPSpuriousRTOs, "spurious retransmission timeouts detected") \
+	X(TcpExt, TCPSACKReorder,  "reorderings detected by SACK or a late original") \
 	X(TcpExt, TCPSACKDiscard,  "SACK blocks discarded as invalid") \
 	X(TcpExt, PAWSEstab,       "packets rejected in established connections because of timestamp") \
 	X(TcpExt, TCPACKSkippedPAWS, "duplicate ACKs for PAWS-rejected segments not sent (rate limit)") \

@@ -91,6 +91,8 @@ enum tt_tcp_timer_kind {
 #define TT_CONN_ECN      (1u << 3)
 #define TT_CONN_KEEPALIVE (1u << 4)  /* a TCB's: its listener probes idle connections (D6) */
 #define TT_CONN_WRITE_WAIT (1u << 5) /* the writer found the send budget spent: 'writable' owed */
+#define TT_CONN_UNDO     (1u << 6)   /* a recovery's reduction may be undone (undo_* hold it) */
+#define TT_CONN_REORD    (1u << 7)   /* the peer's path reorders (RFC 8985 reordering_seen) */
 
 /*
  * A SYN queue entry (SYN_RECV): what a SYN-ACK retransmission needs and what the final ACK
@@ -236,6 +238,16 @@ struct tt_conn {
 	uint8_t ka_probes;             /* keepalive probes unanswered (D6) */
 	uint32_t ka_last;              /* ms clock of the peer's last acceptable segment */
 	struct tt_timer ka;            /* keepalive (TT_CONN_KEEPALIVE) */
+	/* Undo of needless reductions (RFC 2883, 3522, Linux's undo) and RACK's reo_wnd */
+	uint32_t undo_marker;          /* snd_una when the episode began (TT_CONN_UNDO) */
+	uint32_t prior_cwnd;           /* cwnd and ssthresh before it */
+	uint32_t prior_ssthresh;
+	uint32_t retrans_stamp;        /* our TSval at its first retransmission */
+	uint32_t rack_fack;            /* the highest end delivered (RFC 8985 RACK.fack) */
+	uint32_t dsack_round;          /* snd_max when reo_steps last grew (TT_RACK_DSACK_ROUND) */
+	int16_t undo_retrans;          /* retransmissions no D-SACK has shown needless; -1 none */
+	uint8_t reo_steps;             /* RFC 8985 reo_wnd_mult - 1 */
+	uint8_t reo_persist;           /* recoveries left before reo_steps resets */
 	/* RFC 7323 5.3-5.5 (PAWS), tcp_input.c */
 	uint32_t ts_recent_age;        /* tt_conn_age() when ts_recent was stored */
 	uint32_t oow_ack_ms;           /* ms clock + 1 of the last duplicate ACK for a bad segment */
@@ -594,7 +606,11 @@ struct rte_mbuf *tt_recovery_next_lost(const struct tt_conn *c);
 /* Unit u (of len bytes) was sent again. */
 void tt_recovery_retransmitted(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *u);
 /* Unit u delivered (acknowledged, whole or cut) at ticks now: RACK learns from it. */
-void tt_recovery_delivered(struct tt_conn *c, const struct rte_mbuf *u, uint32_t now);
+bool tt_recovery_delivered(struct tt_conn *c, const struct rte_mbuf *u, uint32_t now);
+/* A late original was delivered (tt_recovery_delivered said so): TCPSACKReorder. */
+void tt_recovery_reordered(struct tt_worker *w, struct tt_conn *c);
+/* A new connection's recovery state, once snd_una is set. */
+void tt_recovery_conn_init(struct tt_conn *c);
 /* Units freed by an ACK: the scoreboard's counts follow. */
 void tt_recovery_unit_gone(struct tt_conn *c, const struct rte_mbuf *u);
 /*

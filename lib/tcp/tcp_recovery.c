@@ -23,6 +23,10 @@
  * retransmission goes at once. A retransmission timeout enters TT_CA_LOSS: every unit not
  * SACKed is deemed lost, cwnd is one segment (RFC 5681 3.1) and slow start retransmits them
  * in order as ACKs come back, not the whole queue at once.
+ *
+ * Both reductions are undone when the ACKs show them needless: timestamps older than the
+ * first retransmission (RFC 3522), or D-SACKs for every retransmission (RFC 2883); and a
+ * path seen to reorder widens RACK's reordering window (RFC 8985 6.2).
  */
 #include "../dp/tt_worker.h"
 #include "tcp_conn.h"
@@ -69,15 +73,37 @@ unit_lost(struct tt_conn *c, struct rte_mbuf *u)
 }
 
 /*
+ * A D-SACK for [left, right): a segment arrived twice. Above the episode's start it shows
+ * as many retransmissions of the episode needless (RFC 2883 4.1.1, 4.1.3: the original was
+ * only late); when none is left unexplained, the reduction is undone (Linux's
+ * undo_retrans). The division counts segments in the block: once per D-SACK, rare.
+ */
+static void
+dsack_seen(struct tt_conn *c, uint32_t left, uint32_t right)
+{
+	uint32_t segs;
+
+	if (!(c->flags & TT_CONN_UNDO) || c->undo_retrans <= 0 ||
+	    !tt_seq_gt(right, c->undo_marker))
+		return;
+	segs = (right - left) / c->mss;     /* mss >= TT_TCP_MIN_SND_MSS - 12, never 0 */
+	if (segs == 0)
+		segs = 1;
+	c->undo_retrans = (int16_t)(segs >= (uint32_t)c->undo_retrans ? 0 :
+				    c->undo_retrans - (int16_t)segs);
+}
+
+/*
  * The SACK blocks of seg into the scoreboard (RFC 2018); returns the bytes newly SACKed. A
  * first block below the cumulative ACK, or inside the second, is a D-SACK (RFC 2883 4):
  * counted, not a loss signal.
  */
 static uint32_t
-sack_update(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg)
+sack_update(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg, bool *dsack)
 {
 	const struct tt_tcp_opts *o = &seg->opts;
-	uint32_t newly = 0;
+	uint32_t newly = 0, now = tt_tcp_ticks(w->clock.tsc);
+	bool reord = false;
 
 	if (!(c->flags & TT_CONN_SACK) || !(o->present & TT_TCP_OPT_SACK))
 		return 0;
@@ -89,6 +115,8 @@ sack_update(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg
 			       (o->n_sack > 1 && tt_seq_geq(left, o->sack[1].left) &&
 				tt_seq_leq(right, o->sack[1].right)))) {
 			TT_STAT_INC(&w->stats, TCPDSACKRecv);
+			dsack_seen(c, left, right);
+			*dsack = true;
 			continue;
 		}
 		/* Blocks must lie in what was sent and not yet cumulatively acknowledged. */
@@ -105,13 +133,15 @@ sack_update(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg
 			    tt_seq_gt(unit_end(u), right))
 				continue;
 			unit_clear(c, mt, u->data_len, TT_SU_LOST | TT_SU_RETRANS);
-			tt_recovery_delivered(c, u, tt_tcp_ticks(w->clock.tsc));
+			reord |= tt_recovery_delivered(c, u, now);
 			mt->flags |= TT_SU_SACKED;
 			c->sacked_bytes += u->data_len;
 			c->sacked_units++;
 			newly += u->data_len;
 		}
 	}
+	if (reord)
+		tt_recovery_reordered(w, c);
 	return newly;
 }
 
@@ -134,48 +164,6 @@ mark_lost(struct tt_conn *c)
 	}
 }
 
-static void
-enter_recovery(struct tt_worker *w, struct tt_conn *c)
-{
-	uint32_t flight = tt_recovery_in_flight(c) + c->lost_bytes;   /* before the loss */
-
-	c->ssthresh = tt_cc_ops[c->cc]->ssthresh(c, flight);
-	c->recover = c->snd_max;
-	c->ca_state = TT_CA_RECOVERY;
-	c->prr_delivered = 0;
-	c->prr_out = 0;
-	/* RFC 6937 RecoverFS; the one division of a recovery, here, not per ACK. */
-	c->prr_ratio = (uint32_t)(((uint64_t)c->ssthresh << 16) / RTE_MAX(flight, 1u));
-	if (c->flags & TT_CONN_SACK)
-		TT_STAT_INC(&w->stats, TCPSackRecovery);
-	else
-		TT_STAT_INC(&w->stats, TCPRenoRecovery);
-}
-
-/* RFC 6937: what this ACK lets out, as cwnd = pipe + sndcnt. */
-static void
-prr_ack(struct tt_conn *c, uint32_t delivered)
-{
-	uint32_t pipe = tt_recovery_in_flight(c), sndcnt;
-
-	c->prr_delivered += delivered;
-	if (pipe > c->ssthresh) {
-		uint64_t allowed = ((uint64_t)c->prr_delivered * c->prr_ratio + 0xffff) >> 16;
-
-		sndcnt = allowed > c->prr_out ? (uint32_t)(allowed - c->prr_out) : 0;
-	} else {
-		/* PRR-SSRB: back up to ssthresh, at most one segment beyond what arrived. */
-		uint32_t limit = c->prr_delivered > c->prr_out ? c->prr_delivered - c->prr_out : 0;
-
-		limit = RTE_MAX(limit, delivered) + c->mss;
-		sndcnt = RTE_MIN(c->ssthresh - pipe, limit);
-	}
-	/* The fast retransmit goes with the ACK that starts recovery. */
-	if (c->prr_out == 0 && sndcnt < c->mss)
-		sndcnt = c->mss;
-	c->cwnd = pipe + sndcnt;
-}
-
 /* ---- RACK (RFC 8985 6): loss by time ---------------------------------------------------- */
 
 static inline bool
@@ -184,18 +172,31 @@ tick_before(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) < 0;
 }
 
-void
+/*
+ * u was delivered (SACKed, or acknowledged without having been SACKed). RFC 8985 6.2 steps
+ * 1-3: RACK's most recently sent delivered segment and min_rtt; and reordering, when a
+ * segment never retransmitted is delivered below the highest end delivered before it
+ * (RACK.fack). Returns true for reordering.
+ */
+bool
 tt_recovery_delivered(struct tt_conn *c, const struct rte_mbuf *u, uint32_t now)
 {
 	const struct tt_sndq_meta *mt = tt_sndq_meta(u);
 	uint32_t rtt = now - mt->xmit_ts, end = mt->seq + u->data_len;
+	bool reord = false;
 
 	if (mt->xmits == 0)
-		return;
+		return false;
+	if (!(mt->flags & TT_SU_SACKED)) {
+		if (!(mt->flags & TT_SU_EVER_RETRANS) && tt_seq_lt(end, c->rack_fack))
+			reord = true;
+		else if (tt_seq_gt(end, c->rack_fack))
+			c->rack_fack = end;
+	}
 	/* 6.2: an ACK sooner than min_rtt after a retransmission is for the original. */
 	if ((mt->flags & TT_SU_EVER_RETRANS) && (c->cflags & TT_CF_RACK) &&
 	    rtt < c->rack_min_rtt)
-		return;
+		return reord;
 	if (!(c->cflags & TT_CF_RACK) || rtt < c->rack_min_rtt)
 		c->rack_min_rtt = rtt;
 	if (!(c->cflags & TT_CF_RACK) || tick_before(c->rack_ts, mt->xmit_ts) ||
@@ -205,21 +206,51 @@ tt_recovery_delivered(struct tt_conn *c, const struct rte_mbuf *u, uint32_t now)
 		c->rack_rtt = rtt;
 		c->cflags |= TT_CF_RACK;
 	}
+	return reord;
+}
+
+void
+tt_recovery_reordered(struct tt_worker *w, struct tt_conn *c)
+{
+	TT_STAT_INC(&w->stats, TCPSACKReorder);
+	c->flags |= TT_CONN_REORD;
 }
 
 /*
- * 6.2 reo_wnd: a quarter of min_rtt (at most SRTT), or none once loss is certain (in
- * recovery, or DupThresh units SACKed): Linux's tcp_rack_reo_wnd before it has seen
- * reordering.
+ * 6.2 step 4 reo_wnd: reo_wnd_mult quarters of min_rtt, at most SRTT. Until the path has
+ * shown reordering, none once loss is certain (in recovery, or DupThresh units SACKed), as
+ * Linux's tcp_rack_reo_wnd; after, the window holds there too, so late originals are not
+ * retransmitted again and again.
  */
 static uint32_t
 rack_reo_wnd(const struct tt_worker *w, const struct tt_conn *c)
 {
 	uint32_t srtt = (c->srtt8 >> 3) * w->tcp->ticks_per_ms;
+	uint32_t wnd = (c->rack_min_rtt >> 2) * (c->reo_steps + 1u);
 
-	if (c->ca_state >= TT_CA_RECOVERY || c->sacked_units >= TT_DUPTHRESH)
+	if (!(c->flags & TT_CONN_REORD) &&
+	    (c->ca_state >= TT_CA_RECOVERY || c->sacked_units >= TT_DUPTHRESH))
 		return 0;
-	return srtt > 0 ? RTE_MIN(c->rack_min_rtt / 4, srtt) : c->rack_min_rtt / 4;
+	return srtt > 0 ? RTE_MIN(wnd, srtt) : wnd;
+}
+
+/*
+ * 6.2 step 4: a D-SACK widens the reordering window by a quarter of min_rtt, at most once a
+ * round trip; sixteen recoveries without one narrow it back.
+ */
+static void
+reo_wnd_update(struct tt_conn *c, bool dsack, bool recovery_ended)
+{
+	if (tt_seq_geq(c->snd_una, c->dsack_round))
+		c->dsack_round = c->snd_una;      /* no round pending; kept near, wrap-safe */
+	if (dsack && c->dsack_round == c->snd_una) {
+		c->dsack_round = c->snd_max;
+		c->reo_steps = (uint8_t)RTE_MIN(c->reo_steps + 1u, (uint32_t)UINT8_MAX);
+		c->reo_persist = 16;
+		c->flags |= TT_CONN_REORD;
+	} else if (recovery_ended && c->reo_persist > 0 && --c->reo_persist == 0) {
+		c->reo_steps = 0;
+	}
 }
 
 /*
@@ -266,6 +297,111 @@ rack_detect(struct tt_worker *w, struct tt_conn *c)
 		tt_timer_arm(&w->tcp->wheel, &c->rtx, wait / w->tcp->ticks_per_ms + 1);
 	}
 	return lost;
+}
+
+/* ---- Undo (Linux's tcp_try_undo_*; RFC 3522 detection, RFC 4015 response) -------------- */
+
+/* The episode's snapshot, taken as recovery or a timeout reduces the window. */
+static void
+undo_init(struct tt_conn *c)
+{
+	c->flags |= TT_CONN_UNDO;
+	c->undo_marker = c->snd_una;
+	c->undo_retrans = -1;
+	c->prior_cwnd = c->cwnd;
+	/* Linux's tcp_current_ssthresh: what the window had reached, three quarters of it. */
+	c->prior_ssthresh = RTE_MAX(c->ssthresh, (c->cwnd >> 1) + (c->cwnd >> 2));
+}
+
+/*
+ * RFC 3522 (Eifel): the ACK echoes a TSval older than the episode's first retransmission,
+ * so it was sent for an original segment: the retransmission was not needed.
+ */
+static bool
+packet_delayed(const struct tt_conn *c, const struct tt_tcp_seg *seg)
+{
+	return (c->flags & TT_CONN_TS) && c->undo_retrans >= 0 &&
+	       (seg->opts.present & TT_TCP_OPT_TS) && seg->opts.tsecr != 0 &&
+	       (int32_t)(seg->opts.tsecr - c->retrans_stamp) < 0;
+}
+
+static bool
+may_undo(const struct tt_conn *c, const struct tt_tcp_seg *seg)
+{
+	return (c->flags & TT_CONN_UNDO) && (c->undo_retrans == 0 || packet_delayed(c, seg));
+}
+
+/*
+ * Back to the window before the episode (RFC 4015 3.2, Linux's tcp_undo_cwnd_reduction):
+ * cwnd and ssthresh at least what they were. unmark: after a timeout, units still marked
+ * lost were not; they are not sent again.
+ */
+static void
+undo(struct tt_conn *c, bool unmark)
+{
+	c->cwnd = RTE_MAX(c->cwnd, c->prior_cwnd);
+	c->ssthresh = RTE_MAX(c->ssthresh, c->prior_ssthresh);
+	c->cwnd_cnt = 0;
+	if (unmark)
+		for (struct rte_mbuf *u = c->sndq; u != NULL && c->lost_bytes > 0; u = u->next)
+			unit_clear(c, tt_sndq_meta(u), u->data_len, TT_SU_LOST);
+	c->flags &= ~TT_CONN_UNDO;
+	c->ca_state = TT_CA_OPEN;
+}
+
+/*
+ * RFC 6675's DupThresh counts segments, which a reordering path makes meaningless: once
+ * reordering is seen, loss is RACK's to judge, by time (RFC 8985 6.2, as Linux leaves it
+ * to tcp_rack_mark_lost whenever RACK runs). The loss state after a timeout keeps it.
+ */
+static inline bool
+dupthresh_applies(const struct tt_conn *c)
+{
+	return !(c->flags & TT_CONN_REORD) || !(c->cflags & TT_CF_RACK) ||
+	       c->ca_state == TT_CA_LOSS;
+}
+
+static void
+enter_recovery(struct tt_worker *w, struct tt_conn *c)
+{
+	uint32_t flight = tt_recovery_in_flight(c) + c->lost_bytes;   /* before the loss */
+
+	undo_init(c);
+	c->ssthresh = tt_cc_ops[c->cc]->ssthresh(c, flight);
+	c->recover = c->snd_max;
+	c->ca_state = TT_CA_RECOVERY;
+	c->prr_delivered = 0;
+	c->prr_out = 0;
+	/* RFC 6937 RecoverFS; the one division of a recovery, here, not per ACK. */
+	c->prr_ratio = (uint32_t)(((uint64_t)c->ssthresh << 16) / RTE_MAX(flight, 1u));
+	if (c->flags & TT_CONN_SACK)
+		TT_STAT_INC(&w->stats, TCPSackRecovery);
+	else
+		TT_STAT_INC(&w->stats, TCPRenoRecovery);
+}
+
+/* RFC 6937: what this ACK lets out, as cwnd = pipe + sndcnt. */
+static void
+prr_ack(struct tt_conn *c, uint32_t delivered)
+{
+	uint32_t pipe = tt_recovery_in_flight(c), sndcnt;
+
+	c->prr_delivered += delivered;
+	if (pipe > c->ssthresh) {
+		uint64_t allowed = ((uint64_t)c->prr_delivered * c->prr_ratio + 0xffff) >> 16;
+
+		sndcnt = allowed > c->prr_out ? (uint32_t)(allowed - c->prr_out) : 0;
+	} else {
+		/* PRR-SSRB: back up to ssthresh, at most one segment beyond what arrived. */
+		uint32_t limit = c->prr_delivered > c->prr_out ? c->prr_delivered - c->prr_out : 0;
+
+		limit = RTE_MAX(limit, delivered) + c->mss;
+		sndcnt = RTE_MIN(c->ssthresh - pipe, limit);
+	}
+	/* The fast retransmit goes with the ACK that starts recovery. */
+	if (c->prr_out == 0 && sndcnt < c->mss)
+		sndcnt = c->mss;
+	c->cwnd = pipe + sndcnt;
 }
 
 /* ---- TLP (RFC 8985 7): a probe instead of waiting for the RTO --------------------------- */
@@ -355,10 +491,13 @@ void
 tt_recovery_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg,
 		uint32_t acked, bool dup)
 {
-	uint32_t sacked = sack_update(w, c, seg);
+	bool dsack = false;
+	uint32_t sacked = sack_update(w, c, seg, &dsack);
 	bool sack = (c->flags & TT_CONN_SACK) != 0;
 
 	tlp_ack(w, c, seg);
+	reo_wnd_update(c, dsack, c->ca_state >= TT_CA_RECOVERY &&
+		       !tt_seq_lt(c->snd_una, c->recover));
 	rack_detect(w, c);
 
 	if (acked > 0)
@@ -369,6 +508,11 @@ tt_recovery_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg 
 	switch (c->ca_state) {
 	case TT_CA_RECOVERY:
 		if (!tt_seq_lt(c->snd_una, c->recover)) {
+			if (may_undo(c, seg)) {
+				TT_STAT_INC(&w->stats, TCPFullUndo);
+				undo(c, false);
+				return;
+			}
 			/* RFC 6937: recovery ends at ssthresh. */
 			c->cwnd = RTE_MAX(c->ssthresh, 2u * c->mss);
 			c->cwnd_cnt = 0;
@@ -377,10 +521,18 @@ tt_recovery_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg 
 		}
 		if (!sack && acked > 0 && c->sndq != NULL)
 			unit_lost(c, c->sndq);       /* RFC 6582: a partial ACK */
-		mark_lost(c);
+		if (dupthresh_applies(c))
+			mark_lost(c);
 		prr_ack(c, acked + sacked);
 		return;
 	case TT_CA_LOSS:
+		/* An ACK for an original sent before the timeout: the timeout was spurious. */
+		if (acked > 0 && may_undo(c, seg)) {
+			TT_STAT_INC(&w->stats, TCPLossUndo);
+			TT_STAT_INC(&w->stats, TCPSpuriousRTOs);
+			undo(c, true);
+			return;
+		}
 		if (!tt_seq_lt(c->snd_una, c->recover))
 			c->ca_state = TT_CA_OPEN;
 		if (acked > 0)
@@ -388,11 +540,17 @@ tt_recovery_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg 
 		mark_lost(c);
 		return;
 	default:
+		/* D-SACKs after the episode showed every retransmission needless. */
+		if (dsack && (c->flags & TT_CONN_UNDO) && c->undo_retrans == 0) {
+			TT_STAT_INC(&w->stats, TCPDSACKUndo);
+			undo(c, false);
+		}
 		break;
 	}
-	if (sack)
-		mark_lost(c);
-	else if (c->dupacks >= TT_DUPTHRESH && c->sndq != NULL)
+	if (sack) {
+		if (dupthresh_applies(c))
+			mark_lost(c);
+	} else if (c->dupacks >= TT_DUPTHRESH && c->sndq != NULL)
 		unit_lost(c, c->sndq);
 	if (c->lost_bytes > 0) {
 		enter_recovery(w, c);
@@ -412,6 +570,9 @@ void
 tt_recovery_rto(struct tt_worker *w, struct tt_conn *c)
 {
 	TT_STAT_INC(&w->stats, TCPTimeouts);
+	/* A timeout inside recovery keeps recovery's snapshot (Linux's tcp_enter_loss). */
+	if (c->ca_state <= TT_CA_DISORDER)
+		undo_init(c);
 	if (c->ca_state != TT_CA_LOSS)
 		c->ssthresh = tt_cc_ops[c->cc]->ssthresh(c, tt_recovery_in_flight(c));
 	/* RFC 5681 3.1: the loss window, one segment. */
@@ -428,6 +589,13 @@ tt_recovery_rto(struct tt_worker *w, struct tt_conn *c)
 		unit_clear(c, mt, u->data_len, TT_SU_RETRANS);
 		unit_lost(c, u);
 	}
+}
+
+void
+tt_recovery_conn_init(struct tt_conn *c)
+{
+	c->dsack_round = c->snd_una;
+	c->rack_fack = c->snd_una;
 }
 
 struct rte_mbuf *
@@ -451,6 +619,14 @@ tt_recovery_retransmitted(struct tt_worker *w, struct tt_conn *c, struct rte_mbu
 
 	mt->flags |= TT_SU_RETRANS | TT_SU_EVER_RETRANS;
 	mt->xmit_ts = tt_tcp_ticks(w->clock.tsc);
+	if (c->flags & TT_CONN_UNDO) {
+		if (c->undo_retrans < 0) {
+			c->undo_retrans = 0;
+			c->retrans_stamp = tt_tcp_tsval(w, c->ts_offset);
+		}
+		if (c->undo_retrans < INT16_MAX)
+			c->undo_retrans++;
+	}
 	c->retrans_bytes += u->data_len;
 	TT_STAT_INC(&w->stats, RetransSegs);
 	if (c->ca_state == TT_CA_RECOVERY) {

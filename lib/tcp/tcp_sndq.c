@@ -223,16 +223,15 @@ void
 tt_sndq_ack(struct tt_worker *w, struct tt_conn *c, uint32_t bytes)
 {
 	struct rte_mbuf *u = c->sndq;
-	uint32_t freed = 0;
-
-	uint32_t now = tt_tcp_ticks(w->clock.tsc);
+	uint32_t freed = 0, now = tt_tcp_ticks(w->clock.tsc);
+	bool reord = false;
 
 	c->sndq_len -= bytes;
 	while (u != NULL && bytes >= u->data_len) {
 		struct rte_mbuf *next = u->next;
 
 		bytes -= u->data_len;
-		tt_recovery_delivered(c, u, now);
+		reord |= tt_recovery_delivered(c, u, now);
 		tt_recovery_unit_gone(c, u);
 		if (u == c->snd_unit)
 			c->snd_unit = next;
@@ -249,7 +248,7 @@ tt_sndq_ack(struct tt_worker *w, struct tt_conn *c, uint32_t bytes)
 		/* Cut into the first unit left; segments in flight keep their own offsets. */
 		struct tt_sndq_meta *mt = tt_sndq_meta(u);
 
-		tt_recovery_delivered(c, u, now);
+		reord |= tt_recovery_delivered(c, u, now);
 		if (mt->flags & TT_SU_SACKED)
 			c->sacked_bytes -= bytes;
 		if (mt->flags & TT_SU_LOST)
@@ -261,6 +260,8 @@ tt_sndq_ack(struct tt_worker *w, struct tt_conn *c, uint32_t bytes)
 	}
 	c->sndq_units -= freed;
 	tt_mem_uncharge(w->tcp, freed);
+	if (reord)
+		tt_recovery_reordered(w, c);
 }
 
 void

@@ -158,6 +158,7 @@ tt_conn_passive(struct tt_worker *w, const struct tt_flow *f, struct tt_listener
 	c->ts_offset = (flags & TT_CONN_TS) ? tt_tcp_ts_offset(w, f) : 0;
 	c->rto = 1000;      /* RFC 6298 2.1 until an RTT is measured */
 	tt_cc_conn_init(w, c);
+	tt_recovery_conn_init(c);
 	if (l->keepalive) {
 		c->flags |= TT_CONN_KEEPALIVE;
 		tt_conn_keepalive_start(w, c);

@@ -40,7 +40,8 @@ CASES = [
     ('dup=1%', 64 * MIB, ('ImpairRxDup', 'ImpairTxDup', 'TCPDSACKOldSent')),
 ]
 SHOWN = ('RetransSegs', 'TCPFastRetrans', 'TCPSlowStartRetrans', 'TCPTimeouts',
-         'TCPSackRecovery', 'TCPOFOQueue', 'TCPOFODrop', 'TCPDSACKOldSent', 'TCPDSACKRecv')
+         'TCPSackRecovery', 'TCPOFOQueue', 'TCPOFODrop', 'TCPDSACKOldSent', 'TCPDSACKRecv',
+         'TCPSACKReorder', 'TCPFullUndo', 'TCPDSACKUndo', 'TCPLossUndo', 'TCPSpuriousRTOs')
 
 
 def echo(n, timeout):

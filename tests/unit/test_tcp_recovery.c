@@ -459,6 +459,185 @@ test_rack_lost_retransmission(void **state)
 	finish(env, &p, h);
 }
 
+/* ---- Undo of needless reductions (RFC 3522, RFC 2883, Linux's tcp_try_undo_*) ---------- */
+
+/*
+ * Ten segments out at TSval T, then SACKs of segments 1-3 5 ms later: segment 0 is deemed
+ * lost and retransmitted at TSval T + 5, recovery halves the window. Returns T.
+ */
+static uint32_t
+spurious_fast_retransmit(struct tt_test_env *env, struct tt_test_peer *p, struct tt_conn *c,
+			 tt_conn_t h, uint32_t base)
+{
+	const uint32_t mss = c->mss, sack[1][2] = { { mss, 4 * mss } };
+	uint32_t seqs[64], t;
+
+	assert_int_equal(tt_test_app_send(env, h, NULL, 10 * mss), 0);
+	tt_test_poll(env);
+	assert_int_equal(sent(env, p, base, seqs, 64), 10);
+	t = p->ts_recent;
+	tt_test_advance(env, 5);
+	peer_ack(env, p, base, 0, 1, sack);
+	assert_int_equal(c->ca_state, TT_CA_RECOVERY);
+	assert_int_equal(S(TCPFastRetrans), 1);
+	assert_int_equal(sent(env, p, base, seqs, 64), 1);
+	assert_int_equal(seqs[0], 0);
+	return t;
+}
+
+/*
+ * RFC 3522: the ACK ending recovery echoes the original's TSval, older than the
+ * retransmission's: the original was only late. The window goes back (TCPFullUndo).
+ */
+static void
+test_undo_by_timestamps(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	tt_conn_t h = start(env, &p, 48100, true, &c);
+	uint32_t base = p.rcv_nxt, t = spurious_fast_retransmit(env, &p, c, h, base);
+
+	assert_int_equal(c->ssthresh, 5 * MSS);
+	p.ts_recent = t;
+	peer_ack(env, &p, base, 10 * MSS, 0, NULL);
+	assert_int_equal(S(TCPFullUndo), 1);
+	assert_int_equal(c->ca_state, TT_CA_OPEN);
+	assert_int_equal(c->cwnd, 10 * MSS);
+	assert_int_equal(c->ssthresh, UINT32_MAX);
+	finish(env, &p, h);
+}
+
+/* The same ACK echoing the retransmission's TSval: a real loss, the reduction stays. */
+static void
+test_no_undo_for_real_loss(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	tt_conn_t h = start(env, &p, 48101, true, &c);
+	uint32_t base = p.rcv_nxt;
+
+	spurious_fast_retransmit(env, &p, c, h, base);
+	peer_ack(env, &p, base, 10 * MSS, 0, NULL);     /* p.ts_recent: the retransmission's */
+	assert_int_equal(S(TCPFullUndo), 0);
+	assert_int_equal(c->ca_state, TT_CA_OPEN);
+	assert_int_equal(c->ssthresh, 5 * MSS);
+	assert_int_equal(c->cwnd, 5 * MSS);
+	finish(env, &p, h);
+}
+
+/*
+ * Without timestamps: recovery ends reduced; then a D-SACK for segment 0 shows its one
+ * retransmission needless (RFC 2883 4.1.1): undone (TCPDSACKUndo), and RACK's reordering
+ * window grows a step (RFC 8985 6.2 step 4).
+ */
+static void
+test_undo_by_dsack(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	uint32_t dsack[1][2] = { { 0, 0 } }, base, mss;
+	tt_conn_t h;
+
+	env->cfg.wmem = 1 << 22;
+	env->cfg.congestion_control = TT_CC_RENO;
+	tt_test_tcp_start_app(env);
+	tt_test_peer_init(&p, 48102, 1000);
+	p.ts = false;
+	h = tt_test_connect(env, &p);
+	c = tt_test_tcp_conn(env, &p);
+	base = p.rcv_nxt;
+	mss = c->mss;
+	assert_int_equal(mss, 1460);
+	spurious_fast_retransmit(env, &p, c, h, base);
+	peer_ack(env, &p, base, 10 * mss, 0, NULL);
+	assert_int_equal(c->cwnd, 5 * mss);
+	assert_int_equal(c->reo_steps, 0);
+	assert_false(c->flags & TT_CONN_REORD);
+	assert_int_equal(tt_test_app_send(env, h, NULL, mss), 0);   /* something outstanding */
+	tt_test_poll(env);
+	tt_test_tx_drain(env);
+	dsack[0][1] = mss;
+	peer_ack(env, &p, base, 10 * mss, 1, dsack);
+	assert_int_equal(S(TCPDSACKRecv), 1);
+	assert_int_equal(S(TCPDSACKUndo), 1);
+	assert_int_equal(c->cwnd, 10 * mss);
+	assert_int_equal(c->ssthresh, UINT32_MAX);
+	assert_int_equal(c->reo_steps, 1);
+	assert_true(c->flags & TT_CONN_REORD);
+	finish(env, &p, h);
+}
+
+/*
+ * A timeout, then the ACK of the original segments (their TSval echoed): the timeout was
+ * spurious (TCPSpuriousRTOs, TCPLossUndo); the window is back and nothing more is
+ * retransmitted, though the timeout had deemed all ten lost.
+ */
+static void
+test_spurious_rto(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	uint32_t seqs[64], base, t;
+	tt_conn_t h = start(env, &p, 48103, false, &c);
+
+	base = p.rcv_nxt;
+	assert_int_equal(tt_test_app_send(env, h, NULL, 10 * MSS), 0);
+	tt_test_poll(env);
+	assert_int_equal(sent(env, &p, base, seqs, 64), 10);
+	t = p.ts_recent;
+	tt_test_step_until(env, 5000, tt_test_pred_tx, NULL);
+	assert_int_equal(S(TCPTimeouts), 1);
+	assert_int_equal(c->ca_state, TT_CA_LOSS);
+	assert_int_equal(c->cwnd, MSS);
+	assert_int_equal(sent(env, &p, base, seqs, 64), 1);
+	p.ts_recent = t;
+	peer_ack(env, &p, base, 2 * MSS, 0, NULL);
+	assert_int_equal(S(TCPSpuriousRTOs), 1);
+	assert_int_equal(S(TCPLossUndo), 1);
+	assert_int_equal(c->ca_state, TT_CA_OPEN);
+	assert_int_equal(c->cwnd, 10 * MSS);
+	assert_int_equal(c->lost_bytes, 0);
+	assert_int_equal(sent(env, &p, base, seqs, 64), 0);
+	assert_int_equal(S(RetransSegs), 1);
+	finish(env, &p, h);
+}
+
+/*
+ * RFC 8985 6.2 step 3: segment 0, never retransmitted, acknowledged after segments 1 and 2
+ * were SACKed, within RACK's reordering window: the path reorders (TCPSACKReorder), so RACK
+ * keeps its reordering window even once loss is certain.
+ */
+static void
+test_reordering_seen(void **state)
+{
+	static const uint32_t sack[1][2] = { { MSS, 3 * MSS } };
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	uint32_t seqs[64], base;
+	tt_conn_t h = start(env, &p, 48104, true, &c);
+
+	base = p.rcv_nxt;
+	assert_int_equal(tt_test_app_send(env, h, NULL, 10 * MSS), 0);
+	tt_test_poll(env);
+	assert_int_equal(sent(env, &p, base, seqs, 64), 10);
+	/* 4 ms of RTT: RACK waits a quarter of it before deeming segment 0 lost. */
+	tt_test_advance(env, 4);
+	peer_ack(env, &p, base, 0, 1, sack);
+	assert_int_equal(c->lost_bytes, 0);
+	assert_int_equal(S(TCPSACKReorder), 0);
+	assert_false(c->flags & TT_CONN_REORD);
+	peer_ack(env, &p, base, 3 * MSS, 0, NULL);
+	assert_int_equal(S(TCPSACKReorder), 1);
+	assert_true(c->flags & TT_CONN_REORD);
+	assert_int_equal(S(RetransSegs), 0);
+	finish(env, &p, h);
+}
+
 int
 main(void)
 {
@@ -472,6 +651,11 @@ main(void)
 		T(test_cubic_curve),
 		T(test_tlp_tail),
 		T(test_rack_lost_retransmission),
+		T(test_undo_by_timestamps),
+		T(test_no_undo_for_real_loss),
+		T(test_undo_by_dsack),
+		T(test_spurious_rto),
+		T(test_reordering_seen),
 #undef T
 	};
 
