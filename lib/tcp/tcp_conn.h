@@ -493,6 +493,11 @@ struct tt_cc_ops {
 	uint32_t (*ssthresh)(struct tt_conn *c, uint32_t flight);
 	/* acked bytes newly acknowledged in TT_CA_OPEN (or TT_CA_LOSS): grow cwnd. */
 	void (*cong_avoid)(struct tt_conn *c, uint32_t acked, uint64_t now_ms);
+	/*
+	 * Optional, Linux's pkts_acked: an ACK delivered data (acknowledged or SACKed), rtt its
+	 * RTT sample in tt_tcp_ticks() or 0 if it gave none. Runs before cong_avoid.
+	 */
+	void (*pkts_acked)(struct tt_worker *w, struct tt_conn *c, uint32_t rtt);
 };
 extern const struct tt_cc_ops *const tt_cc_ops[TT_CC__COUNT];
 /* The algorithm a tunable names, or -1. */
