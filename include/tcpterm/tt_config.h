@@ -76,6 +76,7 @@ struct tt_config {
 	uint32_t sack;
 	uint32_t dsack;
 	uint32_t congestion_control; /* lib/tcp's enum tt_cc_algo */
+	uint32_t hystart;        /* HyStart++ in CUBIC's slow start (Linux's cubic hystart) */
 	uint32_t keepalive_time;
 	uint32_t keepalive_intvl;
 	uint32_t keepalive_probes;

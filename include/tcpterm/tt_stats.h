@@ -90,6 +90,8 @@
 	X(TcpExt, TCPFastRetrans,  "fast retransmits") \
 	X(TcpExt, TCPSlowStartRetrans, "retransmits in slow start") \
 	X(TcpExt, TCPTimeouts,     "other TCP timeouts") \
+	X(TcpExt, TCPHystartDelayDetect, "times slow start ended on a rising RTT (HyStart++, RFC 9406)") \
+	X(TcpExt, TCPHystartDelayCwnd, "segments in cwnd summed over those exits") \
 	X(TcpExt, TCPLossProbes,   "TLP probes sent") \
 	X(TcpExt, TCPLossProbeRecovery, "TLP probes that recovered a loss") \
 	X(TcpExt, TCPLostRetransmit, "retransmits lost") \

@@ -99,6 +99,8 @@ static const struct key keys[] = {
 	U32("tcp", dsack, 0, 1, 1, "RFC 2883 duplicate SACK blocks for segments received twice"),
 	{ "tcp", "congestion_control", NULL, KT_CC, KS_CONFIG, 0, 0, "cubic", C(congestion_control),
 	  "congestion control: cubic (RFC 9438, Linux's default) or reno (NewReno, RFC 5681/6582)" },
+	U32("tcp", hystart, 0, 1, 1,
+	    "1: CUBIC's first slow start ends early when the RTT rises (HyStart++, RFC 9406; Linux's tcp_cubic hystart)"),
 	U32("tcp", keepalive_time, 1, 32767, 7200, "idle seconds before the first keepalive probe (D6)"),
 	U32("tcp", keepalive_intvl, 1, 32767, 75, "seconds between keepalive probes (D6)"),
 	U32("tcp", keepalive_probes, 1, 127, 9, "unanswered probes before the connection is dropped (D6)"),

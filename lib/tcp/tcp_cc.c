@@ -17,13 +17,22 @@
  * estimate W_est (4.3) as its floor; the target is W(t + RTT) (4.4), capped at 1.5 cwnd.
  * The arithmetic is in bytes and milliseconds, fixed point; the cube root runs once an
  * epoch, and the one division by a variable (bytes per MSS of growth) once a millisecond
- * at most, as Linux's bictcp_update once a jiffy. Slow start is NewReno's (HyStart++ is not
- * here yet).
+ * at most, as Linux's bictcp_update once a jiffy.
+ *
+ * CUBIC's slow start has HyStart++ (RFC 9406; the hystart tunable), as Linux's CUBIC has its
+ * own HyStart: tcp_recovery.c hands it each ACK's RTT sample (ops->pkts_acked, before
+ * cong_avoid). Rounds end when windowEnd, snd_max at a round's start, is acknowledged; once
+ * a round has N_RTT_SAMPLE samples, a minimum RTT that rose by RttThresh over the last
+ * round's ends slow start into Conservative Slow Start, a quarter of the growth for
+ * CSS_ROUNDS rounds, then congestion avoidance at ssthresh = cwnd; an RTT back below the
+ * baseline in CSS resumes slow start (RFC 9406 4.2). Only in the first slow start (4.3): a
+ * loss ends it for good.
  */
 #include <string.h>
 
 #include "../dp/tt_worker.h"
 #include "tcp_conn.h"
+#include "tcp_seq.h"
 
 /* RFC 6928: min(10 * MSS, max(2 * MSS, 14600)); Linux uses ten segments whatever the MSS. */
 #define TT_INIT_CWND_SEGS 10
@@ -98,18 +107,129 @@ icbrt(uint64_t x)
 	return y;
 }
 
+/*
+ * HyStart++'s constants (RFC 9406 4.3). L, the cap on what one ACK adds (4.2), is infinite:
+ * 4.3 asks 8 segments of a sender that does not pace, as this one, but slow start here adds
+ * all an ACK acknowledges, as Linux's tcp_slow_start (a stretch ACK's burst goes out whether
+ * the window counts it or not). No floor on the window either (Linux's HyStart waits for
+ * hystart_low_window, 16 segments; RFC 9406 has none since its draft 04).
+ */
+#define HS_N_RTT_SAMPLE      8
+#define HS_MIN_RTT_THRESH_MS 4
+#define HS_MAX_RTT_THRESH_MS 16
+#define HS_MIN_RTT_SHIFT     3        /* MIN_RTT_DIVISOR 8 */
+#define HS_CSS_GROWTH_SHIFT  2        /* CSS_GROWTH_DIVISOR 4 */
+#define HS_CSS_ROUNDS        5
+#define HS_RTT_NONE          UINT32_MAX
+
+static void
+hystart_init(struct tt_conn *c)
+{
+	c->hs_end = c->snd_max;
+	c->hs_min = HS_RTT_NONE;
+	c->hs_last_min = HS_RTT_NONE;
+	c->hs_css_base = HS_RTT_NONE;
+	c->hs_samples = 0;
+	c->hs_state = TT_HS_SS;
+}
+
+/* A round begins (RFC 9406 4.2): the ACK after the one that acknowledged windowEnd. */
+static void
+hystart_round(struct tt_conn *c)
+{
+	c->hs_end = c->snd_max;
+	c->hs_last_min = c->hs_min;
+	c->hs_min = HS_RTT_NONE;
+	c->hs_samples = 0;
+}
+
+/* A rising RTT ends slow start: CSS (RFC 9406 4.2); counted as Linux counts its HyStart. */
+static void
+hystart_enter_css(struct tt_worker *w, struct tt_conn *c)
+{
+	c->hs_css_base = c->hs_min;
+	c->hs_state = TT_HS_CSS;
+	TT_STAT_INC(&w->stats, TCPHystartDelayDetect);
+	/* Segments, as Linux's; the division runs once a slow start, not per ACK. */
+	TT_STAT_ADD(&w->stats, TCPHystartDelayCwnd, c->cwnd / c->mss);
+}
+
+/*
+ * RFC 9406 4.2 for one ACK: the round's minimum RTT over all its samples decides, from the
+ * N_RTT_SAMPLE-th on; fewer decide nothing. The ACK acknowledging windowEnd still belongs to
+ * the round (its segment was the round's last), as Linux's after(snd_una, end_seq).
+ */
+static void
+cubic_pkts_acked(struct tt_worker *w, struct tt_conn *c, uint32_t rtt)
+{
+	uint32_t phase = c->hs_state & TT_HS_PHASE, tpm = w->tcp->ticks_per_ms, thresh;
+
+	if (phase == TT_HS_DONE)
+		return;
+	if (tt_seq_gt(c->snd_una, c->hs_end)) {
+		if (phase == TT_HS_CSS) {
+			/* CSS_ROUNDS whole rounds in CSS, not counting the one it began in. */
+			uint32_t rounds = (c->hs_state >> TT_HS_ROUND_SHIFT) + 1;
+
+			if (rounds > HS_CSS_ROUNDS) {
+				c->ssthresh = c->cwnd;
+				c->hs_state = TT_HS_DONE;
+				return;
+			}
+			c->hs_state = (uint8_t)(TT_HS_CSS | rounds << TT_HS_ROUND_SHIFT);
+		}
+		hystart_round(c);
+	}
+	if (rtt == 0)
+		return;
+	c->hs_min = RTE_MIN(c->hs_min, rtt);
+	if (c->hs_samples < HS_N_RTT_SAMPLE)
+		c->hs_samples++;
+	if (c->hs_samples < HS_N_RTT_SAMPLE)
+		return;
+	if (phase == TT_HS_CSS) {
+		/* The exit was spurious: slow start again, HyStart++ included. */
+		if (c->hs_min < c->hs_css_base) {
+			c->hs_css_base = HS_RTT_NONE;
+			c->hs_state = TT_HS_SS;
+		}
+		return;
+	}
+	if (c->hs_last_min == HS_RTT_NONE)
+		return;
+	/* RttThresh = clamp(lastRoundMinRTT / 8, 4 ms, 16 ms) */
+	thresh = RTE_MIN(c->hs_last_min >> HS_MIN_RTT_SHIFT, HS_MAX_RTT_THRESH_MS * tpm);
+	thresh = RTE_MAX(thresh, HS_MIN_RTT_THRESH_MS * tpm);
+	if ((uint64_t)c->hs_min >= (uint64_t)c->hs_last_min + thresh)
+		hystart_enter_css(w, c);
+}
+
+/* Slow start, a quarter of it in CSS (RFC 9406 4.2: min(N, L * SMSS) / CSS_GROWTH_DIVISOR). */
+static uint32_t
+cubic_slow_start(struct tt_conn *c, uint32_t acked)
+{
+	if ((c->hs_state & TT_HS_PHASE) != TT_HS_CSS || c->cwnd >= c->ssthresh)
+		return slow_start(c, acked);
+	c->cwnd += RTE_MIN(acked >> HS_CSS_GROWTH_SHIFT, c->ssthresh - c->cwnd);
+	return 0;
+}
+
 static void
 cubic_init(struct tt_conn *c)
 {
 	c->cwnd_cnt = 0;
 	c->cubic_wmax = 0;
 	c->cubic_epoch = 0;
+	hystart_init(c);
 }
 
 static uint32_t
 cubic_ssthresh(struct tt_conn *c, uint32_t flight)
 {
 	(void)flight;
+	/* RFC 9406 4.2: a loss in slow start or CSS ends both; 4.3: HyStart++ only in the
+	 * first slow start. */
+	c->hs_state = TT_HS_DONE;
 	/* 4.7 fast convergence: a flow whose window fell since last time yields sooner. */
 	if (c->cwnd < c->cubic_wmax)
 		c->cubic_wmax = (uint32_t)((uint64_t)c->cwnd * (CUBIC_BETA_DEN + CUBIC_BETA_NUM) /
@@ -139,7 +259,7 @@ cubic_cong_avoid(struct tt_conn *c, uint32_t acked, uint64_t now_ms)
 	uint32_t now = (uint32_t)now_ms | 1, t, rtt = c->srtt8 >> 3;
 	uint64_t target;
 
-	acked = slow_start(c, acked);
+	acked = cubic_slow_start(c, acked);
 	if (acked == 0)
 		return;
 	if (c->cubic_epoch == 0) {
@@ -190,6 +310,7 @@ static const struct tt_cc_ops cubic_ops = {
 	.init = cubic_init,
 	.ssthresh = cubic_ssthresh,
 	.cong_avoid = cubic_cong_avoid,
+	.pkts_acked = cubic_pkts_acked,
 };
 
 static const struct tt_cc_ops reno_ops = {
@@ -221,4 +342,6 @@ tt_cc_conn_init(struct tt_worker *w, struct tt_conn *c)
 	c->ssthresh = UINT32_MAX;
 	c->ca_state = TT_CA_OPEN;
 	tt_cc_ops[c->cc]->init(c);
+	if (!w->tcp->cfg->hystart)
+		c->hs_state = TT_HS_DONE;
 }

@@ -228,6 +228,13 @@ struct tt_conn {
 	uint32_t cubic_west_cnt;
 	uint32_t cubic_tick;           /* ms clock of cubic_bpi */
 	uint32_t cubic_bpi;            /* bytes acknowledged per MSS of growth, this ms */
+	/* HyStart++ (RFC 9406 4.2), tcp_cc.c; RTTs in tt_tcp_ticks(), UINT32_MAX: none */
+	uint32_t hs_end;               /* windowEnd: snd_max when the round began */
+	uint32_t hs_min;               /* currentRoundMinRTT */
+	uint32_t hs_last_min;          /* lastRoundMinRTT */
+	uint32_t hs_css_base;          /* cssBaselineMinRtt */
+	uint8_t hs_samples;            /* rttSampleCount, up to N_RTT_SAMPLE */
+	uint8_t hs_state;              /* TT_HS_* phase, CSS rounds begun << TT_HS_ROUND_SHIFT */
 	/* RACK-TLP (RFC 8985), tcp_recovery.c; times in tt_tcp_ticks() */
 	uint32_t rack_ts;              /* sent when the most recently sent delivered unit was */
 	uint32_t rack_end;             /* its end */
@@ -520,7 +527,18 @@ struct tt_cc_ops {
 	uint32_t (*ssthresh)(struct tt_conn *c, uint32_t flight);
 	/* acked bytes newly acknowledged in TT_CA_OPEN (or TT_CA_LOSS): grow cwnd. */
 	void (*cong_avoid)(struct tt_conn *c, uint32_t acked, uint64_t now_ms);
+	/*
+	 * Optional, Linux's pkts_acked: an ACK delivered data (acknowledged or SACKed), rtt its
+	 * RTT sample in tt_tcp_ticks() or 0 if it gave none. Runs before cong_avoid.
+	 */
+	void (*pkts_acked)(struct tt_worker *w, struct tt_conn *c, uint32_t rtt);
 };
+/* HyStart++'s phase (CUBIC's, tt_conn.hs_state & TT_HS_PHASE); 0, a zeroed TCB's, is none. */
+#define TT_HS_DONE        0u   /* off (tunable, reno), or slow start ended: loss or CSS done */
+#define TT_HS_SS          1u   /* slow start, watching for the RTT to rise */
+#define TT_HS_CSS         2u   /* Conservative Slow Start (RFC 9406 4.2) */
+#define TT_HS_PHASE       3u
+#define TT_HS_ROUND_SHIFT 2    /* above the phase: CSS rounds begun */
 extern const struct tt_cc_ops *const tt_cc_ops[TT_CC__COUNT];
 /* The algorithm a tunable names, or -1. */
 int tt_cc_lookup(const char *name);

@@ -217,6 +217,20 @@ tt_recovery_reordered(struct tt_worker *w, struct tt_conn *c)
 }
 
 /*
+ * The RTT sample of the ACK processed at ticks now, for congestion control (HyStart++): RACK's
+ * when this ACK gave it (tt_recovery_delivered ran at now), the RTT of the most recently sent
+ * unit it delivered, as Linux's ca_rtt_us; else 0. A known limit: ACKs of one burst share
+ * now, and one that delivered only older units repeats the sample before it.
+ */
+static uint32_t
+ack_rtt(const struct tt_conn *c, uint32_t now)
+{
+	if (!(c->cflags & TT_CF_RACK) || c->rack_ts + c->rack_rtt != now)
+		return 0;
+	return RTE_MAX(c->rack_rtt, 1u);
+}
+
+/*
  * 6.2 step 4 reo_wnd: reo_wnd_mult quarters of min_rtt, at most SRTT. Until the path has
  * shown reordering, none once loss is certain (in recovery, or DupThresh units SACKed), as
  * Linux's tcp_rack_reo_wnd; after, the window holds there too, so late originals are not
@@ -504,6 +518,8 @@ tt_recovery_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg 
 		c->dupacks = 0;
 	else if (dup || sacked > 0)
 		c->dupacks = (uint16_t)RTE_MIN(c->dupacks + 1u, (uint32_t)UINT16_MAX);
+	if ((acked > 0 || sacked > 0) && tt_cc_ops[c->cc]->pkts_acked != NULL)
+		tt_cc_ops[c->cc]->pkts_acked(w, c, ack_rtt(c, tt_tcp_ticks(w->clock.tsc)));
 
 	switch (c->ca_state) {
 	case TT_CA_RECOVERY:

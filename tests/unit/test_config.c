@@ -128,6 +128,7 @@ test_defaults_linux(void **state)
 	assert_int_equal(cfg.timestamps, 1);
 	assert_int_equal(cfg.window_scaling, 1);
 	assert_int_equal(cfg.sack, 1);
+	assert_int_equal(cfg.hystart, 1);                /* tcp_cubic's hystart */
 	assert_int_equal(cfg.keepalive_time, 7200);
 	assert_int_equal(cfg.keepalive_intvl, 75);
 	assert_int_equal(cfg.keepalive_probes, 9);

@@ -13,7 +13,14 @@
  *  - NewReno without SACK: three duplicate ACKs retransmit the first segment, each partial
  *    ACK the next (RFC 6582), TCPRenoRecovery;
  *  - a retransmission timeout sends one segment (cwnd = one MSS, RFC 5681 3.1), then two,
- *    then four as ACKs come back: never the whole queue at once (the fuzzer's storm).
+ *    then four as ACKs come back: never the whole queue at once (the fuzzer's storm);
+ *  - HyStart++ (RFC 9406) in CUBIC's first slow start: a steady RTT leaves it doubling; a
+ *    round whose minimum RTT, once 8 samples are in, rose by RttThresh (an eighth of the
+ *    last round's, 4 to 16 ms) enters CSS, a quarter of the growth, for five rounds, then
+ *    ssthresh = cwnd and CUBIC's avoidance; back under the baseline, slow start again;
+ *    NewReno, hystart = 0 and a slow start after a loss have none;
+ *  - undo (RFC 3522, RFC 2883): a recovery or a timeout the ACKs show needless is undone;
+ *    a late original shows reordering, and D-SACKs widen RACK's window (RFC 8985 6.2).
  */
 #include "tt_test.h"
 
@@ -24,19 +31,27 @@
 #define MSS 1448u
 
 static tt_conn_t
-start(struct tt_test_env *env, struct tt_test_peer *p, uint16_t sport, bool sack,
-      struct tt_conn **c)
+start_cc(struct tt_test_env *env, struct tt_test_peer *p, uint16_t sport, bool sack,
+	 enum tt_cc_algo cc, struct tt_conn **c)
 {
 	tt_conn_t h;
 
 	env->cfg.wmem = 1 << 22;
-	env->cfg.congestion_control = TT_CC_RENO;      /* the RFCs' arithmetic below is Reno's */
+	env->cfg.congestion_control = cc;
 	tt_test_tcp_start_app(env);
 	tt_test_peer_init(p, sport, 1000);
 	p->sack_ok = sack;
 	h = tt_test_connect(env, p);
 	*c = tt_test_tcp_conn(env, p);
 	return h;
+}
+
+/* The RFCs' arithmetic in most tests below is Reno's. */
+static tt_conn_t
+start(struct tt_test_env *env, struct tt_test_peer *p, uint16_t sport, bool sack,
+      struct tt_conn **c)
+{
+	return start_cc(env, p, sport, sack, TT_CC_RENO, c);
 }
 
 /* Segments tcpterm sent since the last call: their sequence numbers (relative to base). */
@@ -459,6 +474,357 @@ test_rack_lost_retransmission(void **state)
 	finish(env, &p, h);
 }
 
+/* ---- HyStart++ (RFC 9406) in CUBIC's slow start ---------------------------------------- */
+
+#define HS_MS(env, ms) ((uint32_t)(ms) * (env)->w->tcp->ticks_per_ms)
+#define HS_ALL UINT32_MAX
+#define HS_PHASE(c) ((c)->hs_state & TT_HS_PHASE)
+
+/*
+ * The algorithm alone: a TCB outside the flow table, and the ms clock cong_avoid is given;
+ * the ACK path below calls the algorithm as tt_recovery_ack does (pkts_acked, then
+ * cong_avoid).
+ */
+struct hs_sim {
+	struct tt_test_env *env;
+	uint64_t now;
+	struct tt_conn conn;
+};
+
+/* A new TCB with algorithm cc and the tunables of env, its IW10 just sent. */
+static struct tt_conn *
+hs_conn(struct hs_sim *sim, enum tt_cc_algo cc)
+{
+	struct tt_test_env *env = sim->env;
+	struct tt_conn *c = &sim->conn;
+
+	if (env->w->tcp == NULL)
+		tt_test_tcp_start_app(env);
+	if (sim->now == 0)
+		sim->now = 100000;
+	env->cfg.congestion_control = cc;
+	memset(c, 0, sizeof(*c));
+	c->mss = MSS;
+	c->snd_una = c->snd_max = 1000;
+	tt_cc_conn_init(env->w, c);
+	assert_int_equal(c->cc, cc);
+	c->snd_max += c->cwnd;
+	return c;
+}
+
+/*
+ * One round of a cwnd-limited sender: the flight out now acknowledged per_ack bytes at a
+ * time, rtt ticks after it went; the first `samples` ACKs carry that RTT sample, the others
+ * none; the window refilled after each ACK. Returns a quarter of each ACK, summed: what CSS
+ * adds in the round.
+ */
+static uint32_t
+hs_round(struct hs_sim *sim, uint32_t rtt, uint32_t per_ack, uint32_t samples)
+{
+	struct tt_conn *c = &sim->conn;
+	const struct tt_cc_ops *ops = tt_cc_ops[c->cc];
+	uint32_t end = c->snd_max, quarter = 0;
+
+	sim->now += rtt / sim->env->w->tcp->ticks_per_ms;
+	while (c->snd_una != end) {
+		uint32_t acked = RTE_MIN(per_ack, end - c->snd_una);
+
+		c->snd_una += acked;
+		if (ops->pkts_acked != NULL)
+			ops->pkts_acked(sim->env->w, c, samples > 0 ? rtt : 0);
+		samples -= samples > 0;
+		ops->cong_avoid(c, acked, sim->now);
+		quarter += acked / 4;
+		c->snd_max = c->snd_una + c->cwnd;
+	}
+	return quarter;
+}
+
+/*
+ * A steady RTT never ends slow start: the window doubles each round (ACKs of two
+ * segments), nor does jitter under RttThresh (50 ms / 8 = 6.25 ms: 56 ms after 50 is not a
+ * rise).
+ */
+static void
+test_hystart_steady_rtt(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct hs_sim sim = { .env = env };
+	struct tt_conn *c;
+
+	c = hs_conn(&sim, TT_CC_CUBIC);
+	assert_int_equal(HS_PHASE(c), TT_HS_SS);
+	for (int r = 0; r < 10; r++) {
+		uint32_t before = c->cwnd;
+
+		hs_round(&sim, HS_MS(env, 50), 2 * MSS, HS_ALL);
+		assert_int_equal(c->cwnd, 2 * before);
+		assert_int_equal(HS_PHASE(c), TT_HS_SS);
+	}
+	assert_int_equal(c->cwnd, 10240 * MSS);
+	assert_int_equal(c->ssthresh, UINT32_MAX);
+
+	c = hs_conn(&sim, TT_CC_CUBIC);
+	for (int r = 0; r < 8; r++) {
+		uint32_t before = c->cwnd;
+
+		hs_round(&sim, HS_MS(env, r % 2 ? 56 : 50), 2 * MSS, HS_ALL);
+		assert_int_equal(c->cwnd, 2 * before);
+		assert_int_equal(HS_PHASE(c), TT_HS_SS);
+	}
+	assert_int_equal(S(TCPHystartDelayDetect), 0);
+	assert_int_equal(S(TCPHystartDelayCwnd), 0);
+}
+
+/*
+ * RttThresh = clamp(lastRoundMinRTT / 8, 4 ms, 16 ms), and a round exits at lastRoundMinRTT
+ * + RttThresh, not a tick below: after 10 ms, 4 ms (not 1.25); after 80 ms, 10 ms; after
+ * 200 ms, 16 ms (not 25).
+ */
+static void
+test_hystart_threshold(void **state)
+{
+	struct tt_test_env *env = *state;
+	static const uint32_t last[] = { 10, 80, 200 }, thresh[] = { 4, 10, 16 };
+	struct hs_sim sim = { .env = env };
+	struct tt_conn *c;
+
+	for (unsigned int i = 0; i < RTE_DIM(last); i++)
+		for (uint32_t exact = 0; exact <= 1; exact++) {
+			c = hs_conn(&sim, TT_CC_CUBIC);
+			hs_round(&sim, HS_MS(env, last[i]), 2 * MSS, HS_ALL);
+			hs_round(&sim, HS_MS(env, last[i] + thresh[i]) - 1 + exact, 2 * MSS,
+				 HS_ALL);
+			assert_int_equal(HS_PHASE(c), exact ? TT_HS_CSS : TT_HS_SS);
+		}
+	assert_int_equal(S(TCPHystartDelayDetect), 3);
+}
+
+/* Three rounds at 50 ms, doubling to 80 segments, then one at 60 ms: CSS. */
+static struct tt_conn *
+hs_to_css(struct hs_sim *sim)
+{
+	struct tt_conn *c = hs_conn(sim, TT_CC_CUBIC);
+
+	for (int r = 0; r < 3; r++)
+		hs_round(sim, HS_MS(sim->env, 50), 2 * MSS, HS_ALL);
+	assert_int_equal(c->cwnd, 80 * MSS);
+	hs_round(sim, HS_MS(sim->env, 60), 2 * MSS, HS_ALL);
+	assert_int_equal(HS_PHASE(c), TT_HS_CSS);
+	return c;
+}
+
+/*
+ * The RTT rises by more than RttThresh after round 3 (50 -> 60 ms; 6.25 ms): round 4 exits
+ * slow start into CSS at its eighth ACK, counted with the window then (80 segments + 7 ACKs
+ * of two = 94); from that ACK on the window grows by a quarter of what is acknowledged, for
+ * the rest of that round and five more; the next round's first ACK sets ssthresh = cwnd and
+ * CUBIC's congestion avoidance takes over, from W_max = cwnd (RFC 9406 4.2).
+ */
+static void
+test_hystart_css_then_ca(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct hs_sim sim = { .env = env };
+	struct tt_conn *c;
+	uint32_t before, quarter, end;
+
+	c = hs_to_css(&sim);
+	assert_int_equal(c->hs_css_base, HS_MS(env, 60));
+	assert_int_equal(S(TCPHystartDelayDetect), 1);
+	assert_int_equal(S(TCPHystartDelayCwnd), 94);
+	assert_int_equal(c->cwnd, 94 * MSS + 33 * (2 * MSS / 4));
+	for (int r = 1; r <= 5; r++) {
+		before = c->cwnd;
+		quarter = hs_round(&sim, HS_MS(env, 60), 2 * MSS, HS_ALL);
+		print_message("CSS round %d: cwnd %.2f -> %.2f segments\n", r,
+			      (double)before / MSS, (double)c->cwnd / MSS);
+		assert_int_equal(c->cwnd - before, quarter);
+		assert_int_equal(HS_PHASE(c), TT_HS_CSS);
+		assert_int_equal(c->ssthresh, UINT32_MAX);
+	}
+	end = c->cwnd;
+	hs_round(&sim, HS_MS(env, 60), 2 * MSS, HS_ALL);
+	assert_int_equal(HS_PHASE(c), TT_HS_DONE);
+	assert_int_equal(c->ssthresh, end);
+	assert_int_not_equal(c->cubic_epoch, 0);
+	assert_int_equal(c->cubic_wmax, end);
+	print_message("CSS ended at %.2f segments; CUBIC's first round: %.2f\n",
+		      (double)end / MSS, (double)c->cwnd / MSS);
+	assert_true(c->cwnd >= end && c->cwnd < end + end / 10);
+	assert_int_equal(S(TCPHystartDelayDetect), 1);
+}
+
+/*
+ * In CSS the RTT falls back under the baseline (60 -> 55 ms): at that round's eighth ACK,
+ * slow start again (the exit was spurious), full growth from that ACK on, doubling the
+ * round after; HyStart++ runs again: a rise over 55 ms + 6.875 exits once more.
+ */
+static void
+test_hystart_css_back_to_slow_start(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct hs_sim sim = { .env = env };
+	struct tt_conn *c;
+	uint32_t before, flight;
+
+	c = hs_to_css(&sim);
+	before = c->cwnd;
+	flight = c->snd_max - c->snd_una;
+	hs_round(&sim, HS_MS(env, 55), 2 * MSS, HS_ALL);
+	assert_int_equal(HS_PHASE(c), TT_HS_SS);
+	assert_int_equal(c->hs_css_base, UINT32_MAX);
+	assert_int_equal(c->cwnd - before, 7 * (2 * MSS / 4) + flight - 14 * MSS);
+	before = c->cwnd;
+	hs_round(&sim, HS_MS(env, 55), 2 * MSS, HS_ALL);
+	assert_int_equal(c->cwnd, 2 * before);
+	assert_int_equal(S(TCPHystartDelayDetect), 1);
+	hs_round(&sim, HS_MS(env, 62), 2 * MSS, HS_ALL);
+	assert_int_equal(HS_PHASE(c), TT_HS_CSS);
+	assert_int_equal(S(TCPHystartDelayDetect), 2);
+	assert_int_equal(c->ssthresh, UINT32_MAX);
+}
+
+/*
+ * A round with fewer than N_RTT_SAMPLE (8) samples decides nothing, however far the RTT
+ * rose (50 -> 200 ms): seven ACKs a round; eight ACKs of which one carries no RTT sample.
+ * Eight samples decide (the control).
+ */
+static void
+test_hystart_few_samples(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct hs_sim sim = { .env = env };
+	struct tt_conn *c;
+
+	for (uint32_t acks = 7; acks <= 8; acks++)
+		for (uint32_t samples = acks - 1; samples <= acks; samples++) {
+			c = hs_conn(&sim, TT_CC_CUBIC);
+			for (int r = 0; r < 3; r++) {
+				uint32_t per_ack = (c->snd_max - c->snd_una + acks - 1) / acks;
+
+				hs_round(&sim, HS_MS(env, r < 2 ? 50 : 200), per_ack,
+					 r < 2 ? HS_ALL : samples);
+			}
+			print_message("%u ACKs, %u RTT samples in the round: %s\n", acks, samples,
+				      HS_PHASE(c) == TT_HS_CSS ? "CSS" : "slow start");
+			if (samples >= 8) {
+				assert_int_equal(HS_PHASE(c), TT_HS_CSS);
+			} else {
+				assert_int_equal(HS_PHASE(c), TT_HS_SS);
+				assert_int_equal(c->cwnd, 80 * MSS);
+			}
+		}
+	assert_int_equal(S(TCPHystartDelayDetect), 1);
+}
+
+/*
+ * NewReno has no HyStart++ (as Linux's reno has none): the same rise leaves its slow start
+ * doubling. Nor has CUBIC with hystart = 0, or after a loss set ssthresh (RFC 9406 4.3: only
+ * the first slow start).
+ */
+static void
+test_hystart_not_reno(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct hs_sim sim = { .env = env };
+	struct tt_conn *c;
+
+	assert_null(tt_cc_ops[TT_CC_RENO]->pkts_acked);
+	assert_non_null(tt_cc_ops[TT_CC_CUBIC]->pkts_acked);
+	for (int k = 0; k < 3; k++) {
+		env->cfg.hystart = k != 1;
+		c = hs_conn(&sim, k == 0 ? TT_CC_RENO : TT_CC_CUBIC);
+		if (k == 2) {
+			/* A loss early on: ssthresh from CUBIC (raised: slow start runs on). */
+			c->ssthresh = tt_cc_ops[c->cc]->ssthresh(c, c->cwnd) * 100;
+			assert_int_equal(HS_PHASE(c), TT_HS_DONE);
+		}
+		for (int r = 0; r < 4; r++)
+			hs_round(&sim, HS_MS(env, r < 3 ? 50 : 100), 2 * MSS, HS_ALL);
+		assert_int_equal(c->cwnd, 160 * MSS);
+	}
+	assert_int_equal(S(TCPHystartDelayDetect), 0);
+}
+
+/*
+ * Slow start through the stack, segment by segment: each round's flight acknowledged
+ * rtt_ms[r] after it went, one ACK a segment, so every ACK gives RACK, and through it the
+ * algorithm, an RTT sample; data is queued ahead so the sender stays cwnd-limited.
+ */
+static void
+hs_stack(struct tt_test_env *env, enum tt_cc_algo cc, uint32_t hystart, uint32_t *cwnd)
+{
+	static const uint32_t rtt_ms[] = { 10, 10, 15 };
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	uint32_t seqs[8], base, acked = 0;
+	unsigned int n;
+	tt_conn_t h;
+
+	env->cfg.hystart = hystart;
+	h = start_cc(env, &p, 48100, true, cc, &c);
+	base = p.rcv_nxt;
+	assert_int_equal(tt_test_app_send(env, h, NULL, 20 * MSS), 0);
+	tt_test_poll(env);
+	n = sent(env, &p, base, seqs, RTE_DIM(seqs));
+	assert_int_equal(n, 10);
+	for (unsigned int r = 0; r < RTE_DIM(rtt_ms); r++) {
+		unsigned int next = 0;
+
+		tt_test_advance(env, rtt_ms[r]);
+		for (unsigned int i = 0; i < n; i++) {
+			assert_int_equal(tt_test_app_send(env, h, NULL, 2 * MSS), 0);
+			acked += MSS;
+			peer_ack(env, &p, base, acked, 0, NULL);
+			next += sent(env, &p, base, seqs, RTE_DIM(seqs));
+		}
+		n = next;
+	}
+	assert_int_equal(S(TCPTimeouts) + S(TCPLossProbes), 0);
+	*cwnd = c->cwnd;
+	finish(env, &p, h);
+}
+
+/*
+ * Through the stack, RTT 10, 10, then 15 ms (RttThresh 4 ms): CUBIC's third round exits
+ * into CSS at its eighth ACK (40 + 7 segments), a quarter of a segment an ACK after.
+ */
+static void
+test_hystart_stack_cubic(void **state)
+{
+	struct tt_test_env *env = *state;
+	uint32_t cwnd;
+
+	hs_stack(env, TT_CC_CUBIC, 1, &cwnd);
+	assert_int_equal(S(TCPHystartDelayDetect), 1);
+	assert_int_equal(S(TCPHystartDelayCwnd), 47);
+	assert_int_equal(cwnd, 47 * MSS + 33 * (MSS / 4));
+}
+
+/* The same rounds with hystart = 0, and with NewReno: slow start doubles, 80 segments. */
+static void
+test_hystart_stack_off(void **state)
+{
+	struct tt_test_env *env = *state;
+	uint32_t cwnd;
+
+	hs_stack(env, TT_CC_CUBIC, 0, &cwnd);
+	assert_int_equal(cwnd, 80 * MSS);
+	assert_int_equal(S(TCPHystartDelayDetect), 0);
+}
+
+static void
+test_hystart_stack_reno(void **state)
+{
+	struct tt_test_env *env = *state;
+	uint32_t cwnd;
+
+	hs_stack(env, TT_CC_RENO, 1, &cwnd);
+	assert_int_equal(cwnd, 80 * MSS);
+	assert_int_equal(S(TCPHystartDelayDetect), 0);
+}
+
 /* ---- Undo of needless reductions (RFC 3522, RFC 2883, Linux's tcp_try_undo_*) ---------- */
 
 /*
@@ -656,6 +1022,15 @@ main(void)
 		T(test_undo_by_dsack),
 		T(test_spurious_rto),
 		T(test_reordering_seen),
+		T(test_hystart_steady_rtt),
+		T(test_hystart_threshold),
+		T(test_hystart_css_then_ca),
+		T(test_hystart_css_back_to_slow_start),
+		T(test_hystart_few_samples),
+		T(test_hystart_not_reno),
+		T(test_hystart_stack_cubic),
+		T(test_hystart_stack_off),
+		T(test_hystart_stack_reno),
 #undef T
 	};
 
