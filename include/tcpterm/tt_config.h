@@ -80,8 +80,14 @@ struct tt_config {
 	uint32_t keepalive_time;
 	uint32_t keepalive_intvl;
 	uint32_t keepalive_probes;
-	uint32_t rmem;
-	uint32_t wmem;
+	/*
+	 * Buffers per connection in payload bytes, as Linux's tcp_rmem / tcp_wmem triplets: a
+	 * connection starts at the default and autotunes up to max (receive: with the rate the
+	 * application reads; send: with cwnd); a max below the default fixes the buffer at the
+	 * default (as SO_RCVBUF/SO_SNDBUF lock it). min is the floor under memory pressure.
+	 */
+	uint32_t rmem_min, rmem, rmem_max;
+	uint32_t wmem_min, wmem, wmem_max;
 	uint32_t max_conns;      /* TCBs per worker (tcpterm's; Linux has no such cap) */
 	uint32_t mem_min;        /* tcp_mem in % of the worker's mbufs held by TCP queues */
 	uint32_t mem_pressure;

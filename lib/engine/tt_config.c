@@ -35,6 +35,8 @@ enum key_type {
 	KT_APP,        /* built-in application name */
 	KT_IMPAIR,     /* repeatable [PORT:]SPEC (tt_impair.h); min holds the direction */
 	KT_CC,         /* congestion control algorithm name (enum tt_cc_algo's order) */
+	KT_TRIPLE,     /* "MIN DEFAULT MAX" (or commas) in [min, max], or one value for all
+			  three; three uint32_t from off on */
 };
 
 /* Where a key's value lives: the config, or a listener (defaults or one [listen PORT]). */
@@ -104,10 +106,12 @@ static const struct key keys[] = {
 	U32("tcp", keepalive_time, 1, 32767, 7200, "idle seconds before the first keepalive probe (D6)"),
 	U32("tcp", keepalive_intvl, 1, 32767, 75, "seconds between keepalive probes (D6)"),
 	U32("tcp", keepalive_probes, 1, 127, 9, "unanswered probes before the connection is dropped (D6)"),
-	U32("tcp", rmem, 4096, 67108864, 131072, "receive buffer per connection in bytes"),
+	{ "tcp", "rmem", NULL, KT_TRIPLE, KS_CONFIG, 4096, 67108864, "4096 131072 6291456",
+	  C(rmem_min), "receive buffer per connection in bytes: min default max (Linux's tcp_rmem; one value fixes it)" },
 	U32("tcp", max_conns, 64, 16777215, 65536,
 	    "TCBs per worker, preallocated: established and closing connections (not SYN_RECV or TIME_WAIT)"),
-	U32("tcp", wmem, 4096, 67108864, 16384, "send buffer per connection in bytes"),
+	{ "tcp", "wmem", NULL, KT_TRIPLE, KS_CONFIG, 4096, 67108864, "4096 16384 4194304",
+	  C(wmem_min), "send buffer per connection in bytes: min default max (Linux's tcp_wmem; one value fixes it)" },
 	U32("tcp", mem_min, 1, 100, 40,
 	    "memory pressure ends when TCP queues hold less than this % of the worker's mbufs (R1, Linux tcp_mem[0])"),
 	U32("tcp", mem_pressure, 1, 100, 60,
@@ -375,6 +379,34 @@ set_key_value(struct tt_config *cfg, void *base, struct pass *ps, const struct k
 		return *val == '\0' ? 0 : set_ports(cfg, ps, k, val);
 	case KT_IMPAIR:
 		return set_impair(cfg, ps, k, val);
+	case KT_TRIPLE: {
+		uint32_t t[3];
+		char buf[96], *save = NULL, *tok;
+		unsigned int n = 0;
+
+		snprintf(buf, sizeof(buf), "%s", val);
+		for (tok = strtok_r(buf, " ,\t", &save); tok != NULL;
+		     tok = strtok_r(NULL, " ,\t", &save)) {
+			if (n == 3 || parse_u32(tok, &t[n]) != 0)
+				return fail(ps, k, val, "expected MIN DEFAULT MAX or one value, in bytes");
+			if (t[n] < k->min || t[n] > k->max) {
+				char why[64];
+
+				snprintf(why, sizeof(why), "out of range %" PRIu32 "..%" PRIu32,
+					 k->min, k->max);
+				return fail(ps, k, val, why);
+			}
+			n++;
+		}
+		if (n == 1)
+			t[1] = t[2] = t[0];
+		else if (n != 3)
+			return fail(ps, k, val, "expected MIN DEFAULT MAX or one value, in bytes");
+		if (t[0] > t[1] || t[1] > t[2])
+			return fail(ps, k, val, "MIN DEFAULT MAX must not decrease");
+		memcpy(field, t, sizeof(t));
+		return 0;
+	}
 	case KT_CC:
 		for (v = 0; v < RTE_DIM(cc_names); v++)
 			if (strcmp(val, cc_names[v]) == 0)
@@ -897,6 +929,12 @@ format_value(const struct tt_config *cfg, const void *base, const struct key *k,
 	case KT_IMPAIR:
 		format_impair(cfg, (enum tt_impair_dir_id)k->min, buf, len);
 		break;
+	case KT_TRIPLE: {
+		const uint32_t *t = field;
+
+		snprintf(buf, len, "%" PRIu32 " %" PRIu32 " %" PRIu32, t[0], t[1], t[2]);
+		break;
+	}
 	case KT_CC:
 		snprintf(buf, len, "%s", *(const uint32_t *)field < RTE_DIM(cc_names) ?
 			 cc_names[*(const uint32_t *)field] : "?");

@@ -413,6 +413,9 @@ socket_fields(struct rte_tel_data *o, const struct tt_conn *c, uint16_t worker)
 	rte_tel_data_add_dict_u64(o, "retrans", RD(retrans_bytes));
 	rte_tel_data_add_dict_u64(o, "snd_wnd", RD(snd_wnd));
 	rte_tel_data_add_dict_u64(o, "rcv_wnd", RD(rcv_wnd));
+	rte_tel_data_add_dict_u64(o, "rcvbuf", RD(rcvbuf));
+	rte_tel_data_add_dict_u64(o, "sndbuf", RD(sndbuf));
+	rte_tel_data_add_dict_u64(o, "rcv_rtt_ms", RD(rcv_rtt8) >> 3);
 	rte_tel_data_add_dict_u64(o, "send_q", RD(sndq_len));
 	rte_tel_data_add_dict_u64(o, "recv_q", RD(rcvq_len));
 	rte_tel_data_add_dict_u64(o, "ofo_bufs", RD(ooq_bufs));

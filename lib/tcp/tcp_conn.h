@@ -255,6 +255,13 @@ struct tt_conn {
 	int16_t undo_retrans;          /* retransmissions no D-SACK has shown needless; -1 none */
 	uint8_t reo_steps;             /* RFC 8985 reo_wnd_mult - 1 */
 	uint8_t reo_persist;           /* recoveries left before reo_steps resets */
+	/* Buffer autotuning (tcp_mem.c), payload bytes: Linux's sk_rcvbuf, sk_sndbuf, DRS */
+	uint32_t rcvbuf;               /* the most we offer: the window before what is held */
+	uint32_t sndbuf;               /* the most the application may queue (wmem) */
+	uint32_t rcv_space;            /* bytes the application took in the last measured RTT */
+	uint32_t rcv_space_seq;        /* rcv_nxt as taken when that measurement began */
+	uint32_t rcv_space_ms;         /* and when */
+	uint32_t rcv_rtt8;             /* the receiver's RTT in ms, times 8, from timestamps */
 	/* RFC 7323 5.3-5.5 (PAWS), tcp_input.c */
 	uint32_t ts_recent_age;        /* tt_conn_age() when ts_recent was stored */
 	uint32_t oow_ack_ms;           /* ms clock + 1 of the last duplicate ACK for a bad segment */
@@ -293,6 +300,7 @@ struct tt_tcp_mem {
 	uint32_t min, pressure, max;   /* thresholds for held, in mbufs (Linux's tcp_mem) */
 	uint32_t reserve;              /* free mbufs kept for RX refill and control segments */
 	uint32_t truesize;             /* bytes one mbuf costs: header, buffer, trailer */
+	struct rte_reciprocal inv_truesize; /* budgets in buffers without a division */
 	uint8_t level;                 /* enum tt_mem_level, set once per iteration */
 	uint64_t since_ms;             /* when the worker entered pressure */
 };
@@ -356,13 +364,16 @@ tt_conn_age(uint64_t ms)
 	return (uint32_t)(ms >> TT_AGE_SHIFT);
 }
 
-/* Our window shift: the smallest that lets rmem be offered (RFC 7323 2.3). */
+/*
+ * Our window shift: the smallest that lets the largest receive buffer autotuning may reach
+ * be offered (RFC 7323 2.3; Linux's tcp_select_initial_window sizes it by tcp_rmem[2]).
+ */
 static inline uint8_t
 tt_tcp_rcv_wscale(const struct tt_config *cfg)
 {
 	uint8_t s = 0;
 
-	while (s < 14 && (65535u << s) < cfg->rmem)
+	while (s < 14 && (65535u << s) < RTE_MAX(cfg->rmem, cfg->rmem_max))
 		s++;
 	return s;
 }
@@ -659,7 +670,16 @@ uint32_t tt_mem_sndq_space(const struct tt_tcp *t, const struct tt_conn *c);
 /* The send queue holds at most half its budget: a waiting writer is woken. */
 bool tt_mem_sndq_low(const struct tt_tcp *t, const struct tt_conn *c);
 /* Buffers a connection's received payload may hold, in order and out of it (R2). */
-uint32_t tt_mem_rcv_budget(const struct tt_tcp *t);
+uint32_t tt_mem_rcv_budget(const struct tt_tcp *t, const struct tt_conn *c);
+/* A new connection's buffers: the defaults of rmem and wmem, and DRS's first measure. */
+void tt_mem_conn_init(struct tt_worker *w, struct tt_conn *c);
+/*
+ * The application took payload up to rcv_nxt: once an RTT, the receive buffer grows to
+ * twice what it took in the last RTT (Linux's tcp_rcv_space_adjust, DRS).
+ */
+void tt_mem_rcv_space_adjust(struct tt_worker *w, struct tt_conn *c);
+/* An ACK acknowledged data: the send buffer grows with cwnd (Linux's tcp_sndbuf_expand). */
+void tt_mem_sndbuf_expand(struct tt_worker *w, struct tt_conn *c);
 /* bufs mbufs left a queue (freed, or handed to the application). */
 void tt_mem_uncharge(struct tt_tcp *t, uint32_t bufs);
 

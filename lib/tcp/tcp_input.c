@@ -179,6 +179,26 @@ ts_store(struct tt_worker *w, struct tt_conn *c, uint32_t tsval)
 	c->ts_recent_age = tt_conn_age(w->clock.ms);
 }
 
+/*
+ * The receiver's RTT for autotuning (Linux's tcp_rcv_rtt_measure_ts): a full segment
+ * echoing one of our TSvals, smoothed by an eighth; a nonzero value means measured.
+ */
+static void
+rcv_rtt_ts(const struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg)
+{
+	uint32_t delta;
+
+	if (seg->opts.tsecr == 0 || seg->plen < c->mss)
+		return;
+	delta = tt_tcp_tsval(w, c->ts_offset) - seg->opts.tsecr;
+	if (delta > 60000)
+		return;         /* an echo of nothing we sent lately */
+	if (c->rcv_rtt8 == 0)
+		c->rcv_rtt8 = (delta << 3) | 1;
+	else
+		c->rcv_rtt8 = c->rcv_rtt8 - (c->rcv_rtt8 >> 3) + delta;
+}
+
 /* RFC 7323 5.5: after 24 days idle TS.Recent says nothing; the peer's clock may have wrapped. */
 #define TT_PAWS_24DAYS_AGE ((uint32_t)((24ull * 86400 * 1000) >> TT_AGE_SHIFT))
 
@@ -353,10 +373,9 @@ conn_app_ready(const struct tt_worker *w, const struct tt_conn *c)
 }
 
 static void
-conn_rcv_wnd(const struct tt_worker *w, struct tt_conn *c)
+conn_rcv_wnd(struct tt_conn *c)
 {
-	uint32_t rmem = w->tcp->cfg->rmem;
-	uint32_t cap = c->rcv_wscale ? rmem : RTE_MIN(rmem, 65535u);
+	uint32_t cap = c->rcv_wscale ? c->rcvbuf : RTE_MIN(c->rcvbuf, 65535u);
 
 	c->rcv_wnd = c->rcvq_len < cap ? cap - c->rcvq_len : 0;
 }
@@ -390,7 +409,8 @@ tt_conn_rcv_take(struct tt_worker *w, struct tt_conn *c)
 	c->rcvq = NULL;
 	c->rcvq_tail = NULL;
 	c->rcvq_len = 0;
-	conn_rcv_wnd(w, c);
+	tt_mem_rcv_space_adjust(w, c);
+	conn_rcv_wnd(c);
 	if (c->cflags & TT_CF_RCV_HELD) {
 		/* The window was offered shrunk and reopens: tell the peer (RFC 9293 3.8.6.2.2). */
 		c->cflags &= ~TT_CF_RCV_HELD;
@@ -426,7 +446,7 @@ conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct 
 		p->m = NULL;
 		return false;
 	}
-	if (!ready && c->rcvq_len + len > w->tcp->cfg->rmem) {
+	if (!ready && c->rcvq_len + len > c->rcvbuf) {
 		/* No room left in the receive buffer: not taken, the peer retransmits. */
 		ack_now(w, c);
 		return true;
@@ -446,7 +466,7 @@ conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct 
 		tt_conn_event(w, c, TT_EVF_DATA);
 	else
 		c->cflags |= TT_CF_RCV_HELD;
-	conn_rcv_wnd(w, c);
+	conn_rcv_wnd(c);
 	/* D5: ACK at the end of this iteration on PSH or every second full segment (the
 	 * application's answer may carry it); else within 40 ms. */
 	if ((seg->flags & TH_PSH) || c->rcv_nxt - c->rcv_acked >= 2u * c->mss)
@@ -613,6 +633,8 @@ tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, str
 		c->probes = 0;      /* the peer answers (D3, as Linux's icsk_probes_out) */
 		if (tt_seq_gt(seg->ack, c->snd_una))
 			fin_acked = conn_ack(w, c, seg, &data_acked);
+		if (data_acked > 0)
+			tt_mem_sndbuf_expand(w, c);
 		if ((c->flags & TT_CONN_WRITE_WAIT) && data_acked > 0 &&
 		    tt_mem_sndq_low(w->tcp, c)) {
 			c->flags &= ~TT_CONN_WRITE_WAIT;
@@ -639,9 +661,11 @@ tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, str
 			conn_ooo(w, p, seg, c);
 			return;
 		}
-		if ((c->flags & TT_CONN_TS) && (seg->opts.present & TT_TCP_OPT_TS) &&
-		    tt_seq_leq(seg->seq, c->rcv_acked))
-			ts_store(w, c, seg->opts.tsval);
+		if ((c->flags & TT_CONN_TS) && (seg->opts.present & TT_TCP_OPT_TS)) {
+			if (tt_seq_leq(seg->seq, c->rcv_acked))
+				ts_store(w, c, seg->opts.tsval);
+			rcv_rtt_ts(w, c, seg);
+		}
 		if (!conn_data(w, p, seg, c, &reass_fin))
 			goto drop;
 	} else if ((c->flags & TT_CONN_TS) && (seg->opts.present & TT_TCP_OPT_TS) &&

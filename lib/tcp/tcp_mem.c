@@ -46,6 +46,7 @@ tt_mem_init(struct tt_worker *w, const struct tt_config *cfg)
 	t->mem.truesize = w->pool != NULL ?
 		w->pool->header_size + w->pool->elt_size + w->pool->trailer_size :
 		sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE;
+	t->mem.inv_truesize = rte_reciprocal_value(t->mem.truesize);
 	t->mem.min = (uint32_t)((uint64_t)n * cfg->mem_min / 100);
 	t->mem.pressure = (uint32_t)((uint64_t)n * cfg->mem_pressure / 100);
 	t->mem.max = (uint32_t)((uint64_t)n * cfg->mem_max / 100);
@@ -151,7 +152,7 @@ queue_add(struct rte_mbuf **head, struct rte_mbuf **tail, struct rte_mbuf *m)
 static uint32_t
 budget_bufs(const struct tt_tcp_mem *m, uint32_t bytes)
 {
-	return (uint32_t)((2ull * bytes + m->truesize - 1) / m->truesize);
+	return rte_reciprocal_divide(2 * bytes + m->truesize - 1, m->inv_truesize);
 }
 
 int
@@ -165,7 +166,7 @@ tt_mem_rcvq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m, bool
 	/* Payload the application takes at the end of this iteration is not refused. */
 	if (hold && !can_coalesce(c->rcvq_tail, m) &&
 	    (t->mem.level == TT_MEM_CRITICAL ||
-	     held + m->nb_segs > budget_bufs(&t->mem, t->cfg->rmem))) {
+	     held + m->nb_segs > budget_bufs(&t->mem, c->rcvbuf))) {
 		TT_STAT_INC(&w->stats, TCPRcvQDrop);
 		return -ENOBUFS;
 	}
@@ -200,23 +201,23 @@ tt_mem_sndq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m)
 }
 
 uint32_t
-tt_mem_rcv_budget(const struct tt_tcp *t)
+tt_mem_rcv_budget(const struct tt_tcp *t, const struct tt_conn *c)
 {
-	return budget_bufs(&t->mem, t->cfg->rmem);
+	return budget_bufs(&t->mem, c->rcvbuf);
 }
 
 bool
 tt_mem_sndq_full(const struct tt_tcp *t, const struct tt_conn *c)
 {
-	return c->sndq_len > t->cfg->wmem || c->sndq_units > budget_bufs(&t->mem, t->cfg->wmem);
+	return c->sndq_len > c->sndbuf || c->sndq_units > budget_bufs(&t->mem, c->sndbuf);
 }
 
 uint32_t
 tt_mem_sndq_space(const struct tt_tcp *t, const struct tt_conn *c)
 {
-	if (c->sndq_len >= t->cfg->wmem || c->sndq_units >= budget_bufs(&t->mem, t->cfg->wmem))
+	if (c->sndq_len >= c->sndbuf || c->sndq_units >= budget_bufs(&t->mem, c->sndbuf))
 		return 0;
-	return t->cfg->wmem - c->sndq_len;
+	return c->sndbuf - c->sndq_len;
 }
 
 /*
@@ -227,7 +228,78 @@ tt_mem_sndq_space(const struct tt_tcp *t, const struct tt_conn *c)
 bool
 tt_mem_sndq_low(const struct tt_tcp *t, const struct tt_conn *c)
 {
-	return c->sndq_len <= t->cfg->wmem >> 1 && !tt_mem_sndq_full(t, c);
+	return c->sndq_len <= c->sndbuf >> 1 && !tt_mem_sndq_full(t, c);
+}
+
+/* ---- Autotuning ---------------------------------------------------------------------------- */
+
+void
+tt_mem_conn_init(struct tt_worker *w, struct tt_conn *c)
+{
+	const struct tt_config *cfg = w->tcp->cfg;
+
+	c->rcvbuf = cfg->rmem;
+	c->sndbuf = cfg->wmem;
+	/* Linux's tcp_init_buffer_space: the first measure expects an initial window's worth. */
+	c->rcv_space = RTE_MIN(c->rcvbuf, 10u * c->mss);
+	c->rcv_space_seq = c->rcv_nxt;
+	c->rcv_space_ms = (uint32_t)w->clock.ms;
+}
+
+/*
+ * Dynamic right-sizing (Linux's tcp_rcv_space_adjust): each receiver RTT, compare what the
+ * application took with the RTT before; if it took more, the sender is growing its window
+ * and ours must stay ahead: twice what it took, plus sixteen segments, plus the growth
+ * again in proportion (slow start doubles per RTT). Never past rmem's max, never while
+ * memory is short (R1). The RTT is the receiver's, from timestamps (Linux's rcv_rtt_est),
+ * else the sender's SRTT; a lab's sub-millisecond path counts as 1 ms. Once an RTT, so
+ * the one division here is not per segment.
+ */
+void
+tt_mem_rcv_space_adjust(struct tt_worker *w, struct tt_conn *c)
+{
+	const struct tt_config *cfg = w->tcp->cfg;
+	uint32_t now = (uint32_t)w->clock.ms, copied, rtt, win;
+
+	if (cfg->rmem_max <= c->rcvbuf)
+		return;
+	rtt = c->rcv_rtt8 != 0 ? c->rcv_rtt8 >> 3 : c->srtt8 >> 3;
+	if (now - c->rcv_space_ms < RTE_MAX(rtt, 1u))
+		return;
+	copied = c->rcv_nxt - c->rcv_space_seq;
+	if (copied > c->rcv_space && !tt_mem_shedding(w->tcp)) {
+		uint64_t grow = copied - c->rcv_space;
+
+		win = 2 * copied + 16u * c->mss;
+		win += (uint32_t)RTE_MIN(grow * win / c->rcv_space, (uint64_t)cfg->rmem_max);
+		win = RTE_MIN(win, cfg->rmem_max);
+		if (win > c->rcvbuf)
+			c->rcvbuf = win;
+		c->rcv_space = copied;
+	}
+	c->rcv_space_seq = c->rcv_nxt;
+	c->rcv_space_ms = now;
+}
+
+/*
+ * Linux's tcp_sndbuf_expand, in payload bytes: room for twice the congestion window (CUBIC
+ * needs 1.7 windows through a fast recovery), at least twice the initial one; only while
+ * the window is not full (the application is what holds the sender back) and memory is not
+ * short (R1), never past wmem's max.
+ */
+void
+tt_mem_sndbuf_expand(struct tt_worker *w, struct tt_conn *c)
+{
+	const struct tt_config *cfg = w->tcp->cfg;
+	uint32_t want;
+
+	if (cfg->wmem_max <= c->sndbuf || tt_mem_shedding(w->tcp) ||
+	    (c->cflags & TT_CF_CWND_LIMITED))
+		return;
+	want = 2 * RTE_MAX(c->cwnd, 10u * c->mss);
+	want = RTE_MIN(want, cfg->wmem_max);
+	if (want > c->sndbuf)
+		c->sndbuf = want;
 }
 
 void

@@ -72,7 +72,7 @@ over_budget(const struct tt_worker *w, const struct tt_conn *c)
 	uint32_t held = c->ooq_bufs + (c->rcvq != NULL ? c->rcvq->nb_segs : 0);
 
 	return w->tcp->mem.level == TT_MEM_CRITICAL ||
-	       held + 1 > tt_mem_rcv_budget(w->tcp);
+	       held + 1 > tt_mem_rcv_budget(w->tcp, c);
 }
 
 int

@@ -159,6 +159,7 @@ tt_conn_passive(struct tt_worker *w, const struct tt_flow *f, struct tt_listener
 	c->rto = 1000;      /* RFC 6298 2.1 until an RTT is measured */
 	tt_cc_conn_init(w, c);
 	tt_recovery_conn_init(c);
+	tt_mem_conn_init(w, c);
 	if (l->keepalive) {
 		c->flags |= TT_CONN_KEEPALIVE;
 		tt_conn_keepalive_start(w, c);

@@ -147,7 +147,7 @@ def part_cookies2():
     from scapy.layers.inet import TCP
     ns, tt, cl = start('ck2', ['--syncookies', '2'])
     cfg = tt.config()
-    rmem = int(ttlib.cfg_value(cfg, 'tcp', 'rmem'))
+    rmem = int(ttlib.cfg_value(cfg, 'tcp', 'rmem').split()[1])    # min DEFAULT max
 
     # Everything offered, with timestamps.
     before = tt.stats()

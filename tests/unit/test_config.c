@@ -213,6 +213,37 @@ test_shipped_file_is_defaults(void **state)
  * challenge_ack_limit (RFC 5961 7, D7): 1000 a second as Linux's tcp_challenge_ack_limit
  * before 6.0, 1 at least, 2147483647 (Linux's INT_MAX) for no limit.
  */
+/*
+ * rmem and wmem as Linux's triplets (tcp_rmem "4096 131072 6291456"): three values, spaces
+ * or commas; one value fixes the buffer; decreasing or out-of-range ones refused.
+ */
+static void
+test_buffer_triplets(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	tt_config_defaults(&cfg);
+	assert_int_equal(cfg.rmem_min, 4096);
+	assert_int_equal(cfg.rmem_max, 6291456);
+	assert_int_equal(cfg.wmem_min, 4096);
+	assert_int_equal(cfg.wmem_max, 4194304);
+	assert_int_equal(parse(&cfg, ARGV("--rmem", "8192,65536,1048576", "--wmem", "16384")), 0);
+	assert_int_equal(cfg.rmem_min, 8192);
+	assert_int_equal(cfg.rmem, 65536);
+	assert_int_equal(cfg.rmem_max, 1048576);
+	assert_int_equal(cfg.wmem_min, 16384);
+	assert_int_equal(cfg.wmem, 16384);
+	assert_int_equal(cfg.wmem_max, 16384);
+	assert_int_equal(parse(&cfg, ARGV("--rmem", "4096 87380 6291456")), 0);
+	assert_int_equal(cfg.rmem, 87380);
+	expect_invalid(ARGV("--rmem", "65536,4096,1048576"), "--rmem");    /* decreasing */
+	expect_invalid(ARGV("--rmem", "4096,65536"), "--rmem");            /* two values */
+	expect_invalid(ARGV("--wmem", "4096,65536,1,2"), "--wmem");        /* four */
+	expect_invalid(ARGV("--wmem", "4096,16384,134217728"), "--wmem");  /* past 64 MiB */
+	expect_invalid(ARGV("--rmem", "big"), "--rmem");
+}
+
 static void
 test_challenge_ack_limit_key(void **state)
 {
@@ -727,6 +758,7 @@ main(void)
 		cmocka_unit_test(test_defaults_linux),
 		cmocka_unit_test(test_defaults_other),
 		cmocka_unit_test(test_shipped_file_is_defaults),
+		cmocka_unit_test(test_buffer_triplets),
 		cmocka_unit_test(test_challenge_ack_limit_key),
 		cmocka_unit_test(test_args_spec_example),
 		cmocka_unit_test(test_args_every_tunable),

@@ -527,6 +527,8 @@ fuzz_run(struct tt_test_env *env, unsigned int variant)
 		env->cfg.window_scaling = 0;
 		env->cfg.timestamps = 0;
 		env->cfg.rmem = 200000;
+		env->cfg.rmem_max = 1 << 20;      /* and autotuning, both ways */
+		env->cfg.wmem_max = 1 << 20;
 		env->cfg.max_tw_buckets = 0;
 		break;
 	}

@@ -831,6 +831,122 @@ test_writable(void **state)
 	abort_conn(env, &p, h);
 }
 
+/*
+ * Receive autotuning (Linux's tcp_rcv_space_adjust): rmem 16384 by default, up to 1 MiB.
+ * Within one receiver RTT nothing changes; the next RTT in which the application took more
+ * than in the last measured one (here 22 segments against the initial measure of 10)
+ * grows the buffer to twice that plus sixteen segments plus the growth in proportion,
+ * never past the max; the offered window follows. A fixed rmem (max 0) never grows.
+ */
+static uint32_t
+rcv_round(struct tt_test_env *env, struct tt_test_peer *p, tt_conn_t h, unsigned int segs)
+{
+	struct tt_test_seg s;
+	uint32_t win = 0;
+
+	for (unsigned int i = 0; i < segs; i++) {
+		tt_test_peer_send(env, p, ACK, NULL, 1448);
+		assert_int_equal(TT_TEST_EV(env, TT_TEV_DATA, h)->len, 1448);
+		while (tt_test_tx_count(env) > 0) {
+			tt_test_peer_recv(env, p, &s);
+			win = s.win;
+		}
+	}
+	return win;
+}
+
+static void
+test_rcv_autotuning(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_test_seg s;
+	struct tt_conn *c;
+	uint32_t want;
+	tt_conn_t h;
+
+	env->cfg.rmem = 16384;
+	env->cfg.rmem_max = 1 << 20;
+	tt_test_tcp_start_app(env);
+	tt_test_peer_init(&p, 44420, 0x2000);
+	h = tt_test_connect(env, &p);
+	c = tt_test_tcp_conn(env, &p);
+	assert_int_equal(c->rcv_wscale, 5);          /* sized for the max: 65535 << 5 > 1 MiB */
+	assert_int_equal(c->rcvbuf, 16384);
+	rcv_round(env, &p, h, 22);
+	assert_int_equal(c->rcvbuf, 16384);          /* the same ms: no RTT has passed */
+	tt_test_advance(env, 2);
+	rcv_round(env, &p, h, 1);
+	want = 2 * 23 * 1448 + 16 * 1448;
+	want += (23 * 1448 - 10 * 1448) * want / (10 * 1448);
+	assert_int_equal(c->rcvbuf, want);
+	assert_int_equal(c->rcv_wnd, want);
+	/* The delayed ACK offers it. */
+	TT_TEST_TX_AT(env, 40);
+	tt_test_peer_recv(env, &p, &s);
+	assert_int_equal(s.win, want >> 5);
+	for (unsigned int r = 0; r < 40; r++) {
+		tt_test_advance(env, 2);
+		rcv_round(env, &p, h, 40 + r * 20);
+	}
+	assert_int_equal(c->rcvbuf, 1 << 20);
+	tt_test_abort_conn(env, &p, h);
+}
+
+static void
+test_rcv_fixed(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	tt_conn_t h;
+
+	env->cfg.rmem = 16384;
+	tt_test_tcp_start_app(env);
+	tt_test_peer_init(&p, 44421, 0x2000);
+	h = tt_test_connect(env, &p);
+	c = tt_test_tcp_conn(env, &p);
+	assert_int_equal(c->rcv_wscale, 0);
+	rcv_round(env, &p, h, 11);
+	tt_test_advance(env, 2);
+	assert_int_equal(rcv_round(env, &p, h, 11), 16384);
+	assert_int_equal(c->rcvbuf, 16384);
+	tt_test_abort_conn(env, &p, h);
+}
+
+/*
+ * Send autotuning (Linux's tcp_sndbuf_expand): wmem 4096 by default, up to 1 MiB; an ACK
+ * of data while the window is not full grows the buffer to twice the larger of cwnd and
+ * the initial window: 2 x 10 segments here.
+ */
+static void
+test_snd_autotuning(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_test_seg s;
+	struct tt_conn *c;
+	uint32_t ours;
+	tt_conn_t h;
+
+	env->cfg.wmem = 4096;
+	env->cfg.wmem_max = 1 << 20;
+	tt_test_tcp_start_app(env);
+	tt_test_peer_init(&p, 44422, 0x3000);
+	h = tt_test_connect(env, &p);
+	c = tt_test_tcp_conn(env, &p);
+	ours = p.rcv_nxt;
+	assert_int_equal(c->sndbuf, 4096);
+	assert_int_equal(tt_test_app_send(env, h, NULL, 3000), 0);
+	tt_test_poll(env);
+	while (tt_test_tx_count(env) > 0)
+		tt_test_peer_recv(env, &p, &s);
+	tt_test_peer_xmit(env, &p, ACK, p.snd_nxt, ours + 3000, NULL, 0);
+	assert_int_equal(c->sndbuf, 2 * RTE_MAX(c->cwnd, 10u * c->mss));
+	assert_int_equal(tt_test_app_send_space(env, h), c->sndbuf);
+	tt_test_abort_conn(env, &p, h);
+}
+
 /* While held: a segment that would overflow rmem is refused; a zero window refuses all. */
 static void
 test_wmem_held_beyond_window(void **state)
@@ -971,6 +1087,9 @@ main(void)
 		T(test_challenge_ack_one_limiter),
 		T(test_wmem_backpressure),
 		T(test_writable),
+		T(test_rcv_autotuning),
+		T(test_rcv_fixed),
+		T(test_snd_autotuning),
 		T(test_wmem_held_beyond_window),
 		T(test_zero_window_ack_on_data_processed),
 #undef T

@@ -222,7 +222,7 @@ test_budget(void **state)
 	}
 	assert_int_equal(c->ooq_bufs, 1);
 	assert_int_equal(S(TCPOFOMerge), 199);
-	budget = tt_mem_rcv_budget(env->w->tcp);
+	budget = tt_mem_rcv_budget(env->w->tcp, c);
 	/* Separate segments with gaps: each its own buffer, until the budget. */
 	for (uint32_t i = 0; i < budget + 3; i++) {
 		send_at(env, &p, x, 1000 + 2 * i, 1, 0);

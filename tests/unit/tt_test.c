@@ -288,6 +288,9 @@ tt_test_setup(void **state)
 	}
 	tt_config_defaults(&env->cfg);
 	env->cfg.max_tw_buckets = 1024;
+	/* Buffers fixed at rmem and wmem, as the tests set them; autotuning tests raise these. */
+	env->cfg.rmem_max = 0;
+	env->cfg.wmem_max = 0;
 	if (worker_build(env) == NULL) {
 		print_error("setup: cannot build the worker: %s\n", rte_strerror(rte_errno));
 		env_free(env);
