@@ -48,6 +48,9 @@
 	X(Icmp, IcmpInErrors,      "input ICMP message failed") \
 	X(Icmp, IcmpInCsumErrors,  "ICMP messages with bad checksum") \
 	X(Icmp, IcmpInEchos,       "echo requests received") \
+	X(Icmp, IcmpInDestUnreachs, "destination unreachable messages received") \
+	X(Icmp, IcmpInTimeExcds,   "time exceeded messages received") \
+	X(Icmp, IcmpInParmProbs,   "parameter problem messages received") \
 	X(Icmp, IcmpInOther,       "ICMP messages of other types ignored") \
 	X(Icmp, IcmpOutMsgs,       "ICMP messages sent") \
 	X(Icmp, IcmpOutEchoReps,   "echo replies sent") \
