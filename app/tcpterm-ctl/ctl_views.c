@@ -523,16 +523,17 @@ tt_ctl_view_sockets(FILE *out, const json_t *socks, char *err, size_t errlen)
 		fprintf(out, "%-12s %8" PRIu64 " %8" PRIu64 " %-21s %-21s\n", str_member(o, "state"),
 			u64_member(o, "recv_q"), u64_member(o, "send_q"), str_member(o, "local"),
 			str_member(o, "peer"));
-		fprintf(out, "\t %s worker:%" PRIu64 " mss:%" PRIu64 " rtt:%" PRIu64 "/%" PRIu64
-			" rto:%" PRIu64 " backoff:%" PRIu64 " cwnd:%" PRIu64 " ssthresh:%" PRIu64
-			" in_flight:%" PRIu64 " sacked:%" PRIu64 " lost:%" PRIu64 " retrans:%" PRIu64
-			" snd_wnd:%" PRIu64 " rcv_wnd:%" PRIu64 " ofo_bufs:%" PRIu64 "\n",
+		fprintf(out, "\t %s worker:%" PRIu64 " mss:%" PRIu64 " pmtu:%" PRIu64 " rtt:%" PRIu64
+			"/%" PRIu64 " rto:%" PRIu64 " backoff:%" PRIu64 " cwnd:%" PRIu64
+			" ssthresh:%" PRIu64 " in_flight:%" PRIu64 " sacked:%" PRIu64 " lost:%" PRIu64
+			" retrans:%" PRIu64 " snd_wnd:%" PRIu64 " rcv_wnd:%" PRIu64 " ofo_bufs:%" PRIu64
+			"\n",
 			str_member(o, "ca_state"), u64_member(o, "worker"), u64_member(o, "mss"),
-			u64_member(o, "rtt_ms"), u64_member(o, "rttvar_ms"), u64_member(o, "rto_ms"),
-			u64_member(o, "backoff"), u64_member(o, "cwnd"), u64_member(o, "ssthresh"),
-			u64_member(o, "in_flight"), u64_member(o, "sacked"), u64_member(o, "lost"),
-			u64_member(o, "retrans"), u64_member(o, "snd_wnd"), u64_member(o, "rcv_wnd"),
-			u64_member(o, "ofo_bufs"));
+			u64_member(o, "pmtu"), u64_member(o, "rtt_ms"), u64_member(o, "rttvar_ms"),
+			u64_member(o, "rto_ms"), u64_member(o, "backoff"), u64_member(o, "cwnd"),
+			u64_member(o, "ssthresh"), u64_member(o, "in_flight"), u64_member(o, "sacked"),
+			u64_member(o, "lost"), u64_member(o, "retrans"), u64_member(o, "snd_wnd"),
+			u64_member(o, "rcv_wnd"), u64_member(o, "ofo_bufs"));
 	}
 	return 0;
 }

@@ -48,6 +48,9 @@
 	X(Icmp, IcmpInErrors,      "input ICMP message failed") \
 	X(Icmp, IcmpInCsumErrors,  "ICMP messages with bad checksum") \
 	X(Icmp, IcmpInEchos,       "echo requests received") \
+	X(Icmp, IcmpInDestUnreachs, "destination unreachable messages received") \
+	X(Icmp, IcmpInTimeExcds,   "time exceeded messages received") \
+	X(Icmp, IcmpInParmProbs,   "parameter problem messages received") \
 	X(Icmp, IcmpInOther,       "ICMP messages of other types ignored") \
 	X(Icmp, IcmpOutMsgs,       "ICMP messages sent") \
 	X(Icmp, IcmpOutEchoReps,   "echo replies sent") \
@@ -108,8 +111,11 @@
 	X(TcpExt, TCPACKSkippedPAWS, "duplicate ACKs for PAWS-rejected segments not sent (rate limit)") \
 	X(TcpExt, TCPACKSkippedSeq, "duplicate ACKs for out-of-window segments not sent (rate limit)") \
 	X(TcpExt, TCPAbortFailed,  "resets of an aborted connection not sent for want of an mbuf") \
+	X(TcpExt, OutOfWindowIcmps, "ICMPs dropped because they were out-of-window") \
 	X(Tcpterm, SynShedBusy,    "SYNs shed before TCP saw them: the worker was behind its RX queue (R1)") \
 	X(Tcpterm, SynShedMemory,  "SYNs shed before any allocation: memory crisis, pools low (R1)") \
+	X(Tcpterm, PmtuLowered,    "times ICMP fragmentation-needed lowered a connection's path MTU (RFC 1191)") \
+	X(Tcpterm, PmtuIgnored,    "ICMP fragmentation-needed ignored: next-hop MTU missing or below 552") \
 	X(Mbuf, MbufTcpOutFails,   "TCP segments not built for want of an mbuf (ACK and data retried)") \
 	X(Impair, ImpairRxLoss,    "received frames dropped by the impairment layer: loss") \
 	X(Impair, ImpairRxBurstLoss, "received frames dropped by the impairment layer: Gilbert-Elliott loss") \

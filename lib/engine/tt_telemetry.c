@@ -401,6 +401,7 @@ socket_fields(struct rte_tel_data *o, const struct tt_conn *c, uint16_t worker)
 	rte_tel_data_add_dict_string(o, "ca_state", ca < RTE_DIM(ca_state_name) ?
 				     ca_state_name[ca] : "?");
 	rte_tel_data_add_dict_u64(o, "mss", RD(mss));
+	rte_tel_data_add_dict_u64(o, "pmtu", RD(pmtu));
 	rte_tel_data_add_dict_u64(o, "cwnd", RD(cwnd));
 	rte_tel_data_add_dict_u64(o, "ssthresh", RD(ssthresh));
 	rte_tel_data_add_dict_u64(o, "rtt_ms", RD(srtt8) >> 3);

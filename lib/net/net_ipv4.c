@@ -176,7 +176,9 @@ tt_ipv4_handed_input(struct tt_worker *w, struct tt_pkt *p)
 {
 	const struct tt_l4_proto *l4 = &w->net->l4[p->ip->next_proto_id];
 
-	if (l4->handed != NULL)
+	if (p->ip->next_proto_id == IPPROTO_ICMP)
+		tt_icmp_handed_input(w, p);     /* an error for a flow of ours (tt_l4_err_fn) */
+	else if (l4->handed != NULL)
 		l4->handed(w, p);
 	else
 		rte_pktmbuf_free(p->m);

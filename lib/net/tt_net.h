@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The network layer: Ethernet, ARP and the neighbour table, IPv4, ICMP echo, checksums.
+ * The network layer: Ethernet, ARP and the neighbour table, IPv4, ICMP, checksums.
  *
  * Call order: tt_eth_input() -> tt_arp_input() | tt_ipv4_input() -> tt_icmp_input() | the
  * input of the protocol registered for the datagram's IP protocol number (TCP registers
- * itself, tt_tcp_register; IP never calls a layer above by name). Each *_parse() function
- * validates one header of a frame, fills the stack-allocated struct tt_pkt and counts the
- * drop reason itself; it returns 0 or -EINVAL and never frees the mbuf, so unit tests can
- * call it on crafted frames. Each *_input() function owns the mbuf it is given: it sends,
- * hands over or frees it.
+ * itself, tt_tcp_register; IP never calls a layer above by name); an ICMP error goes to the
+ * err registered for the protocol of the datagram it quotes (tt_icmp_err_register). Each
+ * *_parse() function validates one header of a frame, fills the stack-allocated struct
+ * tt_pkt and counts the drop reason itself; it returns 0 or -EINVAL and never frees the
+ * mbuf, so unit tests can call it on crafted frames. Each *_input() function owns the mbuf
+ * it is given: it sends, hands over or frees it.
  */
 #ifndef TT_NET_H
 #define TT_NET_H
@@ -38,9 +39,34 @@ struct tt_worker;
  * Both own p->m. handed may be NULL for a protocol that never hands over.
  */
 typedef void (*tt_l4_input_fn)(struct tt_worker *w, struct tt_pkt *p);
+
+/*
+ * An ICMP error about a datagram we sent (RFC 792: destination unreachable, time exceeded,
+ * parameter problem), as tt_icmp_input found it: the quoted IPv4 header, of a length that
+ * fits, not a fragment, and the first 8 bytes of its payload at least ("the internet header
+ * plus the first 64 bits of the original data datagram"), which hold TCP's ports and
+ * sequence number. mtu: the next-hop MTU of a fragmentation-needed message (type 3 code 4,
+ * RFC 1191 4), 0 when the router left it out or for every other message.
+ */
+struct tt_icmp_err {
+	const struct rte_ipv4_hdr *ip;   /* the quoted header, inside p->m */
+	const uint8_t *l4;               /* its payload, 8 bytes at least */
+	uint16_t mtu;                    /* host order */
+	uint8_t type, code;
+	bool handed;                     /* handed over by the worker that received it */
+};
+/*
+ * The protocol's part in an ICMP error (Linux's err_handler): e describes the message in p.
+ * Owns p->m: frees it, or hands it to the worker owning the quoted flow
+ * (tt_worker_handover), whose tt_ipv4_handed_input calls it again with e->handed set.
+ */
+typedef void (*tt_l4_err_fn)(struct tt_worker *w, struct tt_pkt *p,
+			     const struct tt_icmp_err *e);
+
 struct tt_l4_proto {
 	tt_l4_input_fn input;
 	tt_l4_input_fn handed;
+	tt_l4_err_fn err;      /* NULL: ICMP errors quoting this protocol are only counted */
 };
 #define TT_IP_PROTOS 256
 
@@ -63,6 +89,11 @@ struct tt_net {
  */
 int tt_ipv4_proto_register(struct tt_net *net, uint8_t proto, tt_l4_input_fn input,
 			   tt_l4_input_fn handed);
+/*
+ * Register err for ICMP errors quoting a datagram of IP protocol proto; at start-up. 0,
+ * -EINVAL for ICMP itself (RFC 1122 3.2.2: no error about an error) or a NULL err.
+ */
+int tt_icmp_err_register(struct tt_net *net, uint8_t proto, tt_l4_err_fn err);
 
 /* A worker's neighbour table (w->neigh): IPv4 -> MAC, learned from ARP (net_neigh.c). */
 struct tt_neigh_entry {
@@ -125,9 +156,14 @@ void tt_ipv4_reply_prepare(struct tt_worker *w, struct tt_pkt *p, uint16_t l4_le
 /* Checksums (offloaded when the port can) and hand to the TX buffer. */
 void tt_ipv4_reply_send(struct tt_worker *w, struct tt_pkt *p);
 
-/* ICMP: checksum and echo request -> echo reply. */
+/*
+ * ICMP: checksum; echo request -> echo reply; an error (destination unreachable, time
+ * exceeded, parameter problem) -> the err of the protocol it quotes.
+ */
 int tt_icmp_parse(struct tt_stats *st, const struct tt_pkt *p);
 void tt_icmp_input(struct tt_worker *w, struct tt_pkt *p);
+/* An ICMP error another worker received, validated and counted, then handed over. */
+void tt_icmp_handed_input(struct tt_worker *w, struct tt_pkt *p);
 
 /* Neighbour table: per worker, IPv4 -> MAC, learned from ARP. */
 struct tt_neigh_table *tt_neigh_create(const char *name, uint32_t size, int socket);

@@ -192,7 +192,7 @@ struct tt_conn {
 	uint32_t rcvq_len;
 	uint64_t udata;                /* the application's (tt_app_udata) */
 	struct rte_ether_addr peer_mac;
-	uint16_t pad2;
+	uint16_t pmtu;                 /* path MTU (RFC 1191): the port's, lowered by ICMP */
 	/* cache line 3: the queues' last buffers, where small payloads coalesce (R2) */
 	struct rte_mbuf *sndq_tail;
 	struct rte_mbuf *rcvq_tail;
@@ -574,6 +574,13 @@ int tt_sndq_append(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m);
 void tt_sndq_ack(struct tt_worker *w, struct tt_conn *c, uint32_t bytes);
 /* Every unit freed; w NULL: no accounting (the worker's TCP is going). */
 void tt_sndq_free(struct tt_worker *w, struct tt_conn *c);
+/*
+ * The queue for a lowered MSS (path MTU, RFC 1191): every sent unit longer than mss cut
+ * into units of mss bytes attached to its buffer, each with the unit's marks (Linux's
+ * tcp_fragment); the units never sent, if one is longer, copied into full units of mss. 0,
+ * or -ENOBUFS (counted) with the queue as it was.
+ */
+int tt_sndq_resegment(struct tt_worker *w, struct tt_conn *c, uint32_t mss);
 /* The unit holding sequence number seq, or NULL past the data. */
 struct rte_mbuf *tt_sndq_unit_at(const struct tt_conn *c, uint32_t seq);
 /*
@@ -621,6 +628,12 @@ void tt_cc_conn_init(struct tt_worker *w, struct tt_conn *c);
 void tt_recovery_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg,
 		     uint32_t acked, bool dup);
 void tt_recovery_rto(struct tt_worker *w, struct tt_conn *c);
+/*
+ * The path MTU fell (RFC 1191): units wholly sent and longer than mss were dropped on the
+ * way, so they are lost, and the loss state sends them again with cwnd unchanged (Linux's
+ * tcp_simple_retransmit). Before the queue is cut to mss.
+ */
+void tt_recovery_simple_retransmit(struct tt_conn *c, uint32_t mss);
 /* Bytes in flight (RFC 6675 pipe): sent, not acknowledged, SACKed or deemed lost, plus
  * retransmissions still out. */
 static inline uint32_t

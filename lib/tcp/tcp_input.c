@@ -770,7 +770,9 @@ tcp_shed_syn(struct tt_worker *w, const struct tt_pkt *p)
 int
 tt_tcp_register(struct tt_net *net)
 {
-	return tt_ipv4_proto_register(net, IPPROTO_TCP, tt_tcp_input, tt_tcp_input_handed);
+	int rc = tt_ipv4_proto_register(net, IPPROTO_TCP, tt_tcp_input, tt_tcp_input_handed);
+
+	return rc != 0 ? rc : tt_icmp_err_register(net, IPPROTO_TCP, tt_tcp_icmp_err);
 }
 
 /*

@@ -55,13 +55,19 @@ int tt_tcp_parse(struct tt_stats *st, const struct tt_pkt *p, struct tt_tcp_seg 
 
 /*
  * TCP over IPv4: tt_tcp_input and tt_tcp_input_handed registered in net for IPPROTO_TCP
- * (tt_ipv4_proto_register), at start-up. 0 or -errno.
+ * (tt_ipv4_proto_register), and tt_tcp_icmp_err for ICMP errors (tt_icmp_err_register), at
+ * start-up. 0 or -errno.
  */
 int tt_tcp_register(struct tt_net *net);
 
 void tt_tcp_input(struct tt_worker *w, struct tt_pkt *p);
 /* A segment handed over by the worker that received it (multi-worker, no RSS). */
 void tt_tcp_input_handed(struct tt_worker *w, struct tt_pkt *p);
+/*
+ * An ICMP error quoting a segment of ours (tcp_icmp.c; registered by tt_tcp_register with
+ * tt_icmp_err_register): Path MTU discovery, RFC 5927 checks. Owns p->m.
+ */
+void tt_tcp_icmp_err(struct tt_worker *w, struct tt_pkt *p, const struct tt_icmp_err *e);
 
 /* Answer seg with a reset in place, RFC 9293 3.10.7.1 / SPEC H9; consumes p->m. */
 void tt_tcp_reply_rst(struct tt_worker *w, struct tt_pkt *p, const struct tt_tcp_seg *seg);

@@ -347,9 +347,9 @@ conn_win(const struct tt_conn *c)
 
 /*
  * The header of c's next segment, carrying len payload bytes. SACK blocks go in as many as
- * the MTU leaves room for beside the payload (Linux shrinks the payload instead; a unit of
- * the send queue is one segment and goes whole, so a full segment carries none and the
- * ACKs between carry them).
+ * the path MTU leaves room for beside the payload (Linux shrinks the payload instead; a
+ * unit of the send queue is one segment and goes whole, so a full segment carries none and
+ * the ACKs between carry them).
  */
 static void
 conn_fill(const struct tt_worker *w, struct tt_conn *c, struct seg_out *s, uint32_t seq,
@@ -366,8 +366,7 @@ conn_fill(const struct tt_worker *w, struct tt_conn *c, struct seg_out *s, uint3
 	if ((c->flags & TT_CONN_SACK) && (c->ooq != NULL || (c->cflags & TT_CF_DSACK))) {
 		uint32_t hdrs = sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) +
 				s->optlen + len;
-		uint32_t room = RTE_MIN(w->ports[c->pi].mtu > hdrs ? w->ports[c->pi].mtu - hdrs : 0,
-					40u - s->optlen);
+		uint32_t room = RTE_MIN(c->pmtu > hdrs ? c->pmtu - hdrs : 0, 40u - s->optlen);
 
 		if (room >= 4 + 8)
 			opts_sack(s, c, (room - 4) / 8);

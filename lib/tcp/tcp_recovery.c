@@ -6,6 +6,7 @@
  *
  *   tt_conn_input (acceptable ACK) -> tt_recovery_ack
  *   RTO (tcp_timer.c)              -> tt_recovery_rto
+ *   path MTU lowered (tcp_icmp.c)  -> tt_recovery_simple_retransmit
  *   tt_tcp_output                  -> tt_recovery_in_flight, tt_recovery_next_lost,
  *                                     tt_recovery_retransmitted
  *
@@ -589,7 +590,11 @@ tt_recovery_rto(struct tt_worker *w, struct tt_conn *c)
 	/* A timeout inside recovery keeps recovery's snapshot (Linux's tcp_enter_loss). */
 	if (c->ca_state <= TT_CA_DISORDER)
 		undo_init(c);
-	if (c->ca_state != TT_CA_LOSS)
+	/*
+	 * Linux's tcp_enter_loss: a new reduction unless this loss state has timed out already
+	 * (backoff counts this expiry): one entered by tt_recovery_simple_retransmit has not.
+	 */
+	if (c->ca_state != TT_CA_LOSS || c->backoff <= 1)
 		c->ssthresh = tt_cc_ops[c->cc]->ssthresh(c, tt_recovery_in_flight(c));
 	/* RFC 5681 3.1: the loss window, one segment. */
 	c->cwnd = c->mss;
@@ -612,6 +617,38 @@ tt_recovery_conn_init(struct tt_conn *c)
 {
 	c->dsack_round = c->snd_una;
 	c->rack_fack = c->snd_una;
+}
+
+/*
+ * RFC 1191, as Linux's tcp_simple_retransmit: the units a router dropped for their size are
+ * lost; a retransmission of one at the old size was dropped too, so it goes again. Not a
+ * congestion signal: cwnd stays, ssthresh is only raised to 3/4 of cwnd outside a reduction
+ * (tcp_current_ssthresh), and the loss state (recover = snd_max) sends the lost units before
+ * new data, then slow start resumes where it was.
+ */
+void
+tt_recovery_simple_retransmit(struct tt_conn *c, uint32_t mss)
+{
+	for (struct rte_mbuf *u = c->sndq; u != NULL; u = u->next) {
+		struct tt_sndq_meta *mt = tt_sndq_meta(u);
+
+		if (tt_seq_gt(mt->seq + u->data_len, c->snd_max) || mt->xmits == 0)
+			break;
+		if (u->data_len <= mss)
+			continue;
+		unit_clear(c, mt, u->data_len, TT_SU_RETRANS);
+		unit_lost(c, u);
+	}
+	if (c->lost_bytes == 0)
+		return;
+	if (c->ca_state != TT_CA_LOSS) {
+		if (c->ca_state != TT_CA_RECOVERY)
+			c->ssthresh = RTE_MAX(c->ssthresh, (c->cwnd >> 1) + (c->cwnd >> 2));
+		/* Nothing here to undo: the size, not the network, lost them (Linux: undo_marker 0). */
+		c->flags &= ~TT_CONN_UNDO;
+		c->ca_state = TT_CA_LOSS;
+		c->recover = c->snd_max;
+	}
 }
 
 struct rte_mbuf *

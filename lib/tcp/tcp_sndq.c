@@ -9,6 +9,7 @@
  *   tt_app_send -> tt_tcp_usr_send -> tt_mem_sndq_add -> tt_sndq_append
  *   tt_tcp_output -> tt_sndq_payload (a unit, or part of one, for one segment)
  *   tcp_input ACK -> tt_sndq_ack (units fully acknowledged freed, the first one cut)
+ *   ICMP fragmentation needed (tcp_icmp.c) -> tt_sndq_resegment (units cut to the new MSS)
  *
  * Sending a unit costs O(1): the TCB keeps the unit that holds snd_nxt (snd_unit), and a
  * segment's payload is either copied into the header's mbuf (small payloads, where one copy
@@ -192,30 +193,181 @@ append_run(const struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m, boo
 	return used;
 }
 
-int
-tt_sndq_append(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m)
+/*
+ * n fresh mbufs linked through m->next into *list, all of them or none (counted), so that a
+ * change planned first can be made whole or not at all.
+ */
+static int
+fresh_take(struct tt_worker *w, uint32_t n, struct rte_mbuf **list)
 {
-	uint32_t len = rte_pktmbuf_pkt_len(m), need, got = 0;
-	struct rte_mbuf *fresh = NULL, *batch[32];
+	struct rte_mbuf *batch[32];
+	uint32_t got = 0;
 
-	/* Plan first and take every mbuf the plan needs, so that a failure changes nothing. */
-	need = append_run(w, c, m, true, NULL);
-	while (got < need) {
-		uint32_t k = RTE_MIN(need - got, (uint32_t)RTE_DIM(batch));
+	*list = NULL;
+	while (got < n) {
+		uint32_t k = RTE_MIN(n - got, (uint32_t)RTE_DIM(batch));
 
 		if (rte_pktmbuf_alloc_bulk(w->pool, batch, k) != 0) {
 			TT_STAT_INC(&w->stats, MbufTcpOutFails);
-			rte_pktmbuf_free(fresh);
+			rte_pktmbuf_free(*list);
+			*list = NULL;
 			return -ENOBUFS;
 		}
 		for (uint32_t i = 0; i < k; i++) {
-			batch[i]->next = fresh;
-			fresh = batch[i];
+			batch[i]->next = *list;
+			*list = batch[i];
 		}
 		got += k;
 	}
+	return 0;
+}
+
+int
+tt_sndq_append(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m)
+{
+	uint32_t len = rte_pktmbuf_pkt_len(m), need;
+	struct rte_mbuf *fresh;
+
+	/* Plan first and take every mbuf the plan needs, so that a failure changes nothing. */
+	need = append_run(w, c, m, true, NULL);
+	if (fresh_take(w, need, &fresh) != 0)
+		return -ENOBUFS;
 	RTE_VERIFY(append_run(w, c, m, false, &fresh) == need && fresh == NULL);
 	c->sndq_len += len;
+	return 0;
+}
+
+/* Units past the first that cutting u into units of mss bytes makes. */
+static uint32_t
+resegment_cuts(const struct rte_mbuf *u, uint32_t mss)
+{
+	return u->data_len > mss ? (u->data_len - 1u) / mss : 0;
+}
+
+/*
+ * A sent unit u cut into units of mss bytes, as Linux's tcp_fragment cuts an skb it
+ * retransmits: the first stays u, shortened; the others are mbufs from *fresh attached to
+ * u's buffer (no copy), each with u's marks and times, so the scoreboard's byte sums do not
+ * move (its count of SACKed units does). The unit holding snd_nxt and the tail follow.
+ */
+static void
+resegment_unit(struct tt_conn *c, struct rte_mbuf *u, uint32_t mss, struct rte_mbuf **fresh)
+{
+	const struct tt_sndq_meta *mt = tt_sndq_meta(u);
+	uint32_t len = u->data_len, n = resegment_cuts(u, mss);
+	struct rte_mbuf *prev = u, *next = u->next;
+
+	for (uint32_t off = mss; off < len; off += mss) {
+		struct rte_mbuf *p = take(fresh);
+
+		rte_pktmbuf_attach(p, u);
+		rte_pktmbuf_adj(p, (uint16_t)off);
+		p->data_len = (uint16_t)RTE_MIN(mss, len - off);
+		p->pkt_len = p->data_len;
+		*tt_sndq_meta(p) = *mt;
+		tt_sndq_meta(p)->seq = mt->seq + off;
+		if (c->snd_unit == u && tt_seq_geq(c->snd_nxt, mt->seq + off))
+			c->snd_unit = p;
+		prev->next = p;
+		prev = p;
+	}
+	prev->next = next;
+	if (c->sndq_tail == u)
+		c->sndq_tail = prev;
+	u->data_len = (uint16_t)mss;
+	u->pkt_len = mss;
+	if (mt->flags & TT_SU_SACKED)
+		c->sacked_units += n;
+	c->sndq_units += n;
+}
+
+/*
+ * The units never sent, *link and after, rebuilt as units of max bytes copied into mbufs
+ * from *fresh, the old ones freed: the rest of the stream then goes in full segments of the
+ * new size, as Linux cuts its unsent queue at the current MSS when it sends. (Cut in place
+ * instead, each old unit would go as a full segment and a sliver.) A unit is one buffer, so
+ * bytes of two old units can only share a new one by a copy. Returns the units freed.
+ */
+static uint32_t
+resegment_unsent(struct tt_conn *c, struct rte_mbuf **link, uint32_t max,
+		 struct rte_mbuf **fresh)
+{
+	struct rte_mbuf *src = *link, *u = NULL, **tail = link;
+	uint32_t seq = tt_sndq_meta(src)->seq, off = 0, freed = 0;
+	bool moved = c->snd_unit != NULL && tt_seq_geq(c->snd_nxt, seq);
+
+	while (src != NULL) {
+		uint32_t k;
+
+		if (u == NULL || u->data_len == max) {
+			u = take(fresh);
+			*tt_sndq_meta(u) = (struct tt_sndq_meta){ .seq = seq };
+			if (moved && tt_seq_geq(c->snd_nxt, seq))
+				c->snd_unit = u;
+			*tail = u;
+			tail = &u->next;
+			c->sndq_units++;
+		}
+		k = RTE_MIN(max - u->data_len, (uint32_t)src->data_len - off);
+		memcpy(rte_pktmbuf_append(u, (uint16_t)k), rte_pktmbuf_mtod_offset(src, char *, off),
+		       k);
+		off += k;
+		seq += k;
+		if (off == src->data_len) {
+			struct rte_mbuf *next = src->next;
+
+			src->next = NULL;
+			rte_pktmbuf_free_seg(src);
+			freed++;
+			src = next;
+			off = 0;
+		}
+	}
+	c->sndq_tail = u;
+	c->sndq_units -= freed;
+	return freed;
+}
+
+int
+tt_sndq_resegment(struct tt_worker *w, struct tt_conn *c, uint32_t mss)
+{
+	uint32_t max = RTE_MIN(mss, (uint32_t)(rte_pktmbuf_data_room_size(w->pool) -
+					       RTE_PKTMBUF_HEADROOM));
+	uint32_t cuts = 0, unsent = 0, units = 0, freed = 0;
+	struct rte_mbuf *rest = NULL, **link = &c->sndq, *fresh;
+	bool repack = false;
+
+	/* Sending goes in order, so the units never sent are the queue's tail. */
+	for (struct rte_mbuf *u = c->sndq; u != NULL; u = u->next) {
+		if (rest == NULL && tt_sndq_meta(u)->xmits == 0)
+			rest = u;
+		if (rest == NULL) {
+			cuts += resegment_cuts(u, mss);
+			continue;
+		}
+		unsent += u->data_len;
+		repack |= u->data_len > mss;
+	}
+	if (repack)
+		units = (unsent + max - 1) / max;
+	if (cuts + units == 0)
+		return 0;
+	if (fresh_take(w, cuts + units, &fresh) != 0)
+		return -ENOBUFS;
+	for (struct rte_mbuf *u = c->sndq, *next; u != rest; u = next) {
+		next = u->next;
+		if (resegment_cuts(u, mss) > 0)
+			resegment_unit(c, u, mss, &fresh);
+	}
+	if (repack) {
+		while (*link != rest)
+			link = &(*link)->next;
+		freed = resegment_unsent(c, link, max, &fresh);
+	}
+	RTE_VERIFY(fresh == NULL);
+	/* Charged and uncharged as tt_mem_sndq_add and tt_sndq_ack do (R2). */
+	w->tcp->mem.held += cuts + units;
+	tt_mem_uncharge(w->tcp, freed);
 	return 0;
 }
 

@@ -145,6 +145,7 @@ tt_conn_passive(struct tt_worker *w, const struct tt_flow *f, struct tt_listener
 		c->mss = TT_TCP_MIN_SND_MSS;
 	if (flags & TT_CONN_TS)
 		c->mss -= 12;
+	c->pmtu = w->ports[pi].mtu;     /* RFC 1191 3: the first hop's, until ICMP says less */
 	c->iss = iss;
 	c->irs = irs;
 	c->snd_una = c->snd_nxt = c->snd_max = iss + 1;

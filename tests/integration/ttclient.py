@@ -123,10 +123,11 @@ def connect(port, timeout=3.0, bind_port=None, reuse=False):
     return s
 
 
-def echo_stream(addr, port, data, timeout):
+def echo_stream(addr, port, data, timeout, before_close=None):
     """Send data to an echo server at addr:port while a thread reads it back, both
     directions loaded at once; (the bytes that came back, seconds taken). Call it inside the
-    client's namespace."""
+    client's namespace. before_close, when given, is called once everything came back (or
+    the time ran out) while the connection is still open."""
     got = bytearray()
     s = socket.create_connection((addr, port), timeout=timeout)
 
@@ -149,6 +150,8 @@ def echo_stream(addr, port, data, timeout):
         pass
     t.join(timeout)
     dt = time.monotonic() - t0
+    if before_close is not None:
+        before_close()
     s.close()
     return bytes(got), dt
 

@@ -8,7 +8,8 @@
  * and TSval from what tcpterm sends (sometimes "losing" a segment), and sends SYNs (random
  * options), ACKs, data, FINs and RSTs whose fields are then mutated: flags, sequence and
  * acknowledgement numbers (off by one, by a window, by 2^31, random), window, options
- * (lengths, values, garbage), payload length, and now and then the raw bytes. Frames go
+ * (lengths, values, garbage), payload length, and now and then the raw bytes; a router
+ * now and then sends ICMP errors about their flows (router_icmp). Frames go
  * through the worker loop one at a time or in bursts while the fake clock moves, with jumps
  * of seconds to minutes so SYN-ACK retries, RTO backoffs, delayed ACKs, FIN_WAIT_2 and
  * TIME_WAIT timers fire in between. Each configuration variant (cookies, abort_on_overflow,
@@ -46,6 +47,7 @@
 #define POOL_LOW 256                       /* mbufs kept free for tcpterm's own output */
 
 static uint64_t rng;
+static uint64_t icmp_rng;                       /* router_icmp's own stream */
 
 static struct tt_test_peer peers[N_PEERS];
 static struct tt_test_last_input last;
@@ -428,10 +430,64 @@ check_books(struct tt_test_env *env)
 	}
 }
 
+/*
+ * A router's ICMP error about a segment tcpterm sent p (tcp_icmp.c): mostly fragmentation
+ * needed with next-hop MTUs around the thresholds, else a soft or request-dropping error;
+ * quoting, mostly, a segment tcpterm has in flight (the router is on the path: it dropped
+ * it), else a number near what p has received. Drawn
+ * from a stream of its own, so the clients' draws stay those of the runs before ICMP.
+ */
+static struct rte_mbuf *
+router_icmp(struct tt_test_env *env, const struct tt_test_peer *p)
+{
+	static const uint16_t mtus[] = { 0, 68, 551, 552, 576, 1000, 1280, 1400, 1499, 1500,
+					 9000 };
+	struct tt_tb b = tt_tb_defaults(TT_TB_ICMP);
+	uint8_t q[40] = { 0x45 };      /* the header and 20 bytes of TCP, as Linux's routers */
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)q;
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	const struct tt_conn *c = tt_test_tcp_conn(env, p);
+	uint32_t seq = p->rcv_nxt + tt_test_rnd_below(&icmp_rng, 8000) - 4000;
+
+	if (c != NULL && c->snd_max != c->snd_una && tt_test_rnd_below(&icmp_rng, 3) != 0)
+		seq = c->snd_una + tt_test_rnd_below(&icmp_rng, c->snd_max - c->snd_una);
+
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = TT_TEST_IP_US;
+	ip->dst_addr = p->ip;
+	th->src_port = rte_cpu_to_be_16(p->dport);
+	th->dst_port = rte_cpu_to_be_16(p->sport);
+	th->sent_seq = rte_cpu_to_be_32(tt_test_rnd_below(&icmp_rng, 8) == 0 ? p->irs : seq);
+	b.ip_src = TT_TEST_IP_GW;
+	b.icmp_type = 3;
+	b.icmp_code = 4;
+	b.icmp_id = 0;
+	b.icmp_seq = mtus[tt_test_rnd_below(&icmp_rng, RTE_DIM(mtus))];
+	switch (tt_test_rnd_below(&icmp_rng, 6)) {
+	case 0:
+		b.icmp_code = (uint8_t)tt_test_rnd_below(&icmp_rng, 16);
+		break;
+	case 1:
+		b.icmp_type = tt_test_rnd_below(&icmp_rng, 2) ? 11 : 12;
+		b.icmp_code = 0;
+		break;
+	case 2:
+		b.icmp_seq = (uint16_t)tt_test_rnd(&icmp_rng);
+		break;
+	default:
+		break;
+	}
+	b.payload = q;
+	b.payload_len = sizeof(q);
+	return tt_tb_build(env, &b);
+}
+
 static void
 feed(struct tt_test_env *env)
 {
-	struct rte_mbuf *m = client_segment(env, &peers[tt_test_rnd_below(&rng, N_PEERS)]);
+	struct tt_test_peer *p = &peers[tt_test_rnd_below(&rng, N_PEERS)];
+	struct rte_mbuf *m = tt_test_rnd_below(&icmp_rng, 32) == 0 ? router_icmp(env, p) :
+			     client_segment(env, p);
 
 	tt_test_last_keep(&last, m);
 	tt_test_rx(env, m);
@@ -503,6 +559,7 @@ fuzz_run(struct tt_test_env *env, unsigned int variant)
 		iters *= 2;
 	seed = tt_test_env_u64("TT_FUZZ_SEED", DEFAULT_SEED) + variant;
 	rng = seed != 0 ? seed : 1;
+	icmp_rng = rng ^ 0x69636d70ULL;            /* "icmp" */
 	fed = sent = skipped = 0;
 	memset(state_seen, 0, sizeof(state_seen));
 	env->cfg.max_syn_backlog = 8;
@@ -581,11 +638,13 @@ fuzz_run(struct tt_test_env *env, unsigned int variant)
 		      "/%" PRIu64 "/%" PRIu64 ", RetransSegs %" PRIu64 ", SynRetrans %" PRIu64
 		      ", ChallengeACK %" PRIu64 ", EstabResets %" PRIu64 ", AbortOnData %" PRIu64
 		      ", AbortOnClose %" PRIu64 ", TWOverflow %" PRIu64 ", ListenOverflows %" PRIu64
-		      ", AttemptFails %" PRIu64 ", InErrs %" PRIu64 "\n",
+		      ", AttemptFails %" PRIu64 ", InErrs %" PRIu64 ", PmtuLowered %" PRIu64
+		      ", OutOfWindowIcmps %" PRIu64 "\n",
 		      variant, seed, fed, sent, skipped, S(PassiveOpens), S(SyncookiesSent),
 		      S(SyncookiesRecv), S(SyncookiesFailed), S(RetransSegs), S(TCPSynRetrans),
 		      S(TCPChallengeACK), S(EstabResets), S(TCPAbortOnData), S(TCPAbortOnClose),
-		      S(TCPTimeWaitOverflow), S(ListenOverflows), S(AttemptFails), S(InErrs));
+		      S(TCPTimeWaitOverflow), S(ListenOverflows), S(AttemptFails), S(InErrs),
+		      S(PmtuLowered), S(OutOfWindowIcmps));
 	print_message("  iterations with a flow in:");
 	for (unsigned int st = 1; st < TT_TCPS__COUNT; st++)
 		print_message(" %s %" PRIu64, tt_tcp_state_name[st], state_seen[st]);
@@ -618,6 +677,7 @@ fuzz_run(struct tt_test_env *env, unsigned int variant)
 	assert_true(S(PassiveOpens) > 50);
 	assert_true(S(RetransSegs) > 0 && S(EstabResets) > 0 && S(TCPChallengeACK) > 0);
 	assert_true(S(InErrs) > 0 && S(OutRsts) > 0);
+	assert_true(S(PmtuLowered) > 0 && S(OutOfWindowIcmps) > 0);
 	assert_true(env->app->count[TT_TEV_DATA] > 0 && env->app->count[TT_TEV_PEER_CLOSED] > 0);
 	if (variant == 1)
 		assert_true(S(SyncookiesRecv) > 0 && S(SyncookiesFailed) > 0);

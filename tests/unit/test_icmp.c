@@ -2,7 +2,9 @@
 /*
  * lib/net/net_icmp.c: echo requests to our addresses are answered in place with the same
  * identifier, sequence number and data (RFC 792, RFC 1122 3.2.2.6); bad checksums and
- * truncated messages are counted and dropped (SPEC D8); other types are counted and ignored.
+ * truncated messages are counted and dropped (SPEC D8); errors are counted by type and their
+ * quotes checked (what TCP does with them: test_tcp_pmtu.c); other types are counted and
+ * ignored.
  */
 #include "tt_test.h"
 
@@ -144,7 +146,7 @@ static void
 test_other_types(void **state)
 {
 	static const uint8_t types[] = {
-		RTE_IP_ICMP_ECHO_REPLY, 3 /* unreachable */, 5 /* redirect */, 11 /* time exceeded */,
+		RTE_IP_ICMP_ECHO_REPLY, 4 /* source quench */, 5 /* redirect */,
 		13 /* timestamp */, 17 /* address mask */, 255,
 	};
 	struct tt_test_env *env = *state;
@@ -164,6 +166,70 @@ test_other_types(void **state)
 			     { "IpInDelivers", RTE_DIM(types) + 1 },
 			     { "IcmpInMsgs", RTE_DIM(types) + 1 },
 			     { "IcmpInOther", RTE_DIM(types) + 1 });
+}
+
+/* A quoted datagram from us: an IPv4 header of hlen bytes and 8 bytes of payload. */
+static uint16_t
+quote(uint8_t *buf, uint8_t proto, uint16_t hlen, uint16_t frag)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)buf;
+
+	memset(buf, 0, hlen + 8u);
+	ip->version_ihl = (uint8_t)(0x40 | hlen / 4);
+	ip->total_length = rte_cpu_to_be_16(hlen + 1000);
+	ip->fragment_offset = rte_cpu_to_be_16(frag);
+	ip->time_to_live = 63;
+	ip->next_proto_id = proto;
+	ip->src_addr = TT_TEST_IP_US;
+	ip->dst_addr = TT_TEST_IP_PEER;
+	for (unsigned int i = 0; i < 8; i++)
+		buf[hlen + i] = tt_tb_pattern(i);
+	return (uint16_t)(hlen + 8);
+}
+
+/*
+ * Errors (destination unreachable, time exceeded, parameter problem) count under their
+ * type, as Linux's icmp_rcv; one whose quote is no datagram header with 8 bytes after it,
+ * or a later fragment, counts in IcmpInErrors too (icmp_unreach). One quoting a protocol
+ * without an error handler (UDP here), or TCP on a worker without TCP, is only counted.
+ * Nothing is ever sent in answer (RFC 1122 3.2.2).
+ */
+static void
+test_errors_counted(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_tb b = tt_tb_defaults(TT_TB_ICMP);
+	uint8_t q[60 + 8];
+
+	b.icmp_id = 0;
+	b.icmp_type = 3;
+	b.icmp_code = 4;
+	b.icmp_seq = 1400;
+	b.payload_len = 28;                 /* the pattern: version 0 */
+	tt_test_input(env, tt_tb_build(env, &b));
+	b.payload = q;
+	b.payload_len = (uint16_t)(quote(q, IPPROTO_TCP, 20, 0) - 1);    /* 7 bytes of TCP */
+	tt_test_input(env, tt_tb_build(env, &b));
+	b.payload_len = quote(q, IPPROTO_TCP, 20, 185);                  /* a later fragment */
+	tt_test_input(env, tt_tb_build(env, &b));
+	b.payload_len = quote(q, IPPROTO_TCP, 24, 0);
+	q[0] = 0x44;                                                     /* IHL below 5 */
+	tt_test_input(env, tt_tb_build(env, &b));
+	b.payload_len = quote(q, IPPROTO_UDP, 20, 0);
+	tt_test_input(env, tt_tb_build(env, &b));
+	b.payload_len = quote(q, IPPROTO_TCP, 60, RTE_IPV4_HDR_DF_FLAG); /* options, DF */
+	tt_test_input(env, tt_tb_build(env, &b));
+	b.icmp_type = 11;
+	b.icmp_code = 0;
+	b.icmp_seq = 0;
+	tt_test_input(env, tt_tb_build(env, &b));
+	b.icmp_type = 12;
+	tt_test_input(env, tt_tb_build(env, &b));
+	assert_int_equal(tt_test_tx_count(env), 0);
+	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 8 }, { "IpInReceives", 8 },
+			     { "IpInDelivers", 8 }, { "IcmpInMsgs", 8 },
+			     { "IcmpInDestUnreachs", 6 }, { "IcmpInTimeExcds", 1 },
+			     { "IcmpInParmProbs", 1 }, { "IcmpInErrors", 4 });
 }
 
 /* Through the whole loop, a burst of echoes: one reply each, in order. */
@@ -204,6 +270,7 @@ main(void)
 		T(test_bad_checksum),
 		T(test_truncated),
 		T(test_other_types),
+		T(test_errors_counted),
 		T(test_echo_burst),
 #undef T
 	};
