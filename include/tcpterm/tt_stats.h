@@ -107,6 +107,8 @@
 	X(TcpExt, TCPSpuriousRTOs, "spurious retransmission timeouts detected") \
 	X(TcpExt, TCPSACKReorder,  "reorderings detected by SACK or a late original") \
 	X(TcpExt, TCPSACKDiscard,  "SACK blocks discarded as invalid") \
+	X(TcpExt, DelayedACKs,     "delayed acks sent") \
+	X(TcpExt, DelayedACKLost,  "times quick ack mode was activated: a delayed ACK was lost") \
 	X(TcpExt, PAWSEstab,       "packets rejected in established connections because of timestamp") \
 	X(TcpExt, TCPACKSkippedPAWS, "duplicate ACKs for PAWS-rejected segments not sent (rate limit)") \
 	X(TcpExt, TCPACKSkippedSeq, "duplicate ACKs for out-of-window segments not sent (rate limit)") \

@@ -171,7 +171,7 @@ struct tt_conn {
 	uint8_t close_reason;          /* enum tt_close_reason once closed */
 	uint8_t probes;                /* zero-window probes unanswered */
 	uint8_t evf;                   /* TT_EVF_* events pending; nonzero: on the event list */
-	uint8_t pad0;
+	uint8_t quick;                 /* segments still ACKed at once (quick-ack mode, D5) */
 	/* cache line 1: send side and timers */
 	uint32_t iss, irs;
 	uint32_t srtt8;                /* smoothed RTT in ms, times 8 (RFC 6298) */
@@ -265,6 +265,7 @@ struct tt_conn {
 	/* RFC 7323 5.3-5.5 (PAWS), tcp_input.c */
 	uint32_t ts_recent_age;        /* tt_conn_age() when ts_recent was stored */
 	uint32_t oow_ack_ms;           /* ms clock + 1 of the last duplicate ACK for a bad segment */
+	uint32_t lrcv_ms;              /* ms clock + 1 of the last in-order data; 0: none yet */
 } __rte_cache_aligned;
 
 /* A listener on one worker (SO_REUSEPORT-like, SPEC Q6). */

@@ -145,6 +145,39 @@ ack_now(struct tt_worker *w, struct tt_conn *c)
 }
 
 /*
+ * Quick-ack mode (D5), as Linux's tcp_incr_quickack: ACK the next segments at once, as many
+ * as half the window holds in full segments (at least 2, at most 16), so a sender in slow
+ * start, or one that found a hole, is not held up by our delayed ACKs.
+ */
+#define TT_MAX_QUICKACKS 16
+
+static void
+quickack_enter(struct tt_conn *c)
+{
+	uint32_t n = c->rcv_wnd / (2u * c->mss);   /* mss >= 36: never 0 */
+
+	n = RTE_MIN(n, (uint32_t)TT_MAX_QUICKACKS);
+	n = RTE_MAX(n, 2u);
+	if (c->quick < n)
+		c->quick = (uint8_t)n;
+}
+
+/*
+ * In-order data arrived (Linux's tcp_event_data_recv): the first data of a connection, and
+ * data after a silence longer than the RTO (the sender restarts from a small window), put
+ * the connection in quick-ack mode.
+ */
+static void
+quickack_event(const struct tt_worker *w, struct tt_conn *c)
+{
+	uint32_t now = (uint32_t)w->clock.ms + 1;    /* stored so: 0 means none yet */
+
+	if (c->lrcv_ms == 0 || now - c->lrcv_ms > c->rto)
+		quickack_enter(c);
+	c->lrcv_ms = now;
+}
+
+/*
  * Linux's tcp_invalid_ratelimit: duplicate ACKs for segments that fail the sequence or PAWS
  * check, at most one per connection in this many ms, so two ends that disagree (or a peer
  * that replays) cannot run an ACK loop. Data without SYN is exempt, as in Linux's
@@ -165,9 +198,16 @@ oow_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg, en
 		}
 		c->oow_ack_ms = now;
 	}
-	/* Old data again (a needless retransmission): reported in a D-SACK (RFC 2883). */
-	if (seg->plen > 0 && tt_seq_leq(seg->seq + seg->plen, c->rcv_nxt))
-		tt_reass_dup(w, c, seg->seq, seg->seq + seg->plen);
+	/*
+	 * Old data again: reported in a D-SACK (RFC 2883). The sender retransmitted what we
+	 * had, perhaps for want of our delayed ACK: quick-ack mode, as Linux's tcp_send_dupack.
+	 */
+	if (seg->plen > 0 && tt_seq_lt(seg->seq, c->rcv_nxt)) {
+		TT_STAT_INC(&w->stats, DelayedACKLost);
+		quickack_enter(c);
+		if (tt_seq_leq(seg->seq + seg->plen, c->rcv_nxt))
+			tt_reass_dup(w, c, seg->seq, seg->seq + seg->plen);
+	}
 	ack_now(w, c);
 }
 
@@ -467,12 +507,18 @@ conn_data(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, struct 
 	else
 		c->cflags |= TT_CF_RCV_HELD;
 	conn_rcv_wnd(c);
-	/* D5: ACK at the end of this iteration on PSH or every second full segment (the
-	 * application's answer may carry it); else within 40 ms. */
-	if ((seg->flags & TH_PSH) || c->rcv_nxt - c->rcv_acked >= 2u * c->mss)
+	/*
+	 * D5: ACK at the end of this iteration (the application's answer may carry it) on PSH,
+	 * every second full segment, and for each segment in quick-ack mode; else within 40 ms.
+	 */
+	quickack_event(w, c);
+	if ((seg->flags & TH_PSH) || c->rcv_nxt - c->rcv_acked >= 2u * c->mss || c->quick > 0) {
+		if (c->quick > 0)
+			c->quick--;
 		ack_now(w, c);
-	else
+	} else {
 		tt_conn_delack_arm(w, c);
+	}
 	return true;
 }
 

@@ -175,8 +175,10 @@ tcp_timer_fire(void *arg, struct tt_timer *tm)
 		 * D5's delayed ACK, or output that found no mbuf (tcp_output.c out_retry): the
 		 * connection's output runs at the end of this iteration and sends what it owes.
 		 */
-		if (c->rcv_acked != c->rcv_nxt)
+		if (c->rcv_acked != c->rcv_nxt) {
 			c->cflags |= TT_CF_ACK_NOW;
+			TT_STAT_INC(&w->stats, DelayedACKs);
+		}
 		tt_conn_schedule_output(w, c);
 		break;
 	}

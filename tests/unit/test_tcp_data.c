@@ -223,7 +223,8 @@ test_d2_receive_rules(void **state)
 	TT_TEST_SEG_IS(&s, ACK, ours, x + 450);
 	assert_int_equal(tt_test_tx_count(env), 0);
 
-	/* D5: without PSH the ACK waits, at most 40 ms. */
+	/* D5: without PSH the ACK waits, at most 40 ms, once quick-ack mode is over. */
+	tt_test_tcp_conn(env, &p)->quick = 0;
 	p.snd_nxt = x + 450;
 	tt_test_peer_send(env, &p, ACK, a, 100);
 	assert_int_equal(TT_TEST_EV(env, TT_TEV_DATA, h)->len, 100);
@@ -860,9 +861,8 @@ test_rcv_autotuning(void **state)
 {
 	struct tt_test_env *env = *state;
 	struct tt_test_peer p;
-	struct tt_test_seg s;
 	struct tt_conn *c;
-	uint32_t want;
+	uint32_t want, win;
 	tt_conn_t h;
 
 	env->cfg.rmem = 16384;
@@ -876,15 +876,13 @@ test_rcv_autotuning(void **state)
 	rcv_round(env, &p, h, 22);
 	assert_int_equal(c->rcvbuf, 16384);          /* the same ms: no RTT has passed */
 	tt_test_advance(env, 2);
-	rcv_round(env, &p, h, 1);
+	/* Its ACK (the second full segment unacknowledged) offers the grown window. */
+	win = rcv_round(env, &p, h, 1);
 	want = 2 * 23 * 1448 + 16 * 1448;
 	want += (23 * 1448 - 10 * 1448) * want / (10 * 1448);
 	assert_int_equal(c->rcvbuf, want);
 	assert_int_equal(c->rcv_wnd, want);
-	/* The delayed ACK offers it. */
-	TT_TEST_TX_AT(env, 40);
-	tt_test_peer_recv(env, &p, &s);
-	assert_int_equal(s.win, want >> 5);
+	assert_int_equal(win, want >> 5);
 	for (unsigned int r = 0; r < 40; r++) {
 		tt_test_advance(env, 2);
 		rcv_round(env, &p, h, 40 + r * 20);
@@ -944,6 +942,65 @@ test_snd_autotuning(void **state)
 	tt_test_peer_xmit(env, &p, ACK, p.snd_nxt, ours + 3000, NULL, 0);
 	assert_int_equal(c->sndbuf, 2 * RTE_MAX(c->cwnd, 10u * c->mss));
 	assert_int_equal(tt_test_app_send_space(env, h), c->sndbuf);
+	tt_test_abort_conn(env, &p, h);
+}
+
+/*
+ * Quick-ack mode (D5, Linux's tcp_incr_quickack): with rmem 16384 the first 5 data segments
+ * (half the window in full segments) are ACKed at once, the sixth waits for the delayed-ACK
+ * timer (DelayedACKs); data after a silence longer than the RTO, and data the peer sent
+ * again (our ACK lost: DelayedACKLost), start the mode again.
+ */
+static void
+send_small(struct tt_test_env *env, struct tt_test_peer *p, tt_conn_t h, bool acked_at_once)
+{
+	struct tt_test_seg s;
+
+	tt_test_peer_send(env, p, ACK, NULL, 100);
+	assert_int_equal(TT_TEST_EV(env, TT_TEV_DATA, h)->len, 100);
+	if (!acked_at_once) {
+		assert_int_equal(tt_test_tx_count(env), 0);
+		return;
+	}
+	tt_test_peer_recv(env, p, &s);
+	TT_TEST_SEG_IS(&s, ACK, p->rcv_nxt, p->snd_nxt);
+}
+
+static void
+test_quickack(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_test_seg s;
+	struct tt_conn *c;
+	tt_conn_t h;
+
+	env->cfg.rmem = 16384;
+	tt_test_tcp_start_app(env);
+	tt_test_peer_init(&p, 44430, 0x4000);
+	h = tt_test_connect(env, &p);
+	c = tt_test_tcp_conn(env, &p);
+	for (int i = 0; i < 5; i++)
+		send_small(env, &p, h, true);
+	send_small(env, &p, h, false);
+	TT_TEST_TX_AT(env, 40);
+	tt_test_peer_recv(env, &p, &s);
+	TT_TEST_SEG_IS(&s, ACK, p.rcv_nxt, p.snd_nxt);
+	assert_int_equal(S(DelayedACKs), 1);
+	send_small(env, &p, h, false);
+	tt_test_advance(env, 40);
+	tt_test_tx_drain(env);
+	/* Silent for longer than the RTO: quick again. */
+	tt_test_advance(env, c->rto + 1);
+	send_small(env, &p, h, true);
+	c->quick = 0;
+	/* Data sent again: our ACK was lost; D-SACKed at once and quick again. */
+	tt_test_peer_xmit(env, &p, ACK, p.snd_nxt - 100, p.rcv_nxt, NULL, 100);
+	TT_TEST_EV_NONE(env);
+	tt_test_peer_recv(env, &p, &s);
+	assert_int_equal(S(DelayedACKLost), 1);
+	assert_int_equal(c->quick, 5);
+	send_small(env, &p, h, true);
 	tt_test_abort_conn(env, &p, h);
 }
 
@@ -1087,6 +1144,7 @@ main(void)
 		T(test_challenge_ack_one_limiter),
 		T(test_wmem_backpressure),
 		T(test_writable),
+		T(test_quickack),
 		T(test_rcv_autotuning),
 		T(test_rcv_fixed),
 		T(test_snd_autotuning),
