@@ -54,6 +54,7 @@ struct tt_config {
 	uint32_t mbufs;          /* mbufs per worker */
 	uint32_t burst;          /* rx/tx burst size */
 	uint32_t mtu;
+	uint32_t tso;            /* TCP segmentation offload where offered */
 	uint32_t rss;            /* 0 off, 1 symmetric Toeplitz key, 2 random key (R4) */
 	/* [net] */
 	struct tt_ipv4_prefix addrs[TT_MAX_ADDRS];

@@ -114,6 +114,7 @@
 	X(TcpExt, TCPACKSkippedSeq, "duplicate ACKs for out-of-window segments not sent (rate limit)") \
 	X(TcpExt, TCPAbortFailed,  "resets of an aborted connection not sent for want of an mbuf") \
 	X(TcpExt, OutOfWindowIcmps, "ICMPs dropped because they were out-of-window") \
+	X(Tcpterm, TsoBursts,      "TCP data sent as TSO bursts (OutSegs counts their segments)") \
 	X(Tcpterm, SynShedBusy,    "SYNs shed before TCP saw them: the worker was behind its RX queue (R1)") \
 	X(Tcpterm, SynShedMemory,  "SYNs shed before any allocation: memory crisis, pools low (R1)") \
 	X(Tcpterm, PmtuLowered,    "times ICMP fragmentation-needed lowered a connection's path MTU (RFC 1191)") \

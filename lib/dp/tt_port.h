@@ -28,6 +28,7 @@ struct tt_port {
 	bool rss_hash;         /* the NIC leaves its RSS hash in the mbuf (RX_OFFLOAD_RSS_HASH) */
 	bool fast_free;        /* TX_OFFLOAD_MBUF_FAST_FREE enabled (one pool per queue) */
 	bool tx_multi_seg;     /* TX_OFFLOAD_MULTI_SEGS enabled: payload attached, not copied */
+	bool tx_tso;           /* TX_OFFLOAD_TCP_TSO enabled (tcp_output.c: runs of full units) */
 	uint16_t reta_size;    /* the NIC's RETA entries when it steers by RSS, else 0 */
 	char name[RTE_ETH_NAME_MAX_LEN];
 	char driver[32];

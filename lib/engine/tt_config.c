@@ -77,6 +77,8 @@ static const struct key keys[] = {
 	U32("port", mbufs, 1023, 16777215, 16383, "mbufs per worker"),
 	U32("port", burst, 1, 64, 32, "RX/TX burst size"),
 	U32("port", mtu, 576, 9600, 1500, "port MTU in bytes; MSS follows from it"),
+	U32("port", tso, 0, 1, 1,
+	    "TCP segmentation offload where the port offers it (ethtool tso; on the TAP, DPDK's GSO)"),
 	U32("port", rss, 0, 2, 2,
 	    "steer flows to their owner's queue with several workers: 0 off (hand-over), 1 RSS with a symmetric key, 2 RSS with a random key (R4)"),
 	{ "net", "addr", NULL, KT_PREFIXES, KS_CONFIG, 0, 0, "198.18.0.2/24", C(addrs),

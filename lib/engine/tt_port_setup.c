@@ -242,6 +242,12 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 		p->tx_multi_seg = true;
 	}
+	/* A TSO burst is a chain of attached units whose checksums the port computes. */
+	if (cfg->tso && (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) && p->tx_multi_seg &&
+	    p->tx_ip_csum && p->tx_tcp_csum) {
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+		p->tx_tso = true;
+	}
 	/*
 	 * MBUF_FAST_FREE promises every mbuf a TX queue sends comes from one pool, with a
 	 * reference count of one. With several workers it would not hold: a segment handed
@@ -266,6 +272,16 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 			 p->driver, cfg->mtu, info.min_mtu, port_max_mtu(&info));
 		return -EINVAL;
 	}
+	/*
+	 * net_tap's GSO refuses a burst whose segment, Ethernet header included, exceeds the
+	 * MTU (it compares the frame with the L3 MTU), so a full-MSS segment would never go:
+	 * the TAP's MTU carries the Ethernet header's 14 bytes more. Peers still get our MSS
+	 * from --mtu, and we still send no IP datagram larger than --mtu.
+	 */
+	if (p->tx_tso && p->is_tap && cfg->mtu + RTE_ETHER_HDR_LEN <= port_max_mtu(&info))
+		conf.rxmode.mtu = cfg->mtu + RTE_ETHER_HDR_LEN;
+	else if (p->tx_tso && p->is_tap)
+		p->tx_tso = false;
 	rc = rte_eth_dev_configure(port_id, n_queues, n_queues, &conf);
 	if (rc != 0 && p->reta_size != 0) {
 		TT_LOG(WARNING, core, "port %s: configure with RSS failed (%s): trying without",
@@ -310,12 +326,12 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 	p->mtu = cfg->mtu;
 	port_steer(p, steer, n_queues, &conf, key, info.hash_key_size, note, sizeof(note));
 	TT_LOG(INFO, core, "port %u %s (%s%s%s): %u queues, mac " RTE_ETHER_ADDR_PRT_FMT
-	       ", offloads rx-csum %s tx-ip-csum %s tx-tcp-csum %s fast-free %s, steering %s",
+	       ", offloads rx-csum %s tx-ip-csum %s tx-tcp-csum %s tso %s fast-free %s, steering %s",
 	       port_id, p->name, p->driver,
 	       p->ifname[0] == '\0' ? "" : p->is_tap ? ", kernel side " : ", interface ", p->ifname,
 	       n_queues, RTE_ETHER_ADDR_BYTES(&p->mac), p->rx_csum ? "on" : "off",
 	       p->tx_ip_csum ? "on" : "off", p->tx_tcp_csum ? "on" : "off",
-	       p->fast_free ? "on" : "off", note);
+	       p->tx_tso ? "on" : "off", p->fast_free ? "on" : "off", note);
 	return 0;
 }
 

@@ -99,6 +99,8 @@ struct seg_out {
 	uint8_t flags;
 	uint8_t optlen;
 	uint8_t opts[40];
+	uint16_t tso_segsz;     /* payload per segment of a TSO burst; 0: one segment */
+	uint16_t nsegs;         /* segments the burst makes on the wire */
 };
 
 static uint8_t *
@@ -172,6 +174,22 @@ tcp_emit(struct tt_worker *w, uint16_t pi, const struct rte_ether_addr *dst,
 	m->l2_len = sizeof(*eth);
 	m->l3_len = sizeof(*ip);
 	m->ol_flags = RTE_MBUF_F_TX_IPV4;
+	if (s->tso_segsz != 0) {
+		/*
+		 * The port cuts the payload into tso_segsz pieces, each with these headers, its
+		 * own sequence number, IP length and checksums; FIN and PSH on the last only.
+		 */
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM |
+			       RTE_MBUF_F_TX_IP_CKSUM;
+		m->l4_len = thlen;
+		m->tso_segsz = s->tso_segsz;
+		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		TT_STAT_ADD(&w->stats, OutSegs, s->nsegs);
+		TT_STAT_ADD(&w->stats, IpOutRequests, s->nsegs);
+		TT_STAT_INC(&w->stats, TsoBursts);
+		tt_worker_tx(w, pi, m);
+		return;
+	}
 	if (port->tx_tcp_csum) {
 		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
 		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
@@ -357,6 +375,8 @@ conn_fill(const struct tt_worker *w, struct tt_conn *c, struct seg_out *s, uint3
 {
 	s->seq = seq;
 	s->ack = c->rcv_nxt;
+	s->tso_segsz = 0;
+	s->nsegs = 1;
 	c->rcv_acked = c->rcv_nxt;    /* RFC 7323's Last.ACK.sent */
 	s->flags = flags;
 	s->win = conn_win(c);
@@ -445,19 +465,56 @@ sndq_slice(struct tt_worker *w, struct tt_conn *c, uint32_t len)
 	return tt_sndq_payload(w, c, c->snd_unit, c->snd_nxt, len);
 }
 
-/* snd_nxt moved on by len bytes of data: the unit holding it follows. */
+/* snd_nxt moves on by len bytes of data: the units it sent, and the one holding it, follow. */
 static void
 snd_unit_advance(struct tt_conn *c, uint32_t len, uint32_t now)
 {
-	struct rte_mbuf *u = c->snd_unit;
+	uint32_t seq = c->snd_nxt;
 
-	if (len == 0)
-		return;
-	if (tt_sndq_meta(u)->xmits < UINT16_MAX)
-		tt_sndq_meta(u)->xmits++;
-	tt_sndq_meta(u)->xmit_ts = now;
-	if (c->snd_nxt + len == tt_sndq_meta(u)->seq + u->data_len)
-		c->snd_unit = u->next;
+	while (len > 0) {
+		struct rte_mbuf *u = c->snd_unit;
+		uint32_t end = tt_sndq_meta(u)->seq + u->data_len, k = RTE_MIN(len, end - seq);
+
+		if (tt_sndq_meta(u)->xmits < UINT16_MAX)
+			tt_sndq_meta(u)->xmits++;
+		tt_sndq_meta(u)->xmit_ts = now;
+		if (seq + k == end)
+			c->snd_unit = u->next;
+		seq += k;
+		len -= k;
+	}
+}
+
+/* The most segments one TSO burst carries: 64 KB, IP's limit, with room for the headers. */
+#define TT_TSO_MAX_BYTES (65535u - 60u - 60u)
+
+/*
+ * A TSO burst (issue 7: "TSO where the port offers it"): len, the first unit's payload,
+ * grows by the whole units after it, as long as every unit but the last is one full
+ * segment (the port cuts at mss, so each unit stays one segment on the wire, the
+ * scoreboard's grain), and the window, cwnd and the data allow. PSH and a FIN go on the
+ * last segment only. Returns the burst's length (len: no burst), its segments in *nsegs.
+ */
+static uint32_t
+tso_extend(const struct tt_worker *w, const struct tt_conn *c, uint32_t len, uint32_t limit,
+	   uint16_t *nsegs)
+{
+	const struct rte_mbuf *u = c->snd_unit;
+	uint32_t total = len, max = RTE_MIN(limit, TT_TSO_MAX_BYTES);
+
+	*nsegs = 1;
+	if (!w->ports[c->pi].tx_tso || len != c->mss || c->snd_nxt != tt_sndq_meta(u)->seq ||
+	    u->data_len != c->mss)
+		return len;
+	for (u = u->next; u != NULL && tt_sndq_meta(u)->xmits == 0; u = u->next) {
+		if (total + u->data_len > max)
+			break;
+		total += u->data_len;
+		(*nsegs)++;
+		if (u->data_len != c->mss)
+			break;
+	}
+	return total;
 }
 
 void
@@ -545,6 +602,7 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 		uint32_t wnd_end = c->snd_una + c->snd_wnd;
 		uint32_t usable = tt_seq_gt(wnd_end, c->snd_nxt) ? wnd_end - c->snd_nxt : 0;
 		uint32_t len = RTE_MIN(avail, usable);
+		uint16_t nsegs = 1;
 
 		len = RTE_MIN(len, (uint32_t)c->mss);
 		if (len > 0) {
@@ -560,6 +618,12 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 		if (len > 0)
 			len = RTE_MIN(len, tt_sndq_meta(c->snd_unit)->seq + c->snd_unit->data_len -
 					   c->snd_nxt);
+		/* Full units in a run may go as one TSO burst, within window, data and cwnd. */
+		if (len > 0) {
+			uint32_t limit = RTE_MIN(avail, usable), room = cwnd_room(c);
+
+			len = tso_extend(w, c, len, RTE_MIN(limit, room), &nsegs);
+		}
 		/*
 		 * The FIN takes the sequence number after the last byte: it goes with the segment
 		 * that reaches it, once. After it, snd_nxt is past data_end; a retransmission
@@ -585,7 +649,11 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 		}
 		if (tt_seq_lt(c->snd_nxt, c->snd_max))
 			TT_STAT_INC(&w->stats, RetransSegs);
-		conn_fill(w, c, &s, c->snd_nxt, flags, len);
+		conn_fill(w, c, &s, c->snd_nxt, flags, RTE_MIN(len, (uint32_t)c->mss));
+		if (nsegs > 1) {
+			s.tso_segsz = c->mss;
+			s.nsegs = nsegs;
+		}
 		tcp_emit(w, c->pi, &c->peer_mac, &c->flow, m, &s);
 		if (c->rtt_start == 0 && !tt_seq_lt(c->snd_nxt, c->snd_max)) {
 			c->rtt_seq = c->snd_nxt;

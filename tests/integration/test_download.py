@@ -28,54 +28,6 @@ SHOWN = ('RetransSegs', 'TCPFastRetrans', 'TCPTimeouts', 'TCPSackRecovery', 'TCP
          'ImpairRxLoss', 'ImpairTxLoss')
 
 
-def pattern_check(body, data, phase=0):
-    """Index of the first byte of data that is not the body pattern at its offset, or None."""
-    period = bytes(ord('a') + i % 26 for i in range(26))
-    unit = period * ((1 << 20) // 26 + 2)
-    for off in range(0, len(data), 1 << 20):
-        chunk = data[off:off + (1 << 20)]
-        start = (phase + off) % 26
-        if chunk != unit[start:start + len(chunk)]:
-            return off + next(i for i, (a, b) in enumerate(zip(chunk, unit[start:])) if a != b)
-    return None if len(data) == body else min(len(data), body)
-
-
-def fetch_streamed(body, timeout):
-    """GET over a socket, the body counted and checked as it comes; (status, hdrs, bytes
-    received, first bad offset or None, seconds)."""
-    s = connect(PORT, timeout=timeout)
-    t0 = time.monotonic()
-    s.sendall(GET)
-    buf = b''
-    while b'\r\n\r\n' not in buf:
-        b = s.recv(65536)
-        if not b:
-            break
-        buf += b
-    head, _, rest = buf.partition(b'\r\n\r\n')
-    lines = head.decode('latin-1').split('\r\n')
-    got, bad, carry = 0, None, bytearray(rest)
-    deadline = t0 + timeout
-    while got + len(carry) < body and time.monotonic() < deadline:
-        b = s.recv(1 << 20)
-        if not b:
-            break
-        carry.extend(b)
-        if len(carry) >= (1 << 20):
-            if bad is None:
-                k = pattern_check(len(carry), bytes(carry), got)
-                bad = None if k is None else got + k
-            got += len(carry)
-            carry = bytearray()
-    if carry and bad is None:
-        k = pattern_check(len(carry), bytes(carry), got)
-        bad = None if k is None else got + k
-    got += len(carry)
-    dt = time.monotonic() - t0
-    s.close()
-    return lines[0], lines[1:], got, bad, dt
-
-
 def test():
     chk = Checks()
     ns = ttlib.Netns('dl')
@@ -98,7 +50,7 @@ def test():
                                    '--impair-seed', '77']).start()
     ns.enter()
     try:
-        status, _, got, bad, dt = fetch_streamed(body, 120)
+        status, _, got, bad, dt = ttclient.fetch_streamed(PORT, GET, body, 120)
     finally:
         ns.leave()
     st = tt.stats()
