@@ -302,6 +302,33 @@ test_d2_window_scaled_shift(void **state)
 
 /* ---- D3: retransmission (RFC 6298) ----------------------------------------------------------- */
 
+/*
+ * RFC 6298 2.2-2.4 with its own arithmetic: the first sample R gives SRTT = R, RTTVAR = R/2;
+ * each next one RTTVAR = 3/4 RTTVAR + 1/4 |SRTT - R'| (with the SRTT before), SRTT = 7/8 SRTT +
+ * 1/8 R'; RTO = SRTT + 4 RTTVAR, at least 200 ms (SPEC D3, Linux's TCP_RTO_MIN; the RFC's
+ * 1 s is a SHOULD) and at most 120 s.
+ */
+static void
+test_rfc6298_estimator(void **state)
+{
+	struct tt_conn c = { .rto = 1000 };
+
+	(void)state;
+	tt_conn_rtt_sample(&c, 100);
+	assert_int_equal(c.srtt8 >> 3, 100);
+	assert_int_equal(c.rttvar4 >> 2, 50);
+	assert_int_equal(c.rto, 300);
+	tt_conn_rtt_sample(&c, 200);            /* RTTVAR 62.5, SRTT 112.5: RTO 362.5 */
+	assert_int_equal(c.srtt8, 900);          /* 112.5 * 8 */
+	assert_int_equal(c.rttvar4, 250);        /* 62.5 * 4 */
+	assert_int_equal(c.rto, 362);
+	for (int i = 0; i < 100; i++)
+		tt_conn_rtt_sample(&c, 1);
+	assert_int_equal(c.rto, 200);            /* the floor */
+	tt_conn_rtt_sample(&c, 200000);
+	assert_int_equal(c.rto, 120000);         /* the ceiling */
+}
+
 /* Unacknowledged data goes again after 1 s, then 2 s more; the ACK stops it. */
 static void
 test_rto_retransmit_ack_cancels(void **state)
@@ -1132,6 +1159,7 @@ main(void)
 		T(test_d2_receive_rules),
 		T(test_d2_window_unscaled),
 		T(test_d2_window_scaled_shift),
+		T(test_rfc6298_estimator),
 		T(test_rto_retransmit_ack_cancels),
 		T(test_rto_gives_up_after_15),
 		T(test_zero_window_probe),
