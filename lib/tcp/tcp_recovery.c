@@ -349,7 +349,9 @@ may_undo(const struct tt_conn *c, const struct tt_tcp_seg *seg)
 /*
  * Back to the window before the episode (RFC 4015 3.2, Linux's tcp_undo_cwnd_reduction):
  * cwnd and ssthresh at least what they were. unmark: after a timeout, units still marked
- * lost were not; they are not sent again.
+ * lost were not; they are not sent again, and a retransmission already out counts in
+ * flight once, with its original (the scoreboard keeps RETRANS within LOST; Linux keeps
+ * retrans_out and counts such a unit twice, a slightly larger pipe).
  */
 static void
 undo(struct tt_conn *c, bool unmark)
@@ -359,7 +361,7 @@ undo(struct tt_conn *c, bool unmark)
 	c->cwnd_cnt = 0;
 	if (unmark)
 		for (struct rte_mbuf *u = c->sndq; u != NULL && c->lost_bytes > 0; u = u->next)
-			unit_clear(c, tt_sndq_meta(u), u->data_len, TT_SU_LOST);
+			unit_clear(c, tt_sndq_meta(u), u->data_len, TT_SU_LOST | TT_SU_RETRANS);
 	c->flags &= ~TT_CONN_UNDO;
 	c->ca_state = TT_CA_OPEN;
 }

@@ -937,9 +937,10 @@ test_undo_by_dsack(void **state)
 }
 
 /*
- * A timeout, then the ACK of the original segments (their TSval echoed): the timeout was
+ * A timeout, then an ACK of the original segments (their TSval echoed): the timeout was
  * spurious (TCPSpuriousRTOs, TCPLossUndo); the window is back and nothing more is
- * retransmitted, though the timeout had deemed all ten lost.
+ * retransmitted, though the timeout had deemed all ten lost; the one retransmitted, still
+ * queued, counts in flight once.
  */
 static void
 test_spurious_rto(void **state)
@@ -960,13 +961,15 @@ test_spurious_rto(void **state)
 	assert_int_equal(c->ca_state, TT_CA_LOSS);
 	assert_int_equal(c->cwnd, MSS);
 	assert_int_equal(sent(env, &p, base, seqs, 64), 1);
+	/* Part of the first segment (the retransmitted one stays queued, cut). */
 	p.ts_recent = t;
-	peer_ack(env, &p, base, 2 * MSS, 0, NULL);
+	peer_ack(env, &p, base, 700, 0, NULL);
 	assert_int_equal(S(TCPSpuriousRTOs), 1);
 	assert_int_equal(S(TCPLossUndo), 1);
 	assert_int_equal(c->ca_state, TT_CA_OPEN);
 	assert_int_equal(c->cwnd, 10 * MSS);
 	assert_int_equal(c->lost_bytes, 0);
+	assert_int_equal(c->retrans_bytes, 0);  /* RETRANS within LOST (fuzz: undo-unmark-retrans) */
 	assert_int_equal(sent(env, &p, base, seqs, 64), 0);
 	assert_int_equal(S(RetransSegs), 1);
 	finish(env, &p, h);
