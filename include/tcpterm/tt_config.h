@@ -85,7 +85,8 @@ struct tt_config {
 	 * Buffers per connection in payload bytes, as Linux's tcp_rmem / tcp_wmem triplets: a
 	 * connection starts at the default and autotunes up to max (receive: with the rate the
 	 * application reads; send: with cwnd); a max below the default fixes the buffer at the
-	 * default (as SO_RCVBUF/SO_SNDBUF lock it). min is the floor under memory pressure.
+	 * default (as SO_RCVBUF/SO_SNDBUF lock it). min is kept for Linux's form: buffers do not
+	 * shrink under memory pressure here, they stop growing (tcp_mem.c).
 	 */
 	uint32_t rmem_min, rmem, rmem_max;
 	uint32_t wmem_min, wmem, wmem_max;

@@ -16,6 +16,9 @@
 
 #define TT_MAX_PORTS 8
 
+/* The most segments a TSO burst makes (net_tap's GSO cannot make more). */
+#define TT_TSO_MAX_SEGS 64
+
 struct tt_port {
 	uint16_t port_id;
 	uint16_t mtu;
@@ -29,6 +32,7 @@ struct tt_port {
 	bool fast_free;        /* TX_OFFLOAD_MBUF_FAST_FREE enabled (one pool per queue) */
 	bool tx_multi_seg;     /* TX_OFFLOAD_MULTI_SEGS enabled: payload attached, not copied */
 	bool tx_tso;           /* TX_OFFLOAD_TCP_TSO enabled (tcp_output.c: runs of full units) */
+	uint16_t tso_max_segs; /* segments one burst may make: the PMD's limits */
 	uint16_t reta_size;    /* the NIC's RETA entries when it steers by RSS, else 0 */
 	char name[RTE_ETH_NAME_MAX_LEN];
 	char driver[32];

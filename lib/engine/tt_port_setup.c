@@ -247,6 +247,15 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 	    p->tx_ip_csum && p->tx_tcp_csum) {
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
 		p->tx_tso = true;
+		/*
+		 * A burst is a chain of the headers' mbuf and one mbuf per segment: within the
+		 * descriptors a packet may take; net_tap's GSO makes at most 64 segments
+		 * (MAX_GSO_MBUFS) and drops a burst that needs more.
+		 */
+		p->tso_max_segs = TT_TSO_MAX_SEGS;
+		if (info.tx_desc_lim.nb_seg_max > 1)
+			p->tso_max_segs = (uint16_t)RTE_MIN(p->tso_max_segs,
+							    info.tx_desc_lim.nb_seg_max - 1);
 	}
 	/*
 	 * MBUF_FAST_FREE promises every mbuf a TX queue sends comes from one pool, with a

@@ -652,6 +652,8 @@ void tt_recovery_retransmitted(struct tt_worker *w, struct tt_conn *c, struct rt
 bool tt_recovery_delivered(struct tt_conn *c, const struct rte_mbuf *u, uint32_t now);
 /* A late original was delivered (tt_recovery_delivered said so): TCPSACKReorder. */
 void tt_recovery_reordered(struct tt_worker *w, struct tt_conn *c);
+/* A retransmission went (a probe's too): the undo bookkeeping counts it. */
+void tt_recovery_count_retrans(struct tt_worker *w, struct tt_conn *c);
 /* A new connection's recovery state, once snd_una is set. */
 void tt_recovery_conn_init(struct tt_conn *c);
 /* Units freed by an ACK: the scoreboard's counts follow. */

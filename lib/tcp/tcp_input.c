@@ -211,12 +211,23 @@ oow_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg, en
 	ack_now(w, c);
 }
 
-/* TS.Recent := SEG.TSval (RFC 7323 4.3 (2)), and when, for its age (5.5). */
+/* RFC 7323 5.5: after 24 days idle TS.Recent says nothing; the peer's clock may have wrapped. */
+#define TT_PAWS_24DAYS_AGE ((uint32_t)((24ull * 86400 * 1000) >> TT_AGE_SHIFT))
+
+/*
+ * TS.Recent := SEG.TSval (RFC 7323 4.3 (2)), and when, for its age (5.5); never backwards
+ * (a TSval PAWS let through as a reordered ACK, or one tick behind, is older), unless
+ * TS.Recent has aged out: Linux's tcp_replace_ts_recent with tcp_paws_check(.., 0).
+ */
 static void
 ts_store(struct tt_worker *w, struct tt_conn *c, uint32_t tsval)
 {
+	uint32_t now = tt_conn_age(w->clock.ms);
+
+	if ((int32_t)(tsval - c->ts_recent) < 0 && now - c->ts_recent_age < TT_PAWS_24DAYS_AGE)
+		return;
 	c->ts_recent = tsval;
-	c->ts_recent_age = tt_conn_age(w->clock.ms);
+	c->ts_recent_age = now;
 }
 
 /*
@@ -238,9 +249,6 @@ rcv_rtt_ts(const struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg
 	else
 		c->rcv_rtt8 = c->rcv_rtt8 - (c->rcv_rtt8 >> 3) + delta;
 }
-
-/* RFC 7323 5.5: after 24 days idle TS.Recent says nothing; the peer's clock may have wrapped. */
-#define TT_PAWS_24DAYS_AGE ((uint32_t)((24ull * 86400 * 1000) >> TT_AGE_SHIFT))
 
 /*
  * PAWS (RFC 7323 5.3 R1, SPEC D2): a segment whose TSval is older than TS.Recent is an old

@@ -249,11 +249,13 @@ tt_mem_conn_init(struct tt_worker *w, struct tt_conn *c)
 /*
  * Dynamic right-sizing (Linux's tcp_rcv_space_adjust): each receiver RTT, compare what the
  * application took with the RTT before; if it took more, the sender is growing its window
- * and ours must stay ahead: twice what it took, plus sixteen segments, plus the growth
- * again in proportion (slow start doubles per RTT). Never past rmem's max, never while
- * memory is short (R1). The RTT is the receiver's, from timestamps (Linux's rcv_rtt_est),
- * else the sender's SRTT; a lab's sub-millisecond path counts as 1 ms. Once an RTT, so
- * the one division here is not per segment.
+ * and ours must stay ahead: twice what it took, plus sixteen segments, plus twice the
+ * growth in proportion (slow start doubles per RTT), Linux's arithmetic. Never past rmem's
+ * max, never while memory is short (R1). The RTT is the receiver's, from timestamps
+ * (Linux's rcv_rtt_est), else the sender's SRTT, and without either nothing is measured;
+ * a lab's sub-millisecond path counts as 1 ms. Once an RTT, so the one division here is
+ * not per segment. Buffers do not shrink under pressure (Linux's tcp_clamp_window); they
+ * stop growing, and R2's true-size budgets bound what they hold.
  */
 void
 tt_mem_rcv_space_adjust(struct tt_worker *w, struct tt_conn *c)
@@ -263,6 +265,8 @@ tt_mem_rcv_space_adjust(struct tt_worker *w, struct tt_conn *c)
 
 	if (cfg->rmem_max <= c->rcvbuf)
 		return;
+	if (c->rcv_rtt8 == 0 && c->srtt8 == 0)
+		return;         /* no RTT known yet: no measure (Linux waits for rcv_rtt_est) */
 	rtt = c->rcv_rtt8 != 0 ? c->rcv_rtt8 >> 3 : c->srtt8 >> 3;
 	if (now - c->rcv_space_ms < RTE_MAX(rtt, 1u))
 		return;
@@ -271,7 +275,7 @@ tt_mem_rcv_space_adjust(struct tt_worker *w, struct tt_conn *c)
 		uint64_t grow = copied - c->rcv_space;
 
 		win = 2 * copied + 16u * c->mss;
-		win += (uint32_t)RTE_MIN(grow * win / c->rcv_space, (uint64_t)cfg->rmem_max);
+		win += (uint32_t)RTE_MIN((grow * win / c->rcv_space) << 1, (uint64_t)cfg->rmem_max);
 		win = RTE_MIN(win, cfg->rmem_max);
 		if (win > c->rcvbuf)
 			c->rcvbuf = win;

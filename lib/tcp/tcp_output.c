@@ -507,7 +507,7 @@ tso_extend(const struct tt_worker *w, const struct tt_conn *c, uint32_t len, uin
 	    u->data_len != c->mss)
 		return len;
 	for (u = u->next; u != NULL && tt_sndq_meta(u)->xmits == 0; u = u->next) {
-		if (total + u->data_len > max)
+		if (total + u->data_len > max || *nsegs == w->ports[c->pi].tso_max_segs)
 			break;
 		total += u->data_len;
 		(*nsegs)++;
@@ -570,6 +570,7 @@ tt_tcp_retransmit(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *u, bo
 		/* RFC 8985 7.3: the same bytes again; not a loss, no scoreboard mark. */
 		tt_sndq_meta(u)->flags |= TT_SU_EVER_RETRANS;
 		tt_sndq_meta(u)->xmit_ts = tt_tcp_ticks(w->clock.tsc);
+		tt_recovery_count_retrans(w, c);
 		TT_STAT_INC(&w->stats, RetransSegs);
 		return true;
 	}

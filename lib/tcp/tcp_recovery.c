@@ -84,8 +84,9 @@ dsack_seen(struct tt_conn *c, uint32_t left, uint32_t right)
 {
 	uint32_t segs;
 
+	/* Linux's tcp_check_dsack: only a duplicate of what is acknowledged, in the episode. */
 	if (!(c->flags & TT_CONN_UNDO) || c->undo_retrans <= 0 ||
-	    !tt_seq_gt(right, c->undo_marker))
+	    !tt_seq_gt(right, c->undo_marker) || tt_seq_gt(right, c->snd_una))
 		return;
 	segs = (right - left) / c->mss;     /* mss >= TT_TCP_MIN_SND_MSS - 12, never 0 */
 	if (segs == 0)
@@ -115,6 +116,11 @@ sack_update(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg
 		if (i == 0 && (tt_seq_leq(right, seg->ack) ||
 			       (o->n_sack > 1 && tt_seq_geq(left, o->sack[1].left) &&
 				tt_seq_leq(right, o->sack[1].right)))) {
+			/* Linux's tcp_dsack_seen: empty, inverted or wider than any window: a lie. */
+			if (!tt_seq_lt(left, right) || right - left > c->max_snd_wnd) {
+				TT_STAT_INC(&w->stats, TCPSACKDiscard);
+				continue;
+			}
 			TT_STAT_INC(&w->stats, TCPDSACKRecv);
 			dsack_seen(c, left, right);
 			*dsack = true;
@@ -262,7 +268,6 @@ reo_wnd_update(struct tt_conn *c, bool dsack, bool recovery_ended)
 		c->dsack_round = c->snd_max;
 		c->reo_steps = (uint8_t)RTE_MIN(c->reo_steps + 1u, (uint32_t)UINT8_MAX);
 		c->reo_persist = 16;
-		c->flags |= TT_CONN_REORD;
 	} else if (recovery_ended && c->reo_persist > 0 && --c->reo_persist == 0) {
 		c->reo_steps = 0;
 	}
@@ -589,15 +594,17 @@ void
 tt_recovery_rto(struct tt_worker *w, struct tt_conn *c)
 {
 	TT_STAT_INC(&w->stats, TCPTimeouts);
-	/* A timeout inside recovery keeps recovery's snapshot (Linux's tcp_enter_loss). */
-	if (c->ca_state <= TT_CA_DISORDER)
-		undo_init(c);
 	/*
-	 * Linux's tcp_enter_loss: a new reduction unless this loss state has timed out already
-	 * (backoff counts this expiry): one entered by tt_recovery_simple_retransmit has not.
+	 * Linux's tcp_enter_loss: a new reduction, and its undo snapshot, from the open or
+	 * disorder state, after recovery's point was passed, or in a loss state that has not
+	 * timed out before (backoff counts this expiry; tt_recovery_simple_retransmit's). A
+	 * timeout inside recovery keeps recovery's reduction and snapshot: no second cut.
 	 */
-	if (c->ca_state != TT_CA_LOSS || c->backoff <= 1)
+	if (c->ca_state <= TT_CA_DISORDER || !tt_seq_lt(c->snd_una, c->recover) ||
+	    (c->ca_state == TT_CA_LOSS && c->backoff <= 1)) {
+		undo_init(c);
 		c->ssthresh = tt_cc_ops[c->cc]->ssthresh(c, tt_recovery_in_flight(c));
+	}
 	/* RFC 5681 3.1: the loss window, one segment. */
 	c->cwnd = c->mss;
 	c->cwnd_cnt = 0;
@@ -612,6 +619,23 @@ tt_recovery_rto(struct tt_worker *w, struct tt_conn *c)
 		unit_clear(c, mt, u->data_len, TT_SU_RETRANS);
 		unit_lost(c, u);
 	}
+}
+
+/*
+ * Every retransmission counts in the episode's undo_retrans, a tail loss probe's too (as
+ * Linux's tcp_retransmit_skb): else the probe's D-SACK would explain away a real loss's.
+ */
+void
+tt_recovery_count_retrans(struct tt_worker *w, struct tt_conn *c)
+{
+	if (!(c->flags & TT_CONN_UNDO))
+		return;
+	if (c->undo_retrans < 0) {
+		c->undo_retrans = 0;
+		c->retrans_stamp = tt_tcp_tsval(w, c->ts_offset);
+	}
+	if (c->undo_retrans < INT16_MAX)
+		c->undo_retrans++;
 }
 
 void
@@ -674,14 +698,7 @@ tt_recovery_retransmitted(struct tt_worker *w, struct tt_conn *c, struct rte_mbu
 
 	mt->flags |= TT_SU_RETRANS | TT_SU_EVER_RETRANS;
 	mt->xmit_ts = tt_tcp_ticks(w->clock.tsc);
-	if (c->flags & TT_CONN_UNDO) {
-		if (c->undo_retrans < 0) {
-			c->undo_retrans = 0;
-			c->retrans_stamp = tt_tcp_tsval(w, c->ts_offset);
-		}
-		if (c->undo_retrans < INT16_MAX)
-			c->undo_retrans++;
-	}
+	tt_recovery_count_retrans(w, c);
 	c->retrans_bytes += u->data_len;
 	TT_STAT_INC(&w->stats, RetransSegs);
 	if (c->ca_state == TT_CA_RECOVERY) {

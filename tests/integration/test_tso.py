@@ -12,7 +12,9 @@ says so).
      well above TsoBursts, the TAP's TX errors 0;
   2. the same with 1 % loss each way (the impairment layer): losses inside bursts are
      retransmitted unit by unit, the body byte-exact;
-  3. --mtu 1486 --tso 0: no burst; the default --mtu 1500: the port line says "tso off".
+  3. --mtu 600 (MSS 548): a 64 KB burst would be 119 segments; they stop at 64 (net_tap's
+     GSO refuses more), 16 MiB byte-exact, no TX error;
+  4. --mtu 1486 --tso 0: no burst; the default --mtu 1500: the port line says "tso off".
 """
 import time
 
@@ -62,6 +64,18 @@ def test():
     chk.check(st['TsoBursts'] > 0 and st['RetransSegs'] > 0 and st['ImpairTxLoss'] > 0,
               f'tso, loss=1%: bursts ({st["TsoBursts"]}) and repairs ({st["RetransSegs"]})')
     chk.check(tt.stop() == 0, 'tso, loss: tcpterm exits 0')
+
+    # A small MSS (--mtu 600: 548 bytes): 64 KB would be 119 segments, past the 64 net_tap's
+    # GSO makes (it drops such a burst whole): bursts stop at 64 segments.
+    small = 16 * MIB
+    tt = ttlib.Tcpterm(ns, 'tso5', ['--listen', str(PORT), '--app', 'http', '--http-body',
+                                    str(small), '--mtu', '600', '--tso', '1']).start()
+    st, eth = fetch(ns, tt, small, 'tso, mtu 600', chk)
+    chk.check(st['TsoBursts'] > 0 and eth.get('oerrors') == 0,
+              f'tso, mtu 600: bursts, none refused by the TAP (TsoBursts {st["TsoBursts"]}, '
+              f'oerrors {eth.get("oerrors")}; bursts of 119 segments gave oerrors 18 and '
+              '1230 retransmissions)')
+    chk.check(tt.stop() == 0, 'tso, mtu 600: tcpterm exits 0')
 
     tt = ttlib.Tcpterm(ns, 'tso3', base + ['--tso', '0']).start()
     st, _ = fetch(ns, tt, body, 'tso 0', chk)

@@ -863,7 +863,7 @@ test_writable(void **state)
  * Receive autotuning (Linux's tcp_rcv_space_adjust): rmem 16384 by default, up to 1 MiB.
  * Within one receiver RTT nothing changes; the next RTT in which the application took more
  * than in the last measured one (here 22 segments against the initial measure of 10)
- * grows the buffer to twice that plus sixteen segments plus the growth in proportion,
+ * grows the buffer to twice that plus sixteen segments plus twice the growth in proportion,
  * never past the max; the offered window follows. A fixed rmem (max 0) never grows.
  */
 static uint32_t
@@ -906,7 +906,7 @@ test_rcv_autotuning(void **state)
 	/* Its ACK (the second full segment unacknowledged) offers the grown window. */
 	win = rcv_round(env, &p, h, 1);
 	want = 2 * 23 * 1448 + 16 * 1448;
-	want += (23 * 1448 - 10 * 1448) * want / (10 * 1448);
+	want += 2 * ((23 * 1448 - 10 * 1448) * want / (10 * 1448));
 	assert_int_equal(c->rcvbuf, want);
 	assert_int_equal(c->rcv_wnd, want);
 	assert_int_equal(win, want >> 5);

@@ -925,6 +925,13 @@ test_undo_by_dsack(void **state)
 	assert_int_equal(tt_test_app_send(env, h, NULL, mss), 0);   /* something outstanding */
 	tt_test_poll(env);
 	tt_test_tx_drain(env);
+	/* An inverted block below the ACK is no D-SACK (Linux's tcp_dsack_seen): no undo. */
+	dsack[0][0] = mss;
+	peer_ack(env, &p, base, 10 * mss, 1, dsack);
+	assert_int_equal(S(TCPSACKDiscard), 1);
+	assert_int_equal(S(TCPDSACKUndo), 0);
+	assert_int_equal(c->cwnd, 5 * mss);
+	dsack[0][0] = 0;
 	dsack[0][1] = mss;
 	peer_ack(env, &p, base, 10 * mss, 1, dsack);
 	assert_int_equal(S(TCPDSACKRecv), 1);
@@ -932,7 +939,31 @@ test_undo_by_dsack(void **state)
 	assert_int_equal(c->cwnd, 10 * mss);
 	assert_int_equal(c->ssthresh, UINT32_MAX);
 	assert_int_equal(c->reo_steps, 1);
-	assert_true(c->flags & TT_CONN_REORD);
+	/* RFC 8985 6.2: a D-SACK widens the window; only a late original shows reordering. */
+	assert_false(c->flags & TT_CONN_REORD);
+	finish(env, &p, h);
+}
+
+/*
+ * A timeout inside fast recovery (Linux's tcp_enter_loss): the loss state, cwnd one segment,
+ * but no second cut of ssthresh, whose recovery already halved it.
+ */
+static void
+test_rto_in_recovery(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_conn *c;
+	tt_conn_t h = start(env, &p, 48105, true, &c);
+
+	spurious_fast_retransmit(env, &p, c, h, p.rcv_nxt);
+	assert_int_equal(c->ssthresh, 5 * MSS);
+	tt_test_step_until(env, 5000, tt_test_pred_tx, NULL);
+	assert_int_equal(S(TCPTimeouts), 1);
+	assert_int_equal(c->ca_state, TT_CA_LOSS);
+	assert_int_equal(c->cwnd, MSS);
+	assert_int_equal(c->ssthresh, 5 * MSS);
+	tt_test_tx_drain(env);
 	finish(env, &p, h);
 }
 
@@ -1024,6 +1055,7 @@ main(void)
 		T(test_no_undo_for_real_loss),
 		T(test_undo_by_dsack),
 		T(test_spurious_rto),
+		T(test_rto_in_recovery),
 		T(test_reordering_seen),
 		T(test_hystart_steady_rtt),
 		T(test_hystart_threshold),
