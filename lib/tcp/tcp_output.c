@@ -608,22 +608,18 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 		len = RTE_MIN(len, (uint32_t)c->mss);
 		if (len > 0) {
 			/* Never a sliver: a whole segment, or all that is left, must fit in cwnd. */
-			uint32_t room = cwnd_room(c);
+			uint32_t room = cwnd_room(c), limit = RTE_MIN(avail, usable);
 
 			if (room < len) {
 				c->cflags |= TT_CF_CWND_LIMITED;
 				len = 0;
+			} else {
+				/* One unit a segment: its scoreboard state is the segment's. */
+				len = RTE_MIN(len, tt_sndq_meta(c->snd_unit)->seq +
+						   c->snd_unit->data_len - c->snd_nxt);
+				/* Full units in a run may go as one TSO burst. */
+				len = tso_extend(w, c, len, RTE_MIN(limit, room), &nsegs);
 			}
-		}
-		/* One unit a segment: its scoreboard state is the segment's. */
-		if (len > 0)
-			len = RTE_MIN(len, tt_sndq_meta(c->snd_unit)->seq + c->snd_unit->data_len -
-					   c->snd_nxt);
-		/* Full units in a run may go as one TSO burst, within window, data and cwnd. */
-		if (len > 0) {
-			uint32_t limit = RTE_MIN(avail, usable), room = cwnd_room(c);
-
-			len = tso_extend(w, c, len, RTE_MIN(limit, room), &nsegs);
 		}
 		/*
 		 * The FIN takes the sequence number after the last byte: it goes with the segment
