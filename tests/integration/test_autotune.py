@@ -62,11 +62,8 @@ def test():
     took = {}
     for tag, extra in (('auto', []), ('fixed', ['--rmem', '131072'])):
         tt = start(ns, f'at{tag}', 'discard', extra)
-        ns.enter()
-        try:
+        with ns:
             dt, s = upload(n)
-        finally:
-            ns.leave()
         took[tag] = dt
         socks = sockets(tt)
         s.close()
@@ -88,15 +85,12 @@ def test():
     log(f'upload times: autotuned {took["auto"]:.2f} s, fixed 128 KiB {took["fixed"]:.2f} s')
 
     tt = start(ns, 'atdl', 'http', ['--http-body', str(n)])
-    ns.enter()
-    try:
+    with ns:
         s = ttclient.connect(80, timeout=60)
         t0 = time.monotonic()
         s.sendall(b'GET / HTTP/1.1\r\nHost: tcpterm\r\n\r\n')
         status, _, body = ttclient.recv_response(s, t0 + 60)
         dt = time.monotonic() - t0
-    finally:
-        ns.leave()
     socks = sockets(tt)
     s.close()
     v = socks[0] if socks else {}

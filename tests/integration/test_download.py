@@ -48,11 +48,8 @@ def test():
     tt = ttlib.Tcpterm(ns, 'dl1', ['--listen', str(PORT), '--app', 'http', '--http-body',
                                    str(body), '--impair-rx', spec, '--impair-tx', spec,
                                    '--impair-seed', '77']).start()
-    ns.enter()
-    try:
+    with ns:
         status, _, got, bad, dt = ttclient.fetch_streamed(PORT, GET, body, 120)
-    finally:
-        ns.leave()
     st = tt.stats()
     log(f'{spec}: {got} of {body} bytes in {dt:.2f} s; '
         + ', '.join(f'{k} {st[k]}' for k in SHOWN))
@@ -67,8 +64,7 @@ def test():
     tt = ttlib.Tcpterm(ns, 'dl2', ['--listen', str(PORT), '--app', 'http', '--http-body',
                                    str(body)]).start()
     want = ttclient.http_body_pattern(body)
-    ns.enter()
-    try:
+    with ns:
         s = connect(PORT, timeout=10)
         s.sendall(GET + GET + GET_CLOSE)
         answers = []
@@ -92,8 +88,6 @@ def test():
         chk.check(status == 'HTTP/1.1 200 OK' and data == want and end == 'eof',
                   'half-closed client (F2): the whole streamed body, then EOF',
                   f'{status!r}, {len(data)} bytes, then {end}')
-    finally:
-        ns.leave()
     ttclient.wait_settled(tt)
     chk.check(tt.stop() == 0, 'tcpterm exits 0, nothing left open')
     chk.done()

@@ -29,11 +29,8 @@ GET = b'GET /big HTTP/1.1\r\nHost: tcpterm\r\n\r\n'
 
 
 def fetch(ns, tt, body, what, chk):
-    ns.enter()
-    try:
+    with ns:
         status, _, got, bad, dt = ttclient.fetch_streamed(PORT, GET, body, 120)
-    finally:
-        ns.leave()
     st = tt.stats()
     eth = ttlib.telemetry(tt.prefix, '/ethdev/stats,0') or {}
     log(f'{what}: {got} of {body} bytes in {dt:.2f} s; OutSegs {st["OutSegs"]}, TsoBursts '

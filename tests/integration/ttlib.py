@@ -177,6 +177,15 @@ class Netns:
             os.close(self._home)
             self._home = None
 
+    def __enter__(self):
+        """with ns: the body's sockets live in the namespace, and the thread leaves after."""
+        self.enter()
+        return self
+
+    def __exit__(self, *exc):
+        self.leave()
+        return False
+
     def delete(self):
         self.leave()
         subprocess.run(['ip', 'netns', 'del', self.name], stderr=subprocess.DEVNULL)
