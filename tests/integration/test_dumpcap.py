@@ -3,8 +3,8 @@
 """dumpcap (SPEC O6, O1, O7's "leaves nothing behind"): live capture with DPDK's own
 dpdk-dumpcap, a secondary process that attaches to tcpterm's hugepage memory, so tcpterm
 runs WITH hugepages here: EAL options -l N --no-pci -m 256 --file-prefix P
---vdev=net_tap0,iface=T (no --no-huge). Skipped (77) when fewer than 128 2 MB hugepages are
-free or dpdk-dumpcap is not installed.
+--vdev=net_tap0,iface=T --base-virtaddr 0x200000000000 (no --no-huge). Skipped (77) when
+fewer than 128 2 MB hugepages are free or dpdk-dumpcap is not installed.
 
   1. tcpterm --app http on 80 is up and its hugepage files (<hugetlbfs>/Pmap_*) exist.
   2. timeout 30 dpdk-dumpcap --file-prefix=P -i 0 -c 200 -w FILE.pcapng, started and
@@ -31,6 +31,7 @@ from ttlib import log
 
 PORT = 80
 PAGES = 128                     # -m 256 in 2 MB pages
+BASE_VA = '0x200000000000'
 DUMPCAP = shutil.which('dpdk-dumpcap') or '/usr/bin/dpdk-dumpcap'
 
 
@@ -99,9 +100,15 @@ def test():
     # a killed tcpterm could leave (only this prefix's).
     ttlib._cleanups.append(lambda: [os.unlink(p) for p in hugepage_files(prefix)])
     tt = ttlib.Tcpterm(ns, 'dcap', ['--listen', str(PORT), '--app', 'http'], prefix=prefix)
-    tt.eal = [a for a in tt.eal if a != '--no-huge']
+    # A secondary process must map the primary's memory at the same addresses. EAL's first
+    # hint (4 GiB) falls inside ASan's shadow region, so a sanitized tcpterm got its memory
+    # near 0x7f..., where the (uninstrumented) dpdk-dumpcap has its own libraries: CI saw
+    # "Cannot get a virtual area at requested address", then a second try that never
+    # started. 0x200000000000 (32 TiB) is above ASan's shadow and far below where Linux
+    # places mmaps, free in both processes (DPDK's multi-process guide: --base-virtaddr).
+    tt.eal = [a for a in tt.eal if a != '--no-huge'] + ['--base-virtaddr', BASE_VA]
     expect_eal = ['-l', ttlib.lcore(), '--no-pci', '-m', '256', '--file-prefix', prefix,
-                  f'--vdev=net_tap0,iface={tt.tap}']
+                  f'--vdev=net_tap0,iface={tt.tap}', '--base-virtaddr', BASE_VA]
     ttlib.expect(tt.eal == expect_eal, f'EAL options {tt.eal}, want {expect_eal}')
     log(f'tcpterm EAL options: {" ".join(tt.eal)} ({free} free 2 MB hugepages before)')
     tt.start()
@@ -121,19 +128,16 @@ def test():
                 cap.kill()
                 cap.wait()
     ttlib._cleanups.append(stop_cap)
-    # A secondary process must map the primary's memory at the same addresses; now and then
-    # its own (randomised) layout holds one of them already, and EAL says "Cannot get a
-    # virtual area at requested address" (DPDK's multi-process guide: --base-virtaddr or a
-    # retry). Under ASan the primary's layout is further from the usual and it happens more.
-    # A fresh process gets a fresh layout: up to three tries, each reported. A secondary
-    # under ASan on a loaded machine (the sanitized suite beside a fuzzer) once took more
-    # than 10 s to map the primary's memory and start: 20 s each.
+    # Should a collision still happen (EAL's "Cannot get a virtual area"), a fresh process
+    # gets a fresh layout: up to three tries, each reported. 20 s each: a loaded machine
+    # once needed more than 10 s. stdbuf: EAL logs to stdout, block-buffered in a pipe, so
+    # a try that hangs would otherwise show nothing of where it stopped.
     for attempt in range(1, 4):
-        cap = subprocess.Popen(['timeout', '30', DUMPCAP, f'--file-prefix={prefix}', '-i', '0',
+        cap = subprocess.Popen(['timeout', '30', 'stdbuf', '-oL', DUMPCAP,
+                                f'--file-prefix={prefix}', '-i', '0',
                                 '-c', '200', '-w', pcap], stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        # dpdk-dumpcap's stdout is block-buffered in a pipe; its progress line (stderr)
-        # says the capture runs.
+        # Its progress line (stderr) says the capture runs.
         out = wait_output(cap, 'Packets captured', 20)
         if 'Packets captured' in out or 'Cannot get a virtual area' not in out:
             break
