@@ -7,16 +7,21 @@
  * lcores of its own (later).
  *
  * Order of things for one connection:
- *   accept queue -> tt_app_accept_burst() -> (data | writable)* -> [peer_closed] -> closed
- * and the application may call tt_app_send/shutdown/close/abort at any time in between.
- * After close or abort it hears only 'closed'. After 'closed' the handle is dead; calls on it
- * return -ENOTCONN. Callbacks never come from inside the TCP code, only from the worker's
- * event delivery (and 'accepted' from tt_app_accept_burst), so any callback may act on any
- * connection, its own included.
+ *   passive: accept queue -> tt_app_accept_burst() -> 'accepted'
+ *   active:  tt_app_connect() -> 'connected' (or 'closed': refused, timed out, unreachable)
+ *   then:    ('data' | 'writable' | 'timeout')* -> ['peer_closed'] -> 'closed'
+ * and the application may call tt_app_send/shutdown/close/abort at any time in between
+ * (on an active connection, from tt_app_connect's return on: what is sent before the
+ * handshake completes waits for it). After close or abort it hears only 'closed'. After
+ * 'closed' the handle is dead; calls on it return -ENOTCONN. Callbacks never come from
+ * inside the TCP code, only from the worker's event delivery (and 'accepted' from
+ * tt_app_accept_burst), so any callback may act on any connection, its own included.
  *
  * Payload moves as mbufs: a 'data' event hands the application an mbuf it must free (or
  * pass back to tt_app_send); tt_app_send takes ownership of the mbuf it is given, whatever
  * it returns.
+ *
+ * docs/APPLICATIONS.md is the guide, with a small example application.
  */
 #ifndef TT_APP_H
 #define TT_APP_H
@@ -32,12 +37,24 @@ struct tt_app_ctx;
 /* A connection: worker, slot and generation; 0 is never a valid handle. */
 typedef uint64_t tt_conn_t;
 
-/* Why a connection ended (the 'closed' event). */
+/* Why a connection ended (the 'closed' event), with the errno a socket would report. */
 enum tt_close_reason {
-	TT_CLOSE_NORMAL,     /* both FINs exchanged and acknowledged */
-	TT_CLOSE_RESET,      /* the peer sent RST */
-	TT_CLOSE_TIMEOUT,    /* retransmissions or keepalives gave up */
-	TT_CLOSE_ABORTED,    /* tt_app_abort(), or an RST tcpterm sent (F8) */
+	TT_CLOSE_NORMAL,      /* both FINs exchanged and acknowledged */
+	TT_CLOSE_RESET,       /* the peer sent RST (ECONNRESET) */
+	TT_CLOSE_TIMEOUT,     /* retransmissions, keepalives or syn_retries gave up (ETIMEDOUT) */
+	TT_CLOSE_ABORTED,     /* tt_app_abort(), or an RST tcpterm sent (F8) */
+	TT_CLOSE_REFUSED,     /* connect: the peer answered the SYN with RST (ECONNREFUSED) */
+	TT_CLOSE_UNREACHABLE, /* connect: the next hop never answered ARP (EHOSTUNREACH) */
+	TT_CLOSE__COUNT
+};
+
+/* "normal", "reset", "timeout", "aborted", "refused", "unreachable"; "?" out of range. */
+const char *tt_close_reason_name(enum tt_close_reason why);
+
+/* One end of a connection. */
+struct tt_endpoint {
+	uint32_t addr;        /* IPv4, network order */
+	uint16_t port;        /* host order */
 };
 
 struct tt_app_ops {
@@ -47,6 +64,11 @@ struct tt_app_ops {
 	void (*fini)(struct tt_app_ctx *ctx);
 	/* A connection left the accept queue into the application's hands. */
 	void (*accepted)(struct tt_app_ctx *ctx, tt_conn_t c, uint16_t local_port);
+	/*
+	 * An active open (tt_app_connect) completed its handshake: ESTABLISHED. A failed one
+	 * hears 'closed' instead (TT_CLOSE_REFUSED, _TIMEOUT, _UNREACHABLE), never this.
+	 */
+	void (*connected)(struct tt_app_ctx *ctx, tt_conn_t c);
 	/* In-order payload; the application owns m. */
 	void (*data)(struct tt_app_ctx *ctx, tt_conn_t c, struct rte_mbuf *m);
 	/*
@@ -60,6 +82,8 @@ struct tt_app_ops {
 	void (*peer_closed)(struct tt_app_ctx *ctx, tt_conn_t c);
 	/* The connection is gone; the handle is dead after this call. */
 	void (*closed)(struct tt_app_ctx *ctx, tt_conn_t c, enum tt_close_reason why);
+	/* The connection's timer (tt_app_timer) expired. NULL if the application sets none. */
+	void (*timeout)(struct tt_app_ctx *ctx, tt_conn_t c);
 	/*
 	 * Once per worker loop iteration, after events: for work of the application's own,
 	 * such as accepting at a rate. NULL if none.
@@ -73,7 +97,10 @@ struct tt_app_def {
 	const struct tt_app_ops *ops;
 };
 
-/* The application instance of one listener on one worker. */
+/*
+ * The application instance of one listener on one worker. Connections it opens
+ * (tt_app_connect) deliver their events to the same instance.
+ */
 struct tt_app_ctx {
 	const struct tt_listen_config *listen;  /* this listener's settings */
 	struct rte_mempool *pool;               /* for mbufs the application sends */
@@ -122,9 +149,42 @@ int tt_app_close(struct tt_app_ctx *ctx, tt_conn_t c);
 int tt_app_abort(struct tt_app_ctx *ctx, tt_conn_t c);
 
 /*
- * Eight bytes of the application's own per connection, zero when accepted; NULL for a
- * dead handle. Valid until 'closed' returns.
+ * Eight bytes of the application's own per connection, zero when accepted (an active
+ * open's: the udata given to tt_app_connect); NULL for a dead handle. Valid until 'closed'
+ * returns.
  */
 uint64_t *tt_app_udata(struct tt_app_ctx *ctx, tt_conn_t c);
+
+/*
+ * Open a connection to dst (connect(2), SPEC A1): the source is our address on dst's
+ * subnet (else the first, through the gateway), the port one of ip_local_port_range whose
+ * flow this worker owns, so every segment of it arrives here. Returns 0 with *out set,
+ * the connection in SYN_SENT and its udata set (before any event can need it); 'connected'
+ * or 'closed' follows. -EADDRNOTAVAIL when no local port is free for dst, -ENETUNREACH
+ * without a route (IpOutNoRoutes), -ENOBUFS when the worker has no TCB left, -EINVAL for
+ * an address that is not unicast or a port 0.
+ */
+int tt_app_connect(struct tt_app_ctx *ctx, const struct tt_endpoint *dst, uint64_t udata,
+		   tt_conn_t *out);
+
+/* Both ends of c (getsockname, getpeername). 0 or -ENOTCONN; either pointer may be NULL. */
+int tt_app_endpoints(struct tt_app_ctx *ctx, tt_conn_t c, struct tt_endpoint *local,
+		     struct tt_endpoint *peer);
+
+/*
+ * Stop taking c's payload: what arrives is held (up to the receive buffer, then the window
+ * closes, as for a socket nobody reads) until tt_app_resume_recv, which delivers it. A
+ * proxy pauses one side while the other side's send queue is full (end-to-end
+ * backpressure). The peer's FIN waits behind held payload. 0 or -ENOTCONN.
+ */
+int tt_app_pause_recv(struct tt_app_ctx *ctx, tt_conn_t c);
+int tt_app_resume_recv(struct tt_app_ctx *ctx, tt_conn_t c);
+
+/*
+ * c's one timer: 'timeout' in ms milliseconds (at the worker clock's granularity), replacing
+ * the one set before; ms 0 cancels. It dies with the connection. 0, -ENOTCONN, or -ENOBUFS
+ * when the worker's timers are all in use (as many as its TCBs, so only a bug gets it).
+ */
+int tt_app_timer(struct tt_app_ctx *ctx, tt_conn_t c, uint32_t ms);
 
 #endif /* TT_APP_H */
