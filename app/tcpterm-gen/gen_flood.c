@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Spoofed floods of tcpterm-gen (SPEC A3; C5 and P3 are measured with them): SYN, ACK or RST
+ * segments from random addresses of --flood-src and random ports, built as whole frames and
+ * sent with tt_app_xmit, since no TCB stands behind them. Called from the client's poll,
+ * after its connects: gen_flood_poll() -> paced burst -> one frame each from the template.
+ *
+ * A frame is the worker's template (built once) with the source address, source port,
+ * sequence and acknowledgement numbers drawn anew. The checksums follow by RFC 1624's
+ * incremental update: the template's ones'-complement sum is taken with those fields zero,
+ * and each frame adds its own values, so a frame costs a few additions, not a pass over it.
+ *
+ * The destination MAC is --flood-mac: the public API resolves no neighbour for an
+ * application, and tcpterm drops TCP sent to a group address (EthInGroupTcp), as a host must
+ * (RFC 1122 3.3.6), so broadcast would measure nothing.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "gen.h"
+
+#define FLOOD_BURST 64u
+#define ETH_LEN     sizeof(struct rte_ether_hdr)
+#define IP_LEN      sizeof(struct rte_ipv4_hdr)
+#define TCP_OFF     (ETH_LEN + IP_LEN)
+/* A SYN carries an MSS option as every real client's does; ACK and RST carry none. */
+#define MSS_OPT_LEN 4u
+
+/* xorshift64* (Vigna): a worker's own stream, one multiply per draw. */
+static inline uint64_t
+rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * UINT64_C(0x2545F4914F6CDD1D);
+}
+
+static inline uint32_t
+sum16_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/* The ones'-complement sum of a 32-bit field as it lies in memory. */
+static inline uint32_t
+sum32(uint32_t mem)
+{
+	return (mem & 0xffff) + (mem >> 16);
+}
+
+uint64_t
+gen_rate_fp(uint64_t rate, uint16_t worker, uint16_t n_workers)
+{
+	uint64_t share = rate / n_workers + (worker < rate % n_workers ? 1 : 0);
+
+	/* Once at start: the division and the double stay off the data path. */
+	return (uint64_t)((double)share * (double)(UINT64_C(1) << 40) / (double)gen.tsc_hz);
+}
+
+unsigned int
+gen_pace(uint64_t *credit_fp, uint64_t *last_tsc, uint64_t rate_fp, uint64_t now_tsc,
+	 unsigned int max)
+{
+	/* at least one unit, so a rate below 10/s still paces */
+	uint64_t el = now_tsc - *last_tsc, cap = rate_fp * gen.pace_cap + (UINT64_C(1) << 40), n;
+
+	if (*last_tsc == 0)
+		el = 0;        /* the first poll: nothing owed yet */
+	*last_tsc = now_tsc;
+	/*
+	 * A worker the kernel preempted (two vCPUs shared with builds) makes up what it owes so
+	 * the average holds, but never more than 100 ms of it: after a long stall the rate
+	 * resumes instead of a burst that would measure the burst.
+	 */
+	if (el > gen.pace_cap)
+		el = gen.pace_cap;
+	*credit_fp += el * rate_fp;
+	if (*credit_fp > cap)
+		*credit_fp = cap;
+	n = RTE_MIN(*credit_fp >> 40, (uint64_t)max);
+	*credit_fp -= n << 40;
+	return (unsigned int)n;
+}
+
+int
+gen_flood_init(struct gen_worker *gw, const struct tt_app_ctx *ctx)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)gw->flood_tmpl;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(gw->flood_tmpl + ETH_LEN);
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(gw->flood_tmpl + TCP_OFF);
+	uint16_t tcp_len = (uint16_t)(sizeof(*tcp) +
+				      (gen.o.flood_kind == GEN_FLOOD_SYN ? MSS_OPT_LEN : 0));
+	uint16_t port_id = RTE_MAX_ETHPORTS;
+	uint16_t pid;
+	uint32_t sum;
+
+	if (tt_app_n_ports(ctx) == 0)
+		return -ENODEV;
+	/* Port 0 of the engine is the first ethdev, as the engine enumerates them. */
+	RTE_ETH_FOREACH_DEV(pid) {
+		port_id = pid;
+		break;
+	}
+	if (port_id == RTE_MAX_ETHPORTS || rte_eth_macaddr_get(port_id, &gw->flood_src_mac) != 0)
+		return -ENODEV;
+	gw->flood_port = 0;
+	gw->rng = rte_rdtsc() ^ (UINT64_C(0x9E3779B97F4A7C15) * (gw->id + 1u));
+	if (gw->rng == 0)
+		gw->rng = 1;
+
+	memset(gw->flood_tmpl, 0, sizeof(gw->flood_tmpl));
+	rte_ether_addr_copy(&gen.o.flood_mac, &eth->dst_addr);
+	rte_ether_addr_copy(&gw->flood_src_mac, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(IP_LEN + tcp_len));
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->dst_addr = gen.o.target.addr;
+	tcp->dst_port = rte_cpu_to_be_16(gen.o.target.port);
+	tcp->data_off = (uint8_t)((tcp_len / 4) << 4);
+	switch (gen.o.flood_kind) {
+	case GEN_FLOOD_SYN:
+		tcp->tcp_flags = RTE_TCP_SYN_FLAG;
+		tcp->rx_win = rte_cpu_to_be_16(64240);
+		/* MSS 1460 (RFC 9293 3.7.1), kind 2 length 4 */
+		memcpy(tcp + 1, "\x02\x04\x05\xb4", MSS_OPT_LEN);
+		break;
+	case GEN_FLOOD_ACK:
+		tcp->tcp_flags = RTE_TCP_ACK_FLAG;
+		tcp->rx_win = rte_cpu_to_be_16(502);
+		break;
+	case GEN_FLOOD_RST:
+		tcp->tcp_flags = RTE_TCP_RST_FLAG;
+		break;
+	}
+	gw->flood_len = (uint16_t)(TCP_OFF + tcp_len);
+	/* Sums with source address, source port, seq and ack zero (RFC 1624 3). */
+	gw->flood_tmpl_ip_sum = rte_raw_cksum(ip, IP_LEN);
+	sum = rte_raw_cksum(&ip->dst_addr, 4) + rte_cpu_to_be_16(IPPROTO_TCP) +
+	      rte_cpu_to_be_16(tcp_len);
+	gw->flood_tmpl_tcp_sum = sum16_fold(sum + rte_raw_cksum(tcp, tcp_len));
+	return 0;
+}
+
+static void
+flood_frame(struct gen_worker *gw, uint8_t *f)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + ETH_LEN);
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(f + TCP_OFF);
+	uint64_t r1 = rng_next(&gw->rng), r2 = rng_next(&gw->rng);
+	uint32_t host_mask = gen.o.flood_src_len >= 32 ? 0 : ~0u >> gen.o.flood_src_len;
+	uint32_t src = gen.o.flood_src | rte_cpu_to_be_32((uint32_t)r1 & host_mask);
+	/* Ports 1024..65535: the range clients use; never 0, which a host drops. */
+	uint16_t sport = rte_cpu_to_be_16((uint16_t)(1024u + ((r1 >> 32) % 64512u)));
+	uint32_t seq = (uint32_t)r2, ack = gen.o.flood_kind == GEN_FLOOD_ACK ?
+					  (uint32_t)(r2 >> 32) : 0;
+	uint32_t ipsum, tcpsum;
+
+	memcpy(f, gw->flood_tmpl, gw->flood_len);
+	ip->src_addr = src;
+	tcp->src_port = sport;
+	tcp->sent_seq = seq;
+	tcp->recv_ack = ack;
+	ipsum = sum16_fold(gw->flood_tmpl_ip_sum + sum32(src));
+	ip->hdr_checksum = (uint16_t)~ipsum;
+	tcpsum = sum16_fold(gw->flood_tmpl_tcp_sum + sum32(src) + sport + sum32(seq) + sum32(ack));
+	tcp->cksum = (uint16_t)~tcpsum;
+}
+
+void
+gen_flood_poll(struct gen_worker *gw, struct tt_app_ctx *ctx, uint64_t now_tsc)
+{
+	struct rte_mbuf *ms[FLOOD_BURST];
+	uint64_t el = now_tsc - gen.start_tsc, f = 65536;   /* floods start at once */
+	unsigned int n;
+
+	if (gen.ramp_recip != 0 && el < gen.ramp_cycles)
+		f = ((el >> 16) * gen.ramp_recip) >> 16;
+	n = gen_pace(&gw->flood_credit_fp, &gw->flood_last_tsc, (gw->flood_rate_fp * f) >> 16,
+		     now_tsc, FLOOD_BURST);
+	if (n == 0)
+		return;
+	if (rte_pktmbuf_alloc_bulk(ctx->pool, ms, n) != 0) {
+		gw->cnt.flood_nombuf += n;
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t *p = (uint8_t *)rte_pktmbuf_append(ms[i], gw->flood_len);
+
+		flood_frame(gw, p);
+		tt_app_xmit(ctx, gw->flood_port, ms[i]);
+	}
+	gw->cnt.flood_pkts += n;
+}

@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tcpterm-gen's own options (SPEC A3), one table for parsing and --help (STYLE habit 6).
+ * main.c calls gen_opts_parse() on the arguments after EAL's "--"; what is not gen's is left
+ * for tt_config_parse_args (--addr, --gateway, --mbufs, --ip-local-port-range, tunables), so
+ * the network side of gen is configured exactly as tcpterm's.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen.h"
+
+struct gen_opt {
+	const char *name;
+	const char *arg;           /* metavariable, NULL for a flag */
+	const char *help;
+	int (*set)(struct gen_opts *o, const char *v, char *err, size_t errlen);
+};
+
+static const char *const mode_names[] = { "cps", "keepalive", "stream", "flood" };
+
+const char *
+gen_mode_name(enum gen_mode m)
+{
+	return (unsigned int)m < RTE_DIM(mode_names) ? mode_names[m] : "?";
+}
+
+static int
+parse_u64(const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	unsigned long long x;
+
+	errno = 0;
+	if (*v == '-' || *v == '\0')
+		return -EINVAL;
+	x = strtoull(v, &end, 10);
+	/* k and M suffixes: rates are written 100k, 2M on a command line. */
+	if (*end == 'k' || *end == 'K') {
+		x *= 1000;
+		end++;
+	} else if (*end == 'M') {
+		x *= 1000000;
+		end++;
+	}
+	if (errno != 0 || *end != '\0' || x < lo || x > hi)
+		return -EINVAL;
+	*out = x;
+	return 0;
+}
+
+#define U64_SETTER(fn, field, type, lo, hi, what) \
+static int \
+fn(struct gen_opts *o, const char *v, char *err, size_t errlen) \
+{ \
+	uint64_t x; \
+	if (parse_u64(v, lo, hi, &x) != 0) { \
+		snprintf(err, errlen, "%s %s: expected %s, %" PRIu64 "..%" PRIu64, \
+			 "--" what, v, "an integer", (uint64_t)(lo), (uint64_t)(hi)); \
+		return -EINVAL; \
+	} \
+	o->field = (type)x; \
+	return 0; \
+}
+
+U64_SETTER(set_rate, rate, uint64_t, 0, 100000000, "rate")
+U64_SETTER(set_concurrency, concurrency, uint32_t, 1, 10000000, "concurrency")
+U64_SETTER(set_conns, conns, uint32_t, 1, 10000000, "conns")
+U64_SETTER(set_duration, duration_s, uint32_t, 0, 31536000, "duration")
+U64_SETTER(set_ramp, ramp_s, uint32_t, 0, 3600, "ramp")
+U64_SETTER(set_flood_rate, flood_rate, uint64_t, 0, 100000000, "flood-rate")
+
+/* v's index in names[n], or -1. */
+static int
+name_index(const char *v, const char *const *names, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* "A.B.C.D<sep>rest": the address (network order) and rest, or -EINVAL. */
+static int
+split_addr(const char *v, int sep, uint32_t *addr, const char **rest)
+{
+	char host[INET_ADDRSTRLEN];
+	const char *p = strrchr(v, sep);
+
+	if (p == NULL || (size_t)(p - v) >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, v, (size_t)(p - v));
+	host[p - v] = '\0';
+	*rest = p + 1;
+	return inet_pton(AF_INET, host, addr) == 1 ? 0 : -EINVAL;
+}
+
+static int
+set_mode(struct gen_opts *o, const char *v, char *err, size_t errlen)
+{
+	int i = name_index(v, mode_names, RTE_DIM(mode_names));
+
+	if (i < 0) {
+		snprintf(err, errlen, "--mode %s: expected cps, keepalive, stream or flood", v);
+		return -EINVAL;
+	}
+	o->mode = (enum gen_mode)i;
+	return 0;
+}
+
+static int
+set_target(struct gen_opts *o, const char *v, char *err, size_t errlen)
+{
+	const char *rest;
+	uint64_t port;
+
+	if (split_addr(v, ':', &o->target.addr, &rest) != 0 ||
+	    parse_u64(rest, 1, 65535, &port) != 0) {
+		snprintf(err, errlen, "--target %s: expected A.B.C.D:PORT", v);
+		return -EINVAL;
+	}
+	o->target.port = (uint16_t)port;
+	return 0;
+}
+
+static int
+set_close(struct gen_opts *o, const char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "client") != 0 && strcmp(v, "server") != 0) {
+		snprintf(err, errlen, "--close %s: expected client or server", v);
+		return -EINVAL;
+	}
+	o->close_server = v[0] == 's';
+	return 0;
+}
+
+static int
+set_direction(struct gen_opts *o, const char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "up") != 0 && strcmp(v, "down") != 0) {
+		snprintf(err, errlen, "--direction %s: expected up or down", v);
+		return -EINVAL;
+	}
+	o->upload = v[0] == 'u';
+	return 0;
+}
+
+static int
+set_flood_kind(struct gen_opts *o, const char *v, char *err, size_t errlen)
+{
+	static const char *const kinds[] = { "syn", "ack", "rst" };
+	int i = name_index(v, kinds, RTE_DIM(kinds));
+
+	if (i < 0) {
+		snprintf(err, errlen, "--flood-kind %s: expected syn, ack or rst", v);
+		return -EINVAL;
+	}
+	o->flood_kind = (enum gen_flood_kind)i;
+	return 0;
+}
+
+static int
+set_flood_src(struct gen_opts *o, const char *v, char *err, size_t errlen)
+{
+	const char *rest;
+	uint64_t len;
+	uint32_t a;
+
+	if (split_addr(v, '/', &a, &rest) != 0 || parse_u64(rest, 8, 32, &len) != 0)
+		goto bad;
+	o->flood_src_len = (uint8_t)len;
+	/* Host bits dropped: sources are drawn as prefix | random host part. */
+	o->flood_src = a & htonl(len == 32 ? ~0u : ~(~0u >> len));
+	return 0;
+bad:
+	snprintf(err, errlen, "--flood-src %s: expected A.B.C.D/LEN, LEN 8..32", v);
+	return -EINVAL;
+}
+
+static int
+set_flood_mac(struct gen_opts *o, const char *v, char *err, size_t errlen)
+{
+	if (rte_ether_unformat_addr(v, &o->flood_mac) != 0 ||
+	    !rte_is_unicast_ether_addr(&o->flood_mac)) {
+		snprintf(err, errlen, "--flood-mac %s: expected a unicast MAC XX:XX:XX:XX:XX:XX", v);
+		return -EINVAL;
+	}
+	o->flood_mac_set = true;
+	return 0;
+}
+
+static int
+set_json(struct gen_opts *o, const char *v, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	o->json_path = v;
+	return 0;
+}
+
+static int
+set_path(struct gen_opts *o, const char *v, char *err, size_t errlen)
+{
+	if (v[0] != '/' || strlen(v) > 200 || strpbrk(v, " \r\n") != NULL) {
+		snprintf(err, errlen, "--path %s: expected /..., no spaces, at most 200 bytes", v);
+		return -EINVAL;
+	}
+	snprintf(o->request, sizeof(o->request), "%s", v);   /* built into a request later */
+	return 0;
+}
+
+static const struct gen_opt opts[] = {
+	{ "mode", "MODE", "cps (connect, GET, read the answer, close), keepalive (--conns "
+	  "connections, a GET after each answer), stream (--conns connections of bulk data), "
+	  "flood (spoofed segments only); default cps", set_mode },
+	{ "target", "A.B.C.D:PORT", "the server (required)", set_target },
+	{ "rate", "N", "cps: new connections a second; flood: packets a second; 0 = as fast as "
+	  "--concurrency allows (default); k and M suffixes", set_rate },
+	{ "concurrency", "N", "cps: connections open at most at once (default 1000)",
+	  set_concurrency },
+	{ "conns", "N", "keepalive, stream: connections held open (default 16, stream 1)",
+	  set_conns },
+	{ "duration", "S", "seconds to run, then stop opening and close (default 10; 0 = until "
+	  "Ctrl-C)", set_duration },
+	{ "ramp", "S", "seconds of linear ramp-up of --rate (cps, flood) or of --conns "
+	  "(default 0)", set_ramp },
+	{ "close", "WHO", "cps: client (default: close after the answer) or server (ask for "
+	  "Connection: close and wait for the server's FIN)", set_close },
+	{ "direction", "DIR", "stream: down (default: GET a large body, again when it ends) or "
+	  "up (send bulk data, e.g. to tcpterm --app discard)", set_direction },
+	{ "path", "PATH", "the path GET asks for (default /)", set_path },
+	{ "flood-rate", "N", "spoofed packets a second beside the legitimate load "
+	  "(--mode flood: --rate)", set_flood_rate },
+	{ "flood-kind", "KIND", "syn (default), ack or rst segments", set_flood_kind },
+	{ "flood-src", "A.B.C.D/LEN", "spoofed sources: random addresses of this prefix, "
+	  "random ports (required to flood)", set_flood_src },
+	{ "flood-mac", "MAC", "the target's (or its next hop's) MAC, the flood frames' "
+	  "destination (required to flood: tcpterm logs its MAC at start)", set_flood_mac },
+	{ "json", "FILE", "write the JSON summary to FILE too (it always ends stdout)",
+	  set_json },
+};
+
+void
+gen_opts_usage(FILE *out, const char *prog)
+{
+	fprintf(out,
+		"usage: %s [EAL options] -- --target A.B.C.D:PORT [--mode MODE] [options]\n"
+		"\n"
+		"tcpterm-gen, the load generator (SPEC A3): HTTP connections per second, keep-alive\n"
+		"requests, bulk streams and spoofed floods, mixable (--mode cps --flood-rate R).\n"
+		"One line a second (rates, errors by kind, retransmissions, latency percentiles),\n"
+		"a JSON summary at the end. Ctrl-C or --duration: stop opening, close what is open,\n"
+		"print the summary, exit 0. Exit 2 for a bad option, 1 when the target is unreachable.\n"
+		"\ngen options:\n", prog);
+	for (size_t i = 0; i < RTE_DIM(opts); i++) {
+		char lhs[64];
+
+		snprintf(lhs, sizeof(lhs), "--%s %s", opts[i].name, opts[i].arg);
+		fprintf(out, "  %-26s %s\n", lhs, opts[i].help);
+	}
+	fprintf(out, "  %-26s %s\n", "--quiet", "no line a second; the summary only");
+	fprintf(out, "\nnetwork and TCP options, as tcpterm's (gen defaults: --tw-reuse 1,\n"
+		"--ip-local-port-range '1024 65535', no listener):\n");
+}
+
+/* "--name value" or "--name=value": the table row and the value, or NULL. */
+static const struct gen_opt *
+match(int argc, char **argv, int *i, const char **val)
+{
+	const char *a = argv[*i];
+	size_t len;
+
+	if (strncmp(a, "--", 2) != 0)
+		return NULL;
+	a += 2;
+	len = strcspn(a, "=");
+	for (size_t k = 0; k < RTE_DIM(opts); k++) {
+		if (strlen(opts[k].name) != len || strncmp(a, opts[k].name, len) != 0)
+			continue;
+		if (a[len] == '=')
+			*val = a + len + 1;
+		else if (*i + 1 < argc)
+			*val = argv[++*i];
+		else
+			*val = NULL;
+		return &opts[k];
+	}
+	return NULL;
+}
+
+static int
+build_request(struct gen_opts *o, char *err, size_t errlen)
+{
+	char host[INET_ADDRSTRLEN], path[256];
+	int n;
+
+	/* --path left it in request, at most 200 bytes (set_path) */
+	memcpy(path, o->request, sizeof(path) - 1);
+	path[sizeof(path) - 1] = '\0';
+	if (path[0] == '\0')
+		memcpy(path, "/", 2);
+	inet_ntop(AF_INET, &o->target.addr, host, sizeof(host));
+	/*
+	 * HTTP/1.1, so a keep-alive server keeps the connection (keepalive, stream down) and a
+	 * client-side close is ours to make (cps); --close server asks for the server's FIN
+	 * (RFC 9112 9.6).
+	 */
+	n = snprintf(o->request, sizeof(o->request), "GET %s HTTP/1.1\r\nHost: %s:%u\r\n%s\r\n",
+		     path, host, o->target.port,
+		     o->mode == GEN_CPS && o->close_server ? "Connection: close\r\n" : "");
+	if (n < 0 || (size_t)n >= sizeof(o->request)) {
+		snprintf(err, errlen, "--path too long");
+		return -EINVAL;
+	}
+	o->request_len = (uint32_t)n;
+	return 0;
+}
+
+static int
+check(struct gen_opts *o, char *err, size_t errlen)
+{
+	if (o->target.port == 0) {
+		snprintf(err, errlen, "--target A.B.C.D:PORT is required (see --help)");
+		return -EINVAL;
+	}
+	if (o->mode == GEN_FLOOD) {
+		if (o->rate == 0) {
+			snprintf(err, errlen, "--mode flood needs --rate PPS");
+			return -EINVAL;
+		}
+		o->flood_rate = o->rate;
+	}
+	if (o->flood_rate != 0 && (o->flood_src_len == 0 || !o->flood_mac_set)) {
+		snprintf(err, errlen, "flooding needs --flood-src A.B.C.D/LEN and --flood-mac MAC "
+			 "(the target's MAC: tcpterm logs it at start)");
+		return -EINVAL;
+	}
+	if (o->conns == 0)
+		o->conns = o->mode == GEN_STREAM ? 1 : 16;
+	return build_request(o, err, errlen);
+}
+
+int
+gen_opts_parse(struct gen_opts *o, int argc, char **argv, char **rest, int *n_rest,
+	       char *err, size_t errlen)
+{
+	memset(o, 0, sizeof(*o));
+	o->mode = GEN_CPS;
+	o->concurrency = 1000;
+	o->duration_s = 10;
+	rest[0] = argv[0];
+	*n_rest = 1;
+	for (int i = 1; i < argc; i++) {
+		const struct gen_opt *opt;
+		const char *val = NULL;
+		int rc;
+
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+		opt = match(argc, argv, &i, &val);
+		if (opt == NULL) {
+			rest[(*n_rest)++] = argv[i];
+			continue;
+		}
+		if (val == NULL) {
+			snprintf(err, errlen, "option --%s needs a value (see --help)", opt->name);
+			return -EINVAL;
+		}
+		rc = opt->set(o, val, err, errlen);
+		if (rc != 0)
+			return rc;
+	}
+	return check(o, err, errlen);
+}
