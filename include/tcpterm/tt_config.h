@@ -106,6 +106,7 @@ struct tt_config {
 	uint8_t impair_named[TT_IMPAIR__DIRS]; /* ports named as PORT:SPEC, a bit each */
 	uint32_t impair_seed;    /* 0: drawn at start */
 	/* [run] */
+	uint32_t app_lcores;     /* 1: applications on lcores of their own (DESIGN placement) */
 	bool quiet;
 	uint64_t set_mask;       /* keys a file or option set, a bit per config table row */
 };
