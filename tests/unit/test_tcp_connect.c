@@ -15,7 +15,8 @@
  *  - simultaneous open: SYN without ACK -> our SYN-ACK with the same ISS -> the peer's ACK
  *    -> 'connected';
  *  - the local port range: two ports, two connects to one peer, the third -EADDRNOTAVAIL;
- *    bad destinations -EINVAL, no route -ENETUNREACH;
+ *    bad destinations -EINVAL, no route -ENETUNREACH; with two workers, only ports whose
+ *    flow the connecting worker owns;
  *  - the application's timer: 'timeout' after the time asked, cancelled by 0;
  *  - pause/resume of receiving: payload held while paused (window shrinks), delivered on
  *    resume; and delivered before 'closed' when the connection ends while paused.
@@ -354,6 +355,49 @@ accepted(struct tt_test_env *env, struct tt_test_peer *p, uint16_t sport,
 	return tt_test_connect(env, p);
 }
 
+/*
+ * Two workers (the software owner hash, no port steering): every port a connect takes is
+ * one whose flow this worker owns, so the peer's answers arrive here without a hand-over;
+ * the ports owned by the other worker are skipped.
+ */
+static void
+test_port_owner(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_app_ctx *ctx;
+	uint32_t skipped = 0, prev = 0;
+
+	env->cfg.local_port_lo = 50000;
+	env->cfg.local_port_hi = 50999;
+	start(env);
+	assert_int_equal(tt_steer_init(&env->steer, 2, TT_RSS_OFF), 0);
+	env->w->n_workers = 2;
+	ctx = &tt_test_listener(env, 80)->app;
+	for (int i = 0; i < 64; i++) {
+		struct tt_endpoint l;
+		struct tt_flow f;
+		tt_conn_t h;
+
+		assert_int_equal(tt_test_app_connect(env, 80, TT_TEST_IP_PEER, SERVER_PORT, &h), 0);
+		assert_int_equal(tt_app_endpoints(ctx, h, &l, NULL), 0);
+		f = (struct tt_flow){ .raddr = TT_TEST_IP_PEER, .laddr = TT_TEST_IP_US,
+				      .rport = rte_cpu_to_be_16(SERVER_PORT),
+				      .lport = rte_cpu_to_be_16(l.port) };
+		assert_int_equal(tt_flow_owner(env->w, &f,
+					       tt_flow_hash(&env->w->tcp->flow_key, &f)), 0);
+		if (i > 0 && l.port != prev + 1)
+			skipped++;
+		prev = l.port;
+	}
+	/* About half the ports belong to worker 1: the walk must have stepped over some. */
+	assert_true(skipped > 8);
+	env->w->n_workers = 1;
+	tt_test_app_close_all(env, true);
+	for (int i = 0; i < 64; i++)
+		TT_TEST_EV(env, TT_TEV_CLOSED, 0);
+	tt_test_tx_drain(env);
+}
+
 static void
 test_app_timer(void **state)
 {
@@ -451,6 +495,7 @@ main(void)
 		T(test_wrong_synack),
 		T(test_simultaneous_open),
 		T(test_port_range_and_errors),
+		T(test_port_owner),
 		T(test_app_timer),
 		T(test_pause_resume),
 		T(test_pause_then_fin),
