@@ -112,7 +112,8 @@ struct tt_proxy {
 	struct tt_proxy *next;            /* proxy_telemetry.c's list */
 };
 
-/* Make p visible to /tcpterm/proxy (registering the command once), and hide it again. */
+/* Register /tcpterm/proxy (after EAL's init); make p visible to it, and hide it again. */
+void tt_proxy_telemetry_register(void);
 void tt_proxy_telemetry_add(struct tt_proxy *p);
 void tt_proxy_telemetry_del(struct tt_proxy *p);
 
