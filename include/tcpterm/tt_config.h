@@ -99,6 +99,7 @@ struct tt_config {
 	uint32_t fin_timeout;
 	uint32_t max_tw_buckets;
 	uint32_t tw_reuse;
+	uint32_t local_port_lo, local_port_hi; /* ip_local_port_range: source ports of connects */
 	uint32_t timestamps;
 	uint32_t window_scaling;
 	uint32_t sack;

@@ -35,6 +35,7 @@
 	X(Arp, ArpOutRequests,     "ARP requests sent") \
 	X(Arp, ArpOutReplies,      "ARP replies sent") \
 	X(Arp, ArpNeighFull,       "neighbours not learned because the table was full") \
+	X(Arp, ArpUnresolvedDiscards, "frames dropped waiting for ARP: no answer, or too many waiting (Linux's unresolved_discards)") \
 	X(Ip,  IpInReceives,       "total packets received") \
 	X(Ip,  IpInHdrErrors,      "with invalid headers") \
 	X(Ip,  IpExtInCsumErrors,  "with bad header checksum") \
@@ -73,6 +74,7 @@
 	X(TcpExt, TCPReqQFullDrop, "times the SYN queue was full and a SYN was dropped") \
 	X(TcpExt, TCPReqQFullDoCookies, "times the SYN queue was full and a cookie was sent") \
 	X(TcpExt, TCPSynRetrans,   "SYN and SYN-ACK retransmits") \
+	X(TcpExt, TWRecycled,      "TIME_WAIT entries an active open took over (tw_reuse)") \
 	X(TcpExt, TCPTimeWaitOverflow, "times a closing connection skipped TIME_WAIT (max_tw_buckets)") \
 	X(TcpExt, TCPAbortOnData,  "connections reset due to unexpected data") \
 	X(TcpExt, TCPAbortOnClose, "connections reset due to early user close") \

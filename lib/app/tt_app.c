@@ -8,7 +8,11 @@
  * TCP never calls this layer: it is called by the engine (attach, run, detach) and calls
  * down into TCP (tcp_usrreq.c), DESIGN "Layers".
  *
- * Calls (send, shutdown, close, abort) act on the TCB at once: inline, the application
+ * Each connection may have one timer of the application's (tt_app_timer): a wheel of the
+ * layer's own per worker, an entry per TCB slot (a handle's index), so arming one is O(1)
+ * and costs the TCB nothing; it fires in tt_app_run, with the other events.
+ *
+ * Calls (send, shutdown, close, abort, connect) act on the TCB at once: inline, the application
  * runs on the owning worker's lcore, so nothing else touches it. Output they cause is
  * deferred to the end of the iteration (tcp_output.c). Placing applications on lcores of
  * their own turns these calls into commands on a ring to the owner; the API does not change.
@@ -19,6 +23,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -28,10 +33,45 @@
 #include "../tcp/tcp_conn.h"
 #include "tt_app_priv.h"
 
+/* The applications' timers of one worker: slot i belongs to the TCB of handle index i. */
+struct tt_app_timer {
+	struct tt_timer tm;
+	tt_conn_t h;            /* the connection that armed it */
+};
+struct tt_app_timers {
+	struct tt_wheel wheel;
+	uint32_t n;
+	struct tt_app_timer t[];
+};
+
+static const char *const close_names[TT_CLOSE__COUNT] = {
+	[TT_CLOSE_NORMAL] = "normal",
+	[TT_CLOSE_RESET] = "reset",
+	[TT_CLOSE_TIMEOUT] = "timeout",
+	[TT_CLOSE_ABORTED] = "aborted",
+	[TT_CLOSE_REFUSED] = "refused",
+	[TT_CLOSE_UNREACHABLE] = "unreachable",
+};
+
+const char *
+tt_close_reason_name(enum tt_close_reason why)
+{
+	return (unsigned int)why < TT_CLOSE__COUNT ? close_names[why] : "?";
+}
+
 static struct tt_listener *
 conn_listener(struct tt_tcp *t, const struct tt_conn *c)
 {
 	return c->listener < t->n_listeners ? &t->listeners[c->listener] : NULL;
+}
+
+static struct tt_app_timer *
+conn_timer(struct tt_worker *w, tt_conn_t h)
+{
+	struct tt_app_timers *at = w->app_timers;
+	uint32_t idx = (uint32_t)(h & 0xffffff);
+
+	return at != NULL && idx < at->n ? &at->t[idx] : NULL;
 }
 
 int
@@ -39,7 +79,20 @@ tt_app_attach(struct tt_worker *w, const struct tt_app_def *const apps[TT_APP__C
 	      char *err, size_t errlen)
 {
 	struct tt_tcp *t = w->tcp;
+	uint32_t n = t->conns.size;
 
+	w->app_timers = rte_zmalloc_socket("tt_app_timers", sizeof(*w->app_timers) +
+					   n * sizeof(w->app_timers->t[0]), 0,
+					   rte_socket_id());
+	if (w->app_timers == NULL) {
+		snprintf(err, errlen, "worker %u: no memory for %u application timers (-m)",
+			 w->id, n);
+		return -ENOMEM;
+	}
+	w->app_timers->n = n;
+	tt_wheel_init(&w->app_timers->wheel, w->clock.ms);
+	for (uint32_t i = 0; i < n; i++)
+		tt_timer_init(&w->app_timers->t[i].tm, 0);
 	for (uint16_t i = 0; i < t->n_listeners; i++) {
 		struct tt_listener *l = &t->listeners[i];
 		const struct tt_listen_config *lc = &t->cfg->listeners[l->idx];
@@ -66,15 +119,17 @@ tt_app_detach(struct tt_worker *w)
 {
 	struct tt_tcp *t = w->tcp;
 
-	if (t == NULL)
-		return;
-	for (uint16_t i = 0; i < t->n_listeners; i++) {
-		struct tt_listener *l = &t->listeners[i];
+	if (t != NULL) {
+		for (uint16_t i = 0; i < t->n_listeners; i++) {
+			struct tt_listener *l = &t->listeners[i];
 
-		if (l->ops != NULL && l->ops->fini != NULL)
-			l->ops->fini(&l->app);
-		l->ops = NULL;
+			if (l->ops != NULL && l->ops->fini != NULL)
+				l->ops->fini(&l->app);
+			l->ops = NULL;
+		}
 	}
+	rte_free(w->app_timers);
+	w->app_timers = NULL;
 }
 
 /*
@@ -94,6 +149,9 @@ deliver(struct tt_worker *w, struct tt_conn *c)
 	unsigned int evf = c->evf;
 
 	c->evf = 0;
+	if ((evf & TT_EVF_CONNECTED) && !(c->cflags & (TT_CF_RELEASED | TT_CF_DEAD)) &&
+	    ops != NULL && ops->connected != NULL)
+		ops->connected(&l->app, h);
 	if ((evf & TT_EVF_DATA) && !(c->cflags & TT_CF_RELEASED)) {
 		struct rte_mbuf *m = tt_conn_rcv_take(w, c);
 
@@ -112,6 +170,10 @@ deliver(struct tt_worker *w, struct tt_conn *c)
 			ops->peer_closed(&l->app, h);
 	}
 	if (evf & TT_EVF_CLOSED) {
+		struct tt_app_timer *at = conn_timer(w, h);
+
+		if (at != NULL)
+			tt_timer_cancel(&w->app_timers->wheel, &at->tm);
 		if (ops != NULL && ops->closed != NULL)
 			ops->closed(&l->app, h, (enum tt_close_reason)c->close_reason);
 		/* The handle dies with this event; the TCB goes back to the pool. */
@@ -119,11 +181,34 @@ deliver(struct tt_worker *w, struct tt_conn *c)
 	}
 }
 
+/*
+ * A connection's timer ran out: 'timeout', if the connection is still the application's
+ * (a handle whose TCB moved on, or one closed or released, hears nothing).
+ */
+static void
+app_timer_fire(void *arg, struct tt_timer *tm)
+{
+	struct tt_worker *w = arg;
+	struct tt_app_timer *at = (struct tt_app_timer *)((char *)tm -
+							   offsetof(struct tt_app_timer, tm));
+	struct tt_conn *c = tt_tcp_usr_conn(w->tcp, at->h);
+	struct tt_listener *l;
+
+	if (c == NULL || (c->cflags & TT_CF_RELEASED))
+		return;
+	l = conn_listener(w->tcp, c);
+	if (l != NULL && l->ops != NULL && l->ops->timeout != NULL)
+		l->ops->timeout(&l->app, at->h);
+}
+
 void
 tt_app_run(struct tt_worker *w)
 {
 	struct tt_tcp *t = w->tcp;
 	struct tt_conn *c;
+
+	if (w->app_timers != NULL)
+		tt_wheel_advance(&w->app_timers->wheel, w->clock.ms, app_timer_fire, w);
 
 	for (uint16_t i = 0; i < t->n_listeners; i++) {
 		struct tt_listener *l = &t->listeners[i];
@@ -247,4 +332,77 @@ tt_app_udata(struct tt_app_ctx *ctx, tt_conn_t h)
 	struct tt_conn *c = tt_conn_from_handle(ctx_worker(ctx)->tcp, h);
 
 	return c != NULL ? &c->udata : NULL;
+}
+
+int
+tt_app_connect(struct tt_app_ctx *ctx, const struct tt_endpoint *dst, uint64_t udata,
+	       tt_conn_t *out)
+{
+	struct tt_worker *w = ctx_worker(ctx);
+	struct tt_conn *c;
+	int rc;
+
+	rc = tt_tcp_usr_connect(w, ctx_listener(ctx)->idx, dst->addr, dst->port, udata, &c);
+	if (rc == 0)
+		*out = tt_conn_handle(w->tcp, c);
+	return rc;
+}
+
+int
+tt_app_endpoints(struct tt_app_ctx *ctx, tt_conn_t h, struct tt_endpoint *local,
+		 struct tt_endpoint *peer)
+{
+	struct tt_conn *c = call_conn(ctx, h);
+
+	if (c == NULL)
+		return -ENOTCONN;
+	if (local != NULL)
+		*local = (struct tt_endpoint){ c->flow.laddr, rte_be_to_cpu_16(c->flow.lport) };
+	if (peer != NULL)
+		*peer = (struct tt_endpoint){ c->flow.raddr, rte_be_to_cpu_16(c->flow.rport) };
+	return 0;
+}
+
+int
+tt_app_pause_recv(struct tt_app_ctx *ctx, tt_conn_t h)
+{
+	struct tt_conn *c = call_conn(ctx, h);
+
+	if (c == NULL)
+		return -ENOTCONN;
+	c->aflags |= TT_AF_RCV_PAUSED;
+	return 0;
+}
+
+int
+tt_app_resume_recv(struct tt_app_ctx *ctx, tt_conn_t h)
+{
+	struct tt_conn *c = call_conn(ctx, h);
+
+	if (c == NULL)
+		return -ENOTCONN;
+	if (c->aflags & TT_AF_RCV_PAUSED) {
+		c->aflags &= ~TT_AF_RCV_PAUSED;
+		tt_tcp_usr_resume(ctx_worker(ctx), c);
+	}
+	return 0;
+}
+
+int
+tt_app_timer(struct tt_app_ctx *ctx, tt_conn_t h, uint32_t ms)
+{
+	struct tt_worker *w = ctx_worker(ctx);
+	struct tt_app_timer *at;
+
+	if (call_conn(ctx, h) == NULL)
+		return -ENOTCONN;
+	at = conn_timer(w, h);
+	if (at == NULL)
+		return -ENOBUFS;
+	tt_timer_cancel(&w->app_timers->wheel, &at->tm);
+	if (ms == 0)
+		return 0;
+	at->h = h;
+	tt_timer_arm(&w->app_timers->wheel, &at->tm, RTE_MIN(ms, (uint32_t)TT_TIMER_MAX_DELAY));
+	return 0;
 }

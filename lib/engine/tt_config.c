@@ -35,6 +35,7 @@ enum key_type {
 	KT_APP,        /* built-in application name */
 	KT_IMPAIR,     /* repeatable [PORT:]SPEC (tt_impair.h); min holds the direction */
 	KT_CC,         /* congestion control algorithm name (enum tt_cc_algo's order) */
+	KT_RANGE,      /* "LOW HIGH" in [min, max], LOW <= HIGH (two uint32_t) */
 	KT_TRIPLE,     /* "MIN DEFAULT MAX" (or commas) in [min, max], or one value for all
 			  three; three uint32_t from off on */
 	KT_BACKENDS,   /* repeatable ADDR:PORT[,weight=N], or several space-separated in one
@@ -72,8 +73,6 @@ struct key {
 #define U32_TODO(sec, nm, lo, hi, d, h, why) \
 	{ sec, #nm, NULL, KT_U32, KS_CONFIG, lo, hi, #d, C(nm), h, why }
 
-#define TODO_ACTIVE "active opens (connect) are not implemented yet (SPEC A1)"
-
 static const struct key keys[] = {
 	U32("port", rx_desc, 64, 16384, 1024, "RX descriptors per queue"),
 	U32("port", tx_desc, 64, 16384, 1024, "TX descriptors per queue"),
@@ -94,12 +93,14 @@ static const struct key keys[] = {
 	U32("tcp", max_syn_backlog, 1, 16777216, 4096, "SYN queue capacity per listener and worker (Q1)"),
 	U32("tcp", somaxconn, 1, 1048576, 4096, "cap on every listener's accept queue (Q1)"),
 	U32("tcp", synack_retries, 0, 255, 5, "SYN-ACK retransmissions before a request is dropped (H5)"),
-	U32_TODO("tcp", syn_retries, 1, 127, 6, "SYN retransmissions of an active open", TODO_ACTIVE),
+	U32("tcp", syn_retries, 1, 127, 6, "SYN retransmissions of an active open before it fails (A1)"),
 	U32("tcp", abort_on_overflow, 0, 1, 0, "1: answer a final ACK to a full accept queue with RST (Q4)"),
 	U32("tcp", fin_timeout, 1, 3600, 60, "FIN_WAIT_2 timeout in seconds for released connections (F7)"),
 	U32("tcp", max_tw_buckets, 0, 16777216, 262144, "TIME_WAIT entries at most; beyond, TIME_WAIT is skipped (F6)"),
-	U32_TODO("tcp", tw_reuse, 0, 2, 2, "reuse TIME_WAIT 4-tuples for active opens: 0 no, 1 yes, 2 loopback only",
-		 TODO_ACTIVE),
+	U32("tcp", tw_reuse, 0, 2, 2,
+	    "an active open may take the 4-tuple of a TIME_WAIT entry over 1 s old when timestamps protect it: 0 no, 1 yes, 2 loopback only (A1)"),
+	{ "tcp", "ip_local_port_range", NULL, KT_RANGE, KS_CONFIG, 1, 65535, "32768 60999",
+	  C(local_port_lo), "source ports for active opens: LOW HIGH (Linux's net.ipv4.ip_local_port_range; A1)" },
 	U32("tcp", timestamps, 0, 2, 1, "RFC 7323 timestamps: 0 off, 1 on with per-connection offset, 2 on without"),
 	U32("tcp", window_scaling, 0, 1, 1, "RFC 7323 window scaling"),
 	U32("tcp", sack, 0, 1, 1, "RFC 2018 selective acknowledgements"),
@@ -397,6 +398,36 @@ set_impair(struct tt_config *cfg, struct pass *ps, const struct key *k, const ch
 }
 
 /*
+ * Up to max numbers separated by blanks or commas, each in k's range, into out: how many,
+ * -EINVAL for more than max or one that is not a number, -ERANGE for one out of range.
+ */
+static int
+u32_list(const char *val, const struct key *k, uint32_t *out, int max)
+{
+	char buf[96], *save = NULL, *tok;
+	int n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (tok = strtok_r(buf, " ,\t", &save); tok != NULL; tok = strtok_r(NULL, " ,\t", &save)) {
+		if (n == max || parse_u32(tok, &out[n]) != 0)
+			return -EINVAL;
+		if (out[n] < k->min || out[n] > k->max)
+			return -ERANGE;
+		n++;
+	}
+	return n;
+}
+
+static const char *
+range_why(const struct key *k)
+{
+	static char why[64];
+
+	snprintf(why, sizeof(why), "out of range %" PRIu32 "..%" PRIu32, k->min, k->max);
+	return why;
+}
+
+/*
  * Set one key from text. base is the struct the key's offset applies to: the config for
  * KS_CONFIG keys, a listener for KS_LISTENER keys.
  */
@@ -472,25 +503,23 @@ set_key_value(struct tt_config *cfg, void *base, struct pass *ps, const struct k
 		return *val == '\0' ? 0 : set_ports(cfg, ps, k, val);
 	case KT_IMPAIR:
 		return set_impair(cfg, ps, k, val);
+	case KT_RANGE: {
+		uint32_t r[2];
+		int n = u32_list(val, k, r, 2);
+
+		if (n == -ERANGE)
+			return fail(ps, k, val, range_why(k));
+		if (n != 2 || r[0] > r[1])
+			return fail(ps, k, val, "expected LOW HIGH with LOW <= HIGH");
+		memcpy(field, r, sizeof(r));
+		return 0;
+	}
 	case KT_TRIPLE: {
 		uint32_t t[3];
-		char buf[96], *save = NULL, *tok;
-		unsigned int n = 0;
+		int n = u32_list(val, k, t, 3);
 
-		snprintf(buf, sizeof(buf), "%s", val);
-		for (tok = strtok_r(buf, " ,\t", &save); tok != NULL;
-		     tok = strtok_r(NULL, " ,\t", &save)) {
-			if (n == 3 || parse_u32(tok, &t[n]) != 0)
-				return fail(ps, k, val, "expected MIN DEFAULT MAX or one value, in bytes");
-			if (t[n] < k->min || t[n] > k->max) {
-				char why[64];
-
-				snprintf(why, sizeof(why), "out of range %" PRIu32 "..%" PRIu32,
-					 k->min, k->max);
-				return fail(ps, k, val, why);
-			}
-			n++;
-		}
+		if (n == -ERANGE)
+			return fail(ps, k, val, range_why(k));
 		if (n == 1)
 			t[1] = t[2] = t[0];
 		else if (n != 3)
@@ -1062,6 +1091,12 @@ format_value(const struct tt_config *cfg, const void *base, const struct key *k,
 	case KT_IMPAIR:
 		format_impair(cfg, (enum tt_impair_dir_id)k->min, buf, len);
 		break;
+	case KT_RANGE: {
+		const uint32_t *r = field;
+
+		snprintf(buf, len, "%" PRIu32 " %" PRIu32, r[0], r[1]);
+		break;
+	}
 	case KT_TRIPLE: {
 		const uint32_t *t = field;
 

@@ -50,6 +50,8 @@ tt_worker_poll(struct tt_worker *w)
 		tt_mem_update(w);
 		tt_tcp_timers_run(w);
 	}
+	/* Frames waiting for ARP too: one given up on fails its connect in this iteration. */
+	tt_neigh_pending_timer(w);
 	w->syn_budget = tt_worker_behind(w) ? w->burst / TT_BEHIND_SYN_SHARE + 1u : UINT32_MAX;
 	for (uint16_t pi = 0; pi < w->n_ports; pi++) {
 		uint16_t n = rte_eth_rx_burst(w->ports[pi].port_id, w->queue, pkts, w->burst);

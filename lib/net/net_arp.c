@@ -58,6 +58,33 @@ tt_arp_parse(struct tt_stats *st, const struct tt_pkt *p, struct rte_arp_hdr **a
 	return 0;
 }
 
+/* Drop pending entry i, keeping the array dense (order does not matter). */
+static void
+pending_remove(struct tt_neigh_table *t, uint32_t i)
+{
+	t->pending[i] = t->pending[--t->n_pending];
+	t->pending[t->n_pending].m = NULL;
+}
+
+/* ip answered: the frames waiting for it go, with its MAC. */
+static void
+pending_send(struct tt_worker *w, uint32_t ip, const struct rte_ether_addr *mac)
+{
+	struct tt_neigh_table *t = w->neigh;
+
+	for (uint32_t i = 0; i < t->n_pending;) {
+		struct tt_neigh_pending *pe = &t->pending[i];
+
+		if (pe->ip != ip) {
+			i++;
+			continue;
+		}
+		rte_pktmbuf_mtod(pe->m, struct rte_ether_hdr *)->dst_addr = *mac;
+		tt_worker_tx(w, pe->pi, pe->m);
+		pending_remove(t, i);
+	}
+}
+
 static void
 arp_learn(struct tt_worker *w, const struct rte_arp_hdr *arp)
 {
@@ -67,6 +94,8 @@ arp_learn(struct tt_worker *w, const struct rte_arp_hdr *arp)
 		return; /* RFC 5227 probe: nothing to learn */
 	if (tt_neigh_update(w->neigh, sip, &arp->arp_data.arp_sha, w->clock.ms) < 0)
 		TT_STAT_INC(&w->stats, ArpNeighFull);
+	if (w->neigh->n_pending > 0)
+		pending_send(w, sip, &arp->arp_data.arp_sha);
 }
 
 /* Turn the request into its reply in place (RFC 826 "swap" step) and send it. */
@@ -157,10 +186,131 @@ tt_arp_request(struct tt_worker *w, uint16_t pi, uint32_t ip)
 	tt_worker_tx(w, pi, m);
 }
 
+uint32_t
+tt_ipv4_nexthop(struct tt_worker *w, uint32_t dst)
+{
+	if (tt_ipv4_on_link(w->net, dst))
+		return dst;
+	if (w->net->gateway != 0)
+		return w->net->gateway;
+	TT_STAT_INC(&w->stats, IpOutNoRoutes);
+	return 0;
+}
+
+void
+tt_neigh_output(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m, uint32_t nh)
+{
+	struct tt_neigh_table *t = w->neigh;
+	const struct rte_ether_addr *mac = tt_neigh_lookup(t, nh);
+	bool asked = false;
+
+	if (mac != NULL) {
+		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = *mac;
+		tt_worker_tx(w, pi, m);
+		return;
+	}
+	if (t->n_pending == TT_NEIGH_PENDING) {
+		TT_STAT_INC(&w->stats, ArpUnresolvedDiscards);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	for (uint32_t i = 0; i < t->n_pending && !asked; i++)
+		asked = t->pending[i].ip == nh;
+	t->pending[t->n_pending++] = (struct tt_neigh_pending){
+		.m = m, .ip = nh, .pi = pi, .tries = 1, .next_ms = w->clock.ms + TT_ARP_RETRY_MS,
+	};
+	/* One request per next hop and second, however many frames wait for it. */
+	if (!asked)
+		tt_arp_request(w, pi, nh);
+}
+
+/*
+ * The next hop of pending frame m never answered: as Linux's ipv4_link_failure, the frame's
+ * protocol hears an ICMP host unreachable about it (net never calls TCP by name), then the
+ * frame is gone.
+ */
+static void
+pending_fail(struct tt_worker *w, struct rte_mbuf *m, uint16_t pi)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	const struct tt_l4_proto *proto = &w->net->l4[ip->next_proto_id];
+	struct tt_icmp_err e = {
+		.ip = ip, .l4 = (const uint8_t *)ip + rte_ipv4_hdr_len(ip),
+		.type = 3, .code = 1,        /* RFC 792: destination unreachable, host */
+	};
+	struct tt_pkt p = {
+		.m = m, .pi = pi, .eth = eth, .ip = ip, .ip_hlen = rte_ipv4_hdr_len(ip),
+		.l4_len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - rte_ipv4_hdr_len(ip)),
+		.l4 = (uint8_t *)ip + rte_ipv4_hdr_len(ip),
+	};
+
+	TT_STAT_INC(&w->stats, ArpUnresolvedDiscards);
+	if (proto->err == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	proto->err(w, &p, &e);
+}
+
+static bool
+ip_in(const uint32_t *ips, uint32_t n, uint32_t ip)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (ips[i] == ip)
+			return true;
+	return false;
+}
+
+/*
+ * Ask again for next hops frames wait for, a request each per second however many frames
+ * wait. A next hop asked TT_ARP_SOLICIT times without an answer has failed (Linux's
+ * NUD_FAILED): every frame waiting for it is given up at once.
+ */
+void
+tt_neigh_pending_timer(struct tt_worker *w)
+{
+	struct tt_neigh_table *t = w->neigh;
+	uint32_t asked[TT_NEIGH_PENDING], failed[TT_NEIGH_PENDING], n_asked = 0, n_failed = 0;
+
+	if (likely(t->n_pending == 0))
+		return;
+	/* The next hops that failed: the oldest frame of each carries its requests' count. */
+	for (uint32_t i = 0; i < t->n_pending; i++) {
+		const struct tt_neigh_pending *pe = &t->pending[i];
+
+		if (pe->tries >= TT_ARP_SOLICIT && !tt_tick_after(pe->next_ms, w->clock.ms) &&
+		    !ip_in(failed, n_failed, pe->ip))
+			failed[n_failed++] = pe->ip;
+	}
+	for (uint32_t i = 0; i < t->n_pending;) {
+		struct tt_neigh_pending *pe = &t->pending[i];
+
+		if (ip_in(failed, n_failed, pe->ip)) {
+			struct rte_mbuf *m = pe->m;
+			uint16_t pi = pe->pi;
+
+			pending_remove(t, i);
+			pending_fail(w, m, pi);
+			continue;
+		}
+		if (!tt_tick_after(pe->next_ms, w->clock.ms)) {
+			if (!ip_in(asked, n_asked, pe->ip)) {
+				tt_arp_request(w, pe->pi, pe->ip);
+				asked[n_asked++] = pe->ip;
+			}
+			pe->tries++;
+			pe->next_ms = w->clock.ms + TT_ARP_RETRY_MS;
+		}
+		i++;
+	}
+}
+
 void
 tt_arp_timer(struct tt_worker *w)
 {
 	uint32_t gw = w->net->gateway;
+
 
 	/* One worker resolves; the answer reaches the others through fan-out. */
 	if (gw == 0 || w->id != 0 || tt_tick_after(w->neigh->next_gw_arp_ms, w->clock.ms))

@@ -12,6 +12,7 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
 
 #include "tt_net.h"
 
@@ -44,6 +45,8 @@ tt_neigh_free(struct tt_neigh_table *t)
 {
 	if (t == NULL)
 		return;
+	for (uint32_t i = 0; i < t->n_pending; i++)
+		rte_pktmbuf_free(t->pending[i].m);
 	rte_hash_free(t->hash);
 	rte_free(t);
 }

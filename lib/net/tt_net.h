@@ -102,10 +102,32 @@ struct tt_neigh_entry {
 	uint64_t updated_ms;
 };
 
+/*
+ * A frame waiting for its next hop's MAC (Linux's arp_queue): the first SYN of an active
+ * open to a host not yet resolved waits here instead of being lost (SPEC A1).
+ */
+struct tt_neigh_pending {
+	struct rte_mbuf *m;             /* the whole frame; Ethernet destination to fill */
+	uint32_t ip;                    /* next hop, network order */
+	uint16_t pi;
+	uint8_t tries;                  /* ARP requests sent for it */
+	uint64_t next_ms;               /* when to ask again, or give up */
+};
+/*
+ * Frames that may wait per worker; Linux's default unres_qlen_bytes holds about a hundred
+ * full frames per neighbour. Past it the newest is dropped (ArpUnresolvedDiscards); what
+ * drops is a SYN, which its own timer sends again.
+ */
+#define TT_NEIGH_PENDING 128
+/* Requests for a next hop before its frames are given up (Linux's mcast_solicit), 1 s apart. */
+#define TT_ARP_SOLICIT 3
+
 struct tt_neigh_table {
 	struct rte_hash *hash;
 	uint32_t size;
 	uint64_t next_gw_arp_ms;        /* when to (re)ask for the gateway's MAC (tt_arp_timer) */
+	uint32_t n_pending;
+	struct tt_neigh_pending pending[TT_NEIGH_PENDING];
 	struct tt_neigh_entry entries[];
 };
 
@@ -128,6 +150,25 @@ void tt_arp_input(struct tt_worker *w, struct tt_pkt *p, bool from_peer);
 void tt_arp_request(struct tt_worker *w, uint16_t pi, uint32_t ip);
 /* Send requests for the gateway until it answers, then refresh it now and then. */
 void tt_arp_timer(struct tt_worker *w);
+/*
+ * Once per loop iteration, with the other timers: ask again for the next hops frames wait
+ * for (tt_neigh_output), and give those frames up after TT_ARP_SOLICIT requests.
+ */
+void tt_neigh_pending_timer(struct tt_worker *w);
+
+/*
+ * The next hop towards dst (network order): dst itself on-link, else the gateway; 0 when
+ * there is no route (counted IpOutNoRoutes).
+ */
+uint32_t tt_ipv4_nexthop(struct tt_worker *w, uint32_t dst);
+/*
+ * Send frame m (Ethernet header in place, destination to fill) on port pi to next hop nh:
+ * at once when nh's MAC is known, else held until ARP answers (a request goes now). A frame
+ * whose next hop never answers is given to its protocol's err as an ICMP host unreachable
+ * about it (as Linux's ipv4_link_failure), so a connect waiting on it fails with
+ * EHOSTUNREACH; then freed. Takes m.
+ */
+void tt_neigh_output(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m, uint32_t nh);
 
 /* IPv4: version, header length, total length, checksum, fragments, our address. */
 int tt_ipv4_parse(struct tt_stats *st, const struct tt_net *net, struct tt_pkt *p);

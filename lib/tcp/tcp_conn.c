@@ -14,6 +14,7 @@
 #include <rte_cycles.h>
 #include <rte_debug.h>
 #include <rte_hash.h>
+#include <rte_random.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_debug.h>
@@ -162,6 +163,17 @@ tt_conn_free(struct tt_worker *w, struct tt_conn *c)
 	tt_objpool_put(&t->conns, c);
 }
 
+uint16_t
+tt_flow_owner(const struct tt_worker *w, const struct tt_flow *f, uint64_t h)
+{
+	const struct tt_steer *s = w->steer;
+
+	if (s->owner == TT_OWNER_TOEPLITZ)
+		return tt_steer_worker(s, tt_toeplitz_v4(&s->toeplitz, f->raddr, f->laddr,
+							 f->rport, f->lport));
+	return tt_steer_worker(s, (uint32_t)(h >> 32));
+}
+
 tt_conn_t
 tt_conn_handle(const struct tt_tcp *t, const struct tt_conn *c)
 {
@@ -300,6 +312,9 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg, char *err, 
 		snprintf(err, errlen, "no random bytes for ISN and cookie secrets (getrandom)");
 		return -EIO;
 	}
+	/* Linux starts each search at a secret offset; a random start serves the same end. */
+	t->port_next = cfg->local_port_lo +
+		       (uint32_t)rte_rand_max(cfg->local_port_hi - cfg->local_port_lo + 1u);
 	t->per_4us = rte_reciprocal_value_u64(RTE_MAX(rte_get_tsc_hz() / 250000, (uint64_t)1));
 	t->ticks_per_ms = (uint32_t)RTE_MAX((rte_get_tsc_hz() / 1000) >> TT_TICK_SHIFT,
 					    (uint64_t)1);

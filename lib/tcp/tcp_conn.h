@@ -82,6 +82,7 @@ enum tt_tcp_timer_kind {
 	TT_TMR_TLP,        /* tail loss probe (RFC 8985 7), in place of the RTO */
 	TT_TMR_REO,        /* RACK's reordering window ends (RFC 8985 6.3), before the RTO */
 	TT_TMR_KEEPALIVE,  /* an idle connection's keepalive probe (D6) */
+	TT_TMR_SYN,        /* an active open's SYN (or simultaneous open's SYN-ACK) again, A1 */
 };
 
 /* Negotiated options, shared by SYN queue entries and TCBs. */
@@ -266,7 +267,12 @@ struct tt_conn {
 	uint32_t ts_recent_age;        /* tt_conn_age() when ts_recent was stored */
 	uint32_t oow_ack_ms;           /* ms clock + 1 of the last duplicate ACK for a bad segment */
 	uint32_t lrcv_ms;              /* ms clock + 1 of the last in-order data; 0: none yet */
+	uint8_t aflags;                /* TT_AF_*: what the application asked of the TCB */
 } __rte_cache_aligned;
+
+/* Application-side flags (struct tt_conn.aflags). */
+#define TT_AF_ACTIVE      (1u << 0)   /* opened by connect: 'connected' when established */
+#define TT_AF_RCV_PAUSED  (1u << 1)   /* tt_app_pause_recv: payload is held (A2) */
 
 /* A listener on one worker (SO_REUSEPORT-like, SPEC Q6). */
 struct tt_listener {
@@ -332,6 +338,7 @@ struct tt_tcp {
 	struct tt_siphash_key cookie_epoch_key[2]; /* derived per epoch, see tcp_syncookie.c */
 	uint64_t cookie_epoch[2];
 	uint32_t tw_isn;                   /* ISN for the SYN that reopens a TIME_WAIT flow */
+	uint32_t port_next;                /* where the next connect's port search starts */
 	bool tw_isn_set;
 	struct rte_reciprocal_u64 per_4us; /* TSC ticks -> 4 microsecond units, for ISNs */
 	uint32_t ticks_per_ms;             /* tt_tcp_ticks() in a millisecond */
@@ -407,6 +414,12 @@ tt_flow_hash(const struct tt_siphash_key *key, const struct tt_flow *f)
 	return tt_siphash13_2u64(key, rte_le_to_cpu_64(w[0]), rte_le_to_cpu_64(w[1]));
 }
 int tt_flow_add(struct tt_tcp *t, const struct tt_flow *f, void *obj, enum tt_flow_kind kind);
+/*
+ * The worker owning flow f (h = its tt_flow_hash), as tt_tcp_input finds it for a segment
+ * from the peer: the Toeplitz hash under the ports' key when ports steer, else the high half
+ * of h (tt_steer.h). For flows no segment has brought yet: connects, ICMP errors.
+ */
+uint16_t tt_flow_owner(const struct tt_worker *w, const struct tt_flow *f, uint64_t h);
 void tt_flow_del(struct tt_tcp *t, const struct tt_flow *f);
 /* The tagged value for f, or 0. */
 uintptr_t tt_flow_lookup(const struct tt_tcp *t, const struct tt_flow *f);
@@ -454,6 +467,32 @@ uint32_t tt_cookie_ts_encode(uint32_t tsval, uint8_t flags, uint8_t snd_wscale);
 /* 0 with the TT_CONN_* flags and shift the TSecr carries, or -EINVAL for impossible bits. */
 int tt_cookie_ts_decode(uint32_t tsecr, uint8_t *flags, uint8_t *snd_wscale);
 
+/* Active open (tcp_connect.c, SPEC A1). */
+/*
+ * A TCB in SYN_SENT for daddr:dport (network order address, host order port) whose events
+ * go to listener's application, and its SYN. 0 with *out, or -EINVAL, -ENETUNREACH,
+ * -EADDRNOTAVAIL, -ENOBUFS (tt_app_connect says when).
+ */
+int tt_tcp_usr_connect(struct tt_worker *w, uint16_t listener, uint32_t daddr, uint16_t dport,
+		       uint64_t udata, struct tt_conn **out);
+/* A segment for a TCB in SYN_SENT (RFC 9293 3.10.7.3). Takes p->m. */
+void tt_conn_syn_sent_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
+			    struct tt_conn *c);
+/*
+ * An acceptable ACK for an active open's TCB in SYN_RECV (simultaneous open): true when it
+ * completed the handshake; false when it did not acknowledge our SYN, answered with a
+ * reset that took p->m.
+ */
+bool tt_conn_active_synrecv(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
+			    struct tt_conn *c);
+/* TT_TMR_SYN fired: the SYN again with backoff, or the connect times out (syn_retries). */
+void tt_conn_syn_timeout(struct tt_worker *w, struct tt_conn *c);
+/*
+ * A connect failed (AttemptFails): refused (RST), timed out (syn_retries), unreachable (an
+ * ICMP error, or ARP that never answered).
+ */
+void tt_conn_connect_failed(struct tt_worker *w, struct tt_conn *c, enum tt_close_reason why);
+
 /* TIME_WAIT (tcp_timewait.c). */
 void tt_tw_enter(struct tt_worker *w, struct tt_conn *c);
 void tt_tw_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
@@ -476,6 +515,11 @@ uint32_t tt_tcp_tsval(const struct tt_worker *w, uint32_t offset);
 void tt_tcp_send_synack(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m,
 			const struct tt_flow *f, const struct rte_ether_addr *dst, uint32_t iss,
 			uint32_t irs, uint8_t flags, uint32_t tsval, uint32_t tsecr);
+/*
+ * An active open's SYN (SYN_SENT), or its SYN-ACK after a simultaneous open (SYN_RECV), with
+ * the options it offers, to a next hop the neighbour layer resolves (tt_neigh_output).
+ */
+void tt_tcp_send_syn(struct tt_worker *w, struct tt_conn *c);
 /* Per-connection timestamp offset (RFC 7323 5.4; timestamps = 2: none). */
 uint32_t tt_tcp_ts_offset(struct tt_worker *w, const struct tt_flow *f);
 /* Go back to snd_una: everything unacknowledged is sent again (RTO). */
@@ -739,6 +783,7 @@ void tt_tcp_send_probe(struct tt_worker *w, struct tt_conn *c);
 #define TT_EVF_PEER_CLOSED  (1u << 1)   /* the peer's FIN, after that payload */
 #define TT_EVF_CLOSED       (1u << 2)   /* the end; c->close_reason says why */
 #define TT_EVF_WRITABLE     (1u << 3)   /* the send queue drained below half its budget */
+#define TT_EVF_CONNECTED    (1u << 4)   /* an active open reached ESTABLISHED */
 void tt_conn_event(struct tt_worker *w, struct tt_conn *c, unsigned int evf);
 /* The oldest TCB with events pending, taken off the list (its evf still set), or NULL. */
 struct tt_conn *tt_tcp_event_pop(struct tt_tcp *t);
@@ -770,6 +815,8 @@ void tt_tcp_usr_shutdown(struct tt_worker *w, struct tt_conn *c);
 void tt_tcp_usr_close(struct tt_worker *w, struct tt_conn *c);
 /* RST now and the end (F8). */
 void tt_tcp_usr_abort(struct tt_worker *w, struct tt_conn *c);
+/* The application takes c's payload again (TT_AF_RCV_PAUSED cleared): what was held goes. */
+void tt_tcp_usr_resume(struct tt_worker *w, struct tt_conn *c);
 
 /* The worker's TCP state. */
 struct tt_tcp *tt_worker_tcp(struct tt_worker *w);

@@ -102,10 +102,23 @@ conn_pmtu(struct tt_worker *w, struct tt_conn *c, uint16_t mtu)
 static void
 conn_err(struct tt_worker *w, struct tt_conn *c, uint32_t seq, const struct tt_icmp_err *e)
 {
+	bool handshake = c->state == TT_TCPS_SYN_SENT ||
+			 (c->state == TT_TCPS_SYN_RECV && (c->aflags & TT_AF_ACTIVE));
+
 	if (c->state == TT_TCPS_NONE)
 		return;
-	if (!tt_seq_in(seq, c->snd_una, c->snd_max)) {
+	/* In a handshake of ours the only number out is the ISS (snd_una counts it sent). */
+	if (handshake ? seq != c->iss : !tt_seq_in(seq, c->snd_una, c->snd_max)) {
 		TT_STAT_INC(&w->stats, OutOfWindowIcmps);
+		return;
+	}
+	/*
+	 * Linux's tcp_v4_err for SYN_SENT and SYN_RECV: any error but fragmentation needed
+	 * ends the attempt (EHOSTUNREACH, ENETUNREACH, ...): nothing has been delivered, and
+	 * the application learns now instead of after syn_retries.
+	 */
+	if (handshake && !(e->type == ICMP_DEST_UNREACH && e->code == ICMP_FRAG_NEEDED)) {
+		tt_conn_connect_failed(w, c, TT_CLOSE_UNREACHABLE);
 		return;
 	}
 	if (e->type == ICMP_DEST_UNREACH && e->code == ICMP_FRAG_NEEDED)
@@ -136,23 +149,6 @@ req_err(struct tt_worker *w, struct tt_req *r, uint32_t seq, const struct tt_icm
 	tt_req_free(w, r);
 }
 
-/*
- * The worker owning the quoted flow. The ICMP message reached this worker by its own
- * addresses (a router's), so the NIC's hash in the mbuf says nothing of the flow: with
- * steering ports the owner comes from the Toeplitz hash computed here, else from the flow
- * hash, as tt_tcp_input finds it for a segment.
- */
-static uint16_t
-icmp_flow_owner(const struct tt_worker *w, const struct tt_flow *f, uint64_t h)
-{
-	const struct tt_steer *s = w->steer;
-
-	if (s->owner == TT_OWNER_TOEPLITZ)
-		return tt_steer_worker(s, tt_toeplitz_v4(&s->toeplitz, f->raddr, f->laddr,
-							 f->rport, f->lport));
-	return tt_steer_worker(s, (uint32_t)(h >> 32));
-}
-
 void
 tt_tcp_icmp_err(struct tt_worker *w, struct tt_pkt *p, const struct tt_icmp_err *e)
 {
@@ -169,7 +165,11 @@ tt_tcp_icmp_err(struct tt_worker *w, struct tt_pkt *p, const struct tt_icmp_err 
 		goto drop;         /* no TCP layer (tests of the network layer) */
 	h = tt_flow_hash(&w->tcp->flow_key, &f);
 	if (!e->handed && w->n_workers > 1) {
-		uint16_t owner = icmp_flow_owner(w, &f, h);
+		/*
+		 * The message reached this worker by its own addresses (a router's), so the
+		 * NIC's hash in the mbuf says nothing of the quoted flow: computed here.
+		 */
+		uint16_t owner = tt_flow_owner(w, &f, h);
 
 		if (owner != w->id) {
 			tt_worker_handover(w, owner, p);

@@ -417,7 +417,8 @@ conn_fin_acked(struct tt_worker *w, struct tt_conn *c)
 static bool
 conn_app_ready(const struct tt_worker *w, const struct tt_conn *c)
 {
-	return (c->cflags & TT_CF_ACCEPTED) && !tt_mem_sndq_full(w->tcp, c);
+	return (c->cflags & TT_CF_ACCEPTED) && !(c->aflags & TT_AF_RCV_PAUSED) &&
+	       !tt_mem_sndq_full(w->tcp, c);
 }
 
 static void
@@ -629,6 +630,10 @@ tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, str
 {
 	bool fin_acked = false, reass_fin = false;
 
+	if (unlikely(c->state == TT_TCPS_SYN_SENT)) {
+		tt_conn_syn_sent_input(w, p, seg, c);
+		return;
+	}
 	/* RFC 7323 5.3: PAWS before the sequence check; a RST goes on to the RFC 5961 checks. */
 	if (paws_reject(w, c, seg) && !(seg->flags & TH_RST)) {
 		if (seg->flags & TH_SYN) {
@@ -660,7 +665,11 @@ tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, str
 		}
 		if (c->state == TT_TCPS_ESTABLISHED || c->state == TT_TCPS_CLOSE_WAIT)
 			TT_STAT_INC(&w->stats, EstabResets);
-		tt_conn_closed(w, c, TT_CLOSE_RESET);
+		/* RFC 9293 3.10.7.4: in SYN-RECEIVED after our SYN, the connection was refused. */
+		if (c->state == TT_TCPS_SYN_RECV)
+			tt_conn_connect_failed(w, c, TT_CLOSE_REFUSED);
+		else
+			tt_conn_closed(w, c, TT_CLOSE_RESET);
 		goto drop;
 	}
 	if (seg->flags & TH_SYN) {
@@ -669,6 +678,8 @@ tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, str
 	}
 	if (!(seg->flags & TH_ACK))
 		goto drop;
+	if (unlikely(c->state == TT_TCPS_SYN_RECV) && !tt_conn_active_synrecv(w, p, seg, c))
+		return;
 	if (!ack_acceptable(c, seg->ack)) {
 		/*
 		 * RFC 5961 5.2 (blind data injection): too old, or for something not yet sent.

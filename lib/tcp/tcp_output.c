@@ -127,8 +127,31 @@ opts_ts(struct seg_out *s, uint32_t tsval, uint32_t tsecr)
 }
 
 /*
+ * Queue frame m on port pi: dst known, at once; dst NULL (an active open's SYN: no segment
+ * has told us the next hop yet), through the neighbour layer, which resolves it by ARP.
+ */
+static void
+emit_tx(struct tt_worker *w, uint16_t pi, const struct rte_ether_addr *dst,
+	const struct tt_flow *f, struct rte_mbuf *m)
+{
+	uint32_t nh;
+
+	if (likely(dst != NULL)) {
+		tt_worker_tx(w, pi, m);
+		return;
+	}
+	nh = tt_ipv4_nexthop(w, f->raddr);
+	if (nh == 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	tt_neigh_output(w, pi, m, nh);
+}
+
+/*
  * Prepend Ethernet, IPv4 and TCP headers to m (payload, possibly empty) and queue it on
- * port pi. m must be a single linear mbuf or a chain whose first segment has headroom.
+ * port pi (emit_tx; dst NULL: resolved there). m must be a single linear mbuf or a chain
+ * whose first segment has headroom.
  */
 static void
 tcp_emit(struct tt_worker *w, uint16_t pi, const struct rte_ether_addr *dst,
@@ -146,7 +169,8 @@ tcp_emit(struct tt_worker *w, uint16_t pi, const struct rte_ether_addr *dst,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	eth->dst_addr = *dst;
+	if (dst != NULL)
+		eth->dst_addr = *dst;
 	eth->src_addr = port->mac;
 	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	ip = (struct rte_ipv4_hdr *)(eth + 1);
@@ -187,7 +211,7 @@ tcp_emit(struct tt_worker *w, uint16_t pi, const struct rte_ether_addr *dst,
 		TT_STAT_ADD(&w->stats, OutSegs, s->nsegs);
 		TT_STAT_ADD(&w->stats, IpOutRequests, s->nsegs);
 		TT_STAT_INC(&w->stats, TsoBursts);
-		tt_worker_tx(w, pi, m);
+		emit_tx(w, pi, dst, f, m);
 		return;
 	}
 	if (port->tx_tcp_csum) {
@@ -204,7 +228,7 @@ tcp_emit(struct tt_worker *w, uint16_t pi, const struct rte_ether_addr *dst,
 	TT_STAT_INC(&w->stats, IpOutRequests);
 	if (s->flags & RTE_TCP_RST_FLAG)
 		TT_STAT_INC(&w->stats, OutRsts);
-	tt_worker_tx(w, pi, m);
+	emit_tx(w, pi, dst, f, m);
 }
 
 /*
@@ -259,24 +283,19 @@ tt_tcp_ts_offset(struct tt_worker *w, const struct tt_flow *f)
 }
 
 /*
- * SYN-ACK with Linux's option layout (SPEC H4): MSS always; SACK-permitted, timestamps and
- * window scale each only when the SYN offered it (flags).
+ * The options of a SYN or SYN-ACK in Linux's layout (SPEC H4): MSS always; SACK-permitted,
+ * timestamps and window scale each as flags says (a SYN-ACK: those the SYN offered). The
+ * window of a SYN segment is never scaled (RFC 7323 2.2).
  */
-void
-tt_tcp_send_synack(struct tt_worker *w, uint16_t pi, struct rte_mbuf *reuse,
-		   const struct tt_flow *f, const struct rte_ether_addr *dst, uint32_t iss,
-		   uint32_t irs, uint8_t flags, uint32_t tsval, uint32_t tsecr)
+static void
+syn_fill(const struct tt_worker *w, uint16_t pi, struct seg_out *s, uint8_t flags,
+	 uint32_t tsval, uint32_t tsecr)
 {
 	const struct tt_config *cfg = w->tcp->cfg;
 	uint16_t mss = w->ports[pi].mtu - 40;
-	struct seg_out s = { .seq = iss, .ack = irs + 1,
-			     .flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG };
-	struct rte_ether_addr d = *dst;     /* dst may live in the mbuf being reused */
-	uint8_t *o = s.opts;
-	struct rte_mbuf *m;
+	uint8_t *o = s->opts;
 
-	/* RFC 7323 2.2: the window of a SYN segment is never scaled. */
-	s.win = (uint16_t)RTE_MIN(cfg->rmem, 65535u);
+	s->win = (uint16_t)RTE_MIN(cfg->rmem, 65535u);
 	*o++ = TCPOPT_MSS;
 	*o++ = 4;
 	*o++ = (uint8_t)(mss >> 8);
@@ -301,11 +320,44 @@ tt_tcp_send_synack(struct tt_worker *w, uint16_t pi, struct rte_mbuf *reuse,
 		*o++ = 3;
 		*o++ = tt_tcp_rcv_wscale(cfg);
 	}
-	s.optlen = (uint8_t)(o - s.opts);
+	s->optlen = (uint8_t)(o - s->opts);
+}
+
+void
+tt_tcp_send_synack(struct tt_worker *w, uint16_t pi, struct rte_mbuf *reuse,
+		   const struct tt_flow *f, const struct rte_ether_addr *dst, uint32_t iss,
+		   uint32_t irs, uint8_t flags, uint32_t tsval, uint32_t tsecr)
+{
+	struct seg_out s = { .seq = iss, .ack = irs + 1,
+			     .flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG };
+	struct rte_ether_addr d = *dst;     /* dst may live in the mbuf being reused */
+	struct rte_mbuf *m;
+
+	syn_fill(w, pi, &s, flags, tsval, tsecr);
 	m = ctl_mbuf(w, reuse);
 	if (m == NULL)
 		return;
 	tcp_emit(w, pi, &d, f, m, &s);
+}
+
+/*
+ * A SYN (SYN_SENT) or, after a simultaneous open, a SYN-ACK (SYN_RECV) for active open c;
+ * no mbuf: the SYN timer sends it again.
+ */
+void
+tt_tcp_send_syn(struct tt_worker *w, struct tt_conn *c)
+{
+	bool synack = c->state == TT_TCPS_SYN_RECV;
+	struct seg_out s = { .seq = c->iss, .ack = synack ? c->rcv_nxt : 0,
+			     .flags = RTE_TCP_SYN_FLAG | (synack ? RTE_TCP_ACK_FLAG : 0) };
+	struct rte_mbuf *m = out_alloc(w);
+
+	if (m == NULL)
+		return;
+	syn_fill(w, c->pi, &s, c->flags, tt_tcp_tsval(w, c->ts_offset),
+		 synack ? c->ts_recent : 0);
+	/* The MAC is learned from the peer's SYN or SYN-ACK; until then ARP finds it. */
+	tcp_emit(w, c->pi, synack ? &c->peer_mac : NULL, &c->flow, m, &s);
 }
 
 /* A bare segment for flow f in reply to p (TIME_WAIT re-ACK, challenge ACK). Takes p->m. */
@@ -585,7 +637,8 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 	bool sent = false, failed = false;
 	struct rte_mbuf *u;
 
-	if (c->state == TT_TCPS_NONE || c->state == TT_TCPS_SYN_SENT)
+	if (c->state == TT_TCPS_NONE || c->state == TT_TCPS_SYN_SENT ||
+	    c->state == TT_TCPS_SYN_RECV)
 		return;
 	c->cflags &= ~TT_CF_CWND_LIMITED;
 	/* What is deemed lost goes first, within cwnd. */

@@ -12,6 +12,7 @@
  *   TT_TMR_TLP     tail loss probe (RFC 8985 7), in place of the RTO (tcp_recovery.c)
  *   TT_TMR_REO     RACK's reordering window ran out: detect loss again (RFC 8985 6.3)
  *   TT_TMR_KEEPALIVE  an idle connection's probe (D6), on a timer of its own
+ *   TT_TMR_SYN     an active open's SYN again, with backoff, syn_retries (tcp_connect.c)
  *
  * tt_worker_poll -> tt_tcp_timers_run -> tt_wheel_advance -> tcp_timer_fire
  */
@@ -196,6 +197,9 @@ tcp_timer_fire(void *arg, struct tt_timer *tm)
 		break;
 	case TT_TMR_KEEPALIVE:
 		conn_keepalive(w, owner_of(tm, struct tt_conn, ka));
+		break;
+	case TT_TMR_SYN:
+		tt_conn_syn_timeout(w, owner_of(tm, struct tt_conn, rtx));
 		break;
 	}
 }

@@ -144,7 +144,9 @@ void
 tt_tcp_usr_abort(struct tt_worker *w, struct tt_conn *c)
 {
 	c->cflags |= TT_CF_RELEASED;
-	tt_tcp_send_rst_conn(w, c);
+	/* RFC 9293 3.10.5: in SYN-SENT nothing reached the peer that a reset must undo. */
+	if (c->state != TT_TCPS_SYN_SENT)
+		tt_tcp_send_rst_conn(w, c);
 	if (c->state == TT_TCPS_ESTABLISHED || c->state == TT_TCPS_CLOSE_WAIT)
 		TT_STAT_INC(&w->stats, EstabResets);
 	tt_conn_closed(w, c, TT_CLOSE_ABORTED);
@@ -162,9 +164,21 @@ tt_tcp_usr_close(struct tt_worker *w, struct tt_conn *c)
 		tt_tcp_usr_abort(w, c);
 		return;
 	}
+	/* RFC 9293 3.10.4: CLOSE in SYN-SENT deletes the TCB (Linux's tcp_close sends nothing). */
+	if (c->state == TT_TCPS_SYN_SENT) {
+		c->cflags |= TT_CF_RELEASED;
+		tt_conn_closed(w, c, TT_CLOSE_ABORTED);
+		return;
+	}
 	c->cflags |= TT_CF_FIN_QUEUED | TT_CF_RELEASED;
 	/* F7: a released connection does not wait in FIN_WAIT_2 for ever. */
 	if (c->state == TT_TCPS_FIN_WAIT_2)
 		tt_conn_fw2_arm(w, c);
 	tt_conn_schedule_output(w, c);
+}
+
+void
+tt_tcp_usr_resume(struct tt_worker *w, struct tt_conn *c)
+{
+	tt_conn_release(w, c);
 }

@@ -65,8 +65,10 @@ app_hook(struct tt_test_env *env, struct tt_app_ctx *ctx, const struct tt_test_e
 	(void)env;
 	switch (ev->type) {
 	case TT_TEV_ACCEPTED:
+	case TT_TEV_CONNECTED:
 	case TT_TEV_DATA:
 	case TT_TEV_WRITABLE:
+	case TT_TEV_TIMEOUT:
 		switch (tt_test_rnd_below(&rng, 40)) {
 		case 0:
 			tt_app_close(ctx, ev->conn);

@@ -377,6 +377,10 @@ tt_test_teardown(void **state)
 	ring_free_all(w->inbox);
 	ring_free_all(env->rx);
 	ring_free_all(env->tx);
+	/* And frames waiting for ARP (a SYN to a peer that never answered). */
+	for (uint32_t i = 0; i < w->neigh->n_pending; i++)
+		rte_pktmbuf_free(w->neigh->pending[i].m);
+	w->neigh->n_pending = 0;
 	tt_impair_free(w->impair);
 	w->impair = NULL;
 	balance = tt_test_pool_balance(env);
@@ -1327,7 +1331,8 @@ tt_test_app_close_all(struct tt_test_env *env, bool abort)
 static const char *const tev_name[] = {
 	[TT_TEV_ACCEPTED] = "accepted", [TT_TEV_DATA] = "data",
 	[TT_TEV_PEER_CLOSED] = "peer_closed", [TT_TEV_CLOSED] = "closed",
-	[TT_TEV_WRITABLE] = "writable",
+	[TT_TEV_WRITABLE] = "writable", [TT_TEV_CONNECTED] = "connected",
+	[TT_TEV_TIMEOUT] = "timeout",
 };
 
 /* Which pool slots are free, from the pool's stack of free indices. */
@@ -1616,6 +1621,28 @@ tapp_closed(struct tt_app_ctx *ctx, tt_conn_t c, enum tt_close_reason why)
 }
 
 static void
+tapp_connected(struct tt_app_ctx *ctx, tt_conn_t c)
+{
+	struct tt_test_env *env = ctx->priv;
+	struct tt_test_ev *ev = tapp_record(env, TT_TEV_CONNECTED, c);
+
+	tapp_check_handle(env, ctx, c, TT_TEV_CONNECTED);
+	if (env->app->hook != NULL)
+		env->app->hook(env, ctx, ev);
+}
+
+static void
+tapp_timeout(struct tt_app_ctx *ctx, tt_conn_t c)
+{
+	struct tt_test_env *env = ctx->priv;
+	struct tt_test_ev *ev = tapp_record(env, TT_TEV_TIMEOUT, c);
+
+	tapp_check_handle(env, ctx, c, TT_TEV_TIMEOUT);
+	if (env->app->hook != NULL)
+		env->app->hook(env, ctx, ev);
+}
+
+static void
 tapp_poll(struct tt_app_ctx *ctx, uint64_t now_ms)
 {
 	struct tt_test_env *env = ctx->priv;
@@ -1633,6 +1660,8 @@ static const struct tt_app_ops tapp_ops = {
 	.peer_closed = tapp_peer_closed,
 	.writable = tapp_writable,
 	.closed = tapp_closed,
+	.connected = tapp_connected,
+	.timeout = tapp_timeout,
 	.poll = tapp_poll,
 };
 
@@ -1752,6 +1781,23 @@ int
 tt_test_app_shutdown(struct tt_test_env *env, tt_conn_t c)
 {
 	return tt_app_shutdown(conn_ctx(env, c), c);
+}
+
+int
+tt_test_app_connect(struct tt_test_env *env, uint16_t port, uint32_t ip, uint16_t dport,
+		    tt_conn_t *out)
+{
+	struct tt_test_app *a = env->app;
+	struct tt_endpoint dst = { .addr = ip, .port = dport };
+	int rc;
+
+	assert_non_null(a);
+	/* As an accepted handle's: the events that follow pass tapp_check_handle. */
+	rc = tt_app_connect(&tt_test_listener(env, port)->app, &dst,
+			    TAPP_MAGIC | (a->n_live & 0xffffff), out);
+	if (rc == 0 && a->n_live < TT_TEST_APP_LIVE_MAX)
+		a->live[a->n_live++] = *out;
+	return rc;
 }
 
 int

@@ -414,8 +414,10 @@ enum tt_test_ev_type {
 	TT_TEV_PEER_CLOSED,
 	TT_TEV_CLOSED,
 	TT_TEV_WRITABLE,
+	TT_TEV_CONNECTED,
+	TT_TEV_TIMEOUT,
 };
-#define TT_TEV__COUNT (TT_TEV_WRITABLE + 1)
+#define TT_TEV__COUNT (TT_TEV_TIMEOUT + 1)
 
 #define TT_TEST_EV_DATA 4096     /* payload bytes an event keeps; len counts all */
 #define TT_TEST_EV_MAX  256
@@ -485,6 +487,12 @@ int tt_test_app_send(struct tt_test_env *env, tt_conn_t c, const void *data, uin
 int tt_test_app_send_mbuf(struct tt_test_env *env, tt_conn_t c, struct rte_mbuf *m);
 uint32_t tt_test_app_send_space(struct tt_test_env *env, tt_conn_t c);
 int tt_test_app_shutdown(struct tt_test_env *env, tt_conn_t c);
+/*
+ * tt_app_connect from the application of listener port (host order) to ip (network order):
+ * the handle becomes the application's (its events are checked like an accepted one's).
+ */
+int tt_test_app_connect(struct tt_test_env *env, uint16_t port, uint32_t ip, uint16_t dport,
+			tt_conn_t *out);
 int tt_test_app_close(struct tt_test_env *env, tt_conn_t c);
 int tt_test_app_abort(struct tt_test_env *env, tt_conn_t c);
 /* Close (or abort) every handle the application holds, then one loop iteration. */

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The active open (SPEC A1, H10; RFC 9293 3.5 and 3.10.7.3): a source chosen so the flow is
+ * this worker's, a TCB in SYN_SENT, the SYN and its retransmissions, and what answers it.
+ *
+ *   tt_app_connect (lib/app) -> tt_tcp_usr_connect -> local_port -> tt_tcp_send_syn
+ *   tt_conn_input (SYN_SENT) -> tt_conn_syn_sent_input -> ESTABLISHED ('connected')
+ *                                 | SYN_RECV (simultaneous open) | refused (RST) | RST (H10)
+ *   TT_TMR_SYN -> tt_conn_syn_timeout: SYN (or SYN-ACK) again with backoff, syn_retries
+ *
+ * The SYN's first segment needs the next hop's MAC: tcp_output hands it to the neighbour
+ * layer, which holds it until ARP answers (tt_neigh_output) and reports an ICMP host
+ * unreachable for it when ARP never does, which fails the connect (tcp_icmp.c).
+ */
+#include <errno.h>
+
+#include <rte_byteorder.h>
+
+#include "../dp/tt_worker.h"
+#include "tcp_conn.h"
+#include "tcp_seq.h"
+
+/* Linux's TCP_TIMEOUT_INIT (RFC 6298 2.1) and TCP_RTO_MAX for SYN backoff. */
+#define TT_SYN_RTO_MS 1000
+#define TT_SYN_RTO_MAX_MS 120000
+/* Linux's tcp_twsk_unique: a TIME_WAIT 4-tuple is taken over once its TS.Recent is 1 s old. */
+#define TT_TW_REUSE_MS 1000
+
+/*
+ * Whether an active open may take over TIME_WAIT entry tw (Linux's tcp_twsk_unique): with
+ * tw_reuse 1, when the old connection used timestamps and the entry is over a second old,
+ * so PAWS (RFC 7323 5) tells the old incarnation's duplicates from the new one's segments.
+ * tw_reuse 2 allows it for loopback only, which tcpterm never carries.
+ */
+static bool
+tw_reusable(const struct tt_worker *w, const struct tt_tw *tw)
+{
+	uint32_t entered = tw->timer.expire - (uint32_t)tw->time_wait_s * 1000u;
+
+	return w->tcp->cfg->tw_reuse == 1 && (tw->flags & TT_CONN_TS) &&
+	       (uint32_t)w->clock.ms - entered >= TT_TW_REUSE_MS;
+}
+
+/*
+ * A source port for f (its addresses and remote port set) from ip_local_port_range: free
+ * for f's 4-tuple, or held by a TIME_WAIT entry that may be taken over (*tw), and owned by
+ * this worker, so every segment of the flow arrives here (RSS-aware, as dperf and F-Stack
+ * choose ports; DESIGN "Ownership"). The search walks on from where the last one ended,
+ * which starts at a random point, so consecutive connects take consecutive free ports and
+ * a full range costs one pass. 0 or -EADDRNOTAVAIL (the range is spent for this peer).
+ */
+static int
+local_port(struct tt_worker *w, struct tt_flow *f, struct tt_tw **tw)
+{
+	struct tt_tcp *t = w->tcp;
+	const struct tt_config *cfg = t->cfg;
+	uint32_t lo = cfg->local_port_lo, hi = cfg->local_port_hi, port = t->port_next;
+
+	*tw = NULL;
+	if (port < lo || port > hi)
+		port = lo;
+	for (uint32_t n = hi - lo + 1; n > 0; n--) {
+		uint64_t h;
+		uintptr_t v;
+
+		f->lport = rte_cpu_to_be_16((uint16_t)port);
+		port = port == hi ? lo : port + 1;
+		h = tt_flow_hash(&t->flow_key, f);
+		if (w->n_workers > 1 && tt_flow_owner(w, f, h) != w->id)
+			continue;
+		v = tt_flow_lookup_hash(t, f, h);
+		if (v != 0 && ((v & TT_FLOW_KIND_MASK) != TT_FLOW_TW ||
+			       !tw_reusable(w, tt_flow_ptr(v))))
+			continue;
+		if (v != 0)
+			*tw = tt_flow_ptr(v);
+		t->port_next = port;
+		return 0;
+	}
+	return -EADDRNOTAVAIL;
+}
+
+/* RFC 1122 3.2.1.3 / Linux's inet_addr_valid_or_nonlocal: what a connect may target. */
+static bool
+dst_valid(const struct tt_worker *w, uint32_t addr_be)
+{
+	uint32_t a = rte_be_to_cpu_32(addr_be);
+
+	return (a >> 24) != 0 && (a >> 24) != 127 && (a >> 28) < 0xe &&
+	       !tt_ipv4_is_local(w->net, addr_be);
+}
+
+int
+tt_tcp_usr_connect(struct tt_worker *w, uint16_t listener, uint32_t daddr, uint16_t dport,
+		   uint64_t udata, struct tt_conn **out)
+{
+	struct tt_tcp *t = w->tcp;
+	const struct tt_config *cfg = t->cfg;
+	struct tt_flow f = { .raddr = daddr, .rport = rte_cpu_to_be_16(dport) };
+	struct tt_tw *tw;
+	struct tt_conn *c;
+	uint16_t pi = 0;    /* one port carries every address today (tt_arp_request's choice) */
+	int src, rc;
+
+	if (!dst_valid(w, daddr) || dport == 0)
+		return -EINVAL;
+	if (tt_ipv4_nexthop(w, daddr) == 0)
+		return -ENETUNREACH;
+	/* Our address on daddr's subnet, else the first (through the gateway), as Linux's
+	 * source selection for a connected route. */
+	src = tt_ipv4_link_addr(w->net, daddr);
+	f.laddr = w->net->addrs[src >= 0 ? src : 0];
+	rc = local_port(w, &f, &tw);
+	if (rc != 0)
+		return rc;
+	c = tt_conn_alloc(w);
+	if (c == NULL)
+		return -ENOBUFS;
+	c->flow = f;
+	if (tw != NULL) {
+		/*
+		 * Linux's tcp_twsk_unique: the new ISN lies past anything the old incarnation
+		 * could still have in the network, and TS.Recent carries over so the first
+		 * answer passes PAWS.
+		 */
+		c->iss = tw->snd_nxt + 65535 + 2;
+		c->ts_recent = tw->ts_recent;
+		tt_tw_expire(w, tw);
+		TT_STAT_INC(&w->stats, TWRecycled);
+	} else {
+		c->iss = tt_tcp_isn(w, &f);
+	}
+	/* What we offer; the SYN-ACK decides what is used (tt_conn_syn_sent_input). */
+	c->flags = (cfg->timestamps ? TT_CONN_TS : 0) | (cfg->sack ? TT_CONN_SACK : 0) |
+		   (cfg->window_scaling ? TT_CONN_WSCALE : 0);
+	c->rcv_wscale = (c->flags & TT_CONN_WSCALE) ? tt_tcp_rcv_wscale(cfg) : 0;
+	c->ts_offset = (c->flags & TT_CONN_TS) ? tt_tcp_ts_offset(w, &f) : 0;
+	c->pmtu = w->ports[pi].mtu;
+	c->mss = c->pmtu - 40;
+	/*
+	 * The SYN's sequence number is counted as sent and acknowledged-to-be: data the
+	 * application queues before the handshake completes is numbered from ISS + 1, and
+	 * waits (tt_tcp_output sends nothing in SYN_SENT).
+	 */
+	c->snd_una = c->snd_nxt = c->snd_max = c->iss + 1;
+	c->rto = TT_SYN_RTO_MS;
+	tt_mem_conn_init(w, c);
+	c->rcv_wnd = (c->flags & TT_CONN_WSCALE) ? c->rcvbuf : RTE_MIN(c->rcvbuf, 65535u);
+	c->listener = listener;
+	c->pi = (uint8_t)pi;
+	c->udata = udata;
+	c->cflags = TT_CF_ACCEPTED;
+	c->aflags = TT_AF_ACTIVE;
+	if (tt_flow_add(t, &f, c, TT_FLOW_CONN) != 0) {
+		tt_conn_free(w, c);
+		return -ENOBUFS;
+	}
+	tt_conn_set_state(w, c, TT_TCPS_SYN_SENT);
+	TT_STAT_INC(&w->stats, ActiveOpens);
+	c->rtt_start = (uint32_t)w->clock.ms;
+	tt_tcp_send_syn(w, c);
+	tt_timer_init(&c->rtx, TT_TMR_SYN);
+	tt_timer_arm(&t->wheel, &c->rtx, c->rto);
+	*out = c;
+	return 0;
+}
+
+/* Linux's tcp_done for a connect that failed: AttemptFails, the reason to the application. */
+void
+tt_conn_connect_failed(struct tt_worker *w, struct tt_conn *c, enum tt_close_reason why)
+{
+	TT_STAT_INC(&w->stats, AttemptFails);
+	tt_conn_closed(w, c, why);
+}
+
+void
+tt_conn_syn_timeout(struct tt_worker *w, struct tt_conn *c)
+{
+	const struct tt_config *cfg = w->tcp->cfg;
+
+	/* Linux's tcp_write_timeout: syn_retries retransmissions, then ETIMEDOUT. */
+	if (c->backoff >= cfg->syn_retries) {
+		tt_conn_connect_failed(w, c, TT_CLOSE_TIMEOUT);
+		return;
+	}
+	c->backoff++;
+	c->rto = RTE_MIN(c->rto * 2, (uint32_t)TT_SYN_RTO_MAX_MS);
+	TT_STAT_INC(&w->stats, RetransSegs);
+	TT_STAT_INC(&w->stats, TCPSynRetrans);
+	tt_tcp_send_syn(w, c);
+	tt_timer_arm(&w->tcp->wheel, &c->rtx, c->rto);
+}
+
+/*
+ * The handshake is done (SYN-ACK in SYN_SENT, or the ACK of our SYN-ACK after a simultaneous
+ * open): the options the peer answered with, the send state, congestion control from the
+ * MSS, and 'connected' for the application. Data queued meanwhile, or an ACK, goes at the
+ * end of the iteration, after the application heard 'connected' and could add to it.
+ */
+static void
+conn_established(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg)
+{
+	tt_timer_cancel(&w->tcp->wheel, &c->rtx);
+	tt_timer_init(&c->rtx, TT_TMR_RTO);
+	/* RFC 6298 2.2, Karn: a sample only when the SYN was not retransmitted. */
+	if (c->backoff == 0)
+		tt_conn_rtt_sample(c, (uint32_t)w->clock.ms - c->rtt_start);
+	else
+		c->rto = TT_SYN_RTO_MS;
+	c->rtt_start = 0;
+	c->snd_wnd = (uint32_t)seg->wnd << ((seg->flags & RTE_TCP_SYN_FLAG) ? 0 : c->snd_wscale);
+	c->max_snd_wnd = c->snd_wnd;
+	c->snd_wl1 = seg->seq;
+	c->snd_wl2 = seg->ack;
+	tt_cc_conn_init(w, c);
+	/* RFC 5681 3.1: after a lost SYN the initial window is one segment. */
+	if (c->backoff > 0)
+		c->cwnd = c->mss;
+	c->backoff = 0;
+	tt_recovery_conn_init(c);
+	c->rcv_acked = c->rcv_nxt - 1;         /* the SYN-ACK is owed its ACK */
+	c->rcv_space_seq = c->rcv_nxt;
+	c->ts_recent_age = tt_conn_age(w->clock.ms);
+	tt_conn_set_state(w, c, TT_TCPS_ESTABLISHED);
+	c->cflags |= TT_CF_ACK_NOW;
+	tt_conn_schedule_output(w, c);
+	tt_conn_event(w, c, TT_EVF_CONNECTED);
+}
+
+/* The peer's SYN options against what we offered (RFC 7323 1.3, RFC 2018 2). */
+static void
+conn_syn_options(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg)
+{
+	const struct tt_tcp_opts *o = &seg->opts;
+	uint16_t mss = (o->present & TT_TCP_OPT_MSS) ? o->mss : 536;   /* RFC 9293 3.7.1 */
+
+	if (!(o->present & TT_TCP_OPT_TS))
+		c->flags &= ~TT_CONN_TS;
+	if (!(o->present & TT_TCP_OPT_SACK_OK))
+		c->flags &= ~TT_CONN_SACK;
+	if (o->present & TT_TCP_OPT_WSCALE && (c->flags & TT_CONN_WSCALE)) {
+		c->snd_wscale = RTE_MIN(o->wscale, 14);   /* RFC 7323 2.3 */
+	} else {
+		c->flags &= ~TT_CONN_WSCALE;
+		c->rcv_wscale = 0;
+		c->rcv_wnd = RTE_MIN(c->rcv_wnd, 65535u);
+	}
+	if (c->flags & TT_CONN_TS)
+		c->ts_recent = o->tsval;
+	else
+		c->ts_offset = 0;
+	/* Linux's tcp_min_snd_mss floor, as for a passive open (tt_conn_passive). */
+	c->mss = RTE_MIN(mss, (uint16_t)(c->pmtu - 40));
+	if (c->mss < TT_TCP_MIN_SND_MSS)
+		c->mss = TT_TCP_MIN_SND_MSS;
+	if (c->flags & TT_CONN_TS)
+		c->mss -= 12;
+	(void)w;
+}
+
+/*
+ * RFC 9293 3.10.7.3, SYN-SENT. Takes p->m. An ACK that does not acknowledge our SYN is
+ * answered <SEQ=SEG.ACK><CTL=RST> (H10: a stale or stray SYN-ACK meets a reset, as it does
+ * where no connection exists); a reset with an acceptable ACK refuses the connection; a SYN
+ * with that ACK completes it, and a SYN without ACK is a simultaneous open (SYN_RECV, our
+ * SYN-ACK). Everything else is dropped. Payload in a SYN-ACK is not taken (the peer sends
+ * it again once acknowledged), as Linux does without Fast Open.
+ */
+void
+tt_conn_syn_sent_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
+		       struct tt_conn *c)
+{
+	bool ack = seg->flags & RTE_TCP_ACK_FLAG;
+
+	if (ack && seg->ack != c->iss + 1) {
+		if (seg->flags & RTE_TCP_RST_FLAG)
+			goto drop;
+		tt_tcp_reply_rst(w, p, seg);
+		return;
+	}
+	if (seg->flags & RTE_TCP_RST_FLAG) {
+		if (ack)
+			tt_conn_connect_failed(w, c, TT_CLOSE_REFUSED);
+		goto drop;
+	}
+	if (!(seg->flags & RTE_TCP_SYN_FLAG))
+		goto drop;
+	c->irs = seg->seq;
+	c->rcv_nxt = seg->seq + 1;
+	c->peer_mac = p->eth->src_addr;
+	conn_syn_options(w, c, seg);
+	if (ack) {
+		conn_established(w, c, seg);
+		goto drop;
+	}
+	/*
+	 * Simultaneous open: SYN_RECV with our SYN-ACK (the same ISS), retransmitted by the SYN
+	 * timer; the peer's ACK of it completes the handshake (tt_conn_active_synrecv).
+	 */
+	tt_conn_set_state(w, c, TT_TCPS_SYN_RECV);
+	c->rcv_acked = c->rcv_nxt;
+	tt_tcp_send_syn(w, c);
+drop:
+	rte_pktmbuf_free(p->m);
+}
+
+bool
+tt_conn_active_synrecv(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
+		       struct tt_conn *c)
+{
+	/* RFC 9293 3.10.7.4, SYN-RECEIVED: an ACK of anything but our SYN gets a reset. */
+	if (seg->ack != c->snd_una) {
+		tt_tcp_reply_rst(w, p, seg);
+		return false;
+	}
+	conn_established(w, c, seg);
+	return true;
+}
