@@ -321,24 +321,35 @@ proxy_writable(struct tt_app_ctx *ctx, tt_conn_t c)
 	}
 }
 
+/*
+ * side's peer sent FIN: FIN to the other side after what is queued there (half-close
+ * carried across, SPEC F2); once both have, release both. A client's FIN before the
+ * backend answered waits for 'connected' (and any retry).
+ */
+static void
+carry_fin(struct tt_app_ctx *ctx, struct tt_proxy_pair *p, unsigned int side)
+{
+	unsigned int other = !side;
+
+	if (p->flags & PF_FIN(side))
+		return;
+	p->flags |= PF_FIN(side);
+	if (p->conn[other] != 0 && (side == PX_S || (p->flags & PF_CONNECTED)))
+		tt_app_shutdown(ctx, p->conn[other]);
+	if ((p->flags & PF_FIN(PX_C)) && (p->flags & PF_FIN(PX_S)))
+		for (unsigned int s = PX_C; s <= PX_S; s++)
+			if (p->conn[s] != 0)
+				tt_app_close(ctx, p->conn[s]);
+}
+
 static void
 proxy_peer_closed(struct tt_app_ctx *ctx, tt_conn_t c)
 {
-	unsigned int side, other;
+	unsigned int side;
 	struct tt_proxy_pair *p = pair_of(ctx, c, &side);
 
-	if (p == NULL || (p->flags & PF_ABORTING))
-		return;
-	other = !side;
-	p->flags |= PF_FIN(side);
-	/* A client's FIN before the backend answered waits for 'connected' (and a retry). */
-	if (p->conn[other] != 0 && (side == PX_S || (p->flags & PF_CONNECTED)))
-		tt_app_shutdown(ctx, p->conn[other]);
-	if ((p->flags & PF_FIN(PX_C)) && (p->flags & PF_FIN(PX_S))) {
-		/* Both directions done: release both, each FIN already queued after its data. */
-		tt_app_close(ctx, p->conn[PX_C]);
-		tt_app_close(ctx, p->conn[PX_S]);
-	}
+	if (p != NULL && !(p->flags & PF_ABORTING))
+		carry_fin(ctx, p, side);
 }
 
 static void
@@ -357,12 +368,21 @@ proxy_closed(struct tt_app_ctx *ctx, tt_conn_t c, enum tt_close_reason why)
 		if (side == PX_S)
 			px->bal.be[p->backend].active--;
 		p->conn[side] = 0;
-		if (why != TT_CLOSE_NORMAL && p->conn[other] != 0 && !(p->flags & PF_ABORTING)) {
+		if (p->flags & PF_ABORTING)
+			goto out;
+		if (why == TT_CLOSE_NORMAL) {
+			/*
+			 * Both FINs exchanged. After our shutdown the peer's FIN ends the
+			 * connection (TIME_WAIT) with 'closed' alone, no 'peer_closed': carry it.
+			 */
+			carry_fin(ctx, p, side);
+		} else if (p->conn[other] != 0) {
 			/* An RST (or a timeout) on one side is one on the other. */
 			p->flags |= PF_ABORTING;
 			tt_app_abort(ctx, p->conn[other]);
 		}
 	}
+out:
 	if (p->conn[PX_C] == 0 && p->conn[PX_S] == 0)
 		pair_free(px, p);
 }
