@@ -163,9 +163,11 @@ tt_proxy_telemetry_register(void)
 {
 	if (registered)
 		return;
-	registered = true;
-	rte_telemetry_register_cmd("/tcpterm/proxy", tel_proxy,
-		"tcpterm proxy listeners: counters and backends (connects, active, bytes, up or skipped), summed over workers. Takes no parameters");
+	/* The help text must stay under RTE_TEL_MAX_STRING_LEN (128), or nothing registers. */
+	registered = rte_telemetry_register_cmd("/tcpterm/proxy", tel_proxy,
+		"tcpterm proxy listeners and backends, summed over workers. Takes no parameters") == 0;
+	if (!registered)
+		fprintf(stderr, "tcpterm: warning: /tcpterm/proxy not registered with telemetry\n");
 }
 
 void
