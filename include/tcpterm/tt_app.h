@@ -187,4 +187,13 @@ int tt_app_resume_recv(struct tt_app_ctx *ctx, tt_conn_t c);
  */
 int tt_app_timer(struct tt_app_ctx *ctx, tt_conn_t c, uint32_t ms);
 
+/*
+ * A whole Ethernet frame the application built, out on port (an index below
+ * tt_app_n_ports) from this worker's queue, as is: for generators of floods (tcpterm-gen's
+ * SYN, ACK and RST floods from spoofed sources), which no TCB stands behind. Takes m. 0, or
+ * -EINVAL (bad port, shorter than an Ethernet header; m freed).
+ */
+int tt_app_xmit(struct tt_app_ctx *ctx, uint16_t port, struct rte_mbuf *m);
+unsigned int tt_app_n_ports(const struct tt_app_ctx *ctx);
+
 #endif /* TT_APP_H */

@@ -44,6 +44,15 @@ struct tt_engine *tt_engine_create(const struct tt_config *cfg,
 				   char *err, size_t errlen);
 
 /*
+ * The same for a generator (tcpterm-gen): every worker runs client, an application that
+ * opens connections (tt_app_connect) from its poll and hears their events; its context has
+ * no listener (listen NULL). The listeners of cfg, if any, run no application.
+ */
+struct tt_engine *tt_engine_create_client(const struct tt_config *cfg,
+					  const struct tt_app_def *client, char *err,
+					  size_t errlen);
+
+/*
  * Run a worker on every lcore, the caller's (main) lcore included; returns once
  * tt_engine_stop() was called and every worker has left its loop. 0 or -errno.
  */

@@ -62,6 +62,8 @@ tt_close_reason_name(enum tt_close_reason why)
 static struct tt_listener *
 conn_listener(struct tt_tcp *t, const struct tt_conn *c)
 {
+	if (c->listener == TT_LISTENER_CLIENT)
+		return &t->client;
 	return c->listener < t->n_listeners ? &t->listeners[c->listener] : NULL;
 }
 
@@ -76,7 +78,7 @@ conn_timer(struct tt_worker *w, tt_conn_t h)
 
 int
 tt_app_attach(struct tt_worker *w, const struct tt_app_def *const apps[TT_APP__COUNT],
-	      char *err, size_t errlen)
+	      const struct tt_app_def *client, char *err, size_t errlen)
 {
 	struct tt_tcp *t = w->tcp;
 	uint32_t n = t->conns.size;
@@ -111,6 +113,17 @@ tt_app_attach(struct tt_worker *w, const struct tt_app_def *const apps[TT_APP__C
 		}
 		l->ops = def->ops;
 	}
+	t->client.idx = TT_LISTENER_CLIENT;
+	t->client.app = (struct tt_app_ctx){ .pool = w->pool, .worker = w->id,
+					     .engine_priv = w };
+	if (client != NULL && client->ops != NULL) {
+		if (client->ops->init != NULL && client->ops->init(&t->client.app) != 0) {
+			snprintf(err, errlen, "worker %u: application %s failed to start", w->id,
+				 client->name != NULL ? client->name : "?");
+			return -EINVAL;
+		}
+		t->client.ops = client->ops;
+	}
 	return 0;
 }
 
@@ -127,6 +140,9 @@ tt_app_detach(struct tt_worker *w)
 				l->ops->fini(&l->app);
 			l->ops = NULL;
 		}
+		if (t->client.ops != NULL && t->client.ops->fini != NULL)
+			t->client.ops->fini(&t->client.app);
+		t->client.ops = NULL;
 	}
 	rte_free(w->app_timers);
 	w->app_timers = NULL;
@@ -216,6 +232,8 @@ tt_app_run(struct tt_worker *w)
 		if (l->ops != NULL && l->ops->poll != NULL)
 			l->ops->poll(&l->app, w->clock.ms);
 	}
+	if (t->client.ops != NULL && t->client.ops->poll != NULL)
+		t->client.ops->poll(&t->client.app, w->clock.ms);
 	/*
 	 * Until the list is empty. Callbacks add to it (an abort raises 'closed', an accept the
 	 * accepted connection's backlog), but each TCB at most a bounded number of times: a
@@ -243,7 +261,7 @@ tt_app_accept_pending(const struct tt_app_ctx *ctx)
 	const struct tt_listener *l =
 		(const struct tt_listener *)((const char *)ctx - offsetof(struct tt_listener, app));
 
-	return rte_ring_count(l->acceptq);
+	return l->acceptq != NULL ? rte_ring_count(l->acceptq) : 0;
 }
 
 unsigned int
@@ -254,6 +272,8 @@ tt_app_accept_burst(struct tt_app_ctx *ctx, unsigned int n)
 	struct tt_conn *conns[64];
 	unsigned int got;
 
+	if (l->acceptq == NULL)
+		return 0;           /* a client context (tt_engine_create_client) */
 	n = RTE_MIN(n, (unsigned int)RTE_DIM(conns));
 	got = tt_tcp_usr_accept_burst(l, conns, n);
 	for (unsigned int i = 0; i < got; i++) {
@@ -405,4 +425,23 @@ tt_app_timer(struct tt_app_ctx *ctx, tt_conn_t h, uint32_t ms)
 	at->h = h;
 	tt_timer_arm(&w->app_timers->wheel, &at->tm, RTE_MIN(ms, (uint32_t)TT_TIMER_MAX_DELAY));
 	return 0;
+}
+
+int
+tt_app_xmit(struct tt_app_ctx *ctx, uint16_t port, struct rte_mbuf *m)
+{
+	struct tt_worker *w = ctx_worker(ctx);
+
+	if (port >= w->n_ports || rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr)) {
+		rte_pktmbuf_free(m);
+		return -EINVAL;
+	}
+	tt_worker_tx(w, port, m);
+	return 0;
+}
+
+unsigned int
+tt_app_n_ports(const struct tt_app_ctx *ctx)
+{
+	return ((const struct tt_worker *)ctx->engine_priv)->n_ports;
 }

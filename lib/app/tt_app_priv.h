@@ -20,11 +20,12 @@ struct tt_worker;
 
 /*
  * Give each of w's listeners its application instance (apps[kind of the listener], NULL or
- * apps NULL: none) and run its init. 0, or -EINVAL with a message in err when an init fails;
+ * apps NULL: none), and the worker's client application (a generator's, on t->client; NULL:
+ * none), and run their inits. 0, or -EINVAL with a message in err when an init fails;
  * the instances already started are stopped by tt_app_detach.
  */
 int tt_app_attach(struct tt_worker *w, const struct tt_app_def *const apps[TT_APP__COUNT],
-		  char *err, size_t errlen);
+		  const struct tt_app_def *client, char *err, size_t errlen);
 
 /* Run each attached application's fini and detach it. Before tt_tcp_worker_fini. */
 void tt_app_detach(struct tt_worker *w);

@@ -251,9 +251,9 @@ engine_impair(struct tt_engine *e, char *err, size_t errlen)
 	return 0;
 }
 
-struct tt_engine *
-tt_engine_create(const struct tt_config *cfg, const struct tt_app_def *const apps[TT_APP__COUNT],
-		 char *err, size_t errlen)
+static struct tt_engine *
+engine_create(const struct tt_config *cfg, const struct tt_app_def *const apps[TT_APP__COUNT],
+	      const struct tt_app_def *client, char *err, size_t errlen)
 {
 	struct tt_engine *e;
 	unsigned int lcore;
@@ -290,7 +290,7 @@ tt_engine_create(const struct tt_config *cfg, const struct tt_app_def *const app
 		tt_worker_nic_hash_init(w);
 		e->workers[id++] = w;
 		if (tt_tcp_worker_init(w, &e->cfg, err, errlen) != 0 ||
-		    tt_app_attach(w, apps, err, errlen) != 0)
+		    tt_app_attach(w, apps, client, err, errlen) != 0)
 			goto fail;
 	}
 	/* O6: let dpdk-dumpcap attach; harmless when no secondary process ever does. */
@@ -378,6 +378,20 @@ tt_engine_stats(const struct tt_engine *e, uint64_t out[TT_STAT__COUNT])
 		for (unsigned int c = 0; c < TT_STAT__COUNT; c++)
 			out[c] += tt_stats_read(&w->stats, c);
 	}
+}
+
+struct tt_engine *
+tt_engine_create(const struct tt_config *cfg, const struct tt_app_def *const apps[TT_APP__COUNT],
+		 char *err, size_t errlen)
+{
+	return engine_create(cfg, apps, NULL, err, errlen);
+}
+
+struct tt_engine *
+tt_engine_create_client(const struct tt_config *cfg, const struct tt_app_def *client,
+			char *err, size_t errlen)
+{
+	return engine_create(cfg, NULL, client, err, errlen);
 }
 
 void

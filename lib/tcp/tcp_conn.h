@@ -294,6 +294,8 @@ struct tt_listener {
 	bool overflowed;
 };
 
+#define TT_LISTENER_CLIENT TT_MAX_LISTENERS
+
 /* Memory levels of a worker (tcp_mem.c, SPEC R1/R2). */
 enum tt_mem_level {
 	TT_MEM_OK,
@@ -325,6 +327,11 @@ struct tt_tcp {
 	struct tt_wheel wheel;
 	struct tt_listener listeners[TT_MAX_LISTENERS];
 	uint16_t n_listeners;
+	/*
+	 * The context of an application that only connects (tcpterm-gen): its connections'
+	 * listener index is TT_LISTENER_CLIENT; no port, no queues, never looked up.
+	 */
+	struct tt_listener client;
 	uint16_t worker_id;
 	uint32_t n_state[TT_TCPS__COUNT];  /* flows per state, for /tcpterm/conns */
 	uint32_t tw_max;                   /* this worker's share of max_tw_buckets */

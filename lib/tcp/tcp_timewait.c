@@ -50,7 +50,7 @@ tt_tw_enter(struct tt_worker *w, struct tt_conn *c)
 	tw->rcv_wnd = (uint16_t)RTE_MIN(c->rcv_wnd >> c->rcv_wscale, 65535u);
 	tw->flags = c->flags;
 	tw->pi = c->pi;
-	tw->time_wait_s = c->listener != UINT16_MAX ? t->listeners[c->listener].time_wait_s : 60;
+	tw->time_wait_s = c->listener < t->n_listeners ? t->listeners[c->listener].time_wait_s : 60;
 	/* The flow's table entry now names the TIME_WAIT entry; the TCB leaves without it. */
 	if (tt_flow_add(t, &tw->flow, tw, TT_FLOW_TW) != 0) {
 		tt_objpool_put(&t->tws, tw);
