@@ -279,7 +279,9 @@ proxy_connected(struct tt_app_ctx *ctx, tt_conn_t s)
 	}
 	if (p->flags & PF_FIN(PX_C))
 		tt_app_shutdown(ctx, s);
-	tt_app_resume_recv(ctx, p->conn[PX_C]);
+	/* Unless the held bytes just filled the backend's queue: then 'writable' resumes it. */
+	if (!(p->flags & PF_PAUSED(PX_C)))
+		tt_app_resume_recv(ctx, p->conn[PX_C]);
 }
 
 static void
