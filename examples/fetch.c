@@ -4,13 +4,15 @@
  * a request written, our side half-closed, the answer printed until the peer closes. A
  * whole application on the public API only (include/tcpterm/):
  *
- *   tt-fetch [EAL options] -- --target A.B.C.D:PORT [--send TEXT] [tcpterm options]
+ *   tt-fetch [EAL options] -- --target A.B.C.D:PORT [--send TEXT] [--stats] [tcpterm options]
  *
  * TEXT may hold \r and \n escapes (default "GET / HTTP/1.0\r\n\r\n"). The tcpterm options
- * (--addr, --gateway, the tunables) set up the network as for the daemon. Exit 0 when the
+ * (--addr, --gateway, the tunables) set up the network as for the daemon. --stats prints a
+ * few counters at the end (summed over workers, tt_engine_stats). Exit 0 when the
  * peer closed normally, 1 when the connection failed (refused, timed out, unreachable, reset).
  */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include <tcpterm/tt_app.h>
 #include <tcpterm/tt_config.h>
 #include <tcpterm/tt_engine.h>
+#include <tcpterm/tt_stats.h>
 
 static struct tt_engine *engine;
 static struct tt_endpoint target;
@@ -152,7 +155,7 @@ main(int argc, char **argv)
 	struct tt_config cfg;
 	int dash = argc, n_rest = 1, rc;
 	const char *send = "GET / HTTP/1.0\\r\\n\\r\\n";
-	bool have_target = false;
+	bool have_target = false, stats = false;
 
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--") == 0) {
@@ -170,6 +173,8 @@ main(int argc, char **argv)
 			have_target = true;
 		} else if (strcmp(argv[i], "--send") == 0 && i + 1 < argc) {
 			send = argv[++i];
+		} else if (strcmp(argv[i], "--stats") == 0) {
+			stats = true;
 		} else {
 			rest[n_rest++] = argv[i];
 		}
@@ -198,6 +203,18 @@ main(int argc, char **argv)
 		return 2;
 	}
 	rc = tt_engine_run(engine);
+	if (stats) {
+		static const enum tt_stat shown[] = {
+			TT_STAT_ActiveOpens, TT_STAT_AttemptFails, TT_STAT_RetransSegs,
+			TT_STAT_EthHandoffs,
+		};
+		uint64_t c[TT_STAT__COUNT];
+
+		tt_engine_stats(engine, c);
+		for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
+			fprintf(stderr, "tt-fetch: %s %" PRIu64 "\n", tt_stat_info[shown[i]].name,
+				c[shown[i]]);
+	}
 	tt_engine_free(engine);
 	engine = NULL;
 	tt_eal_cleanup();

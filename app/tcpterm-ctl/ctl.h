@@ -58,5 +58,7 @@ int tt_ctl_view_listeners(FILE *out, const json_t *listeners, const char *addr, 
 int tt_ctl_view_summary(FILE *out, const json_t *conns, char *err, size_t errlen);
 /* /tcpterm/sockets as ss -ti: a header, then per connection its row and its info line. */
 int tt_ctl_view_sockets(FILE *out, const json_t *socks, char *err, size_t errlen);
+/* /tcpterm/proxy: per proxy listener its counters, then a row per backend. */
+int tt_ctl_view_proxy(FILE *out, const json_t *proxy, char *err, size_t errlen);
 
 #endif /* TT_CTL_H */

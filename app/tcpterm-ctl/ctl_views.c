@@ -537,3 +537,109 @@ tt_ctl_view_sockets(FILE *out, const json_t *socks, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+/*
+ * /tcpterm/proxy (SPEC A2): per proxy listener a line of its counters, then a row per
+ * backend in HAProxy's "show stat" spirit: weight, up or skipped (and for how long),
+ * active connections, connects ok and failed, bytes each way.
+ */
+static bool
+proxy_backend_ok(const json_t *b)
+{
+	uint64_t v;
+
+	return json_is_string(json_object_get(b, "addr")) &&
+	       json_is_string(json_object_get(b, "state")) && member_u64(b, "weight", &v) &&
+	       member_u64(b, "skip_left_ms", &v) && member_u64(b, "active", &v) &&
+	       member_u64(b, "connects_ok", &v) && member_u64(b, "connects_failed", &v) &&
+	       member_u64(b, "bytes_to_backend", &v) && member_u64(b, "bytes_from_backend", &v);
+}
+
+static bool
+proxy_listener_ok(const json_t *l)
+{
+	struct entries it;
+	const json_t *b;
+	const char *key;
+	uint64_t v;
+
+	if (!member_u64(l, "port", &v) || !json_is_string(json_object_get(l, "balance")) ||
+	    !member_u64(l, "pairs", &v) || !member_u64(l, "clients", &v) ||
+	    !member_u64(l, "no_backend", &v) || !member_u64(l, "table_full", &v) ||
+	    !member_u64(l, "retries", &v) || !is_entries(json_object_get(l, "backends")))
+		return false;
+	entries_start(&it, json_object_get(l, "backends"));
+	while ((b = entries_next(&it, &key)) != NULL)
+		if (!proxy_backend_ok(b))
+			return false;
+	return true;
+}
+
+static void
+proxy_backend_row(FILE *out, const json_t *b)
+{
+	uint64_t weight = 0, left = 0, active = 0, ok = 0, failed = 0, to = 0, from = 0;
+	char state[32];
+
+	member_u64(b, "weight", &weight);
+	member_u64(b, "skip_left_ms", &left);
+	member_u64(b, "active", &active);
+	member_u64(b, "connects_ok", &ok);
+	member_u64(b, "connects_failed", &failed);
+	member_u64(b, "bytes_to_backend", &to);
+	member_u64(b, "bytes_from_backend", &from);
+	if (left > 0)
+		snprintf(state, sizeof(state), "%s %.1fs", json_string_value(json_object_get(b, "state")),
+			 (double)left / 1000.0);
+	else
+		snprintf(state, sizeof(state), "%s", json_string_value(json_object_get(b, "state")));
+	fprintf(out, "  %-21s %6" PRIu64 " %-13s %8" PRIu64 " %10" PRIu64 " %8" PRIu64
+		" %14" PRIu64 " %14" PRIu64 "\n",
+		json_string_value(json_object_get(b, "addr")), weight, state, active, ok, failed, to,
+		from);
+}
+
+int
+tt_ctl_view_proxy(FILE *out, const json_t *proxy, char *err, size_t errlen)
+{
+	struct entries it;
+	const json_t *l;
+	const char *key;
+
+	if (!json_is_object(proxy))
+		return bad_shape("/tcpterm/proxy", "not an object", err, errlen);
+	entries_start(&it, proxy);
+	while ((l = entries_next(&it, &key)) != NULL)
+		if (!proxy_listener_ok(l))
+			return bad_shape("/tcpterm/proxy",
+					 "a listener lacks port, balance, counters or well-formed backends",
+					 err, errlen);
+	if (json_object_size(proxy) == 0) {
+		fprintf(out, "no proxy listener\n");
+		return 0;
+	}
+	entries_start(&it, proxy);
+	while ((l = entries_next(&it, &key)) != NULL) {
+		uint64_t port = 0, pairs = 0, clients = 0, none = 0, full = 0, retries = 0;
+		struct entries bi;
+		const json_t *b;
+		const char *bkey;
+
+		member_u64(l, "port", &port);
+		member_u64(l, "pairs", &pairs);
+		member_u64(l, "clients", &clients);
+		member_u64(l, "no_backend", &none);
+		member_u64(l, "table_full", &full);
+		member_u64(l, "retries", &retries);
+		fprintf(out, "port %" PRIu64 "  balance %s  open pairs %" PRIu64 "  clients %" PRIu64
+			"  retries %" PRIu64 "  reset: no backend %" PRIu64 ", table full %" PRIu64 "\n",
+			port, json_string_value(json_object_get(l, "balance")), pairs, clients, retries,
+			none, full);
+		fprintf(out, "  %-21s %6s %-13s %8s %10s %8s %14s %14s\n", "Backend", "Weight",
+			"State", "Active", "Connects", "Failed", "To backend", "From backend");
+		entries_start(&bi, json_object_get(l, "backends"));
+		while ((b = entries_next(&bi, &bkey)) != NULL)
+			proxy_backend_row(out, b);
+	}
+	return 0;
+}

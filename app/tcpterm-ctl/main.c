@@ -42,6 +42,8 @@ static int show_impair(struct tt_ctl_conn *c, const json_t *v, const struct opti
 		       char *err, size_t errlen);
 static int show_conns(struct tt_ctl_conn *c, const json_t *v, const struct options *o,
 		      char *err, size_t errlen);
+static int show_proxy(struct tt_ctl_conn *c, const json_t *v, const struct options *o,
+		      char *err, size_t errlen);
 
 /* The subcommands: the first row is the default; the table also writes --help. */
 static const struct command {
@@ -65,6 +67,8 @@ static const struct command {
 	  "connections by state, ss -s style" },
 	{ "conns", "/tcpterm/sockets", false, false, 0, show_conns,
 	  "connections, ss -ti style: queues, cwnd, ssthresh, rtt, rto, in flight, sacked, lost" },
+	{ "proxy", "/tcpterm/proxy", false, false, 0, show_proxy,
+	  "proxy listeners and their backends: weight, up or skipped, active, connects, bytes" },
 	{ "impair", "/tcpterm/impair", false, false, 2, show_impair,
 	  "impairment of each port and its seed; \"impair rx|tx [PORT:]SPEC\" sets one first\n"
 	  "             (SPEC: loss=1%,ge=P/R,dup=P,corrupt=P,delay=10ms,jitter=T,reorder=P,\n"
@@ -317,6 +321,15 @@ show_conns(struct tt_ctl_conn *c, const json_t *v, const struct options *o, char
 	(void)c;
 	(void)o;
 	return tt_ctl_view_sockets(stdout, v, err, errlen);
+}
+
+static int
+show_proxy(struct tt_ctl_conn *c, const json_t *v, const struct options *o, char *err,
+	   size_t errlen)
+{
+	(void)c;
+	(void)o;
+	return tt_ctl_view_proxy(stdout, v, err, errlen);
 }
 
 /* "seed N", then one line per port: "port 0  rx loss=1%  tx none". */

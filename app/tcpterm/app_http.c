@@ -324,4 +324,5 @@ const struct tt_app_def *const tt_builtin_apps[TT_APP__COUNT] = {
 	[TT_APP_ECHO] = &tt_app_echo,
 	[TT_APP_DISCARD] = &tt_app_discard,
 	[TT_APP_HOLD] = &tt_app_hold,
+	[TT_APP_PROXY] = &tt_app_proxy,
 };

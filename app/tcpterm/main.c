@@ -154,6 +154,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	tt_config_dump(&cfg, stdout);
+	tt_app_proxy_setup(&cfg);
 	engine = tt_engine_create(&cfg, tt_builtin_apps, err, sizeof(err));
 	if (engine == NULL) {
 		fprintf(stderr, "tcpterm: %s\n", err);

@@ -18,6 +18,7 @@
 
 #define TT_MAX_ADDRS     16
 #define TT_MAX_LISTENERS 64
+#define TT_MAX_BACKENDS  16    /* per proxy listener */
 
 /* Built-in applications (SPEC O2). */
 enum tt_app_kind {
@@ -27,6 +28,26 @@ enum tt_app_kind {
 	TT_APP_HOLD,
 	TT_APP_PROXY,
 	TT_APP__COUNT
+};
+
+/* How the proxy application picks a backend (SPEC A2). */
+enum tt_balance {
+	TT_BALANCE_ROUNDROBIN,  /* smooth weighted round robin (nginx's) */
+	TT_BALANCE_LEASTCONN,   /* fewest active connections per unit of weight */
+	TT_BALANCE_SOURCE,      /* hash of the client address (weighted rendezvous) */
+	TT_BALANCE__COUNT
+};
+
+/* One backend of a proxy listener. */
+struct tt_backend {
+	uint32_t addr;         /* IPv4, network order */
+	uint16_t port;         /* host order */
+	uint16_t weight;       /* 1..1000 */
+};
+
+struct tt_backend_list {
+	uint32_t n;
+	struct tt_backend b[TT_MAX_BACKENDS];
 };
 
 /* An IPv4 address with prefix length; addresses are kept in network byte order. */
@@ -44,6 +65,12 @@ struct tt_listen_config {
 	uint32_t accept_rate;  /* hold app: accepts per second, 0 = never */
 	uint32_t http_body;    /* http app: response body bytes */
 	uint32_t keepalive;    /* SO_KEEPALIVE on accepted connections (D6) */
+	/* proxy app (SPEC A2) */
+	uint32_t balance;           /* enum tt_balance */
+	uint32_t connect_timeout;   /* ms for a backend's handshake before the next is tried */
+	uint32_t backend_fail_skip; /* s a backend is skipped after a failed connect; 0 never */
+	uint32_t proxy_protocol;    /* 0 none, 1 PROXY v1 (text), 2 PROXY v2 (binary) */
+	struct tt_backend_list backends;
 	uint64_t set_mask;     /* fields its own section set; the others follow [listen] */
 };
 
@@ -106,6 +133,7 @@ struct tt_config {
 	uint8_t impair_named[TT_IMPAIR__DIRS]; /* ports named as PORT:SPEC, a bit each */
 	uint32_t impair_seed;    /* 0: drawn at start */
 	/* [run] */
+	uint32_t app_lcores;     /* 1: applications on lcores of their own (DESIGN placement) */
 	bool quiet;
 	uint64_t set_mask;       /* keys a file or option set, a bit per config table row */
 };
@@ -142,6 +170,9 @@ void tt_config_dump(const struct tt_config *cfg, FILE *out);
 
 /* Name of a built-in application, e.g. "http". */
 const char *tt_app_kind_name(uint32_t kind);
+
+/* Name of a balancing method, e.g. "leastconn"; "?" out of range. */
+const char *tt_balance_name(uint32_t balance);
 
 /* Visit each key with its value formatted as text; for telemetry and tools. */
 typedef void (*tt_config_visit_fn)(void *arg, const char *section, const char *key,

@@ -54,7 +54,7 @@ struct tt_net;            /* lib/net/tt_net.h */
 struct tt_neigh_table;    /* lib/net/tt_net.h */
 struct tt_tcp;            /* lib/tcp/tcp_conn.h */
 struct tt_impair;         /* tt_impair_priv.h */
-struct tt_app_timers;     /* lib/app/tt_app.c */
+struct tt_apps;           /* lib/app/tt_app.c */
 
 struct tt_txbuf {
 	uint16_t n;
@@ -77,7 +77,7 @@ struct tt_worker {
 	struct rte_ring *inbox;         /* MP/SC: frames handed over by other workers */
 	struct tt_worker **peers;       /* all workers, for hand-over; n_workers long */
 	struct tt_tcp *tcp;             /* lib/tcp: flows, listeners, timers; NULL: no TCP */
-	struct tt_app_timers *app_timers; /* lib/app: the applications' per-connection timers */
+	struct tt_apps *apps;           /* lib/app: timers, and the rings of an application lcore */
 	const struct tt_steer *steer;   /* flow key and owners, shared read-only (R3, R4) */
 	/*
 	 * Per port: segments left to compare the NIC's RSS hash with ours (> 0), trusted (0),

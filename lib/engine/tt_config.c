@@ -38,6 +38,9 @@ enum key_type {
 	KT_RANGE,      /* "LOW HIGH" in [min, max], LOW <= HIGH (two uint32_t) */
 	KT_TRIPLE,     /* "MIN DEFAULT MAX" (or commas) in [min, max], or one value for all
 			  three; three uint32_t from off on */
+	KT_BACKENDS,   /* repeatable ADDR:PORT[,weight=N], or several space-separated in one
+			  value; a struct tt_backend_list (SPEC A2) */
+	KT_BALANCE,    /* balancing method name (enum tt_balance's order) */
 };
 
 /* Where a key's value lives: the config, or a listener (defaults or one [listen PORT]). */
@@ -132,12 +135,24 @@ static const struct key keys[] = {
 	LU32(accept_rate, 0, 1000000, 0, "hold app: accepts per second (0: never accept)"),
 	LU32(http_body, 0, 4294967295, 64, "http app: response body size in bytes (streamed past 64 KiB)"),
 	LU32(keepalive, 0, 1, 0, "1: keepalive probes on accepted connections (SO_KEEPALIVE; keepalive_time, _intvl, _probes) (D6)"),
+	{ "listen", "backend", NULL, KT_BACKENDS, KS_LISTENER, 1, 1000, "", L(backends),
+	  "proxy app: backend ADDR:PORT[,weight=N] (weight 1..1000, default 1), repeatable, 16 per listener (A2)" },
+	{ "listen", "balance", NULL, KT_BALANCE, KS_LISTENER, 0, 0, "roundrobin", L(balance),
+	  "proxy app: roundrobin (smooth weighted), leastconn (fewest active per weight), source (client address hash) (A2)" },
+	LU32(connect_timeout, 1, 3600000, 2000,
+	     "proxy app: milliseconds a backend has to complete the handshake before the next is tried (A2)"),
+	LU32(backend_fail_skip, 0, 86400, 10,
+	     "proxy app: seconds a backend is skipped after a failed connect (passive health; 0: never) (A2)"),
+	LU32(proxy_protocol, 0, 2, 0,
+	     "proxy app: PROXY protocol header sent to the backend first: 0 none, 1 v1 (text), 2 v2 (binary) (A2)"),
 	{ "impair", "rx", "impair_rx", KT_IMPAIR, KS_CONFIG, TT_IMPAIR_RX, 0, "none", 0,
 	  "impair received frames: [PORT:]loss=P,ge=P/R[/B[/G]],dup=P,corrupt=P,delay=T,jitter=T,reorder=P[/T],rate=R,limit=N or none; repeatable, one port each (default every port)" },
 	{ "impair", "tx", "impair_tx", KT_IMPAIR, KS_CONFIG, TT_IMPAIR_TX, 0, "none", 0,
 	  "impair frames sent, as impair_rx" },
 	{ "impair", "seed", "impair_seed", KT_U32, KS_CONFIG, 0, UINT32_MAX, "0", C(impair_seed),
 	  "seed of the impairment's random draws; 0: drawn at start (shown by /tcpterm/impair)" },
+	U32("run", app_lcores, 0, 1, 0,
+	    "1: each worker's applications run on an lcore of their own (the second half of -l), calls and events over rings; 0: inline on the worker's lcore"),
 	{ "run", "quiet", NULL, KT_FLAG, KS_CONFIG, 0, 1, "0", C(quiet),
 	  "no status line each second" },
 };
@@ -163,10 +178,28 @@ tt_app_kind_name(uint32_t kind)
 	return kind < TT_APP__COUNT ? app_names[kind] : "?";
 }
 
+static const char *const balance_names[TT_BALANCE__COUNT] = {
+	[TT_BALANCE_ROUNDROBIN] = "roundrobin",
+	[TT_BALANCE_LEASTCONN] = "leastconn",
+	[TT_BALANCE_SOURCE] = "source",
+};
+
+const char *
+tt_balance_name(uint32_t balance)
+{
+	return balance < TT_BALANCE__COUNT ? balance_names[balance] : "?";
+}
+
 /* State of one parse pass over one source (defaults, a file, the command line). */
 struct pass {
 	const char *where;      /* "default", "FILE:", "--" */
 	uint8_t list_seen[N_KEYS];
+	/*
+	 * For lists kept per listener (backend): the struct the list was last filled in. A
+	 * [listen PORT] section starts its own list, as the [listen] section does, rather than
+	 * adding to whichever section set the key first in this source.
+	 */
+	const void *list_base[N_KEYS];
 	char *err;
 	size_t errlen;
 };
@@ -231,6 +264,66 @@ parse_prefix(const char *s, struct tt_ipv4_prefix *p)
 	    len > 32)
 		return -EINVAL;
 	p->len = (uint8_t)len;
+	return 0;
+}
+
+/*
+ * "ADDR:PORT[,weight=N]" into b; weight in [wmin, wmax]. A unicast address only: tcpterm
+ * cannot connect to 0.0.0.0, a broadcast or a multicast group (tt_app_connect's -EINVAL).
+ */
+static int
+parse_backend(const char *s, struct tt_backend *b, uint32_t wmin, uint32_t wmax)
+{
+	char buf[INET_ADDRSTRLEN + 32], *colon, *comma;
+	uint32_t port, weight = 1, a;
+
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
+		return -EINVAL;
+	comma = strchr(buf, ',');
+	if (comma != NULL) {
+		*comma = '\0';
+		if (strncmp(comma + 1, "weight=", 7) != 0 || parse_u32(comma + 8, &weight) != 0 ||
+		    weight < wmin || weight > wmax)
+			return -EINVAL;
+	}
+	colon = strchr(buf, ':');
+	if (colon == NULL)
+		return -EINVAL;
+	*colon = '\0';
+	if (parse_ipv4(buf, &b->addr) != 0 || parse_u32(colon + 1, &port) != 0 || port < 1 ||
+	    port > 65535)
+		return -EINVAL;
+	a = ntohl(b->addr);
+	if (a == 0 || a == UINT32_MAX || (a >> 28) == 0xe)
+		return -EINVAL;
+	b->port = (uint16_t)port;
+	b->weight = (uint16_t)weight;
+	return 0;
+}
+
+/* One or more space-separated backends appended to l; the first of a list replaces. */
+static int
+set_backends(struct pass *ps, void *base, const struct key *k, const char *val)
+{
+	struct tt_backend_list *l = (struct tt_backend_list *)((uint8_t *)base + k->off);
+	char buf[512], *save = NULL, *tok;
+	size_t ki = k - keys;
+
+	if (snprintf(buf, sizeof(buf), "%s", val) >= (int)sizeof(buf))
+		return fail(ps, k, val, "too long");
+	if (!ps->list_seen[ki] || ps->list_base[ki] != base) {
+		ps->list_seen[ki] = 1;
+		ps->list_base[ki] = base;
+		l->n = 0;
+	}
+	for (tok = strtok_r(buf, " \t", &save); tok != NULL; tok = strtok_r(NULL, " \t", &save)) {
+		if (l->n == TT_MAX_BACKENDS)
+			return fail(ps, k, val, "too many backends (16 per listener at most)");
+		if (parse_backend(tok, &l->b[l->n], k->min, k->max) != 0)
+			return fail(ps, k, val,
+				    "expected ADDR:PORT[,weight=N]: a unicast IPv4 address, port 1..65535, weight 1..1000");
+		l->n++;
+	}
 	return 0;
 }
 
@@ -446,6 +539,16 @@ set_key_value(struct tt_config *cfg, void *base, struct pass *ps, const struct k
 			return fail(ps, k, val, "unknown algorithm; use cubic or reno");
 		*(uint32_t *)field = v;
 		return 0;
+	case KT_BACKENDS:
+		return set_backends(ps, base, k, val);
+	case KT_BALANCE:
+		for (v = 0; v < TT_BALANCE__COUNT; v++)
+			if (strcmp(val, balance_names[v]) == 0)
+				break;
+		if (v == TT_BALANCE__COUNT)
+			return fail(ps, k, val, "unknown method; use roundrobin, leastconn or source");
+		*(uint32_t *)field = v;
+		return 0;
 	case KT_APP:
 		for (v = 0; v < TT_APP__COUNT; v++)
 			if (strcmp(val, app_names[v]) == 0)
@@ -532,7 +635,9 @@ config_finalize(struct tt_config *cfg)
 			if (keys[ki].scope != KS_LISTENER || (l->set_mask & (UINT64_C(1) << ki)))
 				continue;
 			memcpy((uint8_t *)l + keys[ki].off,
-			       (uint8_t *)&cfg->listen_defaults + keys[ki].off, sizeof(uint32_t));
+			       (uint8_t *)&cfg->listen_defaults + keys[ki].off,
+			       keys[ki].type == KT_BACKENDS ? sizeof(struct tt_backend_list)
+							    : sizeof(uint32_t));
 		}
 	}
 	if (cfg->kernel_addr_auto)
@@ -583,7 +688,7 @@ load_listener_section(struct tt_config *cfg, struct rte_cfgfile *f, const char *
 
 		if (k == NULL || k->scope != KS_LISTENER) {
 			snprintf(ps->err, ps->errlen,
-				 "%s [%s] %s: unknown key; a listener section takes app, backlog, time_wait, accept_rate, http_body, keepalive",
+				 "%s [%s] %s: unknown key; a listener section takes the [listen] keys but port (tcpterm --help lists them)",
 				 ps->where, sec, entries[i].name);
 			return -EINVAL;
 		}
@@ -881,10 +986,23 @@ tt_config_validate(const struct tt_config *cfg, char *err, size_t errlen)
 	for (uint32_t i = 0; i < cfg->n_listeners; i++) {
 		const struct tt_listen_config *l = &cfg->listeners[i];
 
-		if (l->app == TT_APP_PROXY) {
-			snprintf(err, errlen, "listen %u: the proxy application is not built yet; use http, echo, discard or hold",
-				 l->port);
+		if (l->app == TT_APP_PROXY && l->backends.n == 0) {
+			snprintf(err, errlen, "listen %u: the proxy application needs a backend: give --backend ADDR:PORT, or backend = ADDR:PORT in [listen %u]",
+				 l->port, l->port);
 			return -EINVAL;
+		}
+		for (uint32_t b = 0; l->app == TT_APP_PROXY && b < l->backends.n; b++) {
+			char a[INET_ADDRSTRLEN];
+
+			for (uint32_t j = 0; j < cfg->n_addrs; j++) {
+				if (l->backends.b[b].addr != cfg->addrs[j].addr)
+					continue;
+				/* tcpterm does not deliver to itself: the SYN would leave on the port. */
+				inet_ntop(AF_INET, &l->backends.b[b].addr, a, sizeof(a));
+				snprintf(err, errlen, "listen %u: backend %s:%u is tcpterm's own address; give a server's",
+					 l->port, a, l->backends.b[b].port);
+				return -EINVAL;
+			}
 		}
 	}
 	return 0;
@@ -957,6 +1075,21 @@ format_value(const struct tt_config *cfg, const void *base, const struct key *k,
 	case KT_APP:
 		snprintf(buf, len, "%s", tt_app_kind_name(*(const uint32_t *)field));
 		break;
+	case KT_BALANCE:
+		snprintf(buf, len, "%s", tt_balance_name(*(const uint32_t *)field));
+		break;
+	case KT_BACKENDS: {
+		const struct tt_backend_list *l = field;
+
+		/* Space-separated, as set_backends reads it back. */
+		for (uint32_t i = 0; i < l->n && used < len; i++) {
+			used += snprintf(buf + used, len - used, "%s%s:%u", i ? " " : "",
+					 inet_ntop(AF_INET, &l->b[i].addr, a, sizeof(a)), l->b[i].port);
+			if (l->b[i].weight != 1 && used < len)
+				used += snprintf(buf + used, len - used, ",weight=%u", l->b[i].weight);
+		}
+		break;
+	}
 	case KT_IMPAIR:
 		format_impair(cfg, (enum tt_impair_dir_id)k->min, buf, len);
 		break;
@@ -1038,6 +1171,14 @@ tt_config_dump(const struct tt_config *cfg, FILE *out)
 		fprintf(out, " [listen %u] app %s backlog %u time_wait %u accept_rate %u http_body %u\n",
 			lc->port, tt_app_kind_name(lc->app), lc->backlog, lc->time_wait,
 			lc->accept_rate, lc->http_body);
+		if (lc->app == TT_APP_PROXY) {
+			const struct key *k = key_by_name("listen", "backend");
+
+			format_value(cfg, lc, k, val, sizeof(val));
+			fprintf(out, " [listen %u] backend %s balance %s connect_timeout %u backend_fail_skip %u proxy_protocol %u\n",
+				lc->port, val, tt_balance_name(lc->balance), lc->connect_timeout,
+				lc->backend_fail_skip, lc->proxy_protocol);
+		}
 	}
 }
 
@@ -1082,7 +1223,7 @@ tt_config_usage(FILE *out, const char *prog)
 		if (strcmp(last, keys[i].section) != 0)
 			fprintf(out, "\n [%s]%s\n", keys[i].section,
 				strcmp(keys[i].section, "listen") == 0 ?
-				" (defaults for every listener; [listen PORT] sections override app, backlog, time_wait, accept_rate)" : "");
+				" (defaults for every listener; [listen PORT] sections override any of these keys)" : "");
 		last = keys[i].section;
 		opt_name(&keys[i], name, sizeof(name));
 		if (keys[i].type == KT_U32)

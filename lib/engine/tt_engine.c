@@ -110,13 +110,39 @@ worker_free(struct tt_worker *w)
 	rte_free(w);
 }
 
+/*
+ * The lcores' roles: every EAL lcore a worker, or with app_lcores the first half workers and
+ * the second half their applications' lcores (worker i's on the (n/2 + i)-th).
+ */
+static int
+engine_lcores(struct tt_engine *e, char *err, size_t errlen)
+{
+	unsigned int n = rte_lcore_count(), lcore, i = 0;
+
+	if (e->cfg.app_lcores && (n < 2 || n % 2 != 0)) {
+		snprintf(err, errlen,
+			 "app_lcores = 1 runs each worker's applications on an lcore of its own: give EAL an even number of lcores (-l), not %u",
+			 n);
+		return -EINVAL;
+	}
+	e->n_workers = (uint16_t)(e->cfg.app_lcores ? n / 2 : n);
+	RTE_LCORE_FOREACH(lcore) {
+		if (i < e->n_workers)
+			e->worker_lcore[i] = lcore;
+		else
+			e->app_lcore[i - e->n_workers] = lcore;
+		i++;
+	}
+	for (i = 0; i < e->n_workers && !e->cfg.app_lcores; i++)
+		e->app_lcore[i] = TT_APP_INLINE;
+	return 0;
+}
+
 static int
 engine_pools(struct tt_engine *e, char *err, size_t errlen)
 {
-	uint16_t id = 0;
-	unsigned int lcore;
-
-	RTE_LCORE_FOREACH(lcore) {
+	for (uint16_t id = 0; id < e->n_workers; id++) {
+		unsigned int lcore = e->worker_lcore[id];
 		char name[RTE_MEMPOOL_NAMESIZE];
 
 		snprintf(name, sizeof(name), "tt_mbuf_%u", id);
@@ -129,9 +155,7 @@ engine_pools(struct tt_engine *e, char *err, size_t errlen)
 				 e->cfg.mbufs, id, rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
-		id++;
 	}
-	e->n_workers = id;
 	return 0;
 }
 
@@ -256,7 +280,6 @@ engine_create(const struct tt_config *cfg, const struct tt_app_def *const apps[T
 	      const struct tt_app_def *client, char *err, size_t errlen)
 {
 	struct tt_engine *e;
-	unsigned int lcore;
 	uint16_t id = 0;
 
 	e = rte_zmalloc("tt_engine", sizeof(*e), RTE_CACHE_LINE_SIZE);
@@ -267,7 +290,7 @@ engine_create(const struct tt_config *cfg, const struct tt_app_def *const apps[T
 	e->cfg = *cfg;
 	if (engine_net_init(&e->net, cfg, err, errlen) != 0)
 		goto fail;
-	if (engine_pools(e, err, errlen) != 0)
+	if (engine_lcores(e, err, errlen) != 0 || engine_pools(e, err, errlen) != 0)
 		goto fail;
 	if (engine_steer(e, err, errlen) != 0)
 		goto fail;
@@ -275,8 +298,8 @@ engine_create(const struct tt_config *cfg, const struct tt_app_def *const apps[T
 		goto fail;
 	if (engine_impair(e, err, errlen) != 0)
 		goto fail;
-	RTE_LCORE_FOREACH(lcore) {
-		struct tt_worker *w = worker_create(e, id, lcore);
+	for (id = 0; id < e->n_workers; id++) {
+		struct tt_worker *w = worker_create(e, id, e->worker_lcore[id]);
 
 		if (w == NULL) {
 			snprintf(err, errlen, "out of memory for worker %u: give EAL more memory (-m)", id);
@@ -288,10 +311,14 @@ engine_create(const struct tt_config *cfg, const struct tt_app_def *const apps[T
 		w->peers = e->workers;
 		w->steer = &e->steer;
 		tt_worker_nic_hash_init(w);
-		e->workers[id++] = w;
+		e->workers[id] = w;
 		if (tt_tcp_worker_init(w, &e->cfg, err, errlen) != 0 ||
-		    tt_app_attach(w, apps, client, err, errlen) != 0)
+		    tt_app_attach(w, apps, client, e->app_lcore[id], err, errlen) != 0)
 			goto fail;
+		if (e->app_lcore[id] != TT_APP_INLINE)
+			TT_LOG(INFO, core,
+			       "worker %u on lcore %u, its applications on lcore %u (calls and events over rings)",
+			       id, w->lcore, e->app_lcore[id]);
 	}
 	/* O6: let dpdk-dumpcap attach; harmless when no secondary process ever does. */
 	if (rte_pdump_init() != 0)
@@ -314,11 +341,18 @@ engine_lcore_main(void *arg)
 	for (uint16_t i = 0; i < e->n_workers; i++) {
 		struct tt_worker *w = e->workers[i];
 
+		if (e->app_lcore[i] == lcore) {
+			tt_app_lcore_run(w, &e->quit);
+			return 0;
+		}
 		if (w->lcore != lcore)
 			continue;
 		/* The clock runs since worker_create(); the timer wheel counts from it. */
 		while (!__atomic_load_n(&e->quit, __ATOMIC_RELAXED))
 			tt_worker_poll(w);
+		/* An application lcore may be waiting for an answer: serve it until it stops. */
+		while (!tt_app_lcore_done(w))
+			tt_app_serve(w);
 		return 0;
 	}
 	return -ENOENT;

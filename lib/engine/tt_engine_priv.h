@@ -23,6 +23,8 @@ struct tt_engine {
 	uint16_t n_workers;
 	struct tt_port ports[TT_MAX_PORTS];
 	struct tt_worker *workers[RTE_MAX_LCORE];
+	unsigned int worker_lcore[RTE_MAX_LCORE];
+	unsigned int app_lcore[RTE_MAX_LCORE];  /* worker i's applications' lcore, or TT_APP_INLINE */
 	struct rte_mempool *pools[RTE_MAX_LCORE];
 	struct tt_steer steer;          /* read-only once the workers run */
 	struct tt_impair_shared impair; /* the ports' impairment; telemetry changes it */

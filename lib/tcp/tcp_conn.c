@@ -208,6 +208,20 @@ tt_conn_closed(struct tt_worker *w, struct tt_conn *c, enum tt_close_reason why)
 	uint32_t keep_len = 0;
 
 	c->close_reason = why;
+	/*
+	 * A graceful end of a connection the application still holds: payload held back (a
+	 * pause, wmem backpressure) and the peer's FIN behind it are delivered before 'closed'
+	 * — they were acknowledged, and Linux keeps a closed socket's receive queue readable.
+	 */
+	if (why == TT_CLOSE_NORMAL && (c->cflags & TT_CF_ACCEPTED) &&
+	    !(c->cflags & TT_CF_RELEASED)) {
+		if (c->rcvq != NULL)
+			tt_conn_event(w, c, TT_EVF_DATA);
+		if (c->cflags & TT_CF_PEER_FIN) {
+			c->cflags &= ~TT_CF_PEER_FIN;
+			tt_conn_event(w, c, TT_EVF_PEER_CLOSED);
+		}
+	}
 	if ((c->evf & TT_EVF_DATA) && !(c->cflags & TT_CF_RELEASED)) {
 		keep = c->rcvq;
 		keep_len = c->rcvq_len;

@@ -273,6 +273,10 @@ struct tt_conn {
 /* Application-side flags (struct tt_conn.aflags). */
 #define TT_AF_ACTIVE      (1u << 0)   /* opened by connect: 'connected' when established */
 #define TT_AF_RCV_PAUSED  (1u << 1)   /* tt_app_pause_recv: payload is held (A2) */
+/* An application on an lcore of its own (lib/app): 'closed' is on the event ring, and the
+ * TCB stays until that lcore says it delivered it (HEARD), so its slot is not reused early. */
+#define TT_AF_CLOSED_SENT  (1u << 2)
+#define TT_AF_CLOSED_HEARD (1u << 3)
 
 /* A listener on one worker (SO_REUSEPORT-like, SPEC Q6). */
 struct tt_listener {

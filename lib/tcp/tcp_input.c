@@ -449,7 +449,8 @@ tt_conn_rcv_take(struct tt_worker *w, struct tt_conn *c)
 
 	if (m == NULL)
 		return NULL;
-	if (!conn_app_ready(w, c)) {
+	/* A connection that ended gives what it held whatever the pause (tt_conn_closed). */
+	if (!(c->cflags & TT_CF_DEAD) && !conn_app_ready(w, c)) {
 		/* The application wrote past wmem since the event was raised: held after all. */
 		c->cflags |= TT_CF_RCV_HELD;
 		return NULL;
@@ -600,14 +601,17 @@ conn_fin(struct tt_worker *w, struct tt_conn *c, bool fin_acked)
 		tt_reass_free(w, c);
 	/* F3: the FIN's ACK goes out at the end of this iteration, never waits for the app. */
 	ack_now(w, c);
+	/*
+	 * After any held payload the application hears the end — in every state, so one that
+	 * half-closed first (FIN_WAIT_*) hears 'peer_closed' before 'closed' too.
+	 */
+	if (conn_app_ready(w, c))
+		tt_conn_event(w, c, TT_EVF_PEER_CLOSED);
+	else
+		c->cflags |= TT_CF_PEER_FIN;
 	switch (c->state) {
 	case TT_TCPS_ESTABLISHED:
 		tt_conn_set_state(w, c, TT_TCPS_CLOSE_WAIT);
-		/* After any held payload: the application sees the bytes, then the end. */
-		if (conn_app_ready(w, c))
-			tt_conn_event(w, c, TT_EVF_PEER_CLOSED);
-		else
-			c->cflags |= TT_CF_PEER_FIN;
 		return true;
 	case TT_TCPS_FIN_WAIT_1:
 		if (!fin_acked) {

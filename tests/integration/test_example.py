@@ -9,6 +9,9 @@ application, opens a connection to the Linux kernel through the TAP with tt_app_
   2. a port nobody listens on: the kernel's RST refuses the connect; exit 1, "refused".
   3. an on-link address nobody has: ARP unanswered three times, then "unreachable"
      (EHOSTUNREACH), exit 1, in 3 to 6 s.
+  4. two workers (EAL -l on two CPUs, the TAP steered by tcpterm's RSS key): the source
+     port tt_app_connect chose makes the kernel's answers arrive at the connecting worker's
+     queue — EthHandoffs 0 (--stats), five runs, each from a random start in the range.
 """
 import os
 import secrets
@@ -25,12 +28,12 @@ FETCH = os.environ.get('TT_FETCH') or os.path.join(ttlib.SOURCE_ROOT, 'build', '
 PORT = 8000
 
 
-def fetch(ns, tag, target, send, timeout=30):
+def fetch(ns, tag, target, send, timeout=30, lcores=None, extra=()):
     prefix = f'ttex{tag}{os.getpid()}'
-    eal = ['-l', ttlib.lcore(), '--no-pci', '--no-huge', '-m', '256', '--file-prefix', prefix,
-           f'--vdev=net_tap0,iface={prefix}']
+    eal = ['-l', lcores or ttlib.lcore(), '--no-pci', '--no-huge', '-m', '512', '--file-prefix',
+           prefix, f'--vdev=net_tap0,iface={prefix}']
     argv = [FETCH] + eal + ['--', '--addr', f'{ttlib.ADDR}/{ttlib.PREFIX_LEN}', '--quiet',
-                            '--target', target, '--send', send]
+                            '--target', target, '--send', send] + list(extra)
     t0 = time.monotonic()
     r = ns.run(argv, capture_output=True, timeout=timeout)
     err = [ln for ln in r.stderr.decode(errors='replace').splitlines() if 'tt-fetch' in ln]
@@ -75,6 +78,20 @@ def test():
     expect(rc == 1 and 'unreachable' in err, f'3. to nobody: exit {rc}, {err!r}')
     expect(3 <= took < 8, f'3. gave up after {took:.1f} s, want about 3 s of ARP')
     log(f'ok: 3. no such host: exit 1, "{err.strip()}" after {took:.1f} s')
+
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        log('4. skipped: one CPU')
+        return
+    for i in range(5):
+        rc, out, err, took = fetch(ns, f'd{i}', f'{ttlib.PEER}:{PORT}',
+                                   'GET /f HTTP/1.0\\r\\n\\r\\n',
+                                   lcores=f'{cpus[-2]},{cpus[-1]}', extra=['--stats'])
+        got = out.partition(b'\r\n\r\n')[2]
+        expect(rc == 0 and got == body, f'4. run {i}: exit {rc}, {len(got)} bytes: {err}')
+        expect('tt-fetch: ActiveOpens 1' in err and 'tt-fetch: EthHandoffs 0' in err,
+               f'4. run {i}: {err}')
+    log(f'ok: 4. two workers, five fetches: no segment handed over ({err})')
 
 
 if __name__ == '__main__':

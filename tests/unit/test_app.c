@@ -239,7 +239,7 @@ test_attach_init_fails(void **state)
 	attach_inits = attach_finis = 0;
 	assert_int_equal(tt_tcp_worker_init(env->w, &env->cfg, err, sizeof(err)), 0);
 	t = env->w->tcp;
-	assert_int_equal(tt_app_attach(env->w, apps, NULL, err, sizeof(err)), -EINVAL);
+	assert_int_equal(tt_app_attach(env->w, apps, NULL, TT_APP_INLINE, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "worker 0: application bad failed to start on port 8080");
 	assert_int_equal(attach_inits, 2);
 	assert_ptr_equal(t->listeners[0].ops, &ok_ops);

@@ -514,6 +514,112 @@ test_file_listeners(void **state)
 	assert_int_equal(listener(&cfg, 9090)->backlog, 7);
 }
 
+/*
+ * Proxy listeners (SPEC A2): backends as ADDR:PORT[,weight=N], repeatable or several in one
+ * value; [listen] gives every listener its list, a [listen PORT] section its own; the
+ * balancing method and timers per listener; the dump reads back what it prints.
+ */
+static void
+test_proxy_keys(void **state)
+{
+	struct tt_config cfg;
+	const struct tt_listen_config *l;
+
+	(void)state;
+	tt_config_defaults(&cfg);
+	l = &cfg.listen_defaults;
+	assert_int_equal(l->backends.n, 0);
+	assert_int_equal(l->balance, TT_BALANCE_ROUNDROBIN);
+	assert_int_equal(l->connect_timeout, 2000);
+	assert_int_equal(l->backend_fail_skip, 10);
+	assert_int_equal(l->proxy_protocol, 0);
+
+	assert_int_equal(parse(&cfg, ARGV("--app", "proxy", "--backend", "198.18.1.1:80",
+					  "--backend", "198.18.1.2:8080,weight=3", "--balance",
+					  "leastconn", "--connect-timeout", "500",
+					  "--backend-fail-skip", "0", "--proxy-protocol", "2")), 0);
+	l = listener(&cfg, 80);
+	assert_int_equal(l->app, TT_APP_PROXY);
+	assert_int_equal(l->backends.n, 2);
+	assert_int_equal(l->backends.b[0].addr, IP(198, 18, 1, 1));
+	assert_int_equal(l->backends.b[0].port, 80);
+	assert_int_equal(l->backends.b[0].weight, 1);
+	assert_int_equal(l->backends.b[1].addr, IP(198, 18, 1, 2));
+	assert_int_equal(l->backends.b[1].port, 8080);
+	assert_int_equal(l->backends.b[1].weight, 3);
+	assert_int_equal(l->balance, TT_BALANCE_LEASTCONN);
+	assert_int_equal(l->connect_timeout, 500);
+	assert_int_equal(l->backend_fail_skip, 0);
+	assert_int_equal(l->proxy_protocol, 2);
+
+	assert_int_equal(load(&cfg,
+		"[listen]\n"
+		"port = 80\n"
+		"app = proxy\n"
+		"backend = 198.18.1.1:80\n"
+		"backend = 198.18.1.2:80,weight=2\n"
+		"[listen 8080]\n"
+		"app = proxy\n"
+		"balance = source\n"
+		"backend = 198.18.2.1:81 198.18.2.2:82,weight=1000\n"
+		"backend = 198.18.2.3:83\n"
+		"[listen 9090]\n"
+		"app = echo\n"), 0);
+	assert_int_equal(tt_config_validate(&cfg, err, sizeof(err)), 0);
+	l = listener(&cfg, 80);
+	assert_int_equal(l->backends.n, 2);
+	assert_int_equal(l->backends.b[1].weight, 2);
+	assert_int_equal(l->balance, TT_BALANCE_ROUNDROBIN);
+	l = listener(&cfg, 8080);
+	assert_int_equal(l->backends.n, 3);
+	assert_int_equal(l->backends.b[0].addr, IP(198, 18, 2, 1));
+	assert_int_equal(l->backends.b[1].port, 82);
+	assert_int_equal(l->backends.b[1].weight, 1000);
+	assert_int_equal(l->backends.b[2].port, 83);
+	assert_int_equal(l->balance, TT_BALANCE_SOURCE);
+	assert_int_equal(listener(&cfg, 9090)->app, TT_APP_ECHO);
+
+	/* Sixteen per listener; a seventeenth is refused. */
+	assert_int_equal(parse(&cfg, ARGV("--app", "proxy", "--backend",
+		"10.0.0.1:1 10.0.0.2:1 10.0.0.3:1 10.0.0.4:1 10.0.0.5:1 10.0.0.6:1 10.0.0.7:1 10.0.0.8:1 "
+		"10.0.0.9:1 10.0.0.10:1 10.0.0.11:1 10.0.0.12:1 10.0.0.13:1 10.0.0.14:1 10.0.0.15:1",
+		"--backend", "10.0.0.16:1")), 0);
+	assert_int_equal(listener(&cfg, 80)->backends.n, 16);
+	expect_invalid(ARGV("--backend", "10.0.0.1:1 10.0.0.2:1 10.0.0.3:1 10.0.0.4:1 10.0.0.5:1 "
+			    "10.0.0.6:1 10.0.0.7:1 10.0.0.8:1 10.0.0.9:1 10.0.0.10:1 10.0.0.11:1 "
+			    "10.0.0.12:1 10.0.0.13:1 10.0.0.14:1 10.0.0.15:1 10.0.0.16:1 10.0.0.17:1"),
+		       "16");
+}
+
+/* Bad proxy values: one line naming the option; a proxy listener needs a backend. */
+static void
+test_proxy_invalid(void **state)
+{
+	static const char *const bad[] = {
+		"198.18.1.1", "198.18.1.1:", "198.18.1.1:0", "198.18.1.1:65536", ":80",
+		"198.18.1:80", "198.18.1.1:80,weight=0", "198.18.1.1:80,weight=1001",
+		"198.18.1.1:80,weight=", "198.18.1.1:80,wait=2", "0.0.0.0:80",
+		"255.255.255.255:80", "224.0.0.1:80", "198.18.1.1:http",
+	};
+	struct tt_config cfg;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_invalid(ARGV("--app", "proxy", "--backend", (char *)bad[i]), "--backend");
+	expect_invalid(ARGV("--balance", "random"), "--balance");
+	expect_invalid(ARGV("--proxy-protocol", "3"), "--proxy-protocol");
+	expect_invalid(ARGV("--connect-timeout", "0"), "--connect-timeout");
+	expect_invalid(ARGV("--app", "proxy"), "backend");
+	assert_error_names("listen 80");
+	expect_invalid(ARGV("--app", "proxy", "--backend", "198.18.0.2:80"), "own address");
+	/* A file: the listener without backends is named. */
+	assert_int_equal(load(&cfg, "[listen 8080]\napp = proxy\n"), 0);
+	assert_int_equal(tt_config_validate(&cfg, err, sizeof(err)), -EINVAL);
+	assert_error_names("listen 8080");
+	assert_int_equal(load(&cfg, "[listen 8080]\nbackend = 198.18.1.1\n"), -EINVAL);
+	assert_error_names("backend = 198.18.1.1");
+}
+
 /* A file that names only [listen PORT] sections listens on those ports, not also on 80. */
 static void
 test_file_listener_sections_only(void **state)
@@ -735,6 +841,8 @@ main(void)
 		cmocka_unit_test(test_file_missing),
 		cmocka_unit_test(test_file_listeners),
 		cmocka_unit_test(test_file_listener_sections_only),
+		cmocka_unit_test(test_proxy_keys),
+		cmocka_unit_test(test_proxy_invalid),
 		cmocka_unit_test(test_file_repeated_addr),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_kernel_addr),

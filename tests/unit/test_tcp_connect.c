@@ -15,9 +15,11 @@
  *  - simultaneous open: SYN without ACK -> our SYN-ACK with the same ISS -> the peer's ACK
  *    -> 'connected';
  *  - the local port range: two ports, two connects to one peer, the third -EADDRNOTAVAIL;
- *    bad destinations -EINVAL, no route -ENETUNREACH;
+ *    bad destinations -EINVAL, no route -ENETUNREACH; with two workers, only ports whose
+ *    flow the connecting worker owns;
  *  - the application's timer: 'timeout' after the time asked, cancelled by 0;
- *  - pause/resume of receiving: payload held while paused (window shrinks), delivered on resume.
+ *  - pause/resume of receiving: payload held while paused (window shrinks), delivered on
+ *    resume; and delivered before 'closed' when the connection ends while paused.
  */
 #include "tt_test.h"
 
@@ -342,6 +344,60 @@ test_port_range_and_errors(void **state)
 	assert_int_equal(tt_test_tx_count(env), 0);
 }
 
+/* A passive connection from the harness's client, and the listener's context. */
+static tt_conn_t
+accepted(struct tt_test_env *env, struct tt_test_peer *p, uint16_t sport,
+	 struct tt_app_ctx **ctx)
+{
+	tt_test_tcp_start_app(env);
+	*ctx = &tt_test_listener(env, 80)->app;
+	tt_test_peer_init(p, sport, 1);
+	return tt_test_connect(env, p);
+}
+
+/*
+ * Two workers (the software owner hash, no port steering): every port a connect takes is
+ * one whose flow this worker owns, so the peer's answers arrive here without a hand-over;
+ * the ports owned by the other worker are skipped.
+ */
+static void
+test_port_owner(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_app_ctx *ctx;
+	uint32_t skipped = 0, prev = 0;
+
+	env->cfg.local_port_lo = 50000;
+	env->cfg.local_port_hi = 50999;
+	start(env);
+	assert_int_equal(tt_steer_init(&env->steer, 2, TT_RSS_OFF), 0);
+	env->w->n_workers = 2;
+	ctx = &tt_test_listener(env, 80)->app;
+	for (int i = 0; i < 64; i++) {
+		struct tt_endpoint l;
+		struct tt_flow f;
+		tt_conn_t h;
+
+		assert_int_equal(tt_test_app_connect(env, 80, TT_TEST_IP_PEER, SERVER_PORT, &h), 0);
+		assert_int_equal(tt_app_endpoints(ctx, h, &l, NULL), 0);
+		f = (struct tt_flow){ .raddr = TT_TEST_IP_PEER, .laddr = TT_TEST_IP_US,
+				      .rport = rte_cpu_to_be_16(SERVER_PORT),
+				      .lport = rte_cpu_to_be_16(l.port) };
+		assert_int_equal(tt_flow_owner(env->w, &f,
+					       tt_flow_hash(&env->w->tcp->flow_key, &f)), 0);
+		if (i > 0 && l.port != prev + 1)
+			skipped++;
+		prev = l.port;
+	}
+	/* About half the ports belong to worker 1: the walk must have stepped over some. */
+	assert_true(skipped > 8);
+	env->w->n_workers = 1;
+	tt_test_app_close_all(env, true);
+	for (int i = 0; i < 64; i++)
+		TT_TEST_EV(env, TT_TEV_CLOSED, 0);
+	tt_test_tx_drain(env);
+}
+
 static void
 test_app_timer(void **state)
 {
@@ -350,10 +406,7 @@ test_app_timer(void **state)
 	struct tt_app_ctx *ctx;
 	tt_conn_t h;
 
-	tt_test_tcp_start_app(env);
-	ctx = &tt_test_listener(env, 80)->app;
-	tt_test_peer_init(&p, 49100, 1);
-	h = tt_test_connect(env, &p);
+	h = accepted(env, &p, 49100, &ctx);
 	assert_int_equal(tt_app_timer(ctx, h, 50), 0);
 	TT_TEST_AT(env, tt_test_now(env) + 50, tt_test_pred_event, "the timer");
 	TT_TEST_EV(env, TT_TEV_TIMEOUT, h);
@@ -380,10 +433,7 @@ test_pause_resume(void **state)
 	const struct tt_test_ev *ev;
 	tt_conn_t h;
 
-	tt_test_tcp_start_app(env);
-	ctx = &tt_test_listener(env, 80)->app;
-	tt_test_peer_init(&p, 49101, 1);
-	h = tt_test_connect(env, &p);
+	h = accepted(env, &p, 49101, &ctx);
 	assert_int_equal(tt_app_pause_recv(ctx, h), 0);
 	tt_test_peer_send(env, &p, ACK | PSH, NULL, 1000);
 	tt_test_advance(env, 50);
@@ -398,6 +448,41 @@ test_pause_resume(void **state)
 	tt_test_abort_conn(env, &p, h);
 }
 
+/*
+ * Paused, half-closed, and the peer's data and FIN arrive: entering TIME_WAIT ends the
+ * connection, and the application still hears the held bytes, then 'peer_closed', then
+ * 'closed' (Linux keeps a closed socket's receive queue readable) — acknowledged bytes are
+ * never dropped because the application was not reading.
+ */
+static void
+test_pause_then_fin(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_test_seg s;
+	struct tt_app_ctx *ctx;
+	const struct tt_test_ev *ev;
+	tt_conn_t h;
+
+	h = accepted(env, &p, 49102, &ctx);
+	assert_int_equal(tt_app_shutdown(ctx, h), 0);
+	tt_test_poll(env);
+	tt_test_peer_recv(env, &p, &s);
+	assert_true(s.flags & FIN);
+	tt_test_peer_send(env, &p, ACK, NULL, 0);
+	assert_int_equal(tt_test_tcp_conn(env, &p)->state, TT_TCPS_FIN_WAIT_2);
+	assert_int_equal(tt_app_pause_recv(ctx, h), 0);
+	tt_test_peer_send(env, &p, ACK | PSH, NULL, 700);
+	TT_TEST_EV_NONE(env);
+	tt_test_peer_send(env, &p, ACK | FIN, NULL, 0);
+	ev = TT_TEST_EV(env, TT_TEV_DATA, h);
+	assert_int_equal(ev->len, 700);
+	TT_TEST_EV(env, TT_TEV_PEER_CLOSED, h);
+	assert_int_equal(TT_TEST_EV(env, TT_TEV_CLOSED, h)->why, TT_CLOSE_NORMAL);
+	assert_non_null(tt_test_tcp_tw(env, &p));
+	tt_test_tx_drain(env);
+}
+
 int
 main(void)
 {
@@ -410,8 +495,10 @@ main(void)
 		T(test_wrong_synack),
 		T(test_simultaneous_open),
 		T(test_port_range_and_errors),
+		T(test_port_owner),
 		T(test_app_timer),
 		T(test_pause_resume),
+		T(test_pause_then_fin),
 #undef T
 	};
 

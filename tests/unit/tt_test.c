@@ -1067,7 +1067,7 @@ tt_test_tcp_start(struct tt_test_env *env, const struct tt_app_def *const *apps)
 	tapp_env = env;
 	if (tt_tcp_worker_init(env->w, &env->cfg, err, sizeof(err)) != 0)
 		fail_msg("tt_tcp_worker_init: %s", err);
-	if (tt_app_attach(env->w, apps, NULL, err, sizeof(err)) != 0)
+	if (tt_app_attach(env->w, apps, NULL, TT_APP_INLINE, err, sizeof(err)) != 0)
 		fail_msg("tt_app_attach: %s", err);
 	assert_non_null(env->w->tcp);
 	/* The loop is running, as in production, before the first segment arrives. */

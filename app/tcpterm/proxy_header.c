@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * PROXY protocol headers (HAProxy's doc/proxy-protocol.txt), the first bytes the proxy
+ * sends a backend when proxy_protocol is set (SPEC A2), so the backend learns the client's
+ * address that the proxy's own connection hides. Called by app_proxy.c once per backend
+ * connection, on 'connected'. Plain C, no DPDK: tests/unit/test_proxy.c checks the bytes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+
+#include "proxy.h"
+
+/* proxy-protocol.txt 2.1: "PROXY TCP4 <src> <dst> <sport> <dport>\r\n", addresses dotted. */
+int
+tt_proxy_hdr_v1(char *buf, size_t len, const struct tt_endpoint *src,
+		const struct tt_endpoint *dst)
+{
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+	int n;
+
+	inet_ntop(AF_INET, &src->addr, s, sizeof(s));
+	inet_ntop(AF_INET, &dst->addr, d, sizeof(d));
+	n = snprintf(buf, len, "PROXY TCP4 %s %s %u %u\r\n", s, d, src->port, dst->port);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+/*
+ * proxy-protocol.txt 2.2: the 12-byte signature; version 2 and command PROXY (0x21);
+ * AF_INET over STREAM (0x11); the length of what follows (12, big endian); then source
+ * address, destination address, source port, destination port, all in network order.
+ */
+int
+tt_proxy_hdr_v2(uint8_t *buf, size_t len, const struct tt_endpoint *src,
+		const struct tt_endpoint *dst)
+{
+	static const uint8_t sig[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51,
+					 0x55, 0x49, 0x54, 0x0a };
+	uint16_t sport = htons(src->port), dport = htons(dst->port);
+
+	if (len < TT_PROXY_V2_LEN)
+		return -ENOSPC;
+	memcpy(buf, sig, sizeof(sig));
+	buf[12] = 0x21;
+	buf[13] = 0x11;
+	buf[14] = 0;
+	buf[15] = 12;
+	memcpy(buf + 16, &src->addr, 4);
+	memcpy(buf + 20, &dst->addr, 4);
+	memcpy(buf + 24, &sport, 2);
+	memcpy(buf + 26, &dport, 2);
+	return TT_PROXY_V2_LEN;
+}
