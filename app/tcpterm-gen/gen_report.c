@@ -127,7 +127,7 @@ json_hist(FILE *out, const char *name, const struct gen_hist *h)
 
 void
 gen_summary_print(const struct gen_snapshot *first, const struct gen_snapshot *last,
-		  double active_s, FILE *out)
+		  double active_s, double flood_s, FILE *out)
 {
 	const struct gen_counts *c = &last->cnt;
 	char target[INET_ADDRSTRLEN];
@@ -161,7 +161,7 @@ gen_summary_print(const struct gen_snapshot *first, const struct gen_snapshot *l
 	fprintf(out, ", \"flood\": {\"kind\": \"%s\", \"rate\": %" PRIu64 ", \"packets\": %"
 		PRIu64 ", \"pps\": %.1f, \"nombuf\": %" PRIu64 "}, ",
 		kind_names[gen.o.flood_kind], gen.o.flood_rate, c->flood_pkts,
-		(double)c->flood_pkts / t, c->flood_nombuf);
+		flood_s > 0 ? (double)c->flood_pkts / flood_s : 0.0, c->flood_nombuf);
 	fprintf(out, "\"busy_pct\": %.2f, \"counters\": {",
 		total != 0 ? 100.0 * (double)busy / (double)total : 0.0);
 	for (unsigned int i = 0; i < TT_STAT__COUNT; i++)

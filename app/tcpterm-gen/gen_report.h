@@ -22,8 +22,11 @@ struct gen_snapshot {
 void gen_snapshot_take(struct gen_snapshot *s, const struct tt_engine *e);
 /* The line for the interval a -> b. */
 void gen_line_print(const struct gen_snapshot *a, const struct gen_snapshot *b, FILE *out);
-/* One JSON object on one line: totals of last, rates over active_s, counters' growth. */
+/*
+ * One JSON object on one line: totals of last, connection rates over active_s (from the
+ * first connection), the flood's over flood_s (floods start at once), counters' growth.
+ */
 void gen_summary_print(const struct gen_snapshot *first, const struct gen_snapshot *last,
-		       double active_s, FILE *out);
+		       double active_s, double flood_s, FILE *out);
 
 #endif /* GEN_REPORT_H */

@@ -35,7 +35,7 @@ struct gen_global gen;
 static struct tt_engine *engine;
 static volatile sig_atomic_t stop_requests;
 static struct gen_snapshot snap_first, snap_prev, snap_cur;
-static double active_s;
+static double active_s, flood_s;
 static int exit_code;
 
 /*
@@ -94,13 +94,27 @@ fatal_message(void)
 			t, gen.o.target.port);
 }
 
-/* Sleep 100 ms, less when a signal comes (TAP raises SIGIO as packets arrive). */
+/*
+ * Sleep 100 ms, or until deadline (TSC) if sooner, so the run ends on time; less when a
+ * signal comes (TAP raises SIGIO as packets arrive).
+ */
+static void
+tick_until(uint64_t deadline)
+{
+	uint64_t now = rte_rdtsc(), step = gen.tsc_hz / 10;
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+	if (deadline > now && deadline - now < step)
+		ts.tv_nsec = (long)((double)(deadline - now) * 1e9 / (double)gen.tsc_hz);
+	else if (deadline <= now)
+		return;
+	nanosleep(&ts, NULL);
+}
+
 static void
 tick(void)
 {
-	struct timespec ts = { 0, 100 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
+	tick_until(UINT64_MAX);
 }
 
 /*
@@ -114,6 +128,7 @@ run_end(void)
 
 	/* Rates over the time the load ran: from the gate (the first connection) to now. */
 	active_s = (double)(t - load_start()) / (double)gen.tsc_hz;
+	flood_s = since(gen.start_tsc);
 	gen.phase = GEN_DRAIN;
 	while (open_now() > 0 && since(t) < 1.5 && !tt_engine_stopping(engine))
 		tick();
@@ -132,9 +147,13 @@ control_thread(void *arg)
 	(void)arg;
 	snap_prev = snap_first;
 	for (;;) {
-		tick();
+		uint64_t end = gen.o.duration_s != 0 ? load_start() + gen.o.duration_s * gen.tsc_hz :
+				UINT64_MAX;
+
+		tick_until(RTE_MIN(end, next_line));
 		if (tt_engine_stopping(engine)) {
 			active_s = since(load_start());
+			flood_s = since(gen.start_tsc);
 			gen_snapshot_take(&snap_cur, engine);
 			break;
 		}
@@ -258,7 +277,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "tcpterm-gen: workers failed: %s\n", strerror(-rc));
 		exit_code = 1;
 	} else if (exit_code == 0) {
-		gen_summary_print(&snap_first, &snap_cur, active_s, stdout);
+		gen_summary_print(&snap_first, &snap_cur, active_s, flood_s, stdout);
 		if (gen.o.json_path != NULL) {
 			FILE *f = fopen(gen.o.json_path, "w");
 
@@ -267,7 +286,7 @@ main(int argc, char **argv)
 					strerror(errno));
 				exit_code = 2;
 			} else {
-				gen_summary_print(&snap_first, &snap_cur, active_s, f);
+				gen_summary_print(&snap_first, &snap_cur, active_s, flood_s, f);
 				fclose(f);
 			}
 		}

@@ -222,6 +222,18 @@ class Tcpterm:
             self.wait_up(timeout)
         return self
 
+    def wait_telemetry(self, timeout=20.0):
+        """Until telemetry answers: for an instance without a TAP (memif), where wait_up's
+        kernel-side address never comes."""
+        end = time.monotonic() + timeout
+        while not telemetry_up(self.prefix):
+            expect(self.alive(), f'tcpterm {self.prefix} exited with {self.proc.returncode} '
+                   'at start:\n' + self.output())
+            expect(time.monotonic() < end, f'tcpterm {self.prefix} not up after '
+                   f'{timeout:.0f} s:\n' + self.output())
+            time.sleep(0.05)
+        return self
+
     def wait_up(self, timeout=20.0):
         """Until telemetry answers and the TAP's kernel side has its address."""
         end = time.monotonic() + timeout
@@ -299,6 +311,23 @@ class Tcpterm:
             log(re.sub(r'^tcpterm configuration:\n(?:[ \t].*\n)*', '', self.output(),
                        flags=re.M)[-3000:])
         self.logf.close()
+
+
+def background(ns, argv, **kw):
+    """A process started in ns, terminated (then killed) by its PID at cleanup."""
+    kw.setdefault('stdin', subprocess.DEVNULL)
+    proc = subprocess.Popen(ns.argv(argv), **kw)
+
+    def stop():
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    _cleanups.append(stop)
+    return proc
 
 
 # ---------------------------------------------------------------------------------------
