@@ -143,6 +143,7 @@ struct gen_global {
 	uint16_t n_workers;
 	struct gen_worker *w[RTE_MAX_LCORE];
 	volatile uint32_t phase;   /* enum gen_phase; the control thread's */
+	volatile uint32_t links_up; /* every port up (or 5 s passed): workers may send */
 	volatile uint32_t fatal;   /* a worker found the target unreachable from the start */
 	volatile uint32_t ever_established; /* a worker saw 'connected' once */
 };

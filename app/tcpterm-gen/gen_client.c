@@ -462,7 +462,7 @@ gen_poll(struct tt_app_ctx *ctx, uint64_t now_ms)
 	if (!gw->closing && (phase == GEN_CLOSE ||
 			     (phase == GEN_DRAIN && gen.o.mode == GEN_STREAM)))
 		close_all(ctx, gw);
-	if (phase != GEN_RUN || gen.fatal != 0)
+	if (phase != GEN_RUN || gen.fatal != 0 || gen.links_up == 0)
 		return;
 	if (gen.o.mode != GEN_FLOOD)
 		open_more(ctx, gw, now);

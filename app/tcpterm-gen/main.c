@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_thread.h>
 
@@ -139,12 +140,42 @@ run_end(void)
 	gen_snapshot_take(&snap_cur, engine);
 }
 
+/*
+ * Wait (5 s at most) until every port's link is up before anything is sent: a memif whose
+ * peer is still connecting drops the first ARP request or SYN, and the probe connection
+ * would measure a 1 s retransmission. The control thread asks, not the workers: for some
+ * drivers (TAP) reading the link is a system call.
+ */
+static void
+wait_links(void)
+{
+	uint64_t t0 = rte_rdtsc();
+
+	while (since(t0) < 5.0 && !tt_engine_stopping(engine) && stop_requests == 0) {
+		bool all = true;
+		uint16_t pid;
+
+		RTE_ETH_FOREACH_DEV(pid) {
+			struct rte_eth_link link;
+
+			if (rte_eth_link_get_nowait(pid, &link) != 0 ||
+			    link.link_status != RTE_ETH_LINK_UP)
+				all = false;
+		}
+		if (all)
+			break;
+		tick();
+	}
+	gen.links_up = 1;
+}
+
 static void *
 control_thread(void *arg)
 {
 	uint64_t next_line = gen.start_tsc + gen.tsc_hz;
 
 	(void)arg;
+	wait_links();
 	snap_prev = snap_first;
 	for (;;) {
 		uint64_t end = gen.o.duration_s != 0 ? load_start() + gen.o.duration_s * gen.tsc_hz :
