@@ -31,6 +31,7 @@ enum gen_flood_kind { GEN_FLOOD_SYN, GEN_FLOOD_ACK, GEN_FLOOD_RST };
 struct gen_opts {
 	enum gen_mode mode;
 	struct tt_endpoint target;
+	uint16_t target_port_hi;   /* --target A:LO-HI: connections take the ports in turn */
 	uint64_t rate;             /* cps: connections/s; flood mode: packets/s; 0 = no cap */
 	uint32_t concurrency;      /* open connections at most (cps) */
 	uint32_t conns;            /* connections held (keepalive, stream) */
@@ -117,6 +118,7 @@ struct gen_worker {
 	uint64_t conn_credit_fp;
 	uint64_t conn_last_tsc;
 	uint32_t conns_target;     /* keepalive, stream: this worker's share of --conns */
+	uint16_t next_port;        /* the target port the next connection goes to */
 	/* Flood. */
 	uint64_t flood_rate_fp;
 	uint64_t flood_credit_fp;
@@ -133,7 +135,7 @@ struct gen_worker {
 struct gen_global {
 	struct gen_opts o;
 	uint64_t tsc_hz;
-	uint64_t start_tsc;        /* the process's run started */
+	uint64_t start_tsc;        /* the ports came up: the run's clock, floods start here */
 	volatile uint64_t gate_tsc; /* the first connection established (or start, flood only):
 				     * ramps and the summary's rates count from here */
 	uint64_t ramp_cycles;      /* --ramp in TSC cycles */

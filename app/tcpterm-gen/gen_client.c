@@ -367,6 +367,7 @@ gen_closed(struct tt_app_ctx *ctx, tt_conn_t c, enum tt_close_reason why)
 static bool
 open_one(struct tt_app_ctx *ctx, struct gen_worker *gw, uint64_t now)
 {
+	struct tt_endpoint dst = gen.o.target;
 	struct gen_conn *s;
 	uint32_t i = gw->free_head, next;
 	int rc;
@@ -379,7 +380,8 @@ open_one(struct tt_app_ctx *ctx, struct gen_worker *gw, uint64_t now)
 	s->next_free = next;
 	s->t0 = now;
 	s->state = CS_CONNECTING;
-	rc = tt_app_connect(ctx, &gen.o.target, i, &s->c);
+	dst.port = gw->next_port;
+	rc = tt_app_connect(ctx, &dst, i, &s->c);
 	if (rc != 0) {
 		s->state = CS_FREE;
 		gw->cnt.err[GEN_ERR_local]++;
@@ -388,6 +390,8 @@ open_one(struct tt_app_ctx *ctx, struct gen_worker *gw, uint64_t now)
 		return false;
 	}
 	gw->free_head = s->next_free;
+	gw->next_port = gw->next_port == gen.o.target_port_hi ? gen.o.target.port :
+		       (uint16_t)(gw->next_port + 1);
 	gw->open++;
 	gw->cnt.attempts++;
 	return true;
@@ -488,6 +492,7 @@ gen_init(struct tt_app_ctx *ctx)
 	gw->slots = (struct gen_conn *)(gw + 1);
 	gw->cap = share;
 	gw->conns_target = share;
+	gw->next_port = gen.o.target.port;
 	gw->free_head = share > 0 ? 0 : UINT32_MAX;
 	for (uint32_t i = 0; i < share; i++)
 		gw->slots[i].next_free = i + 1 < share ? i + 1 : UINT32_MAX;

@@ -115,16 +115,31 @@ set_mode(struct gen_opts *o, const char *v, char *err, size_t errlen)
 static int
 set_target(struct gen_opts *o, const char *v, char *err, size_t errlen)
 {
-	const char *rest;
-	uint64_t port;
+	const char *rest, *dash;
+	char lo[8];
+	uint64_t port, hi;
 
-	if (split_addr(v, ':', &o->target.addr, &rest) != 0 ||
-	    parse_u64(rest, 1, 65535, &port) != 0) {
-		snprintf(err, errlen, "--target %s: expected A.B.C.D:PORT", v);
-		return -EINVAL;
+	if (split_addr(v, ':', &o->target.addr, &rest) != 0)
+		goto bad;
+	dash = strchr(rest, '-');
+	if (dash == NULL) {
+		if (parse_u64(rest, 1, 65535, &port) != 0)
+			goto bad;
+		hi = port;
+	} else {
+		if ((size_t)(dash - rest) >= sizeof(lo))
+			goto bad;
+		memcpy(lo, rest, (size_t)(dash - rest));
+		lo[dash - rest] = '\0';
+		if (parse_u64(lo, 1, 65535, &port) != 0 || parse_u64(dash + 1, port, 65535, &hi) != 0)
+			goto bad;
 	}
 	o->target.port = (uint16_t)port;
+	o->target_port_hi = (uint16_t)hi;
 	return 0;
+bad:
+	snprintf(err, errlen, "--target %s: expected A.B.C.D:PORT or A.B.C.D:PORT-PORT", v);
+	return -EINVAL;
 }
 
 static int
@@ -217,7 +232,9 @@ static const struct gen_opt opts[] = {
 	{ "mode", "MODE", "cps (connect, GET, read the answer, close), keepalive (--conns "
 	  "connections, a GET after each answer), stream (--conns connections of bulk data), "
 	  "flood (spoofed segments only); default cps", set_mode },
-	{ "target", "A.B.C.D:PORT", "the server (required)", set_target },
+	{ "target", "A.B.C.D:PORT[-PORT]", "the server (required); with a port range, "
+	  "connections take the ports in turn: one source address reaches one port at about "
+	  "64k conn/s (ports 1024-65535, reused after 1 s in TIME_WAIT by tw_reuse)", set_target },
 	{ "rate", "N", "cps: new connections a second; flood: packets a second; 0 = as fast as "
 	  "--concurrency allows (default); k and M suffixes", set_rate },
 	{ "concurrency", "N", "cps: connections open at most at once (default 1000)",
@@ -244,6 +261,29 @@ static const struct gen_opt opts[] = {
 	  set_json },
 };
 
+/* text after a 28-column option name, wrapped at 96 columns by words */
+static void
+help_wrapped(FILE *out, const char *text)
+{
+	const int indent = 28, width = 96;
+	int col = indent;
+
+	while (*text != '\0') {
+		int w = (int)strcspn(text, " ");
+
+		if (col > indent && col + 1 + w > width) {
+			fprintf(out, "\n%*s", indent, "");
+			col = indent;
+		}
+		fprintf(out, " %.*s", w, text);
+		col += 1 + w;
+		text += w;
+		while (*text == ' ')
+			text++;
+	}
+	fputc('\n', out);
+}
+
 void
 gen_opts_usage(FILE *out, const char *prog)
 {
@@ -260,7 +300,8 @@ gen_opts_usage(FILE *out, const char *prog)
 		char lhs[64];
 
 		snprintf(lhs, sizeof(lhs), "--%s %s", opts[i].name, opts[i].arg);
-		fprintf(out, "  %-26s %s\n", lhs, opts[i].help);
+		fprintf(out, "  %-26s", lhs);
+		help_wrapped(out, opts[i].help);
 	}
 	fprintf(out, "  %-26s %s\n", "--quiet", "no line a second; the summary only");
 	fprintf(out, "\nnetwork and TCP options, as tcpterm's (gen defaults: --tw-reuse 1,\n"

@@ -136,10 +136,12 @@ gen_summary_print(const struct gen_snapshot *first, const struct gen_snapshot *l
 	double t = active_s > 0 ? active_s : 1;
 
 	inet_ntop(AF_INET, &gen.o.target.addr, target, sizeof(target));
-	fprintf(out, "{\"mode\": \"%s\", \"target\": \"%s:%u\", \"workers\": %u, "
-		"\"duration_s\": %.3f, \"rate\": %" PRIu64 ", ",
-		gen_mode_name(gen.o.mode), target, gen.o.target.port, gen.n_workers, active_s,
-		gen.o.rate);
+	fprintf(out, "{\"mode\": \"%s\", \"target\": \"%s:%u", gen_mode_name(gen.o.mode), target,
+		gen.o.target.port);
+	if (gen.o.target_port_hi != gen.o.target.port)
+		fprintf(out, "-%u", gen.o.target_port_hi);
+	fprintf(out, "\", \"workers\": %u, \"duration_s\": %.3f, \"rate\": %" PRIu64 ", ",
+		gen.n_workers, active_s, gen.o.rate);
 	fprintf(out, "\"connections\": {\"attempted\": %" PRIu64 ", \"established\": %" PRIu64
 		", \"completed\": %" PRIu64 ", \"open_at_end\": %" PRIu64 "}, ",
 		c->attempts, c->established, c->completed, last->open);
@@ -162,8 +164,9 @@ gen_summary_print(const struct gen_snapshot *first, const struct gen_snapshot *l
 		PRIu64 ", \"pps\": %.1f, \"nombuf\": %" PRIu64 "}, ",
 		kind_names[gen.o.flood_kind], gen.o.flood_rate, c->flood_pkts,
 		flood_s > 0 ? (double)c->flood_pkts / flood_s : 0.0, c->flood_nombuf);
-	fprintf(out, "\"busy_pct\": %.2f, \"counters\": {",
-		total != 0 ? 100.0 * (double)busy / (double)total : 0.0);
+	fprintf(out, "\"busy_pct\": %.2f, \"busy_cycles\": %" PRIu64 ", \"cycles_per_conn\": %.0f, "
+		"\"counters\": {", total != 0 ? 100.0 * (double)busy / (double)total : 0.0, busy,
+		c->established != 0 ? (double)busy / (double)c->established : 0.0);
 	for (unsigned int i = 0; i < TT_STAT__COUNT; i++)
 		fprintf(out, "%s\"%s\": %" PRIu64, i ? ", " : "", tt_stat_info[i].name,
 			last->tt[i]);

@@ -166,17 +166,22 @@ wait_links(void)
 			break;
 		tick();
 	}
-	gen.links_up = 1;
+	/* The run starts now: the line's clock, the flood and its ramp count from here. */
+	gen.start_tsc = rte_rdtsc();
+	if (gen.o.mode == GEN_FLOOD)
+		gen.gate_tsc = gen.start_tsc;
+	__atomic_store_n(&gen.links_up, 1, __ATOMIC_RELEASE);
 }
 
 static void *
 control_thread(void *arg)
 {
-	uint64_t next_line = gen.start_tsc + gen.tsc_hz;
+	uint64_t next_line;
 
 	(void)arg;
 	wait_links();
-	snap_prev = snap_first;
+	next_line = gen.start_tsc + gen.tsc_hz;
+	gen_snapshot_take(&snap_prev, engine);
 	for (;;) {
 		uint64_t end = gen.o.duration_s != 0 ? load_start() + gen.o.duration_s * gen.tsc_hz :
 				UINT64_MAX;
@@ -293,8 +298,6 @@ main(int argc, char **argv)
 	}
 	gen_snapshot_take(&snap_first, engine);
 	gen.start_tsc = rte_rdtsc();
-	if (gen.o.mode == GEN_FLOOD)
-		gen.gate_tsc = gen.start_tsc;
 	if (rte_ctrl_thread_create(&tid, "gen-ctl", NULL, control_thread, NULL) != 0) {
 		fprintf(stderr, "tcpterm-gen: cannot start the control thread\n");
 		tt_engine_free(engine);

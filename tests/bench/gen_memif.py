@@ -1,0 +1,166 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""
+Benchmark (never part of the test suites): tcpterm-gen on one CPU against tcpterm on the
+other over a memif pair (SPEC P1, P3, P4), no hugepages (--no-huge on both sides).
+
+    tests/bench/gen_memif.py [--duration S] [SCENARIO...]
+
+Scenarios (default: all), each with a fresh tcpterm:
+  cps         short HTTP connections (--http-body 14, client closes), gen at --concurrency
+              256 and no rate cap: the most connections a second the pair sustains
+  keepalive   64 connections, a GET after each answer: requests a second
+  down        one connection downloading a 1 GB body again and again (--http-body 1e9): Gbps
+  up          one connection sending bulk data to --app discard: Gbps
+  flood:PPS   a SYN flood of PPS packets a second from 198.19.0.0/16 mixed with cps at
+              1,000/s, tcpterm with default syncookies (1) and --max-syn-backlog 1024: how
+              much flood the server absorbs with cookies while legitimate handshakes complete
+              (P3, C5); e.g. flood:100k flood:300k
+
+For each scenario one readable line and one JSON line: gen's figures (its JSON summary:
+rates, errors, latency percentiles, its own busy share), and tcpterm's: busy share of its
+worker and busy cycles per connection (or per flood SYN) from /tcpterm/workers, the counters'
+growth (PassiveOpens, SyncookiesSent, SyncookiesRecv, ListenDrops, SynShedBusy, RetransSegs,
+EthOutDrops, and the memif port's ipackets and imissed). Run as root
+after a build. gen on CPU 0, tcpterm on CPU 1 (TT_GEN_LCORE, TT_SRV_LCORE override).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
+sys.path.insert(0, os.path.join(ROOT, 'tests', 'integration'))
+import ttlib  # noqa: E402
+
+TCPTERM = os.environ.get('TCPTERM', os.path.join(ROOT, 'build', 'app', 'tcpterm'))
+GEN = os.environ.get('TCPTERM_GEN', os.path.join(ROOT, 'build', 'app', 'tcpterm-gen'))
+SRV_ADDR, GEN_ADDR = '198.18.9.1', '198.18.9.2'
+SRV_MAC, GEN_MAC = '02:00:00:00:09:01', '02:00:00:00:09:02'
+GEN_LCORE = os.environ.get('TT_GEN_LCORE', '0')
+SRV_LCORE = os.environ.get('TT_SRV_LCORE', '1')
+COUNTERS = ('PassiveOpens', 'SyncookiesSent', 'SyncookiesRecv', 'ListenDrops', 'SynShedBusy',
+            'RetransSegs', 'EthOutDrops', 'ipackets', 'imissed')
+
+
+def vdev(role, sock, mac):
+    return f'--vdev=net_memif0,role={role},id=0,socket={sock},socket-abstract=no,mac={mac}'
+
+
+def workers(prefix):
+    w = ttlib.telemetry(prefix, '/tcpterm/workers') or {}
+    return (sum(v['busy_cycles'] for v in w.values()),
+            sum(v['total_cycles'] for v in w.values()))
+
+
+def scenario_args(name):
+    """(tcpterm's options, gen's options, what a unit of server work is)"""
+    if name == 'cps':
+        # Eight ports: one source address reaches one port at about 64 k conn/s (source
+        # ports reused after 1 s in TIME_WAIT), below what the pair can do.
+        ports = [a for p in range(80, 88) for a in ('--listen', str(p))]
+        return (['--app', 'http', '--http-body', '14'] + ports,
+                ['--concurrency', os.environ.get('TT_GEN_CONCURRENCY', '1024'), '--target', f'{SRV_ADDR}:80-87'], 'conn')
+    if name == 'keepalive':
+        return (['--app', 'http', '--http-body', '14'],
+                ['--mode', 'keepalive', '--conns', '64'], 'req')
+    if name == 'down':
+        return (['--app', 'http', '--http-body', '1000000000'],
+                ['--mode', 'stream', '--direction', 'down'], 'byte')
+    if name == 'up':
+        return (['--app', 'discard'], ['--mode', 'stream', '--direction', 'up'], 'byte')
+    if name.startswith('flood:'):
+        pps = name.split(':', 1)[1]
+        return (['--app', 'http', '--http-body', '14', '--max-syn-backlog', '1024'],
+                ['--rate', '1000', '--flood-rate', pps, '--flood-src', '198.19.0.0/16',
+                 '--flood-mac', SRV_MAC], 'syn')
+    raise SystemExit(f'unknown scenario {name}')
+
+
+def run(name, duration, tag):
+    srv_args, gen_args, unit = scenario_args(name)
+    pid = os.getpid()
+    sock = f'/tmp/tt-genbench-{pid}.sock'
+    srv_prefix, gen_prefix = f'ttgbs{tag}{pid}', f'ttgbg{tag}{pid}'
+    log = tempfile.TemporaryFile('w+')
+    srv = subprocess.Popen(
+        [TCPTERM, '-l', SRV_LCORE, '--no-pci', '--no-huge', '-m', '512', '--file-prefix',
+         srv_prefix, vdev('server', sock, SRV_MAC), '--', '--addr', f'{SRV_ADDR}/15',
+         '--quiet'] + (srv_args if '--listen' in srv_args else srv_args + ['--listen', '80']),
+        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        end = time.monotonic() + 20
+        while not ttlib.telemetry_up(srv_prefix):
+            if srv.poll() is not None or time.monotonic() > end:
+                log.seek(0)
+                raise SystemExit(f'tcpterm did not come up:\n{log.read()[-2000:]}')
+            time.sleep(0.05)
+        s0, c0 = ttlib.telemetry(srv_prefix, '/tcpterm/stats'), workers(srv_prefix)
+        g = subprocess.run(
+            [GEN, '-l', GEN_LCORE, '--no-pci', '--no-huge', '-m', '512', '--file-prefix',
+             gen_prefix, vdev('client', sock, GEN_MAC), '--', '--addr', f'{GEN_ADDR}/15',
+             '--target', f'{SRV_ADDR}:80', '--duration', str(duration), '--quiet'] + gen_args,
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=duration + 60)
+        s1, c1 = ttlib.telemetry(srv_prefix, '/tcpterm/stats'), workers(srv_prefix)
+    finally:
+        srv.send_signal(2)
+        try:
+            srv.wait(10)
+        except subprocess.TimeoutExpired:
+            srv.kill()
+            srv.wait()
+        for p in (srv_prefix, gen_prefix):
+            subprocess.run(['rm', '-rf', os.path.join(ttlib.RUN_DIR, p)])
+        if os.path.exists(sock):
+            os.unlink(sock)
+    lines = g.stdout.splitlines()
+    if g.returncode != 0 or not lines or not lines[-1].startswith('{'):
+        raise SystemExit(f'{name}: gen exited {g.returncode}: {g.stderr[-1500:]}')
+    s = json.loads(lines[-1])
+    d = {k: s1.get(k, 0) - s0.get(k, 0) for k in COUNTERS}
+    busy = (c1[0] - c0[0]) / (c1[1] - c0[1]) if c1[1] > c0[1] else 0
+    work = {'conn': d['PassiveOpens'], 'req': s['requests'],
+            'byte': s['rx_bytes'] + s['tx_bytes'],
+            'syn': d['SyncookiesSent'] + d['PassiveOpens']}[unit]
+    out = {
+        'scenario': name, 'date': time.strftime('%Y-%m-%d'), 'duration_s': s['duration_s'],
+        'conn_per_s': s['conn_per_s'], 'req_per_s': s['req_per_s'], 'gbps': s['gbps'],
+        'errors': s['errors'], 'success_pct': s['success_pct'],
+        'connect_latency_us': s['connect_latency_us'],
+        'request_latency_us': s['request_latency_us'],
+        'flood_pps': s['flood']['pps'], 'gen_busy_pct': s['busy_pct'],
+        'gen_cycles_per_conn': s['cycles_per_conn'],
+        'gen_retrans': s['retrans_segs'], 'gen_tx_drops': s['counters']['EthOutDrops'], 'server_busy': round(busy, 3),
+        'server_cycles_per_' + unit: round((c1[0] - c0[0]) / work, 1) if work else None,
+        'server': d,
+    }
+    print(f'{name}: {s["conn_per_s"]:.0f} conn/s, {s["req_per_s"]:.0f} req/s, '
+          f'{s["gbps"]:.2f} Gbps, flood {s["flood"]["pps"]:.0f} pps, errors '
+          f'{s["errors_total"]}, success {s["success_pct"]:.2f} %, connect p50/p99 '
+          f'{s["connect_latency_us"]["p50"]}/{s["connect_latency_us"]["p99"]} us; server busy '
+          f'{busy:.3f}, cycles/{unit} {out["server_cycles_per_" + unit]}, '
+          f'cookies sent {d["SyncookiesSent"]} recv {d["SyncookiesRecv"]}; gen busy '
+          f'{s["busy_pct"]:.1f} %', flush=True)
+    print(json.dumps(out), flush=True)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--duration', type=int, default=10)
+    ap.add_argument('scenario', nargs='*',
+                    default=['cps', 'keepalive', 'down', 'up', 'flood:100k', 'flood:300k',
+                             'flood:1M'])
+    a = ap.parse_args()
+    if os.geteuid() != 0:
+        raise SystemExit('run as root (DPDK, memif socket, telemetry)')
+    for i, name in enumerate(a.scenario):
+        run(name, a.duration, i)
+
+
+if __name__ == '__main__':
+    main()
