@@ -88,10 +88,17 @@ struct tt_app_call {
 	tt_conn_t *out;         /* ACCEPT: the handles; CONNECT: the one */
 };
 
-/* On the call ring: a call to answer, or (call NULL) a handle whose 'closed' was heard. */
+/* On the call ring: a call to answer, or news of a handle from the application's lcore. */
+enum app_msg {
+	MSG_CALL,
+	MSG_CLOSED,             /* its 'closed' was delivered: the TCB may go */
+	MSG_DATA_DONE,          /* its 'data' was delivered: the next may come */
+};
 struct tt_app_msg {
 	struct tt_app_call *call;
-	tt_conn_t closed_h;
+	tt_conn_t h;
+	uint32_t kind;          /* enum app_msg */
+	uint32_t pad;
 };
 
 /* The application layer's part of one worker. */
@@ -405,7 +412,7 @@ call(struct tt_app_ctx *ctx, struct tt_app_call *k)
 {
 	struct tt_worker *w = ctx_worker(ctx);
 	struct tt_apps *a = w->apps;
-	struct tt_app_msg msg = { .call = k };
+	struct tt_app_msg msg = { .call = k, .kind = MSG_CALL };
 
 	k->ctx = ctx;
 	if (likely(!remote(w)))
@@ -428,15 +435,22 @@ serve_calls(struct tt_worker *w)
 	struct tt_app_msg msg;
 
 	while (rte_ring_sc_dequeue_elem(a->calls, &msg, sizeof(msg)) == 0) {
-		if (msg.call != NULL) {
+		struct tt_conn *c;
+
+		if (msg.kind == MSG_CALL) {
 			msg.call->rc = exec(w, msg.call);
 			__atomic_store_n(&msg.call->done, 1, __ATOMIC_RELEASE);
 			continue;
 		}
-		struct tt_conn *c = tt_conn_from_handle(w->tcp, msg.closed_h);
-
+		c = tt_conn_from_handle(w->tcp, msg.h);
 		if (c == NULL)
 			continue;
+		if (msg.kind == MSG_DATA_DONE) {
+			/* What arrived meanwhile was held (conn_app_ready): raised now. */
+			c->aflags &= ~TT_AF_DATA_OUT;
+			tt_tcp_usr_resume(w, c);
+			continue;
+		}
 		c->aflags |= TT_AF_CLOSED_HEARD;
 		if (c->evf == 0)
 			tt_conn_free(w, c);  /* else when it comes off the event list (deliver) */
@@ -547,6 +561,14 @@ deliver(struct tt_worker *w, struct tt_conn *c)
 	if ((evf & TT_EVF_DATA) && !(c->cflags & TT_CF_RELEASED)) {
 		struct rte_mbuf *m = tt_conn_rcv_take(w, c);
 
+		/*
+		 * To an application lcore, one 'data' at a time per connection: until it says it
+		 * delivered it, what arrives is held and charged to the connection, whose window
+		 * closes — the backpressure a socket nobody reads gives, not an event ring full
+		 * of payload taken off every budget.
+		 */
+		if (m != NULL && remote(w) && l != NULL && l->ops != NULL)
+			c->aflags |= TT_AF_DATA_OUT;
 		if (m != NULL)
 			emit(w, l, EV_DATA, h, (uintptr_t)m);
 	}
@@ -633,8 +655,18 @@ lcore_dispatch(struct tt_worker *w, const struct tt_app_event *ev)
 	struct tt_listener *l = listener_at(w->tcp, ev->listener);
 	uint32_t idx = handle_index(ev->h);
 	bool released = idx < a->n && a->released[idx];
-	struct tt_app_msg msg = { .call = NULL, .closed_h = ev->h };
+	struct tt_app_msg msg = { .h = ev->h, .kind = MSG_CLOSED };
 
+	if (ev->type == EV_DATA) {
+		msg.kind = MSG_DATA_DONE;
+		if (released || l == NULL || l->ops == NULL)
+			rte_pktmbuf_free((struct rte_mbuf *)(uintptr_t)ev->arg);
+		else
+			callback(l, EV_DATA, ev->h, ev->arg);
+		while (rte_ring_sp_enqueue_elem(a->calls, &msg, sizeof(msg)) != 0)
+			rte_pause();
+		return;
+	}
 	if (ev->type == EV_CLOSED) {
 		if (l != NULL && l->ops != NULL && l->ops->closed != NULL)
 			l->ops->closed(&l->app, ev->h, (enum tt_close_reason)ev->arg);

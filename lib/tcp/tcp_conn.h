@@ -277,6 +277,8 @@ struct tt_conn {
  * TCB stays until that lcore says it delivered it (HEARD), so its slot is not reused early. */
 #define TT_AF_CLOSED_SENT  (1u << 2)
 #define TT_AF_CLOSED_HEARD (1u << 3)
+/* A 'data' is on its way to the application lcore: more payload is held until it is heard. */
+#define TT_AF_DATA_OUT     (1u << 4)
 
 /* A listener on one worker (SO_REUSEPORT-like, SPEC Q6). */
 struct tt_listener {

@@ -417,7 +417,7 @@ conn_fin_acked(struct tt_worker *w, struct tt_conn *c)
 static bool
 conn_app_ready(const struct tt_worker *w, const struct tt_conn *c)
 {
-	return (c->cflags & TT_CF_ACCEPTED) && !(c->aflags & TT_AF_RCV_PAUSED) &&
+	return (c->cflags & TT_CF_ACCEPTED) && !(c->aflags & (TT_AF_RCV_PAUSED | TT_AF_DATA_OUT)) &&
 	       !tt_mem_sndq_full(w->tcp, c);
 }
 

@@ -488,7 +488,19 @@ def test():
     cfg = tempfile.NamedTemporaryFile('w', suffix='.conf')
     cfg.write(CONFIG)
     cfg.flush()
-    tt = ttlib.Tcpterm(ns, 'px', ['--config', cfg.name]).start()
+    # TT_PLACEMENT=lcore (meson test proxy_lcore): the same checks with the proxy on an lcore
+    # of its own (app_lcores = 1), its calls and events over rings (A2's two placements).
+    args = ['--config', cfg.name]
+    lcore = os.environ.get('TT_PLACEMENT') == 'lcore'
+    cpus = sorted(os.sched_getaffinity(0))
+    if lcore and len(cpus) < 2:
+        log('SKIP: the lcore placement needs two CPUs')
+        return ttlib.SKIP
+    tt = ttlib.Tcpterm(ns, 'px', args + (['--app-lcores', '1'] if lcore else []))
+    if lcore:
+        tt.eal[1] = f'{cpus[-2]},{cpus[-1]}'
+    tt.start()
+    log(f'placement: {"an lcore of its own" if lcore else "inline"}')
     ns.run(['ip', 'addr', 'add', f'{BACKEND}/{ttlib.PREFIX_LEN}', 'dev', tt.tap], check=True)
     with ns:
         http_srv = HttpServer((BACKEND, PORTS['http']), HttpHandler)
