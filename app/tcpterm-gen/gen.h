@@ -96,7 +96,9 @@ struct gen_conn {
 	uint16_t line_pos;         /* position in the current header line */
 	uint16_t status;
 	uint8_t state;             /* enum gen_conn_state (gen_client.c) */
-	uint8_t cl_state;          /* Content-Length matcher (gen_client.c) */
+	uint8_t cl_state;          /* header line matcher state (gen_client.c) */
+	uint8_t match;             /* header names still matching on this line, a bit each */
+	uint8_t hflags;            /* what the answer said of the connection's end */
 	uint8_t line1;             /* still in the status line */
 	uint8_t answered;          /* at least one answer complete */
 };

@@ -32,11 +32,20 @@ enum gen_conn_state {
 };
 
 /*
- * Content-Length matcher per header line (RFC 9110 8.6), case-insensitive; CL_BODY once the
+ * Header lines are matched as they come, case-insensitively, against the few headers that
+ * decide how the answer ends (RFC 9110 8.6 Content-Length) and whether the connection
+ * outlives it (RFC 9112 9.3, 9.6 Connection); CL_DIGITS reads a length, CL_BODY once the
  * header is done.
  */
 enum { CL_MATCHING, CL_OTHER, CL_DIGITS, CL_BODY };
-static const char cl_name[] = "content-length:";
+static const char *const hdr_pat[] = { "content-length:", "connection: close",
+				       "connection: keep-alive" };
+enum { HP_LENGTH, HP_CLOSE, HP_KEEP, HP__COUNT };
+#define HP_ALL ((1u << HP__COUNT) - 1)
+/* hflags */
+#define HF_HTTP10 1u   /* an HTTP/1.0 answer: the server closes unless it said keep-alive */
+#define HF_CLOSE  2u
+#define HF_KEEP   4u
 #define CL_NONE UINT64_MAX              /* no Content-Length: the body ends with the FIN */
 
 /* Bulk data of stream up: pieces of at most this many bytes per tt_app_send. */
@@ -81,6 +90,8 @@ send_request(struct tt_app_ctx *ctx, struct gen_worker *gw, struct gen_conn *s)
 	s->line1 = 1;
 	s->status = 0;
 	s->cl_state = CL_MATCHING;
+	s->match = HP_ALL;
+	s->hflags = 0;
 	s->clen = CL_NONE;
 	s->body_left = 0;
 	s->t0 = rte_rdtsc();
@@ -155,6 +166,11 @@ answer_done(struct tt_app_ctx *ctx, struct gen_worker *gw, struct gen_conn *s)
 		tt_app_close(ctx, s->c);
 		return;
 	}
+	/* The server said it closes (RFC 9112 9.6): its FIN ends this one; poll opens another. */
+	if ((s->hflags & HF_CLOSE) || ((s->hflags & HF_HTTP10) && !(s->hflags & HF_KEEP))) {
+		s->state = CS_WAIT_FIN;
+		return;
+	}
 	if (gen.phase != GEN_RUN) {
 		s->state = CS_CLOSING;
 		tt_app_close(ctx, s->c);
@@ -162,6 +178,33 @@ answer_done(struct tt_app_ctx *ctx, struct gen_worker *gw, struct gen_conn *s)
 	}
 	if (send_request(ctx, gw, s) != 0)
 		give_up(ctx, s, GEN_ERR_local);
+}
+
+/* One byte of a header line after the status line, against the names still matching. */
+static void
+header_match(struct gen_conn *s, char ch)
+{
+	char lc = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+
+	for (unsigned int k = 0; k < HP__COUNT; k++) {
+		if (!(s->match & (1u << k)))
+			continue;
+		if (hdr_pat[k][s->line_pos] != lc) {
+			s->match &= (uint8_t)~(1u << k);
+			continue;
+		}
+		if (hdr_pat[k][s->line_pos + 1] != '\0')
+			continue;
+		s->match &= (uint8_t)~(1u << k);
+		if (k == HP_LENGTH) {
+			s->cl_state = CL_DIGITS;
+			s->clen = 0;
+		} else {
+			s->hflags |= k == HP_CLOSE ? HF_CLOSE : HF_KEEP;
+		}
+	}
+	if (s->match == 0 && s->cl_state == CL_MATCHING)
+		s->cl_state = CL_OTHER;
 }
 
 /* One byte of the header. 0 go on, 1 header done, -1 bad answer. */
@@ -178,25 +221,21 @@ header_byte(struct gen_conn *s, char ch)
 		s->line1 = 0;
 		s->line_pos = 0;
 		s->cl_state = CL_MATCHING;
+		s->match = HP_ALL;
 		return 0;
 	}
 	if (s->line1) {
 		if (s->line_pos < 5 && ch != "HTTP/"[s->line_pos])
 			return -1;
+		if (s->line_pos == 7 && ch == '0')
+			s->hflags |= HF_HTTP10;
 		if (s->line_pos >= 9 && s->line_pos <= 11) {
 			if (ch < '0' || ch > '9')
 				return -1;
 			s->status = (uint16_t)(s->status * 10 + (ch - '0'));
 		}
 	} else if (s->cl_state == CL_MATCHING) {
-		char lc = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
-
-		if (lc != cl_name[s->line_pos])
-			s->cl_state = CL_OTHER;
-		else if (s->line_pos == sizeof(cl_name) - 2) {
-			s->cl_state = CL_DIGITS;
-			s->clen = 0;
-		}
+		header_match(s, ch);
 	} else if (s->cl_state == CL_DIGITS) {
 		if (ch >= '0' && ch <= '9') {
 			if (s->clen > (UINT64_MAX - 9) / 10)
@@ -313,7 +352,14 @@ gen_peer_closed(struct tt_app_ctx *ctx, tt_conn_t c)
 		return;
 	if (s->state == CS_REQ) {
 		/* A body without Content-Length ends here; any other answer is cut short. */
-		if (s->cl_state == CL_BODY && s->body_left == CL_NONE) {
+		if (s->answered && s->line1 && s->line_pos == 0) {
+			/*
+			 * A keep-alive connection the server closed before a byte of the next
+			 * answer: its close, not an error (RFC 9112 9.3.1: the request may be
+			 * retried, here by the next connection); the connection counts as
+			 * completed for the answers it gave.
+			 */
+		} else if (s->cl_state == CL_BODY && s->body_left == CL_NONE) {
 			answer_done(ctx, gw, s);
 			if (s->state == CS_CLOSING)
 				return;

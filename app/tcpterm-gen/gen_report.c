@@ -103,7 +103,8 @@ gen_line_print(const struct gen_snapshot *a, const struct gen_snapshot *b, FILE 
 	fprintf(out,
 		"[%6.1fs] conn/s %.0f req/s %.0f Gbps %.3f open %" PRIu64 " ok %.1f%% |"
 		" err%s | retrans %" PRIu64 " | conn ms p50 %.3f p99 %.3f p99.9 %.3f |"
-		" req ms p50 %.3f p99 %.3f p99.9 %.3f | flood pps %.0f | busy %.1f%%\n",
+		" req ms p50 %.3f p99 %.3f p99.9 %.3f | flood pps %.0f txfull %" PRIu64
+		" | busy %.1f%%\n",
 		up, (double)(b->cnt.established - a->cnt.established) / dt,
 		(double)(b->cnt.requests - a->cnt.requests) / dt, (double)bytes * 8 / dt / 1e9,
 		b->open, success_pct(done, failed), errs,
@@ -112,6 +113,7 @@ gen_line_print(const struct gen_snapshot *a, const struct gen_snapshot *b, FILE 
 		ms(gen_hist_quantile(&hc, 999)), ms(gen_hist_quantile(&hr, 500)),
 		ms(gen_hist_quantile(&hr, 990)), ms(gen_hist_quantile(&hr, 999)),
 		(double)(b->cnt.flood_pkts - a->cnt.flood_pkts) / dt,
+		b->tt[TT_STAT_EthOutDrops] - a->tt[TT_STAT_EthOutDrops],
 		total != 0 ? 100.0 * (double)busy / (double)total : 0.0);
 	fflush(out);
 }
@@ -155,8 +157,9 @@ gen_summary_print(const struct gen_snapshot *first, const struct gen_snapshot *l
 		fprintf(out, "%s\"%s\": %" PRIu64, i ? ", " : "", gen_err_name[i], c->err[i]);
 	fprintf(out, "}, \"errors_total\": %" PRIu64 ", \"success_pct\": %.3f, ",
 		err_total(c, true), success_pct(c->completed, err_total(c, false)));
-	fprintf(out, "\"retrans_segs\": %" PRIu64 ", ",
-		last->tt[TT_STAT_RetransSegs] - first->tt[TT_STAT_RetransSegs]);
+	fprintf(out, "\"retrans_segs\": %" PRIu64 ", \"tx_queue_full\": %" PRIu64 ", ",
+		last->tt[TT_STAT_RetransSegs] - first->tt[TT_STAT_RetransSegs],
+		last->tt[TT_STAT_EthOutDrops] - first->tt[TT_STAT_EthOutDrops]);
 	json_hist(out, "connect_latency_us", &last->h_conn);
 	fprintf(out, ", ");
 	json_hist(out, "request_latency_us", &last->h_req);

@@ -21,7 +21,8 @@ For each scenario one readable line and one JSON line: gen's figures (its JSON s
 rates, errors, latency percentiles, its own busy share), and tcpterm's: busy share of its
 worker and busy cycles per connection (or per flood SYN) from /tcpterm/workers, the counters'
 growth (PassiveOpens, SyncookiesSent, SyncookiesRecv, ListenDrops, SynShedBusy, RetransSegs,
-EthOutDrops, and the memif port's ipackets and imissed). Run as root
+EthOutDrops). gen's own TX queue refusals (its EthOutDrops: frames the memif ring had no room
+for, flood frames mostly) say how much of the offered flood reached the server. Run as root
 after a build. gen on CPU 0, tcpterm on CPU 1 (TT_GEN_LCORE, TT_SRV_LCORE override).
 """
 import argparse
@@ -44,7 +45,7 @@ SRV_MAC, GEN_MAC = '02:00:00:00:09:01', '02:00:00:00:09:02'
 GEN_LCORE = os.environ.get('TT_GEN_LCORE', '0')
 SRV_LCORE = os.environ.get('TT_SRV_LCORE', '1')
 COUNTERS = ('PassiveOpens', 'SyncookiesSent', 'SyncookiesRecv', 'ListenDrops', 'SynShedBusy',
-            'RetransSegs', 'EthOutDrops', 'ipackets', 'imissed')
+            'RetransSegs', 'EthOutDrops')
 
 
 def vdev(role, sock, mac):
@@ -134,12 +135,13 @@ def run(name, duration, tag):
         'request_latency_us': s['request_latency_us'],
         'flood_pps': s['flood']['pps'], 'gen_busy_pct': s['busy_pct'],
         'gen_cycles_per_conn': s['cycles_per_conn'],
-        'gen_retrans': s['retrans_segs'], 'gen_tx_drops': s['counters']['EthOutDrops'], 'server_busy': round(busy, 3),
+        'gen_retrans': s['retrans_segs'], 'gen_tx_drops': s['tx_queue_full'], 'server_busy': round(busy, 3),
         'server_cycles_per_' + unit: round((c1[0] - c0[0]) / work, 1) if work else None,
         'server': d,
     }
     print(f'{name}: {s["conn_per_s"]:.0f} conn/s, {s["req_per_s"]:.0f} req/s, '
-          f'{s["gbps"]:.2f} Gbps, flood {s["flood"]["pps"]:.0f} pps, errors '
+          f'{s["gbps"]:.2f} Gbps, flood {s["flood"]["pps"]:.0f} pps offered '
+          f'({s["tx_queue_full"]} frames refused by gen\'s TX queue), errors '
           f'{s["errors_total"]}, success {s["success_pct"]:.2f} %, connect p50/p99 '
           f'{s["connect_latency_us"]["p50"]}/{s["connect_latency_us"]["p99"]} us; server busy '
           f'{busy:.3f}, cycles/{unit} {out["server_cycles_per_" + unit]}, '

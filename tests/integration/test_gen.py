@@ -5,6 +5,9 @@
 1. Through a TAP to the kernel, python3's http.server in the namespace: cps at 80/s for
    3 s. Every connection completes (errors 0), the JSON's completed count equals the GETs
    the server logged and the ActiveOpens in gen's counters; a line a second that parses.
+   Then keepalive with 4 connections for 2 s against the same HTTP/1.0 server, which closes
+   after each answer: gen waits for its FIN and opens another (RFC 9112 9.6) instead of
+   sending a request the server would reset, so errors 0 and one request per connection.
 2. Bad input and a dead target, each one line and an exit code (O7): an unknown mode
    (exit 2), a port nobody listens on (the first connection refused: exit 1), an on-link
    address nobody has (ARP unanswered three times: exit 1 within 3 to 8 s).
@@ -37,7 +40,8 @@ A_MAC = '02:00:00:00:07:01'
 LINE_RE = re.compile(
     r'^\[\s*[\d.]+s\] conn/s (\d+) req/s (\d+) Gbps [\d.]+ open \d+ ok [\d.]+% \| err'
     r'( \w+ \d+){6} \| retrans \d+ \| conn ms p50 [\d.]+ p99 [\d.]+ p99\.9 [\d.]+ \|'
-    r' req ms p50 [\d.]+ p99 [\d.]+ p99\.9 [\d.]+ \| flood pps \d+ \| busy [\d.]+%$')
+    r' req ms p50 [\d.]+ p99 [\d.]+ p99\.9 [\d.]+ \| flood pps \d+ txfull \d+ \|'
+    r' busy [\d.]+%$')
 
 
 def other_lcore():
@@ -109,6 +113,20 @@ def kernel_part():
     log(f'ok: 1. cps against the kernel: {c["completed"]} connections, the server logged '
         f'{served}, errors 0, connect p50 {s["connect_latency_us"]["p50"]} us, '
         f'request p50 {s["request_latency_us"]["p50"]} us; e.g. {status[-1][:90]}')
+    rc, s, lines, ours, took, r = run_gen(
+        ns, 'k5', [f'--vdev=net_tap0,iface={tap}'],
+        net + ['--target', f'{ttlib.PEER}:{HTTP_PORT}', '--mode', 'keepalive', '--conns', '4',
+               '--duration', '2'])
+    expect(rc == 0 and s is not None, f'1. keepalive: exit {rc}: {r.stderr[-600:]}')
+    with open(os.path.join(tmp, 'server.log')) as f:
+        served_ka = sum(1 for ln in f if '"GET / HTTP/1.1" 200' in ln) - served
+    c = s['connections']
+    expect(s['errors_total'] == 0 and c['completed'] == c['established'] == s['requests'] ==
+           served_ka and served_ka >= 20,
+           f'1. keepalive against HTTP/1.0: {c}, {s["requests"]} requests, errors '
+           f'{s["errors"]}; the server logged {served_ka}')
+    log(f'ok: 1. keepalive against an HTTP/1.0 server: {served_ka} connections of one '
+        'request each, each ended by the server, errors 0')
 
     # 2. one line and an exit code for what cannot run
     rc, s, lines, ours, took, r = run_gen(ns, 'k2', [], ['--target', f'{ttlib.PEER}:80',
