@@ -9,6 +9,8 @@ gen_hist_upper(unsigned int i)
 
 	if (i < GEN_HIST_SUB)
 		return i;
+	if (i >= GEN_HIST_N - 1)
+		return UINT64_MAX;
 	k = i / GEN_HIST_SUB + GEN_HIST_SUB_BITS - 1;
 	sub = i % GEN_HIST_SUB;
 	return (((uint64_t)(GEN_HIST_SUB + sub + 1)) << (k - GEN_HIST_SUB_BITS)) - 1;

@@ -13,9 +13,9 @@
 
 #define GEN_HIST_SUB_BITS 4
 #define GEN_HIST_SUB      (1u << GEN_HIST_SUB_BITS)
-/* Powers of two up to 2^36 us (19 hours); anything longer lands in the last bucket. */
+/* Values below 2^36 us (19 hours); anything longer lands in the one bucket after them. */
 #define GEN_HIST_MAX_BIT  36
-#define GEN_HIST_N        ((GEN_HIST_MAX_BIT - GEN_HIST_SUB_BITS + 2) * GEN_HIST_SUB)
+#define GEN_HIST_N        ((GEN_HIST_MAX_BIT - GEN_HIST_SUB_BITS + 1) * GEN_HIST_SUB + 1)
 
 struct gen_hist {
 	uint64_t n;
@@ -47,7 +47,7 @@ gen_hist_record(struct gen_hist *h, uint64_t v)
 		h->max = v;
 }
 
-/* The largest value bucket i holds. */
+/* The largest value bucket i holds (UINT64_MAX for the last). */
 uint64_t gen_hist_upper(unsigned int i);
 /* dst += src, src read with relaxed loads (another thread writes it). */
 void gen_hist_add(struct gen_hist *dst, const struct gen_hist *src);
