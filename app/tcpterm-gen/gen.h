@@ -111,6 +111,7 @@ struct gen_worker {
 	uint16_t id;
 	uint16_t n_workers;
 	uint32_t open;             /* connections open (read by the control thread too) */
+	uint32_t seen_phase;       /* the phase this worker's last poll acted on (read too) */
 	uint32_t cap;              /* slots */
 	uint32_t free_head;        /* UINT32_MAX: none */
 	bool closing;              /* GEN_CLOSE seen and acted on */

@@ -512,12 +512,18 @@ gen_poll(struct tt_app_ctx *ctx, uint64_t now_ms)
 	if (!gw->closing && (phase == GEN_CLOSE ||
 			     (phase == GEN_DRAIN && gen.o.mode == GEN_STREAM)))
 		close_all(ctx, gw);
-	if (phase != GEN_RUN || gen.fatal != 0 || gen.links_up == 0)
-		return;
-	if (gen.o.mode != GEN_FLOOD)
-		open_more(ctx, gw, now);
-	if (gw->flood_rate_fp != 0)
-		gen_flood_poll(gw, ctx, now);
+	if (phase == GEN_RUN && gen.fatal == 0 && gen.links_up != 0) {
+		if (gen.o.mode != GEN_FLOOD)
+			open_more(ctx, gw, now);
+		if (gw->flood_rate_fp != 0)
+			gen_flood_poll(gw, ctx, now);
+	}
+	/*
+	 * Said after acting on it: once every worker has said DRAIN, none will open again,
+	 * so the control thread may take 'open' reaching 0 as the end (main.c run_end).
+	 */
+	if (gw->seen_phase != phase)
+		__atomic_store_n(&gw->seen_phase, phase, __ATOMIC_RELEASE);
 }
 
 static int

@@ -64,14 +64,22 @@ load_start(void)
 	return gen.gate_tsc != 0 ? gen.gate_tsc : gen.start_tsc;
 }
 
+/*
+ * Connections open, or UINT64_MAX while a worker has not yet polled in the current phase:
+ * one that read RUN just before the phase changed may still be opening connections.
+ */
 static uint64_t
 open_now(void)
 {
 	uint64_t n = 0;
 
-	for (uint16_t i = 0; i < gen.n_workers; i++)
-		if (gen.w[i] != NULL)
-			n += __atomic_load_n(&gen.w[i]->open, __ATOMIC_RELAXED);
+	for (uint16_t i = 0; i < gen.n_workers; i++) {
+		if (gen.w[i] == NULL)
+			continue;
+		if (__atomic_load_n(&gen.w[i]->seen_phase, __ATOMIC_ACQUIRE) != gen.phase)
+			return UINT64_MAX;
+		n += __atomic_load_n(&gen.w[i]->open, __ATOMIC_RELAXED);
+	}
 	return n;
 }
 
@@ -255,12 +263,13 @@ main(int argc, char **argv)
 	rc = dash < argc ? gen_opts_parse(&gen.o, argc - dash, argv + dash, rest + 4, &n_rest,
 					  err, sizeof(err))
 			 : gen_opts_parse(&gen.o, argc, argv, rest + 4, &n_rest, err, sizeof(err));
-	if (rc == 1) {
-		gen_opts_usage(stdout, argv[0]);
-		tt_config_usage(stdout, argv[0]);
-		return 0;
-	}
 	if (rc != 0) {
+		free(rest);
+		if (rc == 1) {
+			gen_opts_usage(stdout, argv[0]);
+			tt_config_usage(stdout, argv[0]);
+			return 0;
+		}
 		fprintf(stderr, "tcpterm-gen: %s\n", err);
 		return 2;
 	}
