@@ -17,6 +17,11 @@
  * inside the TCP code, only from the worker's event delivery (and 'accepted' from
  * tt_app_accept_burst), so any callback may act on any connection, its own included.
  *
+ * Placement (app_lcores): the callbacks run on the worker's lcore, or on an lcore of the
+ * application's own where every call is carried to the worker over a ring and answered;
+ * the behaviour is the same. init and fini run on the main thread before and after the
+ * workers, where no call may be made (in the second placement it would wait for ever).
+ *
  * Payload moves as mbufs: a 'data' event hands the application an mbuf it must free (or
  * pass back to tt_app_send); tt_app_send takes ownership of the mbuf it is given, whatever
  * it returns.
@@ -158,7 +163,8 @@ uint64_t *tt_app_udata(struct tt_app_ctx *ctx, tt_conn_t c);
 /*
  * Open a connection to dst (connect(2), SPEC A1): the source is our address on dst's
  * subnet (else the first, through the gateway), the port one of ip_local_port_range whose
- * flow this worker owns, so every segment of it arrives here. Returns 0 with *out set,
+ * flow this worker owns, so every segment of it arrives here (at most 4096 ports tried per
+ * call; the next call goes on from there). Returns 0 with *out set,
  * the connection in SYN_SENT and its udata set (before any event can need it); 'connected'
  * or 'closed' follows. -EADDRNOTAVAIL when no local port is free for dst, -ENETUNREACH
  * without a route (IpOutNoRoutes), -ENOBUFS when the worker has no TCB left, -EINVAL for

@@ -75,6 +75,7 @@
 	X(TcpExt, TCPReqQFullDoCookies, "times the SYN queue was full and a cookie was sent") \
 	X(TcpExt, TCPSynRetrans,   "SYN and SYN-ACK retransmits") \
 	X(TcpExt, TWRecycled,      "TIME_WAIT entries an active open took over (tw_reuse)") \
+	X(TcpExt, PAWSActive,      "SYNs and SYN-ACKs rejected by PAWS in SYN_SENT after a TIME_WAIT take-over") \
 	X(TcpExt, TCPTimeWaitOverflow, "times a closing connection skipped TIME_WAIT (max_tw_buckets)") \
 	X(TcpExt, TCPAbortOnData,  "connections reset due to unexpected data") \
 	X(TcpExt, TCPAbortOnClose, "connections reset due to early user close") \

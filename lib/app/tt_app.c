@@ -403,9 +403,9 @@ exec(struct tt_worker *w, struct tt_app_call *k)
 
 /*
  * A call from the application: inline, executed now; from an application's own lcore, put
- * on the call ring and waited for (the worker answers at its next iteration). Close and
- * abort are remembered on the application's side first, so events already on their way for
- * the handle are not delivered (after close or abort only 'closed' comes, as inline).
+ * on the call ring and waited for (the worker answers at its next iteration). A close or
+ * abort that took is remembered on the application's side, so events already on their way
+ * for the handle are not delivered (after close or abort only 'closed' comes, as inline).
  */
 static int64_t
 call(struct tt_app_ctx *ctx, struct tt_app_call *k)
@@ -417,13 +417,17 @@ call(struct tt_app_ctx *ctx, struct tt_app_call *k)
 	k->ctx = ctx;
 	if (likely(!remote(w)))
 		return exec(w, k);
-	if ((k->op == OP_CLOSE || k->op == OP_ABORT) && handle_index(k->h) < a->n)
-		a->released[handle_index(k->h)] = 1;
 	__atomic_store_n(&k->done, 0, __ATOMIC_RELAXED);
 	while (rte_ring_sp_enqueue_elem(a->calls, &msg, sizeof(msg)) != 0)
 		rte_pause();
 	while (__atomic_load_n(&k->done, __ATOMIC_ACQUIRE) == 0)
 		rte_pause();
+	/*
+	 * Only a close that took: one for a stale handle (-ENOTCONN) must not silence the
+	 * connection now in its slot. Events for h still on the ring come after this returns.
+	 */
+	if ((k->op == OP_CLOSE || k->op == OP_ABORT) && k->rc == 0 && handle_index(k->h) < a->n)
+		a->released[handle_index(k->h)] = 1;
 	return k->rc;
 }
 
@@ -813,9 +817,16 @@ tt_app_timer(struct tt_app_ctx *ctx, tt_conn_t h, uint32_t ms)
 uint64_t *
 tt_app_udata(struct tt_app_ctx *ctx, tt_conn_t h)
 {
-	struct tt_conn *c = tt_conn_from_handle(ctx_worker(ctx)->tcp, h);
+	struct tt_tcp *t = ctx_worker(ctx)->tcp;
+	uint32_t idx = handle_index(h);
+	struct tt_conn *c;
 
-	return c != NULL ? &c->udata : NULL;
+	if (((h >> 24) & 0xff) != t->worker_id || idx == 0 || idx >= t->conns.size)
+		return NULL;
+	c = tt_objpool_at(&t->conns, idx);
+	/* Atomic: after 'closed' the worker may be freeing the slot (gen++) on its lcore. */
+	return __atomic_load_n(&c->gen, __ATOMIC_RELAXED) == (uint32_t)(h >> 32) ? &c->udata :
+										     NULL;
 }
 
 int

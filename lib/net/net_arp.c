@@ -202,25 +202,42 @@ tt_neigh_output(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m, uint32_t n
 {
 	struct tt_neigh_table *t = w->neigh;
 	const struct rte_ether_addr *mac = tt_neigh_lookup(t, nh);
-	bool asked = false;
+	const struct tt_neigh_pending *first = NULL;
+	uint32_t same = 0;
 
 	if (mac != NULL) {
 		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = *mac;
 		tt_worker_tx(w, pi, m);
 		return;
 	}
-	if (t->n_pending == TT_NEIGH_PENDING) {
+	for (uint32_t i = 0; i < t->n_pending; i++) {
+		if (t->pending[i].ip != nh)
+			continue;
+		first = first != NULL ? first : &t->pending[i];
+		same++;
+	}
+	/*
+	 * Past the queue's room, or a next hop's share of it (Linux's unres_qlen: one dead next
+	 * hop must not keep every other from being resolved), the frame is dropped; a next hop
+	 * not asked for yet is asked for all the same, so its next frame finds it known.
+	 */
+	if (t->n_pending == TT_NEIGH_PENDING || same >= TT_NEIGH_PENDING_PER_HOP) {
 		TT_STAT_INC(&w->stats, ArpUnresolvedDiscards);
 		rte_pktmbuf_free(m);
+		if (first == NULL)
+			tt_arp_request(w, pi, nh);
 		return;
 	}
-	for (uint32_t i = 0; i < t->n_pending && !asked; i++)
-		asked = t->pending[i].ip == nh;
+	/*
+	 * A next hop's frames share its requests' count and clock (those of its first frame):
+	 * one request a second however many wait, and all given up together.
+	 */
 	t->pending[t->n_pending++] = (struct tt_neigh_pending){
-		.m = m, .ip = nh, .pi = pi, .tries = 1, .next_ms = w->clock.ms + TT_ARP_RETRY_MS,
+		.m = m, .ip = nh, .pi = pi,
+		.tries = first != NULL ? first->tries : 1,
+		.next_ms = first != NULL ? first->next_ms : w->clock.ms + TT_ARP_RETRY_MS,
 	};
-	/* One request per next hop and second, however many frames wait for it. */
-	if (!asked)
+	if (first == NULL)
 		tt_arp_request(w, pi, nh);
 }
 
@@ -238,6 +255,7 @@ pending_fail(struct tt_worker *w, struct rte_mbuf *m, uint16_t pi)
 	struct tt_icmp_err e = {
 		.ip = ip, .l4 = (const uint8_t *)ip + rte_ipv4_hdr_len(ip),
 		.type = 3, .code = 1,        /* RFC 792: destination unreachable, host */
+		.local = true,
 	};
 	struct tt_pkt p = {
 		.m = m, .pi = pi, .eth = eth, .ip = ip, .ip_hlen = rte_ipv4_hdr_len(ip),

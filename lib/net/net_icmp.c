@@ -93,6 +93,7 @@ icmp_err_parse(const struct tt_pkt *p, struct tt_icmp_err *e)
 	e->mtu = e->type == ICMP_DEST_UNREACH && e->code == ICMP_FRAG_NEEDED ?
 		 rte_be_to_cpu_16(icmp->icmp_seq_nb) : 0;
 	e->handed = false;
+	e->local = false;
 	return true;
 }
 

@@ -54,6 +54,7 @@ struct tt_icmp_err {
 	uint16_t mtu;                    /* host order */
 	uint8_t type, code;
 	bool handed;                     /* handed over by the worker that received it */
+	bool local;                      /* not received: the neighbour layer's (ARP failed) */
 };
 /*
  * The protocol's part in an ICMP error (Linux's err_handler): e describes the message in p.
@@ -115,10 +116,11 @@ struct tt_neigh_pending {
 };
 /*
  * Frames that may wait per worker; Linux's default unres_qlen_bytes holds about a hundred
- * full frames per neighbour. Past it the newest is dropped (ArpUnresolvedDiscards); what
- * drops is a SYN, which its own timer sends again.
+ * full frames per neighbour. Past it, or past a next hop's share, the newest is dropped
+ * (ArpUnresolvedDiscards); what drops is a SYN, which its own timer sends again.
  */
 #define TT_NEIGH_PENDING 128
+#define TT_NEIGH_PENDING_PER_HOP 64
 /* Requests for a next hop before its frames are given up (Linux's mcast_solicit), 1 s apart. */
 #define TT_ARP_SOLICIT 3
 

@@ -279,6 +279,8 @@ struct tt_conn {
 #define TT_AF_CLOSED_HEARD (1u << 3)
 /* A 'data' is on its way to the application lcore: more payload is held until it is heard. */
 #define TT_AF_DATA_OUT     (1u << 4)
+/* ts_recent came from the TIME_WAIT entry this connect took over (PAWS in SYN_SENT). */
+#define TT_AF_TS_CARRIED   (1u << 5)
 
 /* A listener on one worker (SO_REUSEPORT-like, SPEC Q6). */
 struct tt_listener {
@@ -498,6 +500,12 @@ void tt_conn_syn_sent_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp
  */
 bool tt_conn_active_synrecv(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 			    struct tt_conn *c);
+/*
+ * A segment for an active open's TCB in SYN_RECV: true when it was the peer's SYN-ACK of a
+ * simultaneous open, which completed the handshake (p->m taken); false: not handled here.
+ */
+bool tt_conn_synrecv_synack(struct tt_worker *w, struct tt_pkt *p,
+			    const struct tt_tcp_seg *seg, struct tt_conn *c);
 /* TT_TMR_SYN fired: the SYN again with backoff, or the connect times out (syn_retries). */
 void tt_conn_syn_timeout(struct tt_worker *w, struct tt_conn *c);
 /*

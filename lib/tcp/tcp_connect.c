@@ -23,6 +23,13 @@
 /* Linux's TCP_TIMEOUT_INIT (RFC 6298 2.1) and TCP_RTO_MAX for SYN backoff. */
 #define TT_SYN_RTO_MS 1000
 #define TT_SYN_RTO_MAX_MS 120000
+/* RFC 6298 5.7 (Linux's TCP_TIMEOUT_FALLBACK): the RTO once a SYN was lost, no RTT known. */
+#define TT_RTO_FALLBACK_MS 3000
+/*
+ * Ports one connect may try (R1): past it -EADDRNOTAVAIL, the next connect going on from
+ * there. A spent range would otherwise cost a SipHash and a lookup per port of it, per call.
+ */
+#define TT_PORT_SEARCH_MAX 4096
 /* Linux's tcp_twsk_unique: a TIME_WAIT 4-tuple is taken over once its TS.Recent is 1 s old. */
 #define TT_TW_REUSE_MS 1000
 
@@ -46,8 +53,8 @@ tw_reusable(const struct tt_worker *w, const struct tt_tw *tw)
  * for f's 4-tuple, or held by a TIME_WAIT entry that may be taken over (*tw), and owned by
  * this worker, so every segment of the flow arrives here (RSS-aware, as dperf and F-Stack
  * choose ports; DESIGN "Ownership"). The search walks on from where the last one ended,
- * which starts at a random point, so consecutive connects take consecutive free ports and
- * a full range costs one pass. 0 or -EADDRNOTAVAIL (the range is spent for this peer).
+ * which starts at a random point, so consecutive connects take consecutive free ports; it
+ * tries TT_PORT_SEARCH_MAX ports at most. 0 or -EADDRNOTAVAIL (none free among those).
  */
 static int
 local_port(struct tt_worker *w, struct tt_flow *f, struct tt_tw **tw)
@@ -59,7 +66,7 @@ local_port(struct tt_worker *w, struct tt_flow *f, struct tt_tw **tw)
 	*tw = NULL;
 	if (port < lo || port > hi)
 		port = lo;
-	for (uint32_t n = hi - lo + 1; n > 0; n--) {
+	for (uint32_t n = RTE_MIN(hi - lo + 1, (uint32_t)TT_PORT_SEARCH_MAX); n > 0; n--) {
 		uint64_t h;
 		uintptr_t v;
 
@@ -77,6 +84,7 @@ local_port(struct tt_worker *w, struct tt_flow *f, struct tt_tw **tw)
 		t->port_next = port;
 		return 0;
 	}
+	t->port_next = port;
 	return -EADDRNOTAVAIL;
 }
 
@@ -120,11 +128,15 @@ tt_tcp_usr_connect(struct tt_worker *w, uint16_t listener, uint32_t daddr, uint1
 	if (tw != NULL) {
 		/*
 		 * Linux's tcp_twsk_unique: the new ISN lies past anything the old incarnation
-		 * could still have in the network, and TS.Recent carries over so the first
-		 * answer passes PAWS.
+		 * could still have in the network, and TS.Recent carries over, so a SYN or
+		 * SYN-ACK of the old incarnation still in the network fails PAWS
+		 * (tt_conn_syn_sent_input).
 		 */
 		c->iss = tw->snd_nxt + 65535 + 2;
-		c->ts_recent = tw->ts_recent;
+		if (tw->flags & TT_CONN_TS) {
+			c->ts_recent = tw->ts_recent;
+			c->aflags |= TT_AF_TS_CARRIED;
+		}
 		tt_tw_expire(w, tw);
 		TT_STAT_INC(&w->stats, TWRecycled);
 	} else {
@@ -150,7 +162,7 @@ tt_tcp_usr_connect(struct tt_worker *w, uint16_t listener, uint32_t daddr, uint1
 	c->pi = (uint8_t)pi;
 	c->udata = udata;
 	c->cflags = TT_CF_ACCEPTED;
-	c->aflags = TT_AF_ACTIVE;
+	c->aflags |= TT_AF_ACTIVE;
 	if (tt_flow_add(t, &f, c, TT_FLOW_CONN) != 0) {
 		tt_conn_free(w, c);
 		return -ENOBUFS;
@@ -206,7 +218,7 @@ conn_established(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg
 	if (c->backoff == 0)
 		tt_conn_rtt_sample(c, (uint32_t)w->clock.ms - c->rtt_start);
 	else
-		c->rto = TT_SYN_RTO_MS;
+		c->rto = TT_RTO_FALLBACK_MS;
 	c->rtt_start = 0;
 	c->snd_wnd = (uint32_t)seg->wnd << ((seg->flags & RTE_TCP_SYN_FLAG) ? 0 : c->snd_wscale);
 	c->max_snd_wnd = c->snd_wnd;
@@ -218,11 +230,13 @@ conn_established(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg
 		c->cwnd = c->mss;
 	c->backoff = 0;
 	tt_recovery_conn_init(c);
-	c->rcv_acked = c->rcv_nxt - 1;         /* the SYN-ACK is owed its ACK */
+	if (seg->flags & RTE_TCP_SYN_FLAG) {
+		c->rcv_acked = c->rcv_nxt - 1;  /* a SYN-ACK is owed its ACK; a bare ACK is not */
+		c->cflags |= TT_CF_ACK_NOW;
+	}
 	c->rcv_space_seq = c->rcv_nxt;
 	c->ts_recent_age = tt_conn_age(w->clock.ms);
 	tt_conn_set_state(w, c, TT_TCPS_ESTABLISHED);
-	c->cflags |= TT_CF_ACK_NOW;
 	tt_conn_schedule_output(w, c);
 	tt_conn_event(w, c, TT_EVF_CONNECTED);
 }
@@ -285,6 +299,15 @@ tt_conn_syn_sent_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg 
 	}
 	if (!(seg->flags & RTE_TCP_SYN_FLAG))
 		goto drop;
+	/*
+	 * RFC 7323 5 for a 4-tuple taken over from TIME_WAIT (Linux's PAWSActive): a SYN or
+	 * SYN-ACK older than the last incarnation's TS.Recent is a duplicate of it.
+	 */
+	if ((c->aflags & TT_AF_TS_CARRIED) && (seg->opts.present & TT_TCP_OPT_TS) &&
+	    tt_seq_lt(seg->opts.tsval, c->ts_recent)) {
+		TT_STAT_INC(&w->stats, PAWSActive);
+		goto drop;
+	}
 	c->irs = seg->seq;
 	c->rcv_nxt = seg->seq + 1;
 	c->peer_mac = p->eth->src_addr;
@@ -302,6 +325,25 @@ tt_conn_syn_sent_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg 
 	tt_tcp_send_syn(w, c);
 drop:
 	rte_pktmbuf_free(p->m);
+}
+
+bool
+tt_conn_synrecv_synack(struct tt_worker *w, struct tt_pkt *p, const struct tt_tcp_seg *seg,
+		       struct tt_conn *c)
+{
+	/*
+	 * Both sides opened at once and each answered the other's SYN with a SYN-ACK: the
+	 * peer's (its SYN again, our SYN acknowledged) completes ours, as Linux accepts it in
+	 * SYN_RECV (tcp_validate_incoming); our ACK answers it. Any other SYN goes on to the
+	 * RFC 5961 checks.
+	 */
+	if ((seg->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
+	    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) || seg->seq + 1 != c->rcv_nxt ||
+	    seg->ack != c->snd_una)
+		return false;
+	conn_established(w, c, seg);
+	rte_pktmbuf_free(p->m);
+	return true;
 }
 
 bool

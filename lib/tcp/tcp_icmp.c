@@ -178,8 +178,13 @@ tt_tcp_icmp_err(struct tt_worker *w, struct tt_pkt *p, const struct tt_icmp_err 
 	}
 	v = tt_flow_lookup_hash(w->tcp, &f, h);
 	if (v == 0) {
-		/* Linux's tcp_v4_err: about no connection of ours (listeners included). */
-		TT_STAT_INC(&w->stats, IcmpInErrors);
+		/*
+		 * Linux's tcp_v4_err: about no connection of ours (listeners included). A frame
+		 * ARP gave up on (e->local) was no ICMP message: a SYN sent again for a connect
+		 * its first one had already failed.
+		 */
+		if (!e->local)
+			TT_STAT_INC(&w->stats, IcmpInErrors);
 		goto drop;
 	}
 	switch (v & TT_FLOW_KIND_MASK) {

@@ -638,6 +638,8 @@ tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, str
 		tt_conn_syn_sent_input(w, p, seg, c);
 		return;
 	}
+	if (unlikely(c->state == TT_TCPS_SYN_RECV) && tt_conn_synrecv_synack(w, p, seg, c))
+		return;
 	/* RFC 7323 5.3: PAWS before the sequence check; a RST goes on to the RFC 5961 checks. */
 	if (paws_reject(w, c, seg) && !(seg->flags & TH_RST)) {
 		if (seg->flags & TH_SYN) {

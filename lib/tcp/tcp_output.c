@@ -637,9 +637,14 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 	bool sent = false, failed = false;
 	struct rte_mbuf *u;
 
-	if (c->state == TT_TCPS_NONE || c->state == TT_TCPS_SYN_SENT ||
-	    c->state == TT_TCPS_SYN_RECV)
+	if (c->state == TT_TCPS_NONE || c->state == TT_TCPS_SYN_SENT)
 		return;
+	/* An active open's SYN_RECV: no data before the handshake, but an owed ACK goes. */
+	if (unlikely(c->state == TT_TCPS_SYN_RECV)) {
+		if (c->cflags & TT_CF_ACK_NOW)
+			tt_tcp_send_ack(w, c);
+		return;
+	}
 	c->cflags &= ~TT_CF_CWND_LIMITED;
 	/* What is deemed lost goes first, within cwnd. */
 	while (c->lost_bytes > c->retrans_bytes && cwnd_room(c) > 0 &&

@@ -13,7 +13,9 @@
  *    unreachable about the SYN, as Linux's ipv4_link_failure), ArpUnresolvedDiscards;
  *  - H10: a SYN-ACK with the wrong ACK gets <SEQ=SEG.ACK><CTL=RST> and the attempt goes on;
  *  - simultaneous open: SYN without ACK -> our SYN-ACK with the same ISS -> the peer's ACK
- *    -> 'connected';
+ *    (or its own SYN-ACK, when it did as we did: our ACK answers it) -> 'connected';
+ *  - tw_reuse: 0 and 2 refuse a TIME_WAIT 4-tuple, 1 takes it over once a second old
+ *    (TWRecycled, ISS past the old snd_nxt, PAWS against the old TS.Recent);
  *  - the local port range: two ports, two connects to one peer, the third -EADDRNOTAVAIL;
  *    bad destinations -EINVAL, no route -ENETUNREACH; with two workers, only ports whose
  *    flow the connecting worker owns;
@@ -272,9 +274,8 @@ test_wrong_synack(void **state)
 }
 
 static void
-test_simultaneous_open(void **state)
+simultaneous_open(struct tt_test_env *env, bool cross)
 {
-	struct tt_test_env *env = *state;
 	struct tt_test_peer p;
 	struct tt_test_seg syn, s;
 	tt_conn_t h;
@@ -289,11 +290,35 @@ test_simultaneous_open(void **state)
 	TT_TEST_EV_NONE(env);
 	p.snd_nxt = p.isn + 1;
 	p.rcv_nxt = syn.seq + 1;
-	tt_test_peer_send(env, &p, ACK, NULL, 0);
-	TT_TEST_EV(env, TT_TEV_CONNECTED, h);
+	if (cross) {
+		/*
+		 * The peer did as we did: its SYN-ACK (its SYN again, ours acknowledged)
+		 * completes the handshake, and our ACK answers it.
+		 */
+		tt_test_peer_xmit(env, &p, SYN | ACK, p.isn, syn.seq + 1, NULL, 0);
+		TT_TEST_EV(env, TT_TEV_CONNECTED, h);
+		tt_test_peer_recv(env, &p, &s);
+		TT_TEST_SEG_IS(&s, ACK, syn.seq + 1, p.isn + 1);
+	} else {
+		tt_test_peer_send(env, &p, ACK, NULL, 0);
+		TT_TEST_EV(env, TT_TEV_CONNECTED, h);
+		assert_int_equal(tt_test_tx_count(env), 0);   /* a bare ACK is owed nothing */
+	}
 	assert_int_equal(tt_test_tcp_conn(env, &p)->state, TT_TCPS_ESTABLISHED);
 	tt_test_tx_drain(env);
 	tt_test_abort_conn(env, &p, h);
+}
+
+static void
+test_simultaneous_open(void **state)
+{
+	simultaneous_open(*state, false);
+}
+
+static void
+test_simultaneous_open_crossed(void **state)
+{
+	simultaneous_open(*state, true);
 }
 
 static void
@@ -353,6 +378,81 @@ accepted(struct tt_test_env *env, struct tt_test_peer *p, uint16_t sport,
 	*ctx = &tt_test_listener(env, 80)->app;
 	tt_test_peer_init(p, sport, 1);
 	return tt_test_connect(env, p);
+}
+
+/*
+ * tw_reuse (A1, Linux's tcp_twsk_unique): our active close leaves the 4-tuple in TIME_WAIT;
+ * with one source port in the range, a new connect to the same server needs that entry.
+ * tw_reuse 0 and 2 (loopback only): -EADDRNOTAVAIL; 1: not before the entry is a second
+ * old, then taken over — the TIME_WAIT entry gone, TWRecycled, the new ISS past the old
+ * incarnation's snd_nxt (+65537); a SYN-ACK with a TSval older than the old incarnation's
+ * TS.Recent is dropped (PAWSActive), the server's real answer (TSval still rising) taken.
+ */
+static void
+test_tw_reuse(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_test_seg syn, s;
+	struct tt_tw *tw;
+	uint32_t old_nxt;
+	tt_conn_t h;
+
+	env->cfg.local_port_lo = 41000;
+	env->cfg.local_port_hi = 41000;
+	env->cfg.tw_reuse = 0;
+	start(env);
+	h = connect_syn(env, &p, &syn, true);
+	syn_ack(env, &p, &syn);
+	TT_TEST_EV(env, TT_TEV_CONNECTED, h);
+	tt_test_tx_drain(env);
+	/* We close first: FIN, the server's ACK and FIN, our ACK: TIME_WAIT on our side. */
+	assert_int_equal(tt_test_app_close(env, h), 0);
+	tt_test_poll(env);
+	tt_test_peer_recv(env, &p, &s);
+	assert_true(s.flags & FIN);
+	tt_test_peer_send(env, &p, ACK | FIN, NULL, 0);
+	TT_TEST_EV(env, TT_TEV_CLOSED, h);
+	tw = tt_test_tcp_tw(env, &p);
+	assert_non_null(tw);
+	old_nxt = tw->snd_nxt;
+	tt_test_tx_drain(env);
+
+	assert_int_equal(tt_test_app_connect(env, 80, TT_TEST_IP_PEER, SERVER_PORT, &h),
+			 -EADDRNOTAVAIL);
+	env->cfg.tw_reuse = 2;
+	assert_int_equal(tt_test_app_connect(env, 80, TT_TEST_IP_PEER, SERVER_PORT, &h),
+			 -EADDRNOTAVAIL);
+	env->cfg.tw_reuse = 1;
+	assert_int_equal(tt_test_app_connect(env, 80, TT_TEST_IP_PEER, SERVER_PORT, &h),
+			 -EADDRNOTAVAIL);          /* not yet a second old */
+	tt_test_advance(env, 1000);
+	assert_int_equal(tt_test_app_connect(env, 80, TT_TEST_IP_PEER, SERVER_PORT, &h), 0);
+	assert_int_equal(S(TWRecycled), 1);
+	assert_null(tt_test_tcp_tw(env, &p));
+	tt_test_poll(env);
+	{
+		struct rte_mbuf *m = tt_test_tx_pop(env);
+
+		assert_non_null(m);
+		tt_test_seg_decode(m, &syn);
+		rte_pktmbuf_free(m);
+	}
+	assert_int_equal(syn.seq, old_nxt + 65535 + 2);
+	assert_int_equal(syn.sport, 41000);
+	/* An old duplicate (TSval behind TS.Recent) fails PAWS; the real answer passes. */
+	p.isn += 100000;
+	p.tsval -= 5000;
+	tt_test_peer_xmit(env, &p, SYN | ACK, p.isn, syn.seq + 1, NULL, 0);
+	assert_int_equal(S(PAWSActive), 1);
+	TT_TEST_EV_NONE(env);
+	assert_int_equal(tt_test_tx_count(env), 0);
+	p.tsval += 7000;
+	syn_ack(env, &p, &syn);
+	TT_TEST_EV(env, TT_TEV_CONNECTED, h);
+	tt_test_peer_recv(env, &p, &s);
+	TT_TEST_SEG_IS(&s, ACK, syn.seq + 1, p.isn + 1);
+	tt_test_abort_conn(env, &p, h);
 }
 
 /*
@@ -494,8 +594,10 @@ main(void)
 		T(test_arp_unanswered),
 		T(test_wrong_synack),
 		T(test_simultaneous_open),
+		T(test_simultaneous_open_crossed),
 		T(test_port_range_and_errors),
 		T(test_port_owner),
+		T(test_tw_reuse),
 		T(test_app_timer),
 		T(test_pause_resume),
 		T(test_pause_then_fin),
