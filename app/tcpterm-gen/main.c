@@ -38,6 +38,7 @@ static volatile sig_atomic_t stop_requests;
 static struct gen_snapshot snap_first, snap_prev, snap_cur;
 static double active_s, flood_s;
 static int exit_code;
+static FILE *json_out;
 
 /*
  * Ctrl-C once: the run ends gracefully (drain, close, summary). Twice: the workers stop now,
@@ -243,50 +244,68 @@ global_init(void)
 	}
 }
 
-int
-main(int argc, char **argv)
+/*
+ * gen's options, then tcpterm's over gen's defaults for them. 0, 1 when --help or
+ * --check-config was handled, 2 with the message printed. *dash: the index of "--" (argc
+ * when absent: every argument is gen's and EAL gets tcpterm's embedded default, O1).
+ */
+static int
+parse_all(int argc, char **argv, struct tt_config *cfg, int *dash)
 {
 	char err[512], **rest;
-	struct tt_config cfg;
-	int dash = argc, n_rest, rc;
-	pthread_t tid;
+	int n_rest, rc;
 
+	*dash = argc;
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--") == 0) {
-			dash = i;
+			*dash = i;
 			break;
 		}
 	rest = calloc((size_t)argc + 8, sizeof(*rest));
 	if (rest == NULL)
 		return 2;
-	/* Without "--" every argument is gen's and EAL gets tcpterm's embedded default (O1). */
-	rc = dash < argc ? gen_opts_parse(&gen.o, argc - dash, argv + dash, rest + 4, &n_rest,
-					  err, sizeof(err))
-			 : gen_opts_parse(&gen.o, argc, argv, rest + 4, &n_rest, err, sizeof(err));
-	if (rc != 0) {
-		free(rest);
-		if (rc == 1) {
-			gen_opts_usage(stdout, argv[0]);
-			tt_config_usage(stdout, argv[0]);
-			return 0;
-		}
-		fprintf(stderr, "tcpterm-gen: %s\n", err);
-		return 2;
+	rc = gen_opts_parse(&gen.o, argc - (*dash < argc ? *dash : 0),
+			    argv + (*dash < argc ? *dash : 0), rest + 4, &n_rest, err, sizeof(err));
+	if (rc == 0) {
+		rest[0] = argv[0];
+		rest[1] = opt_twr;
+		rest[2] = val_twr;
+		rest[3] = opt_ports;
+		rest[4] = val_ports;
+		tt_config_defaults(cfg);
+		rc = tt_config_parse_args(cfg, n_rest + 4, rest, err, sizeof(err));
+	} else if (rc == 1) {
+		gen_opts_usage(stdout, argv[0]);
+		tt_config_usage(stdout, argv[0]);
 	}
-	rest[0] = argv[0];
-	rest[1] = opt_twr;
-	rest[2] = val_twr;
-	rest[3] = opt_ports;
-	rest[4] = val_ports;
-	tt_config_defaults(&cfg);
-	rc = tt_config_parse_args(&cfg, n_rest + 4, rest, err, sizeof(err));
 	free(rest);
-	if (rc == 1)
-		return 0;
-	if (rc != 0) {
+	if (rc < 0) {
 		fprintf(stderr, "tcpterm-gen: %s\n", err);
 		return 2;
 	}
+	if (rc == 0 && gen.o.json_path != NULL) {
+		/* Opened now, so a path that cannot be written fails before any load. */
+		json_out = fopen(gen.o.json_path, "w");
+		if (json_out == NULL) {
+			fprintf(stderr, "tcpterm-gen: --json %s: %s\n", gen.o.json_path,
+				strerror(errno));
+			return 2;
+		}
+	}
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	char err[512];
+	struct tt_config cfg;
+	int dash, rc;
+	pthread_t tid;
+
+	rc = parse_all(argc, argv, &cfg, &dash);
+	if (rc != 0)
+		return rc == 1 ? 0 : rc;
 	gen.o.quiet = cfg.quiet;
 	/* A generator listens nowhere: the port 80 tcpterm implies would only hold SYNs. */
 	if (cfg.listen_implicit)
@@ -309,31 +328,22 @@ main(int argc, char **argv)
 	gen.start_tsc = rte_rdtsc();
 	if (rte_ctrl_thread_create(&tid, "gen-ctl", NULL, control_thread, NULL) != 0) {
 		fprintf(stderr, "tcpterm-gen: cannot start the control thread\n");
-		tt_engine_free(engine);
-		tt_eal_cleanup();
-		return 1;
-	}
-	rc = tt_engine_run(engine);
-	tt_engine_stop(engine);
-	pthread_join(tid, NULL);
-	if (rc != 0) {
-		fprintf(stderr, "tcpterm-gen: workers failed: %s\n", strerror(-rc));
 		exit_code = 1;
-	} else if (exit_code == 0) {
-		gen_summary_print(&snap_first, &snap_cur, active_s, flood_s, stdout);
-		if (gen.o.json_path != NULL) {
-			FILE *f = fopen(gen.o.json_path, "w");
-
-			if (f == NULL) {
-				fprintf(stderr, "tcpterm-gen: --json %s: %s\n", gen.o.json_path,
-					strerror(errno));
-				exit_code = 2;
-			} else {
-				gen_summary_print(&snap_first, &snap_cur, active_s, flood_s, f);
-				fclose(f);
-			}
+	} else {
+		rc = tt_engine_run(engine);
+		tt_engine_stop(engine);
+		pthread_join(tid, NULL);
+		if (rc != 0) {
+			fprintf(stderr, "tcpterm-gen: workers failed: %s\n", strerror(-rc));
+			exit_code = 1;
+		} else if (exit_code == 0) {
+			gen_summary_print(&snap_first, &snap_cur, active_s, flood_s, stdout);
+			if (json_out != NULL)
+				gen_summary_print(&snap_first, &snap_cur, active_s, flood_s, json_out);
 		}
 	}
+	if (json_out != NULL)
+		fclose(json_out);
 	tt_engine_free(engine);
 	engine = NULL;
 	tt_eal_cleanup();

@@ -14,7 +14,8 @@
 3. Over memif against tcpterm --app http (two DPDK processes, each --no-pci --no-huge, its
    own --file-prefix and lcore): cps at 1500/s for 3 s, then keepalive with 8 connections
    for 2 s. tcpterm's PassiveOpens grew by exactly gen's established count, errors 0,
-   every cps connection completed, keepalive requests well above its connections.
+   every cps connection completed, keepalive requests well above its connections; --json
+   FILE holds the same summary as stdout's last line.
 4. Over memif, a SYN flood at 3000 pps from 198.19.0.0/16 mixed with cps at 200/s,
    tcpterm with --max-syn-backlog 64 so the spoofed requests fill its SYN queue: legitimate
    success 100 % (C5) and every legitimate handshake a completed connection, tcpterm's
@@ -172,10 +173,15 @@ def memif_part():
     # 3. cps and keepalive: gen's figures against tcpterm's counters
     tt = start_server(ns, 'gma', sock, [])
     before = tt.stats()
-    rc, s, lines, ours, took, r = run_gen(ns, 'm1', gen_vdev,
-                                          net + ['--rate', '1500', '--duration', '3'], lcore=lc)
+    jpath = os.path.join(tempfile.mkdtemp(prefix='ttgenj.'), 'sum.json')
+    ttlib._cleanups.append(lambda: shutil.rmtree(os.path.dirname(jpath), ignore_errors=True))
+    rc, s, lines, ours, took, r = run_gen(
+        ns, 'm1', gen_vdev, net + ['--rate', '1500', '--duration', '3', '--json', jpath],
+        lcore=lc)
     after = tt.stats()
     expect(rc == 0 and s is not None, f'3. cps: exit {rc}: {r.stderr[-600:]}')
+    with open(jpath) as f:
+        expect(json.load(f) == s, '3. --json FILE differs from the summary on stdout')
     check_lines(lines, 3)
     c = s['connections']
     opens = after['PassiveOpens'] - before['PassiveOpens']
