@@ -10,8 +10,9 @@ Scenarios (default: all), each with a fresh tcpterm:
   cps         short HTTP connections (--http-body 14, client closes), gen at --concurrency
               256 and no rate cap: the most connections a second the pair sustains
   keepalive   64 connections, a GET after each answer: requests a second
-  down        one connection downloading a 1 GB body again and again (--http-body 1e9): Gbps
-  up          one connection sending bulk data to --app discard: Gbps
+  down[:N]    N connections (default 1) downloading a 1 GB body again and again
+              (--http-body 1e9): Gbps
+  up[:N]      N connections (default 1) sending bulk data to --app discard: Gbps
   flood:PPS   a SYN flood of PPS packets a second from 198.19.0.0/16 mixed with cps at
               1,000/s, tcpterm with default syncookies (1) and --max-syn-backlog 1024: how
               much flood the server absorbs with cookies while legitimate handshakes complete
@@ -69,11 +70,13 @@ def scenario_args(name):
     if name == 'keepalive':
         return (['--app', 'http', '--http-body', '14'],
                 ['--mode', 'keepalive', '--conns', '64'], 'req')
-    if name == 'down':
-        return (['--app', 'http', '--http-body', '1000000000'],
-                ['--mode', 'stream', '--direction', 'down'], 'byte')
-    if name == 'up':
-        return (['--app', 'discard'], ['--mode', 'stream', '--direction', 'up'], 'byte')
+    if name.split(':')[0] in ('down', 'up'):
+        n = name.split(':')[1] if ':' in name else '1'
+        if name.startswith('down'):
+            return (['--app', 'http', '--http-body', '1000000000'],
+                    ['--mode', 'stream', '--direction', 'down', '--conns', n], 'byte')
+        return (['--app', 'discard'], ['--mode', 'stream', '--direction', 'up', '--conns', n],
+                'byte')
     if name.startswith('flood:'):
         pps = name.split(':', 1)[1]
         return (['--app', 'http', '--http-body', '14', '--max-syn-backlog', '1024'],

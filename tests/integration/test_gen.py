@@ -15,7 +15,8 @@
    own --file-prefix and lcore): cps at 1500/s for 3 s, then keepalive with 8 connections
    for 2 s. tcpterm's PassiveOpens grew by exactly gen's established count, errors 0,
    every cps connection completed, keepalive requests well above its connections; --json
-   FILE holds the same summary as stdout's last line.
+   FILE holds the same summary as stdout's last line. cps --close server for 1 s: tcpterm
+   closes first (its TIME_WAIT grows by the connections), errors 0.
 4. Over memif, a SYN flood at 3000 pps from 198.19.0.0/16 mixed with cps at 200/s,
    tcpterm with --max-syn-backlog 64 so the spoofed requests fill its SYN queue: legitimate
    success 100 % (C5) and every legitimate handshake a completed connection, tcpterm's
@@ -203,6 +204,21 @@ def memif_part():
            f'{s["errors"]}; tcpterm PassiveOpens grew {opens}')
     log(f'ok: 3. keepalive over memif: 8 connections, {s["requests"]} requests '
         f'({s["req_per_s"]:.0f}/s), errors 0')
+    tw_before = ttlib.telemetry(tt.prefix, '/tcpterm/conns')['TIME_WAIT']
+    before = tt.stats()
+    rc, s, lines, ours, took, r = run_gen(
+        ns, 'm4', gen_vdev, net + ['--rate', '500', '--close', 'server', '--duration', '1'],
+        lcore=lc)
+    after = tt.stats()
+    tw = ttlib.telemetry(tt.prefix, '/tcpterm/conns')['TIME_WAIT'] - tw_before
+    c = s['connections'] if s else {}
+    opens = after['PassiveOpens'] - before['PassiveOpens']
+    expect(rc == 0 and s['errors_total'] == 0 and c['completed'] == opens >= 400 and
+           tw >= 0.9 * opens,
+           f'3. --close server: exit {rc}, {c}, errors {s and s["errors"]}; tcpterm opened '
+           f'{opens}, TIME_WAIT grew {tw}')
+    log(f'ok: 3. --close server: {c["completed"]} connections closed by tcpterm first '
+        f'(its TIME_WAIT +{tw}), errors 0')
     expect(tt.stop() == 0, '3. tcpterm did not stop with 0')
 
     # 4. flood mixed with legitimate load, SYN queue full: cookies (C5)
