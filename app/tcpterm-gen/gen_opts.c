@@ -19,7 +19,13 @@ struct gen_opt {
 	const char *arg;           /* metavariable, NULL for a flag */
 	const char *help;
 	int (*set)(struct gen_opts *o, const char *v, char *err, size_t errlen);
+	uint8_t modes;             /* the modes it applies to, a bit each; 0: all */
 };
+
+#define M_CPS    (1u << GEN_CPS)
+#define M_KA     (1u << GEN_KEEPALIVE)
+#define M_STREAM (1u << GEN_STREAM)
+#define M_FLOOD  (1u << GEN_FLOOD)
 
 static const char *const mode_names[] = { "cps", "keepalive", "stream", "flood" };
 
@@ -236,20 +242,20 @@ static const struct gen_opt opts[] = {
 	  "connections take the ports in turn: one source address reaches one port at about "
 	  "64k conn/s (ports 1024-65535, reused after 1 s in TIME_WAIT by tw_reuse)", set_target },
 	{ "rate", "N", "cps: new connections a second; flood: packets a second; 0 = as fast as "
-	  "--concurrency allows (default); k and M suffixes", set_rate },
+	  "--concurrency allows (default); k and M suffixes", set_rate, M_CPS | M_FLOOD },
 	{ "concurrency", "N", "cps: connections open at most at once (default 1000)",
-	  set_concurrency },
+	  set_concurrency, M_CPS },
 	{ "conns", "N", "keepalive, stream: connections held open (default 16, stream 1)",
-	  set_conns },
+	  set_conns, M_KA | M_STREAM },
 	{ "duration", "S", "seconds to run, then stop opening and close (default 10; 0 = until "
 	  "Ctrl-C)", set_duration },
 	{ "ramp", "S", "seconds of linear ramp-up of --rate (cps, flood) or of --conns "
 	  "(default 0)", set_ramp },
 	{ "close", "WHO", "cps: client (default: close after the answer) or server (ask for "
-	  "Connection: close and wait for the server's FIN)", set_close },
+	  "Connection: close and wait for the server's FIN)", set_close, M_CPS },
 	{ "direction", "DIR", "stream: down (default: GET a large body, again when it ends) or "
-	  "up (send bulk data, e.g. to tcpterm --app discard)", set_direction },
-	{ "path", "PATH", "the path GET asks for (default /)", set_path },
+	  "up (send bulk data, e.g. to tcpterm --app discard)", set_direction, M_STREAM },
+	{ "path", "PATH", "the path GET asks for (default /)", set_path, M_CPS | M_KA | M_STREAM },
 	{ "flood-rate", "N", "spoofed packets a second beside the legitimate load "
 	  "(--mode flood: --rate)", set_flood_rate },
 	{ "flood-kind", "KIND", "syn (default), ack or rst segments", set_flood_kind },
@@ -362,8 +368,16 @@ build_request(struct gen_opts *o, char *err, size_t errlen)
 }
 
 static int
-check(struct gen_opts *o, char *err, size_t errlen)
+check(struct gen_opts *o, uint64_t set, char *err, size_t errlen)
 {
+	/* An option the mode ignores is a mistake to say, not to pass over (SPEC O7). */
+	for (size_t k = 0; k < RTE_DIM(opts); k++)
+		if ((set & (UINT64_C(1) << k)) && opts[k].modes != 0 &&
+		    !(opts[k].modes & (1u << o->mode))) {
+			snprintf(err, errlen, "--%s does not apply to --mode %s", opts[k].name,
+				 gen_mode_name(o->mode));
+			return -EINVAL;
+		}
 	if (o->target.port == 0) {
 		snprintf(err, errlen, "--target A.B.C.D:PORT is required (see --help)");
 		return -EINVAL;
@@ -389,6 +403,8 @@ int
 gen_opts_parse(struct gen_opts *o, int argc, char **argv, char **rest, int *n_rest,
 	       char *err, size_t errlen)
 {
+	uint64_t set = 0;
+
 	memset(o, 0, sizeof(*o));
 	o->mode = GEN_CPS;
 	o->concurrency = 1000;
@@ -414,6 +430,7 @@ gen_opts_parse(struct gen_opts *o, int argc, char **argv, char **rest, int *n_re
 		rc = opt->set(o, val, err, errlen);
 		if (rc != 0)
 			return rc;
+		set |= UINT64_C(1) << (opt - opts);
 	}
-	return check(o, err, errlen);
+	return check(o, set, err, errlen);
 }
