@@ -100,7 +100,8 @@ struct gen_conn {
 	uint8_t match;             /* header names still matching on this line, a bit each */
 	uint8_t hflags;            /* what the answer said of the connection's end */
 	uint8_t line1;             /* still in the status line */
-	uint8_t answered;          /* at least one answer complete */
+	uint8_t answered;          /* 1: an answer was whole; 2: ended and counted as an error */
+	uint8_t stalled;           /* stream up: the pool was empty, the poll fills again */
 };
 
 struct gen_worker {
@@ -115,6 +116,8 @@ struct gen_worker {
 	uint32_t cap;              /* slots */
 	uint32_t free_head;        /* UINT32_MAX: none */
 	bool closing;              /* GEN_CLOSE seen and acted on */
+	uint32_t stalled;          /* stream connections waiting for mbufs */
+	uint32_t pool_reserve;     /* stream up sends only while the pool has more free */
 	struct gen_conn *slots;
 	/* Pacing of connects (cps) or opens (keepalive, stream): 2^-40 units per TSC cycle. */
 	uint64_t conn_rate_fp;     /* 0: no rate cap */

@@ -19,6 +19,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
 
 #include "gen.h"
 
@@ -67,6 +68,10 @@ slot_free(struct gen_worker *gw, struct gen_conn *s)
 {
 	uint32_t i = (uint32_t)(s - gw->slots);
 
+	if (s->stalled) {
+		s->stalled = 0;
+		gw->stalled--;
+	}
 	s->state = CS_FREE;
 	s->next_free = gw->free_head;
 	gw->free_head = i;
@@ -111,42 +116,84 @@ give_up(struct tt_app_ctx *ctx, struct gen_conn *s, enum gen_err why)
 	tt_app_abort(ctx, s->c);
 }
 
-/* Stream up: fill the send budget; 'writable' calls again once it has drained. */
+static void
+stream_stall(struct gen_worker *gw, struct gen_conn *s)
+{
+	if (!s->stalled) {
+		s->stalled = 1;
+		gw->stalled++;
+	}
+}
+
+/* Up to want bytes of payload as one chain; NULL when the pool gives nothing. */
+static struct rte_mbuf *
+stream_chain(struct rte_mempool *pool, uint32_t want, uint32_t *got)
+{
+	struct rte_mbuf *head = NULL, *tail = NULL;
+
+	*got = 0;
+	while (*got < want) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint16_t n;
+
+		if (m == NULL)
+			break;
+		n = (uint16_t)RTE_MIN(rte_pktmbuf_tailroom(m), want - *got);
+		/*
+		 * The payload is whatever the buffer held, frames of this process's own traffic:
+		 * never written, since a load's bytes need no content and a fill would cost a
+		 * pass over every byte sent.
+		 */
+		rte_pktmbuf_append(m, n);
+		if (head == NULL) {
+			head = m;
+		} else {
+			tail->next = m;
+			head->nb_segs++;
+			head->pkt_len += n;
+		}
+		tail = m;
+		*got += n;
+	}
+	return head;
+}
+
+/*
+ * Stream up: fill the send budget. When the budget is full, 'writable' comes once it has
+ * drained; when the pool is what stopped us, nothing would come, so the connection is
+ * marked and the poll fills it again (stream_retry).
+ */
 static void
 stream_fill(struct tt_app_ctx *ctx, struct gen_worker *gw, struct gen_conn *s)
 {
 	uint32_t space;
 
 	while ((space = tt_app_send_space(ctx, s->c)) > 0) {
-		struct rte_mbuf *head = NULL, *tail = NULL;
-		uint32_t want = RTE_MIN(space, GEN_STREAM_CHUNK), got = 0;
+		uint32_t want = RTE_MIN(space, GEN_STREAM_CHUNK), got;
+		struct rte_mbuf *head;
 
-		while (got < want) {
-			struct rte_mbuf *m = rte_pktmbuf_alloc(ctx->pool);
-			uint16_t n;
-
-			if (m == NULL)
-				break;
-			n = (uint16_t)RTE_MIN(rte_pktmbuf_tailroom(m), want - got);
-			/* The payload is whatever the buffer held: a load generator's bytes. */
-			rte_pktmbuf_append(m, n);
-			if (head == NULL) {
-				head = m;
-			} else {
-				tail->next = m;
-				head->nb_segs++;
-				head->pkt_len += n;
-			}
-			tail = m;
-			got += n;
+		/*
+		 * A quarter of the pool stays free for receiving: send queues the budget allows
+		 * (wmem autotunes to megabytes per connection) could otherwise hold every mbuf,
+		 * and with no buffer to receive the ACKs that free them, nothing would move
+		 * again. Read once per 64 KiB piece, the pool's caches cost little.
+		 */
+		if (rte_mempool_avail_count(ctx->pool) <= gw->pool_reserve) {
+			stream_stall(gw, s);
+			return;
 		}
-		if (head == NULL)
-			return;        /* no mbuf now: the next ACK's 'writable' retries */
+		head = stream_chain(ctx->pool, want, &got);
+		if (head == NULL) {
+			stream_stall(gw, s);
+			return;
+		}
 		gw->cnt.tx_bytes += got;
 		if (tt_app_send(ctx, s->c, head) != 0)
 			return;
-		if (got < want)
+		if (got < want) {
+			stream_stall(gw, s);
 			return;
+		}
 	}
 }
 
@@ -500,6 +547,22 @@ close_all(struct tt_app_ctx *ctx, struct gen_worker *gw)
 	}
 }
 
+/* Stream connections that found the pool empty, filled again (a cold path: it scans). */
+static void
+stream_retry(struct tt_app_ctx *ctx, struct gen_worker *gw)
+{
+	for (uint32_t i = 0; i < gw->cap && gw->stalled != 0; i++) {
+		struct gen_conn *s = &gw->slots[i];
+
+		if (!s->stalled)
+			continue;
+		s->stalled = 0;
+		gw->stalled--;
+		if (s->state == CS_STREAM)
+			stream_fill(ctx, gw, s);
+	}
+}
+
 static void
 gen_poll(struct tt_app_ctx *ctx, uint64_t now_ms)
 {
@@ -512,6 +575,8 @@ gen_poll(struct tt_app_ctx *ctx, uint64_t now_ms)
 	if (!gw->closing && (phase == GEN_CLOSE ||
 			     (phase == GEN_DRAIN && gen.o.mode == GEN_STREAM)))
 		close_all(ctx, gw);
+	if (gw->stalled != 0 && phase == GEN_RUN)
+		stream_retry(ctx, gw);
 	if (phase == GEN_RUN && gen.fatal == 0 && gen.links_up != 0) {
 		if (gen.o.mode != GEN_FLOOD)
 			open_more(ctx, gw, now);
@@ -545,6 +610,7 @@ gen_init(struct tt_app_ctx *ctx)
 	gw->cap = share;
 	gw->conns_target = share;
 	gw->next_port = gen.o.target.port;
+	gw->pool_reserve = ctx->pool->size / 4;
 	gw->free_head = share > 0 ? 0 : UINT32_MAX;
 	for (uint32_t i = 0; i < share; i++)
 		gw->slots[i].next_free = i + 1 < share ? i + 1 : UINT32_MAX;

@@ -22,6 +22,10 @@
    success 100 % (C5) and every legitimate handshake a completed connection, tcpterm's
    SyncookiesSent grew by at least 90 % of the flood gen reports having sent, and
    SyncookiesRecv by the legitimate handshakes that went through cookies.
+5. Over memif, stream up with 8 connections to tcpterm --app discard, gen's pool at the
+   smallest (--mbufs 1023) and wmem allowed to grow to 4 MB: the send budgets could hold
+   every mbuf, leaving none to receive the ACKs that free them; gen keeps a quarter of its
+   pool free, so data moves every second and tcpterm receives what gen reports sent.
 """
 import json
 import os
@@ -154,8 +158,8 @@ def memif_vdev(role, sock, mac):
     return f'--vdev=net_memif0,role={role},id=0,socket={sock},socket-abstract=no,mac={mac}'
 
 
-def start_server(ns, tag, sock, extra):
-    tt = ttlib.Tcpterm(ns, tag, ['--listen', '80', '--app', 'http'] + extra,
+def start_server(ns, tag, sock, extra, app='http'):
+    tt = ttlib.Tcpterm(ns, tag, ['--listen', '80', '--app', app] + extra,
                        addr=f'{A_ADDR}/15', vdev=False)
     tt.eal.append(memif_vdev('server', sock, A_MAC))
     tt.start(wait=False)
@@ -247,6 +251,25 @@ def memif_part():
         f'{c["completed"]} connections, success {s["success_pct"]:.0f} %, handshake p50 '
         f'{s["connect_latency_us"]["p50"]} us p99 {s["connect_latency_us"]["p99"]} us')
     expect(tt.stop() == 0, '4. tcpterm did not stop with 0')
+
+    # 5. stream up from a small pool
+    tt = start_server(ns, 'gmc', sock, [], app='discard')
+    before = tt.stats()
+    rc, s, lines, ours, took, r = run_gen(
+        ns, 'm5', gen_vdev,
+        net + ['--mode', 'stream', '--direction', 'up', '--conns', '8', '--mbufs', '1023',
+               '--wmem', '4096 1000000 4000000', '--duration', '2'], lcore=lc)
+    after = tt.stats()
+    expect(rc == 0 and s is not None, f'5. stream: exit {rc}: {r.stderr[-600:]}')
+    gbps = [float(re.search(r'Gbps ([\d.]+)', ln).group(1)) for ln in check_lines(lines, 2)]
+    got = after['InSegs'] - before['InSegs']
+    expect(all(g > 0.05 for g in gbps) and s['errors_total'] == 0 and
+           s['connections']['completed'] == 8 and got * 1448 >= 0.95 * s['tx_bytes'],
+           f'5. stream up from 1023 mbufs: Gbps by second {gbps}, {s["connections"]}, errors '
+           f'{s["errors"]}, {s["tx_bytes"]} bytes sent, tcpterm InSegs +{got}')
+    log(f'ok: 5. stream up, 8 connections from 1023 mbufs: Gbps by second {gbps}, '
+        f'{s["tx_bytes"]} bytes, tcpterm InSegs +{got}')
+    expect(tt.stop() == 0, '5. tcpterm did not stop with 0')
 
 
 def test():
