@@ -126,9 +126,10 @@ unsigned int tt_app_accept_pending(const struct tt_app_ctx *ctx);
 
 /*
  * Queue m (one or more segments) for sending on c. Takes m. 0, -EPIPE after
- * shutdown/close, -ENOTCONN for a dead handle, -ENOBUFS if m cannot be chained. wmem is a
- * soft limit: while more than wmem bytes wait to be sent, c's incoming data is held back
- * (its window closes), as a server blocked in write(2) stops reading.
+ * shutdown/close, -ENOTCONN for a dead handle, -ENOBUFS if m cannot be chained, or when
+ * the worker is in a memory crisis and c already holds more than wmem (SPEC R1). wmem is
+ * otherwise a soft limit: while more than wmem bytes wait to be sent, c's incoming data is
+ * held back (its window closes), as a server blocked in write(2) stops reading.
  */
 int tt_app_send(struct tt_app_ctx *ctx, tt_conn_t c, struct rte_mbuf *m);
 

@@ -120,6 +120,7 @@
 	X(Tcpterm, TsoBursts,      "TCP data sent as TSO bursts (OutSegs counts their segments)") \
 	X(Tcpterm, SynShedBusy,    "SYNs shed before TCP saw them: the worker was behind its RX queue (R1)") \
 	X(Tcpterm, SynShedMemory,  "SYNs shed before any allocation: memory crisis, pools low (R1)") \
+	X(Tcpterm, SendRefusedMemory, "application writes refused (-ENOBUFS): past the connection's send budget in a memory crisis (R1)") \
 	X(Tcpterm, PmtuLowered,    "times ICMP fragmentation-needed lowered a connection's path MTU (RFC 1191)") \
 	X(Tcpterm, PmtuIgnored,    "ICMP fragmentation-needed ignored: next-hop MTU missing or below 552") \
 	X(Mbuf, MbufTcpOutFails,   "TCP segments not built for want of an mbuf (ACK and data retried)") \

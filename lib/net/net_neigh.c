@@ -41,6 +41,16 @@ tt_neigh_create(const char *name, uint32_t size, int socket)
 }
 
 void
+tt_neigh_flush(struct tt_neigh_table *t)
+{
+	for (uint32_t i = 0; i < t->n_pending; i++)
+		rte_pktmbuf_free(t->pending[i].m);
+	t->n_pending = 0;
+	rte_hash_reset(t->hash);
+	t->next_gw_arp_ms = 0;
+}
+
+void
 tt_neigh_free(struct tt_neigh_table *t)
 {
 	if (t == NULL)

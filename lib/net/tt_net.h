@@ -214,6 +214,8 @@ void tt_neigh_free(struct tt_neigh_table *t);
 /* 0, or -ENOSPC when full. */
 int tt_neigh_update(struct tt_neigh_table *t, uint32_t ip, const struct rte_ether_addr *mac,
 		    uint64_t now_ms);
+/* Forget every neighbour and free the frames waiting for one (tests, fuzzing). */
+void tt_neigh_flush(struct tt_neigh_table *t);
 /* The MAC for ip, or NULL. */
 const struct rte_ether_addr *tt_neigh_lookup(const struct tt_neigh_table *t, uint32_t ip);
 /* Visit each entry; for telemetry. */

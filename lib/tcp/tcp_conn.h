@@ -495,8 +495,8 @@ void tt_conn_syn_sent_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp
 			    struct tt_conn *c);
 /*
  * An acceptable ACK for an active open's TCB in SYN_RECV (simultaneous open): true when it
- * completed the handshake; false when it did not acknowledge our SYN, answered with a
- * reset that took p->m.
+ * completed the handshake; false when it did not acknowledge our SYN (answered with a
+ * reset) or the connection ended (no memory): p->m is taken then.
  */
 bool tt_conn_active_synrecv(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 			    struct tt_conn *c);

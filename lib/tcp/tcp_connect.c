@@ -206,10 +206,10 @@ tt_conn_syn_timeout(struct tt_worker *w, struct tt_conn *c)
 /*
  * The handshake is done (SYN-ACK in SYN_SENT, or the ACK of our SYN-ACK after a simultaneous
  * open): the options the peer answered with, the send state, congestion control from the
- * MSS, and 'connected' for the application. Data queued meanwhile, or an ACK, goes at the
+ * MSS, and 'connected' for the application; false when the connection ended instead. Data queued meanwhile, or an ACK, goes at the
  * end of the iteration, after the application heard 'connected' and could add to it.
  */
-static void
+static bool
 conn_established(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg)
 {
 	tt_timer_cancel(&w->tcp->wheel, &c->rtx);
@@ -224,6 +224,17 @@ conn_established(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg
 	c->max_snd_wnd = c->snd_wnd;
 	c->snd_wl1 = seg->seq;
 	c->snd_wl2 = seg->ack;
+	/*
+	 * Data queued before the handshake was cut for the MSS we could only guess then; the
+	 * peer's MSS and the timestamps' 12 bytes may leave less room (tt_conn_syn_options).
+	 * No mbuf to cut it again: the connection cannot send what it holds, so it ends.
+	 */
+	if (c->sndq != NULL && tt_sndq_resegment(w, c, c->mss) != 0) {
+		TT_STAT_INC(&w->stats, TCPAbortOnMemory);
+		tt_tcp_send_rst_conn(w, c);
+		tt_conn_closed(w, c, TT_CLOSE_ABORTED);
+		return false;
+	}
 	tt_cc_conn_init(w, c);
 	/* RFC 5681 3.1: after a lost SYN the initial window is one segment. */
 	if (c->backoff > 0)
@@ -239,6 +250,7 @@ conn_established(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg
 	tt_conn_set_state(w, c, TT_TCPS_ESTABLISHED);
 	tt_conn_schedule_output(w, c);
 	tt_conn_event(w, c, TT_EVF_CONNECTED);
+	return true;
 }
 
 /* The peer's SYN options against what we offered (RFC 7323 1.3, RFC 2018 2). */
@@ -355,6 +367,9 @@ tt_conn_active_synrecv(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg 
 		tt_tcp_reply_rst(w, p, seg);
 		return false;
 	}
-	conn_established(w, c, seg);
+	if (!conn_established(w, c, seg)) {
+		rte_pktmbuf_free(p->m);
+		return false;
+	}
 	return true;
 }

@@ -101,11 +101,24 @@ tt_tcp_usr_send(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m)
 	/*
 	 * wmem is a soft limit, as for a blocking write(2): the data is taken, and while more
 	 * than wmem bytes wait, the connection's incoming payload is held back (tcp_input.c,
-	 * conn_app_ready), which closes the peer's window instead of failing the write.
+	 * conn_app_ready), which closes the peer's window instead of failing the write —
+	 * except in a memory crisis (below).
 	 */
 	if (rte_pktmbuf_pkt_len(m) == 0) {
 		rte_pktmbuf_free(m);
 		return 0;
+	}
+	/*
+	 * R1: the soft limit ends where the worker's memory does. In a crisis a writer already
+	 * past its budget is refused, so one connection's backlog (an application that ignores
+	 * 'writable') cannot take the buffers every connection's ACKs and retransmissions need:
+	 * a proxy on its own lcore once queued 22 MB towards one backend, and the connection
+	 * stalled with its retransmissions unable to get an mbuf.
+	 */
+	if (unlikely(w->tcp->mem.level == TT_MEM_CRITICAL) && tt_mem_sndq_full(w->tcp, c)) {
+		TT_STAT_INC(&w->stats, SendRefusedMemory);
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
 	}
 	/* R2: charged at true size; small writes coalesce into the queue's last buffer. */
 	if (tt_mem_sndq_add(w, c, m) != 0) {

@@ -31,8 +31,12 @@
  *                op & 0x40: a modifier byte follows (see seg_record)
  *     0x80-0x9f  time passes (op & 0x1f: 0-150 ms in 10 ms steps, then 200 ms to 2 min,
  *                then a byte of seconds), then one loop iteration
- *     0xa0-0xbf  the application acts on one of its handles (op & 7: accept, close,
+ *     0xa0-0xb7  the application acts on one of its handles (op & 7: accept, close,
  *                shutdown, abort, send, toggle auto-accept, toggle echo, accept all)
+ *     0xb8-0xbf  the application connects (A1) to client op & 3's address and port, from
+ *                port 80 (ip_local_port_range 80-80: the 4-tuple of that client's passive
+ *                connection, so its segments meet SYN_SENT, simultaneous open, H10);
+ *                op & 4: the client's MAC known first, else ARP resolves it (or fails)
  *     0xc0-0xdf  raw bytes: a length byte and that many bytes, as a whole frame (op & 1) or
  *                as a TCP header and payload of client (op >> 2) & 3 behind a valid IPv4
  *                header (checksums fixed unless op & 2; the client's ports unless op & 0x10)
@@ -82,6 +86,7 @@ struct run {
 	const uint8_t *p, *end;        /* what is left of the input */
 	struct tt_test_peer peer[N_CLIENTS];
 	uint16_t conn_no[N_CLIENTS];   /* connections opened, for the next port */
+	uint64_t connects;             /* tt_app_connect calls that took (each ends 'closed') */
 	bool deaf[N_CLIENTS];
 	unsigned int queued;           /* frames waiting on the RX ring */
 	uint64_t fed;                  /* frames given to the worker */
@@ -397,6 +402,16 @@ app_record(struct run *r, uint8_t op)
 
 	if (r->queued != 0)
 		poll_once(r);
+	if (((op >> 3) & 3) == 3) {
+		struct tt_test_peer *p = &r->peer[op & 3];
+
+		if (op & 4)
+			tt_neigh_update(env->w->neigh, p->ip, &tt_test_mac_peer, env->w->clock.ms);
+		if (tt_test_app_connect(env, 80, p->ip, p->sport, &c) == 0)
+			r->connects++;
+		poll_once(r);
+		return;
+	}
 	switch (op & 7) {
 	case 0:
 		tt_test_app_accept(env, 80, 1);
@@ -521,6 +536,8 @@ configure(struct tt_config *cfg, const uint8_t *h)
 	cfg->fin_timeout = 1 + ((h[3] >> 2) & 3);
 	cfg->listeners[0].time_wait = 1 + ((h[3] >> 4) & 3);
 	cfg->wmem = wmem[h[3] >> 6];
+	cfg->local_port_lo = cfg->local_port_hi = 80;
+	cfg->syn_retries = 1 + (h[3] & 1);
 	if (cfg->n_listeners == 2)
 		cfg->listeners[1].time_wait = cfg->listeners[0].time_wait;
 }
@@ -551,6 +568,8 @@ start(struct run *r, const uint8_t *h)
 
 	memset(&w->stats, 0, sizeof(w->stats));
 	tt_clock_set_fake(&w->clock, 0);
+	/* Neighbours an earlier input taught (connects use them): each input starts afresh. */
+	tt_neigh_flush(w->neigh);
 	rte_eth_stats_reset(env->port_id);
 	configure(&env->cfg, h);
 	if (env->app != NULL)
@@ -566,6 +585,7 @@ start(struct run *r, const uint8_t *h)
 		r->peer[c].ip = TT_TEST_IP_PEER;
 	}
 	r->abort_at_end = h[1] & 0x80;
+	r->connects = 0;
 }
 
 /* Counters that must add up whatever the input (the identities test_fuzz_input.c checks). */
@@ -588,10 +608,11 @@ check_counters(struct run *r)
 			TT_TEST_STAT(env, EthOutFrames), es.opackets);
 		abort();
 	}
-	if (env->app->count[TT_TEV_ACCEPTED] != env->app->count[TT_TEV_CLOSED] ||
+	if (env->app->count[TT_TEV_ACCEPTED] + r->connects != env->app->count[TT_TEV_CLOSED] ||
 	    env->app->anomalies != 0) {
 		fprintf(stderr, "fuzz_tcp: application: %" PRIu64 " accepted, %" PRIu64
-			" closed, %u anomalies\n", env->app->count[TT_TEV_ACCEPTED],
+			" connected, %" PRIu64 " closed, %u anomalies\n",
+			env->app->count[TT_TEV_ACCEPTED], r->connects,
 			env->app->count[TT_TEV_CLOSED], env->app->anomalies);
 		abort();
 	}

@@ -109,6 +109,11 @@ def app(action, handle=0, send_len=0):
     return bytes(out)
 
 
+def connect(c, mac_known=True):
+    """The application connects to client c (from port 80: its passive 4-tuple)."""
+    return bytes([0xb8 | (4 if mac_known else 0) | c])
+
+
 def raw_tcp(c, data, keep_bad_csum=False, raw_ports=False):
     return bytes([0xc0 | (2 if keep_bad_csum else 0) | c << 2 | (0x10 if raw_ports else 0),
                   len(data)]) + data
@@ -212,6 +217,21 @@ def tcp_seeds():
         seg(0, 'DATA', length=5)
     s['raw_flags_syn_fin'] = header() + hs + seg(0, 'RAW', flags=0x03, length=1)
     s['wind_down_abort'] = header(abort_at_end=1) + hs + seg(0, 'DATA', length=100)
+    # Active opens (A1, H10): tcpterm connects to a client, which answers as a server.
+    s['connect_established'] = header(echo=0) + connect(0) + seg(0, 'SYNACK') + \
+        seg(0, 'DATA', length=100) + app('send', 0, 500) + seg(0, 'ACK') + seg(0, 'FIN') + \
+        app('close', 0) + seg(0, 'ACK')
+    s['connect_arp'] = header(echo=0) + connect(1, mac_known=False) + raw_frame(arp_reply()) + \
+        seg(1, 'SYNACK') + app('close', 0) + seg(1, 'FIN')
+    s['connect_refused'] = header() + connect(0) + seg(0, 'RSTACK')
+    s['connect_simultaneous'] = header(echo=0) + connect(0) + seg(0, 'SYN') + seg(0, 'ACK') + \
+        seg(0, 'DATA', length=20)
+    s['connect_timeout'] = header(synack_retries=1) + deaf(0) + connect(0) + wait(8000)
+    s['connect_unreachable'] = header() + connect(2, mac_known=False) + wait(4000)
+    s['connect_wrong_synack'] = header() + connect(0) + seg(0, 'SYNACK', ack=('delta', 5)) + \
+        seg(0, 'SYNACK')
+    s['connect_then_passive'] = header() + connect(0) + handshake(1) + seg(0, 'SYNACK') + \
+        seg(1, 'DATA', length=30)
     return s
 
 
@@ -262,6 +282,12 @@ def icmp_echo(data):
 def arp_request():
     return (b'\xff' * 6 + MAC_PEER + b'\x08\x06' +
             struct.pack('!HHBBH', 1, 0x0800, 6, 4, 1) + MAC_PEER + IP_PEER + b'\0' * 6 + IP_US)
+
+
+def arp_reply():
+    """The client's answer to tcpterm's request for it (an active open's first SYN waits)."""
+    return (MAC_US + MAC_PEER + b'\x08\x06' +
+            struct.pack('!HHBBH', 1, 0x0800, 6, 4, 2) + MAC_PEER + IP_PEER + MAC_US + IP_US)
 
 
 def input_seeds():

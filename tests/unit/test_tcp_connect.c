@@ -180,6 +180,47 @@ test_connect_arp_data(void **state)
 	assert_int_equal(S(AttemptFails), 0);
 }
 
+/*
+ * Data queued before the handshake is cut for the MSS guessed at connect (the port's); a
+ * peer announcing less (536 here, and timestamps take 12) has it cut again when the
+ * SYN-ACK comes, so no segment exceeds what the peer takes — a retransmission, which
+ * sends a unit whole, included (fuzz_tcp's finding connect-presyn-data-mss: a 1460-byte
+ * unit behind 12 bytes of options left the MTU).
+ */
+static void
+test_presyn_data_small_mss(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_test_seg syn, s;
+	uint32_t got = 0;
+	tt_conn_t h;
+
+	start(env);
+	h = connect_syn(env, &p, &syn, true);
+	assert_int_equal(tt_test_app_send(env, h, NULL, 3000), 0);
+	tt_test_poll(env);
+	p.mss = 536;
+	syn_ack(env, &p, &syn);
+	TT_TEST_EV(env, TT_TEV_CONNECTED, h);
+	while (tt_test_tx_count(env) > 0) {
+		tt_test_peer_recv(env, &p, &s);
+		assert_true(s.len <= 536 - 12);
+		for (uint32_t i = 0; i < s.len; i++)
+			assert_int_equal(s.data[i], tt_tb_pattern(got + i));
+		got += s.len;
+	}
+	/* Unacknowledged: what the timeout sends again is cut to the peer's MSS too. */
+	tt_test_advance(env, 3500);
+	assert_true(tt_test_tx_count(env) > 0);
+	while (tt_test_tx_count(env) > 0) {
+		tt_test_peer_recv(env, &p, &s);
+		assert_true(s.len <= 536 - 12);
+	}
+	assert_int_equal(got, 3000);
+	tt_test_abort_conn(env, &p, h);
+}
+
 static void
 test_refused(void **state)
 {
@@ -589,6 +630,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tt_test_setup, tt_test_teardown)
 		T(test_connect_arp_data),
+		T(test_presyn_data_small_mss),
 		T(test_refused),
 		T(test_syn_timeout),
 		T(test_arp_unanswered),

@@ -363,7 +363,8 @@ test_r1_orphan_reset_under_pressure(void **state)
 /*
  * R1: in a memory crisis (mem_max reached) held memory stops growing, but what is queued can
  * still leave: a send is taken and sent at once (its copy lasts until the port sends it;
- * refusing it would leave the queue unable ever to drain), while new payload for a
+ * refusing it would leave the queue unable ever to drain) — up to the connection's send
+ * budget, past which a write is refused (SendRefusedMemory) — while new payload for a
  * connection that holds it is dropped unacknowledged (TCPRcvQDrop).
  */
 static void
@@ -391,6 +392,15 @@ test_r1_critical_stops_growth_not_drain(void **state)
 	TT_TEST_SEG_IS(&s, PSH | ACK, p.irs + 1, p.snd_nxt);
 	assert_int_equal(s.len, 100);
 	assert_int_equal(S(MbufTcpOutFails), 0);
+	/*
+	 * A writer past its budget in the crisis is refused (the soft limit ends here): the
+	 * write that takes it past wmem is taken, the next refused, and nothing of it queued.
+	 */
+	tt_test_peer_xmit(env, &p, ACK, p.snd_nxt, p.rcv_nxt, NULL, 0);
+	assert_int_equal(tt_test_app_send(env, h, NULL, env->cfg.wmem + 100), 0);
+	assert_int_equal(tt_test_app_send(env, h, NULL, 100), -ENOBUFS);
+	assert_int_equal(S(SendRefusedMemory), 1);
+	tt_test_tx_drain(env);
 	/* Payload for the held connection is dropped, unacknowledged. */
 	tt_test_peer_xmit(env, &holder, PSH | ACK, holder.snd_nxt, holder.rcv_nxt, NULL, 1000);
 	assert_int_equal(S(TCPRcvQDrop), 1);

@@ -369,7 +369,7 @@ void tt_test_expect_at(struct tt_test_env *env, uint64_t ms, tt_test_pred pred,
 /*
  * Let every timer run out: the clock moves in steps of 1 s, doubled after each step that
  * sent nothing, up to 1 min (frames sent are dropped, the peer never answers), until the
- * wheel is empty and no output or event is pending; at most 4 hours of fake time (15 RTO
+ * wheel is empty, no frame waits for ARP and no output or event is pending; at most 4 hours of fake time (15 RTO
  * backoffs take about 15 minutes). Events delivered meanwhile stay queued.
  */
 void tt_test_tcp_settle(struct tt_test_env *env);
