@@ -427,7 +427,8 @@ gen_closed(struct tt_app_ctx *ctx, tt_conn_t c, enum tt_close_reason why)
 
 	if (s == NULL)
 		return;
-	bool up = gen.o.mode == GEN_STREAM && gen.o.upload;
+	/* A stream has no answer to finish: ending it at the stop is its success. */
+	bool stream = gen.o.mode == GEN_STREAM;
 
 	if (s->answered == 2) {
 		/* counted when this side gave up */
@@ -443,10 +444,10 @@ gen_closed(struct tt_app_ctx *ctx, tt_conn_t c, enum tt_close_reason why)
 		/* Never reached at all: the run cannot measure anything (exit 1). */
 		if (gen.ever_established == 0)
 			gen.fatal = 1;
-	} else if (gw->closing && !s->answered && !up) {
+	} else if (gw->closing && !s->answered && !stream) {
 		/* ended by the stop while under way: neither a success nor an error */
 	} else if (why == TT_CLOSE_NORMAL || (why == TT_CLOSE_ABORTED && gw->closing)) {
-		if (s->answered || up)
+		if (s->answered || stream)
 			gw->cnt.completed++;
 		else
 			gw->cnt.err[GEN_ERR_bad_answer]++;   /* closed without answering */
