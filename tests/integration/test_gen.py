@@ -26,6 +26,8 @@
    smallest (--mbufs 1023) and wmem allowed to grow to 4 MB: the send budgets could hold
    every mbuf, leaving none to receive the ACKs that free them; gen keeps a quarter of its
    pool free, so data moves every second and tcpterm receives what gen reports sent.
+   Then stream down, 2 connections each GETting a 4 GB body from tcpterm --http-body: data
+   every second, no error, both counted completed when the stop cuts them mid-body.
 """
 import json
 import os
@@ -270,6 +272,18 @@ def memif_part():
     log(f'ok: 5. stream up, 8 connections from 1023 mbufs: Gbps by second {gbps}, '
         f'{s["tx_bytes"]} bytes, tcpterm InSegs +{got}')
     expect(tt.stop() == 0, '5. tcpterm did not stop with 0')
+    tt = start_server(ns, 'gmd', sock, ['--http-body', '4000000000'])
+    rc, s, lines, ours, took, r = run_gen(
+        ns, 'm6', gen_vdev, net + ['--mode', 'stream', '--conns', '2', '--duration', '2'],
+        lcore=lc)
+    expect(rc == 0 and s is not None, f'5. stream down: exit {rc}: {r.stderr[-600:]}')
+    gbps = [float(re.search(r'Gbps ([\d.]+)', ln).group(1)) for ln in check_lines(lines, 2)]
+    expect(all(g > 0.05 for g in gbps) and s['errors_total'] == 0 and
+           s['connections']['completed'] == 2 and s['rx_bytes'] > 10 ** 7,
+           f'5. stream down: Gbps by second {gbps}, {s["connections"]}, errors {s["errors"]}, '
+           f'{s["rx_bytes"]} bytes')
+    log(f'ok: 5. stream down, 2 connections: Gbps by second {gbps}, {s["rx_bytes"]} bytes')
+    expect(tt.stop() == 0, '5. tcpterm (download) did not stop with 0')
 
 
 def test():
