@@ -40,13 +40,14 @@ enum gen_conn_state {
  */
 enum { CL_MATCHING, CL_OTHER, CL_DIGITS, CL_BODY };
 static const char *const hdr_pat[] = { "content-length:", "connection: close",
-				       "connection: keep-alive" };
-enum { HP_LENGTH, HP_CLOSE, HP_KEEP, HP__COUNT };
+				       "connection: keep-alive", "transfer-encoding:" };
+enum { HP_LENGTH, HP_CLOSE, HP_KEEP, HP_CODING, HP__COUNT };
 #define HP_ALL ((1u << HP__COUNT) - 1)
 /* hflags */
 #define HF_HTTP10 1u   /* an HTTP/1.0 answer: the server closes unless it said keep-alive */
 #define HF_CLOSE  2u
 #define HF_KEEP   4u
+#define HF_CODING 8u   /* a transfer coding (chunked): its end is not parsed, a bad answer */
 #define CL_NONE UINT64_MAX              /* no Content-Length: the body ends with the FIN */
 
 /* Bulk data of stream up: pieces of at most this many bytes per tt_app_send. */
@@ -247,7 +248,7 @@ header_match(struct gen_conn *s, char ch)
 			s->cl_state = CL_DIGITS;
 			s->clen = 0;
 		} else {
-			s->hflags |= k == HP_CLOSE ? HF_CLOSE : HF_KEEP;
+			s->hflags |= k == HP_CLOSE ? HF_CLOSE : k == HP_KEEP ? HF_KEEP : HF_CODING;
 		}
 	}
 	if (s->match == 0 && s->cl_state == CL_MATCHING)
@@ -314,7 +315,12 @@ answer_bytes(struct tt_app_ctx *ctx, struct gen_worker *gw, struct gen_conn *s,
 				return -1;
 			if (r == 0)
 				continue;
-			if (s->status < 200 || s->status > 299)
+			/*
+			 * RFC 9112 6.3: a transfer coding decides the end, not Content-Length; gen
+			 * does not decode chunked, so such an answer is a bad one (counted), not a
+			 * body read until the server's idle timeout.
+			 */
+			if (s->status < 200 || s->status > 299 || (s->hflags & HF_CODING))
 				return -1;
 			s->cl_state = CL_BODY;
 			s->body_left = s->clen;
@@ -439,6 +445,9 @@ gen_closed(struct tt_app_ctx *ctx, tt_conn_t c, enum tt_close_reason why)
 			gen.fatal = 4;
 	} else if (why == TT_CLOSE_TIMEOUT) {
 		gw->cnt.err[GEN_ERR_timeout]++;
+		/* The probe connection timed out: no load would fare better (exit 1). */
+		if (gen.ever_established == 0)
+			gen.fatal = 5;
 	} else if (why == TT_CLOSE_UNREACHABLE) {
 		gw->cnt.err[GEN_ERR_unreachable]++;
 		/* Never reached at all: the run cannot measure anything (exit 1). */
@@ -453,6 +462,8 @@ gen_closed(struct tt_app_ctx *ctx, tt_conn_t c, enum tt_close_reason why)
 			gw->cnt.err[GEN_ERR_bad_answer]++;   /* closed without answering */
 	} else {
 		gw->cnt.err[GEN_ERR_reset]++;
+		if (gen.ever_established == 0 && !gw->closing)
+			gen.fatal = 5;   /* the probe was reset before its handshake ended */
 	}
 	slot_free(gw, s);
 }
@@ -497,6 +508,9 @@ ramp_frac16(uint64_t now)
 {
 	uint64_t el = now - gen.gate_tsc;
 
+	/* A worker's clock read before worker 0 opened the gate: the ramp has not begun. */
+	if ((int64_t)el < 0)
+		return 0;
 	if (gen.ramp_recip == 0 || el >= gen.ramp_cycles)
 		return 65536;
 	return ((el >> 16) * gen.ramp_recip) >> 16;

@@ -21,9 +21,16 @@ gen_hist_add(struct gen_hist *dst, const struct gen_hist *src)
 {
 	uint64_t m = __atomic_load_n(&src->max, __ATOMIC_RELAXED);
 
-	for (unsigned int i = 0; i < GEN_HIST_N; i++)
-		dst->b[i] += __atomic_load_n(&src->b[i], __ATOMIC_RELAXED);
-	dst->n += __atomic_load_n(&src->n, __ATOMIC_RELAXED);
+	/*
+	 * The count from the buckets as read, not src->n: the worker records on while they
+	 * are read, and a count ahead of the buckets would send a quantile past the last one.
+	 */
+	for (unsigned int i = 0; i < GEN_HIST_N; i++) {
+		uint64_t v = __atomic_load_n(&src->b[i], __ATOMIC_RELAXED);
+
+		dst->b[i] += v;
+		dst->n += v;
+	}
 	if (m > dst->max)
 		dst->max = m;
 }

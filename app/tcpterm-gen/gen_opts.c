@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,9 +48,13 @@ parse_u64(const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
 	x = strtoull(v, &end, 10);
 	/* k and M suffixes: rates are written 100k, 2M on a command line. */
 	if (*end == 'k' || *end == 'K') {
+		if (x > ULLONG_MAX / 1000)
+			return -EINVAL;
 		x *= 1000;
 		end++;
 	} else if (*end == 'M') {
+		if (x > ULLONG_MAX / 1000000)
+			return -EINVAL;
 		x *= 1000000;
 		end++;
 	}

@@ -96,6 +96,9 @@ fatal_message(void)
 	else if (gen.fatal == 4)
 		fprintf(stderr, "tcpterm-gen: %s:%u refused the first connection: nothing listens "
 			"there\n", t, gen.o.target.port);
+	else if (gen.fatal == 5)
+		fprintf(stderr, "tcpterm-gen: %s:%u never completed the first connection (timed out "
+			"or reset): nothing to measure\n", t, gen.o.target.port);
 	else if (gen.fatal == 2)
 		fprintf(stderr, "tcpterm-gen: no route to %s: give an --addr on its subnet or a "
 			"--gateway\n", t);
@@ -232,10 +235,11 @@ static char opt_twr[] = "--tw-reuse", val_twr[] = "1";
 static char opt_ports[] = "--ip-local-port-range", val_ports[] = "1024 65535";
 
 static void
-global_init(void)
+global_init(const struct tt_config *cfg)
 {
 	gen.tsc_hz = rte_get_tsc_hz();
-	gen.n_workers = (uint16_t)rte_lcore_count();
+	/* With app_lcores, half the lcores run the workers (tt_engine_create_client). */
+	gen.n_workers = (uint16_t)(cfg->app_lcores ? rte_lcore_count() / 2 : rte_lcore_count());
 	gen.us_mult = (uint64_t)((double)(UINT64_C(1) << 24) * 1e6 / (double)gen.tsc_hz);
 	gen.pace_cap = gen.tsc_hz / 10;
 	if (gen.o.ramp_s != 0) {
@@ -317,7 +321,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "tcpterm-gen: %s\n", err);
 		return 2;
 	}
-	global_init();
+	global_init(&cfg);
 	engine = tt_engine_create_client(&cfg, &gen_app, err, sizeof(err));
 	if (engine == NULL) {
 		fprintf(stderr, "tcpterm-gen: %s\n", err);

@@ -266,6 +266,8 @@ proxy_connected(struct tt_app_ctx *ctx, tt_conn_t s)
 	tt_app_timer(ctx, s, 0);
 	p->flags |= PF_CONNECTED;
 	px->be_st[p->backend].connects_ok++;
+	/* It answers: no longer skipped (it may have been tried as the last resort). */
+	px->bal.be[p->backend].skip_until = 0;
 	if (p->conn[PX_C] == 0 ||
 	    (lc->proxy_protocol != 0 && send_proxy_header(px, p, lc->proxy_protocol) != 0)) {
 		pair_abort(px, p);

@@ -785,6 +785,19 @@ lint_file(FILE *f, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s:%u: '%s' comes before any [section]", path, lineno, s);
 			return -EINVAL;
 		}
+		{
+			/* rte_cfgfile keeps CFG_VALUE_LEN - 1 bytes of a value and cuts the rest. */
+			const char *v = strchr(s, '=') + 1;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			if (strlen(v) >= CFG_VALUE_LEN) {
+				snprintf(err, errlen,
+					 "%s:%u: value of %zu bytes (%d at most): split it, e.g. one 'backend =' line per backend",
+					 path, lineno, strlen(v), CFG_VALUE_LEN - 1);
+				return -EINVAL;
+			}
+		}
 	}
 	if (ferror(f)) {
 		snprintf(err, errlen, "cannot read config file %s: %s", path, strerror(errno));

@@ -466,6 +466,21 @@ test_file_errors(void **state)
 	assert_error_names("listen 0");
 	assert_int_equal(load(&cfg, "[listen http]\nbacklog = 1\n"), -EINVAL);
 	assert_error_names("listen http");
+	{
+		/*
+		 * A value longer than rte_cfgfile keeps (255 bytes) would be cut silently, a
+		 * backend list losing its tail ("10.0.0.29:8080" read as "10.0.0.29:80"): refused,
+		 * with the line.
+		 */
+		char text[400] = "[listen 8080]\napp = proxy\nbackend = ";
+
+		for (int i = 10; i < 30; i++)
+			snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s10.0.0.%d:8080",
+				 i > 10 ? "," : "", i);
+		strcat(text, "\n");
+		assert_int_equal(load(&cfg, text), -EINVAL);
+		assert_error_names(":3: value of 299 bytes");
+	}
 	/* Not INI at all: a line that is neither a section nor key = value. */
 	assert_int_equal(load(&cfg, "[tcp]\nsyncookies 1\n"), -EINVAL);
 	assert_error_names("/tmp/tt_unit_config_");
