@@ -265,19 +265,3 @@ tt_reass_free(struct tt_worker *w, struct tt_conn *c)
 	c->ooq_tail = NULL;
 	c->ooq_bufs = 0;
 }
-
-void
-tt_reass_check(const struct tt_conn *c)
-{
-	uint32_t prev_end = c->rcv_nxt, bufs = 0;
-
-	for (const struct rte_mbuf *q = c->ooq; q != NULL; q = q->next) {
-		RTE_VERIFY(tt_seq_geq(tt_sndq_meta(q)->seq, prev_end));
-		RTE_VERIFY(q->data_len > 0 && q->nb_segs == 1);
-		prev_end = seg_end(q);
-		bufs++;
-		if (q->next == NULL)
-			RTE_VERIFY(q == c->ooq_tail);
-	}
-	RTE_VERIFY(bufs == c->ooq_bufs);
-}

@@ -1735,6 +1735,28 @@ tt_test_app_accept(struct tt_test_env *env, uint16_t port, unsigned int n)
 	return tt_app_accept_burst(&tt_test_listener(env, port)->app, n);
 }
 
+/*
+ * tt_tb_pattern's bytes from offset off on. The pattern repeats every 256 bytes (7 is odd),
+ * so it is copied from a table: the byte loop cost the fuzz target a twentieth of its time.
+ */
+static void
+fill_pattern(uint8_t *p, uint32_t off, uint32_t n)
+{
+	static uint8_t table[512];
+
+	if (table[0] == 0)
+		for (unsigned int i = 0; i < RTE_DIM(table); i++)
+			table[i] = tt_tb_pattern(i);
+	while (n > 0) {
+		uint32_t k = RTE_MIN(n, 256u);
+
+		memcpy(p, table + (off & 255), k);
+		p += k;
+		off += k;
+		n -= k;
+	}
+}
+
 int
 tt_test_app_send(struct tt_test_env *env, tt_conn_t c, const void *data, uint32_t len)
 {
@@ -1748,8 +1770,10 @@ tt_test_app_send(struct tt_test_env *env, tt_conn_t c, const void *data, uint32_
 
 		assert_non_null(m);
 		p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)n);
-		for (uint32_t i = 0; i < n; i++)
-			p[i] = data != NULL ? ((const uint8_t *)data)[off + i] : tt_tb_pattern(off + i);
+		if (data != NULL)
+			memcpy(p, (const uint8_t *)data + off, n);
+		else
+			fill_pattern(p, off, n);
 		off += n;
 		if (head == NULL)
 			head = m;
