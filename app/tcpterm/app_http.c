@@ -6,10 +6,9 @@
  * without "Connection: keep-alive", closes after the answer. Pipelined requests are
  * answered in order. Request bodies are not expected (GET/HEAD-style load).
  *
- * Requests are scanned byte by byte with a few matchers whose state fits the connection's
- * eight bytes of udata, so a request split across segments anywhere still parses.
+ * Requests are read by http_scan.c: a whole request in one segment as a block, anything
+ * else byte by byte with matchers whose state fits the connection's udata.
  */
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,25 +16,7 @@
 #include <rte_mbuf.h>
 
 #include "apps.h"
-
-/* Lower-case patterns; the scanner lowers the request bytes it compares. */
-static const char pat_end[] = "\r\n\r\n";
-static const char pat_close[] = "\r\nconnection: close";
-static const char pat_ka[] = "\r\nconnection: keep-alive";
-static const char pat_v10[] = " http/1.0\r\n";
-
-/*
- * Per-connection state, packed into udata: the scanner's matchers, and the answer being
- * streamed (a body larger than one piece goes out as the send queue drains, 'writable').
- */
-struct scan {
-	uint64_t end : 3, close : 5, ka : 5, v10 : 4;   /* bytes of each pattern matched so far */
-	uint64_t saw_close : 1, saw_ka : 1, saw_v10 : 1;
-	uint64_t owed : 8;          /* complete requests waiting behind the answer streaming */
-	uint64_t close_last : 1;    /* the last of them asked to close: answer it, then close */
-	uint64_t left : 35;         /* body bytes of the answer streaming still to queue */
-};
-static_assert(sizeof(struct scan) == sizeof(uint64_t), "the state must fit udata");
+#include "http_scan.h"
 
 /*
  * Bodies up to one piece go out whole from a prebuilt answer (the load-generator case, one
@@ -138,29 +119,6 @@ http_poll(struct tt_app_ctx *ctx, uint64_t now_ms)
 	tt_app_accept_burst(ctx, 32);
 }
 
-/* Advance a matcher over byte c (already lower-cased); true when the pattern completes. */
-static bool
-match(uint8_t *state, const char *pat, size_t len, char c)
-{
-	if (c == pat[*state])
-		(*state)++;
-	else
-		*state = c == pat[0] ? 1 : 0;
-	if (*state == len) {
-		*state = 0;
-		return true;
-	}
-	return false;
-}
-
-/* As match(), on a bit-field of the state. */
-#define MATCH(s, field, pat, c) __extension__ ({ \
-	uint8_t st_ = (uint8_t)(s)->field; \
-	bool done_ = match(&st_, (pat), sizeof(pat) - 1, (c)); \
-	(s)->field = st_; \
-	done_; \
-})
-
 /* Queue m on c; on failure the connection is reset. False when c is gone. */
 static bool
 send_or_abort(struct tt_app_ctx *ctx, tt_conn_t c, struct rte_mbuf *m)
@@ -177,7 +135,7 @@ send_or_abort(struct tt_app_ctx *ctx, tt_conn_t c, struct rte_mbuf *m)
  * or gone. With no room the library owes a 'writable' event, which comes back here.
  */
 static bool
-pump(struct tt_app_ctx *ctx, tt_conn_t c, struct scan *s)
+pump(struct tt_app_ctx *ctx, tt_conn_t c, struct tt_http_scan *s)
 {
 	struct http *h = ctx->priv;
 
@@ -212,13 +170,12 @@ pump(struct tt_app_ctx *ctx, tt_conn_t c, struct scan *s)
 
 /* One complete request; false when nothing more is to be read from c. */
 static bool
-answer(struct tt_app_ctx *ctx, tt_conn_t c, struct scan *s)
+answer(struct tt_app_ctx *ctx, tt_conn_t c, struct tt_http_scan *s)
 {
 	struct http *h = ctx->priv;
-	bool close = s->saw_close || (s->saw_v10 && !s->saw_ka);
+	bool close = tt_http_scan_close(s);
 
-	s->end = s->close = s->ka = s->v10 = 0;
-	s->saw_close = s->saw_ka = s->saw_v10 = 0;
+	tt_http_scan_next(s);
 	if (h->streams) {
 		/* Requests pipelined beyond what one connection may owe: a client abusing us. */
 		if (s->owed == HTTP_OWED_MAX) {
@@ -243,7 +200,7 @@ http_data(struct tt_app_ctx *ctx, tt_conn_t c, struct rte_mbuf *m)
 {
 	struct http *h = ctx->priv;
 	uint64_t *u = tt_app_udata(ctx, c);
-	struct scan s;
+	struct tt_http_scan s;
 	bool open = true, parse = true;
 
 	if (u == NULL) {
@@ -256,13 +213,11 @@ http_data(struct tt_app_ctx *ctx, tt_conn_t c, struct rte_mbuf *m)
 	for (struct rte_mbuf *seg = m; seg != NULL && parse; seg = seg->next) {
 		const char *p = rte_pktmbuf_mtod(seg, const char *);
 
-		for (uint16_t i = 0; i < seg->data_len && parse; i++) {
-			char ch = p[i] >= 'A' && p[i] <= 'Z' ? (char)(p[i] + 32) : p[i];
+		for (uint32_t i = 0; i < seg->data_len && parse;) {
+			bool req;
 
-			s.saw_close |= MATCH(&s, close, pat_close, ch);
-			s.saw_ka |= MATCH(&s, ka, pat_ka, ch);
-			s.saw_v10 |= MATCH(&s, v10, pat_v10, ch);
-			if (MATCH(&s, end, pat_end, ch)) {
+			i += tt_http_scan(&s, p + i, seg->data_len - i, &req);
+			if (req) {
 				parse = answer(ctx, c, &s);
 				open = parse || h->streams;
 			}
@@ -280,7 +235,7 @@ static void
 http_writable(struct tt_app_ctx *ctx, tt_conn_t c)
 {
 	uint64_t *u = tt_app_udata(ctx, c);
-	struct scan s;
+	struct tt_http_scan s;
 
 	if (u == NULL)
 		return;
@@ -294,7 +249,7 @@ http_peer_closed(struct tt_app_ctx *ctx, tt_conn_t c)
 {
 	struct http *h = ctx->priv;
 	uint64_t *u = tt_app_udata(ctx, c);
-	struct scan s;
+	struct tt_http_scan s;
 
 	/* A client that sent its request and shut down its side still gets the whole answer. */
 	if (h->streams && u != NULL) {
