@@ -29,7 +29,7 @@ static_assert(sizeof(struct tt_http_scan) == sizeof(uint64_t), "the state must f
  * consumed; *req true when a request completed, its saw_* flags then in s (the caller
  * clears them with tt_http_scan_next). When no matcher is part-way through its pattern (at
  * a request's start, always) and the header block ends within [p, p+n), the bytes are read
- * in one pass (memmem, then the lines); any others go through the byte matchers, which
+ * in one pass over its lines; any others go through the byte matchers, which
  * carry a request across calls.
  */
 uint32_t tt_http_scan(struct tt_http_scan *s, const char *p, uint32_t n, bool *req);
