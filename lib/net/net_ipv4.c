@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 
 #include "../dp/tt_worker.h"
+#include "../util/tt_cksum.h"
 #include "tt_net.h"
 
 #define TT_IPV4_TTL 64
@@ -234,7 +235,7 @@ tt_ipv4_reply_send(struct tt_worker *w, struct tt_pkt *p)
 			m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
 			th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 		} else {
-			th->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, m->l2_len + m->l3_len);
+			th->cksum = tt_cksum_ipv4_l4(m, ip, m->l2_len + m->l3_len);
 		}
 	}
 	if (port->tx_ip_csum)

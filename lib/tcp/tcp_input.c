@@ -24,6 +24,7 @@
 #include <rte_tcp.h>
 
 #include "../dp/tt_worker.h"
+#include "../util/tt_cksum.h"
 #include "tcp_conn.h"
 #include "tcp_input.h"
 #include "tcp_seq.h"
@@ -43,8 +44,8 @@ tcp_csum_ok(const struct tt_pkt *p)
 	case RTE_MBUF_F_RX_L4_CKSUM_BAD:
 		return false;
 	default:
-		return rte_ipv4_udptcp_cksum_mbuf_verify(p->m, p->ip,
-			(uint8_t *)p->l4 - rte_pktmbuf_mtod(p->m, uint8_t *)) == 0;
+		return tt_cksum_ipv4_l4_ok(p->m, p->ip,
+			(uint32_t)((uint8_t *)p->l4 - rte_pktmbuf_mtod(p->m, uint8_t *)));
 	}
 }
 

@@ -18,6 +18,7 @@
 #include <rte_tcp.h>
 
 #include "../dp/tt_worker.h"
+#include "../util/tt_cksum.h"
 #include "tcp_conn.h"
 #include "tcp_seq.h"
 
@@ -218,7 +219,7 @@ tcp_emit(struct tt_worker *w, uint16_t pi, const struct rte_ether_addr *dst,
 		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
 		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 	} else {
-		th->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, TT_HDRS_LEN);
+		th->cksum = tt_cksum_ipv4_l4(m, ip, TT_HDRS_LEN);
 	}
 	if (port->tx_ip_csum)
 		m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
