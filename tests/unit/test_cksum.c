@@ -116,6 +116,7 @@ test_tcp_field(void **state)
 	th->cksum = tt_cksum_ipv4_l4(&m, ip, 34);
 	assert_int_equal(th->cksum, want);
 	assert_int_equal(rte_ipv4_udptcp_cksum_verify(ip, th), 0);
+	assert_int_equal(tt_cksum_fold(tt_cksum_phdr(ip, 20 + 77)), rte_ipv4_phdr_cksum(ip, 0));
 	assert_true(tt_cksum_ipv4_l4_ok(&m, ip, 34));
 	frame[sizeof(frame) - 1] ^= 0x10;
 	assert_false(tt_cksum_ipv4_l4_ok(&m, ip, 34));
