@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Per-worker TCP state: the flow table (rte_hash, one lookup per segment whatever the
+ * Per-worker TCP state: the flow table (tcp_flow.c, one lookup per segment whatever the
  * flow's state), the preallocated pools of TCBs, SYN queue entries and TIME_WAIT entries,
  * listeners, and TCB life and death. Set up once by tt_tcp_worker_init() (from the engine;
  * applications attach to the listeners afterwards, lib/app); no allocation from the system
@@ -8,12 +8,12 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_debug.h>
-#include <rte_hash.h>
 #include <rte_random.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -47,50 +47,8 @@ tt_worker_tcp(struct tt_worker *w)
 }
 
 static_assert(sizeof(struct tt_flow) == TT_FLOW_KEY_LEN, "the flow key is two 64-bit words");
-
-/*
- * rte_hash's own hash entry point, which has no room for a key: the table is only ever
- * used through the *_with_hash calls below. Reaching this is a bug that would silently
- * miss every flow, so it stops the process instead.
- */
-static uint32_t
-flow_hash_unkeyed(const void *key, uint32_t len, uint32_t init)
-{
-	(void)key;
-	(void)len;
-	(void)init;
-	rte_panic("flow table used without its keyed hash (tt_flow_*)\n");
-}
-
-int
-tt_flow_add(struct tt_tcp *t, const struct tt_flow *f, void *obj, enum tt_flow_kind kind)
-{
-	return rte_hash_add_key_with_hash_data(t->flows, f,
-					       (hash_sig_t)tt_flow_hash(&t->flow_key, f),
-					       (void *)((uintptr_t)obj | kind));
-}
-
-void
-tt_flow_del(struct tt_tcp *t, const struct tt_flow *f)
-{
-	rte_hash_del_key_with_hash(t->flows, f, (hash_sig_t)tt_flow_hash(&t->flow_key, f));
-}
-
-uintptr_t
-tt_flow_lookup_hash(const struct tt_tcp *t, const struct tt_flow *f, uint64_t h)
-{
-	void *data;
-
-	if (rte_hash_lookup_with_hash_data(t->flows, f, (hash_sig_t)h, &data) < 0)
-		return 0;
-	return (uintptr_t)data;
-}
-
-uintptr_t
-tt_flow_lookup(const struct tt_tcp *t, const struct tt_flow *f)
-{
-	return tt_flow_lookup_hash(t, f, tt_flow_hash(&t->flow_key, f));
-}
+static_assert(offsetof(struct tt_conn, flow) == 0 && offsetof(struct tt_req, flow) == 0 &&
+	      offsetof(struct tt_tw, flow) == 0, "the flow table reads the key at the object's start");
 
 struct tt_conn *
 tt_conn_alloc(struct tt_worker *w)
@@ -283,16 +241,6 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg, char *err, 
 	uint32_t n_req = cfg->max_syn_backlog * RTE_MAX(cfg->n_listeners, 1u);
 	/* max_tw_buckets is Linux's machine-wide cap; each worker holds its share. */
 	uint32_t n_tw = cfg->max_tw_buckets / (w->n_workers ? w->n_workers : 1u);
-	char name[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = cfg->max_conns + n_req + n_tw,
-		.key_len = sizeof(struct tt_flow),
-		.hash_func = flow_hash_unkeyed,
-		.socket_id = socket,
-		/* Every flow must fit whatever the bucket collisions: never a spurious failure. */
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
 	struct tt_tcp *t;
 	int rc = tt_sndq_init();
 
@@ -313,9 +261,7 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg, char *err, 
 	t->cfg = cfg;
 	t->challenge_sec = UINT64_MAX;     /* no second drawn yet */
 	t->tw_max = cfg->max_tw_buckets / (w->n_workers ? w->n_workers : 1u);
-	snprintf(name, sizeof(name), "tt_flows_%u", w->id);
-	t->flows = rte_hash_create(&hp);
-	if (t->flows == NULL ||
+	if (tt_flow_table_init(&t->ft, cfg->max_conns + n_req + n_tw, socket) != 0 ||
 	    tt_objpool_init(&t->conns, "tt_conns", cfg->max_conns, sizeof(struct tt_conn),
 			    socket) != 0 ||
 	    tt_objpool_init(&t->reqs, "tt_reqs", n_req, sizeof(struct tt_req), socket) != 0 ||
@@ -361,7 +307,7 @@ tt_tcp_worker_fini(struct tt_worker *w)
 			rte_pktmbuf_free(c->rcvq);
 			c->rcvq = NULL;
 		}
-	rte_hash_free(t->flows);
+	tt_flow_table_fini(&t->ft);
 	tt_objpool_fini(&t->conns);
 	tt_objpool_fini(&t->reqs);
 	tt_objpool_fini(&t->tws);

@@ -4,15 +4,15 @@
  * listeners, and the pools they come from. Everything here belongs to one worker and is
  * touched by no other thread on the data path (DESIGN "Ownership").
  *
- * One rte_hash per worker maps a flow (the 4-tuple) to a tagged pointer:
+ * One flow table per worker (tcp_flow.h) maps a flow (the 4-tuple) to a tagged pointer:
  *   TT_FLOW_CONN  a full TCB (struct tt_conn): ESTABLISHED and every state after it, and
  *                 SYN_SENT;
  *   TT_FLOW_REQ   a SYN queue entry (struct tt_req, SYN_RECV, 64 bytes, SPEC Q1);
  *   TT_FLOW_TW    a TIME_WAIT entry (struct tt_tw, 64 bytes, SPEC F6).
  * so every segment costs one lookup whatever state its flow is in. The table hashes with
  * SipHash-1-3 under a secret drawn at start (SPEC R3): a peer choosing addresses and ports
- * cannot make its flows share buckets (HashDoS), as it could with the CRC32 rte_hash uses
- * by default, which is affine over GF(2) and keyless.
+ * cannot make its flows share buckets (HashDoS), as it could with a CRC32 (rte_hash's
+ * default), which is affine over GF(2) and keyless.
  */
 #ifndef TT_TCP_CONN_H
 #define TT_TCP_CONN_H
@@ -23,7 +23,6 @@
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
-#include <rte_hash.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_reciprocal.h>
@@ -35,6 +34,7 @@
 #include "../util/tt_objpool.h"
 #include "../util/tt_siphash.h"
 #include "../util/tt_timer.h"
+#include "tcp_flow.h"
 #include "tcp_input.h"
 
 struct tt_worker;
@@ -54,7 +54,7 @@ enum tt_tcp_state {
 
 extern const char *const tt_tcp_state_name[TT_TCPS__COUNT];
 
-/* Flow key, from the local side's view; 16 bytes so rte_hash compares it in one go. */
+/* Flow key, from the local side's view; 16 bytes, compared as two words. */
 #define TT_FLOW_KEY_LEN 16
 struct tt_flow {
 	uint32_t raddr;   /* network order */
@@ -327,7 +327,7 @@ struct tt_tcp_mem {
 
 /* The TCP part of a worker. */
 struct tt_tcp {
-	struct rte_hash *flows;
+	struct tt_flow_table ft;
 	struct tt_siphash_key flow_key;    /* the engine's (tt_steer): same in every worker */
 	struct tt_objpool conns;
 	struct tt_objpool reqs;
@@ -410,7 +410,6 @@ int tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg, char *e
 		       size_t errlen);
 void tt_tcp_worker_fini(struct tt_worker *w);
 
-/* Flow table (tcp_conn.c). */
 static inline void *
 tt_flow_ptr(uintptr_t v)
 {
@@ -428,6 +427,7 @@ tt_flow_hash(const struct tt_siphash_key *key, const struct tt_flow *f)
 	memcpy(w, f, sizeof(w));
 	return tt_siphash13_2u64(key, rte_le_to_cpu_64(w[0]), rte_le_to_cpu_64(w[1]));
 }
+/* f -> obj of kind; a flow already there changes kind in place. 0, or -ENOSPC. */
 int tt_flow_add(struct tt_tcp *t, const struct tt_flow *f, void *obj, enum tt_flow_kind kind);
 /*
  * The worker owning flow f (h = its tt_flow_hash), as tt_tcp_input finds it for a segment
@@ -435,11 +435,27 @@ int tt_flow_add(struct tt_tcp *t, const struct tt_flow *f, void *obj, enum tt_fl
  * of h (tt_steer.h). For flows no segment has brought yet: connects, ICMP errors.
  */
 uint16_t tt_flow_owner(const struct tt_worker *w, const struct tt_flow *f, uint64_t h);
+/* Flow table (tcp_flow.c): f out of the table (nothing when it is not there). */
 void tt_flow_del(struct tt_tcp *t, const struct tt_flow *f);
-/* The tagged value for f, or 0. */
-uintptr_t tt_flow_lookup(const struct tt_tcp *t, const struct tt_flow *f);
+/* The tagged value for f, or 0; remembered for the next add or del of f. */
+uintptr_t tt_flow_lookup(struct tt_tcp *t, const struct tt_flow *f);
 /* The same, with h = tt_flow_hash(&t->flow_key, f) already computed. */
-uintptr_t tt_flow_lookup_hash(const struct tt_tcp *t, const struct tt_flow *f, uint64_t h);
+uintptr_t tt_flow_lookup_hash(struct tt_tcp *t, const struct tt_flow *f, uint64_t h);
+/* Flows in the table. */
+static inline uint32_t
+tt_flow_count(const struct tt_tcp *t)
+{
+	return t->ft.count;
+}
+/*
+ * The table walked whole (tcp_check.c, for tests and the fuzz target): every entry's hash
+ * is its key's and it sits in one of that hash's two buckets, and count matches. The
+ * entries found, or -1 (with what is wrong in err).
+ */
+int64_t tt_flow_table_audit(const struct tt_tcp *t, char *err, size_t errlen);
+/* The table for flows entries at most; 0 or -ENOMEM. */
+int tt_flow_table_init(struct tt_flow_table *ft, uint32_t flows, int socket);
+void tt_flow_table_fini(struct tt_flow_table *ft);
 
 struct tt_conn *tt_conn_alloc(struct tt_worker *w);
 void tt_conn_set_state(struct tt_worker *w, struct tt_conn *c, enum tt_tcp_state s);

@@ -168,7 +168,7 @@ tt_conn_passive(struct tt_worker *w, const struct tt_flow *f, struct tt_listener
 	c->listener = l->idx;
 	c->pi = (uint8_t)pi;
 	c->peer_mac = *mac;
-	/* rte_hash_add updates the value of an existing key: a request's entry becomes the TCB's. */
+	/* The request's entry becomes the TCB's in place (tt_flow_add on a flow already there). */
 	if (tt_flow_add(t, f, c, TT_FLOW_CONN) != 0) {
 		tt_objpool_put(&t->conns, c);
 		return NULL;

@@ -250,6 +250,7 @@ test_crc_collisions_table(void **state)
 	struct tt_test_env *env = *state;
 	struct tt_tcp *t;
 	unsigned int dups, max_bucket;
+	char err[160];
 
 	colliding_flows(old_table_hash, coll);
 	for (unsigned int i = 0; i < N_COLLIDING; i++)
@@ -272,9 +273,10 @@ test_crc_collisions_table(void **state)
 		assert_int_equal(tt_flow_add(t, &coll[i], &coll[i], TT_FLOW_TW), 0);
 	for (unsigned int i = 0; i < N_COLLIDING; i++)
 		assert_true(tt_flow_lookup(t, &coll[i]) == ((uintptr_t)&coll[i] | TT_FLOW_TW));
+	assert_int_equal(tt_flow_table_audit(t, err, sizeof(err)), N_COLLIDING);
 	for (unsigned int i = 0; i < N_COLLIDING; i++)
 		tt_flow_del(t, &coll[i]);
-	assert_int_equal(rte_hash_count(t->flows), 0);
+	assert_int_equal(tt_flow_count(t), 0);
 }
 
 /*

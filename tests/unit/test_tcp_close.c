@@ -71,7 +71,7 @@ test_f1_passive_close(void **state)
 	assert_int_equal(TT_TEST_EV(env, TT_TEV_CLOSED, h)->why, TT_CLOSE_NORMAL);
 	assert_int_equal(tt_test_tcp_conns(env), 0);
 	assert_int_equal(tt_test_tcp_tws(env), 0);
-	assert_int_equal(rte_hash_count(env->w->tcp->flows), 0);
+	assert_int_equal(tt_flow_count(env->w->tcp), 0);
 	assert_int_equal(S(CurrEstab), 0);
 	assert_int_equal(S(RetransSegs) + S(OutRsts) + S(EstabResets), 0);
 }
@@ -116,7 +116,7 @@ test_f1_active_close(void **state)
 	TT_TEST_AT(env, 5000, tt_test_pred_no_tw, "TIME_WAIT end");
 	assert_int_equal(tt_test_tx_count(env), 0);
 	assert_int_equal(env->w->tcp->n_state[TT_TCPS_TIME_WAIT], 0);
-	assert_int_equal(rte_hash_count(env->w->tcp->flows), 0);
+	assert_int_equal(tt_flow_count(env->w->tcp), 0);
 	assert_int_equal(S(RetransSegs) + S(OutRsts) + S(TCPTimeWaitOverflow), 0);
 }
 
@@ -405,7 +405,7 @@ test_f6_tw_overflow(void **state)
 	assert_int_equal(tt_test_tcp_conns(env), 0);
 	assert_int_equal(S(TCPTimeWaitOverflow), 1);
 	assert_int_equal(env->w->tcp->n_state[TT_TCPS_TIME_WAIT], 1);
-	assert_int_equal(rte_hash_count(env->w->tcp->flows), 1);
+	assert_int_equal(tt_flow_count(env->w->tcp), 1);
 }
 
 /*
@@ -489,7 +489,7 @@ test_f7_fin_wait_2_timeout(void **state)
 	assert_int_equal(tt_test_tx_count(env), 0);
 	assert_int_equal(tt_test_tcp_conns(env), 0);
 	assert_int_equal(tt_test_tcp_tws(env), 0);
-	assert_int_equal(rte_hash_count(env->w->tcp->flows), 0);
+	assert_int_equal(tt_flow_count(env->w->tcp), 0);
 	/* The peer's late FIN finds nothing: the closed-port answer. */
 	tt_test_peer_send(env, &p, FIN | ACK, NULL, 0);
 	tt_test_peer_recv(env, &p, &s);
@@ -552,7 +552,7 @@ test_f8_data_after_close(void **state)
 	assert_int_equal(S(OutRsts), 1);
 	assert_int_equal(tt_test_tcp_conns(env), 0);
 	assert_int_equal(tt_test_tcp_tws(env), 0);
-	assert_int_equal(rte_hash_count(env->w->tcp->flows), 0);
+	assert_int_equal(tt_flow_count(env->w->tcp), 0);
 }
 
 /* tt_app_abort: RST/ACK seq=snd_max at once, unsent data dropped, 'closed' ABORTED. */

@@ -291,7 +291,7 @@ test_h5_synack_retransmission(void **state)
 	assert_int_equal(tt_test_tx_count(env), 0);
 	assert_int_equal(tt_test_listener(env, 80)->syn_q, 0);
 	assert_int_equal(env->w->tcp->n_state[TT_TCPS_SYN_RECV], 0);
-	assert_int_equal(rte_hash_count(env->w->tcp->flows), 0);
+	assert_int_equal(tt_flow_count(env->w->tcp), 0);
 	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 1 }, { "IpInReceives", 1 },
 			     { "IpInDelivers", 1 }, { "InSegs", 1 }, { "OutSegs", 3 },
 			     { "IpOutRequests", 3 }, { "EthOutFrames", 3 }, { "RetransSegs", 2 },
@@ -430,7 +430,7 @@ test_h8_rst_in_syn_recv(void **state)
 	assert_int_equal(tt_test_tx_count(env), 0);
 	assert_int_equal(tt_test_tcp_reqs(env), 0);
 	assert_int_equal(tt_test_listener(env, 80)->syn_q, 0);
-	assert_int_equal(rte_hash_count(env->w->tcp->flows), 0);
+	assert_int_equal(tt_flow_count(env->w->tcp), 0);
 	assert_int_equal(S(AttemptFails), 1);
 	assert_int_equal(S(OutRsts), 0);
 }
@@ -684,7 +684,7 @@ test_c4_cookie_ack(void **state)
 	tt_test_peer_recv(env, &p, &s);
 	TT_TEST_SEG_IS(&s, SYN | ACK, p.irs, 0);
 	assert_int_equal(tt_test_tcp_reqs(env), 0);
-	assert_int_equal(rte_hash_count(env->w->tcp->flows), 0);
+	assert_int_equal(tt_flow_count(env->w->tcp), 0);
 	assert_int_equal(s.opts.tsval & 0x3f, 3);
 	assert_int_equal(S(SyncookiesSent), 1);
 	/* The final ACK carries data: the TCB is ESTABLISHED, the data delivered (H7, C4). */

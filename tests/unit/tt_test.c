@@ -1242,15 +1242,17 @@ tt_test_tcp_books_problem(struct tt_test_env *env, char *buf, size_t len)
 	}
 	/* SYN_RECV: the SYN queues' requests, and TCBs of simultaneous opens (A1). */
 	conn_flows = flows - tt_test_tcp_reqs(env) - t->n_state[TT_TCPS_TIME_WAIT];
-	if (flows == (uint32_t)rte_hash_count(t->flows) &&
+	if (tt_flow_table_audit(t, buf, len) < 0)
+		return buf;
+	if (flows == tt_flow_count(t) &&
 	    t->n_state[TT_TCPS_SYN_RECV] >= tt_test_tcp_reqs(env) && syn_q == tt_test_tcp_reqs(env) &&
 	    t->n_state[TT_TCPS_TIME_WAIT] == tt_test_tcp_tws(env) &&
 	    tt_test_tcp_tws(env) <= RTE_MAX(t->tw_max, 1u) && conn_flows <= tt_test_tcp_conns(env) &&
 	    TT_TEST_STAT(env, CurrEstab) == (uint64_t)t->n_state[TT_TCPS_ESTABLISHED] +
 	    t->n_state[TT_TCPS_CLOSE_WAIT])
 		return NULL;
-	snprintf(buf, len, "books: %u flows in states, %d in the table; SYN_RECV %u, requests %u, syn_q %u; TIME_WAIT %u, entries %u (max %u); TCB flows %u, TCBs %u; CurrEstab %" PRIu64 " vs %u + %u",
-		 flows, rte_hash_count(t->flows), t->n_state[TT_TCPS_SYN_RECV],
+	snprintf(buf, len, "books: %u flows in states, %u in the table; SYN_RECV %u, requests %u, syn_q %u; TIME_WAIT %u, entries %u (max %u); TCB flows %u, TCBs %u; CurrEstab %" PRIu64 " vs %u + %u",
+		 flows, tt_flow_count(t), t->n_state[TT_TCPS_SYN_RECV],
 		 tt_test_tcp_reqs(env), syn_q, t->n_state[TT_TCPS_TIME_WAIT], tt_test_tcp_tws(env),
 		 t->tw_max, conn_flows, tt_test_tcp_conns(env), TT_TEST_STAT(env, CurrEstab),
 		 t->n_state[TT_TCPS_ESTABLISHED], t->n_state[TT_TCPS_CLOSE_WAIT]);
@@ -1424,9 +1426,9 @@ tt_test_tcp_stop(struct tt_test_env *env)
 			    t->mem.held);
 		rc = -1;
 	}
-	if (rte_hash_count(t->flows) != 0 || t->wheel.count != 0) {
-		print_error("teardown: %d flow(s) in the table, %u timer(s) armed after settling\n",
-			    rte_hash_count(t->flows), t->wheel.count);
+	if (tt_flow_count(t) != 0 || t->wheel.count != 0) {
+		print_error("teardown: %u flow(s) in the table, %u timer(s) armed after settling\n",
+			    tt_flow_count(t), t->wheel.count);
 		rc = -1;
 	}
 	for (uint16_t i = 0; i < t->n_listeners; i++) {
