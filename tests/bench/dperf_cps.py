@@ -4,7 +4,8 @@
 Benchmark (never part of the test suites): dperf's HTTP client on CPU 0 against a server on
 CPU 1 over a memif pair (SPEC P1, R1), at one or more offered rates of short connections.
 
-    tests/bench/dperf_cps.py [--server tcpterm|dperf] [--duration S] [--mbufs N] RATE...
+    tests/bench/dperf_cps.py [--server tcpterm|dperf] [--duration S] [--slow-start S]
+                             [--no-recovery] [--keepalive] [--mbufs N] RATE...
 
 RATE is dperf's cps value (200k, 1m...). dperf is an outside peer built outside the
 repository (../shared/bench/dperf/README.md); DPERF names its binary (default
@@ -15,7 +16,10 @@ dropTx), the server's busy fraction and cycles per connection (tcpterm: from
 /tcpterm/workers; dperf's server: its cpuUsage), and how the load ended: whether the server
 was still answering in the last steady second and whether it answered again after the load
 (a recovery probe at a low rate). Run as root after a build; needs about 2,000 free 2 MB
-hugepages (it reserves them and gives back what it added).
+hugepages (it reserves them and gives back what it added). --keepalive runs dperf's
+keep-alive case instead (client-ka-cc4000-http.conf: 4,000 connections, a request per ms
+each; dperf's server from server-ka-http.conf): the rates are then requests per second and
+the cost is per request. scripts/bench.sh drives this module for P1 (one_rate()).
 """
 import argparse
 import json
@@ -35,7 +39,8 @@ SHARED = os.path.normpath(os.path.join(ROOT, '..', 'shared', 'bench', 'dperf', '
 DPERF = os.environ.get('DPERF', '/tmp/dperf-src/build/dperf')
 TCPTERM = os.environ.get('TCPTERM', os.path.join(ROOT, 'build', 'app', 'tcpterm'))
 HP = '/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages'
-SLOW_START = 10
+SLOW_START = 10   # dperf's slow_start by default (--slow-start), and its minimum
+RECOVERY_CPS = 20000
 ERRORS = ('skErr', 'rstRx', 'synRt', 'finRt', 'pushRt', 'ackRt', 'dropTx', 'httpErr')
 
 
@@ -46,19 +51,21 @@ def rate_value(s):
     return int(float(m.group(1)) * {'': 1, 'k': 1000, 'm': 1000000}[m.group(2)])
 
 
-def client_conf(path, sock, cps, duration):
-    with open(os.path.join(SHARED, 'client-http-200k.conf')) as f:
+def client_conf(path, sock, cps, duration, slow_start=SLOW_START, keepalive=False):
+    name = 'client-ka-cc4000-http.conf' if keepalive else 'client-http-200k.conf'
+    with open(os.path.join(SHARED, name)) as f:
         text = f.read()
     text = re.sub(r'(?m)^duration\s.*$', f'duration {duration}s', text)
     text = re.sub(r'(?m)^cps\s.*$', f'cps {cps}', text)
-    text = re.sub(r'(?m)^slow_start\s.*$', f'slow_start {SLOW_START}', text)
+    text = re.sub(r'(?m)^slow_start\s.*$', f'slow_start {slow_start}', text)
     text = text.replace('/tmp/dperf-memif.sock', sock)
     with open(path, 'w') as f:
         f.write(text)
 
 
-def server_conf(path, sock):
-    with open(os.path.join(SHARED, 'server-64-http.conf')) as f:
+def server_conf(path, sock, keepalive=False):
+    name = 'server-ka-http.conf' if keepalive else 'server-64-http.conf'
+    with open(os.path.join(SHARED, name)) as f:
         text = f.read().replace('/tmp/dperf-memif.sock', sock)
     with open(path, 'w') as f:
         f.write(text)
@@ -112,7 +119,7 @@ def workers_cycles(prefix):
 
 
 class Server:
-    def __init__(self, kind, sock, work, mbufs, extra):
+    def __init__(self, kind, sock, work, mbufs, extra, keepalive=False):
         self.kind, self.sock, self.work = kind, sock, work
         self.prefix = f'ttdperf{os.getpid()}'
         self.log = open(os.path.join(work, f'{kind}.log'), 'w+')
@@ -132,7 +139,7 @@ class Server:
             argv += extra
         else:
             conf = os.path.join(work, 'server.conf')
-            server_conf(conf, sock)
+            server_conf(conf, sock, keepalive)
             argv = [DPERF, '-c', conf]
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
@@ -180,23 +187,24 @@ def dperf_cleanup(pid):
     shutil.rmtree(f'/var/run/dpdk/dperf-{pid}', ignore_errors=True)
 
 
-def run_client(work, sock, cps, duration, tag, sample=None):
+def run_client(work, sock, cps, duration, tag, sample=None, slow_start=SLOW_START,
+               keepalive=False):
     """dperf's client for one load; sample(), if given, is called about once a second
     while it runs (the server's own view of the same seconds)."""
     conf = os.path.join(work, f'client-{tag}.conf')
-    client_conf(conf, sock, cps, duration)
+    client_conf(conf, sock, cps, duration, slow_start, keepalive)
     t0 = time.time()
     out_path = os.path.join(work, f'client-{tag}.out')
     with open(out_path, 'w+') as out_f:
         proc = subprocess.Popen([DPERF, '-c', conf], stdout=out_f, text=True)
         try:
-            deadline = t0 + duration + SLOW_START + 60
+            deadline = t0 + duration + slow_start + 60
             while proc.poll() is None and time.time() < deadline:
                 time.sleep(1)
                 if sample:
                     sample()
             if proc.poll() is None:
-                raise subprocess.TimeoutExpired(DPERF, duration + SLOW_START + 60)
+                raise subprocess.TimeoutExpired(DPERF, duration + slow_start + 60)
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -206,12 +214,19 @@ def run_client(work, sock, cps, duration, tag, sample=None):
         out = out_f.read()
     with open(os.path.join(work, f'client-{tag}.log'), 'w') as f:
         f.write(out)
-    return parse_dperf(out), time.time() - t0
+    blocks, total = parse_dperf(out)
+    if not blocks:
+        # dperf refused its configuration or could not start: say so, never a silent 0/s
+        raise SystemExit(f'bench: dperf client ({tag}) ran no second: {out.strip()[-400:]}')
+    return (blocks, total), time.time() - t0
 
 
 def one_rate(args, cps, work):
+    """One load at cps offered (args: this script's options): prints a readable line and a
+    JSON line, returns the JSON as a dict."""
     sock = os.path.join(work, 'memif.sock')
-    srv = Server(args.server, sock, work, args.mbufs, args.tcpterm_arg)
+    ss, ka = args.slow_start, args.keepalive
+    srv = Server(args.server, sock, work, args.mbufs, args.tcpterm_arg, ka)
     samples = []
 
     def sample():
@@ -224,14 +239,16 @@ def one_rate(args, cps, work):
 
     try:
         c0 = srv.cycles()
-        (blocks, total), _ = run_client(work, sock, cps, args.duration, 'load', sample)
+        (blocks, total), _ = run_client(work, sock, cps, args.duration, 'load', sample, ss, ka)
         c1 = srv.cycles()
         st = srv.stats()
         # Recovery: the same server, a light load right after the heavy one.
-        (rblocks, rtotal), _ = run_client(work, sock, 20000, 3, 'recovery')
+        rtotal = {}
+        if args.recovery:
+            (_, rtotal), _ = run_client(work, sock, RECOVERY_CPS, 3, 'recovery', None, ss)
     finally:
         srv.stop()
-    steady = [b for b in blocks if SLOW_START + 1 <= b.get('seconds', 0) <= SLOW_START + args.duration - 1]
+    steady = [b for b in blocks if ss + 1 <= b.get('seconds', 0) <= ss + args.duration - 1]
     series = [int(b.get('http2XX', 0)) for b in blocks]
     achieved = sorted(int(b.get('http2XX', 0)) for b in steady)
     med = achieved[len(achieved) // 2] if achieved else 0
@@ -241,16 +258,18 @@ def one_rate(args, cps, work):
         us = [b.get('cpuUsage', 0) for b in steady]
         busy = (sum(us) / len(us) / 100.0) if us else None
     cyc = (c1[0] - c0[0]) / conns if conns and args.server == 'tcpterm' else None
+    unit = 'req' if ka else 'conn'
     res = {
-        'bench': 'dperf_cps', 'server': args.server, 'offered_cps': cps,
+        'bench': 'dperf_ka' if ka else 'dperf_cps', 'server': args.server, 'offered_cps': cps,
         'steady_cps_median': med, 'steady_cps_min': achieved[0] if achieved else 0,
         'connections_ok': conns,
         'errors': {k: int(total.get(k, 0)) for k in ERRORS},
         'last_second_cps': series[-2] if len(series) >= 2 else 0,
-        'recovered_cps': int(rtotal.get('http2XX', 0) / max(1, SLOW_START + 3)),
+        'recovered_cps': (int(rtotal.get('http2XX', 0) / max(1, ss + 3))
+                          if args.recovery else None),
         'recovery_errors': {k: int(rtotal.get(k, 0)) for k in ERRORS if rtotal.get(k)},
         'busy': round(busy, 3) if busy is not None else None,
-        'cycles_per_conn': round(cyc) if cyc else None,
+        'cycles_per_' + unit: round(cyc) if cyc else None,
         'series_http2xx': series,
         # tcpterm, per second of the load: busy share (iterations that found frames: near 1
         # at high packet rates even with headroom), SYNs shed (SynShedBusy), connections
@@ -268,18 +287,43 @@ def one_rate(args, cps, work):
         'date': time.strftime('%Y-%m-%d'), 'mbufs': args.mbufs,
     }
     errs = ' '.join(f'{k}={v}' for k, v in res['errors'].items() if v)
+    after = (f'{res["recovered_cps"]:,}/s '
+             f'{"clean" if not res["recovery_errors"] else res["recovery_errors"]}'
+             if args.recovery else 'not probed')
     print(f'{args.server} offered {cps:,}/s: steady {med:,}/s (min {res["steady_cps_min"]:,}), '
-          f'busy {res["busy"]}, cycles/conn {res["cycles_per_conn"]}, '
-          f'errors: {errs or "none"}; after the load: {res["recovered_cps"]:,}/s '
-          f'{"clean" if not res["recovery_errors"] else res["recovery_errors"]}', flush=True)
+          f'busy {res["busy"]}, cycles/{unit} {res["cycles_per_" + unit]}, '
+          f'errors: {errs or "none"}; after the load: {after}', flush=True)
     print(json.dumps(res), flush=True)
     return res
+
+
+def hugepages_reserve(free_wanted=2048):
+    """Raise the 2 MB hugepage count so that free_wanted are free; the count before."""
+    with open(HP) as f:
+        before = int(f.read())
+    with open(HP.replace('nr_hugepages', 'free_hugepages')) as f:
+        free = int(f.read())
+    with open(HP, 'w') as f:
+        f.write(str(before + max(0, free_wanted - free)))
+    return before
+
+
+def hugepages_restore(before):
+    with open(HP, 'w') as f:
+        f.write(str(before))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--server', choices=('tcpterm', 'dperf'), default='tcpterm')
     ap.add_argument('--duration', type=int, default=15)
+    ap.add_argument('--slow-start', type=int, default=SLOW_START, choices=range(10, 601),
+                    metavar='S', help="dperf's slow start in seconds before the steady ones "
+                    '(dperf accepts 10..600)')
+    ap.add_argument('--no-recovery', dest='recovery', action='store_false',
+                    help='no light load after each load')
+    ap.add_argument('--keepalive', action='store_true',
+                    help="dperf's keep-alive case (4,000 connections) instead of short ones")
     ap.add_argument('--mbufs', type=int, default=0)
     ap.add_argument('--tcpterm-arg', action='append', default=[],
                     help='extra tcpterm option (repeat; e.g. --tcpterm-arg=--syncookies=2)')
@@ -292,12 +336,7 @@ def main():
         if not os.access(p, os.X_OK):
             sys.exit(f'bench: {p} is missing (build dperf per ../shared/bench/dperf, '
                      'tcpterm with ninja -C build)')
-    with open(HP) as f:
-        hp_before = int(f.read())
-    with open(HP.replace('nr_hugepages', 'free_hugepages')) as f:
-        free = int(f.read())
-    with open(HP, 'w') as f:
-        f.write(str(hp_before + max(0, 2048 - free)))
+    hp_before = hugepages_reserve()
     work = tempfile.mkdtemp(prefix='tt-dperf.')
     try:
         for cps in args.rates:
@@ -307,8 +346,7 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
         else:
             print(f'bench: logs in {work}')
-        with open(HP, 'w') as f:
-            f.write(str(hp_before))
+        hugepages_restore(hp_before)
 
 
 if __name__ == '__main__':

@@ -85,46 +85,91 @@ def scenario_args(name):
     raise SystemExit(f'unknown scenario {name}')
 
 
-def run(name, duration, tag):
-    srv_args, gen_args, unit = scenario_args(name)
-    pid = os.getpid()
-    sock = f'/tmp/tt-genbench-{pid}.sock'
-    srv_prefix, gen_prefix = f'ttgbs{tag}{pid}', f'ttgbg{tag}{pid}'
-    log = tempfile.TemporaryFile('w+')
-    srv = subprocess.Popen(
-        [TCPTERM, '-l', SRV_LCORE, '--no-pci', '--no-huge', '-m', '512', '--file-prefix',
-         srv_prefix, vdev('server', sock, SRV_MAC), '--', '--addr', f'{SRV_ADDR}/15',
-         '--quiet'] + (srv_args if '--listen' in srv_args else srv_args + ['--listen', '80']),
-        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+class Server:
+    """tcpterm on SRV_LCORE, the server side of a fresh memif pair; a context manager that
+    stops it and removes its socket and EAL directory. mem: EAL's -m in MB (no hugepages)."""
+
+    def __init__(self, srv_args, tag, mem=512):
+        pid = os.getpid()
+        self.tag = tag
+        self.sock = f'/tmp/tt-genbench-{pid}.sock'
+        self.prefix = f'ttgbs{tag}{pid}'
+        self.log = tempfile.TemporaryFile('w+')
+        self.proc = subprocess.Popen(
+            [TCPTERM, '-l', SRV_LCORE, '--no-pci', '--no-huge', '-m', str(mem), '--file-prefix',
+             self.prefix, vdev('server', self.sock, SRV_MAC), '--', '--addr', f'{SRV_ADDR}/15',
+             '--quiet'] + (srv_args if '--listen' in srv_args else srv_args + ['--listen', '80']),
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+        try:
+            end = time.monotonic() + 20
+            while not ttlib.telemetry_up(self.prefix):
+                if self.proc.poll() is not None or time.monotonic() > end:
+                    self.log.seek(0)
+                    raise SystemExit(f'tcpterm did not come up:\n{self.log.read()[-2000:]}')
+                time.sleep(0.05)
+        except BaseException:
+            self.stop()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stats(self):
+        return ttlib.telemetry(self.prefix, '/tcpterm/stats')
+
+    def cycles(self):
+        return workers(self.prefix)
+
+    def pools(self):
+        """/tcpterm/workers' pool figures summed over workers (tws_used: TIME_WAIT entries
+        held, conns_used: TCBs...)."""
+        p = ttlib.telemetry(self.prefix, '/tcpterm/workers') or {}
+        out = {}
+        for v in p.values():
+            for k, n in (v.items() if isinstance(v, dict) else ()):
+                if isinstance(n, int):
+                    out[k] = out.get(k, 0) + n
+        return out
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(2)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        subprocess.run(['rm', '-rf', os.path.join(ttlib.RUN_DIR, self.prefix)])
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
+
+
+def gen(srv, gen_args, duration, tag, addr=GEN_ADDR):
+    """tcpterm-gen on GEN_LCORE against srv for duration seconds: its JSON summary."""
+    prefix = f'ttgbg{tag}{os.getpid()}'
     try:
-        end = time.monotonic() + 20
-        while not ttlib.telemetry_up(srv_prefix):
-            if srv.poll() is not None or time.monotonic() > end:
-                log.seek(0)
-                raise SystemExit(f'tcpterm did not come up:\n{log.read()[-2000:]}')
-            time.sleep(0.05)
-        s0, c0 = ttlib.telemetry(srv_prefix, '/tcpterm/stats'), workers(srv_prefix)
         g = subprocess.run(
             [GEN, '-l', GEN_LCORE, '--no-pci', '--no-huge', '-m', '512', '--file-prefix',
-             gen_prefix, vdev('client', sock, GEN_MAC), '--', '--addr', f'{GEN_ADDR}/15',
+             prefix, vdev('client', srv.sock, GEN_MAC), '--', '--addr', f'{addr}/15',
              '--target', f'{SRV_ADDR}:80', '--duration', str(duration), '--quiet'] + gen_args,
             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=duration + 60)
-        s1, c1 = ttlib.telemetry(srv_prefix, '/tcpterm/stats'), workers(srv_prefix)
     finally:
-        srv.send_signal(2)
-        try:
-            srv.wait(10)
-        except subprocess.TimeoutExpired:
-            srv.kill()
-            srv.wait()
-        for p in (srv_prefix, gen_prefix):
-            subprocess.run(['rm', '-rf', os.path.join(ttlib.RUN_DIR, p)])
-        if os.path.exists(sock):
-            os.unlink(sock)
+        subprocess.run(['rm', '-rf', os.path.join(ttlib.RUN_DIR, prefix)])
     lines = g.stdout.splitlines()
     if g.returncode != 0 or not lines or not lines[-1].startswith('{'):
-        raise SystemExit(f'{name}: gen exited {g.returncode}: {g.stderr[-1500:]}')
-    s = json.loads(lines[-1])
+        raise SystemExit(f'gen exited {g.returncode}: {g.stderr[-1500:]}')
+    return json.loads(lines[-1])
+
+
+def measure(srv, name, gen_args, unit, duration, tag):
+    """One gen run against srv, with the server's view of it: readable line, JSON line, and
+    the JSON as a dict. unit: what a unit of server work is (conn, req, byte, syn)."""
+    s0, c0 = srv.stats(), srv.cycles()
+    s = gen(srv, gen_args, duration, tag)
+    s1, c1 = srv.stats(), srv.cycles()
     d = {k: s1.get(k, 0) - s0.get(k, 0) for k in COUNTERS}
     busy = (c1[0] - c0[0]) / (c1[1] - c0[1]) if c1[1] > c0[1] else 0
     work = {'conn': d['PassiveOpens'], 'req': s['requests'],
@@ -152,6 +197,12 @@ def run(name, duration, tag):
           f'{s["busy_pct"]:.1f} %', flush=True)
     print(json.dumps(out), flush=True)
     return out
+
+
+def run(name, duration, tag):
+    srv_args, gen_args, unit = scenario_args(name)
+    with Server(srv_args, tag) as srv:
+        return measure(srv, name, gen_args, unit, duration, tag)
 
 
 def main():
