@@ -63,11 +63,15 @@ tt_worker_poll(struct tt_worker *w)
 					  RTE_DIM(impaired));
 			in = impaired;
 		}
+		if (w->tcp != NULL)
+			tt_tcp_rx_prefetch(w, in, n);
 		for (uint16_t i = 0; i < n; i++) {
-			if (i + 1 < n)
-				rte_prefetch0(rte_pktmbuf_mtod(in[i + 1], void *));
+			if (w->tcp != NULL)
+				tt_tcp_rx_next(w, (uint16_t)(i + 1));
 			tt_eth_input(w, pi, in[i]);
 		}
+		if (w->tcp != NULL)
+			tt_tcp_rx_done(w->tcp);
 		total += n;
 	}
 	if (!full)

@@ -31,6 +31,7 @@
 #include <tcpterm/tt_app.h>
 #include <tcpterm/tt_config.h>
 
+#include "../dp/tt_worker.h"
 #include "../util/tt_objpool.h"
 #include "../util/tt_siphash.h"
 #include "../util/tt_timer.h"
@@ -325,9 +326,23 @@ struct tt_tcp_mem {
 #define TT_OUT_MAX 1024
 #define TT_TCP_MIN_SND_MSS 48
 
+/*
+ * A received burst's flows, hashed before any is processed (tt_tcp_rx_prefetch), so the
+ * flow table's buckets and the flows' state are fetched from memory while earlier frames
+ * are being handled. tt_tcp_input takes the hash from here when its frame and flow match.
+ */
+struct tt_tcp_rx_pre {
+	struct rte_mbuf *m;            /* NULL: not a TCP frame the pass could read */
+	uint64_t h;
+	struct tt_flow f;
+};
+
 /* The TCP part of a worker. */
 struct tt_tcp {
 	struct tt_flow_table ft;
+	struct tt_tcp_rx_pre rx_pre[TT_BURST_MAX];
+	uint16_t rx_pre_n;                 /* entries of this burst; 0 outside the RX loop */
+	uint16_t rx_pre_i;                 /* the next one tt_tcp_input may match */
 	struct tt_siphash_key flow_key;    /* the engine's (tt_steer): same in every worker */
 	struct tt_objpool conns;
 	struct tt_objpool reqs;
@@ -441,6 +456,19 @@ void tt_flow_del(struct tt_tcp *t, const struct tt_flow *f);
 uintptr_t tt_flow_lookup(struct tt_tcp *t, const struct tt_flow *f);
 /* The same, with h = tt_flow_hash(&t->flow_key, f) already computed. */
 uintptr_t tt_flow_lookup_hash(struct tt_tcp *t, const struct tt_flow *f, uint64_t h);
+/*
+ * Before a burst of n frames is processed: each IPv4 TCP frame's flow hashed, its bucket
+ * prefetched. tt_tcp_rx_next(w, i) before frame i is processed prefetches frame i + 1's
+ * state (its bucket has arrived by then); tt_tcp_rx_done after the burst.
+ */
+void tt_tcp_rx_prefetch(struct tt_worker *w, struct rte_mbuf **pkts, uint16_t n);
+void tt_tcp_rx_next(struct tt_worker *w, uint16_t i);
+static inline void
+tt_tcp_rx_done(struct tt_tcp *t)
+{
+	t->rx_pre_n = 0;
+	t->rx_pre_i = 0;
+}
 /* Flows in the table. */
 static inline uint32_t
 tt_flow_count(const struct tt_tcp *t)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #include "tcp_conn.h"
 
@@ -38,6 +39,24 @@ bucket_alt(const struct tt_flow_table *ft, uint64_t h, uint32_t b)
 	uint32_t b1 = tt_flow_bucket1(ft, h);
 
 	return b == b1 ? tt_flow_bucket2(ft, h) : b1;
+}
+
+void
+tt_flow_prefetch(const struct tt_flow_table *ft, uint64_t h)
+{
+	rte_prefetch0(&ft->b[tt_flow_bucket1(ft, h)]);
+}
+
+void
+tt_flow_prefetch_obj(const struct tt_flow_table *ft, uint64_t h)
+{
+	const struct tt_flow_bucket *b = &ft->b[tt_flow_bucket1(ft, h)];
+
+	for (unsigned int i = 0; i < TT_FLOW_WAYS; i++)
+		if (b->s[i].hash == h && b->s[i].val != 0) {
+			rte_prefetch0(tt_flow_ptr(b->s[i].val));
+			return;
+		}
 }
 
 static inline bool

@@ -867,6 +867,61 @@ tt_tcp_input_handed(struct tt_worker *w, struct tt_pkt *p)
 }
 
 void
+tt_tcp_rx_prefetch(struct tt_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct tt_tcp *t = w->tcp;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct tt_tcp_rx_pre *e = &t->rx_pre[i];
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+		const struct rte_tcp_hdr *th;
+		uint32_t ihl;
+
+		e->m = NULL;
+		/* Only what the flow key needs is read, checked against the frame's length;
+		 * validation is the parsers' job, and tt_tcp_input compares the key anyway. */
+		if (rte_pktmbuf_data_len(pkts[i]) < sizeof(*eth) + sizeof(*ip) ||
+		    eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+		    ip->next_proto_id != IPPROTO_TCP)
+			continue;
+		ihl = (ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * 4u;
+		if (rte_pktmbuf_data_len(pkts[i]) < sizeof(*eth) + ihl + 4u)
+			continue;
+		th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
+		e->f = (struct tt_flow){ ip->src_addr, ip->dst_addr, th->src_port, th->dst_port, 0 };
+		e->h = tt_flow_hash(&t->flow_key, &e->f);
+		e->m = pkts[i];
+		tt_flow_prefetch(&t->ft, e->h);
+	}
+	t->rx_pre_n = n;
+	t->rx_pre_i = 0;
+}
+
+void
+tt_tcp_rx_next(struct tt_worker *w, uint16_t i)
+{
+	struct tt_tcp *t = w->tcp;
+
+	if (i < t->rx_pre_n && t->rx_pre[i].m != NULL)
+		tt_flow_prefetch_obj(&t->ft, t->rx_pre[i].h);
+}
+
+/* f's hash: the burst pass's when it read this frame and flow, else computed now. */
+static inline uint64_t
+rx_hash(struct tt_tcp *t, const struct rte_mbuf *m, const struct tt_flow *f)
+{
+	for (uint16_t i = t->rx_pre_i; i < t->rx_pre_n; i++)
+		if (t->rx_pre[i].m == m) {
+			t->rx_pre_i = (uint16_t)(i + 1);
+			if (memcmp(&t->rx_pre[i].f, f, sizeof(*f)) == 0)
+				return t->rx_pre[i].h;
+			break;
+		}
+	return tt_flow_hash(&t->flow_key, f);
+}
+
+void
 tt_tcp_input(struct tt_worker *w, struct tt_pkt *p)
 {
 	struct tt_tcp_seg seg;
@@ -894,7 +949,7 @@ tt_tcp_input(struct tt_worker *w, struct tt_pkt *p)
 		goto drop;
 	}
 	flow_of(p, &seg, &f);
-	h = tt_flow_hash(&w->tcp->flow_key, &f);
+	h = rx_hash(w->tcp, p->m, &f);
 	if (w->n_workers > 1) {
 		uint16_t owner = flow_owner(w, p, &f, h);
 
