@@ -65,11 +65,8 @@ tt_worker_poll(struct tt_worker *w)
 		}
 		if (w->tcp != NULL)
 			tt_tcp_rx_prefetch(w, in, n);
-		for (uint16_t i = 0; i < n; i++) {
-			if (w->tcp != NULL)
-				tt_tcp_rx_next(w, (uint16_t)(i + 1));
+		for (uint16_t i = 0; i < n; i++)
 			tt_eth_input(w, pi, in[i]);
-		}
 		if (w->tcp != NULL)
 			tt_tcp_rx_done(w->tcp);
 		total += n;

@@ -279,6 +279,7 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg, char *err, 
 	t->ticks_per_ms = (uint32_t)RTE_MAX((rte_get_tsc_hz() / 1000) >> TT_TICK_SHIFT,
 					    (uint64_t)1);
 	tt_wheel_init(&t->wheel, w->clock.ms);
+	tt_tw_init(t);
 	tt_mem_init(w, cfg);
 	return listeners_init(w, cfg, err, errlen);
 nomem:

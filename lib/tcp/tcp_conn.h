@@ -358,6 +358,18 @@ struct tt_tcp {
 	uint16_t worker_id;
 	uint32_t n_state[TT_TCPS__COUNT];  /* flows per state, for /tcpterm/conns */
 	uint32_t tw_max;                   /* this worker's share of max_tw_buckets */
+	/*
+	 * TIME_WAIT entries waiting to expire, oldest first: one FIFO per listener (each has
+	 * one time_wait length, so arming at the tail keeps the order) and one for the client
+	 * context's (index TT_LISTENER_CLIENT); linked through the entries' timers
+	 * (tcp_timewait.c). Not on the wheel: a 60-second timer there is moved twice by
+	 * cascades before it fires, every move a cache miss, thousands at once every 4 s.
+	 */
+	struct tt_tw_fifo {
+		struct tt_timer *head;
+		struct tt_timer **tailp;
+	} tw_fifo[TT_MAX_LISTENERS + 1];
+	uint32_t tw_armed;                 /* entries in the FIFOs */
 	/* Connections owing output this iteration; an entry whose gen moved on is stale. */
 	struct { struct tt_conn *c; uint32_t gen; } out[TT_OUT_MAX];
 	uint32_t n_out;
@@ -457,12 +469,11 @@ uintptr_t tt_flow_lookup(struct tt_tcp *t, const struct tt_flow *f);
 /* The same, with h = tt_flow_hash(&t->flow_key, f) already computed. */
 uintptr_t tt_flow_lookup_hash(struct tt_tcp *t, const struct tt_flow *f, uint64_t h);
 /*
- * Before a burst of n frames is processed: each IPv4 TCP frame's flow hashed, its bucket
- * prefetched. tt_tcp_rx_next(w, i) before frame i is processed prefetches frame i + 1's
- * state (its bucket has arrived by then); tt_tcp_rx_done after the burst.
+ * Before a burst of n frames is processed: each IPv4 TCP frame's flow hashed and its bucket
+ * prefetched, then (the buckets having arrived meanwhile) each flow's state prefetched;
+ * tt_tcp_rx_done after the burst.
  */
 void tt_tcp_rx_prefetch(struct tt_worker *w, struct rte_mbuf **pkts, uint16_t n);
-void tt_tcp_rx_next(struct tt_worker *w, uint16_t i);
 static inline void
 tt_tcp_rx_done(struct tt_tcp *t)
 {
@@ -563,6 +574,16 @@ void tt_tw_enter(struct tt_worker *w, struct tt_conn *c);
 void tt_tw_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 		 struct tt_tw *tw);
 void tt_tw_expire(struct tt_worker *w, struct tt_tw *tw);
+/* The TIME_WAIT entries whose time is up, expired (from tt_tcp_timers_run). */
+void tt_tw_timers_run(struct tt_worker *w);
+/* The FIFOs empty (tt_tcp_worker_init). */
+void tt_tw_init(struct tt_tcp *t);
+/* Timers armed: the wheel's and the TIME_WAIT FIFOs'. */
+static inline uint32_t
+tt_tcp_timers_armed(const struct tt_tcp *t)
+{
+	return t->wheel.count + t->tw_armed;
+}
 
 /* Established and later states (tcp_input.c). */
 void tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,

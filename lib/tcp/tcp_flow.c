@@ -54,7 +54,12 @@ tt_flow_prefetch_obj(const struct tt_flow_table *ft, uint64_t h)
 
 	for (unsigned int i = 0; i < TT_FLOW_WAYS; i++)
 		if (b->s[i].hash == h && b->s[i].val != 0) {
-			rte_prefetch0(tt_flow_ptr(b->s[i].val));
+			const uint8_t *o = tt_flow_ptr(b->s[i].val);
+
+			rte_prefetch0(o);
+			/* A TCB's input reads its second line too (tcp_conn.h, hot fields). */
+			if ((b->s[i].val & TT_FLOW_KIND_MASK) == TT_FLOW_CONN)
+				rte_prefetch0(o + RTE_CACHE_LINE_SIZE);
 			return;
 		}
 }

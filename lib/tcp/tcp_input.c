@@ -894,17 +894,12 @@ tt_tcp_rx_prefetch(struct tt_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		e->m = pkts[i];
 		tt_flow_prefetch(&t->ft, e->h);
 	}
+	/* The buckets have arrived while the others were hashed: now the flows' state. */
+	for (uint16_t i = 0; i < n; i++)
+		if (t->rx_pre[i].m != NULL)
+			tt_flow_prefetch_obj(&t->ft, t->rx_pre[i].h);
 	t->rx_pre_n = n;
 	t->rx_pre_i = 0;
-}
-
-void
-tt_tcp_rx_next(struct tt_worker *w, uint16_t i)
-{
-	struct tt_tcp *t = w->tcp;
-
-	if (i < t->rx_pre_n && t->rx_pre[i].m != NULL)
-		tt_flow_prefetch_obj(&t->ft, t->rx_pre[i].h);
 }
 
 /* f's hash: the burst pass's when it read this frame and flow, else computed now. */

@@ -7,7 +7,7 @@
  *   TT_TMR_DELACK  the ACK a data segment was owed (D5: at most 40 ms late), or output
  *                  that found no mbuf, 1 ms later (tcp_output.c out_retry)
  *   TT_TMR_FW2     FIN_WAIT_2 of a released connection ends after fin_timeout (F7)
- *   TT_TMR_TW      TIME_WAIT ends (tcp_timewait.c)
+ *   (TIME_WAIT ends through its own FIFOs, tcp_timewait.c: tt_tw_timers_run)
  *   TT_TMR_PERSIST zero-window probe with the RTO's backoff (D3, RFC 9293 3.8.6.1)
  *   TT_TMR_TLP     tail loss probe (RFC 8985 7), in place of the RTO (tcp_recovery.c)
  *   TT_TMR_REO     RACK's reordering window ran out: detect loss again (RFC 8985 6.3)
@@ -183,9 +183,6 @@ tcp_timer_fire(void *arg, struct tt_timer *tm)
 		tt_conn_schedule_output(w, c);
 		break;
 	}
-	case TT_TMR_TW:
-		tt_tw_expire(w, owner_of(tm, struct tt_tw, timer));
-		break;
 	case TT_TMR_PERSIST:
 		conn_persist(w, owner_of(tm, struct tt_conn, rtx));
 		break;
@@ -208,6 +205,7 @@ void
 tt_tcp_timers_run(struct tt_worker *w)
 {
 	tt_wheel_advance(&w->tcp->wheel, w->clock.ms, tcp_timer_fire, w);
+	tt_tw_timers_run(w);
 }
 
 /* RFC 6298 2.2-2.4 in BSD's fixed point: srtt8 = 8 * SRTT, rttvar4 = 4 * RTTVAR (ms). */

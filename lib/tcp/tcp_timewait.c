@@ -15,16 +15,73 @@
  */
 #include <string.h>
 
+#include <rte_common.h>
 #include <rte_tcp.h>
 
 #include "../dp/tt_worker.h"
 #include "tcp_conn.h"
 #include "tcp_seq.h"
 
+#define TW_FIFO(tw) ((tw)->timer.owner_u8[0])
+
+void
+tt_tw_init(struct tt_tcp *t)
+{
+	for (unsigned int i = 0; i < RTE_DIM(t->tw_fifo); i++) {
+		t->tw_fifo[i].head = NULL;
+		t->tw_fifo[i].tailp = &t->tw_fifo[i].head;
+	}
+	t->tw_armed = 0;
+}
+
+static void
+tw_unlink(struct tt_tcp *t, struct tt_tw *tw)
+{
+	struct tt_timer *tm = &tw->timer;
+
+	if (!tt_timer_armed(tm))
+		return;
+	*tm->pprev = tm->next;
+	if (tm->next != NULL)
+		tm->next->pprev = tm->pprev;
+	else
+		t->tw_fifo[TW_FIFO(tw)].tailp = tm->pprev;
+	tm->next = NULL;
+	tm->pprev = NULL;
+	t->tw_armed--;
+}
+
+/* (Re)start the entry's time_wait: to the tail of its FIFO, which stays in expiry order. */
 static void
 tw_arm(struct tt_worker *w, struct tt_tw *tw)
 {
-	tt_timer_arm(&w->tcp->wheel, &tw->timer, (uint32_t)tw->time_wait_s * 1000);
+	struct tt_tcp *t = w->tcp;
+	struct tt_tw_fifo *q = &t->tw_fifo[TW_FIFO(tw)];
+	struct tt_timer *tm = &tw->timer;
+
+	tw_unlink(t, tw);
+	tm->expire = (uint32_t)(w->clock.ms + (uint64_t)tw->time_wait_s * 1000u);
+	tm->next = NULL;
+	tm->pprev = q->tailp;
+	*q->tailp = tm;
+	q->tailp = &tm->next;
+	t->tw_armed++;
+}
+
+void
+tt_tw_timers_run(struct tt_worker *w)
+{
+	struct tt_tcp *t = w->tcp;
+
+	if (t->tw_armed == 0)
+		return;
+	for (unsigned int i = 0; i < RTE_DIM(t->tw_fifo); i++) {
+		struct tt_timer *tm;
+
+		while ((tm = t->tw_fifo[i].head) != NULL &&
+		       (int32_t)(tm->expire - (uint32_t)w->clock.ms) <= 0)
+			tt_tw_expire(w, container_of(tm, struct tt_tw, timer));
+	}
 }
 
 void
@@ -51,6 +108,7 @@ tt_tw_enter(struct tt_worker *w, struct tt_conn *c)
 	tw->flags = c->flags;
 	tw->pi = c->pi;
 	tw->time_wait_s = c->listener < t->n_listeners ? t->listeners[c->listener].time_wait_s : 60;
+	TW_FIFO(tw) = (uint8_t)(c->listener < t->n_listeners ? c->listener : TT_LISTENER_CLIENT);
 	/* The flow's table entry now names the TIME_WAIT entry; the TCB leaves without it. */
 	if (tt_flow_add(t, &tw->flow, tw, TT_FLOW_TW) != 0) {
 		tt_objpool_put(&t->tws, tw);
@@ -69,7 +127,7 @@ tw_free(struct tt_worker *w, struct tt_tw *tw)
 {
 	struct tt_tcp *t = w->tcp;
 
-	tt_timer_cancel(&t->wheel, &tw->timer);
+	tw_unlink(t, tw);
 	tt_flow_del(t, &tw->flow);
 	t->n_state[TT_TCPS_TIME_WAIT]--;
 	tt_objpool_put(&t->tws, tw);

@@ -1189,7 +1189,7 @@ tt_test_tcp_settle(struct tt_test_env *env)
 		 */
 		if (tt_test_tx_drain(env) == 0 && step < SETTLE_STEP_MAX_MS)
 			step *= 2;
-		if (t->wheel.count == 0 && t->n_out == 0 && t->ev_head == NULL &&
+		if (tt_tcp_timers_armed(t) == 0 && t->n_out == 0 && t->ev_head == NULL &&
 		    env->w->neigh->n_pending == 0)
 			break;
 		tt_test_advance(env, step);
@@ -1426,9 +1426,9 @@ tt_test_tcp_stop(struct tt_test_env *env)
 			    t->mem.held);
 		rc = -1;
 	}
-	if (tt_flow_count(t) != 0 || t->wheel.count != 0) {
+	if (tt_flow_count(t) != 0 || tt_tcp_timers_armed(t) != 0) {
 		print_error("teardown: %u flow(s) in the table, %u timer(s) armed after settling\n",
-			    tt_flow_count(t), t->wheel.count);
+			    tt_flow_count(t), tt_tcp_timers_armed(t));
 		rc = -1;
 	}
 	for (uint16_t i = 0; i < t->n_listeners; i++) {
