@@ -871,6 +871,9 @@ tt_tcp_rx_prefetch(struct tt_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct tt_tcp *t = w->tcp;
 
+	/* The impairment layer can hand over more than a burst (duplicates): the rest of those
+	 * frames are hashed when they are handled. */
+	n = (uint16_t)RTE_MIN(n, RTE_DIM(t->rx_pre));
 	for (uint16_t i = 0; i < n; i++) {
 		struct tt_tcp_rx_pre *e = &t->rx_pre[i];
 		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
