@@ -82,6 +82,8 @@ tt_flow_table_init(struct tt_flow_table *ft, uint32_t flows, int socket)
 	if (ft->b == NULL)
 		return -ENOMEM;
 	ft->mask = n - 1;
+	/* No flow's key has a non-zero pad: nothing matches the memory before a first lookup. */
+	memset(ft->memo_key, 0xff, sizeof(ft->memo_key));
 	return 0;
 }
 
