@@ -244,12 +244,26 @@ test_r1_syn_shed_in_memory_crisis(void **state)
 	abort_app(env, h);
 }
 
+/* Full RX bursts of frames the worker throws away cheaply (bad TCP checksums). */
+static void
+feed_full_bursts(struct tt_test_env *env)
+{
+	for (unsigned int i = 0; i < env->w->burst * TT_BEHIND_BURSTS; i++) {
+		struct tt_tb b = tt_tb_defaults(TT_TB_TCP);
+
+		b.l4_bad_csum = true;
+		tt_test_rx(env, tt_tb_build(env, &b));
+	}
+}
+
 /*
  * R1: the worker is behind when TT_BEHIND_BURSTS consecutive iterations found a full RX
- * burst over at least TT_BEHIND_MS. An iteration then takes at most burst / TT_BEHIND_SYN_SHARE + 1 SYNs (3 of the test's
- * bursts of 8); the others are dropped before TCP counts them (SynShedBusy, not InSegs, not
- * ListenDrops), while the ACK of a connection already admitted in the same burst is served.
- * That burst is short, so it also ends the run.
+ * burst over at least TT_BEHIND_FIRST_MS, or TT_BEHIND_MS when it was behind less than
+ * TT_BEHIND_RECENT_MS ago (a pause of the host is not an overload; a lasting overload comes
+ * back at once). An iteration then takes at most burst / TT_BEHIND_SYN_SHARE + 1 SYNs (3 of
+ * the test's bursts of 8); the others are dropped before TCP counts them (SynShedBusy, not
+ * InSegs, not ListenDrops), while the ACK of a connection already admitted in the same burst
+ * is served. That burst is short, so it also ends the run.
  */
 static void
 test_r1_syn_shed_when_behind(void **state)
@@ -257,24 +271,17 @@ test_r1_syn_shed_when_behind(void **state)
 	struct tt_test_env *env = *state;
 	struct tt_test_peer p[6], q;
 	struct tt_test_seg s;
-	unsigned int frames, answered = 0;
-	uint64_t insegs;
+	unsigned int answered = 0;
+	uint64_t insegs, since;
 	tt_conn_t h;
 
 	/* Small bursts, so that TT_BEHIND_BURSTS of them fit the test pool. */
 	env->w->burst = 8;
-	frames = env->w->burst * TT_BEHIND_BURSTS;
 	tt_test_tcp_start_app(env);
 	tt_test_peer_init(&q, 40006, 11000);
 	tt_test_peer_syn(env, &q);
 	tt_test_peer_recv(env, &q, &s);
-	/* Full bursts of frames the worker throws away cheaply (bad TCP checksums). */
-	for (unsigned int i = 0; i < frames; i++) {
-		struct tt_tb b = tt_tb_defaults(TT_TB_TCP);
-
-		b.l4_bad_csum = true;
-		tt_test_rx(env, tt_tb_build(env, &b));
-	}
+	feed_full_bursts(env);
 	/* Then a short burst, which ends the run: six SYNs and the final ACK of q's handshake. */
 	for (unsigned int i = 0; i < 6; i++) {
 		tt_test_peer_init(&p[i], (uint16_t)(40100 + i), 12000 + i);
@@ -286,7 +293,11 @@ test_r1_syn_shed_when_behind(void **state)
 		/* Full bursts alone are not enough: the run must also last TT_BEHIND_MS. */
 		assert_false(tt_worker_behind(env->w));
 	}
-	tt_clock_set_fake(&env->w->clock, env->w->clock.ms + TT_BEHIND_MS);
+	/* Never behind before: a run of TT_BEHIND_MS may be a pause of the host, not yet. */
+	since = env->w->clock.ms;
+	tt_clock_set_fake(&env->w->clock, since + TT_BEHIND_MS);
+	assert_false(tt_worker_behind(env->w));
+	tt_clock_set_fake(&env->w->clock, since + TT_BEHIND_FIRST_MS);
 	assert_true(tt_worker_behind(env->w));
 	insegs = S(InSegs);
 	tt_test_poll(env);
@@ -310,6 +321,26 @@ test_r1_syn_shed_when_behind(void **state)
 		break;
 	}
 	assert_int_equal(S(SynShedBusy), 6 - (env->w->burst / TT_BEHIND_SYN_SHARE + 1));
+	/* Behind again soon after: TT_BEHIND_MS is enough this time. */
+	feed_full_bursts(env);
+	for (unsigned int i = 0; i < TT_BEHIND_BURSTS; i++)
+		tt_test_poll(env);
+	since = env->w->clock.ms;
+	assert_false(tt_worker_behind(env->w));
+	tt_clock_set_fake(&env->w->clock, since + TT_BEHIND_MS);
+	assert_true(tt_worker_behind(env->w));
+	tt_test_poll(env);      /* the queue is empty: the run ends */
+	/* Long after the last time, the first threshold again. */
+	feed_full_bursts(env);
+	tt_clock_set_fake(&env->w->clock, env->w->clock.ms + TT_BEHIND_RECENT_MS);
+	for (unsigned int i = 0; i < TT_BEHIND_BURSTS; i++)
+		tt_test_poll(env);
+	since = env->w->clock.ms;
+	tt_clock_set_fake(&env->w->clock, since + TT_BEHIND_MS);
+	assert_false(tt_worker_behind(env->w));
+	tt_clock_set_fake(&env->w->clock, since + TT_BEHIND_FIRST_MS);
+	assert_true(tt_worker_behind(env->w));
+	tt_test_poll(env);
 	h = TT_TEST_EV(env, TT_TEV_ACCEPTED, 0)->conn;
 	abort_app(env, h);
 }
