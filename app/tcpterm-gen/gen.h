@@ -32,9 +32,12 @@ struct gen_opts {
 	enum gen_mode mode;
 	struct tt_endpoint target;
 	uint16_t target_port_hi;   /* --target A:LO-HI: connections take the ports in turn */
+	uint32_t target_addrs;     /* --target A-B:...: consecutive addresses from target.addr */
 	uint64_t rate;             /* cps: connections/s; flood mode: packets/s; 0 = no cap */
 	uint32_t concurrency;      /* open connections at most (cps) */
 	uint32_t conns;            /* connections held (keepalive, stream) */
+	uint32_t hold;             /* idle connections held beside the load (P2, P5) */
+	uint64_t hold_rate;        /* their opens a second */
 	uint32_t duration_s;       /* 0: until Ctrl-C */
 	uint32_t ramp_s;           /* linear ramp-up of rate (or of conns) */
 	bool close_server;         /* cps: wait for the server's FIN instead of closing first */
@@ -64,7 +67,8 @@ enum gen_phase { GEN_RUN, GEN_DRAIN, GEN_CLOSE };
 	X(unreachable)  /* the next hop never answered ARP */ \
 	X(reset)        /* reset after the handshake */ \
 	X(bad_answer)   /* not 2xx, malformed, truncated, or more than was asked */ \
-	X(local)        /* tt_app_connect refused: no port, no TCB (EADDRNOTAVAIL, ENOBUFS) */
+	X(local)        /* tt_app_connect refused: no port, no TCB (EADDRNOTAVAIL, ENOBUFS) */ \
+	X(dropped)      /* a held connection the server ended (FIN or RST) */
 
 enum gen_err {
 #define GEN_ERR_ENUM(n) GEN_ERR_##n,
@@ -77,7 +81,8 @@ extern const char *const gen_err_name[GEN_ERR__COUNT];
 /* A worker's figures, cumulative; the control thread takes differences. */
 struct gen_counts {
 	uint64_t attempts;         /* tt_app_connect calls that returned 0 */
-	uint64_t established;      /* 'connected' */
+	uint64_t established;      /* 'connected', of the load (not held connections) */
+	uint64_t held_established; /* 'connected' of held connections */
 	uint64_t completed;        /* closed normally after every answer it asked for */
 	uint64_t requests;         /* answers read whole */
 	uint64_t rx_bytes, tx_bytes;
@@ -102,6 +107,7 @@ struct gen_conn {
 	uint8_t line1;             /* still in the status line */
 	uint8_t answered;          /* 1: an answer was whole; 2: ended and counted as an error */
 	uint8_t stalled;           /* stream up: the pool was empty, the poll fills again */
+	uint8_t hold;              /* one of --hold's idle connections: 0 no (gen_client.c) */
 };
 
 struct gen_worker {
@@ -112,6 +118,7 @@ struct gen_worker {
 	uint16_t id;
 	uint16_t n_workers;
 	uint32_t open;             /* connections open (read by the control thread too) */
+	uint32_t held;             /* held connections established (read too) */
 	uint32_t seen_phase;       /* the phase this worker's last poll acted on (read too) */
 	uint32_t cap;              /* slots */
 	uint32_t free_head;        /* UINT32_MAX: none */
@@ -125,6 +132,14 @@ struct gen_worker {
 	uint64_t conn_last_tsc;
 	uint32_t conns_target;     /* keepalive, stream: this worker's share of --conns */
 	uint16_t next_port;        /* the target port the next connection goes to */
+	uint32_t next_addr;        /* and the target address, as an offset from target.addr */
+	/* --hold: this worker's share, the slots they use (connecting or up), their pacing. */
+	uint32_t hold_share;
+	uint32_t hold_used;
+	uint64_t hold_rate_fp;
+	uint64_t hold_credit_fp;
+	uint64_t hold_last_tsc;
+	uint32_t close_next;       /* the stop closes slots from here on, a batch a poll */
 	/* Flood. */
 	uint64_t flood_rate_fp;
 	uint64_t flood_credit_fp;

@@ -11,6 +11,10 @@
  *
  * Each connection has a slot in the worker's preallocated array (its udata is the slot's
  * index), so nothing is allocated per connection; a free list links the free slots.
+ *
+ * --hold N keeps N more connections open beside the load, idle after the handshake (SPEC
+ * P2, P5: memory per connection and CPS against the number held): opened at --hold-rate,
+ * opened again if the server ends one (counted 'dropped'), closed at the stop.
  */
 #include <errno.h>
 #include <string.h>
@@ -30,6 +34,7 @@ enum gen_conn_state {
 	CS_WAIT_FIN,    /* cps --close server: answer whole, the server's FIN to come */
 	CS_STREAM,      /* stream up: sending */
 	CS_CLOSING,     /* tt_app_close or tt_app_abort called: only 'closed' comes */
+	CS_HOLD,        /* --hold: established, idle until the stop */
 };
 
 /*
@@ -54,6 +59,11 @@ enum { HP_LENGTH, HP_CLOSE, HP_KEEP, HP_CODING, HP__COUNT };
 #define GEN_STREAM_CHUNK (64u * 1024u)
 /* Connects per poll at most: one poll must not starve the worker's RX. */
 #define GEN_OPEN_BURST 64u
+/* gen_conn.hold */
+#define HOLD_OPENING 1u
+#define HOLD_UP      2u      /* counted in gen_worker.held */
+/* Slots the stop closes per poll: ten million held would otherwise be one poll's FINs. */
+#define GEN_CLOSE_BURST 4096u
 
 static struct gen_conn *
 slot_of(struct tt_app_ctx *ctx, tt_conn_t c)
@@ -73,6 +83,10 @@ slot_free(struct gen_worker *gw, struct gen_conn *s)
 		s->stalled = 0;
 		gw->stalled--;
 	}
+	if (s->hold == HOLD_UP)
+		gw->held--;
+	if (s->hold != 0)
+		gw->hold_used--;
 	s->state = CS_FREE;
 	s->next_free = gw->free_head;
 	gw->free_head = i;
@@ -351,7 +365,10 @@ gen_connected(struct tt_app_ctx *ctx, tt_conn_t c)
 
 	if (s == NULL)
 		return;
-	gw->cnt.established++;
+	if (s->hold != 0)
+		gw->cnt.held_established++;
+	else
+		gw->cnt.established++;
 	gen_hist_record(&gw->h_conn, gen_cycles_to_us(rte_rdtsc() - s->t0));
 	if (gen.ever_established == 0) {
 		gen.gate_tsc = rte_rdtsc();
@@ -359,6 +376,12 @@ gen_connected(struct tt_app_ctx *ctx, tt_conn_t c)
 	}
 	if (s->state == CS_CLOSING)
 		return;
+	if (s->hold != 0) {
+		s->hold = HOLD_UP;
+		s->state = CS_HOLD;
+		gw->held++;
+		return;
+	}
 	if (gen.o.mode == GEN_STREAM && gen.o.upload) {
 		s->state = CS_STREAM;
 		stream_fill(ctx, gw, s);
@@ -403,6 +426,13 @@ gen_peer_closed(struct tt_app_ctx *ctx, tt_conn_t c)
 
 	if (s == NULL || s->state == CS_CLOSING)
 		return;
+	if (s->state == CS_HOLD) {
+		gw->cnt.err[GEN_ERR_dropped]++;
+		s->answered = 2;
+		s->state = CS_CLOSING;
+		tt_app_close(ctx, c);
+		return;
+	}
 	if (s->state == CS_REQ) {
 		/* A body without Content-Length ends here; any other answer is cut short. */
 		if (s->answered && s->line1 && s->line_pos == 0) {
@@ -438,6 +468,10 @@ gen_closed(struct tt_app_ctx *ctx, tt_conn_t c, enum tt_close_reason why)
 
 	if (s->answered == 2) {
 		/* counted when this side gave up */
+	} else if (s->state == CS_HOLD) {
+		gw->cnt.err[GEN_ERR_dropped]++;      /* reset by the server */
+	} else if (s->hold == HOLD_UP) {
+		/* held until the stop closed it: what it was for */
 	} else if (why == TT_CLOSE_REFUSED) {
 		gw->cnt.err[GEN_ERR_refused]++;
 		/* The first connection refused: nothing to measure there (exit 1). */
@@ -468,9 +502,12 @@ gen_closed(struct tt_app_ctx *ctx, tt_conn_t c, enum tt_close_reason why)
 	slot_free(gw, s);
 }
 
-/* One connection: a free slot, tt_app_connect. False when the worker should stop trying. */
+/*
+ * One connection (held: one of --hold's): a free slot, tt_app_connect. False when the worker
+ * should stop trying.
+ */
 static bool
-open_one(struct tt_app_ctx *ctx, struct gen_worker *gw, uint64_t now)
+open_one(struct tt_app_ctx *ctx, struct gen_worker *gw, uint64_t now, bool held)
 {
 	struct tt_endpoint dst = gen.o.target;
 	struct gen_conn *s;
@@ -486,6 +523,7 @@ open_one(struct tt_app_ctx *ctx, struct gen_worker *gw, uint64_t now)
 	s->t0 = now;
 	s->state = CS_CONNECTING;
 	dst.port = gw->next_port;
+	dst.addr = rte_cpu_to_be_32(rte_be_to_cpu_32(dst.addr) + gw->next_addr);
 	rc = tt_app_connect(ctx, &dst, i, &s->c);
 	if (rc != 0) {
 		s->state = CS_FREE;
@@ -495,8 +533,18 @@ open_one(struct tt_app_ctx *ctx, struct gen_worker *gw, uint64_t now)
 		return false;
 	}
 	gw->free_head = s->next_free;
-	gw->next_port = gw->next_port == gen.o.target_port_hi ? gen.o.target.port :
-		       (uint16_t)(gw->next_port + 1);
+	/* Ports in turn, then the next address: each pair has its own source ports. */
+	if (gw->next_port == gen.o.target_port_hi) {
+		gw->next_port = gen.o.target.port;
+		if (++gw->next_addr == gen.o.target_addrs)
+			gw->next_addr = 0;
+	} else {
+		gw->next_port++;
+	}
+	if (held) {
+		s->hold = HOLD_OPENING;
+		gw->hold_used++;
+	}
 	gw->open++;
 	gw->cnt.attempts++;
 	return true;
@@ -530,30 +578,42 @@ open_more(struct tt_app_ctx *ctx, struct gen_worker *gw, uint64_t now)
 	 */
 	if (gen.ever_established == 0) {
 		if (gw->id == 0 && gw->cnt.attempts == 0)
-			open_one(ctx, gw, now);
+			open_one(ctx, gw, now, false);
 		return;
 	}
+	if (gw->hold_used < gw->hold_share) {
+		n = gen_pace(&gw->hold_credit_fp, &gw->hold_last_tsc, gw->hold_rate_fp, now,
+			     RTE_MIN(gw->hold_share - gw->hold_used, GEN_OPEN_BURST));
+		while (n-- > 0 && open_one(ctx, gw, now, true))
+			;
+	}
+	/* The load's own slots and connections: the held ones apart. */
 	if (gen.o.mode == GEN_CPS) {
-		n = gw->cap - gw->open;
+		n = (gw->cap - gw->hold_share) - (gw->open - gw->hold_used);
 		if (gw->conn_rate_fp != 0)
 			n = gen_pace(&gw->conn_credit_fp, &gw->conn_last_tsc,
 				     (gw->conn_rate_fp * f) >> 16, now, RTE_MIN(n, GEN_OPEN_BURST));
 	} else {
 		uint32_t target = (uint32_t)((gw->conns_target * f) >> 16);
 
-		n = target > gw->open ? target - gw->open : 0;
+		uint32_t load = gw->open - gw->hold_used;
+
+		n = target > load ? target - load : 0;
 	}
 	n = RTE_MIN(n, GEN_OPEN_BURST);
-	while (n-- > 0 && open_one(ctx, gw, now))
+	while (n-- > 0 && open_one(ctx, gw, now, false))
 		;
 }
 
+/* The stop: close what is open, GEN_CLOSE_BURST slots a poll. */
 static void
-close_all(struct tt_app_ctx *ctx, struct gen_worker *gw)
+close_more(struct tt_app_ctx *ctx, struct gen_worker *gw)
 {
+	uint32_t end = RTE_MIN(gw->cap, gw->close_next + GEN_CLOSE_BURST);
+
 	gw->closing = true;
-	for (uint32_t i = 0; i < gw->cap; i++) {
-		struct gen_conn *s = &gw->slots[i];
+	for (; gw->close_next < end; gw->close_next++) {
+		struct gen_conn *s = &gw->slots[gw->close_next];
 
 		if (s->state == CS_FREE || s->state == CS_CLOSING)
 			continue;
@@ -587,9 +647,9 @@ gen_poll(struct tt_app_ctx *ctx, uint64_t now_ms)
 
 	(void)now_ms;
 	/* Streams have no answer to wait for: the drain closes them at once. */
-	if (!gw->closing && (phase == GEN_CLOSE ||
-			     (phase == GEN_DRAIN && gen.o.mode == GEN_STREAM)))
-		close_all(ctx, gw);
+	if (gw->close_next < gw->cap && (phase == GEN_CLOSE ||
+					 (phase == GEN_DRAIN && gen.o.mode == GEN_STREAM)))
+		close_more(ctx, gw);
 	if (gw->stalled != 0 && phase == GEN_RUN)
 		stream_retry(ctx, gw);
 	if (phase == GEN_RUN && gen.fatal == 0 && gen.links_up != 0) {
@@ -613,7 +673,8 @@ gen_init(struct tt_app_ctx *ctx)
 	uint16_t nw = gen.n_workers, id = ctx->worker;
 	uint32_t total = gen.o.mode == GEN_CPS ? gen.o.concurrency :
 			 gen.o.mode == GEN_FLOOD ? 0 : gen.o.conns;
-	uint32_t share = total / nw + (id < total % nw ? 1 : 0);
+	uint32_t hold = gen.o.hold / nw + (id < gen.o.hold % nw ? 1 : 0);
+	uint32_t share = total / nw + (id < total % nw ? 1 : 0) + hold;
 	size_t sz = sizeof(*gw) + (size_t)share * sizeof(struct gen_conn);
 
 	gw = rte_zmalloc("gen_worker", sz, RTE_CACHE_LINE_SIZE);
@@ -623,7 +684,9 @@ gen_init(struct tt_app_ctx *ctx)
 	gw->n_workers = nw;
 	gw->slots = (struct gen_conn *)(gw + 1);
 	gw->cap = share;
-	gw->conns_target = share;
+	gw->conns_target = share - hold;
+	gw->hold_share = hold;
+	gw->hold_rate_fp = gen_rate_fp(gen.o.hold_rate, id, nw);
 	gw->next_port = gen.o.target.port;
 	gw->pool_reserve = ctx->pool->size / 4;
 	gw->free_head = share > 0 ? 0 : UINT32_MAX;

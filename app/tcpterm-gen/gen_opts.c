@@ -84,6 +84,8 @@ U64_SETTER(set_conns, conns, uint32_t, 1, 10000000, "conns")
 U64_SETTER(set_duration, duration_s, uint32_t, 0, 31536000, "duration")
 U64_SETTER(set_ramp, ramp_s, uint32_t, 0, 3600, "ramp")
 U64_SETTER(set_flood_rate, flood_rate, uint64_t, 0, 100000000, "flood-rate")
+U64_SETTER(set_hold, hold, uint32_t, 0, 16000000, "hold")
+U64_SETTER(set_hold_rate, hold_rate, uint64_t, 1, 100000000, "hold-rate")
 
 /* v's index in names[n], or -1. */
 static int
@@ -123,15 +125,46 @@ set_mode(struct gen_opts *o, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* "A.B.C.D" or "A.B.C.D-E.F.G.H" (n long, ended by ':'): the first and how many. */
+static int
+addr_range(const char *v, size_t n, uint32_t *first, uint32_t *count)
+{
+	char a[2 * INET_ADDRSTRLEN];
+	char *dash;
+	uint32_t last;
+
+	if (n >= sizeof(a))
+		return -EINVAL;
+	memcpy(a, v, n);
+	a[n] = '\0';
+	dash = strchr(a, '-');
+	if (dash != NULL)
+		*dash = '\0';
+	if (inet_pton(AF_INET, a, first) != 1)
+		return -EINVAL;
+	if (dash == NULL) {
+		*count = 1;
+		return 0;
+	}
+	if (inet_pton(AF_INET, dash + 1, &last) != 1 ||
+	    rte_be_to_cpu_32(last) < rte_be_to_cpu_32(*first) ||
+	    rte_be_to_cpu_32(last) - rte_be_to_cpu_32(*first) >= 65536)
+		return -EINVAL;
+	*count = rte_be_to_cpu_32(last) - rte_be_to_cpu_32(*first) + 1;
+	return 0;
+}
+
 static int
 set_target(struct gen_opts *o, const char *v, char *err, size_t errlen)
 {
-	const char *rest, *dash;
+	const char *rest = strrchr(v, ':'), *dash;
 	char lo[8];
 	uint64_t port, hi;
 
-	if (split_addr(v, ':', &o->target.addr, &rest) != 0)
+	if (rest == NULL || addr_range(v, (size_t)(rest - v), &o->target.addr,
+				       &o->target_addrs) != 0)
 		goto bad;
+	rest++;
 	dash = strchr(rest, '-');
 	if (dash == NULL) {
 		if (parse_u64(rest, 1, 65535, &port) != 0)
@@ -149,7 +182,8 @@ set_target(struct gen_opts *o, const char *v, char *err, size_t errlen)
 	o->target_port_hi = (uint16_t)hi;
 	return 0;
 bad:
-	snprintf(err, errlen, "--target %s: expected A.B.C.D:PORT or A.B.C.D:PORT-PORT", v);
+	snprintf(err, errlen, "--target %s: expected A.B.C.D[-E.F.G.H]:PORT[-PORT] (at most "
+		 "65536 addresses, the first not above the last)", v);
 	return -EINVAL;
 }
 
@@ -243,9 +277,10 @@ static const struct gen_opt opts[] = {
 	{ "mode", "MODE", "cps (connect, GET, read the answer, close), keepalive (--conns "
 	  "connections, a GET after each answer), stream (--conns connections of bulk data), "
 	  "flood (spoofed segments only); default cps", set_mode },
-	{ "target", "A.B.C.D:PORT[-PORT]", "the server (required); with a port range, "
-	  "connections take the ports in turn: one source address reaches one port at about "
-	  "64k conn/s (ports 1024-65535, reused after 1 s in TIME_WAIT by tw_reuse)", set_target },
+	{ "target", "A.B.C.D[-E.F.G.H]:PORT[-PORT]", "the server (required); with ranges, "
+	  "connections take the ports in turn, then the next address: one source address "
+	  "reaches one address and port at about 64k conn/s (ports 1024-65535, reused after 1 s "
+	  "in TIME_WAIT by tw_reuse), and holds about 64k connections open to it", set_target },
 	{ "rate", "N", "cps: new connections a second; flood: packets a second; 0 = as fast as "
 	  "--concurrency allows (default); k and M suffixes", set_rate, M_CPS | M_FLOOD },
 	{ "concurrency", "N", "cps: connections open at most at once (default 1000)",
@@ -268,6 +303,12 @@ static const struct gen_opt opts[] = {
 	  "random ports (required to flood)", set_flood_src },
 	{ "flood-mac", "MAC", "the target's (or its next hop's) MAC, the flood frames' "
 	  "destination (required to flood: tcpterm logs its MAC at start)", set_flood_mac },
+	{ "hold", "N", "idle connections held open beside the load (SPEC P2, P5): opened at "
+	  "--hold-rate, nothing sent after the handshake, opened again if the server ends one "
+	  "(error 'dropped'), closed at the stop; the line a second says how many are up",
+	  set_hold, M_CPS | M_KA | M_STREAM },
+	{ "hold-rate", "N", "--hold's opens a second (default 100k); k and M suffixes",
+	  set_hold_rate, M_CPS | M_KA | M_STREAM },
 	{ "json", "FILE", "write the JSON summary to FILE too (it always ends stdout)",
 	  set_json },
 };
@@ -311,7 +352,11 @@ gen_opts_usage(FILE *out, const char *prog)
 		char lhs[64];
 
 		snprintf(lhs, sizeof(lhs), "--%s %s", opts[i].name, opts[i].arg);
-		fprintf(out, "  %-26s", lhs);
+		/* A name too long for its column gets a line of its own. */
+		if (strlen(lhs) > 26)
+			fprintf(out, "  %s\n%28s", lhs, "");
+		else
+			fprintf(out, "  %-26s", lhs);
 		help_wrapped(out, opts[i].help);
 	}
 	fprintf(out, "  %-26s %s\n", "--quiet", "no line a second; the summary only");
@@ -414,6 +459,7 @@ gen_opts_parse(struct gen_opts *o, int argc, char **argv, char **rest, int *n_re
 	o->mode = GEN_CPS;
 	o->concurrency = 1000;
 	o->duration_s = 10;
+	o->hold_rate = 100000;
 	rest[0] = argv[0];
 	*n_rest = 1;
 	for (int i = 1; i < argc; i++) {

@@ -49,6 +49,7 @@ gen_snapshot_take(struct gen_snapshot *s, const struct tt_engine *e)
 		gen_hist_add(&s->h_conn, &gw->h_conn);
 		gen_hist_add(&s->h_req, &gw->h_req);
 		s->open += __atomic_load_n(&gw->open, __ATOMIC_RELAXED);
+		s->held += __atomic_load_n(&gw->held, __ATOMIC_RELAXED);
 	}
 	tt_engine_stats(e, s->tt);
 	tt_engine_status(e, &s->st);
@@ -101,13 +102,14 @@ gen_line_print(const struct gen_snapshot *a, const struct gen_snapshot *b, FILE 
 		n += snprintf(errs + n, sizeof(errs) - (size_t)n, " %s %" PRIu64, gen_err_name[i],
 			      b->cnt.err[i] - a->cnt.err[i]);
 	fprintf(out,
-		"[%6.1fs] conn/s %.0f req/s %.0f Gbps %.3f open %" PRIu64 " ok %.1f%% |"
+		"[%6.1fs] conn/s %.0f req/s %.0f Gbps %.3f open %" PRIu64 " held %" PRIu64
+		" ok %.1f%% |"
 		" err%s | retrans %" PRIu64 " | conn ms p50 %.3f p99 %.3f p99.9 %.3f |"
 		" req ms p50 %.3f p99 %.3f p99.9 %.3f | flood pps %.0f txfull %" PRIu64
 		" | busy %.1f%%\n",
 		up, (double)(b->cnt.established - a->cnt.established) / dt,
 		(double)(b->cnt.requests - a->cnt.requests) / dt, (double)bytes * 8 / dt / 1e9,
-		b->open, success_pct(done, failed), errs,
+		b->open, b->held, success_pct(done, failed), errs,
 		b->tt[TT_STAT_RetransSegs] - a->tt[TT_STAT_RetransSegs],
 		ms(gen_hist_quantile(&hc, 500)), ms(gen_hist_quantile(&hc, 990)),
 		ms(gen_hist_quantile(&hc, 999)), ms(gen_hist_quantile(&hr, 500)),
@@ -129,7 +131,7 @@ json_hist(FILE *out, const char *name, const struct gen_hist *h)
 
 void
 gen_summary_print(const struct gen_snapshot *first, const struct gen_snapshot *last,
-		  double active_s, double flood_s, FILE *out)
+		  double active_s, double flood_s, uint64_t held_at_stop, FILE *out)
 {
 	const struct gen_counts *c = &last->cnt;
 	char target[INET_ADDRSTRLEN];
@@ -138,8 +140,15 @@ gen_summary_print(const struct gen_snapshot *first, const struct gen_snapshot *l
 	double t = active_s > 0 ? active_s : 1;
 
 	inet_ntop(AF_INET, &gen.o.target.addr, target, sizeof(target));
-	fprintf(out, "{\"mode\": \"%s\", \"target\": \"%s:%u", gen_mode_name(gen.o.mode), target,
-		gen.o.target.port);
+	fprintf(out, "{\"mode\": \"%s\", \"target\": \"%s", gen_mode_name(gen.o.mode), target);
+	if (gen.o.target_addrs > 1) {
+		uint32_t hi = rte_cpu_to_be_32(rte_be_to_cpu_32(gen.o.target.addr) +
+					       gen.o.target_addrs - 1);
+
+		inet_ntop(AF_INET, &hi, target, sizeof(target));
+		fprintf(out, "-%s", target);
+	}
+	fprintf(out, ":%u", gen.o.target.port);
 	if (gen.o.target_port_hi != gen.o.target.port)
 		fprintf(out, "-%u", gen.o.target_port_hi);
 	fprintf(out, "\", \"workers\": %u, \"duration_s\": %.3f, \"rate\": %" PRIu64 ", ",
@@ -147,6 +156,8 @@ gen_summary_print(const struct gen_snapshot *first, const struct gen_snapshot *l
 	fprintf(out, "\"connections\": {\"attempted\": %" PRIu64 ", \"established\": %" PRIu64
 		", \"completed\": %" PRIu64 ", \"open_at_end\": %" PRIu64 "}, ",
 		c->attempts, c->established, c->completed, last->open);
+	fprintf(out, "\"held\": {\"target\": %u, \"established\": %" PRIu64 ", \"up_at_stop\": %"
+		PRIu64 "}, ", gen.o.hold, c->held_established, held_at_stop);
 	fprintf(out, "\"requests\": %" PRIu64 ", \"rx_bytes\": %" PRIu64 ", \"tx_bytes\": %"
 		PRIu64 ", ", c->requests, c->rx_bytes, c->tx_bytes);
 	fprintf(out, "\"conn_per_s\": %.1f, \"req_per_s\": %.1f, \"gbps\": %.4f, ",

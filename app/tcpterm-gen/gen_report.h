@@ -13,6 +13,7 @@
 struct gen_snapshot {
 	uint64_t tsc;
 	uint64_t open;
+	uint64_t held;             /* --hold's connections up */
 	struct gen_counts cnt;
 	struct gen_hist h_conn, h_req;
 	uint64_t tt[TT_STAT__COUNT];
@@ -24,9 +25,10 @@ void gen_snapshot_take(struct gen_snapshot *s, const struct tt_engine *e);
 void gen_line_print(const struct gen_snapshot *a, const struct gen_snapshot *b, FILE *out);
 /*
  * One JSON object on one line: totals of last, connection rates over active_s (from the
- * first connection), the flood's over flood_s (floods start at once), counters' growth.
+ * first connection), the flood's over flood_s (floods start at once), counters' growth;
+ * held_at_stop: --hold's connections up when the stop began.
  */
 void gen_summary_print(const struct gen_snapshot *first, const struct gen_snapshot *last,
-		       double active_s, double flood_s, FILE *out);
+		       double active_s, double flood_s, uint64_t held_at_stop, FILE *out);
 
 #endif /* GEN_REPORT_H */

@@ -37,6 +37,7 @@ static struct tt_engine *engine;
 static volatile sig_atomic_t stop_requests;
 static struct gen_snapshot snap_first, snap_prev, snap_cur;
 static double active_s, flood_s;
+static uint64_t held_at_stop;
 static int exit_code;
 static FILE *json_out;
 
@@ -142,6 +143,8 @@ run_end(void)
 	/* Rates over the time the load ran: from the gate (the first connection) to now. */
 	active_s = (double)(t - load_start()) / (double)gen.tsc_hz;
 	flood_s = since(gen.start_tsc);
+	gen_snapshot_take(&snap_cur, engine);
+	held_at_stop = snap_cur.held;
 	gen.phase = GEN_DRAIN;
 	while (open_now() > 0 && since(t) < 1.5 && !tt_engine_stopping(engine))
 		tick();
@@ -341,9 +344,11 @@ main(int argc, char **argv)
 			fprintf(stderr, "tcpterm-gen: workers failed: %s\n", strerror(-rc));
 			exit_code = 1;
 		} else if (exit_code == 0) {
-			gen_summary_print(&snap_first, &snap_cur, active_s, flood_s, stdout);
+			gen_summary_print(&snap_first, &snap_cur, active_s, flood_s, held_at_stop,
+					  stdout);
 			if (json_out != NULL)
-				gen_summary_print(&snap_first, &snap_cur, active_s, flood_s, json_out);
+				gen_summary_print(&snap_first, &snap_cur, active_s, flood_s,
+						  held_at_stop, json_out);
 		}
 	}
 	if (json_out != NULL)

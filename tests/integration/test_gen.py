@@ -28,6 +28,11 @@
    pool free, so data moves every second and tcpterm receives what gen reports sent.
    Then stream down, 2 connections each GETting a 4 GB body from tcpterm --http-body: data
    every second, no error, both counted completed when the stop cuts them mid-body.
+6. Over memif, --hold 3000 idle connections beside cps at 300/s, tcpterm on two addresses
+   and two ports, gen's source ports cut to 1,000 (P2, P5): one address and port pair can
+   hold only 1,000, so all 3,000 up means --target's ranges were taken in turn; tcpterm
+   holds them (ESTABLISHED 3,000+ mid-run), the load runs beside them without error, the
+   line a second says "held 3000", and the stop closes every one.
 """
 import json
 import os
@@ -35,6 +40,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 
 import ttlib
@@ -44,10 +50,11 @@ GEN = os.environ.get('TCPTERM_GEN') or os.path.join(ttlib.SOURCE_ROOT, 'build', 
                                                     'tcpterm-gen')
 HTTP_PORT = 8000
 A_ADDR, B_ADDR = '198.18.7.1', '198.18.7.2'
+HOLD_ADDRS = ('198.18.7.4', '198.18.7.5')   # tcpterm's further addresses in 6.
 A_MAC = '02:00:00:00:07:01'
 LINE_RE = re.compile(
-    r'^\[\s*[\d.]+s\] conn/s (\d+) req/s (\d+) Gbps [\d.]+ open \d+ ok [\d.]+% \| err'
-    r'( \w+ \d+){6} \| retrans \d+ \| conn ms p50 [\d.]+ p99 [\d.]+ p99\.9 [\d.]+ \|'
+    r'^\[\s*[\d.]+s\] conn/s (\d+) req/s (\d+) Gbps [\d.]+ open \d+ held \d+ ok [\d.]+% \|'
+    r' err( \w+ \d+){7} \| retrans \d+ \| conn ms p50 [\d.]+ p99 [\d.]+ p99\.9 [\d.]+ \|'
     r' req ms p50 [\d.]+ p99 [\d.]+ p99\.9 [\d.]+ \| flood pps \d+ txfull \d+ \|'
     r' busy [\d.]+%$')
 
@@ -141,6 +148,10 @@ def kernel_part():
                                                         '--mode', 'bogus'])
     expect(rc == 2 and len(ours) == 1 and 'mode' in ours[0] and s is None,
            f'2. bad mode: exit {rc}, {ours}')
+    log(f'ok: 2. {ours[0]} (exit 2)')
+    rc, s, lines, ours, took, r = run_gen(ns, 'k6', [], ['--target', '198.18.7.5-198.18.7.4:80'])
+    expect(rc == 2 and len(ours) == 1 and 'first not above the last' in ours[0] and s is None,
+           f'2. reversed address range: exit {rc}, {ours}')
     log(f'ok: 2. {ours[0]} (exit 2)')
     rc, s, lines, ours, took, r = run_gen(
         ns, 'k3', [f'--vdev=net_tap0,iface={tap}'],
@@ -284,6 +295,50 @@ def memif_part():
            f'{s["rx_bytes"]} bytes')
     log(f'ok: 5. stream down, 2 connections: Gbps by second {gbps}, {s["rx_bytes"]} bytes')
     expect(tt.stop() == 0, '5. tcpterm (download) did not stop with 0')
+
+    # 6. idle connections held beside a cps load, over two addresses and two ports (P2, P5)
+    tt = start_server(ns, 'gmd', sock, ['--addr', f'{HOLD_ADDRS[0]}/15', '--addr',
+                                        f'{HOLD_ADDRS[1]}/15', '--listen', '81'])
+    before = tt.stats()
+    held = {}
+
+    def server_side():
+        time.sleep(3.0)
+        held['mid'] = ttlib.telemetry(tt.prefix, '/tcpterm/conns')
+    probe = threading.Thread(target=server_side)
+    probe.start()
+    # 1,000 source ports: one address and port pair holds at most 1,000 connections, so
+    # 3,000 held need the addresses and ports taken in turn.
+    rc, s, lines, ours, took, r = run_gen(
+        ns, 'm7', gen_vdev,
+        ['--addr', f'{B_ADDR}/15', '--target', f'{HOLD_ADDRS[0]}-{HOLD_ADDRS[1]}:80-81',
+         '--rate', '300', '--hold', '3000', '--hold-rate', '3000',
+         '--ip-local-port-range', '40000 40999',
+         '--duration', '4'], lcore=lc)
+    probe.join()
+    after = tt.stats()
+    expect(rc == 0 and s is not None, f'6. hold: exit {rc}: {r.stderr[-600:]}')
+    status = check_lines(lines, 3)
+    h, c, mid = s['held'], s['connections'], held.get('mid') or {}
+    opens = after['PassiveOpens'] - before['PassiveOpens']
+    expect(h == {'target': 3000, 'established': 3000, 'up_at_stop': 3000} and
+           s['errors_total'] == 0 and c['completed'] == c['established'] >= 900 and
+           opens == 3000 + c['established'],
+           f'6. hold: held {h}, load {c}, errors {s["errors"]}; tcpterm opened {opens}')
+    expect(mid.get('ESTABLISHED', 0) >= 3000,
+           f'6. tcpterm held {mid.get("ESTABLISHED")} connections 3 s in, want 3000+: {mid}')
+    expect(int(re.search(r' held (\d+) ', status[-1]).group(1)) == 3000,
+           f'6. the last line says {status[-1][:80]}')
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and \
+            ttlib.telemetry(tt.prefix, '/tcpterm/conns').get('ESTABLISHED', -1) != 0:
+        time.sleep(0.2)
+    left = ttlib.telemetry(tt.prefix, '/tcpterm/conns')
+    expect(left.get('ESTABLISHED') == 0, f'6. after the stop tcpterm still holds {left}')
+    log(f'ok: 6. --hold 3000 beside {c["completed"]} short connections: all 3000 up over '
+        f'two addresses and two ports (tcpterm ESTABLISHED {mid["ESTABLISHED"]} mid-run), '
+        f'errors 0, all closed at the stop')
+    expect(tt.stop() == 0, '6. tcpterm (hold) did not stop with 0')
 
 
 def test():
