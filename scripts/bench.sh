@@ -6,7 +6,7 @@
 #
 #   scripts/bench.sh [--quick] [--dperf PATH] [--tcpterm PATH] [FIGURE...]
 #
-# FIGURE: cps peak keepalive stream flood twflat (default: all, in that order); what each
+# FIGURE: cps peak keepalive stream flood twflat hold (default: all, in that order); what each
 # measures is in tests/bench/bench_all.py, which this script runs. For each figure one readable
 # line and one JSON line ({"bench": FIGURE, ...}) on stdout; the drivers' own lines
 # (tests/bench/dperf_cps.py, gen_memif.py) go to a log whose path is printed at the end.
@@ -29,7 +29,7 @@ ROOT=$PWD
 PY=/usr/bin/python3
 LOCK=/tmp/tt-bench.lock
 HP=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
-ALL_FIGURES=(cps peak keepalive stream flood twflat)
+ALL_FIGURES=(cps peak keepalive stream flood twflat hold)
 DPERF_CONF=$ROOT/../shared/bench/dperf/conf
 
 refuse() { printf 'bench.sh: %s\n' "$*" >&2; exit 2; }

@@ -26,6 +26,10 @@ drivers give them. Figures:
   flood      P3: tcpterm-gen SYN flood from 198.19.0.0/16 with 1,000 legitimate conn/s
   twflat     P5 (TIME_WAIT half): tcpterm-gen cps against one tcpterm with no TIME_WAIT
              entries, then the same after filling its TIME_WAIT table through other ports
+  hold       P2/P5 (concurrency half): tests/bench/hold.py, 10 M idle connections held by
+             one worker (1 M with --quick) beside cps at 100k/s: bytes per ESTABLISHED
+             connection from tcpterm's resident set, cycles per connection of the load with
+             none and with all of them held
 """
 import argparse
 import contextlib
@@ -33,6 +37,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,7 +48,7 @@ sys.path.insert(0, HERE)
 import dperf_cps  # noqa: E402
 import gen_memif  # noqa: E402
 
-FIGURES = ('cps', 'peak', 'keepalive', 'stream', 'flood', 'twflat')
+FIGURES = ('cps', 'peak', 'keepalive', 'stream', 'flood', 'twflat', 'hold')
 CPS_RATES = (100000, 400000, 800000)
 PEAK_STEPS = tuple(range(200000, 1200001, 200000))
 PEAK_STEPS_QUICK = (400000, 800000, 1200000)
@@ -245,17 +250,30 @@ class Bench:
         emit('twflat', f'{tw0:,} TIME_WAIT: {r0["conn_per_s"]:,.0f} conn/s, busy '
              f'{r0["server_busy"]} cycles/conn {c0}; {tw1:,} TIME_WAIT: '
              f'{r1["conn_per_s"]:,.0f} conn/s, busy {r1["server_busy"]} cycles/conn {c1}; '
-             f'CPS ratio {cps_ratio:.3f}, cycles ratio {cyc_ratio and round(cyc_ratio, 3)} '
-             '(concurrent connections 1k..10M and P2 memory: not measured, tcpterm-gen '
-             'holds no idle connections)',
+             f'CPS ratio {cps_ratio:.3f}, cycles ratio {cyc_ratio and round(cyc_ratio, 3)}',
              duration_s=self.gen_s, fill_s=fill_s, max_tw_buckets=tw_max,
              before={'time_wait': tw0, 'conn_per_s': r0['conn_per_s'],
                      **self.gen_fields(r0, 'conn')},
              after={'time_wait': tw1, 'conn_per_s': r1['conn_per_s'],
                     **self.gen_fields(r1, 'conn')},
-             cps_ratio=round(cps_ratio, 3), cycles_ratio=cyc_ratio and round(cyc_ratio, 3),
-             not_measured='CPS against 1k..10M concurrent (idle) connections and P2 memory '
-             'per state: tcpterm-gen cannot hold idle connections')
+             cps_ratio=round(cps_ratio, 3), cycles_ratio=cyc_ratio and round(cyc_ratio, 3))
+
+    def hold(self):
+        held = 1_000_000 if self.quick else 10_000_000
+        cmd = ['/usr/bin/python3', os.path.join(HERE, 'hold.py'), '--held', str(held),
+               '--window', '5' if self.quick else '10']
+        env = dict(os.environ, TCPTERM=self.a.tcpterm, TCPTERM_GEN=self.a.gen)
+        r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=held // 20000 + 600)
+        self.log.write(r.stdout)
+        self.log.flush()
+        lines = r.stdout.splitlines()
+        if r.returncode != 0 or not lines or not lines[-1].startswith('{'):
+            raise SystemExit(f'hold.py exited {r.returncode}: {lines[-1] if lines else ""}')
+        out = json.loads(lines[-1])
+        out.pop('bench', None)
+        out.pop('date', None)
+        emit('hold', lines[-2].split(': ', 1)[1], **out)
 
 
 def on_term(sig, frame):
