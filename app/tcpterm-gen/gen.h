@@ -131,8 +131,14 @@ struct gen_worker {
 	uint64_t conn_credit_fp;
 	uint64_t conn_last_tsc;
 	uint32_t conns_target;     /* keepalive, stream: this worker's share of --conns */
-	uint16_t next_port;        /* the target port the next connection goes to */
-	uint32_t next_addr;        /* and the target address, as an offset from target.addr */
+	/*
+	 * The target port and address (an offset from target.addr) the next connection goes
+	 * to: [0] the load's, [1] the held ones', each taken in turn apart. (With one turn for
+	 * both, opens alternating held, load, held... over an even number of targets sent
+	 * every held connection to half of them, which ran out of source ports at half the
+	 * four-tuples: ten million held stopped at 7.26 M.)
+	 */
+	struct { uint16_t port; uint32_t addr; } next[2];
 	/* --hold: this worker's share, the slots they use (connecting or up), their pacing. */
 	uint32_t hold_share;
 	uint32_t hold_used;

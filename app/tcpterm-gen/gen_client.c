@@ -522,8 +522,8 @@ open_one(struct tt_app_ctx *ctx, struct gen_worker *gw, uint64_t now, bool held)
 	s->next_free = next;
 	s->t0 = now;
 	s->state = CS_CONNECTING;
-	dst.port = gw->next_port;
-	dst.addr = rte_cpu_to_be_32(rte_be_to_cpu_32(dst.addr) + gw->next_addr);
+	dst.port = gw->next[held].port;
+	dst.addr = rte_cpu_to_be_32(rte_be_to_cpu_32(dst.addr) + gw->next[held].addr);
 	rc = tt_app_connect(ctx, &dst, i, &s->c);
 	if (rc != 0) {
 		s->state = CS_FREE;
@@ -534,12 +534,12 @@ open_one(struct tt_app_ctx *ctx, struct gen_worker *gw, uint64_t now, bool held)
 	}
 	gw->free_head = s->next_free;
 	/* Ports in turn, then the next address: each pair has its own source ports. */
-	if (gw->next_port == gen.o.target_port_hi) {
-		gw->next_port = gen.o.target.port;
-		if (++gw->next_addr == gen.o.target_addrs)
-			gw->next_addr = 0;
+	if (gw->next[held].port == gen.o.target_port_hi) {
+		gw->next[held].port = gen.o.target.port;
+		if (++gw->next[held].addr == gen.o.target_addrs)
+			gw->next[held].addr = 0;
 	} else {
-		gw->next_port++;
+		gw->next[held].port++;
 	}
 	if (held) {
 		s->hold = HOLD_OPENING;
@@ -687,7 +687,7 @@ gen_init(struct tt_app_ctx *ctx)
 	gw->conns_target = share - hold;
 	gw->hold_share = hold;
 	gw->hold_rate_fp = gen_rate_fp(gen.o.hold_rate, id, nw);
-	gw->next_port = gen.o.target.port;
+	gw->next[0].port = gw->next[1].port = gen.o.target.port;
 	gw->pool_reserve = ctx->pool->size / 4;
 	gw->free_head = share > 0 ? 0 : UINT32_MAX;
 	for (uint32_t i = 0; i < share; i++)

@@ -272,9 +272,8 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg, char *err, 
 		snprintf(err, errlen, "no random bytes for ISN and cookie secrets (getrandom)");
 		return -EIO;
 	}
-	/* Linux starts each search at a secret offset; a random start serves the same end. */
-	t->port_next = cfg->local_port_lo +
-		       (uint32_t)rte_rand_max(cfg->local_port_hi - cfg->local_port_lo + 1u);
+	t->port_range = cfg->local_port_hi - cfg->local_port_lo + 1u;
+	t->port_range_r = rte_reciprocal_value_u64(t->port_range);
 	t->per_4us = rte_reciprocal_value_u64(RTE_MAX(rte_get_tsc_hz() / 250000, (uint64_t)1));
 	t->ticks_per_ms = (uint32_t)RTE_MAX((rte_get_tsc_hz() / 1000) >> TT_TICK_SHIFT,
 					    (uint64_t)1);

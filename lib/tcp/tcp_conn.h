@@ -338,6 +338,9 @@ struct tt_tcp_rx_pre {
 };
 
 /* The TCP part of a worker. */
+/* Buckets of RFC 6056 3.3.4's table of port search offsets, a power of two (16 KB). */
+#define TT_PORT_TABLE 4096
+
 struct tt_tcp {
 	struct tt_flow_table ft;
 	struct tt_tcp_rx_pre rx_pre[TT_BURST_MAX];
@@ -380,7 +383,14 @@ struct tt_tcp {
 	struct tt_siphash_key cookie_epoch_key[2]; /* derived per epoch, see tcp_syncookie.c */
 	uint64_t cookie_epoch[2];
 	uint32_t tw_isn;                   /* ISN for the SYN that reopens a TIME_WAIT flow */
-	uint32_t port_next;                /* where the next connect's port search starts */
+	/*
+	 * RFC 6056 3.3.4's table: per bucket of destinations, how far the port searches of
+	 * its connects have walked (tcp_connect.c local_port); and the range's size as a
+	 * reciprocal, so a start is reduced into it without a division.
+	 */
+	uint32_t port_walked[TT_PORT_TABLE];
+	uint32_t port_range;
+	struct rte_reciprocal_u64 port_range_r;
 	bool tw_isn_set;
 	struct rte_reciprocal_u64 per_4us; /* TSC ticks -> 4 microsecond units, for ISNs */
 	uint32_t ticks_per_ms;             /* tt_tcp_ticks() in a millisecond */

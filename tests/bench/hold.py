@@ -5,15 +5,17 @@ Benchmark (never part of the test suites): idle connections held by one tcpterm 
 the cost of short connections beside them (SPEC P2, P5; issue 9 item 4). tcpterm-gen on
 CPU 0 against tcpterm on CPU 1 over a memif pair, no hugepages.
 
-    tests/bench/hold.py [--held N] [--hold-rate R] [--rate C] [--window S]
+    tests/bench/hold.py [--held N] [--hold-rate R] [--rate C] [--window S] [--huge]
 
 tcpterm serves --app http on ADDRS addresses and PORTS ports (one source address holds
 about 64k connections per server address and port). gen runs a cps load of --rate
-connections a second (client closes, --http-body 14) and, beside it, opens --held idle
-connections at --hold-rate. Three windows of --window seconds are measured on the server:
-before the ramp (only the load), and once every held connection is up (the load beside N
-idle connections). For each: the load's connections a second, the server's busy share and
-busy cycles per connection (from /tcpterm/workers and PassiveOpens). Memory: tcpterm's
+connections a second (client closes, --http-body 14), first alone, then again with --held
+idle connections opened beside it at --hold-rate. Two windows of --window seconds are
+measured on the server: the load alone (once tcpterm sees nine tenths of its rate), and the
+load once every held connection is up. For each: the load's connections a second, the
+server's busy share and busy cycles per connection (from /tcpterm/workers and
+PassiveOpens). --huge: both sides on 2 MB hugepages (reserved for the run, the count put
+back after) instead of --no-huge's 4 KB pages, to tell TLB misses from cache misses. Memory: tcpterm's
 resident set (VmRSS) before any connection and with N held, so the bytes each ESTABLISHED
 connection costs are measured, not computed (EAL's --no-huge memory is touched only when
 used); the same for gen. Every second a progress line (held, conn/s, server busy, RSS).
@@ -31,7 +33,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'integration'))
+sys.path.insert(0, HERE)
 import ttlib  # noqa: E402
+import dperf_cps  # noqa: E402
 
 TCPTERM = os.environ.get('TCPTERM', os.path.join(ROOT, 'build', 'app', 'tcpterm'))
 GEN = os.environ.get('TCPTERM_GEN', os.path.join(os.path.dirname(TCPTERM), 'tcpterm-gen'))
@@ -53,14 +57,16 @@ def vdev(role, sock, mac):
 
 
 def rss_kb(pid):
+    """Resident memory, hugepages included (VmRSS leaves them out)."""
+    kb = 0
     try:
         with open(f'/proc/{pid}/status') as f:
             for ln in f:
-                if ln.startswith('VmRSS:'):
-                    return int(ln.split()[1])
+                if ln.startswith(('VmRSS:', 'HugetlbPages:')):
+                    kb += int(ln.split()[1])
     except OSError:
         pass
-    return 0
+    return kb
 
 
 def workers(prefix):
@@ -75,9 +81,12 @@ def workers(prefix):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--held', type=int, default=10_000_000)
-    ap.add_argument('--hold-rate', type=int, default=200_000)
+    ap.add_argument('--hold-rate', type=int, default=100_000)
     ap.add_argument('--rate', type=int, default=100_000)
     ap.add_argument('--window', type=int, default=10)
+    ap.add_argument('--huge', action='store_true')
+    ap.add_argument('--perf', metavar='PREFIX',
+                    help='perf record the server CPU in both windows: PREFIX.none, PREFIX.held')
     a = ap.parse_args()
     if os.geteuid() != 0:
         raise SystemExit('run as root (DPDK, memif socket, telemetry)')
@@ -90,14 +99,19 @@ def main():
     pid = os.getpid()
     sock = f'/tmp/tt-hold-{pid}.sock'
     sprefix, gprefix = f'tthold-s{pid}', f'tthold-g{pid}'
-    srv_cmd = [TCPTERM, '-l', '1', '--no-pci', '--no-huge', '-m', str(mem_mb),
+    mem = ['--no-huge', '-m', str(mem_mb)]
+    hp_before = None
+    if a.huge:
+        hp_before = dperf_cps.hugepages_reserve(mem_mb + 64)   # 2 x mem_mb MB in 2 MB pages
+        mem = ['-m', str(mem_mb)]
+    srv_cmd = [TCPTERM, '-l', '1', '--no-pci'] + mem + [
                '--file-prefix', sprefix, vdev('server', sock, SRV_MAC), '--', '--quiet',
                '--app', 'http', '--http-body', '14', '--max-conns', str(max_conns)]
     for i in range(n_addrs):
         srv_cmd += ['--addr', f'{addr(i)}/15']
     for p in range(BASE_PORT, BASE_PORT + PORTS):
         srv_cmd += ['--listen', str(p)]
-    gen_cmd = [GEN, '-l', '0', '--no-pci', '--no-huge', '-m', str(mem_mb), '--file-prefix',
+    gen_cmd = [GEN, '-l', '0', '--no-pci'] + mem + ['--file-prefix',
                gprefix, vdev('client', sock, GEN_MAC), '--', '--addr', f'{GEN_ADDR}/15',
                '--target', f'{addr(0)}-{addr(n_addrs - 1)}:{BASE_PORT}-{BASE_PORT + PORTS - 1}',
                '--rate', str(a.rate), '--concurrency', '65536', '--max-conns', str(max_conns),
@@ -117,6 +131,8 @@ def main():
             subprocess.run(['rm', '-rf', os.path.join(ttlib.RUN_DIR, pre)])
         if os.path.exists(sock):
             os.unlink(sock)
+        if hp_before is not None:
+            dperf_cps.hugepages_restore(hp_before)
 
     lines = []
 
@@ -141,9 +157,14 @@ def main():
             return (time.monotonic(), st.get('PassiveOpens', 0), w.get('busy_cycles', 0),
                     w.get('total_cycles', 0), w.get('conns_used', 0))
 
-        def window(what):
+        def window(what, profile=None):
             s0 = sample()
-            time.sleep(a.window)
+            if profile:
+                # A profile of the server's CPU over the window's first seconds.
+                subprocess.run(['perf', 'record', '-C', '1', '-o', profile, '--', 'sleep',
+                                str(min(4, a.window))], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+            time.sleep(max(0, a.window - (time.monotonic() - s0[0])))
             s1 = sample()
             opens = s1[1] - s0[1]
             busy = s1[2] - s0[2]
@@ -158,8 +179,16 @@ def main():
         g = subprocess.Popen(gen_cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
         procs.append(g)
-        time.sleep(3)
-        base = window('load only, none held')
+        # gen takes seconds to set up pools for ten million: wait for its load to arrive.
+        end = time.monotonic() + 60
+        prev = sample()
+        while time.monotonic() < end:
+            time.sleep(1)
+            cur = sample()
+            if (cur[1] - prev[1]) / (cur[0] - prev[0]) >= 0.9 * a.rate:
+                break
+            prev = cur
+        base = window('load only, none held', a.perf and a.perf + '.none')
         g.send_signal(2)
         g.wait(60)
         time.sleep(2)
@@ -188,12 +217,13 @@ def main():
                       f'{s[4]:,}; measuring what is held', flush=True)
                 break
         ramp_s = time.monotonic() - t0
-        full = window(f'{a.held:,} held')
+        full = window(f'{a.held:,} held', a.perf and a.perf + '.held')
         rss_srv1, rss_g1 = rss_kb(srv.pid), rss_kb(g.pid)
         conns_now = sample()[4]
         st = ttlib.telemetry(sprefix, '/tcpterm/stats') or {}
         per_conn_srv = (rss_srv1 - rss_srv0) * 1024 / max(1, conns_now)
         out = {'bench': 'hold', 'date': time.strftime('%Y-%m-%d'), 'held': a.held,
+               'pages': '2 MB' if a.huge else '4 KB (--no-huge)',
                'hold_rate': a.hold_rate, 'rate': a.rate, 'ramp_s': round(ramp_s, 1),
                'server_addrs': n_addrs, 'server_ports': PORTS,
                'load_only': base, 'with_held': full,

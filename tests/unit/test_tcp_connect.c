@@ -18,7 +18,8 @@
  *    (TWRecycled, ISS past the old snd_nxt, PAWS against the old TS.Recent);
  *  - the local port range: two ports, two connects to one peer, the third -EADDRNOTAVAIL;
  *    bad destinations -EINVAL, no route -ENETUNREACH; with two workers, only ports whose
- *    flow the connecting worker owns;
+ *    flow the connecting worker owns; connects in turn over four destinations take
+ *    consecutive ports per destination (RFC 6056 3.3.4);
  *  - the application's timer: 'timeout' after the time asked, cancelled by 0;
  *  - pause/resume of receiving: payload held while paused (window shrinks), delivered on
  *    resume; and delivered before 'closed' when the connection ends while paused.
@@ -539,6 +540,67 @@ test_port_owner(void **state)
 	tt_test_tx_drain(env);
 }
 
+/* The bucket of RFC 6056's table a connect to port dport of the peer walks from. */
+static uint32_t
+port_slot(struct tt_test_env *env, uint16_t dport)
+{
+	struct tt_flow f = { .raddr = TT_TEST_IP_PEER, .laddr = TT_TEST_IP_US,
+			     .rport = rte_cpu_to_be_16(dport) };
+
+	return (uint32_t)(tt_flow_hash(&env->w->tcp->flow_key, &f) >> 52) & (TT_PORT_TABLE - 1);
+}
+
+/*
+ * A1, RFC 6056 3.3.4: connects taken in turn over four destinations (the peer's ports
+ * 8080-8083, as tcpterm-gen --target A:P-Q does) give each destination consecutive ports,
+ * each from its own secret start. With one cursor for all, each got every fourth port, and
+ * once half the range was held each connect walked the held ones (a lookup each).
+ */
+static void
+test_port_walk_per_destination(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_app_ctx *ctx;
+	uint16_t first[4], last[4];
+	bool distinct = false;
+
+	env->cfg.local_port_lo = 50000;
+	env->cfg.local_port_hi = 50063;
+	start(env);
+	ctx = &tt_test_listener(env, 80)->app;
+	/* Four destinations in four buckets of the table (else two share one walk). */
+	while (!distinct) {
+		distinct = true;
+		for (int a = 0; a < 4; a++)
+			for (int b = a + 1; b < 4; b++)
+				distinct &= port_slot(env, SERVER_PORT + a) !=
+					    port_slot(env, SERVER_PORT + b);
+		if (!distinct)
+			assert_int_equal(tt_siphash_key_random(&env->w->tcp->flow_key), 0);
+	}
+	for (int round = 0; round < 16; round++)
+		for (int d = 0; d < 4; d++) {
+			struct tt_endpoint l;
+			tt_conn_t h;
+
+			assert_int_equal(tt_test_app_connect(env, 80, TT_TEST_IP_PEER,
+							     (uint16_t)(SERVER_PORT + d), &h), 0);
+			assert_int_equal(tt_app_endpoints(ctx, h, &l, NULL), 0);
+			if (round == 0)
+				first[d] = l.port;
+			else    /* the next port of the range, wrapping at its end */
+				assert_int_equal(l.port, last[d] == 50063 ? 50000 : last[d] + 1);
+			last[d] = l.port;
+		}
+	/* The starts are the destinations' own: not four neighbours of one walk. */
+	assert_false(first[1] == first[0] + 1 && first[2] == first[1] + 1 &&
+		     first[3] == first[2] + 1);
+	tt_test_app_close_all(env, true);
+	for (int i = 0; i < 64; i++)
+		TT_TEST_EV(env, TT_TEV_CLOSED, 0);
+	tt_test_tx_drain(env);
+}
+
 static void
 test_app_timer(void **state)
 {
@@ -639,6 +701,7 @@ main(void)
 		T(test_simultaneous_open_crossed),
 		T(test_port_range_and_errors),
 		T(test_port_owner),
+		T(test_port_walk_per_destination),
 		T(test_tw_reuse),
 		T(test_app_timer),
 		T(test_pause_resume),
