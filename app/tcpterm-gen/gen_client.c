@@ -595,7 +595,6 @@ open_more(struct tt_app_ctx *ctx, struct gen_worker *gw, uint64_t now)
 				     (gw->conn_rate_fp * f) >> 16, now, RTE_MIN(n, GEN_OPEN_BURST));
 	} else {
 		uint32_t target = (uint32_t)((gw->conns_target * f) >> 16);
-
 		uint32_t load = gw->open - gw->hold_used;
 
 		n = target > load ? target - load : 0;
