@@ -100,9 +100,8 @@ def main():
     sock = f'/tmp/tt-hold-{pid}.sock'
     sprefix, gprefix = f'tthold-s{pid}', f'tthold-g{pid}'
     mem = ['--no-huge', '-m', str(mem_mb)]
-    hp_before = None
+    hp = {}
     if a.huge:
-        hp_before = dperf_cps.hugepages_reserve(mem_mb + 64)   # 2 x mem_mb MB in 2 MB pages
         mem = ['-m', str(mem_mb)]
     srv_cmd = [TCPTERM, '-l', '1', '--no-pci'] + mem + [
                '--file-prefix', sprefix, vdev('server', sock, SRV_MAC), '--', '--quiet',
@@ -131,8 +130,8 @@ def main():
             subprocess.run(['rm', '-rf', os.path.join(ttlib.RUN_DIR, pre)])
         if os.path.exists(sock):
             os.unlink(sock)
-        if hp_before is not None:
-            dperf_cps.hugepages_restore(hp_before)
+        if 'before' in hp:
+            dperf_cps.hugepages_restore(hp['before'])
 
     lines = []
 
@@ -141,6 +140,8 @@ def main():
             lines.append(ln.rstrip('\n'))
 
     try:
+        if a.huge:   # 2 x mem_mb MB in 2 MB pages, given back by cleanup() whatever happens
+            hp['before'] = dperf_cps.hugepages_reserve(mem_mb + 64)
         srv = subprocess.Popen(srv_cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
         procs.append(srv)
