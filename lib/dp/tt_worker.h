@@ -101,6 +101,8 @@ struct tt_worker {
 	/* Read by the control thread: written with relaxed stores, one writer (the loop). */
 	uint64_t busy_cycles;
 	uint64_t total_cycles;
+	uint64_t polls;                 /* loop iterations */
+	uint64_t busy_polls;            /* of which handled a frame: frames / busy_polls = batch */
 } __rte_cache_aligned;
 
 static inline bool

@@ -348,8 +348,10 @@ engine_lcore_main(void *arg)
 		if (w->lcore != lcore)
 			continue;
 		/* The clock runs since worker_create(); the timer wheel counts from it. */
+		uint64_t tsc = rte_rdtsc();
+
 		while (!__atomic_load_n(&e->quit, __ATOMIC_RELAXED))
-			tt_worker_poll(w);
+			tt_worker_poll_from(w, &tsc);
 		/* An application lcore may be waiting for an answer: serve it until it stops. */
 		while (!tt_app_lcore_done(w))
 			tt_app_serve(w);

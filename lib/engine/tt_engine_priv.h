@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include <rte_cycles.h>
 #include <rte_lcore.h>
 
 #include <tcpterm/tt_config.h>
@@ -33,10 +34,21 @@ struct tt_engine {
 };
 
 /*
- * One iteration of w's loop (tt_worker_loop.c); returns the number of frames handled. The
- * lcore runs it until the engine stops; tests call it directly.
+ * One iteration of w's loop (tt_worker_loop.c) from TSC *tsc, the end of the one before;
+ * returns the number of frames handled and leaves the TSC at its end in *tsc. The lcore runs
+ * it until the engine stops, one TSC reading per iteration: on a VM a reading costs
+ * 30-40 cycles, and the loop took three (docs/BENCHMARKS.md, issue 9's third session).
  */
-unsigned int tt_worker_poll(struct tt_worker *w);
+unsigned int tt_worker_poll_from(struct tt_worker *w, uint64_t *tsc);
+
+/* One iteration on its own (tests): the TSC read here. */
+static inline unsigned int
+tt_worker_poll(struct tt_worker *w)
+{
+	uint64_t tsc = rte_rdtsc();
+
+	return tt_worker_poll_from(w, &tsc);
+}
 
 /* Flows per state summed over workers (index: enum tt_tcp_state). */
 void tt_engine_conn_states(const struct tt_engine *e, uint64_t out[]);

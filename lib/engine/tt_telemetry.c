@@ -203,6 +203,10 @@ show_workers(const struct tt_engine *e, const char *params, struct rte_tel_data 
 					  __atomic_load_n(&w->busy_cycles, __ATOMIC_RELAXED));
 		rte_tel_data_add_dict_u64(o, "total_cycles",
 					  __atomic_load_n(&w->total_cycles, __ATOMIC_RELAXED));
+		rte_tel_data_add_dict_u64(o, "polls",
+					  __atomic_load_n(&w->polls, __ATOMIC_RELAXED));
+		rte_tel_data_add_dict_u64(o, "busy_polls",
+					  __atomic_load_n(&w->busy_polls, __ATOMIC_RELAXED));
 		worker_pools(w, o);
 		snprintf(id, sizeof(id), "%u", w->id);
 		if (rte_tel_data_add_dict_container(d, id, o, 0) != 0)

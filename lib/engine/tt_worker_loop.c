@@ -35,14 +35,14 @@ worker_inbox(struct tt_worker *w)
 }
 
 unsigned int
-tt_worker_poll(struct tt_worker *w)
+tt_worker_poll_from(struct tt_worker *w, uint64_t *tsc)
 {
 	struct rte_mbuf *pkts[TT_BURST_MAX], *impaired[2 * TT_BURST_MAX];
-	uint64_t t0 = rte_rdtsc();
+	uint64_t t0 = *tsc, t1;
 	unsigned int total = 0;
 	bool full = false;
 
-	tt_clock_update(&w->clock);
+	tt_clock_update_at(&w->clock, t0);
 	if (w->impair != NULL)
 		tt_impair_sync(w->impair);
 	/* Timers first: whatever RX arms then counts from this iteration's time. */
@@ -85,9 +85,13 @@ tt_worker_poll(struct tt_worker *w)
 	tt_arp_timer(w);
 	tt_worker_flush(w);
 
-	uint64_t dt = rte_rdtsc() - t0;
-	__atomic_store_n(&w->total_cycles, w->total_cycles + dt, __ATOMIC_RELAXED);
-	if (total != 0)
-		__atomic_store_n(&w->busy_cycles, w->busy_cycles + dt, __ATOMIC_RELAXED);
+	t1 = rte_rdtsc();
+	*tsc = t1;
+	__atomic_store_n(&w->total_cycles, w->total_cycles + (t1 - t0), __ATOMIC_RELAXED);
+	__atomic_store_n(&w->polls, w->polls + 1, __ATOMIC_RELAXED);
+	if (total != 0) {
+		__atomic_store_n(&w->busy_cycles, w->busy_cycles + (t1 - t0), __ATOMIC_RELAXED);
+		__atomic_store_n(&w->busy_polls, w->busy_polls + 1, __ATOMIC_RELAXED);
+	}
 	return total;
 }

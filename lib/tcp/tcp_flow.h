@@ -45,8 +45,8 @@ struct tt_flow_table {
 	struct tt_flow_slot *hit;
 };
 
-/* Fetch the first bucket of hash h into the cache. */
-void tt_flow_prefetch(const struct tt_flow_table *ft, uint64_t h);
+/* Fetch the first bucket of hash h into the cache, and the second too when both. */
+void tt_flow_prefetch(const struct tt_flow_table *ft, uint64_t h, bool both);
 /* Fetch the state of the flow with hash h, if its first bucket holds it, into the cache. */
 void tt_flow_prefetch_obj(const struct tt_flow_table *ft, uint64_t h);
 /* A flow's two buckets, from its hash h. */

@@ -20,6 +20,7 @@
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 #include <rte_tcp.h>
 
@@ -635,6 +636,12 @@ tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, str
 {
 	bool fin_acked = false, reass_fin = false;
 
+	/* The ACK's processing frees or cuts the first unit: its header (and tt_sndq_meta, in
+	 * its second line) arrive while the checks before it run. */
+	if (c->sndq != NULL) {
+		rte_prefetch0(c->sndq);
+		rte_prefetch0(RTE_PTR_ADD(c->sndq, RTE_CACHE_LINE_SIZE));
+	}
 	if (unlikely(c->state == TT_TCPS_SYN_SENT)) {
 		tt_conn_syn_sent_input(w, p, seg, c);
 		return;
@@ -880,6 +887,7 @@ tt_tcp_rx_prefetch(struct tt_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
 		const struct rte_tcp_hdr *th;
 		uint32_t ihl;
+		bool syn;
 
 		e->m = NULL;
 		/* Only what the flow key needs is read, checked against the frame's length;
@@ -889,13 +897,19 @@ tt_tcp_rx_prefetch(struct tt_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		    ip->next_proto_id != IPPROTO_TCP)
 			continue;
 		ihl = (ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * 4u;
-		if (rte_pktmbuf_data_len(pkts[i]) < sizeof(*eth) + ihl + 4u)
+		if (rte_pktmbuf_data_len(pkts[i]) < sizeof(*eth) + ihl + sizeof(*th))
 			continue;
 		th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
+		syn = (th->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN;
+		/* Behind (R1): a SYN is likely shed unread (tcp_shed_syn); one that is not is
+		 * hashed when it is handled. */
+		if (syn && w->syn_budget != UINT32_MAX)
+			continue;
 		e->f = (struct tt_flow){ ip->src_addr, ip->dst_addr, th->src_port, th->dst_port, 0 };
 		e->h = tt_flow_hash(&t->flow_key, &e->f);
 		e->m = pkts[i];
-		tt_flow_prefetch(&t->ft, e->h);
+		/* A SYN's lookup usually misses, and a miss reads both buckets. */
+		tt_flow_prefetch(&t->ft, e->h, syn);
 	}
 	/* The buckets have arrived while the others were hashed: now the flows' state. */
 	for (uint16_t i = 0; i < n; i++)

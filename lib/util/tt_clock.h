@@ -33,13 +33,21 @@ tt_clock_init(struct tt_clock *c)
 	c->fake = false;
 }
 
+/* The clock at TSC reading tsc, which the caller took (one reading serves a whole loop). */
 static inline void
-tt_clock_update(struct tt_clock *c)
+tt_clock_update_at(struct tt_clock *c, uint64_t tsc)
 {
 	if (c->fake)
 		return;
-	c->tsc = rte_rdtsc();
+	c->tsc = tsc;
 	c->ms = rte_reciprocal_divide_u64(c->tsc - c->tsc0, &c->per_ms);
+}
+
+static inline void
+tt_clock_update(struct tt_clock *c)
+{
+	if (!c->fake)
+		tt_clock_update_at(c, rte_rdtsc());
 }
 
 /*

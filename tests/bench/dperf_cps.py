@@ -118,6 +118,15 @@ def workers_cycles(prefix):
     return cycles_of(w)
 
 
+def loop_of(prefix):
+    """(iterations that handled frames, frames in, frames out): the batch a busy iteration
+    handled and the frames a connection took."""
+    w = telemetry(prefix, '/tcpterm/workers') or {}
+    st = telemetry(prefix, '/tcpterm/stats') or {}
+    return (sum(v.get('busy_polls', 0) for v in w.values()), st.get('EthInFrames', 0),
+            st.get('EthOutFrames', 0))
+
+
 class Server:
     def __init__(self, kind, sock, work, mbufs, extra, keepalive=False):
         self.kind, self.sock, self.work = kind, sock, work
@@ -157,6 +166,9 @@ class Server:
 
     def cycles(self):
         return workers_cycles(self.prefix) if self.kind == 'tcpterm' else (0, 0)
+
+    def loop(self):
+        return loop_of(self.prefix) if self.kind == 'tcpterm' else (0, 0, 0)
 
     def stats(self):
         return telemetry(self.prefix, '/tcpterm/stats') if self.kind == 'tcpterm' else {}
@@ -238,9 +250,9 @@ def one_rate(args, cps, work):
                        (st.get('SynShedBusy', 0), st.get('PassiveOpens', 0)))
 
     try:
-        c0 = srv.cycles()
+        c0, l0 = srv.cycles(), srv.loop()
         (blocks, total), _ = run_client(work, sock, cps, args.duration, 'load', sample, ss, ka)
-        c1 = srv.cycles()
+        c1, l1 = srv.cycles(), srv.loop()
         st = srv.stats()
         # Recovery: the same server, a light load right after the heavy one.
         rtotal = {}
@@ -270,6 +282,11 @@ def one_rate(args, cps, work):
         'recovery_errors': {k: int(rtotal.get(k, 0)) for k in ERRORS if rtotal.get(k)},
         'busy': round(busy, 3) if busy is not None else None,
         'cycles_per_' + unit: round(cyc) if cyc else None,
+        # tcpterm: frames (in + out) per busy iteration and per connection or request.
+        'frames_per_busy_poll': (round((l1[1] - l0[1] + l1[2] - l0[2]) / (l1[0] - l0[0]), 1)
+                                 if l1[0] > l0[0] else None),
+        'frames_per_' + unit: (round((l1[1] - l0[1] + l1[2] - l0[2]) / conns, 2)
+                               if conns and l1[0] > l0[0] else None),
         'series_http2xx': series,
         # tcpterm, per second of the load: busy share (iterations that found frames: near 1
         # at high packet rates even with headroom), SYNs shed (SynShedBusy), connections
@@ -292,6 +309,7 @@ def one_rate(args, cps, work):
              if args.recovery else 'not probed')
     print(f'{args.server} offered {cps:,}/s: steady {med:,}/s (min {res["steady_cps_min"]:,}), '
           f'busy {res["busy"]}, cycles/{unit} {res["cycles_per_" + unit]}, '
+          f'frames/busy poll {res["frames_per_busy_poll"]}, '
           f'errors: {errs or "none"}; after the load: {after}', flush=True)
     print(json.dumps(res), flush=True)
     return res

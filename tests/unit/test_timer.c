@@ -111,6 +111,38 @@ test_cancel_and_rearm(void **state)
 	assert_int_equal(b.fired_at, 1020);
 }
 
+/*
+ * An RTO pushed back by every ACK (tt_timer_arm moves a timer later without unlinking it):
+ * re-armed every tick for a second, it never fires; left alone, it fires at its last expiry
+ * exactly, once, across a cascade. Moved earlier, it fires at the earlier time.
+ */
+static void
+test_pushed_back(void **state)
+{
+	struct tt_wheel w;
+	struct rec a = { .fired_at = UINT64_MAX }, b = { .fired_at = UINT64_MAX };
+	struct ctx c = { .w = &w };
+	(void)state;
+
+	tt_wheel_init(&w, 5000);
+	tt_timer_init(&a.t, 0);
+	tt_timer_init(&b.t, 0);
+	tt_timer_arm(&w, &b.t, 3000);
+	for (uint64_t now = 5001; now <= 6000; now++) {
+		run_to(&w, &c, now);
+		tt_timer_arm(&w, &a.t, 200);
+		assert_int_equal(w.count, 2);
+	}
+	assert_int_equal(a.fires, 0);
+	tt_timer_arm(&w, &b.t, 100);           /* earlier than its 8000: moved */
+	run_to(&w, &c, 9000);
+	assert_int_equal(a.fires, 1);
+	assert_int_equal(a.fired_at, 6200);
+	assert_int_equal(b.fires, 1);
+	assert_int_equal(b.fired_at, 6100);
+	assert_int_equal(w.count, 0);
+}
+
 static void
 test_callback_rearms_and_cancels(void **state)
 {
@@ -334,6 +366,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_tick_each_level),
 		cmocka_unit_test(test_cancel_and_rearm),
+		cmocka_unit_test(test_pushed_back),
 		cmocka_unit_test(test_callback_rearms_and_cancels),
 		cmocka_unit_test(test_idle_jump),
 		cmocka_unit_test(test_random_against_model),
