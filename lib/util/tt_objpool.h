@@ -3,6 +3,8 @@
  * Fixed-size object pool: one preallocated array and a LIFO stack of free indices. One
  * owner (a worker), so no atomics; O(1) get and put; the most recently freed object, still
  * warm in cache, is reused first. Index 0 is never handed out, so 0 can mean "none".
+ * Objects take a power of two of bytes (the TCB's 512, SYN_RECV and TIME_WAIT entries' 64:
+ * nothing rounded), so an object's index is a shift, not a division by a variable.
  */
 #ifndef TT_OBJPOOL_H
 #define TT_OBJPOOL_H
@@ -17,7 +19,8 @@
 
 struct tt_objpool {
 	uint8_t *base;
-	uint32_t elt_size;
+	uint32_t elt_size;    /* a power of two, at least a cache line */
+	uint32_t elt_shift;   /* its log2 */
 	uint32_t size;        /* objects, index 0 included (unused) */
 	uint32_t n_free;
 	uint32_t *free;       /* stack of free indices */
@@ -27,7 +30,8 @@ static inline int
 tt_objpool_init(struct tt_objpool *p, const char *name, uint32_t n, uint32_t elt_size,
 		int socket)
 {
-	p->elt_size = RTE_ALIGN_CEIL(elt_size, RTE_CACHE_LINE_SIZE);
+	p->elt_size = rte_align32pow2(RTE_MAX(elt_size, (uint32_t)RTE_CACHE_LINE_SIZE));
+	p->elt_shift = (uint32_t)rte_bsf32(p->elt_size);
 	p->size = n + 1;
 	p->base = rte_zmalloc_socket(name, (size_t)p->size * p->elt_size, RTE_CACHE_LINE_SIZE,
 				     socket);
@@ -57,13 +61,13 @@ tt_objpool_fini(struct tt_objpool *p)
 static inline void *
 tt_objpool_at(const struct tt_objpool *p, uint32_t idx)
 {
-	return p->base + (size_t)idx * p->elt_size;
+	return p->base + ((size_t)idx << p->elt_shift);
 }
 
 static inline uint32_t
 tt_objpool_index(const struct tt_objpool *p, const void *obj)
 {
-	return (uint32_t)(((const uint8_t *)obj - p->base) / p->elt_size);
+	return (uint32_t)((size_t)((const uint8_t *)obj - p->base) >> p->elt_shift);
 }
 
 /* An object (not zeroed), or NULL when the pool is empty. */
@@ -73,6 +77,13 @@ tt_objpool_get(struct tt_objpool *p)
 	if (unlikely(p->n_free == 0))
 		return NULL;
 	return tt_objpool_at(p, p->free[--p->n_free]);
+}
+
+/* The object the next tt_objpool_get() hands out, or NULL: to prefetch before it is needed. */
+static inline void *
+tt_objpool_peek(const struct tt_objpool *p)
+{
+	return p->n_free != 0 ? tt_objpool_at(p, p->free[p->n_free - 1]) : NULL;
 }
 
 /*
@@ -87,7 +98,7 @@ tt_objpool_put(struct tt_objpool *p, void *obj)
 
 	RTE_ASSERT(p->n_free < p->size - 1);
 	RTE_ASSERT(idx != 0 && idx < p->size &&
-		   (const uint8_t *)obj == p->base + (size_t)idx * p->elt_size);
+		   (const uint8_t *)obj == tt_objpool_at(p, idx));
 	p->free[p->n_free++] = idx;
 }
 
