@@ -118,6 +118,17 @@ def workers_cycles(prefix):
     return cycles_of(w)
 
 
+def cpu_times(cpu=1):
+    """(steal, all) jiffies of one CPU from /proc/stat: the share of the server's CPU the
+    hypervisor gave to others, which its TSC-based busy figures count as its own cycles."""
+    with open('/proc/stat') as f:
+        for line in f:
+            if line.startswith(f'cpu{cpu} '):
+                v = [int(x) for x in line.split()[1:]]
+                return v[7], sum(v[:8])
+    return 0, 0
+
+
 def loop_of(prefix):
     """(iterations that handled frames, frames in, frames out): the batch a busy iteration
     handled and the frames a connection took."""
@@ -250,9 +261,9 @@ def one_rate(args, cps, work):
                        (st.get('SynShedBusy', 0), st.get('PassiveOpens', 0)))
 
     try:
-        c0, l0 = srv.cycles(), srv.loop()
+        c0, l0, j0 = srv.cycles(), srv.loop(), cpu_times()
         (blocks, total), _ = run_client(work, sock, cps, args.duration, 'load', sample, ss, ka)
-        c1, l1 = srv.cycles(), srv.loop()
+        c1, l1, j1 = srv.cycles(), srv.loop(), cpu_times()
         st = srv.stats()
         # Recovery: the same server, a light load right after the heavy one.
         rtotal = {}
@@ -282,6 +293,8 @@ def one_rate(args, cps, work):
         'recovery_errors': {k: int(rtotal.get(k, 0)) for k in ERRORS if rtotal.get(k)},
         'busy': round(busy, 3) if busy is not None else None,
         'cycles_per_' + unit: round(cyc) if cyc else None,
+        # The server CPU's time the hypervisor took (steal): a busy share counts it.
+        'steal': round((j1[0] - j0[0]) / (j1[1] - j0[1]), 3) if j1[1] > j0[1] else None,
         # tcpterm: frames (in + out) per busy iteration and per connection or request.
         'frames_per_busy_poll': (round((l1[1] - l0[1] + l1[2] - l0[2]) / (l1[0] - l0[0]), 1)
                                  if l1[0] > l0[0] else None),
@@ -309,7 +322,7 @@ def one_rate(args, cps, work):
              if args.recovery else 'not probed')
     print(f'{args.server} offered {cps:,}/s: steady {med:,}/s (min {res["steady_cps_min"]:,}), '
           f'busy {res["busy"]}, cycles/{unit} {res["cycles_per_" + unit]}, '
-          f'frames/busy poll {res["frames_per_busy_poll"]}, '
+          f'frames/busy poll {res["frames_per_busy_poll"]}, steal {res["steal"]}, '
           f'errors: {errs or "none"}; after the load: {after}', flush=True)
     print(json.dumps(res), flush=True)
     return res
