@@ -77,6 +77,9 @@ extern const struct rte_ether_addr tt_test_mac_gw;
 #define TT_TEST_POOL_SIZE 384
 /* The size tt_test_setup uses; a binary that needs more (the TCP fuzz loop) sets it in main. */
 extern unsigned int tt_test_pool_size;
+/* Set before tt_test_eal_init: 2 MB pages (--in-memory, no files) instead of --no-huge, as
+ * tcpterm runs; for benchmarks (tests/bench/bench_conn.c), whose misses then are not TLB's. */
+extern bool tt_test_huge;
 
 /* ---- EAL ---------------------------------------------------------------------------- */
 

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * bench_conn: the TCP stack's own cost per short connection (SPEC P1, issue 9), on one core,
+ * without a driver or a second process. A benchmark, never a test: it prints figures and
+ * asserts only that every connection completed.
+ *
+ * The unit tests' harness (tests/unit/tt_test.c) gives one worker on a ring port and a
+ * model client (tt_test_peer). BATCH clients at a time play a Linux-like short connection
+ * against the echo application: SYN; ACK; a 100-byte request; the echoed answer; FIN from
+ * the client; the server's close (FIN) and the client's last ACK: seven or eight frames, as
+ * dperf's HTTP client with tcpterm's http application. Each step's segments go in as one
+ * burst, and the cycles counted are those of the worker's loop only (tt_worker_poll: RX
+ * from the ring, input, the application, output, TX to the ring), not the client's.
+ *
+ * Against the memif benchmarks (tests/bench/dperf_cps.py) this leaves out the driver's
+ * copies and the cross-core misses of a second process, so its figure is lower; it also
+ * moves far less between runs (the clock is the harness's fake one, nothing else shares
+ * the core's caches), which is what comparing two builds of the stack needs.
+ *
+ *   build/tests/bench/bench_conn [CONNS [BATCH [ROUNDS]]]
+ *
+ * CONNS (default 200000) connections per round, BATCH (16) at a time, ROUNDS (5): one line
+ * per round, then a readable summary (median and best round) and one JSON line. Flows use
+ * 4,096 client ports in turn, so the flow table and the TCBs see a working set larger
+ * than one batch's. Memory on 2 MB pages as tcpterm's (128 MB of them free; environment
+ * TT_BENCH_NO_HUGE set: 4 KB pages, as the unit tests).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <rte_cycles.h>
+#include <rte_ring.h>
+
+#include "tt_test.h"
+
+#define PORTS 4096u
+#define REQ_LEN 100u
+#define BATCH_MAX 64u
+#define ROUNDS_MAX 64u
+
+struct bench {
+	unsigned long conns, batch, rounds;
+	uint64_t cycles;              /* in the worker's loop, this round */
+	struct tt_test_peer peer[BATCH_MAX];
+	uint8_t req[REQ_LEN];
+};
+
+static struct bench B;
+
+/* The worker's loop until it has taken every queued frame. */
+static void
+server_run(struct tt_test_env *env)
+{
+	do {
+		uint64_t t0 = rte_rdtsc();
+
+		tt_test_poll(env);
+		B.cycles += rte_rdtsc() - t0;
+	} while (rte_ring_count(env->rx) != 0);
+}
+
+/* What tcpterm sent, to the clients it is for. */
+static void
+clients_learn(struct tt_test_env *env)
+{
+	struct rte_mbuf *m;
+
+	while ((m = tt_test_tx_pop(env)) != NULL) {
+		struct tt_test_seg s;
+
+		tt_test_seg_decode(m, &s);
+		for (unsigned long i = 0; i < B.batch; i++)
+			if (B.peer[i].sport == s.dport) {
+				tt_test_peer_learn(&B.peer[i], &s);
+				break;
+			}
+		rte_pktmbuf_free(m);
+	}
+}
+
+/* Every client of the batch sends one segment as it would (seq snd_nxt, ack rcv_nxt). */
+static void
+clients_send(struct tt_test_env *env, uint8_t flags, const void *data, uint16_t len)
+{
+	for (unsigned long i = 0; i < B.batch; i++) {
+		struct tt_test_peer *p = &B.peer[i];
+		uint32_t seq = p->snd_nxt;
+
+		p->snd_nxt += len + !!(flags & RTE_TCP_SYN_FLAG) + !!(flags & RTE_TCP_FIN_FLAG);
+		tt_test_rx(env, tt_test_peer_build(env, p, flags, seq,
+						   (flags & RTE_TCP_ACK_FLAG) ? p->rcv_nxt : 0,
+						   data, len));
+	}
+}
+
+static void
+step(struct tt_test_env *env, uint8_t flags, const void *data, uint16_t len)
+{
+	clients_send(env, flags, data, len);
+	server_run(env);
+	clients_learn(env);
+}
+
+/* One round: conns connections, batch at a time; returns the worker's cycles. */
+static uint64_t
+round_run(struct tt_test_env *env, unsigned long *next_port)
+{
+	B.cycles = 0;
+	for (unsigned long done = 0; done < B.conns; done += B.batch) {
+		for (unsigned long i = 0; i < B.batch; i++) {
+			tt_test_peer_init(&B.peer[i], (uint16_t)(10000 + *next_port % PORTS),
+					  (uint32_t)(*next_port * 2654435761u));
+			++*next_port;
+		}
+		step(env, RTE_TCP_SYN_FLAG, NULL, 0);
+		step(env, RTE_TCP_ACK_FLAG, NULL, 0);
+		step(env, RTE_TCP_PSH_FLAG | RTE_TCP_ACK_FLAG, B.req, REQ_LEN);
+		step(env, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, NULL, 0);
+		step(env, RTE_TCP_ACK_FLAG, NULL, 0);
+		/* A millisecond a batch: the timers run as they would. */
+		tt_clock_advance(&env->w->clock, 1);
+		server_run(env);
+		clients_learn(env);
+	}
+	return B.cycles;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void
+bench_conn(void **state)
+{
+	struct tt_test_env *env = *state;
+	uint64_t per[ROUNDS_MAX], in0, out0, frames;
+	unsigned long next_port = 0;
+	double hz = (double)rte_get_tsc_hz();
+
+	env->app = calloc(1, sizeof(*env->app));
+	assert_non_null(env->app);
+	env->app->auto_accept = true;
+	env->app->echo = true;
+	env->app->on_peer_closed = TT_TREACT_CLOSE;
+	tt_test_tcp_start_app(env);
+	for (unsigned int i = 0; i < REQ_LEN; i++)
+		B.req[i] = (uint8_t)('a' + i % 26);
+
+	in0 = TT_TEST_STAT(env, EthInFrames);
+	out0 = TT_TEST_STAT(env, EthOutFrames);
+	for (unsigned long r = 0; r < B.rounds; r++) {
+		uint64_t c = round_run(env, &next_port);
+
+		per[r] = c / B.conns;
+		printf("bench_conn: round %lu: %lu connections, %" PRIu64 " cycles each (%.0f ns)\n",
+		       r + 1, B.conns, per[r], (double)per[r] * 1e9 / hz);
+		fflush(stdout);
+	}
+	frames = TT_TEST_STAT(env, EthInFrames) - in0 + TT_TEST_STAT(env, EthOutFrames) - out0;
+	/* Every connection completed: opened, closed, nothing left over. */
+	assert_int_equal(TT_TEST_STAT(env, PassiveOpens), B.conns * B.rounds);
+	assert_int_equal(env->app->count[TT_TEV_CLOSED], B.conns * B.rounds);
+	assert_int_equal(tt_test_tcp_conns(env), 0);
+	assert_int_equal(TT_TEST_STAT(env, RetransSegs), 0);
+
+	qsort(per, B.rounds, sizeof(per[0]), cmp_u64);
+	double fpc = (double)frames / (double)(B.conns * B.rounds);
+	uint64_t med = per[B.rounds / 2];
+
+	printf("bench_conn: %lu connections in %lu rounds, %lu at a time: median %" PRIu64
+	       " cycles per connection (best %" PRIu64 "), %.2f frames each, %.0f cycles per "
+	       "frame; TSC %.2f GHz\n", B.conns * B.rounds, B.rounds, B.batch, med, per[0], fpc,
+	       (double)med / fpc, hz / 1e9);
+	printf("{\"bench\": \"conn\", \"conns\": %lu, \"rounds\": %lu, \"batch\": %lu, "
+	       "\"cycles_per_conn_median\": %" PRIu64 ", \"cycles_per_conn_best\": %" PRIu64 ", "
+	       "\"frames_per_conn\": %.2f, \"tsc_hz\": %.0f}\n", B.conns * B.rounds, B.rounds,
+	       B.batch, med, per[0], fpc, hz);
+}
+
+static unsigned long
+arg_num(const char *s, const char *what, unsigned long lo, unsigned long hi)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
+		fprintf(stderr, "bench_conn: %s must be a number from %lu to %lu, not '%s'\n", what,
+			lo, hi, s);
+		exit(2);
+	}
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(bench_conn, tt_test_setup, tt_test_teardown),
+	};
+
+	if (argc > 4) {
+		fprintf(stderr, "usage: bench_conn [CONNS [BATCH [ROUNDS]]]\n");
+		return 2;
+	}
+	B.conns = argc > 1 ? arg_num(argv[1], "CONNS", 1, 100000000) : 200000;
+	B.batch = argc > 2 ? arg_num(argv[2], "BATCH", 1, BATCH_MAX) : 16;
+	B.rounds = argc > 3 ? arg_num(argv[3], "ROUNDS", 1, ROUNDS_MAX) : 5;
+	B.conns = (B.conns + B.batch - 1) / B.batch * B.batch;
+	/* Eight frames in flight per client at most, plus what the worker holds. */
+	tt_test_pool_size = 4096;
+	tt_test_huge = getenv("TT_BENCH_NO_HUGE") == NULL;
+	if (tt_test_eal_init("bench_conn") != 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
