@@ -150,6 +150,60 @@ emit_tx(struct tt_worker *w, uint16_t pi, const struct rte_ether_addr *dst,
 }
 
 /*
+ * Checksums of the headers tcp_emit writes, summed from the values rather than read back:
+ * an 8-byte load of header bytes just stored a field at a time cannot be forwarded from
+ * those stores and waits for them to reach the cache, which made the checksum loop over
+ * the headers most of tcp_emit's cycles (tests/bench/bench_conn.c, issue 9). Each value is
+ * added in its wire byte order, as a load of its bytes would see it (RFC 1071 2(B): the sum
+ * is byte-order independent as long as every word keeps its place).
+ */
+static inline uint16_t
+bytes16(uint8_t first, uint8_t second)
+{
+	const uint8_t b[2] = { first, second };
+	uint16_t v;
+
+	memcpy(&v, b, sizeof(v));
+	return v;
+}
+
+/* IPv4 header checksum (RFC 791) of tcp_emit's header: no options, DF, TTL 64, ID 0. */
+static inline rte_be16_t
+ipv4_csum(const struct tt_flow *f, rte_be16_t total_length)
+{
+	uint64_t sum = (uint64_t)bytes16(RTE_IPV4_VHL_DEF, 0) + total_length +
+		       RTE_BE16(RTE_IPV4_HDR_DF_FLAG) + bytes16(64, IPPROTO_TCP) + f->laddr +
+		       f->raddr;
+
+	return (rte_be16_t)~tt_cksum_fold(sum);
+}
+
+/* TCP checksum (RFC 9293 3.1) of the header described by s and the plen payload bytes of
+ * m after the headers. */
+static inline rte_be16_t
+tcp_csum(const struct tt_flow *f, const struct seg_out *s, uint16_t thlen,
+	 const struct rte_mbuf *m, uint32_t plen)
+{
+	uint32_t off = TT_HDRS_LEN + thlen;
+	uint64_t sum = (uint64_t)f->laddr + f->raddr + rte_cpu_to_be_16((uint16_t)IPPROTO_TCP) +
+		       rte_cpu_to_be_16((uint16_t)(thlen + plen)) + f->lport + f->rport +
+		       rte_cpu_to_be_32(s->seq) + rte_cpu_to_be_32(s->ack) +
+		       bytes16((uint8_t)((thlen / 4) << 4), s->flags) + rte_cpu_to_be_16(s->win);
+	uint16_t folded;
+
+	sum = tt_cksum_add(sum, s->opts, s->optlen);
+	if (plen != 0) {
+		if (m->nb_segs == 1)
+			sum = tt_cksum_add(sum, rte_pktmbuf_mtod_offset(m, const uint8_t *, off),
+					   plen);
+		else
+			sum += tt_cksum_mbuf(m, off, plen);
+	}
+	folded = (uint16_t)~tt_cksum_fold(sum);
+	return folded == 0 ? 0xffff : folded;
+}
+
+/*
  * Prepend Ethernet, IPv4 and TCP headers to m (payload, possibly empty) and queue it on
  * port pi (emit_tx; dst NULL: resolved there). m must be a single linear mbuf or a chain
  * whose first segment has headroom.
@@ -219,12 +273,12 @@ tcp_emit(struct tt_worker *w, uint16_t pi, const struct rte_ether_addr *dst,
 		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
 		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 	} else {
-		th->cksum = tt_cksum_ipv4_l4(m, ip, TT_HDRS_LEN);
+		th->cksum = tcp_csum(f, s, thlen, m, plen);
 	}
 	if (port->tx_ip_csum)
 		m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
 	else
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		ip->hdr_checksum = ipv4_csum(f, ip->total_length);
 	TT_STAT_INC(&w->stats, OutSegs);
 	TT_STAT_INC(&w->stats, IpOutRequests);
 	if (s->flags & RTE_TCP_RST_FLAG)

@@ -46,6 +46,36 @@ test_opts_linux_syn(void **state)
 	assert_int_equal(o.n_sack, 0);
 }
 
+/*
+ * RFC 7323 Appendix A's NOP NOP TS, the layout of every segment after a handshake with
+ * timestamps, read by the parser's fast path; the same 12 bytes in other layouts, and the
+ * layout with a TS option of the wrong length, by the general loop, with the same answers.
+ */
+static void
+test_opts_ts_layouts(void **state)
+{
+	static const uint8_t fast[] = { 1, 1, 8, 10, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 7 };
+	static const uint8_t ts_first[] = { 8, 10, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 7, 1, 1 };
+	static const uint8_t eol_pad[] = { 1, 8, 10, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 7, 0 };
+	static const uint8_t bad_len[] = { 1, 1, 8, 9, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 1 };
+	const uint8_t *same[] = { fast, ts_first, eol_pad };
+	struct tt_tcp_opts o;
+
+	(void)state;
+	for (unsigned int i = 0; i < RTE_DIM(same); i++) {
+		assert_int_equal(parse_opts(same[i], 12, &o), 0);
+		assert_int_equal(o.present, TT_TCP_OPT_TS);
+		assert_int_equal(o.tsval, 0xdeadbeef);
+		assert_int_equal(o.tsecr, 7);
+		assert_int_equal(o.n_sack, 0);
+		assert_int_equal(o.mss, 0);
+	}
+	/* A TS of length 9 is ignored, as Linux ignores any but TCPOLEN_TIMESTAMP; the NOP
+	 * after it ends the list. */
+	assert_int_equal(parse_opts(bad_len, sizeof(bad_len), &o), 0);
+	assert_int_equal(o.present, 0);
+}
+
 /* RFC 7323 2.3: a shift count above 14 is used as 14. */
 static void
 test_opts_wscale_clamp(void **state)
@@ -617,6 +647,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tt_test_setup, tt_test_teardown)
 		cmocka_unit_test(test_opts_linux_syn),
+		cmocka_unit_test(test_opts_ts_layouts),
 		cmocka_unit_test(test_opts_wscale_clamp),
 		cmocka_unit_test(test_opts_sack_blocks),
 		cmocka_unit_test(test_opts_empty_and_eol),
