@@ -30,6 +30,9 @@ drivers give them. Figures:
              one worker (1 M with --quick) beside cps at 100k/s: bytes per ESTABLISHED
              connection from tcpterm's resident set, cycles per connection of the load with
              none and with all of them held
+  stack      P1: tests/bench/bench_conn (the unit tests' harness, built with the tests:
+             build-bench, else build): the stack's own cycles per short connection on
+             CPU 1, no driver and no second process; the figure to compare builds by
 """
 import argparse
 import contextlib
@@ -48,7 +51,8 @@ sys.path.insert(0, HERE)
 import dperf_cps  # noqa: E402
 import gen_memif  # noqa: E402
 
-FIGURES = ('cps', 'peak', 'keepalive', 'stream', 'flood', 'twflat', 'hold')
+FIGURES = ('cps', 'peak', 'keepalive', 'stream', 'flood', 'twflat', 'hold', 'stack')
+ROOT = os.path.dirname(os.path.dirname(HERE))
 CPS_RATES = (100000, 400000, 800000)
 PEAK_STEPS = tuple(range(200000, 1200001, 200000))
 PEAK_STEPS_QUICK = (400000, 800000, 1200000)
@@ -274,6 +278,31 @@ class Bench:
         out.pop('bench', None)
         out.pop('date', None)
         emit('hold', lines[-2].split(': ', 1)[1], **out)
+
+
+    def stack(self):
+        exe = next((p for p in (os.environ.get('BENCH_CONN'),
+                                os.path.join(ROOT, 'build-bench/tests/bench/bench_conn'),
+                                os.path.join(ROOT, 'build/tests/bench/bench_conn'))
+                    if p and os.access(p, os.X_OK)), None)
+        if exe is None:
+            raise SystemExit('no bench_conn binary (meson setup build-bench --buildtype=release '
+                             '-Db_lto=true && ninja -C build-bench tests/bench/bench_conn)')
+        conns, rounds = ('20000', '3') if self.quick else ('100000', '7')
+        r = subprocess.run(['taskset', '-c', '1', exe, conns, '16', rounds],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=600)
+        self.log.write(r.stdout)
+        self.log.flush()
+        js = [line for line in r.stdout.splitlines() if line.startswith('{"bench": "conn"')]
+        if r.returncode != 0 or not js:
+            raise SystemExit(f'bench_conn exited {r.returncode}')
+        out = json.loads(js[-1])
+        out.pop('bench', None)
+        emit('stack', f'{out["cycles_per_conn_median"]:,} cycles per connection (median of '
+             f'{out["rounds"]} rounds, best {out["cycles_per_conn_best"]:,}), '
+             f'{out["frames_per_conn"]} frames each: the stack alone, no driver '
+             f'({os.path.relpath(exe, ROOT)})', binary=exe, **out)
 
 
 def on_term(sig, frame):
