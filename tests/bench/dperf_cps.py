@@ -190,7 +190,9 @@ class Server:
         return self.log.read()
 
     def stop(self):
-        if self.proc.poll() is None:
+        """Stop the server; its exit status when it had died before (a crash: negative)."""
+        died = self.proc.poll()
+        if died is None:
             os.killpg(self.proc.pid, signal.SIGINT)
             try:
                 self.proc.wait(10)
@@ -200,6 +202,7 @@ class Server:
         shutil.rmtree(f'/var/run/dpdk/{self.prefix}', ignore_errors=True)
         if self.kind == 'dperf':
             dperf_cleanup(self.proc.pid)
+        return died
 
 
 def dperf_cleanup(pid):
@@ -248,6 +251,11 @@ def one_rate(args, cps, work):
     """One load at cps offered (args: this script's options): prints a readable line and a
     JSON line, returns the JSON as a dict."""
     sock = os.path.join(work, 'memif.sock')
+    # A server that died (dperf's memif PMD can segfault when its peer leaves, DPDK 22.11:
+    # docs/BENCHMARKS.md "memif and disconnects") leaves its socket, and the next server's
+    # memif then cannot listen on it.
+    if os.path.exists(sock):
+        os.unlink(sock)
     ss, ka = args.slow_start, args.keepalive
     srv = Server(args.server, sock, work, args.mbufs, args.tcpterm_arg, ka)
     samples = []
@@ -270,7 +278,7 @@ def one_rate(args, cps, work):
         if args.recovery:
             (_, rtotal), _ = run_client(work, sock, RECOVERY_CPS, 3, 'recovery', None, ss)
     finally:
-        srv.stop()
+        died = srv.stop()
     steady = [b for b in blocks if ss + 1 <= b.get('seconds', 0) <= ss + args.duration - 1]
     series = [int(b.get('http2XX', 0)) for b in blocks]
     achieved = sorted(int(b.get('http2XX', 0)) for b in steady)
@@ -315,6 +323,9 @@ def one_rate(args, cps, work):
             'TCPRcvQDrop', 'MbufTcpOutFails', 'TCPSynRetrans', 'SyncookiesFailed')
             if k in st},
         'date': time.strftime('%Y-%m-%d'), 'mbufs': args.mbufs,
+        # The server's exit status when it died on its own (before being stopped): dperf's
+        # server has segfaulted in memif's PMD when its client left (DPDK 22.11).
+        'server_died': died,
     }
     errs = ' '.join(f'{k}={v}' for k, v in res['errors'].items() if v)
     after = (f'{res["recovered_cps"]:,}/s '
@@ -323,7 +334,9 @@ def one_rate(args, cps, work):
     print(f'{args.server} offered {cps:,}/s: steady {med:,}/s (min {res["steady_cps_min"]:,}), '
           f'busy {res["busy"]}, cycles/{unit} {res["cycles_per_" + unit]}, '
           f'frames/busy poll {res["frames_per_busy_poll"]}, steal {res["steal"]}, '
-          f'errors: {errs or "none"}; after the load: {after}', flush=True)
+          f'errors: {errs or "none"}; after the load: {after}'
+          f'{f"; the server died on its own (status {died})" if died is not None else ""}',
+          flush=True)
     print(json.dumps(res), flush=True)
     return res
 
