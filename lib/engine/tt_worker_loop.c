@@ -63,13 +63,16 @@ tt_worker_poll_from(struct tt_worker *w, uint64_t *tsc)
 					  RTE_DIM(impaired));
 			in = impaired;
 		}
+		/* Frames shed are frames handled: they count for the busy share. */
+		total += n;
+		if (unlikely(w->syn_budget != UINT32_MAX) && w->tcp != NULL)
+			n = tt_tcp_rx_shed(w, in, n);
 		if (w->tcp != NULL)
 			tt_tcp_rx_prefetch(w, in, n);
 		for (uint16_t i = 0; i < n; i++)
 			tt_eth_input(w, pi, in[i]);
 		if (w->tcp != NULL)
 			tt_tcp_rx_done(w->tcp);
-		total += n;
 	}
 	if (!full)
 		w->rx_full_run = 0;

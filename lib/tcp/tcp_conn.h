@@ -485,6 +485,12 @@ uintptr_t tt_flow_lookup_hash(struct tt_tcp *t, const struct tt_flow *f, uint64_
  * tt_tcp_rx_done after the burst.
  */
 void tt_tcp_rx_prefetch(struct tt_worker *w, struct rte_mbuf **pkts, uint16_t n);
+/*
+ * R1, while the worker is behind (w->syn_budget below UINT32_MAX): a received burst's TCP
+ * SYNs past the iteration's budget dropped unread (SynShedBusy); returns how many frames
+ * are left, compacted in order at the start of pkts.
+ */
+uint16_t tt_tcp_rx_shed(struct tt_worker *w, struct rte_mbuf **pkts, uint16_t n);
 static inline void
 tt_tcp_rx_done(struct tt_tcp *t)
 {

@@ -826,24 +826,55 @@ flow_of(const struct tt_pkt *p, const struct tt_tcp_seg *seg, struct tt_flow *f)
 
 /*
  * R1: the worker is behind (tt_worker.h): a SYN past this iteration's budget is dropped
- * before it is parsed or counted, as a NIC drops what it has no room for. Only the flags
- * byte is read; a frame too short to have one is left to the parser.
+ * before the lower layers or TCP handle it, as a NIC drops what it has no room for. Only
+ * the headers' few bytes that say "a TCP SYN, first fragment" are read; anything else,
+ * a frame too short to say included, is left to the parsers. At twice capacity most of
+ * what arrives is SYNs (first ones and their retransmissions): each shed here costs the
+ * driver's RX and little more, where Ethernet, IPv4 and TCP input before it cost a
+ * quarter of the worker (docs/BENCHMARKS.md, issue 9's third session).
  */
 static bool
-tcp_shed_syn(struct tt_worker *w, const struct tt_pkt *p)
+rx_is_syn(const struct rte_mbuf *m)
 {
-	const struct rte_tcp_hdr *th = p->l4;
-	uint32_t l4_off = (uint32_t)((uint8_t *)p->l4 - rte_pktmbuf_mtod(p->m, uint8_t *));
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	const struct rte_tcp_hdr *th;
+	uint32_t ihl;
 
-	if (p->l4_len < sizeof(*th) || rte_pktmbuf_data_len(p->m) < l4_off + sizeof(*th) ||
-	    (th->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) != TH_SYN)
+	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip) ||
+	    eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) || ip->next_proto_id != IPPROTO_TCP ||
+	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
 		return false;
-	if (w->syn_budget > 0) {
-		w->syn_budget--;
+	ihl = (ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * 4u;
+	if (ihl < sizeof(*ip) || rte_pktmbuf_data_len(m) < sizeof(*eth) + ihl + sizeof(*th))
 		return false;
+	th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
+	return (th->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN;
+}
+
+uint16_t
+tt_tcp_rx_shed(struct tt_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *shed[2 * TT_BURST_MAX];
+	uint16_t kept = 0, n_shed = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (rx_is_syn(pkts[i])) {
+			if (w->syn_budget == 0 && n_shed < RTE_DIM(shed)) {
+				shed[n_shed++] = pkts[i];
+				continue;
+			}
+			if (w->syn_budget > 0)
+				w->syn_budget--;
+		}
+		pkts[kept++] = pkts[i];
 	}
-	TT_STAT_INC(&w->stats, SynShedBusy);
-	return true;
+	if (n_shed != 0) {
+		TT_STAT_ADD(&w->stats, EthInFrames, n_shed);
+		TT_STAT_ADD(&w->stats, SynShedBusy, n_shed);
+		rte_pktmbuf_free_bulk(shed, n_shed);
+	}
+	return kept;
 }
 
 int
@@ -901,10 +932,6 @@ tt_tcp_rx_prefetch(struct tt_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
 		syn = (th->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN;
-		/* Behind (R1): a SYN is likely shed unread (tcp_shed_syn); one that is not is
-		 * hashed when it is handled. */
-		if (syn && w->syn_budget != UINT32_MAX)
-			continue;
 		e->f = (struct tt_flow){ ip->src_addr, ip->dst_addr, th->src_port, th->dst_port, 0 };
 		e->h = tt_flow_hash(&t->flow_key, &e->f);
 		e->m = pkts[i];
@@ -948,8 +975,6 @@ tt_tcp_input(struct tt_worker *w, struct tt_pkt *p)
 		TT_STAT_INC(&w->stats, EthInGroupTcp);
 		goto drop;
 	}
-	if (unlikely(w->syn_budget != UINT32_MAX) && tcp_shed_syn(w, p))
-		goto drop;
 	if (tt_tcp_parse(&w->stats, p, &seg) < 0)
 		goto drop;
 	if (unlikely(w->tcp == NULL)) {

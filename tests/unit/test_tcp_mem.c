@@ -261,9 +261,9 @@ feed_full_bursts(struct tt_test_env *env)
  * burst over at least TT_BEHIND_FIRST_MS, or TT_BEHIND_MS when it was behind less than
  * TT_BEHIND_RECENT_MS ago (a pause of the host is not an overload; a lasting overload comes
  * back at once). An iteration then takes at most burst / TT_BEHIND_SYN_SHARE + 1 SYNs (3 of
- * the test's bursts of 8); the others are dropped before TCP counts them (SynShedBusy, not
- * InSegs, not ListenDrops), while the ACK of a connection already admitted in the same burst
- * is served. That burst is short, so it also ends the run.
+ * the test's bursts of 8); the others are dropped before IPv4 or TCP counts them (SynShedBusy
+ * and EthInFrames, not IpInReceives, InSegs or ListenDrops), while the ACK of a connection
+ * already admitted in the same burst is served. That burst is short, so it also ends the run.
  */
 static void
 test_r1_syn_shed_when_behind(void **state)
@@ -272,7 +272,7 @@ test_r1_syn_shed_when_behind(void **state)
 	struct tt_test_peer p[6], q;
 	struct tt_test_seg s;
 	unsigned int answered = 0;
-	uint64_t insegs, since;
+	uint64_t insegs, ipin, ethin, since;
 	tt_conn_t h;
 
 	/* Small bursts, so that TT_BEHIND_BURSTS of them fit the test pool. */
@@ -300,9 +300,14 @@ test_r1_syn_shed_when_behind(void **state)
 	tt_clock_set_fake(&env->w->clock, since + TT_BEHIND_FIRST_MS);
 	assert_true(tt_worker_behind(env->w));
 	insegs = S(InSegs);
+	ipin = S(IpInReceives);
+	ethin = S(EthInFrames);
 	tt_test_poll(env);
 	assert_int_equal(S(SynShedBusy), 6 - (env->w->burst / TT_BEHIND_SYN_SHARE + 1));
 	assert_int_equal(S(InSegs) - insegs, 1 + (env->w->burst / TT_BEHIND_SYN_SHARE + 1));
+	/* Shed before the lower layers: received, but IPv4 never saw them. */
+	assert_int_equal(S(IpInReceives) - ipin, 1 + (env->w->burst / TT_BEHIND_SYN_SHARE + 1));
+	assert_int_equal(S(EthInFrames) - ethin, 7);
 	assert_int_equal(S(ListenDrops), 0);
 	assert_non_null(tt_test_tcp_conn(env, &q));      /* the admitted connection went on */
 	for (unsigned int i = 0; i < 6; i++)
