@@ -841,7 +841,10 @@ rx_is_syn(const struct rte_mbuf *m)
 	const struct rte_tcp_hdr *th;
 	uint32_t ihl;
 
+	/* Group-addressed frames are left to Ethernet input, which drops them (TCP is unicast):
+	 * they must not take the budget's places from SYNs that count. */
 	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip) ||
+	    !rte_is_unicast_ether_addr(&eth->dst_addr) ||
 	    eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) || ip->next_proto_id != IPPROTO_TCP ||
 	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
 		return false;

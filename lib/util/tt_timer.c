@@ -82,7 +82,10 @@ tt_timer_arm(struct tt_wheel *w, struct tt_timer *t, uint32_t delay)
 		delay = TT_TIMER_MAX_DELAY;
 	expire = (uint32_t)(w->next - 1) + delay;
 	if (t->pprev != NULL) {
-		if ((int32_t)(expire - t->expire) >= 0) {
+		/* Not when its old expiry is due now: it may sit in the list being fired, which
+		 * would fire it in this tick, not the next (a delay of 0 elsewhere in a callback). */
+		if ((int32_t)(expire - t->expire) >= 0 &&
+		    (int32_t)(t->expire - (uint32_t)(w->next - 1)) > 0) {
 			t->expire = expire;
 			return;
 		}

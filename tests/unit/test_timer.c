@@ -25,6 +25,7 @@ struct rec {
 	int fires;
 	struct tt_timer *victim; /* cancelled by this timer's callback */
 	int rearm_once;          /* re-armed with delay 0 by its first callback */
+	struct tt_timer *rearm;  /* re-armed with delay 0 by this timer's callback */
 };
 
 struct ctx {
@@ -47,6 +48,10 @@ on_fire(void *arg, struct tt_timer *t)
 	if (r->rearm_once) {
 		r->rearm_once = 0;
 		tt_timer_arm(c->w, t, 0);
+	}
+	if (r->rearm != NULL) {
+		tt_timer_arm(c->w, r->rearm, 0);
+		r->rearm = NULL;
 	}
 }
 
@@ -140,6 +145,35 @@ test_pushed_back(void **state)
 	assert_int_equal(a.fired_at, 6200);
 	assert_int_equal(b.fires, 1);
 	assert_int_equal(b.fired_at, 6100);
+	assert_int_equal(w.count, 0);
+}
+
+/*
+ * A callback re-arms, with delay 0, another timer due in the same tick (still in the list
+ * being fired): it fires on the next tick, as delay 0 means, not in this one. The lazy move
+ * of an armed timer (tt_timer_arm) must not keep it in that list.
+ */
+static void
+test_rearm_same_tick_other(void **state)
+{
+	struct tt_wheel w;
+	struct rec a = { .fired_at = UINT64_MAX }, b = { .fired_at = UINT64_MAX };
+	struct ctx c = { .w = &w };
+	(void)state;
+
+	tt_wheel_init(&w, 100);
+	tt_timer_init(&a.t, 0);
+	tt_timer_init(&b.t, 0);
+	tt_timer_arm(&w, &b.t, 10);
+	tt_timer_arm(&w, &a.t, 10);     /* inserted last: first in the slot's list */
+	a.rearm = &b.t;
+	run_to(&w, &c, 110);
+	assert_int_equal(a.fires, 1);
+	assert_int_equal(a.fired_at, 110);
+	assert_int_equal(b.fires, 0);
+	run_to(&w, &c, 111);
+	assert_int_equal(b.fires, 1);
+	assert_int_equal(b.fired_at, 111);
 	assert_int_equal(w.count, 0);
 }
 
@@ -367,6 +401,7 @@ main(void)
 		cmocka_unit_test(test_exact_tick_each_level),
 		cmocka_unit_test(test_cancel_and_rearm),
 		cmocka_unit_test(test_pushed_back),
+		cmocka_unit_test(test_rearm_same_tick_other),
 		cmocka_unit_test(test_callback_rearms_and_cancels),
 		cmocka_unit_test(test_idle_jump),
 		cmocka_unit_test(test_random_against_model),
