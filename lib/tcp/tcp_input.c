@@ -825,36 +825,46 @@ flow_of(const struct tt_pkt *p, const struct tt_tcp_seg *seg, struct tt_flow *f)
 }
 
 /*
- * R1: the worker is behind (tt_worker.h): a SYN past this iteration's budget is dropped
- * before the lower layers or TCP handle it, as a NIC drops what it has no room for. Only
- * the headers' few bytes that say "a TCP SYN, first fragment" are read; anything else,
- * a frame too short to say included, is left to the parsers. At twice capacity most of
- * what arrives is SYNs (first ones and their retransmissions): each shed here costs the
- * driver's RX and little more, where Ethernet, IPv4 and TCP input before it cost a
- * quarter of the worker (docs/BENCHMARKS.md, issue 9's third session).
+ * The TCP header of a received frame before any layer has read it (the burst pass, R1's
+ * shed): a unicast IPv4 first fragment carrying TCP, long enough for the header's 20
+ * bytes; else NULL. Nothing is validated: these only choose what to prefetch or shed, the
+ * parsers validate, and tt_tcp_input compares the flow key anyway. Group-addressed frames
+ * are left to Ethernet input, which drops them (TCP is unicast).
  */
-static bool
-rx_is_syn(const struct rte_mbuf *m)
+static inline const struct rte_tcp_hdr *
+rx_peek_tcp(const struct rte_mbuf *m, const struct rte_ipv4_hdr **ipp)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
-	const struct rte_tcp_hdr *th;
 	uint32_t ihl;
 
-	/* Group-addressed frames are left to Ethernet input, which drops them (TCP is unicast):
-	 * they must not take the budget's places from SYNs that count. */
 	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip) ||
 	    !rte_is_unicast_ether_addr(&eth->dst_addr) ||
 	    eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) || ip->next_proto_id != IPPROTO_TCP ||
 	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
-		return false;
+		return NULL;
 	ihl = (ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * 4u;
-	if (ihl < sizeof(*ip) || rte_pktmbuf_data_len(m) < sizeof(*eth) + ihl + sizeof(*th))
-		return false;
-	th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
+	if (ihl < sizeof(*ip) ||
+	    rte_pktmbuf_data_len(m) < sizeof(*eth) + ihl + sizeof(struct rte_tcp_hdr))
+		return NULL;
+	*ipp = ip;
+	return (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
+}
+
+static inline bool
+tcp_is_syn(const struct rte_tcp_hdr *th)
+{
 	return (th->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN;
 }
 
+/*
+ * R1: the worker is behind (tt_worker.h): a SYN past this iteration's budget is dropped
+ * before the lower layers or TCP handle it, as a NIC drops what it has no room for; only
+ * the few header bytes rx_peek_tcp reads. At twice capacity most of what arrives is SYNs
+ * (first ones and their retransmissions): each shed here costs the driver's RX and little
+ * more, where Ethernet, IPv4 and TCP input before it cost a quarter of the worker
+ * (docs/BENCHMARKS.md, issue 9's third session).
+ */
 uint16_t
 tt_tcp_rx_shed(struct tt_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -862,7 +872,10 @@ tt_tcp_rx_shed(struct tt_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t kept = 0, n_shed = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (rx_is_syn(pkts[i])) {
+		const struct rte_ipv4_hdr *ip;
+		const struct rte_tcp_hdr *th = rx_peek_tcp(pkts[i], &ip);
+
+		if (th != NULL && tcp_is_syn(th)) {
 			if (w->syn_budget == 0 && n_shed < RTE_DIM(shed)) {
 				shed[n_shed++] = pkts[i];
 				continue;
@@ -917,24 +930,14 @@ tt_tcp_rx_prefetch(struct tt_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	n = (uint16_t)RTE_MIN(n, RTE_DIM(t->rx_pre));
 	for (uint16_t i = 0; i < n; i++) {
 		struct tt_tcp_rx_pre *e = &t->rx_pre[i];
-		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
-		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
-		const struct rte_tcp_hdr *th;
-		uint32_t ihl;
+		const struct rte_ipv4_hdr *ip;
+		const struct rte_tcp_hdr *th = rx_peek_tcp(pkts[i], &ip);
 		bool syn;
 
 		e->m = NULL;
-		/* Only what the flow key needs is read, checked against the frame's length;
-		 * validation is the parsers' job, and tt_tcp_input compares the key anyway. */
-		if (rte_pktmbuf_data_len(pkts[i]) < sizeof(*eth) + sizeof(*ip) ||
-		    eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
-		    ip->next_proto_id != IPPROTO_TCP)
+		if (th == NULL)
 			continue;
-		ihl = (ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * 4u;
-		if (rte_pktmbuf_data_len(pkts[i]) < sizeof(*eth) + ihl + sizeof(*th))
-			continue;
-		th = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
-		syn = (th->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN;
+		syn = tcp_is_syn(th);
 		e->f = (struct tt_flow){ ip->src_addr, ip->dst_addr, th->src_port, th->dst_port, 0 };
 		e->h = tt_flow_hash(&t->flow_key, &e->f);
 		e->m = pkts[i];

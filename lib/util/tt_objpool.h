@@ -79,13 +79,6 @@ tt_objpool_get(struct tt_objpool *p)
 	return tt_objpool_at(p, p->free[--p->n_free]);
 }
 
-/* The object the next tt_objpool_get() hands out, or NULL: to prefetch before it is needed. */
-static inline void *
-tt_objpool_peek(const struct tt_objpool *p)
-{
-	return p->n_free != 0 ? tt_objpool_at(p, p->free[p->n_free - 1]) : NULL;
-}
-
 /*
  * A second put of one object would write past the stack of free indices into the
  * allocator's next element, to surface much later as a crash somewhere else: the sanitizer
