@@ -22,13 +22,13 @@ import sys
 # fuzz_tcp: the header (4 bytes) and the records.
 
 REACT = {'none': 0, 'close': 1, 'shutdown': 2, 'abort': 3}
-TW_BUCKETS = {0: 0, 1: 1, 4: 2, 1024: 3}
+TW_BUCKETS = {0: 0, 1: 1, 4: 2, 64: 3}
 WMEM = {1024: 0, 4096: 1, 16384: 2, 65536: 3}
 
 
 def header(syncookies=1, abort_on_overflow=0, timestamps=1, window_scaling=1, sack=1,
            second_listener=0, auto_accept=1, echo=1, on_data='none', on_fin='close',
-           big_rmem=0, abort_at_end=0, backlog=8, max_syn_backlog=8, max_tw_buckets=1024,
+           big_rmem=0, abort_at_end=0, backlog=8, max_syn_backlog=8, max_tw_buckets=64,
            synack_retries=2, fin_timeout=2, time_wait=2, wmem=4096):
     h0 = (syncookies | abort_on_overflow << 2 | timestamps << 3 | window_scaling << 5 |
           sack << 6 | second_listener << 7)
