@@ -609,7 +609,9 @@ void tt_conn_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg
 void tt_conn_release(struct tt_worker *w, struct tt_conn *c);
 
 /* Output (tcp_output.c). */
-uint32_t tt_tcp_isn(struct tt_worker *w, const struct tt_flow *f);
+/* Both per-flow secrets of a 4-tuple in one hash: ISN's F (low half), TS offset (high). */
+uint64_t tt_tcp_flow_secret(const struct tt_worker *w, const struct tt_flow *f);
+uint32_t tt_tcp_isn_of(const struct tt_worker *w, uint64_t secret);
 uint32_t tt_tcp_tsval(const struct tt_worker *w, uint32_t offset);
 /*
  * A SYN-ACK for flow f on port pi; reuses m (the SYN) when given. flags: TT_CONN_* options
@@ -625,6 +627,7 @@ void tt_tcp_send_synack(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m,
 void tt_tcp_send_syn(struct tt_worker *w, struct tt_conn *c);
 /* Per-connection timestamp offset (RFC 7323 5.4; timestamps = 2: none). */
 uint32_t tt_tcp_ts_offset(struct tt_worker *w, const struct tt_flow *f);
+uint32_t tt_tcp_ts_offset_of(const struct tt_worker *w, uint64_t secret);
 /* Go back to snd_una: everything unacknowledged is sent again (RTO). */
 void tt_conn_snd_rewind(struct tt_conn *c);
 /*

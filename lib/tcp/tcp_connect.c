@@ -120,6 +120,7 @@ tt_tcp_usr_connect(struct tt_worker *w, uint16_t listener, uint32_t daddr, uint1
 	struct tt_tw *tw;
 	struct tt_conn *c;
 	uint16_t pi = 0;    /* one port carries every address today (tt_arp_request's choice) */
+	uint64_t secret;
 	int src, rc;
 
 	if (!dst_valid(w, daddr) || dport == 0)
@@ -137,6 +138,7 @@ tt_tcp_usr_connect(struct tt_worker *w, uint16_t listener, uint32_t daddr, uint1
 	if (c == NULL)
 		return -ENOBUFS;
 	c->flow = f;
+	secret = tt_tcp_flow_secret(w, &f);
 	if (tw != NULL) {
 		/*
 		 * Linux's tcp_twsk_unique: the new ISN lies past anything the old incarnation
@@ -152,13 +154,13 @@ tt_tcp_usr_connect(struct tt_worker *w, uint16_t listener, uint32_t daddr, uint1
 		tt_tw_expire(w, tw);
 		TT_STAT_INC(&w->stats, TWRecycled);
 	} else {
-		c->iss = tt_tcp_isn(w, &f);
+		c->iss = tt_tcp_isn_of(w, secret);
 	}
 	/* What we offer; the SYN-ACK decides what is used (tt_conn_syn_sent_input). */
 	c->flags = (cfg->timestamps ? TT_CONN_TS : 0) | (cfg->sack ? TT_CONN_SACK : 0) |
 		   (cfg->window_scaling ? TT_CONN_WSCALE : 0);
 	c->rcv_wscale = (c->flags & TT_CONN_WSCALE) ? tt_tcp_rcv_wscale(cfg) : 0;
-	c->ts_offset = (c->flags & TT_CONN_TS) ? tt_tcp_ts_offset(w, &f) : 0;
+	c->ts_offset = (c->flags & TT_CONN_TS) ? tt_tcp_ts_offset_of(w, secret) : 0;
 	c->pmtu = w->ports[pi].mtu;
 	c->mss = c->pmtu - 40;
 	/*

@@ -75,17 +75,27 @@ tt_tcp_reply_rst(struct tt_worker *w, struct tt_pkt *p, const struct tt_tcp_seg 
 	tt_ipv4_reply_send(w, p);
 }
 
+/*
+ * One SipHash-2-4 of the 4-tuple under the worker's secret gives both per-flow secrets:
+ * F of RFC 6528's ISN in the low half, the timestamp offset (RFC 7323 5.4) in the high
+ * half, as independent as two outputs of a PRF (Linux draws them under two keys, which
+ * costs a second hash per SYN).
+ */
+uint64_t
+tt_tcp_flow_secret(const struct tt_worker *w, const struct tt_flow *f)
+{
+	return tt_siphash_4u64(&w->tcp->isn_key, (uint64_t)f->raddr << 32 | f->laddr,
+			       (uint64_t)f->rport << 16 | f->lport, 0, 0);
+}
+
 /* RFC 6528: ISN = M + F(4-tuple, secret), M a 4-microsecond clock. */
 uint32_t
-tt_tcp_isn(struct tt_worker *w, const struct tt_flow *f)
+tt_tcp_isn_of(const struct tt_worker *w, uint64_t secret)
 {
-	const struct tt_tcp *t = w->tcp;
 	/* The worker's TSC reading of this iteration: a few microseconds old at most. */
-	uint64_t m = rte_reciprocal_divide_u64(w->clock.tsc, &t->per_4us);
-	uint64_t h = tt_siphash_4u64(&t->isn_key, (uint64_t)f->raddr << 32 | f->laddr,
-				     (uint64_t)f->rport << 16 | f->lport, 0, 0);
+	uint64_t m = rte_reciprocal_divide_u64(w->clock.tsc, &w->tcp->per_4us);
 
-	return (uint32_t)(m + h);
+	return (uint32_t)(m + (uint32_t)secret);
 }
 
 uint32_t
@@ -327,14 +337,17 @@ out_retry(struct tt_worker *w, struct tt_conn *c)
 }
 
 uint32_t
+tt_tcp_ts_offset_of(const struct tt_worker *w, uint64_t secret)
+{
+	return w->tcp->cfg->timestamps == 2 ? 0 : (uint32_t)(secret >> 32);
+}
+
+uint32_t
 tt_tcp_ts_offset(struct tt_worker *w, const struct tt_flow *f)
 {
-	const struct tt_tcp *t = w->tcp;
-
-	if (t->cfg->timestamps == 2)
+	if (w->tcp->cfg->timestamps == 2)
 		return 0;
-	return (uint32_t)tt_siphash_4u64(&t->isn_key, (uint64_t)f->raddr << 32 | f->laddr,
-					 (uint64_t)f->rport << 16 | f->lport, 1, 0);
+	return (uint32_t)(tt_tcp_flow_secret(w, f) >> 32);
 }
 
 /*

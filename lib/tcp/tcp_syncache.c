@@ -40,13 +40,16 @@ synack_backoff(unsigned int n)
 	return synack_backoff_ms[RTE_MIN(n, (unsigned int)RTE_DIM(synack_backoff_ms) - 1)];
 }
 
+/* ts_offset: the flow's, when the caller has it; else UINT64_MAX. */
 static void
-req_send_synack(struct tt_worker *w, const struct tt_req *r, struct rte_mbuf *reuse)
+req_send_synack(struct tt_worker *w, const struct tt_req *r, struct rte_mbuf *reuse,
+		uint64_t ts_offset)
 {
 	uint32_t tsval = 0;
 
 	if (r->flags & TT_CONN_TS)
-		tsval = tt_tcp_tsval(w, tt_tcp_ts_offset(w, &r->flow));
+		tsval = tt_tcp_tsval(w, ts_offset <= UINT32_MAX ? (uint32_t)ts_offset :
+				     tt_tcp_ts_offset(w, &r->flow));
 	tt_tcp_send_synack(w, TT_REQ_PI(r), reuse, &r->flow, &r->mac, r->iss, r->irs, r->flags,
 			   tsval, r->ts_recent);
 }
@@ -59,6 +62,7 @@ tt_req_create(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 	const struct tt_config *cfg = t->cfg;
 	const struct tt_tcp_opts *o = &seg->opts;
 	struct tt_req *r = tt_objpool_get(&t->reqs);
+	uint64_t secret;
 
 	if (r == NULL)
 		return -ENOSPC;
@@ -67,7 +71,8 @@ tt_req_create(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 	tt_timer_init(&r->timer, TT_TMR_REQ);
 	r->irs = seg->seq;
 	/* F6: a SYN reopening a TIME_WAIT 4-tuple starts above the old sequence space. */
-	r->iss = t->tw_isn_set ? t->tw_isn : tt_tcp_isn(w, f);
+	secret = tt_tcp_flow_secret(w, f);
+	r->iss = t->tw_isn_set ? t->tw_isn : tt_tcp_isn_of(w, secret);
 	t->tw_isn_set = false;
 	r->mss = (o->present & TT_TCP_OPT_MSS) ? o->mss : 536;
 	if (cfg->timestamps && (o->present & TT_TCP_OPT_TS)) {
@@ -90,7 +95,7 @@ tt_req_create(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 	l->syn_q++;
 	t->n_state[TT_TCPS_SYN_RECV]++;
 	tt_timer_arm(&t->wheel, &r->timer, synack_backoff(0));
-	req_send_synack(w, r, p->m);
+	req_send_synack(w, r, p->m, tt_tcp_ts_offset_of(w, secret));
 	return 0;
 }
 
@@ -119,7 +124,7 @@ tt_req_timeout(struct tt_worker *w, struct tt_req *r)
 	TT_REQ_RETRIES(r)++;
 	TT_STAT_INC(&w->stats, RetransSegs);
 	TT_STAT_INC(&w->stats, TCPSynRetrans);
-	req_send_synack(w, r, NULL);
+	req_send_synack(w, r, NULL, UINT64_MAX);
 	tt_timer_arm(&t->wheel, &r->timer, synack_backoff(TT_REQ_RETRIES(r)));
 }
 
@@ -207,7 +212,7 @@ tt_req_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, stru
 	    seg->seq == r->irs) {
 		TT_STAT_INC(&w->stats, RetransSegs);
 		TT_STAT_INC(&w->stats, TCPSynRetrans);
-		req_send_synack(w, r, p->m);
+		req_send_synack(w, r, p->m, UINT64_MAX);
 		return;
 	}
 	/*
