@@ -123,7 +123,8 @@ tt_ipv4_parse(struct tt_stats *st, const struct tt_net *net, struct tt_pkt *p)
 	case RTE_MBUF_F_RX_IP_CKSUM_BAD:
 		goto bad_csum;
 	default:
-		if (rte_ipv4_cksum(ip) != 0)
+		/* RFC 1071: a header whose checksum is right sums to all ones. */
+		if (tt_cksum_fold(tt_cksum_add(0, ip, hlen)) != 0xffff)
 			goto bad_csum;
 	}
 	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
