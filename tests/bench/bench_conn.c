@@ -225,6 +225,7 @@ main(int argc, char **argv)
 	B.conns = (B.conns + B.batch - 1) / B.batch * B.batch;
 	/* Eight frames in flight per client at most, plus what the worker holds. */
 	tt_test_pool_size = 4096;
+	tt_test_pool_cache = 256;      /* tcpterm's TT_MEMPOOL_CACHE */
 	tt_test_huge = getenv("TT_BENCH_NO_HUGE") == NULL;
 	if (tt_test_eal_init("bench_conn") != 0)
 		return 1;

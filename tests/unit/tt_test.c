@@ -37,6 +37,7 @@ const struct rte_ether_addr tt_test_mac_gw = {{ 0x02, 0x00, 0x00, 0x00, 0x00, 0x
 
 unsigned int tt_test_pool_size = TT_TEST_POOL_SIZE;
 bool tt_test_huge;
+unsigned int tt_test_pool_cache;
 
 /* ---- EAL ---------------------------------------------------------------------------- */
 
@@ -273,7 +274,7 @@ tt_test_setup(void **state)
 	 * No per-lcore cache and the ring handler named explicitly: the pool's ring then holds
 	 * exactly its free mbufs, which teardown counts (see pool_free_count()).
 	 */
-	env->pool = rte_pktmbuf_pool_create_by_ops(name, tt_test_pool_size, 0, 0,
+	env->pool = rte_pktmbuf_pool_create_by_ops(name, tt_test_pool_size, tt_test_pool_cache, 0,
 						   RTE_MBUF_DEFAULT_BUF_SIZE,
 						   (int)rte_socket_id(), "ring_mp_mc");
 	if (env->pool == NULL || ring_port_create(env) != 0) {
@@ -324,7 +325,8 @@ ring_free_all(struct rte_ring *r)
 static unsigned int
 pool_free_count(const struct rte_mempool *mp)
 {
-	return rte_ring_count(mp->pool_data);
+	/* With a cache (benchmarks only), free mbufs are in the caches too. */
+	return mp->cache_size != 0 ? rte_mempool_avail_count(mp) : rte_ring_count(mp->pool_data);
 }
 
 long

@@ -80,6 +80,9 @@ extern unsigned int tt_test_pool_size;
 /* Set before tt_test_eal_init: 2 MB pages (--in-memory, no files) instead of --no-huge, as
  * tcpterm runs; for benchmarks (tests/bench/bench_conn.c), whose misses then are not TLB's. */
 extern bool tt_test_huge;
+/* The pool's per-lcore cache (0, the tests' default: see TT_TEST_POOL_SIZE); benchmarks set
+ * tcpterm's (tt_engine.c), so that an mbuf costs there what it costs in tcpterm. */
+extern unsigned int tt_test_pool_cache;
 
 /* ---- EAL ---------------------------------------------------------------------------- */
 
