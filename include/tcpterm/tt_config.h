@@ -83,6 +83,7 @@ struct tt_config {
 	uint32_t mtu;
 	uint32_t tso;            /* TCP segmentation offload where offered */
 	uint32_t rss;            /* 0 off, 1 symmetric Toeplitz key, 2 random key (R4) */
+	uint32_t flow_hash;      /* 1 AES rounds where the CPU has them, 0 SipHash-1-3 (R3) */
 	/* [net] */
 	struct tt_ipv4_prefix addrs[TT_MAX_ADDRS];
 	uint32_t n_addrs;

@@ -6,7 +6,7 @@
 #include "tt_steer.h"
 
 int
-tt_steer_init(struct tt_steer *s, uint16_t n_workers, uint32_t rss)
+tt_steer_init(struct tt_steer *s, uint16_t n_workers, uint32_t rss, uint32_t flow_hash)
 {
 	uint8_t key[TT_TOEPLITZ_KEY_LEN];
 	int rc;
@@ -15,9 +15,11 @@ tt_steer_init(struct tt_steer *s, uint16_t n_workers, uint32_t rss)
 	s->n_workers = n_workers ? n_workers : 1;
 	s->rss = (uint8_t)rss;
 	s->owner = TT_OWNER_SIPHASH;
-	rc = tt_siphash_key_random(&s->flow_key);
+	rc = tt_flowhash_key_random(&s->flow_key);
 	if (rc != 0)
 		return rc;
+	if (flow_hash == 0)
+		s->flow_key.aes = false;
 	for (unsigned int i = 0; i < TT_RETA_SIZE; i++)
 		s->reta[i] = (uint16_t)(i % s->n_workers);
 	s->reta_mask = TT_RETA_SIZE - 1;

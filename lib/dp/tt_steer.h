@@ -5,8 +5,9 @@
  * are up (tt_steer_finish), read-only afterwards and shared by every worker.
  *
  * A flow's owner is reta[h & reta_mask], h being one of two functions of its 4-tuple:
- *  - TT_OWNER_SIPHASH: the high half of the keyed SipHash-1-3 that the flow table uses
- *    anyway (its low half), so owner and lookup cost one hash. Used when no port steers.
+ *  - TT_OWNER_SIPHASH: the high half of the keyed flow hash (tt_flowhash.h: AES rounds or
+ *    SipHash-1-3) that the flow table uses anyway (its low half), so owner and lookup cost
+ *    one hash. Used when no port steers.
  *  - TT_OWNER_TOEPLITZ: the Toeplitz hash under the RSS key the ports were given, so the
  *    owner is the queue the port chose and nothing is handed over. Used as soon as one
  *    port steers (a NIC's RSS and RETA, or a TAP's steering program, tt_tap_steer.c).
@@ -18,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../util/tt_flowhash.h"
 #include "../util/tt_siphash.h"
 #include "../util/tt_toeplitz.h"
 
@@ -37,7 +39,7 @@ enum tt_owner_hash {
 };
 
 struct tt_steer {
-	struct tt_siphash_key flow_key;  /* SipHash-1-3 key of the flow table and owner */
+	struct tt_flowhash_key flow_key; /* key of the flow table and owner (tt_flowhash.h) */
 	uint8_t owner;                   /* enum tt_owner_hash */
 	uint8_t rss;                     /* enum tt_rss_kind */
 	uint16_t n_workers;
@@ -51,7 +53,7 @@ struct tt_steer {
  * RETA entry i -> worker i % n_workers over TT_RETA_SIZE entries; owner SipHash until
  * tt_steer_finish. 0 or -errno (no random bytes).
  */
-int tt_steer_init(struct tt_steer *s, uint16_t n_workers, uint32_t rss);
+int tt_steer_init(struct tt_steer *s, uint16_t n_workers, uint32_t rss, uint32_t flow_hash);
 
 /* Shrink the software RETA to size entries (a power of two), to divide a port's RETA. */
 void tt_steer_reta_size(struct tt_steer *s, uint32_t size);

@@ -83,6 +83,8 @@ static const struct key keys[] = {
 	    "TCP segmentation offload where the port offers it (ethtool tso; on the TAP, DPDK's GSO)"),
 	U32("port", rss, 0, 2, 2,
 	    "steer flows to their owner's queue with several workers: 0 off (hand-over), 1 RSS with a symmetric key, 2 RSS with a random key (R4)"),
+	U32("port", flow_hash, 0, 1, 1,
+	    "keyed hash of the flow table and the software owner: 1 three AES rounds where the CPU has AES-NI (else SipHash-1-3), 0 SipHash-1-3 always (R3)"),
 	{ "net", "addr", NULL, KT_PREFIXES, KS_CONFIG, 0, 0, "198.18.0.2/24", C(addrs),
 	  "local IPv4 address/prefix, repeatable" },
 	{ "net", "gateway", NULL, KT_IPV4, KS_CONFIG, 0, 0, "none", C(gateway),

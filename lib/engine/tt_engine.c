@@ -167,7 +167,7 @@ static int
 engine_steer(struct tt_engine *e, char *err, size_t errlen)
 {
 	uint16_t port_id;
-	int rc = tt_steer_init(&e->steer, e->n_workers, e->cfg.rss);
+	int rc = tt_steer_init(&e->steer, e->n_workers, e->cfg.rss, e->cfg.flow_hash);
 
 	if (rc != 0) {
 		snprintf(err, errlen, "no random bytes for the flow hash and RSS keys (getrandom: %s)",
@@ -222,7 +222,8 @@ engine_ports(struct tt_engine *e, char *err, size_t errlen)
 	if (e->n_workers > 1)
 		TT_LOG(INFO, core, "flow owner: %s hash over a %u-entry RETA",
 		       e->steer.owner == TT_OWNER_TOEPLITZ ? "Toeplitz (the ports' RSS)" :
-							     "keyed SipHash-1-3 (hand-over)",
+		       e->steer.flow_key.aes ? "keyed AES rounds (hand-over)" :
+					       "keyed SipHash-1-3 (hand-over)",
 		       e->steer.reta_mask + 1);
 	/* An address the operator chose that no port can take: say so (auto stays quiet). */
 	if (tt_engine_kernel_side(e) == NULL && e->cfg.kernel_addr.addr != 0 &&

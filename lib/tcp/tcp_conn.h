@@ -9,8 +9,8 @@
  *                 SYN_SENT;
  *   TT_FLOW_REQ   a SYN queue entry (struct tt_req, SYN_RECV, 64 bytes, SPEC Q1);
  *   TT_FLOW_TW    a TIME_WAIT entry (struct tt_tw, 64 bytes, SPEC F6).
- * so every segment costs one lookup whatever state its flow is in. The table hashes with
- * SipHash-1-3 under a secret drawn at start (SPEC R3): a peer choosing addresses and ports
+ * so every segment costs one lookup whatever state its flow is in. The table hashes under
+ * secrets drawn at start (tt_flowhash.h, SPEC R3): a peer choosing addresses and ports
  * cannot make its flows share buckets (HashDoS), as it could with a CRC32 (rte_hash's
  * default), which is affine over GF(2) and keyless.
  */
@@ -33,6 +33,7 @@
 
 #include "../dp/tt_worker.h"
 #include "../util/tt_objpool.h"
+#include "../util/tt_flowhash.h"
 #include "../util/tt_siphash.h"
 #include "../util/tt_timer.h"
 #include "tcp_flow.h"
@@ -346,7 +347,7 @@ struct tt_tcp {
 	struct tt_tcp_rx_pre rx_pre[TT_BURST_MAX];
 	uint16_t rx_pre_n;                 /* entries of this burst; 0 outside the RX loop */
 	uint16_t rx_pre_i;                 /* the next one tt_tcp_input may match */
-	struct tt_siphash_key flow_key;    /* the engine's (tt_steer): same in every worker */
+	struct tt_flowhash_key flow_key;   /* the engine's (tt_steer): same in every worker */
 	struct tt_objpool conns;
 	struct tt_objpool reqs;
 	struct tt_objpool tws;
@@ -454,16 +455,16 @@ tt_flow_ptr(uintptr_t v)
 	return (void *)(v & ~(uintptr_t)TT_FLOW_KIND_MASK);
 }
 /*
- * The flow hash: keyed SipHash-1-3 of the 16-byte key. The table uses its low 32 bits; the
+ * The flow hash of the 16-byte key (tt_flowhash.h). The table uses its low 32 bits; the
  * software owner choice its high 32 (tt_steer.h), so one hash serves both.
  */
 static inline uint64_t
-tt_flow_hash(const struct tt_siphash_key *key, const struct tt_flow *f)
+tt_flow_hash(const struct tt_flowhash_key *key, const struct tt_flow *f)
 {
 	uint64_t w[2];
 
 	memcpy(w, f, sizeof(w));
-	return tt_siphash13_2u64(key, rte_le_to_cpu_64(w[0]), rte_le_to_cpu_64(w[1]));
+	return tt_flowhash(key, rte_le_to_cpu_64(w[0]), rte_le_to_cpu_64(w[1]));
 }
 /* f -> obj of kind; a flow already there changes kind in place. 0, or -ENOSPC. */
 int tt_flow_add(struct tt_tcp *t, const struct tt_flow *f, void *obj, enum tt_flow_kind kind);

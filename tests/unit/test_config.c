@@ -147,6 +147,7 @@ test_defaults_other(void **state)
 	assert_int_equal(cfg.tx_desc, 1024);
 	assert_int_equal(cfg.burst, 32);
 	assert_int_equal(cfg.mtu, 1500);
+	assert_int_equal(cfg.flow_hash, 1);               /* AES rounds where the CPU has them */
 	assert_int_equal(cfg.n_addrs, 1);
 	assert_int_equal(cfg.addrs[0].addr, IP(198, 18, 0, 2));
 	assert_int_equal(cfg.addrs[0].len, 24);
@@ -423,12 +424,15 @@ test_file_values(void **state)
 		"[tcp]\n"
 		"syncookies = 2   ; trailing comment\n"
 		"somaxconn=128\n"
+		"[port]\n"
+		"flow_hash = 0\n"
 		"[net]\n"
 		"gateway = 198.18.0.1\n"
 		"[run]\n"
 		"quiet = yes\n"), 0);
 	assert_int_equal(cfg.syncookies, 2);
 	assert_int_equal(cfg.somaxconn, 128);
+	assert_int_equal(cfg.flow_hash, 0);
 	assert_int_equal(cfg.gateway, IP(198, 18, 0, 1));
 	assert_true(cfg.quiet);
 	assert_int_equal(cfg.max_syn_backlog, 4096); /* untouched keys keep their default */

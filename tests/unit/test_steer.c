@@ -31,6 +31,8 @@
 #include "../../lib/dp/tt_steer.h"
 #include "../../lib/engine/tt_port_setup.h"
 #include "../../lib/engine/tt_tap_steer.h"
+#include "../../lib/util/tt_flowhash.h"
+#include "../../lib/util/tt_rand.h"
 #include "../../lib/util/tt_siphash.h"
 #include "../../lib/util/tt_toeplitz.h"
 #include "tt_test.h"
@@ -260,23 +262,82 @@ test_crc_collisions_table(void **state)
 
 	tt_test_tcp_start(env, NULL);
 	t = env->w->tcp;
-	for (unsigned int i = 0; i < N_COLLIDING; i++)
-		hv[i] = (uint32_t)tt_flow_hash(&t->flow_key, &coll[i]);
-	spread(hv, N_COLLIDING, N_COLLIDING - 1, &dups, &max_bucket);
-	print_message("keyed flow hash of %u CRC-colliding flows: %u equal pairs, fullest of %u buckets %u\n",
-		      N_COLLIDING, dups, N_COLLIDING, max_bucket);
-	/* Expected equal pairs: 4096^2 / 2 / 2^32 = 0.002; fullest bucket of Poisson(1): ~7. */
-	assert_true(dups <= 2);
-	assert_true(max_bucket <= 16);
+	/* Both flow hashes (flow_hash = 1 where the CPU has AES-NI, and 0). */
+	for (int aes = t->flow_key.aes; aes >= 0; aes--) {
+		struct tt_flow other = { .raddr = 1 };
 
-	for (unsigned int i = 0; i < N_COLLIDING; i++)
-		assert_int_equal(tt_flow_add(t, &coll[i], &coll[i], TT_FLOW_TW), 0);
-	for (unsigned int i = 0; i < N_COLLIDING; i++)
-		assert_true(tt_flow_lookup(t, &coll[i]) == ((uintptr_t)&coll[i] | TT_FLOW_TW));
-	assert_int_equal(tt_flow_table_audit(t, err, sizeof(err)), N_COLLIDING);
-	for (unsigned int i = 0; i < N_COLLIDING; i++)
-		tt_flow_del(t, &coll[i]);
-	assert_int_equal(tt_flow_count(t), 0);
+		t->flow_key.aes = aes;
+		/* The table remembers its last lookup's hash (a running table never changes key). */
+		assert_int_equal(tt_flow_lookup(t, &other), 0);
+		for (unsigned int i = 0; i < N_COLLIDING; i++)
+			hv[i] = (uint32_t)tt_flow_hash(&t->flow_key, &coll[i]);
+		spread(hv, N_COLLIDING, N_COLLIDING - 1, &dups, &max_bucket);
+		print_message("keyed flow hash (%s) of %u CRC-colliding flows: %u equal pairs, fullest of %u buckets %u\n",
+			      aes ? "AES rounds" : "SipHash-1-3", N_COLLIDING, dups, N_COLLIDING,
+			      max_bucket);
+		/* Expected equal pairs: 4096^2 / 2 / 2^32 = 0.002; fullest bucket of Poisson(1): ~7. */
+		assert_true(dups <= 2);
+		assert_true(max_bucket <= 16);
+
+		for (unsigned int i = 0; i < N_COLLIDING; i++)
+			assert_int_equal(tt_flow_add(t, &coll[i], &coll[i], TT_FLOW_TW), 0);
+		for (unsigned int i = 0; i < N_COLLIDING; i++)
+			assert_true(tt_flow_lookup(t, &coll[i]) == ((uintptr_t)&coll[i] | TT_FLOW_TW));
+		assert_int_equal(tt_flow_table_audit(t, err, sizeof(err)), N_COLLIDING);
+		for (unsigned int i = 0; i < N_COLLIDING; i++)
+			tt_flow_del(t, &coll[i]);
+		assert_int_equal(tt_flow_count(t), 0);
+	}
+}
+
+/*
+ * R3: the AES flow hash (tt_flowhash.h) mixes like a keyed hash should. Each of the 128 input
+ * bits, flipped, flips about half of the 64 output bits (averaged over 4096 random inputs:
+ * 32 +- 0.5, eight standard deviations; one round, or half the input ignored, gives 16 or 0),
+ * and the same input under two keys gives unrelated outputs. Skipped where the CPU has no
+ * AES-NI (flow_hash then means SipHash-1-3, whose vectors test_siphash13_vectors checks).
+ */
+static void
+test_flowhash_aes_mixing(void **state)
+{
+	struct tt_steer *s = malloc(sizeof(*s));
+	struct tt_flowhash_key k1, k2;
+	uint64_t rnd = 12345, flips[128] = { 0 };
+	unsigned int same = 0;
+	const unsigned int inputs = 4096;
+
+	(void)state;
+	/* flow_hash = 0: SipHash-1-3 whatever the CPU. */
+	assert_non_null(s);
+	assert_int_equal(tt_steer_init(s, 1, TT_RSS_OFF, 0), 0);
+	assert_false(s->flow_key.aes);
+	free(s);
+	assert_int_equal(tt_flowhash_key_random(&k1), 0);
+	assert_int_equal(tt_flowhash_key_random(&k2), 0);
+	if (!k1.aes) {
+		print_message("no AES-NI here: the flow hash is SipHash-1-3\n");
+		skip();
+	}
+	for (unsigned int n = 0; n < inputs; n++) {
+		uint64_t a = tt_rand_next(&rnd), b = tt_rand_next(&rnd);
+		uint64_t h = tt_flowhash(&k1, a, b);
+
+		for (unsigned int bit = 0; bit < 128; bit++) {
+			uint64_t a2 = bit < 64 ? a ^ (UINT64_C(1) << bit) : a;
+			uint64_t b2 = bit >= 64 ? b ^ (UINT64_C(1) << (bit - 64)) : b;
+
+			flips[bit] += (uint64_t)__builtin_popcountll(h ^ tt_flowhash(&k1, a2, b2));
+		}
+		same += (uint64_t)__builtin_popcountll(h ^ tt_flowhash(&k2, a, b)) < 16;
+	}
+	for (unsigned int bit = 0; bit < 128; bit++) {
+		double mean = (double)flips[bit] / inputs;
+
+		if (mean < 31.5 || mean > 32.5)
+			fail_msg("input bit %u flips %.2f output bits on average", bit, mean);
+	}
+	/* Under 16 of 64 bits different by chance: p ~ 1e-5 per input, 4096 inputs. */
+	assert_true(same <= 2);
 }
 
 /*
@@ -290,14 +351,18 @@ test_crc_collisions_owner(void **state)
 	struct tt_steer *s = malloc(sizeof(*s));
 	unsigned int old[4] = { 0 }, sip[4] = { 0 }, rnd[4] = { 0 };
 	const unsigned int lo = N_COLLIDING / 4 - 166, hi = N_COLLIDING / 4 + 166;
+	bool has_aes;
 
 	(void)state;
 	assert_non_null(s);
 	colliding_flows(old_owner_hash, coll);
-	assert_int_equal(tt_steer_init(s, 4, TT_RSS_RANDOM), 0);
+	assert_int_equal(tt_steer_init(s, 4, TT_RSS_RANDOM, 1), 0);
+	has_aes = s->flow_key.aes;
+	/* The AES flow hash where the CPU has it for half the flows, SipHash-1-3 for the rest. */
 	for (unsigned int i = 0; i < N_COLLIDING; i++) {
 		const struct tt_flow *f = &coll[i];
 
+		s->flow_key.aes = has_aes && i % 2 == 0;
 		/* The old rule: reta[crc & 127], reta[i] = i % workers. */
 		old[(old_owner_hash(f) & (TT_RETA_SIZE - 1)) % 4]++;
 		sip[tt_steer_worker(s, (uint32_t)(tt_flow_hash(&s->flow_key, f) >> 32))]++;
@@ -463,7 +528,7 @@ test_reta(void **state)
 		static const uint32_t soft_sizes[] = { 128, 64, 16 };
 
 		for (unsigned int si = 0; si < RTE_DIM(soft_sizes); si++) {
-			assert_int_equal(tt_steer_init(s, n, TT_RSS_SYMMETRIC), 0);
+			assert_int_equal(tt_steer_init(s, n, TT_RSS_SYMMETRIC, 1), 0);
 			tt_steer_reta_size(s, soft_sizes[si]);
 			assert_int_equal(s->reta_mask, soft_sizes[si] - 1);
 			for (uint32_t nic_size = soft_sizes[si]; nic_size <= 4096; nic_size *= 2) {
@@ -596,7 +661,7 @@ test_tap_program(void **state)
 		unsigned int len;
 		uint32_t hist[4] = { 0 };
 
-		assert_int_equal(tt_steer_init(s, n, round % 2 ? TT_RSS_RANDOM : TT_RSS_SYMMETRIC), 0);
+		assert_int_equal(tt_steer_init(s, n, round % 2 ? TT_RSS_RANDOM : TT_RSS_SYMMETRIC, 1), 0);
 		if (round >= 4)
 			tt_steer_reta_size(s, 32);
 		assert_int_equal(tt_tap_steer_prog(s, n, prog, 8), 0);   /* too small */
@@ -624,7 +689,7 @@ test_tap_program(void **state)
 			assert_true(hist[q] > 3000 / n / 2);
 	}
 	/* A RETA other than i -> i % n cannot be expressed: refused. */
-	assert_int_equal(tt_steer_init(s, 2, TT_RSS_SYMMETRIC), 0);
+	assert_int_equal(tt_steer_init(s, 2, TT_RSS_SYMMETRIC, 1), 0);
 	s->reta[5] = 0;
 	assert_int_equal(tt_tap_steer_prog(s, 2, prog, RTE_DIM(prog)), 0);
 	free(s);
@@ -872,7 +937,7 @@ fake_setup(struct tt_port *p, struct tt_steer *s, uint16_t n_queues, uint32_t rs
 	memset(&nic.conf, 0, sizeof(nic.conf));
 	nic.reta_updates = 0;
 	tt_config_defaults(&cfg);
-	assert_int_equal(tt_steer_init(s, n_queues, rss), 0);
+	assert_int_equal(tt_steer_init(s, n_queues, rss, 1), 0);
 	n = tt_port_rss_reta_size(port_id, n_queues);
 	if (n != 0 && tt_steer_rss(s))
 		tt_steer_reta_size(s, n);
@@ -1008,7 +1073,7 @@ two_workers_up(struct tt_test_env *env, struct two_workers *tw, uint32_t rss, bo
 
 	tw->steer = malloc(sizeof(*tw->steer));
 	assert_non_null(tw->steer);
-	assert_int_equal(tt_steer_init(tw->steer, 2, rss), 0);
+	assert_int_equal(tt_steer_init(tw->steer, 2, rss, 1), 0);
 	tt_steer_finish(tw->steer, port_steers);
 	tw->w2 = rte_zmalloc("tt_worker", sizeof(*tw->w2), RTE_CACHE_LINE_SIZE);
 	assert_non_null(tw->w2);
@@ -1195,11 +1260,11 @@ test_costs(void **state)
 	struct tt_flow f = flow_of_bits(1);
 	uint32_t x = 0;
 	uint64_t t0;
-	double c_crc, c_sip13, c_sip24, c_toe, c_soft;
+	double c_crc, c_flow, c_sip13, c_sip24, c_toe, c_soft;
 
 	(void)state;
 	assert_non_null(s);
-	assert_int_equal(tt_steer_init(s, 2, TT_RSS_SYMMETRIC), 0);
+	assert_int_equal(tt_steer_init(s, 2, TT_RSS_SYMMETRIC, 1), 0);
 #define COST(var, expr) do { \
 	var = 1e9; \
 	for (int r_ = 0; r_ < COST_RUNS; r_++) { \
@@ -1209,14 +1274,16 @@ test_costs(void **state)
 	} \
 } while (0)
 	COST(c_crc, old_table_hash(&f));
-	COST(c_sip13, tt_flow_hash(&s->flow_key, &f));
-	COST(c_sip24, tt_siphash_4u64(&s->flow_key, 0, 0, f.rport, 0));
+	COST(c_flow, tt_flow_hash(&s->flow_key, &f));
+	COST(c_sip13, tt_siphash13_2u64(&s->flow_key.sip, f.rport, x));
+	COST(c_sip24, tt_siphash_4u64(&s->flow_key.sip, 0, 0, f.rport, 0));
 	COST(c_toe, tt_toeplitz_v4(&s->toeplitz, f.raddr, f.laddr, f.rport, f.lport));
 	COST(c_soft, softrss(s->toeplitz.key, f.raddr, f.laddr, f.rport, f.lport));
 #undef COST
 	sink = x;
-	print_message("cycles per 4-tuple hash: CRC32C (old) %.1f, SipHash-1-3 (flow hash) %.1f, SipHash-2-4 of 32 B (ISN) %.1f, Toeplitz by tables %.1f, rte_softrss %.1f\n",
-		      c_crc, c_sip13, c_sip24, c_toe, c_soft);
+	print_message("cycles per 4-tuple hash: CRC32C (old) %.1f, flow hash (%s) %.1f, SipHash-1-3 %.1f, SipHash-2-4 of 32 B (ISN) %.1f, Toeplitz by tables %.1f, rte_softrss %.1f\n",
+		      c_crc, s->flow_key.aes ? "AES rounds" : "SipHash-1-3", c_flow, c_sip13,
+		      c_sip24, c_toe, c_soft);
 
 	/* Lookups of 4096 CRC-colliding flows: the old table vs the keyed one. */
 	colliding_flows(old_table_hash, coll);
@@ -1252,6 +1319,7 @@ main(void)
 		cmocka_unit_test(test_siphash13_vectors),
 		cmocka_unit_test_setup_teardown(test_crc_collisions_table, tt_test_setup, tt_test_teardown),
 		cmocka_unit_test(test_crc_collisions_owner),
+		cmocka_unit_test(test_flowhash_aes_mixing),
 		cmocka_unit_test(test_toeplitz_reference),
 		cmocka_unit_test(test_toeplitz_symmetric),
 		cmocka_unit_test(test_toeplitz_symmetric_fold),

@@ -512,7 +512,7 @@ test_port_owner(void **state)
 	env->cfg.local_port_lo = 50000;
 	env->cfg.local_port_hi = 50999;
 	start(env);
-	assert_int_equal(tt_steer_init(&env->steer, 2, TT_RSS_OFF), 0);
+	assert_int_equal(tt_steer_init(&env->steer, 2, TT_RSS_OFF, 1), 0);
 	env->w->n_workers = 2;
 	ctx = &tt_test_listener(env, 80)->app;
 	for (int i = 0; i < 64; i++) {
@@ -576,7 +576,7 @@ test_port_walk_per_destination(void **state)
 				distinct &= port_slot(env, SERVER_PORT + a) !=
 					    port_slot(env, SERVER_PORT + b);
 		if (!distinct)
-			assert_int_equal(tt_siphash_key_random(&env->w->tcp->flow_key), 0);
+			assert_int_equal(tt_flowhash_key_random(&env->w->tcp->flow_key), 0);
 	}
 	for (int round = 0; round < 16; round++)
 		for (int d = 0; d < 4; d++) {

@@ -29,7 +29,7 @@ table(uint32_t n)
 	struct tt_tcp *t = calloc(1, sizeof(*t));
 
 	assert_non_null(t);
-	assert_int_equal(tt_siphash_key_random(&t->flow_key), 0);
+	assert_int_equal(tt_flowhash_key_random(&t->flow_key), 0);
 	assert_int_equal(tt_flow_table_init(&t->ft, n, SOCKET_ID_ANY), 0);
 	return t;
 }

@@ -227,7 +227,7 @@ worker_build(struct tt_test_env *env)
 	w->n_ports = 1;
 	w->ports = &env->port;
 	w->peers = env->peers;
-	if (tt_steer_init(&env->steer, 1, TT_RSS_OFF) != 0)
+	if (tt_steer_init(&env->steer, 1, TT_RSS_OFF, 1) != 0)
 		return NULL;
 	w->steer = &env->steer;
 	tt_worker_nic_hash_init(w);
