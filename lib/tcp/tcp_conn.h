@@ -66,6 +66,24 @@ struct tt_flow {
 	uint32_t pad;     /* always 0 */
 };
 
+/*
+ * f set from a segment's addresses and ports (network order) as two 8-byte stores: the
+ * flow hash and the key compares read it 8 bytes at a time, and a load that spans several
+ * smaller stores just made cannot be forwarded from them (a stall of a dozen cycles per
+ * segment, a tenth of tt_tcp_input's samples in bench_conn's profile).
+ */
+static inline void
+tt_flow_set(struct tt_flow *f, uint32_t raddr, uint32_t laddr, uint16_t rport, uint16_t lport)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	uint64_t w[2] = { (uint64_t)laddr << 32 | raddr, (uint64_t)lport << 16 | rport };
+#else
+	uint64_t w[2] = { (uint64_t)raddr << 32 | laddr, (uint64_t)rport << 48 | (uint64_t)lport << 32 };
+#endif
+
+	memcpy(f, w, sizeof(w));
+}
+
 enum tt_flow_kind {
 	TT_FLOW_CONN = 0,
 	TT_FLOW_REQ = 1,

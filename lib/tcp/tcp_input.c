@@ -817,11 +817,7 @@ drop:
 static void
 flow_of(const struct tt_pkt *p, const struct tt_tcp_seg *seg, struct tt_flow *f)
 {
-	f->raddr = p->ip->src_addr;
-	f->laddr = p->ip->dst_addr;
-	f->rport = seg->sport;
-	f->lport = seg->dport;
-	f->pad = 0;
+	tt_flow_set(f, p->ip->src_addr, p->ip->dst_addr, seg->sport, seg->dport);
 }
 
 /*
@@ -938,7 +934,7 @@ tt_tcp_rx_prefetch(struct tt_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		if (th == NULL)
 			continue;
 		syn = tcp_is_syn(th);
-		e->f = (struct tt_flow){ ip->src_addr, ip->dst_addr, th->src_port, th->dst_port, 0 };
+		tt_flow_set(&e->f, ip->src_addr, ip->dst_addr, th->src_port, th->dst_port);
 		e->h = tt_flow_hash(&t->flow_key, &e->f);
 		e->m = pkts[i];
 		/* A SYN's lookup usually misses, and a miss reads both buckets. */
