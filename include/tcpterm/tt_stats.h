@@ -119,6 +119,7 @@
 	X(TcpExt, OutOfWindowIcmps, "ICMPs dropped because they were out-of-window") \
 	X(Tcpterm, TsoBursts,      "TCP data sent as TSO bursts (OutSegs counts their segments)") \
 	X(Tcpterm, SynShedBusy,    "SYNs shed before TCP saw them: the worker was behind its RX queue (R1)") \
+	X(Tcpterm, WorkerStalls,   "loop iterations of 2 ms or more: the host did not run the worker; not counted as time behind (R1)") \
 	X(Tcpterm, SynShedMemory,  "SYNs shed before any allocation: memory crisis, pools low (R1)") \
 	X(Tcpterm, SendRefusedMemory, "application writes refused (-ENOBUFS): past the connection's send budget in a memory crisis (R1)") \
 	X(Tcpterm, PmtuLowered,    "times ICMP fragmentation-needed lowered a connection's path MTU (RFC 1191)") \

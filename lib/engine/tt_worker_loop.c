@@ -34,6 +34,15 @@ worker_inbox(struct tt_worker *w)
 	return n;
 }
 
+/* R1: a pause of the host (TT_STALL_MS) is not time spent behind the RX queue. */
+static void
+worker_stalled(struct tt_worker *w, uint64_t ms)
+{
+	TT_STAT_INC(&w->stats, WorkerStalls);
+	if (w->rx_full_run != 0)
+		w->rx_full_since_ms += ms;
+}
+
 unsigned int
 tt_worker_poll_from(struct tt_worker *w, uint64_t *tsc)
 {
@@ -43,6 +52,13 @@ tt_worker_poll_from(struct tt_worker *w, uint64_t *tsc)
 	bool full = false;
 
 	tt_clock_update_at(&w->clock, t0);
+	/*
+	 * The last iteration ended at t0 (one TSC reading a loop): the time since it began is
+	 * its length, a pause of the host included.
+	 */
+	if (unlikely(w->clock.ms - w->poll_ms >= TT_STALL_MS) && w->polls != 0)
+		worker_stalled(w, w->clock.ms - w->poll_ms);
+	w->poll_ms = w->clock.ms;
 	if (w->impair != NULL)
 		tt_impair_sync(w->impair);
 	/* Timers first: whatever RX arms then counts from this iteration's time. */

@@ -244,15 +244,24 @@ test_r1_syn_shed_in_memory_crisis(void **state)
 	abort_app(env, h);
 }
 
-/* Full RX bursts of frames the worker throws away cheaply (bad TCP checksums). */
+/*
+ * n loop iterations, each on a full RX burst of frames the worker throws away cheaply (bad
+ * TCP checksums), the fake clock moving step_ms before each: 0 or 1 ms is time the worker
+ * spends working; TT_STALL_MS or more, a pause of the host.
+ */
 static void
-feed_full_bursts(struct tt_test_env *env)
+full_polls(struct tt_test_env *env, unsigned int n, uint64_t step_ms)
 {
-	for (unsigned int i = 0; i < env->w->burst * TT_BEHIND_BURSTS; i++) {
-		struct tt_tb b = tt_tb_defaults(TT_TB_TCP);
+	for (unsigned int k = 0; k < n; k++) {
+		for (unsigned int i = 0; i < env->w->burst; i++) {
+			struct tt_tb b = tt_tb_defaults(TT_TB_TCP);
 
-		b.l4_bad_csum = true;
-		tt_test_rx(env, tt_tb_build(env, &b));
+			b.l4_bad_csum = true;
+			b.tcp_flags = ACK;      /* not SYNs: R1 sheds none of them */
+			tt_test_rx(env, tt_tb_build(env, &b));
+		}
+		tt_clock_set_fake(&env->w->clock, env->w->clock.ms + step_ms);
+		tt_test_poll(env);
 	}
 }
 
@@ -272,33 +281,29 @@ test_r1_syn_shed_when_behind(void **state)
 	struct tt_test_peer p[6], q;
 	struct tt_test_seg s;
 	unsigned int answered = 0;
-	uint64_t insegs, ipin, ethin, since;
+	uint64_t insegs, ipin, ethin;
 	tt_conn_t h;
 
-	/* Small bursts, so that TT_BEHIND_BURSTS of them fit the test pool. */
+	/* Small bursts, so that a burst and the test's connections fit the test pool. */
 	env->w->burst = 8;
 	tt_test_tcp_start_app(env);
 	tt_test_peer_init(&q, 40006, 11000);
 	tt_test_peer_syn(env, &q);
 	tt_test_peer_recv(env, &q, &s);
-	feed_full_bursts(env);
+	/* Full bursts alone are not enough: the run must also last. */
+	full_polls(env, TT_BEHIND_BURSTS, 0);
+	assert_false(tt_worker_behind(env->w));
+	/* Never behind before: a run of TT_BEHIND_MS may be a pause of the host, not yet. */
+	full_polls(env, TT_BEHIND_MS, 1);
+	assert_false(tt_worker_behind(env->w));
+	full_polls(env, TT_BEHIND_FIRST_MS - TT_BEHIND_MS, 1);
+	assert_true(tt_worker_behind(env->w));
 	/* Then a short burst, which ends the run: six SYNs and the final ACK of q's handshake. */
 	for (unsigned int i = 0; i < 6; i++) {
 		tt_test_peer_init(&p[i], (uint16_t)(40100 + i), 12000 + i);
 		tt_test_rx(env, tt_test_peer_build(env, &p[i], SYN, p[i].isn, 0, NULL, 0));
 	}
 	tt_test_rx(env, tt_test_peer_build(env, &q, ACK, q.snd_nxt, q.rcv_nxt, NULL, 0));
-	for (unsigned int i = 0; i < TT_BEHIND_BURSTS; i++) {
-		tt_test_poll(env);
-		/* Full bursts alone are not enough: the run must also last TT_BEHIND_MS. */
-		assert_false(tt_worker_behind(env->w));
-	}
-	/* Never behind before: a run of TT_BEHIND_MS may be a pause of the host, not yet. */
-	since = env->w->clock.ms;
-	tt_clock_set_fake(&env->w->clock, since + TT_BEHIND_MS);
-	assert_false(tt_worker_behind(env->w));
-	tt_clock_set_fake(&env->w->clock, since + TT_BEHIND_FIRST_MS);
-	assert_true(tt_worker_behind(env->w));
 	insegs = S(InSegs);
 	ipin = S(IpInReceives);
 	ethin = S(EthInFrames);
@@ -327,27 +332,60 @@ test_r1_syn_shed_when_behind(void **state)
 	}
 	assert_int_equal(S(SynShedBusy), 6 - (env->w->burst / TT_BEHIND_SYN_SHARE + 1));
 	/* Behind again soon after: TT_BEHIND_MS is enough this time. */
-	feed_full_bursts(env);
-	for (unsigned int i = 0; i < TT_BEHIND_BURSTS; i++)
-		tt_test_poll(env);
-	since = env->w->clock.ms;
+	full_polls(env, TT_BEHIND_BURSTS, 0);
 	assert_false(tt_worker_behind(env->w));
-	tt_clock_set_fake(&env->w->clock, since + TT_BEHIND_MS);
+	full_polls(env, TT_BEHIND_MS, 1);
 	assert_true(tt_worker_behind(env->w));
 	tt_test_poll(env);      /* the queue is empty: the run ends */
 	/* Long after the last time, the first threshold again. */
-	feed_full_bursts(env);
 	tt_clock_set_fake(&env->w->clock, env->w->clock.ms + TT_BEHIND_RECENT_MS);
-	for (unsigned int i = 0; i < TT_BEHIND_BURSTS; i++)
-		tt_test_poll(env);
-	since = env->w->clock.ms;
-	tt_clock_set_fake(&env->w->clock, since + TT_BEHIND_MS);
+	full_polls(env, TT_BEHIND_BURSTS, 0);
+	full_polls(env, TT_BEHIND_MS, 1);
 	assert_false(tt_worker_behind(env->w));
-	tt_clock_set_fake(&env->w->clock, since + TT_BEHIND_FIRST_MS);
+	full_polls(env, TT_BEHIND_FIRST_MS - TT_BEHIND_MS, 1);
 	assert_true(tt_worker_behind(env->w));
 	tt_test_poll(env);
 	h = TT_TEST_EV(env, TT_TEV_ACCEPTED, 0)->conn;
 	abort_app(env, h);
+}
+
+/*
+ * R1: a pause of the host is not an overload. The worker sees full bursts, then the host
+ * does not run it for 30 ms (TT_STALL_MS or more: WorkerStalls) while its queue fills; the
+ * full bursts it finds after the pause are not time behind (counting the pause, as before,
+ * made it behind at once and shed the SYNs that came in behind the pause), so every SYN is
+ * answered. A lasting overload after the pause is still found, TT_BEHIND_FIRST_MS later.
+ */
+static void
+test_r1_host_pause_not_behind(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p[6];
+	struct tt_test_seg s;
+
+	env->w->burst = 8;
+	tt_test_tcp_start_app(env);
+	full_polls(env, TT_BEHIND_BURSTS, 0);
+	assert_int_equal(S(WorkerStalls), 0);
+	full_polls(env, 1, 30);
+	assert_int_equal(S(WorkerStalls), 1);
+	full_polls(env, TT_BEHIND_BURSTS, 0);
+	assert_false(tt_worker_behind(env->w));
+	for (unsigned int i = 0; i < 6; i++) {
+		tt_test_peer_init(&p[i], (uint16_t)(40100 + i), 12000 + i);
+		tt_test_rx(env, tt_test_peer_build(env, &p[i], SYN, p[i].isn, 0, NULL, 0));
+	}
+	tt_test_poll(env);
+	assert_int_equal(S(SynShedBusy), 0);
+	for (unsigned int i = 0; i < 6; i++) {
+		tt_test_peer_recv(env, &p[i], &s);
+		TT_TEST_SEG_IS(&s, SYN | ACK, s.seq, p[i].isn + 1);
+	}
+	/* An overload after the pause: full bursts over TT_BEHIND_FIRST_MS of work. */
+	full_polls(env, TT_BEHIND_FIRST_MS + 1, 1);
+	assert_true(tt_worker_behind(env->w));
+	assert_int_equal(S(WorkerStalls), 1);
+	tt_test_poll(env);
 }
 
 /*
@@ -455,6 +493,7 @@ main(void)
 		T(test_r2_small_sends_coalesce),
 		T(test_r1_syn_shed_in_memory_crisis),
 		T(test_r1_syn_shed_when_behind),
+		T(test_r1_host_pause_not_behind),
 		T(test_r1_orphan_reset_under_pressure),
 		T(test_r1_critical_stops_growth_not_drain),
 	};
