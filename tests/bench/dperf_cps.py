@@ -320,7 +320,7 @@ def one_rate(args, cps, work):
             'ListenDrops', 'ListenOverflows', 'TCPReqQFullDoCookies', 'RetransSegs',
             'OutRsts', 'EstabResets', 'TCPAbortOnData', 'EthOutDrops', 'PassiveOpens',
             'SynShedBusy', 'SynShedMemory', 'TCPMemoryPressures', 'TCPAbortOnMemory',
-            'TCPRcvQDrop', 'MbufTcpOutFails', 'TCPSynRetrans', 'SyncookiesFailed')
+            'TCPRcvQDrop', 'MbufTcpOutFails', 'TCPSynRetrans', 'SyncookiesFailed', 'WorkerStalls')
             if k in st},
         'date': time.strftime('%Y-%m-%d'), 'mbufs': args.mbufs,
         # The server's exit status when it died on its own (before being stopped): dperf's
