@@ -17,17 +17,20 @@
  * moves far less between runs (the clock is the harness's fake one, nothing else shares
  * the core's caches), which is what comparing two builds of the stack needs.
  *
- *   build/tests/bench/bench_conn [CONNS [BATCH [ROUNDS]]]
+ *   build/tests/bench/bench_conn [--keepalive] [CONNS [BATCH [ROUNDS]]]
  *
  * CONNS (default 200000) connections per round, BATCH (16) at a time, ROUNDS (5): one line
  * per round, then a readable summary (median and best round) and one JSON line. Flows use
  * 4,096 client ports in turn, so the flow table and the TCBs see a working set larger
  * than one batch's. Memory on 2 MB pages as tcpterm's (128 MB of them free; environment
- * TT_BENCH_NO_HUGE set: 4 KB pages, as the unit tests).
+ * TT_BENCH_NO_HUGE set: 4 KB pages, as the unit tests). --keepalive (P4): BATCH
+ * connections opened once, then CONNS requests per round, each connection's request and
+ * its echoed answer (two frames), the cost per request.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_ring.h>
@@ -41,6 +44,7 @@
 #define EMPTY_POLLS 1000000u
 
 struct bench {
+	bool keepalive;               /* requests on BATCH open connections, not connections */
 	unsigned long conns, batch, rounds;
 	uint64_t cycles;              /* in the worker's loop, this round */
 	struct tt_test_peer peer[BATCH_MAX];
@@ -127,6 +131,22 @@ round_run(struct tt_test_env *env, unsigned long *next_port)
 	return B.cycles;
 }
 
+/*
+ * One keep-alive round: conns requests, one from each of the batch's open connections at a
+ * time (P4): the request, then the echoed answer, which carries the ACK of the request; the
+ * next request acknowledges the answer. Two frames per request.
+ */
+static uint64_t
+round_run_ka(struct tt_test_env *env)
+{
+	B.cycles = 0;
+	for (unsigned long done = 0; done < B.conns; done += B.batch) {
+		step(env, RTE_TCP_PSH_FLAG | RTE_TCP_ACK_FLAG, B.req, REQ_LEN);
+		tt_clock_advance(&env->w->clock, 1);
+	}
+	return B.cycles;
+}
+
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -152,20 +172,41 @@ bench_conn(void **state)
 	for (unsigned int i = 0; i < REQ_LEN; i++)
 		B.req[i] = (uint8_t)('a' + i % 26);
 
+	if (B.keepalive) {
+		for (unsigned long i = 0; i < B.batch; i++)
+			tt_test_peer_init(&B.peer[i], (uint16_t)(10000 + i), (uint32_t)(i * 2654435761u));
+		step(env, RTE_TCP_SYN_FLAG, NULL, 0);
+		step(env, RTE_TCP_ACK_FLAG, NULL, 0);
+	}
 	in0 = TT_TEST_STAT(env, EthInFrames);
 	out0 = TT_TEST_STAT(env, EthOutFrames);
 	for (unsigned long r = 0; r < B.rounds; r++) {
-		uint64_t c = round_run(env, &next_port);
+		uint64_t c = B.keepalive ? round_run_ka(env) : round_run(env, &next_port);
 
 		per[r] = c / B.conns;
-		printf("bench_conn: round %lu: %lu connections, %" PRIu64 " cycles each (%.0f ns)\n",
-		       r + 1, B.conns, per[r], (double)per[r] * 1e9 / hz);
+		printf("bench_conn: round %lu: %lu %s, %" PRIu64 " cycles each (%.0f ns)\n",
+		       r + 1, B.conns, B.keepalive ? "requests" : "connections", per[r],
+		       (double)per[r] * 1e9 / hz);
 		fflush(stdout);
 	}
 	frames = TT_TEST_STAT(env, EthInFrames) - in0 + TT_TEST_STAT(env, EthOutFrames) - out0;
+	if (B.keepalive) {
+		/* Every request answered, whole, on the connections opened once. */
+		assert_int_equal(TT_TEST_STAT(env, PassiveOpens), B.batch);
+		assert_int_equal(env->app->count[TT_TEV_DATA], B.conns * B.rounds);
+		for (unsigned long i = 0; i < B.batch; i++)
+			assert_int_equal(B.peer[i].rcv_nxt - B.peer[i].irs - 1,
+					 REQ_LEN * (B.conns / B.batch) * B.rounds);
+		step(env, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, NULL, 0);
+		step(env, RTE_TCP_ACK_FLAG, NULL, 0);
+		tt_clock_advance(&env->w->clock, 1);
+		server_run(env);
+		clients_learn(env);
+	} else {
+		assert_int_equal(TT_TEST_STAT(env, PassiveOpens), B.conns * B.rounds);
+	}
 	/* Every connection completed: opened, closed, nothing left over. */
-	assert_int_equal(TT_TEST_STAT(env, PassiveOpens), B.conns * B.rounds);
-	assert_int_equal(env->app->count[TT_TEV_CLOSED], B.conns * B.rounds);
+	assert_int_equal(env->app->count[TT_TEV_CLOSED], B.keepalive ? B.batch : B.conns * B.rounds);
 	assert_int_equal(tt_test_tcp_conns(env), 0);
 	assert_int_equal(TT_TEST_STAT(env, RetransSegs), 0);
 
@@ -184,6 +225,19 @@ bench_conn(void **state)
 	double fpc = (double)frames / (double)(B.conns * B.rounds);
 	uint64_t med = per[B.rounds / 2];
 
+	if (B.keepalive) {
+		printf("bench_conn: %lu requests in %lu rounds on %lu keep-alive connections: median "
+		       "%" PRIu64 " cycles per request (best %" PRIu64 "), %.2f frames each, %.0f "
+		       "cycles per frame; an empty poll %" PRIu64 " cycles; TSC %.2f GHz\n",
+		       B.conns * B.rounds, B.rounds, B.batch, med, per[0], fpc, (double)med / fpc,
+		       empty, hz / 1e9);
+		printf("{\"bench\": \"keepalive\", \"requests\": %lu, \"rounds\": %lu, "
+		       "\"conns\": %lu, \"cycles_per_req_median\": %" PRIu64 ", "
+		       "\"cycles_per_req_best\": %" PRIu64 ", \"frames_per_req\": %.2f, "
+		       "\"cycles_per_empty_poll\": %" PRIu64 ", \"tsc_hz\": %.0f}\n",
+		       B.conns * B.rounds, B.rounds, B.batch, med, per[0], fpc, empty, hz);
+		return;
+	}
 	printf("bench_conn: %lu connections in %lu rounds, %lu at a time: median %" PRIu64
 	       " cycles per connection (best %" PRIu64 "), %.2f frames each, %.0f cycles per "
 	       "frame; an empty poll %" PRIu64 " cycles; TSC %.2f GHz\n", B.conns * B.rounds,
@@ -215,11 +269,17 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(bench_conn, tt_test_setup, tt_test_teardown),
 	};
 
-	if (argc > 4) {
-		fprintf(stderr, "usage: bench_conn [CONNS [BATCH [ROUNDS]]]\n");
+	if (argc > 1 && strcmp(argv[1], "--keepalive") == 0) {
+		B.keepalive = true;
+		argv++;
+		argc--;
+	}
+	if (argc > 4 || (argc > 1 && argv[1][0] == '-')) {
+		fprintf(stderr, "usage: bench_conn [--keepalive] [CONNS [BATCH [ROUNDS]]]\n");
 		return 2;
 	}
-	B.conns = argc > 1 ? arg_num(argv[1], "CONNS", 1, 100000000) : 200000;
+	B.conns = argc > 1 ? arg_num(argv[1], B.keepalive ? "REQUESTS" : "CONNS", 1, 100000000) :
+			     200000;
 	B.batch = argc > 2 ? arg_num(argv[2], "BATCH", 1, BATCH_MAX) : 16;
 	B.rounds = argc > 3 ? arg_num(argv[3], "ROUNDS", 1, ROUNDS_MAX) : 5;
 	B.conns = (B.conns + B.batch - 1) / B.batch * B.batch;
