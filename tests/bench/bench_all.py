@@ -32,7 +32,8 @@ drivers give them. Figures:
              none and with all of them held
   stack      P1: tests/bench/bench_conn (the unit tests' harness, built with the tests:
              build-bench, else build): the stack's own cycles per short connection on
-             CPU 1, no driver and no second process; the figure to compare builds by
+             CPU 1, no driver and no second process; the figure to compare builds by;
+             then per request on 16 keep-alive connections (bench_conn --keepalive)
 """
 import argparse
 import contextlib
@@ -289,20 +290,30 @@ class Bench:
             raise SystemExit('no bench_conn binary (meson setup build-bench --buildtype=release '
                              '-Db_lto=true && ninja -C build-bench tests/bench/bench_conn)')
         conns, rounds = ('20000', '3') if self.quick else ('100000', '7')
-        r = subprocess.run(['taskset', '-c', '1', exe, conns, '16', rounds],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                           timeout=600)
-        self.log.write(r.stdout)
-        self.log.flush()
-        js = [line for line in r.stdout.splitlines() if line.startswith('{"bench": "conn"')]
-        if r.returncode != 0 or not js:
-            raise SystemExit(f'bench_conn exited {r.returncode}')
-        out = json.loads(js[-1])
-        out.pop('bench', None)
+
+        def run(*mode):
+            r = subprocess.run(['taskset', '-c', '1', exe, *mode, conns, '16', rounds],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               timeout=600)
+            self.log.write(r.stdout)
+            self.log.flush()
+            js = [line for line in r.stdout.splitlines() if line.startswith('{"bench": ')]
+            if r.returncode != 0 or not js:
+                raise SystemExit(f'bench_conn {" ".join(mode)} exited {r.returncode}')
+            out = json.loads(js[-1])
+            out.pop('bench', None)
+            return out
+
+        out = run()
         emit('stack', f'{out["cycles_per_conn_median"]:,} cycles per connection (median of '
              f'{out["rounds"]} rounds, best {out["cycles_per_conn_best"]:,}), '
              f'{out["frames_per_conn"]} frames each: the stack alone, no driver '
              f'({os.path.relpath(exe, ROOT)})', binary=exe, **out)
+        out = run('--keepalive')
+        emit('stack_keepalive', f'{out["cycles_per_req_median"]:,} cycles per request (median '
+             f'of {out["rounds"]} rounds, best {out["cycles_per_req_best"]:,}) on '
+             f'{out["conns"]} open connections, {out["frames_per_req"]} frames each: the '
+             f'stack alone (P4)', binary=exe, **out)
 
 
 def on_term(sig, frame):
