@@ -9,7 +9,7 @@ For each value of the rss tunable, 48 short HTTP connections from the namespace'
   - rss 1 (symmetric key) and rss 2 (random key, the default): the port says "steering on",
     the owner is the Toeplitz hash, and no segment is handed over (EthHandoffs 0), while
     both workers own connections (so the steering is not "everything on queue 0");
-  - rss 0: no steering, the owner is the keyed SipHash, the kernel's own queue choice puts
+  - rss 0: no steering, the owner is the keyed flow hash, the kernel's own queue choice puts
     first SYNs on the wrong worker: EthHandoffs > 0 and counted per receiving worker;
 always: every request answered, no hand-over drops, no bad segment, nothing left open.
 """
@@ -69,7 +69,9 @@ def run_one(chk, ns, rss, tag):
                 2: 'steering on (TAP queue program, random key)'}[rss]
     chk.check(port_line is not None and steering in port_line.group(0),
               f'rss {rss}: the port says "{steering}"')
-    owner = 'keyed SipHash-1-3' if rss == 0 else 'Toeplitz'
+    # rss 0: the flow hash, AES rounds where the CPU has AES-NI (flow_hash = 1, the default).
+    aes = ' aes ' in open('/proc/cpuinfo').read().replace('\n', ' ')
+    owner = ('keyed AES rounds' if aes else 'keyed SipHash-1-3') if rss == 0 else 'Toeplitz'
     chk.check(owner_line is not None and owner in owner_line.group(0),
               f'rss {rss}: the flow owner is the {owner} hash')
     chk.check(port_line is not None and 'fast-free off' in port_line.group(0),

@@ -72,6 +72,11 @@ def lcore():
     return str(max(os.sched_getaffinity(0)))
 
 
+# Counters of the host's doings, not the traffic's: they move on an idle instance whenever
+# the host keeps the worker off its CPU (WorkerStalls, R1), so two reads need not agree.
+HOST_COUNTERS = ('WorkerStalls',)
+
+
 def stat_names():
     """Counter names, parsed from the X-macro rows of include/tcpterm/tt_stats.h."""
     with open(STATS_H) as f:
