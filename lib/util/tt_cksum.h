@@ -22,22 +22,13 @@ static inline uint64_t
 tt_cksum_add(uint64_t sum, const void *buf, uint32_t len)
 {
 	const uint8_t *p = buf;
-	uint64_t v, lo = 0, hi = 0;
+	uint64_t v;
 
-	/*
-	 * The 32-bit halves of each 8 bytes into two 64-bit sums: no carry to catch (2^32 halves
-	 * would be needed to overflow one) and two independent chains of one add each, where
-	 * a 64-bit sum with its end-around carry was one chain of three (RFC 1071 2(B): any
-	 * grouping of the words gives the same one's complement sum).
-	 */
 	for (; len >= 8; p += 8, len -= 8) {
 		memcpy(&v, p, 8);
-		lo += (uint32_t)v;
-		hi += v >> 32;
+		sum += v;
+		sum += sum < v;
 	}
-	lo += hi;
-	sum += lo;
-	sum += sum < lo;
 	/* Fixed-size loads for the tail: a variable-length copy into v stalled store forwarding. */
 	if (len & 4) {
 		uint32_t x;
