@@ -78,8 +78,10 @@ tt_tcp_reply_rst(struct tt_worker *w, struct tt_pkt *p, const struct tt_tcp_seg 
 /*
  * One SipHash-2-4 of the 4-tuple under the worker's secret gives both per-flow secrets:
  * F of RFC 6528's ISN in the low half, the timestamp offset (RFC 7323 5.4) in the high
- * half, as independent as two outputs of a PRF (Linux draws them under two keys, which
- * costs a second hash per SYN).
+ * half, as independent as two outputs of a PRF. Linux does the same since 2026 (commit
+ * 165573e41f2f, "tcp: secure_seq: add back ports to TS offset"): its per-host offsets of
+ * 2017-2026 let an off-path peer learn source ports through a SYN-cookie side channel, and
+ * one hash for both is cheaper than two.
  */
 uint64_t
 tt_tcp_flow_secret(const struct tt_worker *w, const struct tt_flow *f)
