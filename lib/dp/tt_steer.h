@@ -50,8 +50,9 @@ struct tt_steer {
 
 /*
  * Draw the flow key and, unless rss is TT_RSS_OFF or there is one worker, the RSS key;
- * RETA entry i -> worker i % n_workers over TT_RETA_SIZE entries; owner SipHash until
- * tt_steer_finish. 0 or -errno (no random bytes).
+ * RETA entry i -> worker i % n_workers over TT_RETA_SIZE entries; owner the flow hash until
+ * tt_steer_finish. flow_hash: the config key (0: SipHash-1-3 even where the CPU has AES-NI).
+ * 0 or -errno (no random bytes).
  */
 int tt_steer_init(struct tt_steer *s, uint16_t n_workers, uint32_t rss, uint32_t flow_hash);
 
@@ -68,7 +69,7 @@ tt_steer_rss(const struct tt_steer *s)
 	return s->rss != TT_RSS_OFF && s->n_workers > 1;
 }
 
-/* The worker for hash h (SipHash high half or Toeplitz, per s->owner). */
+/* The worker for hash h (the flow hash's high half or Toeplitz, per s->owner). */
 static inline uint16_t
 tt_steer_worker(const struct tt_steer *s, uint32_t h)
 {

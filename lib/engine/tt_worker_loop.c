@@ -54,10 +54,12 @@ tt_worker_poll_from(struct tt_worker *w, uint64_t *tsc)
 	tt_clock_update_at(&w->clock, t0);
 	/*
 	 * The last iteration ended at t0 (one TSC reading a loop): the time since it began is
-	 * its length, a pause of the host included.
+	 * its length, a pause of the host included. Signed: the tests' fake clock may go back.
 	 */
-	if (unlikely(w->clock.ms - w->poll_ms >= TT_STALL_MS) && w->polls != 0)
+	if ((int64_t)(w->clock.tsc - w->poll_tsc) * 1000 >= (int64_t)(TT_STALL_MS * w->clock.hz) &&
+	    w->polls != 0)
 		worker_stalled(w, w->clock.ms - w->poll_ms);
+	w->poll_tsc = w->clock.tsc;
 	w->poll_ms = w->clock.ms;
 	if (w->impair != NULL)
 		tt_impair_sync(w->impair);

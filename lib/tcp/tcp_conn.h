@@ -473,8 +473,9 @@ tt_flow_ptr(uintptr_t v)
 	return (void *)(v & ~(uintptr_t)TT_FLOW_KIND_MASK);
 }
 /*
- * The flow hash of the 16-byte key (tt_flowhash.h). The table uses its low 32 bits; the
- * software owner choice its high 32 (tt_steer.h), so one hash serves both.
+ * The flow hash of the 16-byte key (tt_flowhash.h). The table takes its buckets from its low
+ * bits and from bits 40 and up (tcp_flow.c); the software owner choice from its high 32
+ * (tt_steer.h), so one hash serves both.
  */
 static inline uint64_t
 tt_flow_hash(const struct tt_flowhash_key *key, const struct tt_flow *f)

@@ -27,7 +27,7 @@
 #define TT_RTO_FALLBACK_MS 3000
 /*
  * Ports one connect may try (R1): past it -EADDRNOTAVAIL, the next connect going on from
- * there. A spent range would otherwise cost a SipHash and a lookup per port of it, per call.
+ * there. A spent range would otherwise cost a flow hash and a lookup per port of it, per call.
  */
 #define TT_PORT_SEARCH_MAX 4096
 /* Linux's tcp_twsk_unique: a TIME_WAIT 4-tuple is taken over once its TS.Recent is 1 s old. */

@@ -2,7 +2,7 @@
 /*
  * The flow table (tcp_flow.h): bucketized cuckoo hashing over the keyed flow hash.
  *
- * A flow's two buckets come from different bits of its 64-bit SipHash: the first from the
+ * A flow's two buckets come from different bits of its 64-bit flow hash: the first from the
  * low bits, the second from bits 40 and up (rotated in, for tables past 2^24 buckets). The
  * high half's low bits choose the owning worker (tt_steer.h), so they are the same for
  * every flow a worker holds and must not choose a bucket.
@@ -124,7 +124,7 @@ memo(struct tt_flow_table *ft, const struct tt_flow *f, uint64_t h)
 	ft->memo_hash = h;
 }
 
-/* f's hash: the last lookup's when f is its flow, else SipHash. */
+/* f's hash: the last lookup's when f is its flow, else the flow hash. */
 static uint64_t
 hash_of(struct tt_tcp *t, const struct tt_flow *f)
 {

@@ -7,7 +7,7 @@
 
 #include "tt_flowhash.h"
 
-#ifdef RTE_ARCH_X86
+#ifdef RTE_ARCH_X86_64
 #include <immintrin.h>
 
 /* Built for AES-NI whatever the build's -march; called only where the CPU has it. */
@@ -37,7 +37,7 @@ tt_flowhash_key_random(struct tt_flowhash_key *key)
 	rc = tt_siphash_key_random(&key->sip);
 	if (rc != 0)
 		return rc;
-#ifdef RTE_ARCH_X86
+#ifdef RTE_ARCH_X86_64
 	key->aes = rte_cpu_get_flag_enabled(RTE_CPUFLAG_AES) > 0;
 #else
 	key->aes = false;

@@ -19,7 +19,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <rte_branch_prediction.h>
 #include <rte_config.h>
 
 #include "tt_siphash.h"
@@ -33,7 +32,7 @@ struct tt_flowhash_key {
 /* Every key drawn from getrandom(2); aes from the CPU's flags. 0 or -errno. */
 int tt_flowhash_key_random(struct tt_flowhash_key *key);
 
-#ifdef RTE_ARCH_X86
+#ifdef RTE_ARCH_X86_64
 uint64_t tt_flowhash_aes(const struct tt_flowhash_key *key, uint64_t a, uint64_t b);
 #endif
 
@@ -41,8 +40,8 @@ uint64_t tt_flowhash_aes(const struct tt_flowhash_key *key, uint64_t a, uint64_t
 static inline uint64_t
 tt_flowhash(const struct tt_flowhash_key *key, uint64_t a, uint64_t b)
 {
-#ifdef RTE_ARCH_X86
-	if (likely(key->aes))
+#ifdef RTE_ARCH_X86_64
+	if (key->aes)
 		return tt_flowhash_aes(key, a, b);
 #endif
 	return tt_siphash13_2u64(&key->sip, a, b);

@@ -69,7 +69,6 @@ audit(struct tt_tcp *t, int64_t want)
 		fail_msg("audit: %" PRId64 " entries, want %" PRId64 ": %s", n, want, err);
 }
 
-/* Full to the size given: all in, all found with their kinds, all out. Five key draws. */
 /* tt_flow_set's two 8-byte stores lay the key out as the fields do, pad zero. */
 static void
 test_flow_set_layout(void **state)
@@ -94,6 +93,7 @@ test_flow_set_layout(void **state)
 	}
 }
 
+/* Full to the size given: all in, all found with their kinds, all out. Five key draws. */
 static void
 test_fill_to_capacity(void **state)
 {

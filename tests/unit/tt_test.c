@@ -271,8 +271,9 @@ tt_test_setup(void **state)
 	snprintf(env->name, sizeof(env->name), "ut%u", seq++);
 	snprintf(name, sizeof(name), "%s_pool", env->name);
 	/*
-	 * No per-lcore cache and the ring handler named explicitly: the pool's ring then holds
-	 * exactly its free mbufs, which teardown counts (see pool_free_count()).
+	 * No per-lcore cache (unless a benchmark sets tt_test_pool_cache) and the ring handler
+	 * named explicitly: the pool's ring then holds exactly its free mbufs, which teardown
+	 * counts (see pool_free_count()).
 	 */
 	env->pool = rte_pktmbuf_pool_create_by_ops(name, tt_test_pool_size, tt_test_pool_cache, 0,
 						   RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -325,7 +326,11 @@ ring_free_all(struct rte_ring *r)
 static unsigned int
 pool_free_count(const struct rte_mempool *mp)
 {
-	/* With a cache (benchmarks only), free mbufs are in the caches too. */
+	/*
+	 * With a cache (benchmarks only), free mbufs are in the caches too, and
+	 * rte_mempool_avail_count caps its sum at the pool's size: a double free goes unseen
+	 * there, which the tests (no cache) still catch.
+	 */
 	return mp->cache_size != 0 ? rte_mempool_avail_count(mp) : rte_ring_count(mp->pool_data);
 }
 
