@@ -6,7 +6,7 @@
 #
 #   scripts/bench.sh [--quick] [--dperf PATH] [--tcpterm PATH] [FIGURE...]
 #
-# FIGURE: cps peak keepalive stream flood twflat hold stack (default: all, in that order);
+# FIGURE: cps peak keepalive stream flood twflat hold stack linux (default: all, in that order);
 # what each measures is in tests/bench/bench_all.py, which this script runs. For each figure
 # one readable line and one JSON line ({"bench": FIGURE, ...}) on stdout; the drivers' own
 # lines (tests/bench/dperf_cps.py, gen_memif.py) go to a log whose path is printed at the end.
@@ -29,7 +29,7 @@ ROOT=$PWD
 PY=/usr/bin/python3
 LOCK=/tmp/tt-bench.lock
 HP=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
-ALL_FIGURES=(cps peak keepalive stream flood twflat hold stack)
+ALL_FIGURES=(cps peak keepalive stream flood twflat hold stack linux)
 DPERF_CONF=$ROOT/../shared/bench/dperf/conf
 
 refuse() { printf 'bench.sh: %s\n' "$*" >&2; exit 2; }
@@ -125,7 +125,10 @@ cleanup() {
 	done
 	if [ -n "$PYPID" ]; then
 		# the drivers' names: gen_memif.py (ttgbs*/ttgbg* + its PID, its socket), dperf_cps.py
-		# (ttdperf + its PID), dperf itself (dperf-PID, hugepage files dperf-PIDmap_*)
+		# (ttdperf + its PID), dperf itself (dperf-PID, hugepage files dperf-PIDmap_*),
+		# linux_floor.py (namespace ttfloor + its PID, directory tt-floor.*: removed by it
+		# unless killed)
+		ip netns del ttfloor"$PYPID" 2>/dev/null
 		rm -rf /var/run/dpdk/ttgb?*"$PYPID" /var/run/dpdk/ttdperf"$PYPID" \
 			/tmp/tt-genbench-"$PYPID".sock
 		for p in "${KIDS[@]}"; do

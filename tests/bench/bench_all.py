@@ -34,6 +34,9 @@ drivers give them. Figures:
              build-bench, else build): the stack's own cycles per short connection on
              CPU 1, no driver and no second process; the figure to compare builds by;
              then per request on 16 keep-alive connections (bench_conn --keepalive)
+  linux      P1/issue 9 item 6, the floor: tests/bench/linux_floor.py, nginx (one worker on
+             CPU 1) on the Linux loopback driven by wrk (CPU 0), keep-alive and one
+             connection per request: rate, busy shares, cycles per request or connection
 """
 import argparse
 import contextlib
@@ -51,8 +54,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import dperf_cps  # noqa: E402
 import gen_memif  # noqa: E402
+import linux_floor  # noqa: E402
 
-FIGURES = ('cps', 'peak', 'keepalive', 'stream', 'flood', 'twflat', 'hold', 'stack')
+FIGURES = ('cps', 'peak', 'keepalive', 'stream', 'flood', 'twflat', 'hold', 'stack', 'linux')
 ROOT = os.path.dirname(os.path.dirname(HERE))
 CPS_RATES = (100000, 400000, 800000)
 PEAK_STEPS = tuple(range(200000, 1200001, 200000))
@@ -314,6 +318,11 @@ class Bench:
              f'of {out["rounds"]} rounds, best {out["cycles_per_req_best"]:,}) on '
              f'{out["conns"]} open connections, {out["frames_per_req"]} frames each: the '
              f'stack alone (P4)', binary=exe, **out)
+
+
+    def linux(self):
+        for name, text, fields in self.quiet(linux_floor.measure, 3 if self.quick else 10):
+            emit('linux', text, **fields)
 
 
 def on_term(sig, frame):
