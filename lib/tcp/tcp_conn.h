@@ -555,20 +555,34 @@ void tt_req_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 /* A new request for l from SYN seg; 0, or -ENOSPC when the pool is empty. Takes p->m on 0. */
 int tt_req_create(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 		  const struct tt_flow *f, struct tt_listener *l);
+/* What a passive handshake agreed (from a request, or from a cookie and its ACK). */
+struct tt_handshake {
+	uint32_t iss, irs;
+	uint32_t ts_recent;            /* the peer's last TSval */
+	uint32_t ts_offset;            /* ours: the SYN-ACK's, which the peer holds (RFC 7323 5.4) */
+	uint16_t mss;                  /* the peer's */
+	uint8_t flags;                 /* TT_CONN_* */
+	uint8_t snd_wscale;
+	uint16_t pi;
+	const struct rte_ether_addr *mac;
+};
+
 /* A TCB in ESTABLISHED from a handshake (request or cookie): table, counters, options. */
 struct tt_conn *tt_conn_passive(struct tt_worker *w, const struct tt_flow *f,
-				struct tt_listener *l, uint32_t iss, uint32_t irs, uint16_t mss,
-				uint8_t flags, uint8_t snd_wscale, uint32_t ts_recent,
-				const struct rte_ether_addr *mac, uint16_t pi);
+				struct tt_listener *l, const struct tt_handshake *hs);
 void tt_req_timeout(struct tt_worker *w, struct tt_req *r);
 void tt_req_free(struct tt_worker *w, struct tt_req *r);
 
 /* SYN cookies (tcp_syncookie.c). */
+/*
+ * The cookie for the SYN (our ISN), and in *ts_offset the connection's TS offset, which
+ * tt_cookie_check gives again from the final ACK.
+ */
 uint32_t tt_cookie_make(struct tt_worker *w, const struct tt_flow *f, uint32_t irs,
-			uint16_t mss);
-/* 0 and the MSS it encodes, or -EINVAL. */
+			uint16_t mss, uint32_t *ts_offset);
+/* 0 with the MSS the cookie encodes and the TS offset tt_cookie_make gave, or -EINVAL. */
 int tt_cookie_check(struct tt_worker *w, const struct tt_flow *f, uint32_t irs,
-		    uint32_t cookie, uint16_t *mss);
+		    uint32_t cookie, uint16_t *mss, uint32_t *ts_offset);
 /* C3: options carried in the low 6 bits of TSval. */
 uint32_t tt_cookie_ts_encode(uint32_t tsval, uint8_t flags, uint8_t snd_wscale);
 /* 0 with the TT_CONN_* flags and shift the TSecr carries, or -EINVAL for impossible bits. */

@@ -63,7 +63,8 @@ listen_send_cookie(struct tt_worker *w, struct tt_pkt *p, const struct tt_tcp_se
 	const struct tt_config *cfg = w->tcp->cfg;
 	const struct tt_tcp_opts *o = &seg->opts;
 	uint16_t mss = (o->present & TT_TCP_OPT_MSS) ? o->mss : 536;
-	uint32_t iss = tt_cookie_make(w, f, seg->seq, mss);
+	uint32_t ts_offset;
+	uint32_t iss = tt_cookie_make(w, f, seg->seq, mss, &ts_offset);
 	uint8_t flags = 0;
 	uint32_t tsval = 0;
 
@@ -73,8 +74,7 @@ listen_send_cookie(struct tt_worker *w, struct tt_pkt *p, const struct tt_tcp_se
 			flags |= TT_CONN_SACK;
 		if (cfg->window_scaling && (o->present & TT_TCP_OPT_WSCALE))
 			flags |= TT_CONN_WSCALE;
-		tsval = tt_cookie_ts_encode(tt_tcp_tsval(w, tt_tcp_ts_offset(w, f)), flags,
-					    o->wscale);
+		tsval = tt_cookie_ts_encode(tt_tcp_tsval(w, ts_offset), flags, o->wscale);
 	}
 	/* Without timestamps the cookie cannot carry window scale or SACK (C3). */
 	l->overflow_ms = w->clock.ms;
@@ -90,18 +90,19 @@ listen_cookie_ack(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 		  const struct tt_flow *f, struct tt_listener *l)
 {
 	const struct tt_config *cfg = w->tcp->cfg;
-	uint32_t irs = seg->seq - 1, iss = seg->ack - 1;
-	uint8_t flags = 0, wscale = 0;
-	uint16_t mss;
+	struct tt_handshake hs = {
+		.iss = seg->ack - 1, .irs = seg->seq - 1, .ts_recent = seg->opts.tsval,
+		.pi = p->pi, .mac = &p->eth->src_addr,
+	};
 	struct tt_conn *c;
 
-	if (tt_cookie_check(w, f, irs, iss, &mss) != 0) {
+	if (tt_cookie_check(w, f, hs.irs, hs.iss, &hs.mss, &hs.ts_offset) != 0) {
 		TT_STAT_INC(&w->stats, SyncookiesFailed);
 		tt_tcp_reply_rst(w, p, seg);
 		return;
 	}
 	if (cfg->timestamps && (seg->opts.present & TT_TCP_OPT_TS) &&
-	    tt_cookie_ts_decode(seg->opts.tsecr, &flags, &wscale) != 0) {
+	    tt_cookie_ts_decode(seg->opts.tsecr, &hs.flags, &hs.snd_wscale) != 0) {
 		TT_STAT_INC(&w->stats, SyncookiesFailed);
 		tt_tcp_reply_rst(w, p, seg);
 		return;
@@ -117,8 +118,7 @@ listen_cookie_ack(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 			rte_pktmbuf_free(p->m);
 		return;
 	}
-	c = tt_conn_passive(w, f, l, iss, irs, mss, flags, wscale, seg->opts.tsval,
-			    &p->eth->src_addr, p->pi);
+	c = tt_conn_passive(w, f, l, &hs);
 	if (c == NULL) {
 		TT_STAT_INC(&w->stats, ListenDrops);
 		rte_pktmbuf_free(p->m);

@@ -50,23 +50,48 @@ opt_sack(const uint8_t *v, unsigned int vlen, struct tt_tcp_opts *o)
 	o->present |= TT_TCP_OPT_SACK;
 }
 
+/*
+ * The scalar fields: what the fast paths set instead of clearing the whole struct (the SACK
+ * blocks are read only below n_sack).
+ */
+static void
+opts_set(struct tt_tcp_opts *o, uint8_t present, uint16_t mss, uint8_t wscale, uint32_t tsval,
+	 uint32_t tsecr)
+{
+	o->present = present;
+	o->mss = mss;
+	o->wscale = RTE_MIN(wscale, TT_TCP_MAX_WSCALE);
+	o->tsval = tsval;
+	o->tsecr = tsecr;
+	o->n_sack = 0;
+}
+
 int
 tt_tcp_parse_options(const uint8_t *opt, unsigned int len, struct tt_tcp_opts *o)
 {
 	unsigned int i = 0;
 
-	memset(o, 0, sizeof(*o));
 	/*
 	 * RFC 7323 Appendix A's layout, NOP NOP TS, on every segment after a handshake with
 	 * timestamps (Linux's, dperf's): read as one word compare, as Linux's
 	 * tcp_fast_parse_options does.
 	 */
 	if (len == 12 && rd32(opt) == (OPT_NOP << 24 | OPT_NOP << 16 | OPT_TS << 8 | 10)) {
-		o->tsval = rd32(opt + 4);
-		o->tsecr = rd32(opt + 8);
-		o->present = TT_TCP_OPT_TS;
+		opts_set(o, TT_TCP_OPT_TS, 0, 0, rd32(opt + 4), rd32(opt + 8));
 		return 0;
 	}
+	/*
+	 * Linux's SYN (tcp_options_write): MSS, SACK-permitted, timestamps, NOP, window scale,
+	 * 20 bytes; the SYN of every Linux client and of a flood that copies it (P3).
+	 */
+	if (len == 20 && rd16(opt) == (OPT_MSS << 8 | 4) && rd16(opt + 2) != 0 &&
+	    rd32(opt + 4) == ((uint32_t)OPT_SACK_OK << 24 | 2 << 16 | OPT_TS << 8 | 10) &&
+	    rd16(opt + 16) == (OPT_NOP << 8 | OPT_WSCALE) && opt[18] == 3) {
+		opts_set(o, TT_TCP_OPT_MSS | TT_TCP_OPT_SACK_OK | TT_TCP_OPT_TS | TT_TCP_OPT_WSCALE,
+			 rd16(opt + 2), opt[19], rd32(opt + 8), rd32(opt + 12));
+		return 0;
+	}
+	memset(o, 0, sizeof(*o));
 	while (i < len) {
 		uint8_t kind = opt[i];
 		uint8_t olen;

@@ -130,38 +130,38 @@ tt_req_timeout(struct tt_worker *w, struct tt_req *r)
 
 struct tt_conn *
 tt_conn_passive(struct tt_worker *w, const struct tt_flow *f, struct tt_listener *l,
-		uint32_t iss, uint32_t irs, uint16_t mss, uint8_t flags, uint8_t snd_wscale,
-		uint32_t ts_recent, const struct rte_ether_addr *mac, uint16_t pi)
+		const struct tt_handshake *hs)
 {
 	struct tt_tcp *t = w->tcp;
 	const struct tt_config *cfg = t->cfg;
 	struct tt_conn *c = tt_conn_alloc(w);
-	uint16_t our_mss = w->ports[pi].mtu - 40;
+	uint8_t flags = hs->flags;
+	uint16_t our_mss = w->ports[hs->pi].mtu - 40;
 
 	if (c == NULL)
 		return NULL;
 	c->flow = *f;
 	c->flags = flags;
-	c->snd_wscale = (flags & TT_CONN_WSCALE) ? snd_wscale : 0;
+	c->snd_wscale = (flags & TT_CONN_WSCALE) ? hs->snd_wscale : 0;
 	c->rcv_wscale = (flags & TT_CONN_WSCALE) ? tt_tcp_rcv_wscale(cfg) : 0;
 	/* Linux's floor, tcp_min_snd_mss: a peer's tiny MSS cannot make segments of nothing. */
-	c->mss = RTE_MIN(mss, our_mss);
+	c->mss = RTE_MIN(hs->mss, our_mss);
 	if (c->mss < TT_TCP_MIN_SND_MSS)
 		c->mss = TT_TCP_MIN_SND_MSS;
 	if (flags & TT_CONN_TS)
 		c->mss -= 12;
-	c->pmtu = w->ports[pi].mtu;     /* RFC 1191 3: the first hop's, until ICMP says less */
-	c->iss = iss;
-	c->irs = irs;
-	c->snd_una = c->snd_nxt = c->snd_max = iss + 1;
-	c->rcv_nxt = irs + 1;
-	c->rcv_acked = irs + 1;         /* our SYN-ACK acknowledged the SYN */
+	c->pmtu = w->ports[hs->pi].mtu;     /* RFC 1191 3: the first hop's, until ICMP says less */
+	c->iss = hs->iss;
+	c->irs = hs->irs;
+	c->snd_una = c->snd_nxt = c->snd_max = hs->iss + 1;
+	c->rcv_nxt = hs->irs + 1;
+	c->rcv_acked = hs->irs + 1;         /* our SYN-ACK acknowledged the SYN */
 	c->rcv_wnd = (flags & TT_CONN_WSCALE) ? cfg->rmem : RTE_MIN(cfg->rmem, 65535u);
-	c->snd_wl1 = irs;
-	c->snd_wl2 = iss;
-	c->ts_recent = ts_recent;
+	c->snd_wl1 = hs->irs;
+	c->snd_wl2 = hs->iss;
+	c->ts_recent = hs->ts_recent;
 	c->ts_recent_age = tt_conn_age(w->clock.ms);
-	c->ts_offset = (flags & TT_CONN_TS) ? tt_tcp_ts_offset(w, f) : 0;
+	c->ts_offset = (flags & TT_CONN_TS) ? hs->ts_offset : 0;
 	c->rto = 1000;      /* RFC 6298 2.1 until an RTT is measured */
 	tt_cc_conn_init(w, c);
 	tt_recovery_conn_init(c);
@@ -171,8 +171,8 @@ tt_conn_passive(struct tt_worker *w, const struct tt_flow *f, struct tt_listener
 		tt_conn_keepalive_start(w, c);
 	}
 	c->listener = l->idx;
-	c->pi = (uint8_t)pi;
-	c->peer_mac = *mac;
+	c->pi = (uint8_t)hs->pi;
+	c->peer_mac = *hs->mac;
 	/* The request's entry becomes the TCB's in place (tt_flow_add on a flow already there). */
 	if (tt_flow_add(t, f, c, TT_FLOW_CONN) != 0) {
 		tt_objpool_put(&t->conns, c);
@@ -205,6 +205,7 @@ tt_req_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, stru
 	const struct tt_config *cfg = t->cfg;
 	struct tt_listener *l = &t->listeners[TT_REQ_LISTENER(r)];
 	uint32_t wnd = RTE_MIN(cfg->rmem, 65535u);
+	struct tt_handshake hs;
 	struct tt_conn *c;
 
 	/* H6: the SYN again (our SYN-ACK was lost): SYN-ACK again, no second request. */
@@ -262,8 +263,13 @@ tt_req_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, stru
 		tt_tcp_reply_rst(w, p, seg);
 		return;
 	}
-	c = tt_conn_passive(w, &r->flow, l, r->iss, r->irs, r->mss, r->flags, r->snd_wscale,
-			    r->ts_recent, &r->mac, TT_REQ_PI(r));
+	/* The SYN-ACK's TS offset again: a request has no room left to keep it (64 bytes). */
+	hs = (struct tt_handshake){
+		.iss = r->iss, .irs = r->irs, .ts_recent = r->ts_recent, .mss = r->mss,
+		.flags = r->flags, .snd_wscale = r->snd_wscale, .pi = TT_REQ_PI(r), .mac = &r->mac,
+		.ts_offset = (r->flags & TT_CONN_TS) ? tt_tcp_ts_offset(w, &r->flow) : 0,
+	};
+	c = tt_conn_passive(w, &r->flow, l, &hs);
 	if (c == NULL) {
 		/* No TCB free: keep the request; a retransmitted ACK may find one. */
 		TT_STAT_INC(&w->stats, ListenDrops);

@@ -20,6 +20,11 @@
  * two periods (C2: about two clock periods of 60 s). The MAC covers the MSS index, so a
  * forged index fails; a blind forger has one chance in 2^25 per guess.
  *
+ * The connection's TS offset (RFC 7323 5.4, 7.1) is the high 32 bits of the same SipHash,
+ * which the final ACK's check computes again: one hash per SYN for both, as a request's ISN
+ * and offset share one (tcp_output.c). TSval shows the offset plus our clock; the MAC is
+ * other bits of a pseudorandom function's output, which the high half says nothing about.
+ *
  * Keys: K_e = SipHash(master; e), e = T >> 4, so the key in use changes every 16 periods
  * (about 17.5 minutes) without a system call on the data path; the master key comes from
  * getrandom(2) at start and never leaves the worker.
@@ -65,32 +70,36 @@ epoch_key(struct tt_tcp *t, uint64_t period)
 	return &t->cookie_epoch_key[slot];
 }
 
-static uint32_t
-cookie_mac(struct tt_tcp *t, const struct tt_flow *f, uint64_t period, uint32_t irs,
-	   uint32_t mssidx)
+/* The low COOKIE_MAC_BITS: the MAC; the high 32: the TS offset (tt_tcp_ts_offset_of). */
+static uint64_t
+cookie_hash(struct tt_tcp *t, const struct tt_flow *f, uint64_t period, uint32_t irs,
+	    uint32_t mssidx)
 {
-	return (uint32_t)tt_siphash_4u64(epoch_key(t, period),
-					 (uint64_t)f->raddr << 32 | f->laddr,
-					 (uint64_t)f->rport << 16 | f->lport, period,
-					 (uint64_t)irs << 8 | mssidx) & COOKIE_MAC_MASK;
+	return tt_siphash_4u64(epoch_key(t, period), (uint64_t)f->raddr << 32 | f->laddr,
+			       (uint64_t)f->rport << 16 | f->lport, period,
+			       (uint64_t)irs << 8 | mssidx);
 }
 
 uint32_t
-tt_cookie_make(struct tt_worker *w, const struct tt_flow *f, uint32_t irs, uint16_t mss)
+tt_cookie_make(struct tt_worker *w, const struct tt_flow *f, uint32_t irs, uint16_t mss,
+	       uint32_t *ts_offset)
 {
 	uint64_t period = w->clock.ms >> COOKIE_PERIOD_SHIFT;
 	uint32_t idx = 0;
+	uint64_t h;
 
 	for (uint32_t i = 1; i < RTE_DIM(msstab); i++)
 		if (mss >= msstab[i])
 			idx = i;
+	h = cookie_hash(w->tcp, f, period, irs, idx);
+	*ts_offset = tt_tcp_ts_offset_of(w, h);
 	return (uint32_t)(period & ((1u << COOKIE_T_BITS) - 1)) << 27 | idx << COOKIE_MAC_BITS |
-	       cookie_mac(w->tcp, f, period, irs, idx);
+	       ((uint32_t)h & COOKIE_MAC_MASK);
 }
 
 int
 tt_cookie_check(struct tt_worker *w, const struct tt_flow *f, uint32_t irs, uint32_t cookie,
-		uint16_t *mss)
+		uint16_t *mss, uint32_t *ts_offset)
 {
 	uint64_t now = w->clock.ms >> COOKIE_PERIOD_SHIFT;
 	uint32_t t5 = cookie >> 27;
@@ -101,9 +110,12 @@ tt_cookie_check(struct tt_worker *w, const struct tt_flow *f, uint32_t irs, uint
 
 		if ((period & ((1u << COOKIE_T_BITS) - 1)) != t5)
 			continue;
-		if (cookie_mac(w->tcp, f, period, irs, idx) != (cookie & COOKIE_MAC_MASK))
+		uint64_t h = cookie_hash(w->tcp, f, period, irs, idx);
+
+		if (((uint32_t)h & COOKIE_MAC_MASK) != (cookie & COOKIE_MAC_MASK))
 			return -EINVAL;
 		*mss = msstab[idx];
+		*ts_offset = tt_tcp_ts_offset_of(w, h);
 		return 0;
 	}
 	return -EINVAL;

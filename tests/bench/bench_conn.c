@@ -17,7 +17,7 @@
  * moves far less between runs (the clock is the harness's fake one, nothing else shares
  * the core's caches), which is what comparing two builds of the stack needs.
  *
- *   build/tests/bench/bench_conn [--keepalive] [CONNS [BATCH [ROUNDS]]]
+ *   build/tests/bench/bench_conn [--keepalive | --flood] [CONNS [BATCH [ROUNDS]]]
  *
  * CONNS (default 200000) connections per round, BATCH (16) at a time, ROUNDS (5): one line
  * per round, then a readable summary (median and best round) and one JSON line. Flows use
@@ -25,7 +25,12 @@
  * than one batch's. Memory on 2 MB pages as tcpterm's (128 MB of them free; environment
  * TT_BENCH_NO_HUGE set: 4 KB pages, as the unit tests). --keepalive (P4): BATCH
  * connections opened once, then CONNS requests per round, each connection's request and
- * its echoed answer (two frames), the cost per request.
+ * its echoed answer (two frames), the cost per request. --flood (P3): CONNS SYNs per round,
+ * BATCH per burst, each from its own address of 198.19.0.0/16 and port with Linux's options,
+ * never acknowledged, syncookies = 2 (every SYN answered with a cookie, as once a flood has
+ * filled the SYN queue), through a gateway: the cost per SYN of parsing it, missing the flow
+ * table, computing the cookie and sending the SYN-ACK. BATCH under the burst (32), or R1
+ * sheds them as it would a flood that fills every burst.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -45,6 +50,7 @@
 
 struct bench {
 	bool keepalive;               /* requests on BATCH open connections, not connections */
+	bool flood;                   /* SYNs answered with cookies, not connections */
 	unsigned long conns, batch, rounds;
 	uint64_t cycles;              /* in the worker's loop, this round */
 	struct tt_test_peer peer[BATCH_MAX];
@@ -147,6 +153,34 @@ round_run_ka(struct tt_test_env *env)
 	return B.cycles;
 }
 
+/*
+ * One flood round: conns SYNs, batch per burst, each from a new address and port (the flood
+ * of tcpterm-gen's --flood comes from 198.19.0.0/16), answered with a cookie and dropped.
+ */
+static uint64_t
+round_run_flood(struct tt_test_env *env, unsigned long *next)
+{
+	struct rte_mbuf *m;
+
+	B.cycles = 0;
+	for (unsigned long done = 0; done < B.conns; done += B.batch) {
+		for (unsigned long i = 0; i < B.batch; i++, ++*next) {
+			struct tt_test_peer *p = &B.peer[i];
+
+			tt_test_peer_init(p, (uint16_t)(1024 + *next % 60000),
+					  (uint32_t)(*next * 2654435761u));
+			p->ip = rte_cpu_to_be_32((198u << 24 | 19u << 16) | (uint32_t)(*next & 0xffff));
+			tt_test_rx(env, tt_test_peer_build(env, p, RTE_TCP_SYN_FLAG, p->isn, 0,
+							   NULL, 0));
+		}
+		server_run(env);
+		while ((m = tt_test_tx_pop(env)) != NULL)
+			rte_pktmbuf_free(m);
+		tt_clock_advance(&env->w->clock, 1);
+	}
+	return B.cycles;
+}
+
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -160,11 +194,27 @@ bench_conn(void **state)
 {
 	struct tt_test_env *env = *state;
 	uint64_t per[ROUNDS_MAX], in0, out0, frames;
+	struct rte_mbuf *m0;
 	unsigned long next_port = 0;
 	double hz = (double)rte_get_tsc_hz();
 
 	env->app = calloc(1, sizeof(*env->app));
 	assert_non_null(env->app);
+	if (B.flood) {
+		struct tt_tb b = tt_tb_defaults(TT_TB_ARP);
+
+		/* The flood's addresses are off-link: its SYN-ACKs go through the gateway. */
+		env->cfg.syncookies = 2;
+		env->net.gateway = TT_TEST_IP_GW;
+		b.arp_op = RTE_ARP_OP_REPLY;
+		b.eth_src = b.arp_sha = tt_test_mac_gw;
+		b.arp_sip = TT_TEST_IP_GW;
+		b.arp_tha = tt_test_mac_us;
+		tt_test_rx(env, tt_tb_build(env, &b));
+		tt_test_poll(env);
+		while ((m0 = tt_test_tx_pop(env)) != NULL)
+			rte_pktmbuf_free(m0);
+	}
 	env->app->auto_accept = true;
 	env->app->echo = true;
 	env->app->on_peer_closed = TT_TREACT_CLOSE;
@@ -181,11 +231,13 @@ bench_conn(void **state)
 	in0 = TT_TEST_STAT(env, EthInFrames);
 	out0 = TT_TEST_STAT(env, EthOutFrames);
 	for (unsigned long r = 0; r < B.rounds; r++) {
-		uint64_t c = B.keepalive ? round_run_ka(env) : round_run(env, &next_port);
+		uint64_t c = B.keepalive ? round_run_ka(env) :
+			     B.flood ? round_run_flood(env, &next_port) : round_run(env, &next_port);
 
 		per[r] = c / B.conns;
 		printf("bench_conn: round %lu: %lu %s, %" PRIu64 " cycles each (%.0f ns)\n",
-		       r + 1, B.conns, B.keepalive ? "requests" : "connections", per[r],
+		       r + 1, B.conns, B.keepalive ? "requests" : B.flood ? "SYNs" : "connections",
+		       per[r],
 		       (double)per[r] * 1e9 / hz);
 		fflush(stdout);
 	}
@@ -202,11 +254,17 @@ bench_conn(void **state)
 		tt_clock_advance(&env->w->clock, 1);
 		server_run(env);
 		clients_learn(env);
+	} else if (B.flood) {
+		/* Every SYN answered with a cookie, none of them held (C5). */
+		assert_int_equal(TT_TEST_STAT(env, SyncookiesSent), B.conns * B.rounds);
+		assert_int_equal(TT_TEST_STAT(env, EthOutFrames) - out0, B.conns * B.rounds);
+		assert_int_equal(TT_TEST_STAT(env, PassiveOpens), 0);
 	} else {
 		assert_int_equal(TT_TEST_STAT(env, PassiveOpens), B.conns * B.rounds);
 	}
 	/* Every connection completed: opened, closed, nothing left over. */
-	assert_int_equal(env->app->count[TT_TEV_CLOSED], B.keepalive ? B.batch : B.conns * B.rounds);
+	assert_int_equal(env->app->count[TT_TEV_CLOSED],
+			 B.keepalive ? B.batch : B.flood ? 0 : B.conns * B.rounds);
 	assert_int_equal(tt_test_tcp_conns(env), 0);
 	assert_int_equal(TT_TEST_STAT(env, RetransSegs), 0);
 
@@ -225,6 +283,18 @@ bench_conn(void **state)
 	double fpc = (double)frames / (double)(B.conns * B.rounds);
 	uint64_t med = per[B.rounds / 2];
 
+	if (B.flood) {
+		printf("bench_conn: %lu SYNs in %lu rounds, %lu a burst, each from its own address, "
+		       "answered with cookies: median %" PRIu64 " cycles per SYN (best %" PRIu64 "), "
+		       "%.2f frames each; an empty poll %" PRIu64 " cycles; TSC %.2f GHz\n",
+		       B.conns * B.rounds, B.rounds, B.batch, med, per[0], fpc, empty, hz / 1e9);
+		printf("{\"bench\": \"flood\", \"syns\": %lu, \"rounds\": %lu, \"batch\": %lu, "
+		       "\"cycles_per_syn_median\": %" PRIu64 ", \"cycles_per_syn_best\": %" PRIu64 ", "
+		       "\"frames_per_syn\": %.2f, \"cycles_per_empty_poll\": %" PRIu64 ", "
+		       "\"tsc_hz\": %.0f}\n", B.conns * B.rounds, B.rounds, B.batch, med, per[0], fpc,
+		       empty, hz);
+		return;
+	}
 	if (B.keepalive) {
 		printf("bench_conn: %lu requests in %lu rounds on %lu keep-alive connections: median "
 		       "%" PRIu64 " cycles per request (best %" PRIu64 "), %.2f frames each, %.0f "
@@ -269,16 +339,18 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(bench_conn, tt_test_setup, tt_test_teardown),
 	};
 
-	if (argc > 1 && strcmp(argv[1], "--keepalive") == 0) {
-		B.keepalive = true;
+	if (argc > 1 && (strcmp(argv[1], "--keepalive") == 0 || strcmp(argv[1], "--flood") == 0)) {
+		B.keepalive = argv[1][2] == 'k';
+		B.flood = !B.keepalive;
 		argv++;
 		argc--;
 	}
 	if (argc > 4 || (argc > 1 && argv[1][0] == '-')) {
-		fprintf(stderr, "usage: bench_conn [--keepalive] [CONNS [BATCH [ROUNDS]]]\n");
+		fprintf(stderr, "usage: bench_conn [--keepalive | --flood] [CONNS [BATCH [ROUNDS]]]\n");
 		return 2;
 	}
-	B.conns = argc > 1 ? arg_num(argv[1], B.keepalive ? "REQUESTS" : "CONNS", 1, 100000000) :
+	B.conns = argc > 1 ? arg_num(argv[1], B.keepalive ? "REQUESTS" : B.flood ? "SYNS" : "CONNS",
+				     1, 100000000) :
 			     200000;
 	B.batch = argc > 2 ? arg_num(argv[2], "BATCH", 1, BATCH_MAX) : 16;
 	B.rounds = argc > 3 ? arg_num(argv[3], "ROUNDS", 1, ROUNDS_MAX) : 5;

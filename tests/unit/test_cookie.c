@@ -2,7 +2,8 @@
 /*
  * SYN cookies (lib/tcp/tcp_syncookie.c, SPEC C2, C3): a cookie validates for the flow,
  * peer ISN and MSS it was made for, within two periods of 65.536 s and no longer; any
- * change to the flow, the ISN or the cookie's bits fails; the TSval option bits round-trip.
+ * change to the flow, the ISN or the cookie's bits fails; the TSval option bits round-trip;
+ * the check gives back the TS offset the cookie was sent with, one per connection.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 struct fixture {
 	struct tt_worker w;
 	struct tt_tcp t;
+	struct tt_config cfg;
 };
 
 static int
@@ -28,6 +30,8 @@ setup(void **state)
 	if (f == NULL)
 		return -1;
 	f->w.tcp = &f->t;
+	f->t.cfg = &f->cfg;
+	f->cfg.timestamps = 1;
 	if (tt_siphash_key_random(&f->t.cookie_key) != 0)
 		return -1;
 	tt_clock_set_fake(&f->w.clock, 10ull * 65536 + 1234);
@@ -54,12 +58,15 @@ test_round_trip_mss(void **state)
 	struct fixture *f = *state;
 
 	for (size_t i = 0; i < sizeof(offered) / sizeof(offered[0]); i++) {
-		uint32_t c = tt_cookie_make(&f->w, &flow, 1000 + (uint32_t)i, offered[i]);
+		uint32_t tso, tso_ack = 0;
+		uint32_t c = tt_cookie_make(&f->w, &flow, 1000 + (uint32_t)i, offered[i], &tso);
 		uint16_t mss = 0;
 
-		assert_int_equal(tt_cookie_check(&f->w, &flow, 1000 + (uint32_t)i, c, &mss), 0);
+		assert_int_equal(tt_cookie_check(&f->w, &flow, 1000 + (uint32_t)i, c, &mss,
+						 &tso_ack), 0);
 		/* The largest table MSS not above what the peer offered (Linux's msstab). */
 		assert_int_equal(mss, expect[i]);
+		assert_int_equal(tso_ack, tso);
 	}
 }
 
@@ -67,27 +74,28 @@ static void
 test_forgery_rejected(void **state)
 {
 	struct fixture *f = *state;
-	uint32_t c = tt_cookie_make(&f->w, &flow, 77, 1460);
+	uint32_t tso;
+	uint32_t c = tt_cookie_make(&f->w, &flow, 77, 1460, &tso);
 	struct tt_flow other = flow;
 	uint16_t mss;
 	int accepted = 0;
 
 	other.rport ^= 0x0100;
-	assert_int_not_equal(tt_cookie_check(&f->w, &other, 77, c, &mss), 0);
+	assert_int_not_equal(tt_cookie_check(&f->w, &other, 77, c, &mss, &tso), 0);
 	other = flow;
 	other.raddr ^= 1;
-	assert_int_not_equal(tt_cookie_check(&f->w, &other, 77, c, &mss), 0);
-	assert_int_not_equal(tt_cookie_check(&f->w, &flow, 78, c, &mss), 0);
+	assert_int_not_equal(tt_cookie_check(&f->w, &other, 77, c, &mss, &tso), 0);
+	assert_int_not_equal(tt_cookie_check(&f->w, &flow, 78, c, &mss, &tso), 0);
 	/* Every single-bit change of the cookie fails, the MSS index bits included. */
 	for (int bit = 0; bit < 32; bit++)
-		accepted += tt_cookie_check(&f->w, &flow, 77, c ^ (1u << bit), &mss) == 0;
+		accepted += tt_cookie_check(&f->w, &flow, 77, c ^ (1u << bit), &mss, &tso) == 0;
 	assert_int_equal(accepted, 0);
 	/* A blind forger: 2^25 MAC values; 100000 random guesses should all fail. */
 	srand(7);
 	for (int i = 0; i < 100000; i++) {
 		uint32_t guess = (c & 0xfe000000u) | ((uint32_t)rand() & 0x1ffffffu);
 
-		accepted += guess != c && tt_cookie_check(&f->w, &flow, 77, guess, &mss) == 0;
+		accepted += guess != c && tt_cookie_check(&f->w, &flow, 77, guess, &mss, &tso) == 0;
 	}
 	assert_int_equal(accepted, 0);
 }
@@ -97,22 +105,55 @@ test_lifetime(void **state)
 {
 	struct fixture *f = *state;
 	uint64_t t0 = f->w.clock.ms;
-	uint32_t c = tt_cookie_make(&f->w, &flow, 5, 1460);
+	uint32_t tso, tso_ack = 0;
+	uint32_t c = tt_cookie_make(&f->w, &flow, 5, 1460, &tso);
 	uint16_t mss;
 
-	/* Valid through the rest of its period and all of the next (C2: about two periods). */
+	/*
+	 * Valid through the rest of its period and all of the next (C2: about two periods),
+	 * with the TS offset it was made with: the period's, not the ACK's (RFC 7323 5.4).
+	 */
 	tt_clock_set_fake(&f->w.clock, (t0 | 0xffff) + 65536);
-	assert_int_equal(tt_cookie_check(&f->w, &flow, 5, c, &mss), 0);
+	assert_int_equal(tt_cookie_check(&f->w, &flow, 5, c, &mss, &tso_ack), 0);
+	assert_int_equal(tso_ack, tso);
 	tt_clock_set_fake(&f->w.clock, (t0 | 0xffff) + 65537);
-	assert_int_not_equal(tt_cookie_check(&f->w, &flow, 5, c, &mss), 0);
+	assert_int_not_equal(tt_cookie_check(&f->w, &flow, 5, c, &mss, &tso), 0);
 	/* 32 periods later the 5-bit period field matches again: the MAC still fails. */
 	tt_clock_set_fake(&f->w.clock, t0 + 32ull * 65536);
-	assert_int_not_equal(tt_cookie_check(&f->w, &flow, 5, c, &mss), 0);
+	assert_int_not_equal(tt_cookie_check(&f->w, &flow, 5, c, &mss, &tso), 0);
 	/* Across a key epoch (16 periods) a fresh cookie still works, the old key is kept. */
 	tt_clock_set_fake(&f->w.clock, 15ull * 65536 + 65000);
-	c = tt_cookie_make(&f->w, &flow, 9, 1460);
+	c = tt_cookie_make(&f->w, &flow, 9, 1460, &tso);
 	tt_clock_set_fake(&f->w.clock, 16ull * 65536 + 10);
-	assert_int_equal(tt_cookie_check(&f->w, &flow, 9, c, &mss), 0);
+	assert_int_equal(tt_cookie_check(&f->w, &flow, 9, c, &mss, &tso_ack), 0);
+	assert_int_equal(tso_ack, tso);
+}
+
+/*
+ * RFC 7323 7.1: a TS offset per connection, so TSvals tell nothing of the host's clock or
+ * of other connections. 256 cookies (other ports, other ISNs): 256 different offsets (a
+ * repeat among random 32-bit values: one chance in 2^17). timestamps = 2 (Linux's
+ * tcp_timestamps 2, no offset): zero.
+ */
+static void
+test_ts_offset_per_connection(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t seen[256];
+	unsigned int same = 0;
+
+	for (uint32_t i = 0; i < 256; i++) {
+		struct tt_flow fl = flow;
+
+		fl.rport = (uint16_t)(flow.rport + (i & 1));
+		tt_cookie_make(&f->w, &fl, 1000 + i / 2, 1460, &seen[i]);
+		for (uint32_t j = 0; j < i; j++)
+			same += seen[j] == seen[i];
+	}
+	assert_int_equal(same, 0);
+	f->cfg.timestamps = 2;
+	tt_cookie_make(&f->w, &flow, 1000, 1460, &seen[0]);
+	assert_int_equal(seen[0], 0);
 }
 
 static void
@@ -178,6 +219,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lifetime, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ts_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ts_never_ahead, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ts_offset_per_connection, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,6 +76,62 @@ test_opts_ts_layouts(void **state)
 	assert_int_equal(o.present, 0);
 }
 
+/*
+ * Linux's SYN layout goes through its own fast path: for every shift (RFC 7323 2.3's clamp
+ * included) it answers as the general loop does for the same options in another order;
+ * an MSS of 0 (ignored, as Linux does) and a window scale of the wrong length leave the
+ * fast path to the loop.
+ */
+static void
+test_opts_syn_layouts(void **state)
+{
+	static const uint8_t shifts[] = { 0, 7, 14, 15, 255 };
+	struct tt_tcp_opts fast, loop;
+
+	(void)state;
+	for (unsigned int i = 0; i < RTE_DIM(shifts); i++) {
+		const uint8_t linux_syn[] = {
+			2, 4, 0x23, 0x28, 4, 2, 8, 10, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 5,
+			1, 3, 3, shifts[i],
+		};
+		const uint8_t other[] = {
+			1, 3, 3, shifts[i], 4, 2, 2, 4, 0x23, 0x28, 8, 10, 0xde, 0xad, 0xbe, 0xef,
+			0, 0, 0, 5,
+		};
+
+		assert_int_equal(parse_opts(linux_syn, sizeof(linux_syn), &fast), 0);
+		assert_int_equal(parse_opts(other, sizeof(other), &loop), 0);
+		assert_int_equal(fast.present, TT_TCP_OPT_MSS | TT_TCP_OPT_SACK_OK |
+				 TT_TCP_OPT_TS | TT_TCP_OPT_WSCALE);
+		assert_int_equal(fast.present, loop.present);
+		assert_int_equal(fast.mss, 9000);
+		assert_int_equal(fast.mss, loop.mss);
+		assert_int_equal(fast.wscale, RTE_MIN(shifts[i], 14));
+		assert_int_equal(fast.wscale, loop.wscale);
+		assert_int_equal(fast.tsval, 0xdeadbeef);
+		assert_int_equal(fast.tsval, loop.tsval);
+		assert_int_equal(fast.tsecr, 5);
+		assert_int_equal(fast.tsecr, loop.tsecr);
+		assert_int_equal(fast.n_sack, 0);
+		assert_int_equal(loop.n_sack, 0);
+	}
+	{
+		static const uint8_t mss0[] = {
+			2, 4, 0, 0, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7,
+		};
+		static const uint8_t ws_len4[] = {
+			2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 4, 7,
+		};
+
+		assert_int_equal(parse_opts(mss0, sizeof(mss0), &fast), 0);
+		assert_int_equal(fast.present, TT_TCP_OPT_SACK_OK | TT_TCP_OPT_TS |
+				 TT_TCP_OPT_WSCALE);
+		assert_int_equal(fast.mss, 0);
+		/* Four bytes of window scale where three remain: malformed. */
+		assert_int_equal(parse_opts(ws_len4, sizeof(ws_len4), &fast), -EINVAL);
+	}
+}
+
 /* RFC 7323 2.3: a shift count above 14 is used as 14. */
 static void
 test_opts_wscale_clamp(void **state)
@@ -648,6 +704,7 @@ main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tt_test_setup, tt_test_teardown)
 		cmocka_unit_test(test_opts_linux_syn),
 		cmocka_unit_test(test_opts_ts_layouts),
+		cmocka_unit_test(test_opts_syn_layouts),
 		cmocka_unit_test(test_opts_wscale_clamp),
 		cmocka_unit_test(test_opts_sack_blocks),
 		cmocka_unit_test(test_opts_empty_and_eol),
