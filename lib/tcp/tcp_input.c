@@ -920,7 +920,9 @@ void
 tt_tcp_rx_prefetch(struct tt_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct tt_tcp *t = w->tcp;
+	uint64_t syns = 0;
 
+	RTE_BUILD_BUG_ON(RTE_DIM(t->rx_pre) > 64);
 	/* The impairment layer can hand over more than a burst (duplicates): the rest of those
 	 * frames are hashed when they are handled. */
 	n = (uint16_t)RTE_MIN(n, RTE_DIM(t->rx_pre));
@@ -939,10 +941,15 @@ tt_tcp_rx_prefetch(struct tt_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		e->m = pkts[i];
 		/* A SYN's lookup usually misses, and a miss reads both buckets. */
 		tt_flow_prefetch(&t->ft, e->h, syn);
+		syns |= (uint64_t)syn << i;
 	}
-	/* The buckets have arrived while the others were hashed: now the flows' state. */
+	/*
+	 * The buckets have arrived while the others were hashed: now the flows' state, but not
+	 * a SYN's, which usually has none (a flood: all of them) and whose walk of the bucket
+	 * would be a second lookup's worth for nothing (bench_conn --flood).
+	 */
 	for (uint16_t i = 0; i < n; i++)
-		if (t->rx_pre[i].m != NULL)
+		if (t->rx_pre[i].m != NULL && !(syns >> i & 1))
 			tt_flow_prefetch_obj(&t->ft, t->rx_pre[i].h);
 	t->rx_pre_n = n;
 	t->rx_pre_i = 0;
