@@ -126,9 +126,10 @@ cleanup() {
 	if [ -n "$PYPID" ]; then
 		# the drivers' names: gen_memif.py (ttgbs*/ttgbg* + its PID, its socket), dperf_cps.py
 		# (ttdperf + its PID), dperf itself (dperf-PID, hugepage files dperf-PIDmap_*),
-		# linux_floor.py (namespace ttfloor + its PID, directory tt-floor.*: removed by it
-		# unless killed)
+		# linux_floor.py (namespace ttfloor + its PID, directory /tmp/tt-floor.PID.*: it
+		# removes both unless killed)
 		ip netns del ttfloor"$PYPID" 2>/dev/null
+		rm -rf /tmp/tt-floor."$PYPID".*
 		rm -rf /var/run/dpdk/ttgb?*"$PYPID" /var/run/dpdk/ttdperf"$PYPID" \
 			/tmp/tt-genbench-"$PYPID".sock
 		for p in "${KIDS[@]}"; do

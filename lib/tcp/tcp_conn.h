@@ -659,7 +659,12 @@ void tt_tcp_send_synack(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m,
  * the options it offers, to a next hop the neighbour layer resolves (tt_neigh_output).
  */
 void tt_tcp_send_syn(struct tt_worker *w, struct tt_conn *c);
-/* Per-connection timestamp offset (RFC 7323 5.4; timestamps = 2: none). */
+/*
+ * Timestamp offsets (RFC 7323 5.4, 7.1; timestamps = 2: none). A request's or an active
+ * open's is its 4-tuple's, from the flow secret's high half (tt_tcp_ts_offset computes
+ * that secret, tt_tcp_ts_offset_of takes one already computed); a cookie connection's is
+ * its cookie's hash's high half, through tt_tcp_ts_offset_of (tt_cookie_make, _check).
+ */
 uint32_t tt_tcp_ts_offset(struct tt_worker *w, const struct tt_flow *f);
 uint32_t tt_tcp_ts_offset_of(const struct tt_worker *w, uint64_t secret);
 /* Go back to snd_una: everything unacknowledged is sent again (RTO). */

@@ -82,7 +82,8 @@ tt_tcp_parse_options(const uint8_t *opt, unsigned int len, struct tt_tcp_opts *o
 	}
 	/*
 	 * Linux's SYN (tcp_options_write): MSS, SACK-permitted, timestamps, NOP, window scale,
-	 * 20 bytes; the SYN of every Linux client and of a flood that copies it (P3).
+	 * 20 bytes; the SYN of a Linux client with the default sysctls, and of a flood that
+	 * copies it (P3).
 	 */
 	if (len == 20 && rd16(opt) == (OPT_MSS << 8 | 4) && rd16(opt + 2) != 0 &&
 	    rd32(opt + 4) == ((uint32_t)OPT_SACK_OK << 24 | 2 << 16 | OPT_TS << 8 | 10) &&

@@ -33,7 +33,8 @@ drivers give them. Figures:
   stack      P1: tests/bench/bench_conn (the unit tests' harness, built with the tests:
              build-bench, else build): the stack's own cycles per short connection on
              CPU 1, no driver and no second process; the figure to compare builds by;
-             then per request on 16 keep-alive connections (bench_conn --keepalive)
+             then per request on 16 keep-alive connections (bench_conn --keepalive) and
+             per SYN of a flood answered with cookies (bench_conn --flood)
   linux      P1/issue 9 item 6, the floor: tests/bench/linux_floor.py, nginx (one worker on
              CPU 1) on the Linux loopback driven by wrk (CPU 0), keep-alive and one
              connection per request: rate, busy shares, cycles per request or connection
@@ -284,7 +285,6 @@ class Bench:
         out.pop('date', None)
         emit('hold', lines[-2].split(': ', 1)[1], **out)
 
-
     def stack(self):
         exe = next((p for p in (os.environ.get('BENCH_CONN'),
                                 os.path.join(ROOT, 'build-bench/tests/bench/bench_conn'),
@@ -318,6 +318,10 @@ class Bench:
              f'of {out["rounds"]} rounds, best {out["cycles_per_req_best"]:,}) on '
              f'{out["conns"]} open connections, {out["frames_per_req"]} frames each: the '
              f'stack alone (P4)', binary=exe, **out)
+        out = run('--flood')
+        emit('stack_flood', f'{out["cycles_per_syn_median"]:,} cycles per SYN (median of '
+             f'{out["rounds"]} rounds, best {out["cycles_per_syn_best"]:,}) answered with a '
+             f'cookie, each from its own address: the stack alone (P3)', binary=exe, **out)
 
 
     def linux(self):

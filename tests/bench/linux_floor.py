@@ -24,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -95,11 +96,20 @@ class Nginx:
 
     def __init__(self, body):
         self.ns = f'ttfloor{os.getpid()}'
-        self.work = tempfile.mkdtemp(prefix='tt-floor.')
+        # Named after this process, so that scripts/bench.sh can remove it if it is killed.
+        self.work = tempfile.mkdtemp(prefix=f'tt-floor.{os.getpid()}.')
         self.body = body
         self.proc = None
 
     def __enter__(self):
+        # __exit__ is not called when __enter__ fails: undo what was done here first.
+        try:
+            return self.start()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def start(self):
         subprocess.run(['ip', 'netns', 'add', self.ns], check=True)
         self.ns_run(['ip', 'link', 'set', 'lo', 'up'])
         conf = os.path.join(self.work, 'nginx.conf')
@@ -108,7 +118,8 @@ class Nginx:
                                       addr=ADDR, body='a' * self.body))
         self.proc = subprocess.Popen(['ip', 'netns', 'exec', self.ns, 'taskset', '-c',
                                       str(SERVER_CPU), 'nginx', '-c', conf],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
         for _ in range(50):
             if self.ns_run(['/usr/bin/python3', '-c', 'import socket; socket.create_connection('
                             f'("{ADDR.split(":")[0]}", {ADDR.split(":")[1]}), 1)'],
@@ -117,7 +128,9 @@ class Nginx:
             if self.proc.poll() is not None:
                 break
             time.sleep(0.1)
-        raise SystemExit(f'linux_floor: nginx did not start (see {self.work}/error.log)')
+        log = os.path.join(self.work, 'error.log')
+        why = open(log).read().strip().splitlines()[-1:] if os.path.exists(log) else []
+        raise SystemExit(f'linux_floor: nginx did not start: {why[0] if why else "no log"}')
 
     def __exit__(self, *exc):
         if self.proc is not None and self.proc.poll() is None:
@@ -125,7 +138,7 @@ class Nginx:
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                os.killpg(self.proc.pid, signal.SIGKILL)   # its own session: the worker too
                 self.proc.wait()
         subprocess.run(['ip', 'netns', 'del', self.ns], check=False)
         shutil.rmtree(self.work, ignore_errors=True)
@@ -158,7 +171,15 @@ def wrk(ng, seconds, conns, close):
 
 
 def measure(seconds=10, conns=64, body=14):
-    """Both cases; a list of (name, text, fields) for the caller to print."""
+    """Both cases; a list of (name, text, fields) for the caller to print. Any failure is a
+    SystemExit with one line, which bench_all.py reports as the figure's."""
+    try:
+        return measure_cases(seconds, conns, body)
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise SystemExit(f'linux_floor: {e}') from e
+
+
+def measure_cases(seconds, conns, body):
     ensure_tools()
     hz = tsc_hz()
     out = []
@@ -166,8 +187,10 @@ def measure(seconds=10, conns=64, body=14):
         for close in (False, True):
             rate, sb, cb, errors = wrk(ng, seconds, conns, close)
             unit = 'conn' if close else 'req'
-            srv = round(sb * hz / rate) if rate else None
-            both = round((sb + cb) * hz / rate) if rate else None
+            if rate <= 0:
+                raise SystemExit(f'linux_floor: wrk completed no request ({errors or "no error"})')
+            srv = round(sb * hz / rate)
+            both = round((sb + cb) * hz / rate)
             name = 'close' if close else 'keepalive'
             text = (f'nginx on loopback, {"Connection: close" if close else "keep-alive"}, '
                     f'{conns} conns: {rate:,.0f} {unit}/s, server CPU busy {sb:.3f} '
@@ -190,6 +213,8 @@ def main():
     a = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit('linux_floor: needs root (network namespace)')
+    # Killed: SystemExit unwinds through Nginx.__exit__ (nginx, namespace, directory).
+    signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit(f'linux_floor: signal {sig}'))
     bad = False
     for name, text, fields in measure(a.seconds, a.conns, a.body):
         print(f'linux: {text}', flush=True)

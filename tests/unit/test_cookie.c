@@ -139,8 +139,9 @@ static void
 test_ts_offset_per_connection(void **state)
 {
 	struct fixture *f = *state;
-	uint32_t seen[256];
+	uint32_t seen[256], c;
 	unsigned int same = 0;
+	uint16_t mss;
 
 	for (uint32_t i = 0; i < 256; i++) {
 		struct tt_flow fl = flow;
@@ -152,8 +153,11 @@ test_ts_offset_per_connection(void **state)
 	}
 	assert_int_equal(same, 0);
 	f->cfg.timestamps = 2;
-	tt_cookie_make(&f->w, &flow, 1000, 1460, &seen[0]);
+	c = tt_cookie_make(&f->w, &flow, 1000, 1460, &seen[0]);
 	assert_int_equal(seen[0], 0);
+	seen[1] = 1;
+	assert_int_equal(tt_cookie_check(&f->w, &flow, 1000, c, &mss, &seen[1]), 0);
+	assert_int_equal(seen[1], 0);
 }
 
 static void

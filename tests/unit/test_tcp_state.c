@@ -779,6 +779,44 @@ test_c3_cookie_tsval_not_ahead(void **state)
 	assert_int_equal(S(SyncookiesFailed), 0);
 }
 
+/*
+ * RFC 7323 5.4 across a cookie period: the TS offset of a cookie connection is its cookie's
+ * (tt_cookie_make), found again from the final ACK in the period the cookie names, not the
+ * one the ACK arrives in. A SYN 5 ms before a period ends, its ACK and request 10 ms later:
+ * the answer's TSval continues the SYN-ACK's (at most its 63 ticks of options plus the 10
+ * ms behind), as it does within a period (test_c3_cookie_tsval_not_ahead).
+ */
+static void
+test_c3_cookie_ack_next_period(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_test_seg s;
+	uint32_t synack_tsval;
+	tt_conn_t h;
+
+	env->cfg.syncookies = 2;
+	tt_test_tcp_start_app(env);
+	tt_test_advance(env, 65536 - (env->w->clock.ms & 0xffff) - 5);
+	tt_test_peer_init(&p, 43300, 7000);
+	tt_test_peer_syn(env, &p);
+	tt_test_peer_recv(env, &p, &s);
+	assert_true(s.opts.present & TT_TCP_OPT_TS);
+	synack_tsval = s.opts.tsval;
+	tt_test_advance(env, 10);
+	assert_int_equal(env->w->clock.ms & 0xffff, 5);
+	tt_test_peer_send(env, &p, PSH | ACK, NULL, 10);
+	h = TT_TEST_EV(env, TT_TEV_ACCEPTED, 0)->conn;
+	assert_int_equal(TT_TEST_EV(env, TT_TEV_DATA, h)->len, 10);
+	tt_test_peer_recv(env, &p, &s);
+	TT_TEST_SEG_IS(&s, ACK, p.irs + 1, 7000 + 11);
+	assert_false(tt_seq_lt(s.opts.tsval, synack_tsval));
+	assert_true(s.opts.tsval - synack_tsval < 64 + 10);
+	assert_int_equal(S(SyncookiesRecv), 1);
+	tt_test_peer_send(env, &p, RST, NULL, 0);
+	assert_int_equal(TT_TEST_EV(env, TT_TEV_CLOSED, h)->why, TT_CLOSE_RESET);
+}
+
 /* C4 "subject to Q4": a good cookie ACK to a full accept queue. */
 static void
 test_c4_cookie_ack_queue_full(void **state)
@@ -836,6 +874,7 @@ main(void)
 		T(test_q4_overflow_keeps_request),
 		T(test_q4_overflow_abort),
 		T(test_c3_cookie_tsval_not_ahead),
+		T(test_c3_cookie_ack_next_period),
 		T(test_c4_cookie_ack),
 		T(test_c4_cookie_ack_queue_full),
 #undef T
