@@ -451,11 +451,11 @@ tt_conn_age(uint64_t ms)
 static inline uint8_t
 tt_tcp_rcv_wscale(const struct tt_config *cfg)
 {
-	uint8_t s = 0;
+	uint64_t need = RTE_MAX(cfg->rmem, cfg->rmem_max);
+	/* The least s with 65535 << s >= need: log2 of ceil(need / 65535), rounded up. */
+	uint32_t q = (uint32_t)RTE_MIN((need + 65534) / 65535, (uint64_t)1 << 14);
 
-	while (s < 14 && (65535u << s) < RTE_MAX(cfg->rmem, cfg->rmem_max))
-		s++;
-	return s;
+	return (uint8_t)rte_log2_u32(q);
 }
 
 /*

@@ -156,9 +156,12 @@ ack_now(struct tt_worker *w, struct tt_conn *c)
 static void
 quickack_enter(struct tt_conn *c)
 {
-	uint32_t n = c->rcv_wnd / (2u * c->mss);   /* mss >= 36: never 0 */
+	uint32_t n = TT_MAX_QUICKACKS;
 
-	n = RTE_MIN(n, (uint32_t)TT_MAX_QUICKACKS);
+	/* The division only for a window too small for the cap (the first data of every
+	 * connection comes here: no division by a variable on that path). mss >= 36. */
+	if ((uint64_t)c->rcv_wnd < (uint64_t)c->mss * 2u * TT_MAX_QUICKACKS)
+		n = c->rcv_wnd / (2u * c->mss);
 	n = RTE_MAX(n, 2u);
 	if (c->quick < n)
 		c->quick = (uint8_t)n;

@@ -53,19 +53,6 @@ tt_wheel_init(struct tt_wheel *w, uint64_t now)
 	*w = (struct tt_wheel){ .next = now + 1 };
 }
 
-void
-tt_timer_cancel(struct tt_wheel *w, struct tt_timer *t)
-{
-	if (t->pprev == NULL)
-		return;
-	*t->pprev = t->next;
-	if (t->next != NULL)
-		t->next->pprev = t->pprev;
-	t->next = NULL;
-	t->pprev = NULL;
-	w->count--;
-}
-
 /*
  * An armed timer moved later stays where it is, with its new expiry: its slot comes due no
  * later than the new expiry would place it, and there (fire_slot, or a cascade) it is placed

@@ -53,8 +53,19 @@ void tt_wheel_init(struct tt_wheel *w, uint64_t now);
  */
 void tt_timer_arm(struct tt_wheel *w, struct tt_timer *t, uint32_t delay);
 
-/* Disarm t if armed. */
-void tt_timer_cancel(struct tt_wheel *w, struct tt_timer *t);
+/* Disarm t if armed: inline, since most cancels on a connection's path find it disarmed. */
+static inline void
+tt_timer_cancel(struct tt_wheel *w, struct tt_timer *t)
+{
+	if (t->pprev == NULL)
+		return;
+	*t->pprev = t->next;
+	if (t->next != NULL)
+		t->next->pprev = t->pprev;
+	t->next = NULL;
+	t->pprev = NULL;
+	w->count--;
+}
 
 static inline bool
 tt_timer_armed(const struct tt_timer *t)

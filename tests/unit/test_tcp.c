@@ -132,6 +132,35 @@ test_opts_syn_layouts(void **state)
 	}
 }
 
+/*
+ * The window shift we offer (RFC 7323 2.3): the least that lets the window reach the larger
+ * of rmem and rmem_max, at most 14. tt_tcp_rcv_wscale's closed form against the plain
+ * search, on the boundaries (65535 << s and one more) and a spread of sizes.
+ */
+static void
+test_rcv_wscale(void **state)
+{
+	struct tt_config cfg = { 0 };
+	(void)state;
+
+	for (uint64_t i = 0; i < 4000; i++) {
+		uint32_t need, want = 0;
+
+		if (i < 64)
+			need = (uint32_t)((65535ull << (i / 4)) + (i % 4 == 1) - (i % 4 == 2) + (i % 4 == 3) * 7);
+		else
+			need = (uint32_t)(i * 2654435761u) >> (i % 32);
+		while (want < 14 && (65535ull << want) < need)
+			want++;
+		cfg.rmem = need / 2;
+		cfg.rmem_max = need;
+		assert_int_equal(tt_tcp_rcv_wscale(&cfg), want);
+		cfg.rmem = need;
+		cfg.rmem_max = need / 3;
+		assert_int_equal(tt_tcp_rcv_wscale(&cfg), want);
+	}
+}
+
 /* RFC 7323 2.3: a shift count above 14 is used as 14. */
 static void
 test_opts_wscale_clamp(void **state)
@@ -705,6 +734,7 @@ main(void)
 		cmocka_unit_test(test_opts_linux_syn),
 		cmocka_unit_test(test_opts_ts_layouts),
 		cmocka_unit_test(test_opts_syn_layouts),
+		cmocka_unit_test(test_rcv_wscale),
 		cmocka_unit_test(test_opts_wscale_clamp),
 		cmocka_unit_test(test_opts_sack_blocks),
 		cmocka_unit_test(test_opts_empty_and_eol),
