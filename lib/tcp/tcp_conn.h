@@ -559,7 +559,7 @@ int tt_req_create(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 struct tt_handshake {
 	uint32_t iss, irs;
 	uint32_t ts_recent;            /* the peer's last TSval */
-	uint32_t ts_offset;            /* ours: the SYN-ACK's, which the peer holds (RFC 7323 5.4) */
+	uint32_t ts_offset;            /* ours, as the SYN-ACK carried it (RFC 7323 5.4) */
 	uint16_t mss;                  /* the peer's */
 	uint8_t flags;                 /* TT_CONN_* */
 	uint8_t snd_wscale;

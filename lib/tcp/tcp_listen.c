@@ -146,7 +146,7 @@ tt_listen_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 	const struct tt_config *cfg = w->tcp->cfg;
 	struct tt_flow f;
 
-	/* Two 8-byte stores, as the request's copy and the table's compare read it (tt_flow_set). */
+	/* Two 8-byte stores, as the request's copy and the table's compare read it. */
 	tt_flow_set(&f, p->ip->src_addr, p->ip->dst_addr, seg->sport, seg->dport);
 	if (seg->flags & RTE_TCP_RST_FLAG)
 		goto drop;

@@ -169,7 +169,8 @@ round_run_flood(struct tt_test_env *env, unsigned long *next)
 
 			tt_test_peer_init(p, (uint16_t)(1024 + *next % 60000),
 					  (uint32_t)(*next * 2654435761u));
-			p->ip = rte_cpu_to_be_32((198u << 24 | 19u << 16) | (uint32_t)(*next & 0xffff));
+			p->ip = rte_cpu_to_be_32(198u << 24 | 19u << 16 |
+						 (uint32_t)(*next & 0xffff));
 			tt_test_rx(env, tt_test_peer_build(env, p, RTE_TCP_SYN_FLAG, p->isn, 0,
 							   NULL, 0));
 		}
