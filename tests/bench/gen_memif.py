@@ -20,7 +20,8 @@ Scenarios (default: all), each with a fresh tcpterm:
 
 For each scenario one readable line and one JSON line: gen's figures (its JSON summary:
 rates, errors, latency percentiles, its own busy share), and tcpterm's: busy share of its
-worker and busy cycles per connection (or per flood SYN) from /tcpterm/workers, the counters'
+worker inside gen's run (not its start, drain and close) and busy cycles per connection (or
+per flood SYN) over the whole run, from /tcpterm/workers, the counters'
 growth (PassiveOpens, SyncookiesSent, SyncookiesRecv, ListenDrops, SynShedBusy, RetransSegs,
 EthOutDrops). gen's own TX queue refusals (its EthOutDrops: frames the memif ring had no room
 for, flood frames mostly) say how much of the offered flood reached the server. Run as root
@@ -147,31 +148,71 @@ class Server:
             os.unlink(self.sock)
 
 
-def gen(srv, gen_args, duration, tag, addr=GEN_ADDR):
-    """tcpterm-gen on GEN_LCORE against srv for duration seconds: its JSON summary."""
+def gen(srv, gen_args, duration, tag, addr=GEN_ADDR, window=None):
+    """tcpterm-gen on GEN_LCORE against srv for duration seconds: its JSON summary. window:
+    a list that receives the server's (busy, total) cycles at two points inside gen's run
+    (from half a second after the server first had work to half a second before the run's
+    end), leaving out gen's start, link wait, drain and close, which can be a third of its
+    wall time and left the server's busy share looking idle (issue 9, fifth session)."""
     prefix = f'ttgbg{tag}{os.getpid()}'
+    cmd = [GEN, '-l', GEN_LCORE, '--no-pci', '--no-huge', '-m', '512', '--file-prefix',
+           prefix, vdev('client', srv.sock, GEN_MAC), '--', '--addr', f'{addr}/15',
+           '--target', f'{SRV_ADDR}:80', '--duration', str(duration), '--quiet'] + gen_args
     try:
-        g = subprocess.run(
-            [GEN, '-l', GEN_LCORE, '--no-pci', '--no-huge', '-m', '512', '--file-prefix',
-             prefix, vdev('client', srv.sock, GEN_MAC), '--', '--addr', f'{addr}/15',
-             '--target', f'{SRV_ADDR}:80', '--duration', str(duration), '--quiet'] + gen_args,
-            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=duration + 60)
+        with tempfile.TemporaryFile('w+') as out, tempfile.TemporaryFile('w+') as err:
+            g = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                 text=True)
+            try:
+                if window is not None:
+                    sample_window(srv, g, duration, window)
+                g.wait(timeout=duration + 60)
+            finally:
+                if g.poll() is None:
+                    g.kill()
+                    g.wait()
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read()
     finally:
         subprocess.run(['rm', '-rf', os.path.join(ttlib.RUN_DIR, prefix)])
-    lines = g.stdout.splitlines()
+    lines = stdout.splitlines()
     if g.returncode != 0 or not lines or not lines[-1].startswith('{'):
-        raise SystemExit(f'gen exited {g.returncode}: {g.stderr[-1500:]}')
+        raise SystemExit(f'gen exited {g.returncode}: {stderr[-1500:]}')
     return json.loads(lines[-1])
+
+
+def sample_window(srv, g, duration, window):
+    """The server's cycles half a second after its busy cycles first moved (gen's run has
+    begun) and half a second before that run's end; nothing if gen ends first."""
+    c0 = srv.cycles()
+    deadline = time.monotonic() + 60
+    while g.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        c = srv.cycles()
+        if c[0] != c0[0]:
+            break
+    else:
+        return
+    start = time.monotonic()
+    time.sleep(0.5)
+    a = srv.cycles()
+    time.sleep(max(start + duration - 0.5 - time.monotonic(), 0.0))
+    if g.poll() is None:
+        window.extend([a, srv.cycles()])
 
 
 def measure(srv, name, gen_args, unit, duration, tag):
     """One gen run against srv, with the server's view of it: readable line, JSON line, and
     the JSON as a dict. unit: what a unit of server work is (conn, req, byte, syn)."""
     s0, c0 = srv.stats(), srv.cycles()
-    s = gen(srv, gen_args, duration, tag)
+    win = []
+    s = gen(srv, gen_args, duration, tag, window=win)
     s1, c1 = srv.stats(), srv.cycles()
     d = {k: s1.get(k, 0) - s0.get(k, 0) for k in COUNTERS}
-    busy = (c1[0] - c0[0]) / (c1[1] - c0[1]) if c1[1] > c0[1] else 0
+    # The busy share inside gen's run; the cycles per unit over all of it (work and cycles
+    # counted over the same span: busy cycles are only those of iterations with frames).
+    a, b = win if len(win) == 2 else (c0, c1)
+    busy = (b[0] - a[0]) / (b[1] - a[1]) if b[1] > a[1] else 0
     work = {'conn': d['PassiveOpens'], 'req': s['requests'],
             'byte': s['rx_bytes'] + s['tx_bytes'],
             'syn': d['SyncookiesSent'] + d['PassiveOpens']}[unit]
