@@ -75,15 +75,6 @@ def emit(bench, text, **fields):
           flush=True)
 
 
-def tsc_hz():
-    """The CPU clock from /proc/cpuinfo (on these VMs the TSC's): for dperf's cycles per
-    connection, estimated as busy share x clock / rate (dperf reports no cycles)."""
-    with open('/proc/cpuinfo') as f:
-        for line in f:
-            if line.startswith('cpu MHz'):
-                return float(line.split(':')[1]) * 1e6
-    return None
-
 
 def k(n):
     return f'{n / 1e6:g}M' if n >= 1000000 else f'{n / 1e3:g}k'
@@ -97,7 +88,7 @@ class Bench:
         self.dperf_s = 3 if a.quick else 15        # dperf's steady seconds
         self.slow_start = dperf_cps.SLOW_START   # dperf's minimum: --quick cannot cut it
         self.work = tempfile.mkdtemp(prefix='tt-bench.', dir=log.name.rsplit('/', 1)[0])
-        self.hz = tsc_hz()
+        self.hz = linux_floor.tsc_hz()  # dperf reports no cycles: busy x clock / rate
 
     def quiet(self, fn, *args, **kw):
         """A driver call, its own lines into the log."""
