@@ -56,15 +56,42 @@ enum tt_tcp_state {
 
 extern const char *const tt_tcp_state_name[TT_TCPS__COUNT];
 
-/* Flow key, from the local side's view; 16 bytes, compared as two words. */
+/*
+ * Flow key, from the local side's view; 16 bytes, read as two words of which the table
+ * (compare, hash, memo) takes the first and the low 32 bits of the second (tt_flow_words):
+ * the last four bytes are not key. A request keeps its timestamp offset there
+ * (TT_REQ_TS_OFFSET), which saves it a second SipHash on the final ACK; every other flow
+ * has 0.
+ */
 #define TT_FLOW_KEY_LEN 16
 struct tt_flow {
 	uint32_t raddr;   /* network order */
 	uint32_t laddr;
 	uint16_t rport;
 	uint16_t lport;
-	uint32_t pad;     /* always 0 */
+	uint32_t pad;     /* not key: 0, or a request's TS offset */
 };
+
+/* The mask of tt_flow_words' second word: rport and lport, not pad. */
+#define TT_FLOW_W1_MASK rte_cpu_to_le_64(UINT32_MAX)
+
+/* f's key as the table reads it: two words, pad cleared. */
+static inline void
+tt_flow_words(const struct tt_flow *f, uint64_t w[2])
+{
+	memcpy(w, f, TT_FLOW_KEY_LEN);
+	w[1] &= TT_FLOW_W1_MASK;
+}
+
+static inline bool
+tt_flow_eq(const struct tt_flow *a, const struct tt_flow *b)
+{
+	uint64_t x[2], y[2];
+
+	tt_flow_words(a, x);
+	tt_flow_words(b, y);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
 
 /*
  * f set from a segment's addresses and ports (network order) as two 8-byte stores: the
@@ -135,6 +162,8 @@ struct tt_req {
 #define TT_REQ_LISTENER(r) ((r)->timer.owner_u8[0])
 #define TT_REQ_RETRIES(r)  ((r)->timer.owner_u8[1])
 #define TT_REQ_PI(r)       ((r)->timer.owner_u8[2])
+/* RFC 7323 5.4's offset of the SYN-ACK's TSval, from the SYN's SipHash (tt_tcp_ts_offset_of). */
+#define TT_REQ_TS_OFFSET(r) ((r)->flow.pad)
 
 /* A TIME_WAIT entry: just enough to re-ACK a FIN and judge a new SYN (F4, F6); 64 bytes. */
 struct tt_tw {
@@ -482,7 +511,7 @@ tt_flow_hash(const struct tt_flowhash_key *key, const struct tt_flow *f)
 {
 	uint64_t w[2];
 
-	memcpy(w, f, sizeof(w));
+	tt_flow_words(f, w);
 	return tt_flowhash(key, rte_le_to_cpu_64(w[0]), rte_le_to_cpu_64(w[1]));
 }
 /* f -> obj of kind; a flow already there changes kind in place. 0, or -ENOSPC. */
@@ -660,12 +689,11 @@ void tt_tcp_send_synack(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m,
  */
 void tt_tcp_send_syn(struct tt_worker *w, struct tt_conn *c);
 /*
- * Timestamp offsets (RFC 7323 5.4, 7.1; timestamps = 2: none). A request's or an active
- * open's is its 4-tuple's, from the flow secret's high half (tt_tcp_ts_offset computes
- * that secret, tt_tcp_ts_offset_of takes one already computed); a cookie connection's is
- * its cookie's hash's high half, through tt_tcp_ts_offset_of (tt_cookie_make, _check).
+ * Timestamp offsets (RFC 7323 5.4, 7.1; timestamps = 2: none), from the high half of a
+ * SipHash the connection computes anyway: a request's or an active open's flow secret (the
+ * request keeps it, TT_REQ_TS_OFFSET), a cookie connection's cookie hash (tt_cookie_make,
+ * _check).
  */
-uint32_t tt_tcp_ts_offset(struct tt_worker *w, const struct tt_flow *f);
 uint32_t tt_tcp_ts_offset_of(const struct tt_worker *w, uint64_t secret);
 /* Go back to snd_una: everything unacknowledged is sent again (RTO). */
 void tt_conn_snd_rewind(struct tt_conn *c);

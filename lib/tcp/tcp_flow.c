@@ -75,7 +75,7 @@ tt_flow_prefetch_obj(const struct tt_flow_table *ft, uint64_t h)
 static inline bool
 key_eq(uintptr_t val, const struct tt_flow *f)
 {
-	return memcmp(tt_flow_ptr(val), f, sizeof(*f)) == 0;
+	return tt_flow_eq(tt_flow_ptr(val), f);
 }
 
 int
@@ -90,7 +90,7 @@ tt_flow_table_init(struct tt_flow_table *ft, uint32_t flows, int socket)
 	if (ft->b == NULL)
 		return -ENOMEM;
 	ft->mask = n - 1;
-	/* No flow's key has a non-zero pad: nothing matches the memory before a first lookup. */
+	/* tt_flow_words never has pad bits set: nothing matches the memo before a first lookup. */
 	memset(ft->memo_key, 0xff, sizeof(ft->memo_key));
 	return 0;
 }
@@ -120,7 +120,7 @@ find(const struct tt_flow_table *ft, const struct tt_flow *f, uint64_t h)
 static inline void
 memo(struct tt_flow_table *ft, const struct tt_flow *f, uint64_t h)
 {
-	memcpy(ft->memo_key, f, sizeof(ft->memo_key));
+	tt_flow_words(f, ft->memo_key);
 	ft->memo_hash = h;
 }
 
@@ -129,8 +129,10 @@ static uint64_t
 hash_of(struct tt_tcp *t, const struct tt_flow *f)
 {
 	struct tt_flow_table *ft = &t->ft;
+	uint64_t w[2];
 
-	if (memcmp(ft->memo_key, f, sizeof(ft->memo_key)) == 0)
+	tt_flow_words(f, w);
+	if (((w[0] ^ ft->memo_key[0]) | (w[1] ^ ft->memo_key[1])) == 0)
 		return ft->memo_hash;
 	return tt_flow_hash(&t->flow_key, f);
 }

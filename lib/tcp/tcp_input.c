@@ -965,7 +965,7 @@ rx_hash(struct tt_tcp *t, const struct rte_mbuf *m, const struct tt_flow *f)
 	for (uint16_t i = t->rx_pre_i; i < t->rx_pre_n; i++)
 		if (t->rx_pre[i].m == m) {
 			t->rx_pre_i = (uint16_t)(i + 1);
-			if (memcmp(&t->rx_pre[i].f, f, sizeof(*f)) == 0)
+			if (tt_flow_eq(&t->rx_pre[i].f, f))
 				return t->rx_pre[i].h;
 			break;
 		}

@@ -344,14 +344,6 @@ tt_tcp_ts_offset_of(const struct tt_worker *w, uint64_t secret)
 	return w->tcp->cfg->timestamps == 2 ? 0 : (uint32_t)(secret >> 32);
 }
 
-uint32_t
-tt_tcp_ts_offset(struct tt_worker *w, const struct tt_flow *f)
-{
-	if (w->tcp->cfg->timestamps == 2)
-		return 0;
-	return (uint32_t)(tt_tcp_flow_secret(w, f) >> 32);
-}
-
 /*
  * The options of a SYN or SYN-ACK in Linux's layout (SPEC H4): MSS always; SACK-permitted,
  * timestamps and window scale each as flags says (a SYN-ACK: those the SYN offered). The

@@ -40,16 +40,13 @@ synack_backoff(unsigned int n)
 	return synack_backoff_ms[RTE_MIN(n, (unsigned int)RTE_DIM(synack_backoff_ms) - 1)];
 }
 
-/* ts_offset: the flow's, when the caller has it; else UINT64_MAX. */
 static void
-req_send_synack(struct tt_worker *w, const struct tt_req *r, struct rte_mbuf *reuse,
-		uint64_t ts_offset)
+req_send_synack(struct tt_worker *w, const struct tt_req *r, struct rte_mbuf *reuse)
 {
 	uint32_t tsval = 0;
 
 	if (r->flags & TT_CONN_TS)
-		tsval = tt_tcp_tsval(w, ts_offset <= UINT32_MAX ? (uint32_t)ts_offset :
-				     tt_tcp_ts_offset(w, &r->flow));
+		tsval = tt_tcp_tsval(w, TT_REQ_TS_OFFSET(r));
 	tt_tcp_send_synack(w, TT_REQ_PI(r), reuse, &r->flow, &r->mac, r->iss, r->irs, r->flags,
 			   tsval, r->ts_recent);
 }
@@ -73,6 +70,7 @@ tt_req_create(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 	/* F6: a SYN reopening a TIME_WAIT 4-tuple starts above the old sequence space. */
 	secret = tt_tcp_flow_secret(w, f);
 	r->iss = t->tw_isn_set ? t->tw_isn : tt_tcp_isn_of(w, secret);
+	TT_REQ_TS_OFFSET(r) = tt_tcp_ts_offset_of(w, secret);
 	t->tw_isn_set = false;
 	r->mss = (o->present & TT_TCP_OPT_MSS) ? o->mss : 536;
 	if (cfg->timestamps && (o->present & TT_TCP_OPT_TS)) {
@@ -95,7 +93,7 @@ tt_req_create(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 	l->syn_q++;
 	t->n_state[TT_TCPS_SYN_RECV]++;
 	tt_timer_arm(&t->wheel, &r->timer, synack_backoff(0));
-	req_send_synack(w, r, p->m, tt_tcp_ts_offset_of(w, secret));
+	req_send_synack(w, r, p->m);
 	return 0;
 }
 
@@ -124,7 +122,7 @@ tt_req_timeout(struct tt_worker *w, struct tt_req *r)
 	TT_REQ_RETRIES(r)++;
 	TT_STAT_INC(&w->stats, RetransSegs);
 	TT_STAT_INC(&w->stats, TCPSynRetrans);
-	req_send_synack(w, r, NULL, UINT64_MAX);
+	req_send_synack(w, r, NULL);
 	tt_timer_arm(&t->wheel, &r->timer, synack_backoff(TT_REQ_RETRIES(r)));
 }
 
@@ -141,6 +139,7 @@ tt_conn_passive(struct tt_worker *w, const struct tt_flow *f, struct tt_listener
 	if (c == NULL)
 		return NULL;
 	c->flow = *f;
+	c->flow.pad = 0;    /* f may be a request's, with its TS offset there */
 	c->flags = flags;
 	c->snd_wscale = (flags & TT_CONN_WSCALE) ? hs->snd_wscale : 0;
 	c->rcv_wscale = (flags & TT_CONN_WSCALE) ? tt_tcp_rcv_wscale(cfg) : 0;
@@ -213,7 +212,7 @@ tt_req_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, stru
 	    seg->seq == r->irs) {
 		TT_STAT_INC(&w->stats, RetransSegs);
 		TT_STAT_INC(&w->stats, TCPSynRetrans);
-		req_send_synack(w, r, p->m, UINT64_MAX);
+		req_send_synack(w, r, p->m);
 		return;
 	}
 	/*
@@ -238,7 +237,7 @@ tt_req_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, stru
 			goto drop;
 		tt_tcp_reply_ack(w, p, r->iss + 1, r->irs + 1, (uint16_t)(wnd >> shift),
 				 r->flags & TT_CONN_TS,
-				 tt_tcp_tsval(w, tt_tcp_ts_offset(w, &r->flow)), r->ts_recent);
+				 tt_tcp_tsval(w, TT_REQ_TS_OFFSET(r)), r->ts_recent);
 		return;
 	}
 	/* H8: a reset in window, or a SYN that is not the retransmission, ends the request. */
@@ -263,11 +262,10 @@ tt_req_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, stru
 		tt_tcp_reply_rst(w, p, seg);
 		return;
 	}
-	/* The SYN-ACK's TS offset again: a request has no room left to keep it (64 bytes). */
 	hs = (struct tt_handshake){
 		.iss = r->iss, .irs = r->irs, .ts_recent = r->ts_recent, .mss = r->mss,
 		.flags = r->flags, .snd_wscale = r->snd_wscale, .pi = TT_REQ_PI(r), .mac = &r->mac,
-		.ts_offset = (r->flags & TT_CONN_TS) ? tt_tcp_ts_offset(w, &r->flow) : 0,
+		.ts_offset = (r->flags & TT_CONN_TS) ? TT_REQ_TS_OFFSET(r) : 0,
 	};
 	c = tt_conn_passive(w, &r->flow, l, &hs);
 	if (c == NULL) {

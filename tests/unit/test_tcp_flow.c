@@ -3,8 +3,9 @@
  * The flow table (lib/tcp/tcp_flow.c; issue 9, SPEC R3): filled to the most flows it is
  * sized for, every flow goes in (no spurious failure at half load, cuckoo moves included)
  * and is found; a flow's entry changes kind in place; the remembered last lookup stays
- * right when inserts move entries under it; deletes through it and without it; and the
- * table's audit (every entry in one of its hash's buckets, count right) holds throughout.
+ * right when inserts move entries under it; deletes through it and without it; the key's
+ * last four bytes are not key (a request keeps its TS offset there); and the table's audit
+ * (every entry in one of its hash's buckets, count right) holds throughout.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -182,6 +183,52 @@ test_memo_after_moves(void **state)
 	}
 }
 
+/*
+ * A request's entry whose object keeps its TS offset in the key's pad (TT_REQ_TS_OFFSET):
+ * found by a segment's key (pad 0), deleted through the object's own key (pad set) with
+ * the last lookup remembered and without, hashed alike both ways (the audit rehashes the
+ * object's key). And the all-ones key, the memory's initial value with pad bits, is looked
+ * up as any other key in a new table.
+ */
+static void
+test_pad_not_key(void **state)
+{
+	struct tt_tcp *t = table(N_FLOWS);
+	static struct tt_flow obj[N_FLOWS / 4];
+	struct tt_flow ones;
+	uint64_t rnd = 7;
+
+	(void)state;
+	make_flows(11);
+	for (uint32_t i = 0; i < RTE_DIM(obj); i++) {
+		obj[i] = flows[i];
+		obj[i].pad = (uint32_t)tt_rand_next(&rnd) | 1u;
+		assert_true(tt_flow_hash(&t->flow_key, &obj[i]) ==
+			    tt_flow_hash(&t->flow_key, &flows[i]));
+		assert_true(tt_flow_eq(&obj[i], &flows[i]));
+		assert_int_equal(tt_flow_add(t, &flows[i], &obj[i], TT_FLOW_REQ), 0);
+	}
+	audit(t, RTE_DIM(obj));
+	for (uint32_t i = 0; i < RTE_DIM(obj); i++) {
+		assert_true(tt_flow_lookup(t, &flows[i]) == ((uintptr_t)&obj[i] | TT_FLOW_REQ));
+		/* Half through the remembered lookup, half after another flow's. */
+		if (i & 1)
+			assert_int_equal(tt_flow_lookup(t, &flows[RTE_DIM(obj) + i]), 0);
+		tt_flow_del(t, &obj[i]);
+		assert_int_equal(tt_flow_lookup(t, &flows[i]), 0);
+	}
+	audit(t, 0);
+	table_free(t);
+
+	t = table(64);
+	memset(&ones, 0xff, sizeof(ones));
+	assert_int_equal(tt_flow_lookup(t, &ones), 0);
+	assert_int_equal(tt_flow_add(t, &ones, &ones, TT_FLOW_CONN), 0);
+	assert_true(tt_flow_lookup(t, &ones) == ((uintptr_t)&ones | TT_FLOW_CONN));
+	audit(t, 1);
+	table_free(t);
+}
+
 int
 main(void)
 {
@@ -190,6 +237,7 @@ main(void)
 		cmocka_unit_test(test_fill_to_capacity),
 		cmocka_unit_test(test_kind_in_place),
 		cmocka_unit_test(test_memo_after_moves),
+		cmocka_unit_test(test_pad_not_key),
 	};
 
 	tt_test_eal_init("test_tcp_flow");

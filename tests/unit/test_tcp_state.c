@@ -817,6 +817,66 @@ test_c3_cookie_ack_next_period(void **state)
 	assert_int_equal(TT_TEST_EV(env, TT_TEV_CLOSED, h)->why, TT_CLOSE_RESET);
 }
 
+/*
+ * RFC 7323 5.4, 7.1 through the SYN queue: a connection's TS offset is chosen with its SYN
+ * (the ISN's SipHash, high half), kept by the request (TT_REQ_TS_OFFSET, in the flow key's
+ * pad) and carried into the TCB: every SYN-ACK (the first, the timer's, the answer to a
+ * retransmitted SYN, and to an out-of-window ACK) and the established connection's segments
+ * carry clock + that one offset, and 32 connections have 32 offsets. A TCB that kept the
+ * request's pad in its key, or a table that compared it, would lose the connection.
+ */
+static void
+test_h_req_ts_offset_kept(void **state)
+{
+	struct tt_test_env *env = *state;
+	uint32_t offs[32];
+
+	env->cfg.syncookies = 0;
+	tt_test_tcp_start_app(env);
+	for (unsigned int i = 0; i < RTE_DIM(offs); i++) {
+		struct tt_test_peer p;
+		struct tt_test_seg s;
+		uint32_t off;
+		tt_conn_t h;
+
+		tt_test_peer_init(&p, (uint16_t)(43400 + i), 5000 * i);
+		tt_test_peer_syn(env, &p);
+		tt_test_peer_recv(env, &p, &s);
+		TT_TEST_SEG_IS(&s, SYN | ACK, p.irs, 5000 * i + 1);
+		off = s.opts.tsval - (uint32_t)env->w->clock.ms;
+		tt_test_advance(env, 1000);          /* H5: the timer's SYN-ACK */
+		tt_test_peer_recv(env, &p, &s);
+		TT_TEST_SEG_IS(&s, SYN | ACK, p.irs, 5000 * i + 1);
+		assert_int_equal(s.opts.tsval - (uint32_t)env->w->clock.ms, off);
+		tt_test_advance(env, 3);
+		tt_test_peer_xmit(env, &p, SYN, 5000 * i, 0, NULL, 0);   /* H6 */
+		tt_test_peer_recv(env, &p, &s);
+		TT_TEST_SEG_IS(&s, SYN | ACK, p.irs, 5000 * i + 1);
+		assert_int_equal(s.opts.tsval - (uint32_t)env->w->clock.ms, off);
+		tt_test_peer_xmit(env, &p, ACK, 5000 * i + 1 + 200000, p.irs + 1, NULL, 0);
+		tt_test_peer_recv(env, &p, &s);
+		TT_TEST_SEG_IS(&s, ACK, p.irs + 1, 5000 * i + 1);
+		assert_int_equal(s.opts.tsval - (uint32_t)env->w->clock.ms, off);
+		tt_test_advance(env, 7);
+		tt_test_peer_send(env, &p, PSH | ACK, NULL, 10);
+		h = TT_TEST_EV(env, TT_TEV_ACCEPTED, 0)->conn;
+		assert_int_equal(TT_TEST_EV(env, TT_TEV_DATA, h)->len, 10);
+		tt_test_peer_recv(env, &p, &s);
+		TT_TEST_SEG_IS(&s, ACK, p.irs + 1, 5000 * i + 11);
+		assert_int_equal(s.opts.tsval - (uint32_t)env->w->clock.ms, off);
+		assert_int_equal(tt_test_tcp_conn(env, &p)->flow.pad, 0);
+		tt_test_peer_send(env, &p, RST, NULL, 0);
+		assert_int_equal(TT_TEST_EV(env, TT_TEV_CLOSED, h)->why, TT_CLOSE_RESET);
+		for (unsigned int j = 0; j < i; j++)
+			if (offs[j] == off)
+				fail_msg("connections %u and %u share TS offset %#x", j, i, off);
+		offs[i] = off;
+	}
+	assert_int_equal(S(PassiveOpens), RTE_DIM(offs));
+	assert_int_equal(S(SyncookiesSent), 0);
+	assert_int_equal(tt_test_tcp_conns(env), 0);
+}
+
 /* C4 "subject to Q4": a good cookie ACK to a full accept queue. */
 static void
 test_c4_cookie_ack_queue_full(void **state)
@@ -874,6 +934,7 @@ main(void)
 		T(test_q4_overflow_keeps_request),
 		T(test_q4_overflow_abort),
 		T(test_c3_cookie_tsval_not_ahead),
+		T(test_h_req_ts_offset_kept),
 		T(test_c3_cookie_ack_next_period),
 		T(test_c4_cookie_ack),
 		T(test_c4_cookie_ack_queue_full),
