@@ -6,10 +6,11 @@
 #
 #   scripts/bench.sh [--quick] [--dperf PATH] [--tcpterm PATH] [FIGURE...]
 #
-# FIGURE: cps peak keepalive stream flood twflat hold stack linux (default: all, in that order);
-# what each measures is in tests/bench/bench_all.py, which this script runs. For each figure
-# one readable line and one JSON line ({"bench": FIGURE, ...}) on stdout; the drivers' own
-# lines (tests/bench/dperf_cps.py, gen_memif.py) go to a log whose path is printed at the end.
+# FIGURE: cps peak keepalive stream flood twflat hold stack layers linux (default: all, in
+# that order); what each measures is in tests/bench/bench_all.py, which this script runs. For
+# each figure one readable line and one JSON line ({"bench": FIGURE, ...}) on stdout; the
+# drivers' own lines (tests/bench/dperf_cps.py, gen_memif.py) go to a log whose path is
+# printed at the end.
 #   --quick         short runs (3 s windows; dperf keeps its 10 s slow start, no recovery
 #                   probes, peak in 400k steps, a smaller TIME_WAIT fill): a smoke run
 #   --dperf PATH    dperf's binary (../shared/bench/dperf/README.md): adds dperf's client
@@ -29,7 +30,7 @@ ROOT=$PWD
 PY=/usr/bin/python3
 LOCK=/tmp/tt-bench.lock
 HP=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
-ALL_FIGURES=(cps peak keepalive stream flood twflat hold stack linux)
+ALL_FIGURES=(cps peak keepalive stream flood twflat hold stack layers linux)
 DPERF_CONF=$ROOT/../shared/bench/dperf/conf
 
 refuse() { printf 'bench.sh: %s\n' "$*" >&2; exit 2; }

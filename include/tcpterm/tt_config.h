@@ -135,6 +135,7 @@ struct tt_config {
 	uint32_t impair_seed;    /* 0: drawn at start */
 	/* [run] */
 	uint32_t app_lcores;     /* 1: applications on lcores of their own (DESIGN placement) */
+	uint32_t layer_cycles;   /* 1: busy cycles split by layer (tt_worker layer_cycles) */
 	bool quiet;
 	uint64_t set_mask;       /* keys a file or option set, a bit per config table row */
 };

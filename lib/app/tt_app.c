@@ -301,8 +301,9 @@ call_conn(struct tt_worker *w, tt_conn_t h)
 	return tt_tcp_usr_conn(w->tcp, h);
 }
 
+/* c: h's live TCB. */
 static int64_t
-exec_timer(struct tt_worker *w, tt_conn_t h, uint32_t ms)
+exec_timer(struct tt_worker *w, struct tt_conn *c, tt_conn_t h, uint32_t ms)
 {
 	struct tt_app_timer *at = conn_timer(w, h);
 
@@ -311,6 +312,7 @@ exec_timer(struct tt_worker *w, tt_conn_t h, uint32_t ms)
 	tt_timer_cancel(&w->apps->wheel, &at->tm);
 	if (ms == 0)
 		return 0;
+	c->aflags |= TT_AF_TIMER;
 	at->h = h;
 	tt_timer_arm(&w->apps->wheel, &at->tm, RTE_MIN(ms, (uint32_t)TT_TIMER_MAX_DELAY));
 	return 0;
@@ -395,7 +397,7 @@ exec(struct tt_worker *w, struct tt_app_call *k)
 		}
 		return 0;
 	case OP_TIMER:
-		return exec_timer(w, k->h, k->u32);
+		return exec_timer(w, c, k->h, k->u32);
 	default:
 		return -EINVAL;
 	}
@@ -585,7 +587,7 @@ deliver(struct tt_worker *w, struct tt_conn *c)
 			emit(w, l, EV_PEER_CLOSED, h, 0);
 	}
 	if (evf & TT_EVF_CLOSED) {
-		struct tt_app_timer *at = conn_timer(w, h);
+		struct tt_app_timer *at = (c->aflags & TT_AF_TIMER) ? conn_timer(w, h) : NULL;
 
 		if (at != NULL)
 			tt_timer_cancel(&w->apps->wheel, &at->tm);

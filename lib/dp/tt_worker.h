@@ -80,6 +80,25 @@ struct tt_txbuf {
 	struct rte_mbuf *pkts[TT_BURST_MAX];
 };
 
+/*
+ * The layers a busy iteration's cycles are split into (the layer_cycles tunable): name, and
+ * what each holds. An RX burst that found nothing is counted with the next layer measured.
+ */
+#define TT_WORKER_LAYERS(X) \
+	X(timers, "clock, TCP memory level, timers, frames waiting for ARP") \
+	X(rx, "the ports' RX bursts: the driver") \
+	X(stack, "Ethernet, ARP, IPv4 and TCP input of the frames received and handed over") \
+	X(app, "applications: their polls and the events delivered to them") \
+	X(out, "TCP output of what input and applications queued") \
+	X(tx, "the gateway's ARP refresh and the TX flush: the driver")
+
+enum tt_worker_layer {
+#define TT_LAYER_ENUM(nm, help) TT_LAYER_##nm,
+	TT_WORKER_LAYERS(TT_LAYER_ENUM)
+#undef TT_LAYER_ENUM
+	TT_LAYER__COUNT
+};
+
 struct tt_worker {
 	struct tt_stats stats;          /* first: its own cache lines */
 	struct tt_clock clock;
@@ -116,6 +135,9 @@ struct tt_worker {
 	uint64_t total_cycles;
 	uint64_t polls;                 /* loop iterations */
 	uint64_t busy_polls;            /* of which handled a frame: frames / busy_polls = batch */
+	/* busy_cycles by layer when the layer_cycles tunable is on (TT_WORKER_LAYERS). */
+	bool layer_on;
+	uint64_t layer_cycles[TT_LAYER__COUNT];
 } __rte_cache_aligned;
 
 static inline bool

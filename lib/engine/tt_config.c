@@ -153,6 +153,8 @@ static const struct key keys[] = {
 	  "impair frames sent, as impair_rx" },
 	{ "impair", "seed", "impair_seed", KT_U32, KS_CONFIG, 0, UINT32_MAX, "0", C(impair_seed),
 	  "seed of the impairment's random draws; 0: drawn at start (shown by /tcpterm/impair)" },
+	U32("run", layer_cycles, 0, 1, 0,
+	    "1: split each worker's busy cycles by layer (timers, rx, stack, app, out, tx) in /tcpterm/workers; about 5 TSC readings of 30 cycles per busy iteration"),
 	U32("run", app_lcores, 0, 1, 0,
 	    "1: each worker's applications run on an lcore of their own (the second half of -l), calls and events over rings; 0: inline on the worker's lcore"),
 	{ "run", "quiet", NULL, KT_FLAG, KS_CONFIG, 0, 1, "0", C(quiet),

@@ -65,6 +65,7 @@ worker_create(struct tt_engine *e, uint16_t id, unsigned int lcore)
 	w->lcore = lcore;
 	w->queue = id;
 	w->burst = RTE_MIN(e->cfg.burst, (uint32_t)TT_BURST_MAX);
+	w->layer_on = e->cfg.layer_cycles != 0;
 	w->net = &e->net;
 	w->pool = e->pools[id];
 	w->syn_budget = UINT32_MAX;

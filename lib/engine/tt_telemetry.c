@@ -184,6 +184,24 @@ worker_pools(const struct tt_worker *w, struct rte_tel_data *o)
 	rte_tel_data_add_dict_u64(o, "tws_used", objpool_used(&t->tws));
 }
 
+/*
+ * busy_cycles by layer (the layer_cycles tunable), flat ("layer_cycles_rx": n, ...): 22.11
+ * telemetry does not print a container inside a container.
+ */
+static void
+worker_layers(const struct tt_worker *w, struct rte_tel_data *o)
+{
+	static const char *const names[TT_LAYER__COUNT] = {
+#define TT_LAYER_NAME(nm, help) [TT_LAYER_##nm] = "layer_cycles_" #nm,
+		TT_WORKER_LAYERS(TT_LAYER_NAME)
+#undef TT_LAYER_NAME
+	};
+
+	for (unsigned int i = 0; i < TT_LAYER__COUNT; i++)
+		rte_tel_data_add_dict_u64(o, names[i],
+					  __atomic_load_n(&w->layer_cycles[i], __ATOMIC_RELAXED));
+}
+
 static int
 show_workers(const struct tt_engine *e, const char *params, struct rte_tel_data *d)
 {
@@ -207,6 +225,8 @@ show_workers(const struct tt_engine *e, const char *params, struct rte_tel_data 
 					  __atomic_load_n(&w->polls, __ATOMIC_RELAXED));
 		rte_tel_data_add_dict_u64(o, "busy_polls",
 					  __atomic_load_n(&w->busy_polls, __ATOMIC_RELAXED));
+		if (w->layer_on)
+			worker_layers(w, o);
 		worker_pools(w, o);
 		snprintf(id, sizeof(id), "%u", w->id);
 		if (rte_tel_data_add_dict_container(d, id, o, 0) != 0)

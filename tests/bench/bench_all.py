@@ -35,6 +35,12 @@ drivers give them. Figures:
              CPU 1, no driver and no second process; the figure to compare builds by;
              then per request on 16 keep-alive connections (bench_conn --keepalive) and
              per SYN of a flood answered with cookies (bench_conn --flood)
+  layers     P1/issue 9, where the cycles go: tcpterm with --layer-cycles 1, its busy cycles
+             per connection split by layer (timers, rx: the driver's RX bursts, stack:
+             Ethernet/IPv4/TCP input, app: the http application, out: TCP output, tx: the
+             TX flush); under dperf's client at 400k with --dperf, and tcpterm-gen cps and
+             keepalive (per request). A separate run: the split reads the TSC five times
+             more per busy iteration, the other figures run without it
   linux      P1/issue 9 item 6, the floor: tests/bench/linux_floor.py, nginx (one worker on
              CPU 1) on the Linux loopback driven by wrk (CPU 0), keep-alive and one
              connection per request: rate, busy shares, cycles per request or connection
@@ -57,7 +63,9 @@ import dperf_cps  # noqa: E402
 import gen_memif  # noqa: E402
 import linux_floor  # noqa: E402
 
-FIGURES = ('cps', 'peak', 'keepalive', 'stream', 'flood', 'twflat', 'hold', 'stack', 'linux')
+FIGURES = ('cps', 'peak', 'keepalive', 'stream', 'flood', 'twflat', 'hold', 'stack', 'layers',
+           'linux')
+LAYER_ARGS = ['--layer-cycles', '1']
 ROOT = os.path.dirname(os.path.dirname(HERE))
 CPS_RATES = (100000, 400000, 800000)
 PEAK_STEPS = tuple(range(200000, 1200001, 200000))
@@ -96,10 +104,10 @@ class Bench:
             return fn(*args, **kw)
 
     # ---- dperf ----
-    def dperf(self, server, rate, keepalive=False, recovery=None):
+    def dperf(self, server, rate, keepalive=False, recovery=None, tcpterm_arg=()):
         args = types.SimpleNamespace(
             server=server, duration=self.dperf_s, slow_start=self.slow_start, mbufs=0,
-            tcpterm_arg=[], keepalive=keepalive,
+            tcpterm_arg=list(tcpterm_arg), keepalive=keepalive,
             recovery=(not self.quick) if recovery is None else recovery)
         r = self.quiet(dperf_cps.one_rate, args, rate, self.work)
         unit = 'req' if keepalive else 'conn'
@@ -315,6 +323,27 @@ class Bench:
              f'cookie, each from its own address: the stack alone (P3)', binary=exe, **out)
 
 
+    def layers(self):
+        parts, fields = [], {}
+        if self.a.dperf:
+            r = self.dperf('tcpterm', 400000, recovery=False, tcpterm_arg=LAYER_ARGS)
+            fields['dperf_400k'] = {'steady_per_s': r['steady_cps_median'],
+                                    'cycles_per_conn': r.get('cycles_per_conn'),
+                                    'layer_cycles_per_conn': r.get('layer_cycles_per_conn'),
+                                    'errors': r['errors']}
+            parts.append(f'dperf 400k: {r.get("cycles_per_conn")}'
+                         f'{gen_memif.ttlib.layer_text(r.get("layer_cycles_per_conn"), "conn")}')
+        for name, unit in (('cps', 'conn'), ('keepalive', 'req')):
+            srv_args, gen_args, _ = gen_memif.scenario_args(name)
+            r = self.gen(name, LAYER_ARGS + srv_args, gen_args, unit, tag='l')
+            split = r.get('server_layer_cycles_per_' + unit)
+            fields['gen_' + name] = {'per_s': r[unit + '_per_s'],
+                                     'cycles_per_' + unit: r['server_cycles_per_' + unit],
+                                     'layer_cycles_per_' + unit: split}
+            parts.append(f'tcpterm-gen {name}: {r["server_cycles_per_" + unit]}'
+                         f'{gen_memif.ttlib.layer_text(split, unit)}')
+        emit('layers', '; '.join(parts), **fields)
+
     def linux(self):
         for name, text, fields in self.quiet(linux_floor.measure, 3 if self.quick else 10):
             emit('linux', text, **fields)
@@ -343,7 +372,7 @@ def main():
     with open(a.log, 'a') as log:
         b = Bench(a, log)
         try:
-            if a.dperf and set(a.figures) & {'cps', 'peak', 'keepalive'}:
+            if a.dperf and set(a.figures) & {'cps', 'peak', 'keepalive', 'layers'}:
                 hp = dperf_cps.hugepages_reserve()
             for fig in a.figures:
                 try:

@@ -30,7 +30,8 @@
  * never acknowledged, syncookies = 2 (every SYN answered with a cookie, as once a flood has
  * filled the SYN queue), through a gateway: the cost per SYN of parsing it, missing the flow
  * table, computing the cookie and sending the SYN-ACK. BATCH under the burst (32), or R1
- * sheds them as it would a flood that fills every burst.
+ * sheds them as it would a flood that fills every burst. TT_BENCH_LAYERS set: also the busy
+ * cycles by layer (the layer_cycles tunable), the same split as tcpterm's under a driver.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -229,6 +230,9 @@ bench_conn(void **state)
 		step(env, RTE_TCP_SYN_FLAG, NULL, 0);
 		step(env, RTE_TCP_ACK_FLAG, NULL, 0);
 	}
+	/* TT_BENCH_LAYERS set: the worker splits its busy cycles by layer (layer_cycles). */
+	env->w->layer_on = getenv("TT_BENCH_LAYERS") != NULL;
+	memset(env->w->layer_cycles, 0, sizeof(env->w->layer_cycles));
 	in0 = TT_TEST_STAT(env, EthInFrames);
 	out0 = TT_TEST_STAT(env, EthOutFrames);
 	segs0 = TT_TEST_STAT(env, OutSegs);
@@ -284,6 +288,20 @@ bench_conn(void **state)
 		tt_test_poll(env);
 	uint64_t empty = (rte_rdtsc() - t0) / EMPTY_POLLS;
 
+	if (env->w->layer_on) {
+		static const char *const names[TT_LAYER__COUNT] = {
+#define TT_LAYER_NAME(nm, help) [TT_LAYER_##nm] = #nm,
+			TT_WORKER_LAYERS(TT_LAYER_NAME)
+#undef TT_LAYER_NAME
+		};
+
+		printf("bench_conn: busy cycles per %s by layer, all rounds:",
+		       B.keepalive ? "request" : B.flood ? "SYN" : "connection");
+		for (unsigned int l = 0; l < TT_LAYER__COUNT; l++)
+			printf(" %s %.0f", names[l],
+			       (double)env->w->layer_cycles[l] / (double)(B.conns * B.rounds));
+		printf("\n");
+	}
 	qsort(per, B.rounds, sizeof(per[0]), cmp_u64);
 	double fpc = (double)frames / (double)(B.conns * B.rounds);
 	uint64_t med = per[B.rounds / 2];

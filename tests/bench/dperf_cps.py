@@ -36,6 +36,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
 SHARED = os.path.normpath(os.path.join(ROOT, '..', 'shared', 'bench', 'dperf', 'conf'))
+sys.path.insert(0, os.path.join(ROOT, 'tests', 'integration'))
+import ttlib  # noqa: E402
+
 DPERF = os.environ.get('DPERF', '/tmp/dperf-src/build/dperf')
 TCPTERM = os.environ.get('TCPTERM', os.path.join(ROOT, 'build', 'app', 'tcpterm'))
 HP = '/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages'
@@ -178,6 +181,11 @@ class Server:
     def cycles(self):
         return workers_cycles(self.prefix) if self.kind == 'tcpterm' else (0, 0)
 
+    def layers(self):
+        if self.kind != 'tcpterm':
+            return None
+        return ttlib.layer_cycles(telemetry(self.prefix, '/tcpterm/workers'))
+
     def loop(self):
         return loop_of(self.prefix) if self.kind == 'tcpterm' else (0, 0, 0)
 
@@ -269,9 +277,9 @@ def one_rate(args, cps, work):
                        (st.get('SynShedBusy', 0), st.get('PassiveOpens', 0)))
 
     try:
-        c0, l0, j0 = srv.cycles(), srv.loop(), cpu_times()
+        c0, l0, j0, y0 = srv.cycles(), srv.loop(), cpu_times(), srv.layers()
         (blocks, total), _ = run_client(work, sock, cps, args.duration, 'load', sample, ss, ka)
-        c1, l1, j1 = srv.cycles(), srv.loop(), cpu_times()
+        c1, l1, j1, y1 = srv.cycles(), srv.loop(), cpu_times(), srv.layers()
         st = srv.stats()
         # Recovery: the same server, a light load right after the heavy one.
         rtotal = {}
@@ -301,6 +309,8 @@ def one_rate(args, cps, work):
         'recovery_errors': {k: int(rtotal.get(k, 0)) for k in ERRORS if rtotal.get(k)},
         'busy': round(busy, 3) if busy is not None else None,
         'cycles_per_' + unit: round(cyc) if cyc else None,
+        # tcpterm with --tcpterm-arg=--layer-cycles --tcpterm-arg=1: those cycles by layer.
+        'layer_cycles_per_' + unit: ttlib.layer_split(y0, y1, conns),
         # The server CPU's time the hypervisor took (steal): a busy share counts it.
         'steal': round((j1[0] - j0[0]) / (j1[1] - j0[1]), 3) if j1[1] > j0[1] else None,
         # tcpterm: frames (in + out) per busy iteration and per connection or request.
@@ -332,7 +342,8 @@ def one_rate(args, cps, work):
              f'{"clean" if not res["recovery_errors"] else res["recovery_errors"]}'
              if args.recovery else 'not probed')
     print(f'{args.server} offered {cps:,}/s: steady {med:,}/s (min {res["steady_cps_min"]:,}), '
-          f'busy {res["busy"]}, cycles/{unit} {res["cycles_per_" + unit]}, '
+          f'busy {res["busy"]}, cycles/{unit} {res["cycles_per_" + unit]}'
+          f'{ttlib.layer_text(res["layer_cycles_per_" + unit], unit)}, '
           f'frames/busy poll {res["frames_per_busy_poll"]}, steal {res["steal"]}, '
           f'errors: {errs or "none"}; after the load: {after}'
           f'{f"; the server died on its own (status {died})" if died is not None else ""}',

@@ -4,7 +4,7 @@
 Benchmark (never part of the test suites): tcpterm-gen on one CPU against tcpterm on the
 other over a memif pair (SPEC P1, P3, P4), no hugepages (--no-huge on both sides).
 
-    tests/bench/gen_memif.py [--duration S] [SCENARIO...]
+    tests/bench/gen_memif.py [--duration S] [--layers] [SCENARIO...]
 
 Scenarios (default: all), each with a fresh tcpterm:
   cps         short HTTP connections (--http-body 14, client closes), gen at --concurrency
@@ -21,8 +21,9 @@ Scenarios (default: all), each with a fresh tcpterm:
 For each scenario one readable line and one JSON line: gen's figures (its JSON summary:
 rates, errors, latency percentiles, its own busy share), and tcpterm's: busy share of its
 worker inside gen's run (not its start, drain and close) and busy cycles per connection (or
-per flood SYN) over the whole run, from /tcpterm/workers, the counters'
-growth (PassiveOpens, SyncookiesSent, SyncookiesRecv, ListenDrops, SynShedBusy, RetransSegs,
+per flood SYN) over the whole run, from /tcpterm/workers (with --layers, tcpterm runs with
+--layer-cycles 1 and those cycles come split by layer: timers, rx, stack, app, out, tx), the
+counters' growth (PassiveOpens, SyncookiesSent, SyncookiesRecv, ListenDrops, SynShedBusy, RetransSegs,
 EthOutDrops). gen's own TX queue refusals (its EthOutDrops: frames the memif ring had no room
 for, flood frames mostly) say how much of the offered flood reached the server. Run as root
 after a build. gen on CPU 0, tcpterm on CPU 1 (TT_GEN_LCORE, TT_SRV_LCORE override).
@@ -46,6 +47,8 @@ SRV_ADDR, GEN_ADDR = '198.18.9.1', '198.18.9.2'
 SRV_MAC, GEN_MAC = '02:00:00:00:09:01', '02:00:00:00:09:02'
 GEN_LCORE = os.environ.get('TT_GEN_LCORE', '0')
 SRV_LCORE = os.environ.get('TT_SRV_LCORE', '1')
+# tcpterm options every scenario's server gets (--layers: --layer-cycles 1).
+SRV_COMMON = []
 COUNTERS = ('PassiveOpens', 'SyncookiesSent', 'SyncookiesRecv', 'ListenDrops', 'SynShedBusy',
             'RetransSegs', 'EthOutDrops')
 
@@ -99,7 +102,7 @@ class Server:
         self.proc = subprocess.Popen(
             [TCPTERM, '-l', SRV_LCORE, '--no-pci', '--no-huge', '-m', str(mem), '--file-prefix',
              self.prefix, vdev('server', self.sock, SRV_MAC), '--', '--addr', f'{SRV_ADDR}/15',
-             '--quiet'] + (srv_args if '--listen' in srv_args else srv_args + ['--listen', '80']),
+             '--quiet'] + SRV_COMMON + (srv_args if '--listen' in srv_args else srv_args + ['--listen', '80']),
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
         try:
             end = time.monotonic() + 20
@@ -123,6 +126,9 @@ class Server:
 
     def cycles(self):
         return workers(self.prefix)
+
+    def layers(self):
+        return ttlib.layer_cycles(ttlib.telemetry(self.prefix, '/tcpterm/workers'))
 
     def pools(self):
         """/tcpterm/workers' pool figures summed over workers (tws_used: TIME_WAIT entries
@@ -204,10 +210,10 @@ def sample_window(srv, g, duration, window):
 def measure(srv, name, gen_args, unit, duration, tag):
     """One gen run against srv, with the server's view of it: readable line, JSON line, and
     the JSON as a dict. unit: what a unit of server work is (conn, req, byte, syn)."""
-    s0, c0 = srv.stats(), srv.cycles()
+    s0, c0, y0 = srv.stats(), srv.cycles(), srv.layers()
     win = []
     s = gen(srv, gen_args, duration, tag, window=win)
-    s1, c1 = srv.stats(), srv.cycles()
+    s1, c1, y1 = srv.stats(), srv.cycles(), srv.layers()
     d = {k: s1.get(k, 0) - s0.get(k, 0) for k in COUNTERS}
     # The busy share inside gen's run; the cycles per unit over all of it (work and cycles
     # counted over the same span: busy cycles are only those of iterations with frames).
@@ -226,6 +232,8 @@ def measure(srv, name, gen_args, unit, duration, tag):
         'gen_cycles_per_conn': s['cycles_per_conn'],
         'gen_retrans': s['retrans_segs'], 'gen_tx_drops': s['tx_queue_full'], 'server_busy': round(busy, 3),
         'server_cycles_per_' + unit: round((c1[0] - c0[0]) / work, 1) if work else None,
+        # With --layers: those cycles by layer (timers, rx, stack, app, out, tx).
+        'server_layer_cycles_per_' + unit: ttlib.layer_split(y0, y1, work),
         'server': d,
     }
     print(f'{name}: {s["conn_per_s"]:.0f} conn/s, {s["req_per_s"]:.0f} req/s, '
@@ -233,7 +241,8 @@ def measure(srv, name, gen_args, unit, duration, tag):
           f'({s["tx_queue_full"]} frames refused by gen\'s TX queue), errors '
           f'{s["errors_total"]}, success {s["success_pct"]:.2f} %, connect p50/p99 '
           f'{s["connect_latency_us"]["p50"]}/{s["connect_latency_us"]["p99"]} us; server busy '
-          f'{busy:.3f}, cycles/{unit} {out["server_cycles_per_" + unit]}, '
+          f'{busy:.3f}, cycles/{unit} {out["server_cycles_per_" + unit]}'
+          f'{ttlib.layer_text(out["server_layer_cycles_per_" + unit], unit)}, '
           f'cookies sent {d["SyncookiesSent"]} recv {d["SyncookiesRecv"]}; gen busy '
           f'{s["busy_pct"]:.1f} %', flush=True)
     print(json.dumps(out), flush=True)
@@ -249,12 +258,16 @@ def run(name, duration, tag):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--duration', type=int, default=10)
+    ap.add_argument('--layers', action='store_true',
+                    help="tcpterm with --layer-cycles 1: its cycles per unit by layer too")
     ap.add_argument('scenario', nargs='*',
                     default=['cps', 'keepalive', 'down', 'up', 'flood:100k', 'flood:300k',
                              'flood:1M'])
     a = ap.parse_args()
     if os.geteuid() != 0:
         raise SystemExit('run as root (DPDK, memif socket, telemetry)')
+    if a.layers:
+        SRV_COMMON.extend(['--layer-cycles', '1'])
     for i, name in enumerate(a.scenario):
         run(name, a.duration, i)
 

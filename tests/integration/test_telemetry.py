@@ -7,12 +7,14 @@
   /tcpterm/config   the effective tunables, reflecting the command line (--syncookies 2
                     --max-syn-backlog 64 --abort-on-overflow 1 --time-wait 5 --backlog 4
                     --app hold) and holding every tunable of SPEC "Tunables"
-  /tcpterm/workers  answers
+  /tcpterm/workers  answers; with --layer-cycles 1 each worker's busy cycles split by layer
+                    (layer_cycles_timers .. _tx) add up to its busy_cycles exactly
 and dpdk-telemetry.py, DPDK's own client, reads the same.
 """
 import json
 import shutil
 import subprocess
+import time
 
 import ttlib
 from ttlib import cfg_value, expect, log
@@ -25,13 +27,13 @@ TUNABLES = [('tcp', n) for n in (
     'rmem', 'wmem')] + [('listen', 'backlog'), ('listen', 'time_wait')]
 
 OPTIONS = ['--syncookies', '2', '--max-syn-backlog', '64', '--abort-on-overflow', '1',
-           '--time-wait', '5', '--backlog', '4', '--app', 'hold']
+           '--time-wait', '5', '--backlog', '4', '--app', 'hold', '--layer-cycles', '1']
 EXPECT = [('tcp', 'syncookies', '2'), ('tcp', 'max_syn_backlog', '64'),
           ('tcp', 'abort_on_overflow', '1'), ('listen', 'time_wait', '5'),
           ('listen', 'backlog', '4'), ('listen', 'app', 'hold'),
           ('listen 80', 'app', 'hold'), ('listen 80', 'backlog', '4'),
           ('listen 80', 'time_wait', '5'), ('net', 'addr', f'{ttlib.ADDR}/24'),
-          ('run', 'quiet', '1'),
+          ('run', 'quiet', '1'), ('run', 'layer_cycles', '1'),
           # untouched: the defaults
           ('tcp', 'somaxconn', '4096'), ('tcp', 'synack_retries', '5'),
           ('tcp', 'timestamps', '1')]
@@ -98,6 +100,21 @@ def test():
     workers = ttlib.telemetry(tt.prefix, '/tcpterm/workers')
     expect(workers, f'/tcpterm/workers answered {workers!r}')
     log(f'ok: /tcpterm/workers: {json.dumps(workers)}')
+    # The split is a partition of each busy iteration: the sums match once no frame arrives
+    # between the loop's stores (a kernel ARP probe may: read again).
+    for _ in range(20):
+        workers = ttlib.telemetry(tt.prefix, '/tcpterm/workers')
+        split = ttlib.layer_cycles(workers)
+        expect(split is not None, f'--layer-cycles 1, yet /tcpterm/workers has no split: {workers}')
+        busy = sum(v['busy_cycles'] for v in workers.values())
+        if sum(split.values()) == busy:
+            break
+        time.sleep(0.1)
+    expect(sum(split.values()) == busy, f'layers {split} add up to {sum(split.values())}, '
+           f'busy_cycles {busy}')
+    expect(split['rx'] > 0 and split['stack'] > 0 and split['tx'] > 0,
+           f'frames were received and answered, yet the split is {split}')
+    log(f'ok: --layer-cycles 1: busy {busy} cycles = {split}')
 
     # DPDK's own client sees the same (the instance is idle: counters stand still).
     s1 = dpdk_telemetry_py(tt.prefix, '/tcpterm/stats')

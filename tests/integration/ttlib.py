@@ -102,6 +102,32 @@ def telemetry(prefix, cmd, timeout=2.0):
     return reply.get(cmd.split(',')[0])
 
 
+LAYERS = ('timers', 'rx', 'stack', 'app', 'out', 'tx')
+
+
+def layer_cycles(workers):
+    """Busy cycles by layer summed over /tcpterm/workers (tcpterm run with --layer-cycles 1,
+    TT_WORKER_LAYERS), as {layer: cycles}; None when the split is off."""
+    if not workers or any(f'layer_cycles_{LAYERS[0]}' not in v for v in workers.values()):
+        return None
+    return {n: sum(v[f'layer_cycles_{n}'] for v in workers.values()) for n in LAYERS}
+
+
+def layer_split(a, b, units):
+    """Cycles per unit of work by layer between two layer_cycles() readings; None when
+    either is None or there was no work."""
+    if a is None or b is None or not units:
+        return None
+    return {n: round((b[n] - a[n]) / units) for n in LAYERS}
+
+
+def layer_text(split, unit):
+    """' (rx 841, stack 2273, ... cycles/conn)' for a readable line; '' without a split."""
+    if not split:
+        return ''
+    return ' (' + ', '.join(f'{n} {v}' for n, v in split.items()) + f' cycles/{unit})'
+
+
 def telemetry_up(prefix):
     """True when tcpterm's /tcpterm/stats answers with an object (engine registered)."""
     try:
