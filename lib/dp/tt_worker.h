@@ -82,7 +82,10 @@ struct tt_txbuf {
 
 /*
  * The layers a busy iteration's cycles are split into (the layer_cycles tunable): name, and
- * what each holds. An RX burst that found nothing is counted with the next layer measured.
+ * what each holds. The split adds up to busy_cycles exactly; at the edges a cost goes to the
+ * next layer measured: an RX burst that found nothing, a burst shed whole (R1) or held
+ * whole by impairment (then usually 'app'), an empty inbox poll ('app'), an empty burst
+ * whose impairment released delayed frames ('stack').
  */
 #define TT_WORKER_LAYERS(X) \
 	X(timers, "clock, TCP memory level, timers, frames waiting for ARP") \

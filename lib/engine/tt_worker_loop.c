@@ -45,9 +45,9 @@ worker_stalled(struct tt_worker *w, uint64_t ms)
 
 /*
  * The layer_cycles split: the cycles since the last mark go to layer l. Off, nothing is
- * read; on, a busy iteration reads the TSC four times more (after timers, RX, input,
- * applications and output; one more per extra port), an idle one once, which is why it is
- * a tunable.
+ * read; on, a busy iteration reads the TSC five times more (after timers, RX, input,
+ * applications and output; two more per further port with frames, one for handed-over
+ * frames), an idle one once, which is why it is a tunable.
  */
 static inline void
 layer_mark(struct tt_worker *w, uint64_t *mark, uint64_t lc[TT_LAYER__COUNT],

@@ -58,8 +58,8 @@ extern const char *const tt_tcp_state_name[TT_TCPS__COUNT];
 
 /*
  * Flow key, from the local side's view; 16 bytes, read as two words of which the table
- * (compare, hash, memo) takes the first and the low 32 bits of the second (tt_flow_words):
- * the last four bytes are not key. A request keeps its timestamp offset there
+ * (compare, hash, memo) takes the first and the half of the second that holds the ports
+ * (tt_flow_words): the last four bytes are not key. A request keeps its timestamp offset there
  * (TT_REQ_TS_OFFSET), which saves it a second SipHash on the final ACK; every other flow
  * has 0.
  */
@@ -331,8 +331,8 @@ struct tt_conn {
 /* ts_recent came from the TIME_WAIT entry this connect took over (PAWS in SYN_SENT). */
 #define TT_AF_TS_CARRIED   (1u << 5)
 /*
- * The application armed its timer for this connection (tt_app_timer): 'closed' must disarm
- * it. Without the flag that line of the timer array, cold at hundreds of thousands of
+ * The application has armed its timer for this connection at least once (tt_app_timer):
+ * 'closed' must disarm it. Without the flag that line of the timer array, cold at hundreds of thousands of
  * connections a second, is read for every connection (a tenth of the application layer's
  * cycles under dperf at 400 k).
  */
