@@ -313,6 +313,56 @@ print_pools(FILE *out, const json_t *w)
 	print_pool(out, w, "tws_used", "tws", 15);
 }
 
+/* The layers of /tcpterm/workers' layer_cycles_* (lib/dp/tt_worker.h TT_WORKER_LAYERS). */
+static const char *const layer_names[] = { "timers", "rx", "stack", "app", "out", "tx" };
+#define N_LAYERS (sizeof(layer_names) / sizeof(layer_names[0]))
+
+/*
+ * With the layer_cycles tunable on, each worker's busy cycles by layer as shares of them,
+ * since start: where a worker's time goes (issue 9). Nothing when the daemon has it off.
+ */
+static void
+print_layers(FILE *out, const json_t *workers)
+{
+	struct entries it;
+	const json_t *w;
+	const char *key;
+	bool header = false;
+
+	entries_start(&it, workers);
+	while ((w = entries_next(&it, &key)) != NULL) {
+		uint64_t id = 0, busy = 0, v[N_LAYERS];
+		size_t i;
+
+		for (i = 0; i < N_LAYERS; i++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "layer_cycles_%s", layer_names[i]);
+			if (!member_u64(w, name, &v[i]))
+				break;
+		}
+		if (i < N_LAYERS)
+			continue;
+		if (!header) {
+			fprintf(out, "\nBusy cycles by layer (%% of busy, since start):\n%6s", "Worker");
+			for (i = 0; i < N_LAYERS; i++)
+				fprintf(out, " %7s", layer_names[i]);
+			fputc('\n', out);
+			header = true;
+		}
+		entry_id(w, key, "worker", &id);
+		member_u64(w, "busy_cycles", &busy);
+		fprintf(out, "%6" PRIu64, id);
+		for (i = 0; i < N_LAYERS; i++) {
+			if (busy == 0)
+				fprintf(out, " %7s", "-");
+			else
+				fprintf(out, " %7.1f", 100.0 * (double)v[i] / (double)busy);
+		}
+		fputc('\n', out);
+	}
+}
+
 /*
  * Busy % over the worker's whole life: the daemon's cycle counters are cumulative. A running
  * tcpterm has at least one worker, so an empty reply is the daemon failing to export them.
@@ -357,6 +407,7 @@ tt_ctl_view_workers(FILE *out, const json_t *workers, char *err, size_t errlen)
 		print_pools(out, w);
 		fputc('\n', out);
 	}
+	print_layers(out, workers);
 	return 0;
 }
 

@@ -4,7 +4,8 @@
   stats              netstat -s style lines, "N resets sent" among them, N = OutRsts
   --json stats       parses as JSON and matches /tcpterm/stats
   config             lists every key of /tcpterm/config with its value
-  workers            answers
+  workers            every pool as used/capacity; with --layer-cycles 1 the busy cycles by
+                     layer as shares of busy, as /tcpterm/workers has them
   conns              an open connection's row and info line (ss -ti), as /tcpterm/sockets
   --file-prefix of no running tcpterm  -> exit 2, one line on stderr
 Skipped (exit 77, said so) while tcpterm-ctl is not built.
@@ -48,7 +49,7 @@ def test():
         return ttlib.SKIP
     ns = ttlib.Netns('ctl')
     tt = ttlib.Tcpterm(ns, 'ctl', ['--syncookies', '2', '--time-wait', '5', '--listen',
-                                   str(ttlib.LISTEN_PORT)]).start()
+                                   str(ttlib.LISTEN_PORT), '--layer-cycles', '1']).start()
     for _ in range(3):
         ns.run(['curl', '-s', '-m', '2', f'http://{ttlib.ADDR}/'], stdout=subprocess.DEVNULL)
     names = ttlib.stat_names()
@@ -108,6 +109,27 @@ def test():
            f'tcpterm-ctl workers: row {row}, want pools {want}, memory {w["mem_level"]}, '
            f'mbufs of {w["mbufs"]}:\n{r.stdout}')
     log(f'ok: tcpterm-ctl workers: {" ".join(row)}')
+    # The split (issue 9): one row per worker, each layer's share of busy_cycles. Read
+    # between two equal telemetry readings: a frame in between (the kernel's) moves it.
+    for _ in range(10):
+        w1 = ttlib.telemetry(tt.prefix, '/tcpterm/workers')['0']
+        r = ctl(*p, 'workers')
+        w = ttlib.telemetry(tt.prefix, '/tcpterm/workers')['0']
+        if w1['busy_cycles'] == w['busy_cycles']:
+            break
+        time.sleep(0.2)
+    lines = r.stdout.splitlines()
+    at = next((i for i, ln in enumerate(lines) if ln.startswith('Busy cycles by layer')), None)
+    expect(at is not None and lines[at + 1].split() == ['Worker'] + list(ttlib.LAYERS),
+           f'tcpterm-ctl workers: no layer table with --layer-cycles 1:\n{r.stdout}')
+    cells = lines[at + 2].split()
+    split = ttlib.layer_cycles({'0': w})
+    want = [100.0 * split[n] / w['busy_cycles'] for n in ttlib.LAYERS]
+    got = [float(c) for c in cells[1:]]
+    expect(cells[0] == '0' and len(got) == len(want) and
+           all(abs(g - x) <= 0.2 for g, x in zip(got, want)) and abs(sum(got) - 100) <= 0.5,
+           f'tcpterm-ctl workers: layer row {cells}, want {[round(x, 1) for x in want]}')
+    log(f'ok: tcpterm-ctl workers: busy by layer {" ".join(lines[at + 2].split()[1:])} %')
 
     # conns (ss -ti): an open connection's row and its info line, as /tcpterm/sockets has it.
     ns.enter()
