@@ -130,6 +130,7 @@ enum tt_tcp_timer_kind {
 	TT_TMR_REO,        /* RACK's reordering window ends (RFC 8985 6.3), before the RTO */
 	TT_TMR_KEEPALIVE,  /* an idle connection's keepalive probe (D6) */
 	TT_TMR_SYN,        /* an active open's SYN (or simultaneous open's SYN-ACK) again, A1 */
+	TT_TMR_IDLE,       /* rtx with nothing outstanding: left armed, fires as nothing */
 };
 
 /* Negotiated options, shared by SYN queue entries and TCBs. */
@@ -932,6 +933,29 @@ tt_mem_shedding(const struct tt_tcp *t)
 /* Timers (tcp_timer.c). */
 void tt_tcp_timers_run(struct tt_worker *w);
 void tt_conn_rto_arm(struct tt_worker *w, struct tt_conn *c);
+
+/*
+ * Everything sent is acknowledged: RFC 6298 5.2 turns the retransmission timer off. It is
+ * left armed as TT_TMR_IDLE instead (Linux's inet_csk_clear_xmit_timer leaves it pending
+ * too), because taking it off the wheel and putting it back for the next data writes both
+ * neighbours of its slot each time — other connections' TCB lines, cold under thousands of
+ * keep-alive connections — while the next data's arm, always later, only moves its expiry
+ * (tt_timer_arm). Firing idle does nothing.
+ */
+static inline void
+tt_conn_rtx_idle(struct tt_conn *c)
+{
+	if (tt_timer_armed(&c->rtx))
+		c->rtx.kind = TT_TMR_IDLE;
+}
+
+/* The retransmission timer runs for something: armed, and not idle. */
+static inline bool
+tt_conn_rtx_pending(const struct tt_conn *c)
+{
+	return tt_timer_armed(&c->rtx) && c->rtx.kind != TT_TMR_IDLE;
+}
+
 void tt_conn_rtt_sample(struct tt_conn *c, uint32_t rtt_ms);
 void tt_conn_delack_arm(struct tt_worker *w, struct tt_conn *c);
 void tt_conn_fw2_arm(struct tt_worker *w, struct tt_conn *c);

@@ -372,7 +372,7 @@ conn_ack(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg *seg,
 	}
 	c->backoff = 0;
 	if (c->snd_una == c->snd_max)
-		tt_timer_cancel(&w->tcp->wheel, &c->rtx);
+		tt_conn_rtx_idle(c);
 	else
 		tt_recovery_arm(w, c, true);
 	return fin_acked;

@@ -807,7 +807,7 @@ tt_tcp_output(struct tt_worker *w, struct tt_conn *c)
 	TT_TCP_CHECK(c);
 	/* D3: bytes wait behind a zero window with nothing in flight to bring an update. */
 	if (c->snd_wnd == 0 && c->snd_una == c->snd_max && c->sndq_len > 0 &&
-	    !tt_timer_armed(&c->rtx))
+	    !tt_conn_rtx_pending(c))
 		tt_conn_persist_arm(w, c);
 }
 

@@ -453,7 +453,7 @@ tt_recovery_arm(struct tt_worker *w, struct tt_conn *c, bool restart)
 		tt_timer_arm(&w->tcp->wheel, &c->rtx, pto);
 		return;
 	}
-	if (restart || !tt_timer_armed(&c->rtx) ||
+	if (restart || !tt_conn_rtx_pending(c) ||
 	    (c->rtx.kind != TT_TMR_RTO && c->rtx.kind != TT_TMR_REO))
 		tt_conn_rto_arm(w, c);
 }

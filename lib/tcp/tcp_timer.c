@@ -13,6 +13,7 @@
  *   TT_TMR_REO     RACK's reordering window ran out: detect loss again (RFC 8985 6.3)
  *   TT_TMR_KEEPALIVE  an idle connection's probe (D6), on a timer of its own
  *   TT_TMR_SYN     an active open's SYN again, with backoff, syn_retries (tcp_connect.c)
+ *   TT_TMR_IDLE    the retransmission timer with nothing outstanding (tt_conn_rtx_idle)
  *
  * tt_worker_poll -> tt_tcp_timers_run -> tt_wheel_advance -> tcp_timer_fire
  */
@@ -197,6 +198,8 @@ tcp_timer_fire(void *arg, struct tt_timer *tm)
 		break;
 	case TT_TMR_SYN:
 		tt_conn_syn_timeout(w, owner_of(tm, struct tt_conn, rtx));
+		break;
+	case TT_TMR_IDLE:
 		break;
 	}
 }

@@ -501,7 +501,7 @@ static bool
 zero_window_stall(struct tt_tcp *t, const struct tt_conn *c)
 {
 	(void)t;
-	return c->state != TT_TCPS_NONE && !tt_timer_armed(&c->rtx) && c->snd_wnd == 0 &&
+	return c->state != TT_TCPS_NONE && !tt_conn_rtx_pending(c) && c->snd_wnd == 0 &&
 	       c->sndq_len > 0;
 }
 

@@ -180,7 +180,7 @@ test_f2_half_close_shutdown(void **state)
 	tt_test_peer_send(env, &p, ACK, NULL, 0);
 	assert_int_equal(c->state, TT_TCPS_FIN_WAIT_2);
 	/* Not released: no FIN_WAIT_2 timer (F7 applies to released connections only). */
-	assert_false(tt_timer_armed(&c->rtx));
+	assert_false(tt_conn_rtx_pending(c));
 	tt_test_peer_send(env, &p, PSH | ACK, NULL, 200);
 	ev = TT_TEST_EV(env, TT_TEV_DATA, h);
 	assert_int_equal(ev->len, 200);

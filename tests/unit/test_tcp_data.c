@@ -329,6 +329,64 @@ test_rfc6298_estimator(void **state)
 	assert_int_equal(c.rto, 120000);         /* the ceiling */
 }
 
+/*
+ * RFC 6298 5.1-5.3 with the timer left armed when all is acknowledged (tt_conn_rtx_idle,
+ * issue 9): its old expiry passes and nothing is sent; data sent later, before an idle
+ * expiry, gets a timer from its own send — the retransmission comes one RTO after it, not
+ * at the idle timer's time (which fires as nothing) and not never.
+ */
+static void
+test_rto_idle_then_new_data(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer p;
+	struct tt_test_seg s;
+	struct tt_conn *c;
+	uint64_t t1, t2;
+	tt_conn_t h;
+
+	tt_test_tcp_start_app(env);
+	tt_test_peer_init(&p, 44210, 9);
+	h = tt_test_connect(env, &p);
+	c = tt_test_tcp_conn(env, &p);
+	assert_int_equal(tt_test_app_send(env, h, NULL, 100), 0);
+	tt_test_poll(env);
+	tt_test_peer_recv(env, &p, &s);
+	tt_test_advance(env, 10);
+	tt_test_peer_send(env, &p, ACK, NULL, 0);
+	assert_int_equal(c->snd_una, c->snd_max);
+	assert_false(tt_conn_rtx_pending(c));
+	assert_true(tt_timer_armed(&c->rtx));       /* idle, not taken off the wheel */
+	assert_int_equal(c->rto, 200);              /* one 10 ms sample: the floor */
+	tt_test_advance(env, 1500);
+	assert_int_equal(tt_test_tx_count(env), 0);
+	assert_false(tt_timer_armed(&c->rtx));      /* it fired, as nothing */
+
+	/* Idle again, then new data 110 ms after the last: one RTO from its own send. */
+	assert_int_equal(tt_test_app_send(env, h, NULL, 100), 0);
+	tt_test_poll(env);
+	t1 = tt_test_now(env);
+	tt_test_peer_recv(env, &p, &s);
+	tt_test_advance(env, 10);
+	tt_test_peer_send(env, &p, ACK, NULL, 0);
+	assert_false(tt_conn_rtx_pending(c));
+	tt_test_advance(env, 100);
+	t2 = tt_test_now(env);
+	assert_true(t2 - t1 < c->rto);               /* before the idle timer's expiry */
+	assert_int_equal(tt_test_app_send(env, h, NULL, 100), 0);
+	tt_test_poll(env);
+	tt_test_peer_recv(env, &p, &s);
+	assert_int_equal(s.len, 100);
+	assert_true(tt_conn_rtx_pending(c));
+	TX_AT(t2 + c->rto);
+	tt_test_peer_recv(env, &p, &s);
+	assert_int_equal(s.seq, c->snd_una);
+	assert_true(S(RetransSegs) + S(TCPLossProbes) >= 1);
+	tt_test_peer_send(env, &p, ACK, NULL, 0);
+	assert_false(tt_conn_rtx_pending(c));
+	abort_conn(env, &p, h);
+}
+
 /* Unacknowledged data goes again after 1 s, then 2 s more; the ACK stops it. */
 static void
 test_rto_retransmit_ack_cancels(void **state)
@@ -351,7 +409,7 @@ test_rto_retransmit_ack_cancels(void **state)
 	tt_test_peer_recv(env, &p, &s);
 	TT_TEST_SEG_IS(&s, PSH | ACK, p.irs + 1, 10);
 	assert_int_equal(s.len, 100);
-	assert_true(tt_timer_armed(&c->rtx));
+	assert_true(tt_conn_rtx_pending(c));
 	TX_AT(t0 + 1000);
 	tt_test_peer_recv(env, &p, &s);
 	TT_TEST_SEG_IS(&s, PSH | ACK, p.irs + 1, 10);
@@ -363,11 +421,11 @@ test_rto_retransmit_ack_cancels(void **state)
 	tt_test_peer_recv(env, &p, &s);
 	TT_TEST_SEG_IS(&s, PSH | ACK, p.irs + 1, 10);
 	assert_int_equal(S(RetransSegs), 2);
-	/* The ACK cancels the timer; nothing more is ever sent. */
+	/* The ACK stops the timer (left armed idle, tt_conn_rtx_idle); nothing more is sent. */
 	tt_test_peer_send(env, &p, ACK, NULL, 0);
 	assert_int_equal(c->snd_una, p.irs + 101);
 	assert_int_equal(c->sndq_len, 0);
-	assert_false(tt_timer_armed(&c->rtx));
+	assert_false(tt_conn_rtx_pending(c));
 	assert_int_equal(c->backoff, 0);
 	tt_test_advance(env, 600000);
 	assert_int_equal(tt_test_tx_count(env), 0);
@@ -441,7 +499,7 @@ test_zero_window_probe(void **state)
 	if (took == UINT64_MAX)
 		tt_test_soft_fail(env, __FILE__, __LINE__,
 				  "no zero-window probe within 2 s (no timer armed: %s)",
-				  tt_timer_armed(&tt_test_tcp_conn(env, &p)->rtx) ? "no" : "yes");
+				  tt_conn_rtx_pending(tt_test_tcp_conn(env, &p)) ? "no" : "yes");
 	tt_test_tx_drain(env);
 	/* The window opens (the update arrives after all): the data goes. */
 	p.win = 65535;
@@ -1161,6 +1219,7 @@ main(void)
 		T(test_d2_window_scaled_shift),
 		T(test_rfc6298_estimator),
 		T(test_rto_retransmit_ack_cancels),
+		T(test_rto_idle_then_new_data),
 		T(test_rto_gives_up_after_15),
 		T(test_zero_window_probe),
 		T(test_rst_exact),
