@@ -333,9 +333,9 @@ struct tt_conn {
 #define TT_AF_TS_CARRIED   (1u << 5)
 /*
  * The application has armed its timer for this connection at least once (tt_app_timer):
- * 'closed' must disarm it. Without the flag that line of the timer array, cold at hundreds of thousands of
- * connections a second, is read for every connection (a tenth of the application layer's
- * cycles under dperf at 400 k).
+ * 'closed' must disarm it. Without the flag that line of the timer array, cold at hundreds
+ * of thousands of connections a second, is read for every connection (a tenth of the
+ * application layer's cycles under dperf at 400 k).
  */
 #define TT_AF_TIMER        (1u << 6)
 
