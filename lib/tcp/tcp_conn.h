@@ -83,6 +83,13 @@ tt_flow_words(const struct tt_flow *f, uint64_t w[2])
 	w[1] &= TT_FLOW_W1_MASK;
 }
 
+/* Two keys as tt_flow_words gives them: equal? */
+static inline bool
+tt_flow_words_eq(const uint64_t x[2], const uint64_t y[2])
+{
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
 static inline bool
 tt_flow_eq(const struct tt_flow *a, const struct tt_flow *b)
 {
@@ -90,7 +97,7 @@ tt_flow_eq(const struct tt_flow *a, const struct tt_flow *b)
 
 	tt_flow_words(a, x);
 	tt_flow_words(b, y);
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+	return tt_flow_words_eq(x, y);
 }
 
 /*

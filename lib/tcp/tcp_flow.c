@@ -132,7 +132,7 @@ hash_of(struct tt_tcp *t, const struct tt_flow *f)
 	uint64_t w[2];
 
 	tt_flow_words(f, w);
-	if (((w[0] ^ ft->memo_key[0]) | (w[1] ^ ft->memo_key[1])) == 0)
+	if (tt_flow_words_eq(w, ft->memo_key))
 		return ft->memo_hash;
 	return tt_flow_hash(&t->flow_key, f);
 }
