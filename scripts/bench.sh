@@ -6,7 +6,7 @@
 #
 #   scripts/bench.sh [--quick] [--dperf PATH] [--tcpterm PATH] [FIGURE...]
 #
-# FIGURE: cps peak keepalive stream flood twflat hold stack layers linux (default: all, in
+# FIGURE: cps peak keepalive stream flood twflat hold stack ir layers linux (default: all, in
 # that order); what each measures is in tests/bench/bench_all.py, which this script runs. For
 # each figure one readable line and one JSON line ({"bench": FIGURE, ...}) on stdout; the
 # drivers' own lines (tests/bench/dperf_cps.py, gen_memif.py) go to a log whose path is
@@ -30,7 +30,7 @@ ROOT=$PWD
 PY=/usr/bin/python3
 LOCK=/tmp/tt-bench.lock
 HP=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
-ALL_FIGURES=(cps peak keepalive stream flood twflat hold stack layers linux)
+ALL_FIGURES=(cps peak keepalive stream flood twflat hold stack ir layers linux)
 DPERF_CONF=$ROOT/../shared/bench/dperf/conf
 
 refuse() { printf 'bench.sh: %s\n' "$*" >&2; exit 2; }

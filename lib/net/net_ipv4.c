@@ -82,17 +82,26 @@ tt_ipv4_route(struct tt_worker *w, uint32_t dst)
 }
 
 /*
- * RFC 1122 3.2.1.3: no datagram from a group, limited-broadcast, "this network" (0/8: {0,0}
- * and {0,host} are only for a host still learning its address) or loopback source; and, as
- * Linux's fib_validate_source with accept_local=0, none claiming one of our own addresses.
+ * A datagram for us from an acceptable source. RFC 1122 3.2.1.3: none from a group,
+ * limited-broadcast, "this network" (0/8: {0,0} and {0,host} are only for a host still
+ * learning its address) or loopback source; and, as Linux's fib_validate_source with
+ * accept_local=0, none claiming one of our own addresses. One pass over our addresses for
+ * both ends: every segment in asks this.
  */
 static bool
-ipv4_bad_source(const struct tt_net *net, uint32_t src_be)
+ipv4_addrs_ok(const struct tt_net *net, uint32_t src_be, uint32_t dst_be)
 {
 	uint32_t src = rte_be_to_cpu_32(src_be);
+	bool for_us = false;
 
-	return (src >> 24) == 0 || src == UINT32_MAX || (src >> 24) == 127 ||
-	       (src >> 28) == 0xe || tt_ipv4_is_local(net, src_be);
+	if ((src >> 24) == 0 || src == UINT32_MAX || (src >> 24) == 127 || (src >> 28) == 0xe)
+		return false;
+	for (uint32_t i = 0; i < net->n_addrs; i++) {
+		if (net->addrs[i] == src_be)
+			return false;
+		for_us |= net->addrs[i] == dst_be;
+	}
+	return for_us;
 }
 
 int
@@ -131,7 +140,7 @@ tt_ipv4_parse(struct tt_stats *st, const struct tt_net *net, struct tt_pkt *p)
 		TT_STAT_INC(st, IpReasmReqds);
 		return -EINVAL;
 	}
-	if (!tt_ipv4_is_local(net, ip->dst_addr) || ipv4_bad_source(net, ip->src_addr)) {
+	if (!ipv4_addrs_ok(net, ip->src_addr, ip->dst_addr)) {
 		TT_STAT_INC(st, IpInAddrErrors);
 		return -EINVAL;
 	}

@@ -155,6 +155,16 @@ budget_bufs(const struct tt_tcp_mem *m, uint32_t bytes)
 	return rte_reciprocal_divide(2 * bytes + m->truesize - 1, m->inv_truesize);
 }
 
+/*
+ * More than budget_bufs(m, bytes) buffers: n > ceil(2 bytes / truesize) exactly when
+ * (n - 1) truesize >= 2 bytes. A multiplication where the checks on every write and ACK ask.
+ */
+static bool
+over_budget(const struct tt_tcp_mem *m, uint32_t n, uint32_t bytes)
+{
+	return n != 0 && (uint64_t)(n - 1) * m->truesize >= 2 * (uint64_t)bytes;
+}
+
 int
 tt_mem_rcvq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m, bool hold)
 {
@@ -166,7 +176,7 @@ tt_mem_rcvq_add(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m, bool
 	/* Payload the application takes at the end of this iteration is not refused. */
 	if (hold && !can_coalesce(c->rcvq_tail, m) &&
 	    (t->mem.level == TT_MEM_CRITICAL ||
-	     held + m->nb_segs > budget_bufs(&t->mem, c->rcvbuf))) {
+	     over_budget(&t->mem, held + m->nb_segs, c->rcvbuf))) {
 		TT_STAT_INC(&w->stats, TCPRcvQDrop);
 		return -ENOBUFS;
 	}
@@ -209,13 +219,13 @@ tt_mem_rcv_budget(const struct tt_tcp *t, const struct tt_conn *c)
 bool
 tt_mem_sndq_full(const struct tt_tcp *t, const struct tt_conn *c)
 {
-	return c->sndq_len > c->sndbuf || c->sndq_units > budget_bufs(&t->mem, c->sndbuf);
+	return c->sndq_len > c->sndbuf || over_budget(&t->mem, c->sndq_units, c->sndbuf);
 }
 
 uint32_t
 tt_mem_sndq_space(const struct tt_tcp *t, const struct tt_conn *c)
 {
-	if (c->sndq_len >= c->sndbuf || c->sndq_units >= budget_bufs(&t->mem, c->sndbuf))
+	if (c->sndq_len >= c->sndbuf || over_budget(&t->mem, c->sndq_units + 1, c->sndbuf))
 		return 0;
 	return c->sndbuf - c->sndq_len;
 }

@@ -86,8 +86,8 @@ tt_tcp_reply_rst(struct tt_worker *w, struct tt_pkt *p, const struct tt_tcp_seg 
 uint64_t
 tt_tcp_flow_secret(const struct tt_worker *w, const struct tt_flow *f)
 {
-	return tt_siphash_4u64(&w->tcp->isn_key, (uint64_t)f->raddr << 32 | f->laddr,
-			       (uint64_t)f->rport << 16 | f->lport, 0, 0);
+	return tt_siphash_2u64(&w->tcp->isn_key, (uint64_t)f->raddr << 32 | f->laddr,
+			       (uint64_t)f->rport << 16 | f->lport);
 }
 
 /* RFC 6528: ISN = M + F(4-tuple, secret), M a 4-microsecond clock. */

@@ -228,6 +228,18 @@ tt_sndq_append(struct tt_worker *w, struct tt_conn *c, struct rte_mbuf *m)
 	uint32_t len = rte_pktmbuf_pkt_len(m), need;
 	struct rte_mbuf *fresh;
 
+	/*
+	 * The common write (an answer, an echo): one buffer of ours, at most a unit, behind a
+	 * tail that takes nothing more. append_run would link it as it is, needing no fresh mbuf;
+	 * planning it twice cost a tenth of a keep-alive request's instructions (bench_ir).
+	 */
+	if (m->next == NULL && len > 0 && len <= unit_max(c, m) && tail_room(c) == 0 &&
+	    RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1 &&
+	    (len == unit_max(c, m) || rte_pktmbuf_tailroom(m) >= unit_max(c, m) - len)) {
+		link_unit(c, m, c->snd_una + c->sndq_len);
+		c->sndq_len += len;
+		return 0;
+	}
 	/* Plan first and take every mbuf the plan needs, so that a failure changes nothing. */
 	need = append_run(w, c, m, true, NULL);
 	if (fresh_take(w, need, &fresh) != 0)

@@ -96,6 +96,17 @@ tt_siphash13(const struct tt_siphash_key *key, const void *data, size_t len)
 }
 
 uint64_t
+tt_siphash_2u64(const struct tt_siphash_key *key, uint64_t a, uint64_t b)
+{
+	struct sip_state s;
+
+	sip_init(&s, key);
+	sip_word(&s, a);
+	sip_word(&s, b);
+	return sip_final(&s, (uint64_t)16 << 56);
+}
+
+uint64_t
 tt_siphash_4u64(const struct tt_siphash_key *key, uint64_t a, uint64_t b, uint64_t c,
 		uint64_t d)
 {

@@ -35,6 +35,10 @@ drivers give them. Figures:
              CPU 1, no driver and no second process; the figure to compare builds by;
              then per request on 16 keep-alive connections (bench_conn --keepalive) and
              per SYN of a flood answered with cookies (bench_conn --flood)
+  ir         P1/issue 9, exactly: tests/bench/bench_ir.py, the worker's instructions per
+             short connection, per keep-alive request and per flood SYN of bench_conn
+             (the stack figure's binary) counted by valgrind's callgrind: the same on every
+             run, where cycles on this host move by a tenth or more
   layers     P1/issue 9, where the cycles go: tcpterm with --layer-cycles 1, its busy cycles
              per connection split by layer (timers, rx: the driver's RX bursts, stack:
              Ethernet/IPv4/TCP input, app: the http application, out: TCP output, tx: the
@@ -63,8 +67,8 @@ import dperf_cps  # noqa: E402
 import gen_memif  # noqa: E402
 import linux_floor  # noqa: E402
 
-FIGURES = ('cps', 'peak', 'keepalive', 'stream', 'flood', 'twflat', 'hold', 'stack', 'layers',
-           'linux')
+FIGURES = ('cps', 'peak', 'keepalive', 'stream', 'flood', 'twflat', 'hold', 'stack', 'ir',
+           'layers', 'linux')
 LAYER_ARGS = ['--layer-cycles', '1']
 ROOT = os.path.dirname(os.path.dirname(HERE))
 CPS_RATES = (100000, 400000, 800000)
@@ -284,7 +288,8 @@ class Bench:
         out.pop('date', None)
         emit('hold', lines[-2].split(': ', 1)[1], **out)
 
-    def stack(self):
+    @staticmethod
+    def bench_conn():
         exe = next((p for p in (os.environ.get('BENCH_CONN'),
                                 os.path.join(ROOT, 'build-bench/tests/bench/bench_conn'),
                                 os.path.join(ROOT, 'build/tests/bench/bench_conn'))
@@ -292,6 +297,29 @@ class Bench:
         if exe is None:
             raise SystemExit('no bench_conn binary (meson setup build-bench --buildtype=release '
                              '-Db_lto=true && ninja -C build-bench tests/bench/bench_conn)')
+        return exe
+
+    def ir(self):
+        exe = self.bench_conn()
+        for mode, name in (('', 'ir'), ('--keepalive', 'ir_keepalive'), ('--flood', 'ir_flood')):
+            r = subprocess.run([sys.executable, os.path.join(HERE, 'bench_ir.py'), '--bin', exe,
+                                *([mode] if mode else []), '--top', '10'],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               timeout=1800)
+            self.log.write(r.stdout)
+            self.log.flush()
+            lines = r.stdout.splitlines()
+            js = [line for line in lines if line.startswith('{"bench": ')]
+            if r.returncode != 0 or not js:
+                raise SystemExit(f'bench_ir {mode} exited {r.returncode}: '
+                                 f'{lines[-1] if lines else ""}')
+            out = json.loads(js[-1])
+            out.pop('bench', None)
+            emit(name, next(line for line in lines if line.startswith('bench_ir'))
+                 .split(': ', 1)[1], **out)
+
+    def stack(self):
+        exe = self.bench_conn()
         conns, rounds = ('20000', '3') if self.quick else ('100000', '7')
 
         def run(*mode):
