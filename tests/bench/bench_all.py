@@ -315,7 +315,7 @@ class Bench:
                                  f'{lines[-1] if lines else ""}')
             out = json.loads(js[-1])
             out.pop('bench', None)
-            emit(name, next(line for line in lines if line.startswith('bench_ir'))
+            emit(name, next(line for line in lines if line.startswith('bench_ir ('))
                  .split(': ', 1)[1], **out)
 
     def stack(self):

@@ -5,7 +5,7 @@
 A benchmark, never a test. On this shared host a cycle count moves 10-30 % between two runs
 of the same binary (docs/BENCHMARKS.md); an instruction count does not move at all, and
 bench_conn's short connection is bound by instructions, not misses (its working set stays in
-L2: about three instructions a cycle). So a change to the stack is measured here first,
+L2: four to five instructions a TSC cycle). So a change to the stack is measured here first,
 exactly, and its cycles afterwards.
 
 valgrind runs bench_conn (tests/bench/bench_conn.c) twice, with R and 2R rounds of CONNS
@@ -58,7 +58,8 @@ def annotate(out, inclusive):
     """{(file, function): Ir} and the program's total, from callgrind_annotate."""
     cmd = ['callgrind_annotate', '--auto=no', '--threshold=100',
            '--inclusive=' + ('yes' if inclusive else 'no'), out]
-    text = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    # From '/': callgrind_annotate strips the working directory from the names it prints.
+    text = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd='/').stdout
     rows, total = {}, 0
     for line in text.splitlines():
         m = LINE.match(line)
@@ -112,8 +113,9 @@ def main():
         if r.returncode != 0 or shutil.which('callgrind_annotate') is None:
             sys.exit('bench_ir: needs valgrind, and apt-get install valgrind failed: '
                      + (r.stderr.strip().splitlines() or ['?'])[-1])
-    if a.conns < 16 or a.rounds < 1:
-        sys.exit('bench_ir: --conns at least 16, --rounds at least 1')
+    if a.conns < 16 or a.conns % 16 != 0 or not 1 <= a.rounds <= 32:
+        sys.exit('bench_ir: --conns a multiple of 16 (bench_conn runs whole batches of 16), '
+                 '--rounds 1..32 (the second run takes twice as many, bench_conn allows 64)')
 
     with tempfile.TemporaryDirectory(prefix='tt-bench-ir.') as tmp:
         (self1, tot1), (incl1, _) = run(a.bin, a.mode, a.conns, a.rounds, tmp)
@@ -124,6 +126,9 @@ def main():
     def loop(incl):
         return max((v for (f, fn), v in incl.items() if fn == 'tt_worker_poll_from'), default=0)
 
+    if tot1 == 0 or tot2 <= tot1 or loop(incl1) == 0 or loop(incl2) <= loop(incl1):
+        sys.exit('bench_ir: no tt_worker_poll_from in the profile, or no difference between the '
+                 'runs: callgrind_annotate\'s output not as expected')
     worker = (loop(incl2) - loop(incl1)) / n
     by_file, by_fn = {}, {}
     for k in set(self1) | set(self2):
