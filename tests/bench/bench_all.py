@@ -37,8 +37,9 @@ drivers give them. Figures:
              per SYN of a flood answered with cookies (bench_conn --flood)
   ir         P1/issue 9, exactly: tests/bench/bench_ir.py, the worker's instructions per
              short connection, per keep-alive request and per flood SYN of bench_conn
-             (the stack figure's binary) counted by valgrind's callgrind: the same on every
-             run, where cycles on this host move by a tenth or more
+             (build-prof's when built: release, LTO and -g, for the split by file; else the
+             stack figure's) counted by valgrind's callgrind: the same on every run, where
+             cycles on this host move by a tenth or more
   layers     P1/issue 9, where the cycles go: tcpterm with --layer-cycles 1, its busy cycles
              per connection split by layer (timers, rx: the driver's RX bursts, stack:
              Ethernet/IPv4/TCP input, app: the http application, out: TCP output, tx: the
@@ -300,7 +301,11 @@ class Bench:
         return exe
 
     def ir(self):
-        exe = self.bench_conn()
+        # The same code as the stack figure's, with debug info for the split when there is a
+        # build-prof (release, LTO and -g): the counts are equal, the names are not '???'.
+        prof = os.path.join(ROOT, 'build-prof/tests/bench/bench_conn')
+        exe = prof if os.access(prof, os.X_OK) and not os.environ.get('BENCH_CONN') \
+            else self.bench_conn()
         for mode, name in (('', 'ir'), ('--keepalive', 'ir_keepalive'), ('--flood', 'ir_flood')):
             r = subprocess.run([sys.executable, os.path.join(HERE, 'bench_ir.py'), '--bin', exe,
                                 *([mode] if mode else []), '--top', '10'],

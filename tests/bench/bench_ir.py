@@ -20,7 +20,9 @@ readable line and one JSON line first.
                           [--top K]
 
 BENCH_CONN defaults to build-prof's, then build-rel's, then build's (a release build with
-LTO is what tcpterm ships; a build without LTO names functions better). valgrind is
+LTO is what tcpterm ships; a build without LTO names functions better). The split by file
+and function needs debug info (-g; build-prof is release, LTO and -g); without it only the
+totals are printed. valgrind is
 installed (Debian's package) when missing.
 """
 import argparse
@@ -46,11 +48,13 @@ def default_bin():
 
 
 def source_name(f):
-    """A source file as the tree names it (lib/util/tt_cksum.h), else as given."""
-    if '/../' in f:
-        f = os.path.normpath(f.split('/../', 1)[1])
-    elif f.startswith(ROOT + '/'):
+    """A source file as the tree names it (lib/util/tt_cksum.h), else as given. Debug info
+    names a file from the build directory (build/../lib/x.c, ../lib/x.c) or absolutely."""
+    f = os.path.normpath(f)
+    if f.startswith(ROOT + '/'):
         f = os.path.relpath(f, ROOT)
+    while f.startswith('../'):
+        f = f[3:]
     return f
 
 
@@ -140,14 +144,16 @@ def main():
     top_fns = sorted(((v / n, f, fn) for (f, fn), v in by_fn.items() if v > 0),
                      reverse=True)[:a.top]
 
+    lib_part = (f"lib/ {sum(ours.values()):,.0f}" if ours else
+                "no debug info for lib/: build with -g for the split")
     print(f"bench_ir ({os.path.relpath(a.bin, ROOT)}{' ' + a.mode if a.mode else ''}): "
           f"worker {worker:,.0f} instructions per {unit} "
-          f"(lib/ {sum(ours.values()):,.0f}; whole program {(tot2 - tot1) / n:,.0f}, "
+          f"({lib_part}; whole program {(tot2 - tot1) / n:,.0f}, "
           f"the model clients included), {n:,} {unit}s")
     print(json.dumps({'bench': 'ir', 'binary': os.path.relpath(a.bin, ROOT),
                       'mode': (a.mode or '--conn').lstrip('-'), 'unit': unit, 'count': n,
                       'worker_ir_per_unit': round(worker),
-                      'lib_ir_per_unit': round(sum(ours.values())),
+                      'lib_ir_per_unit': round(sum(ours.values())) if ours else None,
                       'program_ir_per_unit': round((tot2 - tot1) / n),
                       'by_file': {f: round(v) for f, v in top_files}}))
     print(f"\n{'Ir/' + unit:>12}  source file (lib/, inlined code where it is written)")
