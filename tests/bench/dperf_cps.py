@@ -12,8 +12,9 @@ repository (../shared/bench/dperf/README.md); DPERF names its binary (default
 /tmp/dperf-src/build/dperf). For each rate this prints one readable line and one JSON line:
 offered and achieved connections per second over the steady seconds (after dperf's slow
 start), dperf's error counters over the whole run (skErr, rstRx, synRt, finRt, pushRt,
-dropTx), the server's busy fraction and cycles per connection (tcpterm: from
-/tcpterm/workers; dperf's server: its cpuUsage), and how the load ended: whether the server
+dropTx), the server's busy fraction over the steady seconds and cycles per connection
+(tcpterm: from /tcpterm/workers, sampled each second; dperf's server: its cpuUsage), and how
+the load ended: whether the server
 was still answering in the last steady second and whether it answered again after the load
 (a recovery probe at a low rate). Run as root after a build; needs about 2,000 free 2 MB
 hugepages (it reserves them and gives back what it added). --keepalive runs dperf's
@@ -255,6 +256,32 @@ def run_client(work, sock, cps, duration, tag, sample=None, slow_start=SLOW_STAR
     return (blocks, total), time.time() - t0
 
 
+def steady_samples(samples, blocks, steady_idx):
+    """The pairs of the server's one-a-second samples (busy cycles, total cycles, ...) that
+    cover dperf's steady seconds (indexes steady_idx of blocks), or [] when they cannot be
+    matched. The samples start when dperf's process does and its first second follows its
+    EAL start-up, so the two series are offset by a few seconds: the offset taken is the one
+    under which the server's work each second (busy cycles) best matches dperf's
+    (http2XX), both scaled to their largest second."""
+    busy = [b[0] - a[0] for a, b in zip(samples, samples[1:])]
+    done = [b.get('http2XX', 0) for b in blocks]
+    if not busy or not steady_idx or max(busy) <= 0 or max(done) <= 0:
+        return []
+    top_b, top_d = max(busy), max(done)
+    best = None
+    for lag in range(0, len(busy)):
+        pairs = [(busy[j + lag] / top_b, done[j] / top_d) for j in range(len(done))
+                 if j + lag < len(busy)]
+        if len(pairs) < len(done) // 2:
+            break
+        err = sum(abs(x - y) for x, y in pairs) / len(pairs)
+        if best is None or err < best[0]:
+            best = (err, lag)
+    lag = best[1]
+    return [(samples[j + lag], samples[j + lag + 1]) for j in steady_idx
+            if j + lag + 1 < len(samples)]
+
+
 def one_rate(args, cps, work):
     """One load at cps offered (args: this script's options): prints a readable line and a
     JSON line, returns the JSON as a dict."""
@@ -287,15 +314,31 @@ def one_rate(args, cps, work):
             (_, rtotal), _ = run_client(work, sock, RECOVERY_CPS, 3, 'recovery', None, ss)
     finally:
         died = srv.stop()
-    steady = [b for b in blocks if ss + 1 <= b.get('seconds', 0) <= ss + args.duration - 1]
+    steady_idx = [j for j, b in enumerate(blocks)
+                  if ss + 1 <= b.get('seconds', 0) <= ss + args.duration - 1]
+    steady = [blocks[j] for j in steady_idx]
     series = [int(b.get('http2XX', 0)) for b in blocks]
     achieved = sorted(int(b.get('http2XX', 0)) for b in steady)
     med = achieved[len(achieved) // 2] if achieved else 0
     conns = int(total.get('http2XX', 0))
-    busy = (c1[0] - c0[0]) / (c1[1] - c0[1]) if c1[1] > c0[1] else None
+    # The busy share over the whole run (dperf's ten-second slow start and the tail
+    # included) and over the steady seconds, the span dperf's own cpuUsage covers: the
+    # second is the one to set beside dperf's server (the first understated a loaded
+    # server's busy by half: 0.45 against 0.82-0.93 in the steady seconds at 400 k).
+    busy_run = (c1[0] - c0[0]) / (c1[1] - c0[1]) if c1[1] > c0[1] else None
+    busy = busy_run
+    cyc_steady = None
+    win = steady_samples(samples, blocks, steady_idx)
+    if win:
+        bc = sum(b[0] - a[0] for a, b in win)
+        tc = sum(b[1] - a[1] for a, b in win)
+        opens = sum(b[3] - a[3] for a, b in win)
+        busy = bc / tc if tc > 0 else busy_run
+        cyc_steady = bc / opens if opens > 0 and not ka else None
     if args.server == 'dperf':
         us = [b.get('cpuUsage', 0) for b in steady]
         busy = (sum(us) / len(us) / 100.0) if us else None
+        busy_run = None
     cyc = (c1[0] - c0[0]) / conns if conns and args.server == 'tcpterm' else None
     unit = 'req' if ka else 'conn'
     res = {
@@ -308,7 +351,11 @@ def one_rate(args, cps, work):
                           if args.recovery else None),
         'recovery_errors': {k: int(rtotal.get(k, 0)) for k in ERRORS if rtotal.get(k)},
         'busy': round(busy, 3) if busy is not None else None,
+        'busy_whole_run': round(busy_run, 3) if busy_run is not None else None,
+        # tcpterm: busy cycles over the whole run per connection or request it completed;
+        # and, for connections, per connection opened in the steady seconds.
         'cycles_per_' + unit: round(cyc) if cyc else None,
+        'cycles_per_conn_steady': round(cyc_steady) if cyc_steady else None,
         # tcpterm with --tcpterm-arg=--layer-cycles --tcpterm-arg=1: those cycles by layer.
         'layer_cycles_per_' + unit: ttlib.layer_split(y0, y1, conns),
         # The server CPU's time the hypervisor took (steal): a busy share counts it.
@@ -338,11 +385,15 @@ def one_rate(args, cps, work):
         'server_died': died,
     }
     errs = ' '.join(f'{k}={v}' for k, v in res['errors'].items() if v)
+    steady_cyc = (f' (steady seconds {res["cycles_per_conn_steady"]})'
+                  if res['cycles_per_conn_steady'] else '')
     after = (f'{res["recovered_cps"]:,}/s '
              f'{"clean" if not res["recovery_errors"] else res["recovery_errors"]}'
              if args.recovery else 'not probed')
     print(f'{args.server} offered {cps:,}/s: steady {med:,}/s (min {res["steady_cps_min"]:,}), '
-          f'busy {res["busy"]}, cycles/{unit} {res["cycles_per_" + unit]}'
+          f'busy {res["busy"]} (whole run {res["busy_whole_run"]}), '
+          f'cycles/{unit} {res["cycles_per_" + unit]}'
+          f'{steady_cyc}'
           f'{ttlib.layer_text(res["layer_cycles_per_" + unit], unit)}, '
           f'frames/busy poll {res["frames_per_busy_poll"]}, steal {res["steal"]}, '
           f'errors: {errs or "none"}; after the load: {after}'
