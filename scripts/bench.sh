@@ -16,8 +16,9 @@
 #   --dperf PATH    dperf's binary (../shared/bench/dperf/README.md): adds dperf's client
 #                   against tcpterm and dperf's own server side by side (cps, keepalive) and
 #                   the peak figure; without it those use tcpterm-gen only
-#   --tcpterm PATH  tcpterm's binary (default build-rel/app/tcpterm if built, else
-#                   build/app/tcpterm); tcpterm-gen is taken from the same directory
+#   --tcpterm PATH  tcpterm's binary (default build-rel/app/tcpterm if built: scripts/pgo.sh
+#                   builds it, release, LTO and profile-guided; else build/app/tcpterm);
+#                   tcpterm-gen is taken from the same directory
 # tcpterm-gen (or dperf's client) on CPU 0, the server on CPU 1, over memif only (no PCI).
 # Holds /tmp/tt-bench.lock for the whole run (waits for another holder), so two benchmarks
 # never share the CPUs. On exit, normal or not, it stops what it started (by PID), removes their
@@ -34,7 +35,7 @@ ALL_FIGURES=(cps peak keepalive stream flood twflat hold stack ir layers linux)
 DPERF_CONF=$ROOT/../shared/bench/dperf/conf
 
 refuse() { printf 'bench.sh: %s\n' "$*" >&2; exit 2; }
-usage() { sed -n '4,25s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '4,26s/^# \{0,1\}//p' "$0"; }
 
 QUICK=()
 DPERF=
