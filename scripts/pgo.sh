@@ -71,6 +71,11 @@ n=$(find "$DIR" -name '*.gcda' | wc -l)
 [ "$n" -gt 0 ] || fail "training wrote no profile (.gcda) in $DIR"
 
 step "3/3 build with the profile ($n object profiles)"
-meson configure "$DIR" -Db_pgo=use -Dc_args=-Wno-missing-profile >/dev/null || fail "meson configure -Db_pgo=use failed"
+# Code no training run reached has no profile (the per-layer libraries check_layers links);
+# a source changed after the training makes its profile stale: GCC's warnings for both stay
+# warnings, so ninja in build-rel still builds after an edit (rerun this script to retrain).
+meson configure "$DIR" -Db_pgo=use \
+	"-Dc_args=['-Wno-missing-profile','-Wno-error=coverage-mismatch']" >/dev/null ||
+	fail "meson configure -Db_pgo=use failed"
 ninja -C "$DIR" >/dev/null || fail "ninja -C $DIR (with the profile) failed"
 step "done: $DIR/app/tcpterm, $DIR/app/tcpterm-gen, $DIR/tests/bench/bench_conn"
