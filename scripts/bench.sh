@@ -35,7 +35,7 @@ ALL_FIGURES=(cps peak keepalive stream flood twflat hold stack ir layers linux)
 DPERF_CONF=$ROOT/../shared/bench/dperf/conf
 
 refuse() { printf 'bench.sh: %s\n' "$*" >&2; exit 2; }
-usage() { sed -n '4,26s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '4,26s/^# \{0,1\}//p' "$ROOT/scripts/bench.sh"; }
 
 QUICK=()
 DPERF=

@@ -259,8 +259,8 @@ def run_client(work, sock, cps, duration, tag, sample=None, slow_start=SLOW_STAR
 def steady_samples(samples, blocks, steady_idx):
     """The pairs of the server's one-a-second samples (busy cycles, total cycles, ...) that
     cover dperf's steady seconds (indexes steady_idx of blocks), or [] when they cannot be
-    matched. The samples start when dperf's process does and its first second follows its
-    EAL start-up, so the two series are offset by a few seconds: the offset taken is the one
+    matched. The first sample is taken a second after dperf's process starts and dperf's
+    first second follows its EAL start-up, so the two series are offset by a few seconds: the offset taken is the one
     under which the server's work each second (busy cycles) best matches dperf's
     (http2XX), both scaled to their largest second."""
     busy = [b[0] - a[0] for a, b in zip(samples, samples[1:])]
@@ -277,6 +277,8 @@ def steady_samples(samples, blocks, steady_idx):
         err = sum(abs(x - y) for x, y in pairs) / len(pairs)
         if best is None or err < best[0]:
             best = (err, lag)
+    if best is None:
+        return []
     lag = best[1]
     return [(samples[j + lag], samples[j + lag + 1]) for j in steady_idx
             if j + lag + 1 < len(samples)]
@@ -324,16 +326,18 @@ def one_rate(args, cps, work):
     # The busy share over the whole run (dperf's ten-second slow start and the tail
     # included) and over the steady seconds, the span dperf's own cpuUsage covers: the
     # second is the one to set beside dperf's server (the first understated a loaded
-    # server's busy by half: 0.45 against 0.82-0.93 in the steady seconds at 400 k).
+    # server's busy by half: 0.43 against 0.77-0.93 in the steady seconds at 400 k). No
+    # steady share when the samples cannot be matched to dperf's seconds: None, not the
+    # whole run's under the steady one's name.
     busy_run = (c1[0] - c0[0]) / (c1[1] - c0[1]) if c1[1] > c0[1] else None
-    busy = busy_run
+    busy = None
     cyc_steady = None
     win = steady_samples(samples, blocks, steady_idx)
     if win:
         bc = sum(b[0] - a[0] for a, b in win)
         tc = sum(b[1] - a[1] for a, b in win)
         opens = sum(b[3] - a[3] for a, b in win)
-        busy = bc / tc if tc > 0 else busy_run
+        busy = bc / tc if tc > 0 else None
         cyc_steady = bc / opens if opens > 0 and not ka else None
     if args.server == 'dperf':
         us = [b.get('cpuUsage', 0) for b in steady]
@@ -385,13 +389,15 @@ def one_rate(args, cps, work):
         'server_died': died,
     }
     errs = ' '.join(f'{k}={v}' for k, v in res['errors'].items() if v)
+    whole = (f' (whole run {res["busy_whole_run"]})'
+             if res['busy_whole_run'] is not None else '')
     steady_cyc = (f' (steady seconds {res["cycles_per_conn_steady"]})'
                   if res['cycles_per_conn_steady'] else '')
     after = (f'{res["recovered_cps"]:,}/s '
              f'{"clean" if not res["recovery_errors"] else res["recovery_errors"]}'
              if args.recovery else 'not probed')
     print(f'{args.server} offered {cps:,}/s: steady {med:,}/s (min {res["steady_cps_min"]:,}), '
-          f'busy {res["busy"]} (whole run {res["busy_whole_run"]}), '
+          f'busy {res["busy"]}{whole}, '
           f'cycles/{unit} {res["cycles_per_" + unit]}'
           f'{steady_cyc}'
           f'{ttlib.layer_text(res["layer_cycles_per_" + unit], unit)}, '
