@@ -33,14 +33,18 @@
  * R1: a worker is behind when its RX bursts have come back full for at least
  * TT_BEHIND_BURSTS iterations in a row and for longer than a time: arrival exceeds
  * service, not a passing burst. (Counting bursts alone took a generator's once-a-millisecond
- * batch of a few hundred frames at a fifth of capacity for overload.) The time is
- * TT_BEHIND_FIRST_MS when the worker has not been behind for TT_BEHIND_RECENT_MS, else
- * TT_BEHIND_MS: a host that stops the worker's core for a few milliseconds leaves a backlog
- * that takes several more to drain at 60 % busy (400 k conn/s on one core), and shedding
- * SYNs then turned that pause into a second of SYN retransmissions for a load the core
- * serves; under a lasting overload the worker falls behind again within milliseconds of
- * each catch-up, so after the first 20 ms the 2 ms threshold holds (docs/BENCHMARKS.md,
- * issue 9). While behind, an iteration takes at most
+ * batch of a few hundred frames at a fifth of capacity for overload.) The time depends on
+ * whether the worker is loaded: in its last window of TT_BEHIND_RECENT_MS, fewer than half
+ * of the milliseconds saw an iteration that found no frame. Loaded, it is TT_BEHIND_MS when
+ * the worker was behind less than TT_BEHIND_RECENT_MS ago, else TT_BEHIND_FIRST_MS: under a
+ * lasting overload the worker falls behind again within milliseconds of each catch-up, so
+ * after the first 20 ms the 2 ms threshold holds. Not loaded, only a backlog of
+ * TT_BEHIND_LONG_MS: a host that stops the worker's core for tens of milliseconds (this VM
+ * does, WorkerStalls) leaves a backlog as long again to drain at half capacity, and
+ * shedding SYNs then turned a load the core serves (200 k conn/s at 50 % busy) into
+ * seconds of SYN retransmissions (docs/BENCHMARKS.md, issue 9's eighth session). A lasting
+ * overload that starts on an idle worker is found within TT_BEHIND_LONG_MS, or when its
+ * first window ends. While behind, an iteration takes at most
  * burst / TT_BEHIND_SYN_SHARE + 1 SYNs (3 of a burst of 32); the others are shed before
  * TCP sees them (as a NIC or Linux's backlog drops frames: not in InSegs, counted
  * SynShedBusy), so the frames of connections already admitted get the core and the backlog
@@ -55,6 +59,7 @@
 #define TT_BEHIND_MS 2
 #define TT_BEHIND_FIRST_MS 20
 #define TT_BEHIND_RECENT_MS 100
+#define TT_BEHIND_LONG_MS 100
 #define TT_BEHIND_SYN_SHARE 16
 /*
  * An iteration takes microseconds (a burst, the timers it fires, the output); one that took
@@ -128,6 +133,10 @@ struct tt_worker {
 	uint32_t rx_full_run;           /* consecutive iterations with a full RX burst */
 	uint64_t rx_full_since_ms;      /* clock.ms when that run began */
 	uint64_t behind_ms;             /* clock.ms when last behind (R1); 0: never */
+	uint64_t load_win_ms;           /* clock.ms when the current load window began (R1) */
+	uint64_t idle_ms;               /* clock.ms of the last iteration that found no frame */
+	uint32_t load_win_idle;         /* milliseconds of the window with such an iteration */
+	bool loaded;                    /* the last whole window: idle in under half its ms */
 	uint64_t poll_tsc;              /* clock.tsc at the last iteration's start */
 	uint64_t poll_ms;               /* and clock.ms */
 	uint32_t syn_budget;            /* SYNs this iteration may still take (R1) */
@@ -148,7 +157,7 @@ tt_worker_behind(struct tt_worker *w)
 {
 	uint64_t now = w->clock.ms;
 	bool recent = w->behind_ms != 0 && now - w->behind_ms < TT_BEHIND_RECENT_MS;
-	uint64_t need = recent ? TT_BEHIND_MS : TT_BEHIND_FIRST_MS;
+	uint64_t need = !w->loaded ? TT_BEHIND_LONG_MS : recent ? TT_BEHIND_MS : TT_BEHIND_FIRST_MS;
 
 	if (w->rx_full_run < TT_BEHIND_BURSTS || now - w->rx_full_since_ms < need)
 		return false;

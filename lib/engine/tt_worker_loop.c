@@ -41,6 +41,32 @@ worker_stalled(struct tt_worker *w, uint64_t ms)
 	TT_STAT_INC(&w->stats, WorkerStalls);
 	if (w->rx_full_run != 0)
 		w->rx_full_since_ms += ms;
+	/* Nor are they milliseconds of the load window: the host's, not the worker's. */
+	w->load_win_ms = RTE_MIN(w->load_win_ms + ms, w->clock.ms);
+}
+
+/*
+ * R1's load window (tt_worker.h): the milliseconds with an iteration that found no frame,
+ * counted once each; every TT_BEHIND_RECENT_MS, whether fewer than half had one.
+ */
+static void
+worker_load(struct tt_worker *w, bool idle)
+{
+	uint64_t now = w->clock.ms;
+
+	if (w->polls == 0 || now < w->load_win_ms) {
+		w->load_win_ms = now;       /* the first iteration, or the tests' clock went back */
+		w->load_win_idle = 0;
+	}
+	if (idle && now != w->idle_ms) {
+		w->idle_ms = now;
+		w->load_win_idle++;
+	}
+	if (now - w->load_win_ms >= TT_BEHIND_RECENT_MS) {
+		w->loaded = 2 * (uint64_t)w->load_win_idle < now - w->load_win_ms;
+		w->load_win_ms = now;
+		w->load_win_idle = 0;
+	}
 }
 
 /*
@@ -138,6 +164,7 @@ tt_worker_poll_from(struct tt_worker *w, uint64_t *tsc)
 	}
 	tt_arp_timer(w);
 	tt_worker_flush(w);
+	worker_load(w, total == 0);
 
 	t1 = rte_rdtsc();
 	*tsc = t1;
