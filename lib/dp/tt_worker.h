@@ -34,17 +34,17 @@
  * TT_BEHIND_BURSTS iterations in a row and for longer than a time: arrival exceeds
  * service, not a passing burst. (Counting bursts alone took a generator's once-a-millisecond
  * batch of a few hundred frames at a fifth of capacity for overload.) The time depends on
- * whether the worker is loaded: in its last window of TT_BEHIND_RECENT_MS, fewer than half
- * of the milliseconds saw an iteration that found no frame. Loaded, it is TT_BEHIND_MS when
- * the worker was behind less than TT_BEHIND_RECENT_MS ago, else TT_BEHIND_FIRST_MS: under a
- * lasting overload the worker falls behind again within milliseconds of each catch-up, so
- * after the first 20 ms the 2 ms threshold holds. Not loaded, only a backlog of
- * TT_BEHIND_LONG_MS: a host that stops the worker's core for tens of milliseconds (this VM
- * does, WorkerStalls) leaves a backlog as long again to drain at half capacity, and
- * shedding SYNs then turned a load the core serves (200 k conn/s at 50 % busy) into
- * seconds of SYN retransmissions (docs/BENCHMARKS.md, issue 9's eighth session). A lasting
- * overload that starts on an idle worker is found within TT_BEHIND_LONG_MS, or when its
- * first window ends. While behind, an iteration takes at most
+ * how it has been: TT_BEHIND_MS when it was behind less than TT_BEHIND_RECENT_MS ago (under a
+ * lasting overload the worker falls behind again within milliseconds of each catch-up,
+ * whatever its idle moments while shedding); else TT_BEHIND_FIRST_MS when it is loaded (in
+ * its last window of TT_BEHIND_RECENT_MS, fewer than half of the milliseconds saw an
+ * iteration that found no frame); else TT_BEHIND_LONG_MS. A host that stops the worker's
+ * core for tens of milliseconds (this VM does, WorkerStalls) leaves a backlog as long again
+ * to drain at half capacity, and shedding SYNs then turned a load the core serves (200 k
+ * conn/s at 50 % busy) into seconds of SYN retransmissions (docs/BENCHMARKS.md, issue 9's
+ * eighth session). The price: an overload that starts on an idle worker is found only
+ * when its first window ends loaded or after TT_BEHIND_LONG_MS, up to 100 ms in which the
+ * RX ring overflows (any frame lost, not SYNs first). While behind, an iteration takes at most
  * burst / TT_BEHIND_SYN_SHARE + 1 SYNs (3 of a burst of 32); the others are shed before
  * TCP sees them (as a NIC or Linux's backlog drops frames: not in InSegs, counted
  * SynShedBusy), so the frames of connections already admitted get the core and the backlog
@@ -157,7 +157,7 @@ tt_worker_behind(struct tt_worker *w)
 {
 	uint64_t now = w->clock.ms;
 	bool recent = w->behind_ms != 0 && now - w->behind_ms < TT_BEHIND_RECENT_MS;
-	uint64_t need = !w->loaded ? TT_BEHIND_LONG_MS : recent ? TT_BEHIND_MS : TT_BEHIND_FIRST_MS;
+	uint64_t need = recent ? TT_BEHIND_MS : !w->loaded ? TT_BEHIND_LONG_MS : TT_BEHIND_FIRST_MS;
 
 	if (w->rx_full_run < TT_BEHIND_BURSTS || now - w->rx_full_since_ms < need)
 		return false;
