@@ -355,6 +355,25 @@ test_r1_syn_shed_when_behind(void **state)
 	abort_app(env, h);
 }
 
+/* Six SYNs in one burst, none shed (R1), each answered with a SYN-ACK. */
+static void
+syns_all_answered(struct tt_test_env *env)
+{
+	struct tt_test_peer p[6];
+	struct tt_test_seg s;
+
+	for (unsigned int i = 0; i < 6; i++) {
+		tt_test_peer_init(&p[i], (uint16_t)(40100 + i), 12000 + i);
+		tt_test_rx(env, tt_test_peer_build(env, &p[i], SYN, p[i].isn, 0, NULL, 0));
+	}
+	tt_test_poll(env);
+	assert_int_equal(S(SynShedBusy), 0);
+	for (unsigned int i = 0; i < 6; i++) {
+		tt_test_peer_recv(env, &p[i], &s);
+		TT_TEST_SEG_IS(&s, SYN | ACK, s.seq, p[i].isn + 1);
+	}
+}
+
 /*
  * R1: a worker that found its queue empty in most of its milliseconds is not overloaded: a
  * backlog then (what a pause of the host left, or a client's batch) needs
@@ -367,8 +386,6 @@ static void
 test_r1_idle_worker_not_overloaded(void **state)
 {
 	struct tt_test_env *env = *state;
-	struct tt_test_peer p[6];
-	struct tt_test_seg s;
 
 	env->w->burst = 8;
 	tt_test_tcp_start_app(env);
@@ -387,16 +404,7 @@ test_r1_idle_worker_not_overloaded(void **state)
 	full_polls(env, TT_BEHIND_BURSTS, 0);
 	full_polls(env, TT_BEHIND_FIRST_MS, 1);
 	assert_false(tt_worker_behind(env->w));
-	for (unsigned int i = 0; i < 6; i++) {
-		tt_test_peer_init(&p[i], (uint16_t)(40100 + i), 12000 + i);
-		tt_test_rx(env, tt_test_peer_build(env, &p[i], SYN, p[i].isn, 0, NULL, 0));
-	}
-	tt_test_poll(env);
-	assert_int_equal(S(SynShedBusy), 0);
-	for (unsigned int i = 0; i < 6; i++) {
-		tt_test_peer_recv(env, &p[i], &s);
-		TT_TEST_SEG_IS(&s, SYN | ACK, s.seq, p[i].isn + 1);
-	}
+	syns_all_answered(env);
 	/*
 	 * A backlog over which a window ends not loaded (half of it was idle): behind only
 	 * after TT_BEHIND_LONG_MS of full bursts.
@@ -422,8 +430,6 @@ static void
 test_r1_host_pause_not_behind(void **state)
 {
 	struct tt_test_env *env = *state;
-	struct tt_test_peer p[6];
-	struct tt_test_seg s;
 
 	env->w->burst = 8;
 	tt_test_tcp_start_app(env);
@@ -433,16 +439,7 @@ test_r1_host_pause_not_behind(void **state)
 	assert_int_equal(S(WorkerStalls), 1);
 	full_polls(env, TT_BEHIND_BURSTS, 0);
 	assert_false(tt_worker_behind(env->w));
-	for (unsigned int i = 0; i < 6; i++) {
-		tt_test_peer_init(&p[i], (uint16_t)(40100 + i), 12000 + i);
-		tt_test_rx(env, tt_test_peer_build(env, &p[i], SYN, p[i].isn, 0, NULL, 0));
-	}
-	tt_test_poll(env);
-	assert_int_equal(S(SynShedBusy), 0);
-	for (unsigned int i = 0; i < 6; i++) {
-		tt_test_peer_recv(env, &p[i], &s);
-		TT_TEST_SEG_IS(&s, SYN | ACK, s.seq, p[i].isn + 1);
-	}
+	syns_all_answered(env);
 	/* An overload after the pause: full bursts until a window has ended loaded. */
 	full_polls(env, TT_BEHIND_RECENT_MS + 1, 1);
 	assert_true(env->w->loaded);
