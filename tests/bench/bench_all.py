@@ -195,7 +195,7 @@ class Bench:
             steps.append({'offered_cps': rate, 'steady_per_s': r['steady_cps_median'],
                           'busy': r['busy'], 'cycles_per_conn': r.get('cycles_per_conn'),
                           'dirty': self.dirty(r)})
-            if not self.dirty(r) and all(not st['dirty'] for st in steps):
+            if all(not st['dirty'] for st in steps):     # this step and all below it
                 clean = r
             if top is None or r['steady_cps_median'] > top['steady_cps_median']:
                 top = r

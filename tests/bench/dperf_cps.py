@@ -260,9 +260,9 @@ def steady_samples(samples, blocks, steady_idx):
     """The pairs of the server's one-a-second samples (busy cycles, total cycles, ...) that
     cover dperf's steady seconds (indexes steady_idx of blocks), or [] when they cannot be
     matched. The first sample is taken a second after dperf's process starts and dperf's
-    first second follows its EAL start-up, so the two series are offset by a few seconds: the offset taken is the one
-    under which the server's work each second (busy cycles) best matches dperf's
-    (http2XX), both scaled to their largest second."""
+    first second follows its EAL start-up, so the two series are offset by a few seconds:
+    the offset taken is the one under which the server's work each second (busy cycles)
+    best matches dperf's (http2XX), both scaled to their largest second."""
     busy = [b[0] - a[0] for a, b in zip(samples, samples[1:])]
     done = [b.get('http2XX', 0) for b in blocks]
     if not busy or not steady_idx or max(busy) <= 0 or max(done) <= 0:
