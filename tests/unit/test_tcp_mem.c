@@ -272,9 +272,10 @@ full_polls(struct tt_test_env *env, unsigned int n, uint64_t step_ms)
  * (its last window of TT_BEHIND_RECENT_MS had an idle iteration in fewer than half its
  * milliseconds), else TT_BEHIND_LONG_MS (a pause of the host is not an overload;
  * test_r1_idle_worker_not_overloaded). An iteration then takes at most
- * burst / TT_BEHIND_SYN_SHARE + 1 SYNs (1 of the test's bursts of 8); the others are dropped before IPv4 or TCP counts them (SynShedBusy
- * and EthInFrames, not IpInReceives, InSegs or ListenDrops), while the ACK of a connection
- * already admitted in the same burst is served. That burst is short, so it also ends the run.
+ * burst / TT_BEHIND_SYN_SHARE + 1 SYNs (1 of the test's bursts of 8); the others are
+ * dropped before IPv4 or TCP counts them (SynShedBusy and EthInFrames, not IpInReceives,
+ * InSegs or ListenDrops), while the ACK of a connection already admitted in the same burst
+ * is served. That burst is short, so it also ends the run.
  */
 static void
 test_r1_syn_shed_when_behind(void **state)
