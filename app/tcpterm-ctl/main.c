@@ -44,6 +44,8 @@ static int show_conns(struct tt_ctl_conn *c, const json_t *v, const struct optio
 		      char *err, size_t errlen);
 static int show_proxy(struct tt_ctl_conn *c, const json_t *v, const struct options *o,
 		      char *err, size_t errlen);
+static int show_set(struct tt_ctl_conn *c, const json_t *v, const struct options *o,
+		    char *err, size_t errlen);
 
 /* The subcommands: the first row is the default; the table also writes --help. */
 static const struct command {
@@ -73,6 +75,11 @@ static const struct command {
 	  "impairment of each port and its seed; \"impair rx|tx [PORT:]SPEC\" sets one first\n"
 	  "             (SPEC: loss=1%,ge=P/R,dup=P,corrupt=P,delay=10ms,jitter=T,reorder=P,\n"
 	  "             rate=100mbit,limit=N or none; every port unless PORT: is given)" },
+	{ "set", "/tcpterm/set", false, false, 2, show_set,
+	  "the keys settable while running, with their values; \"set KEY VALUE\" changes one\n"
+	  "             (sysctl -w: syncookies, somaxconn, max_syn_backlog, synack_retries,\n"
+	  "             abort_on_overflow, ...; Linux's names too, net.ipv4.tcp_syncookies;\n"
+	  "             listen.PORT.backlog for one listener, backlog for all; impair_rx SPEC)" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -183,8 +190,8 @@ parse_args(int argc, char **argv, struct options *o, const struct command **cmd,
 			o->args[o->n_args++] = argv[i];
 		}
 		if (o->n_args == 1) {
-			snprintf(msg, sizeof(msg), "%s %s: expected a specification after it",
-				 (*cmd)->name, o->args[0]);
+			snprintf(msg, sizeof(msg), "%s %s: expected %s after it", (*cmd)->name,
+				 o->args[0], (*cmd)->show == show_set ? "a value" : "a specification");
 			return usage_error(msg);
 		}
 	}
@@ -355,6 +362,41 @@ show_impair(struct tt_ctl_conn *c, const json_t *v, const struct options *o, cha
 			continue;
 		printf("port %s  rx %s  tx %s\n", key, json_is_string(rx) ? json_string_value(rx) : "?",
 		       json_is_string(tx) ? json_string_value(tx) : "?");
+	}
+	return 0;
+}
+
+/*
+ * After a change, what changed ("somaxconn 4096 -> 128", as the daemon logs it); else the
+ * live keys, "KEY = VALUE" a line, as sysctl -a prints them.
+ */
+static int
+show_set(struct tt_ctl_conn *c, const json_t *v, const struct options *o, char *err,
+	 size_t errlen)
+{
+	const json_t *set = json_object_get(v, "set");
+	const char *key;
+	json_t *val;
+
+	(void)c;
+	(void)o;
+	if (json_is_string(set)) {
+		printf("%s\n", json_string_value(set));
+		return 0;
+	}
+	if (!json_is_object(v) || json_object_size(v) == 0) {
+		snprintf(err, errlen, "unexpected reply to /tcpterm/set (no keys)");
+		return -EPROTO;
+	}
+	json_object_foreach((json_t *)v, key, val) {
+		char name[64];
+
+		/* listen/80/backlog: DPDK 22.11's spelling of listen.80.backlog (tt_telemetry.c). */
+		snprintf(name, sizeof(name), "%s", key);
+		for (char *p = name; *p != '\0'; p++)
+			if (*p == '/')
+				*p = '.';
+		printf("%s = %s\n", name, json_is_string(val) ? json_string_value(val) : "?");
 	}
 	return 0;
 }

@@ -138,6 +138,11 @@ struct tt_config {
 	uint32_t layer_cycles;   /* 1: busy cycles split by layer (tt_worker layer_cycles) */
 	bool quiet;
 	uint64_t set_mask;       /* keys a file or option set, a bit per config table row */
+	/*
+	 * Moved (release) each time tcpterm-ctl set changed live keys in the running
+	 * configuration; a worker seeing it move takes what it derives from them again.
+	 */
+	uint32_t live_gen;
 };
 
 /* Built-in defaults (Linux's where Linux has the knob). */
@@ -176,9 +181,31 @@ const char *tt_app_kind_name(uint32_t kind);
 /* Name of a balancing method, e.g. "leastconn"; "?" out of range. */
 const char *tt_balance_name(uint32_t balance);
 
+/*
+ * Run-time tuning (tcpterm-ctl set): the keys Linux lets an operator change while a server
+ * runs (sysctl -w, or listen(2) again for a backlog). key is such a key's name
+ * ("somaxconn"), its Linux sysctl name ("net.core.somaxconn", "net.ipv4.tcp_syncookies"),
+ * or for a listener's key "listen.PORT.KEY" (the bare name sets every listener and the
+ * [listen] defaults). value is parsed and range-checked by the rules the config file
+ * follows, into next, a copy of the running configuration; checks between keys (tcp_mem's
+ * order) apply. On success desc says what changes ("somaxconn 4096 -> 128"). 0, or
+ * -ENOENT (no such key), -EPERM (a key set at start only) or -EINVAL, with one line in err.
+ */
+int tt_config_set_live(struct tt_config *next, const char *key, const char *value,
+		       char *desc, size_t desclen, char *err, size_t errlen);
+
+/*
+ * Copy every live key of from into the running configuration to, each a single atomic
+ * 32-bit store that workers may read at any time, then move to->live_gen (release).
+ */
+void tt_config_publish_live(struct tt_config *to, const struct tt_config *from);
+
 /* Visit each key with its value formatted as text; for telemetry and tools. */
 typedef void (*tt_config_visit_fn)(void *arg, const char *section, const char *key,
 				   const char *value);
 void tt_config_visit(const struct tt_config *cfg, tt_config_visit_fn fn, void *arg);
+
+/* Visit the live keys (listeners' as "listen.PORT.KEY") with their values. */
+void tt_config_visit_live(const struct tt_config *cfg, tt_config_visit_fn fn, void *arg);
 
 #endif /* TT_CONFIG_H */

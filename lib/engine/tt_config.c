@@ -63,6 +63,13 @@ struct key {
 	 * he turned did something.
 	 */
 	const char *unimpl;
+	/*
+	 * Settable while tcpterm runs (tcpterm-ctl set, tt_config_set_live): the keys Linux
+	 * lets an operator change with sysctl -w, and the listen(2) backlog. Each is a 32-bit
+	 * word the workers read where they use it, or derive state from when the engine's
+	 * generation moves (tt_tcp_retune).
+	 */
+	bool live;
 };
 
 #define C(f) offsetof(struct tt_config, f)
@@ -72,6 +79,11 @@ struct key {
 /* A key accepted now and implemented by later work (why: the unimpl field). */
 #define U32_TODO(sec, nm, lo, hi, d, h, why) \
 	{ sec, #nm, NULL, KT_U32, KS_CONFIG, lo, hi, #d, C(nm), h, why }
+/* Keys tcpterm-ctl set may change at run time (the live field). */
+#define U32_LIVE(sec, nm, lo, hi, d, h) \
+	{ sec, #nm, NULL, KT_U32, KS_CONFIG, lo, hi, #d, C(nm), h, NULL, true }
+#define LU32_LIVE(nm, lo, hi, d, h) \
+	{ "listen", #nm, NULL, KT_U32, KS_LISTENER, lo, hi, #d, L(nm), h, NULL, true }
 
 static const struct key keys[] = {
 	U32("port", rx_desc, 64, 16384, 1024, "RX descriptors per queue"),
@@ -91,15 +103,15 @@ static const struct key keys[] = {
 	  "IPv4 gateway, resolved by ARP; none for on-link peers only" },
 	{ "net", "kernel_addr", NULL, KT_KERNEL, KS_CONFIG, 0, 0, "auto", C(kernel_addr),
 	  "address for a TAP port's kernel side: auto (first host of --addr's subnet that is not ours), none, or A.B.C.D/len" },
-	U32("tcp", syncookies, 0, 2, 1, "0 off, 1 when the SYN queue is full, 2 always (C1)"),
-	U32("tcp", max_syn_backlog, 1, 16777216, 4096, "SYN queue capacity per listener and worker (Q1)"),
-	U32("tcp", somaxconn, 1, 1048576, 4096, "cap on every listener's accept queue (Q1)"),
-	U32("tcp", synack_retries, 0, 255, 5, "SYN-ACK retransmissions before a request is dropped (H5)"),
-	U32("tcp", syn_retries, 1, 127, 6, "SYN retransmissions of an active open before it fails (A1)"),
-	U32("tcp", abort_on_overflow, 0, 1, 0, "1: answer a final ACK to a full accept queue with RST (Q4)"),
-	U32("tcp", fin_timeout, 1, 3600, 60, "FIN_WAIT_2 timeout in seconds for released connections (F7)"),
-	U32("tcp", max_tw_buckets, 0, 16777216, 262144, "TIME_WAIT entries at most; beyond, TIME_WAIT is skipped (F6)"),
-	U32("tcp", tw_reuse, 0, 2, 2,
+	U32_LIVE("tcp", syncookies, 0, 2, 1, "0 off, 1 when the SYN queue is full, 2 always (C1)"),
+	U32_LIVE("tcp", max_syn_backlog, 1, 16777216, 4096, "SYN queue capacity per listener and worker (Q1)"),
+	U32_LIVE("tcp", somaxconn, 1, 1048576, 4096, "cap on every listener's accept queue (Q1)"),
+	U32_LIVE("tcp", synack_retries, 0, 255, 5, "SYN-ACK retransmissions before a request is dropped (H5)"),
+	U32_LIVE("tcp", syn_retries, 1, 127, 6, "SYN retransmissions of an active open before it fails (A1)"),
+	U32_LIVE("tcp", abort_on_overflow, 0, 1, 0, "1: answer a final ACK to a full accept queue with RST (Q4)"),
+	U32_LIVE("tcp", fin_timeout, 1, 3600, 60, "FIN_WAIT_2 timeout in seconds for released connections (F7)"),
+	U32_LIVE("tcp", max_tw_buckets, 0, 16777216, 262144, "TIME_WAIT entries at most; beyond, TIME_WAIT is skipped (F6)"),
+	U32_LIVE("tcp", tw_reuse, 0, 2, 2,
 	    "an active open may take the 4-tuple of a TIME_WAIT entry over 1 s old when timestamps protect it: 0 no, 1 yes, 2 loopback only (A1)"),
 	{ "tcp", "ip_local_port_range", NULL, KT_RANGE, KS_CONFIG, 1, 65535, "32768 60999",
 	  C(local_port_lo), "source ports for active opens: LOW HIGH (Linux's net.ipv4.ip_local_port_range; A1)" },
@@ -111,28 +123,28 @@ static const struct key keys[] = {
 	  "congestion control: cubic (RFC 9438, Linux's default) or reno (NewReno, RFC 5681/6582)" },
 	U32("tcp", hystart, 0, 1, 1,
 	    "1: CUBIC's first slow start ends early when the RTT rises (HyStart++, RFC 9406; Linux's tcp_cubic hystart)"),
-	U32("tcp", keepalive_time, 1, 32767, 7200, "idle seconds before the first keepalive probe (D6)"),
-	U32("tcp", keepalive_intvl, 1, 32767, 75, "seconds between keepalive probes (D6)"),
-	U32("tcp", keepalive_probes, 1, 127, 9, "unanswered probes before the connection is dropped (D6)"),
+	U32_LIVE("tcp", keepalive_time, 1, 32767, 7200, "idle seconds before the first keepalive probe (D6)"),
+	U32_LIVE("tcp", keepalive_intvl, 1, 32767, 75, "seconds between keepalive probes (D6)"),
+	U32_LIVE("tcp", keepalive_probes, 1, 127, 9, "unanswered probes before the connection is dropped (D6)"),
 	{ "tcp", "rmem", NULL, KT_TRIPLE, KS_CONFIG, 4096, 67108864, "4096 131072 6291456",
 	  C(rmem_min), "receive buffer per connection in bytes: min default max (Linux's tcp_rmem; one value fixes it)" },
 	U32("tcp", max_conns, 64, 16777215, 65536,
 	    "TCBs per worker, preallocated: established and closing connections (not SYN_RECV or TIME_WAIT)"),
 	{ "tcp", "wmem", NULL, KT_TRIPLE, KS_CONFIG, 4096, 67108864, "4096 16384 4194304",
 	  C(wmem_min), "send buffer per connection in bytes: min default max (Linux's tcp_wmem; one value fixes it)" },
-	U32("tcp", mem_min, 1, 100, 40,
+	U32_LIVE("tcp", mem_min, 1, 100, 40,
 	    "memory pressure ends when TCP queues hold less than this % of the worker's mbufs (R1, Linux tcp_mem[0])"),
-	U32("tcp", mem_pressure, 1, 100, 60,
+	U32_LIVE("tcp", mem_pressure, 1, 100, 60,
 	    "memory pressure (orphans reset when their RTO fires) above this % of the worker's mbufs held (R1, tcp_mem[1])"),
-	U32("tcp", mem_max, 1, 100, 80,
+	U32_LIVE("tcp", mem_max, 1, 100, 80,
 	    "above this % of the worker's mbufs held, new SYNs are shed and no new payload is queued (R1, tcp_mem[2])"),
-	U32("tcp", challenge_ack_limit, 1, 2147483647, 1000,
+	U32_LIVE("tcp", challenge_ack_limit, 1, 2147483647, 1000,
 	    "RFC 5961 challenge ACKs per second and worker, drawn each second in [limit/2, limit*3/2); 2147483647: no limit (D7)"),
 	{ "listen", "port", "listen", KT_PORTS, KS_CONFIG, 1, 65535, "", 0,
 	  "listening TCP port, repeatable (default 80 when none is given)" },
 	{ "listen", "app", NULL, KT_APP, KS_LISTENER, 0, 0, "http", L(app),
 	  "application: http, echo, discard, hold, proxy" },
-	LU32(backlog, 0, 1048576, 511, "listen(2) backlog; accept queue = min(backlog, somaxconn)"),
+	LU32_LIVE(backlog, 0, 1048576, 511, "listen(2) backlog; accept queue = min(backlog, somaxconn)"),
 	LU32(time_wait, 1, 3600, 60, "TIME_WAIT length in seconds (Linux: 60, fixed)"),
 	LU32(accept_rate, 0, 1000000, 0, "hold app: accepts per second (0: never accept)"),
 	LU32(http_body, 0, 4294967295, 64, "http app: response body size in bytes (streamed past 64 KiB)"),
@@ -219,6 +231,8 @@ fail(struct pass *ps, const struct key *k, const char *val, const char *why)
 	opt_name(k, name, sizeof(name));
 	if (strcmp(ps->where, "--") == 0)
 		snprintf(ps->err, ps->errlen, "--%s %s: %s (see --help)", name, val, why);
+	else if (strcmp(ps->where, "set") == 0)
+		snprintf(ps->err, ps->errlen, "%s %s: %s", k->name, val, why);
 	else
 		snprintf(ps->err, ps->errlen, "%s [%s] %s = %s: %s", ps->where, k->section, k->name,
 			 val, why);
@@ -1150,6 +1164,158 @@ tt_config_visit(const struct tt_config *cfg, tt_config_visit_fn fn, void *arg)
 				continue;
 			format_value(cfg, &cfg->listeners[l], &keys[i], val, sizeof(val));
 			fn(arg, sec, keys[i].name, val);
+		}
+	}
+}
+
+/* Linux's sysctl names for the live keys: net.core.somaxconn, net.ipv4.tcp_syncookies. */
+static const char *
+live_name(const char *key)
+{
+	if (strncmp(key, "net.ipv4.tcp_", 13) == 0)
+		return key + 13;
+	if (strncmp(key, "net.core.", 9) == 0)
+		return key + 9;
+	return key;
+}
+
+static const struct key *
+key_by_bare_name(const char *name)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (strcmp(keys[i].name, name) == 0 ||
+		    (keys[i].opt != NULL && strcmp(keys[i].opt, name) == 0))
+			return &keys[i];
+	return NULL;
+}
+
+static struct tt_listen_config *
+listener_by_port(struct tt_config *cfg, uint32_t port)
+{
+	for (uint32_t i = 0; i < cfg->n_listeners; i++)
+		if (cfg->listeners[i].port == port)
+			return &cfg->listeners[i];
+	return NULL;
+}
+
+int
+tt_config_set_live(struct tt_config *next, const char *key, const char *value, char *desc,
+		   size_t desclen, char *err, size_t errlen)
+{
+	struct pass ps = { .where = "set", .err = err, .errlen = errlen };
+	struct tt_listen_config *one = NULL;
+	const char *name = live_name(key);
+	char was[64], now[64], where[24] = "";
+	const struct key *k;
+	int rc;
+
+	if (strncmp(name, "listen.", 7) == 0) {
+		char *end;
+		unsigned long port = strtoul(name + 7, &end, 10);
+
+		if (end == name + 7 || *end != '.' || port < 1 || port > 65535) {
+			snprintf(err, errlen, "%s: expected listen.PORT.KEY (listen.80.backlog)", key);
+			return -EINVAL;
+		}
+		one = listener_by_port(next, (uint32_t)port);
+		if (one == NULL) {
+			snprintf(err, errlen, "%s: no listener on port %lu", key, port);
+			return -ENOENT;
+		}
+		snprintf(where, sizeof(where), "listen %lu ", port);
+		name = end + 1;
+	}
+	k = key_by_bare_name(name);
+	if (k == NULL) {
+		snprintf(err, errlen, "%s: no such key (tcpterm --help lists them; tcpterm-ctl set, those settable while running)",
+			 key);
+		return -ENOENT;
+	}
+	if (!k->live) {
+		char opt[32];
+
+		opt_name(k, opt, sizeof(opt));
+		snprintf(err, errlen, "%s is set at start only (--%s); tcpterm-ctl set lists the keys settable while running",
+			 k->name, opt);
+		return -EPERM;
+	}
+	if (one != NULL && k->scope != KS_LISTENER) {
+		snprintf(err, errlen, "%s: %s is not a listener's key; give it alone", key, k->name);
+		return -EINVAL;
+	}
+	format_value(next, k->scope == KS_CONFIG ? (void *)next :
+			   one != NULL ? (void *)one : (void *)&next->listen_defaults,
+		     k, was, sizeof(was));
+	if (k->scope == KS_CONFIG) {
+		rc = set_key_value(next, next, &ps, k, value);
+	} else if (one != NULL) {
+		rc = set_key_value(next, one, &ps, k, value);
+	} else {
+		/* Every listener, as the [listen] section's value would have reached them. */
+		rc = set_key_value(next, &next->listen_defaults, &ps, k, value);
+		for (uint32_t i = 0; rc == 0 && i < next->n_listeners; i++)
+			rc = set_key_value(next, &next->listeners[i], &ps, k, value);
+	}
+	if (rc != 0)
+		return rc;
+	if (next->mem_min > next->mem_pressure || next->mem_pressure > next->mem_max) {
+		snprintf(err, errlen,
+			 "%s %s: mem_min %u, mem_pressure %u, mem_max %u must not decrease (as Linux's tcp_mem)",
+			 k->name, value, next->mem_min, next->mem_pressure, next->mem_max);
+		return -EINVAL;
+	}
+	format_value(next, k->scope == KS_CONFIG ? (void *)next :
+			   one != NULL ? (void *)one : (void *)&next->listen_defaults,
+		     k, now, sizeof(now));
+	snprintf(desc, desclen, "%s%s %s -> %s", where, k->name, was, now);
+	return 0;
+}
+
+static void
+store_u32(void *base, const struct key *k, const void *from_base)
+{
+	uint32_t v;
+
+	memcpy(&v, (const uint8_t *)from_base + k->off, sizeof(v));
+	__atomic_store_n((uint32_t *)((uint8_t *)base + k->off), v, __ATOMIC_RELAXED);
+}
+
+void
+tt_config_publish_live(struct tt_config *to, const struct tt_config *from)
+{
+	for (size_t i = 0; i < N_KEYS; i++) {
+		if (!keys[i].live)
+			continue;
+		/* Live keys are 32-bit words: only U32_LIVE and LU32_LIVE rows set live. */
+		if (keys[i].scope == KS_CONFIG) {
+			store_u32(to, &keys[i], from);
+			continue;
+		}
+		store_u32(&to->listen_defaults, &keys[i], &from->listen_defaults);
+		for (uint32_t l = 0; l < to->n_listeners; l++)
+			store_u32(&to->listeners[l], &keys[i], &from->listeners[l]);
+	}
+	__atomic_fetch_add(&to->live_gen, 1, __ATOMIC_RELEASE);
+}
+
+void
+tt_config_visit_live(const struct tt_config *cfg, tt_config_visit_fn fn, void *arg)
+{
+	char val[64], name[48];
+
+	for (size_t i = 0; i < N_KEYS; i++) {
+		if (!keys[i].live)
+			continue;
+		if (keys[i].scope == KS_CONFIG) {
+			format_value(cfg, cfg, &keys[i], val, sizeof(val));
+			fn(arg, keys[i].section, keys[i].name, val);
+			continue;
+		}
+		for (uint32_t l = 0; l < cfg->n_listeners; l++) {
+			snprintf(name, sizeof(name), "listen.%u.%s", cfg->listeners[l].port,
+				 keys[i].name);
+			format_value(cfg, &cfg->listeners[l], &keys[i], val, sizeof(val));
+			fn(arg, keys[i].section, name, val);
 		}
 	}
 }

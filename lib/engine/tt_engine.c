@@ -290,6 +290,7 @@ engine_create(const struct tt_config *cfg, const struct tt_app_def *const apps[T
 		return NULL;
 	}
 	e->cfg = *cfg;
+	e->cfg_start = *cfg;
 	if (engine_net_init(&e->net, cfg, err, errlen) != 0)
 		goto fail;
 	if (engine_lcores(e, err, errlen) != 0 || engine_pools(e, err, errlen) != 0)

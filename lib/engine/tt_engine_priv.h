@@ -18,7 +18,12 @@
 #include "tt_port_setup.h"
 
 struct tt_engine {
+	/*
+	 * The running configuration: the workers read it; telemetry's /tcpterm/set changes its
+	 * live keys (tt_config_publish_live), under the telemetry lock.
+	 */
 	struct tt_config cfg;
+	struct tt_config cfg_start;     /* as the workers were created: what they preallocated */
 	struct tt_net net;
 	uint16_t n_ports;
 	uint16_t n_workers;

@@ -12,6 +12,9 @@
  *                       state, queues, cwnd, ssthresh, RTT, RTO, in flight, SACKed, lost,
  *                       retransmitted (read without a lock: a live view, each field as the
  *                       worker last wrote it)
+ *   /tcpterm/set[,KEY,VALUE]
+ *                       the keys settable while running and their values; with
+ *                       parameters, first sets one (tt_config_set_live), logged
  *   /tcpterm/impair[,rx|tx,[PORT:]SPEC]
  *                       each port's impairment and the seed; with parameters, first sets
  *                       one direction of one port (or of every port) (tt_impair.h)
@@ -30,6 +33,7 @@
 #include <rte_telemetry.h>
 
 #include "../tcp/tcp_conn.h"
+#include "../dp/tt_log.h"
 #include "tt_engine_priv.h"
 
 static struct tt_engine *tel_engine;
@@ -380,29 +384,135 @@ impair_set(struct tt_engine *e, const char *params, char *err, size_t errlen)
 		tt_impair_shared_set(&e->impair, pi, dir, &c);
 		e->cfg.impair[pi][dir] = c;      /* what /tcpterm/config shows */
 	}
+	TT_LOG(NOTICE, core, "set impair_%s %s (telemetry)", dir == TT_IMPAIR_RX ? "rx" : "tx",
+	       params + strcspn(params, ", ") + strspn(params + strcspn(params, ", "), ", "));
 	return 0;
+}
+
+/*
+ * A command that changes something when given parameters: the change's own reply, or its
+ * refusal as {"error": "..."} (tcpterm-ctl prints that line and exits 2); without
+ * parameters, the view.
+ */
+static int
+tel_change(int (*change)(struct tt_engine *e, const char *params, struct rte_tel_data *d,
+			 char *err, size_t errlen),
+	   void (*show)(struct tt_engine *e, struct rte_tel_data *d), const char *params,
+	   struct rte_tel_data *d)
+{
+	char err[256];
+	int rc = -ENODEV;
+
+	rte_spinlock_lock(&tel_lock);
+	if (tel_engine != NULL) {
+		rc = 0;
+		if (params == NULL || *params == '\0') {
+			show(tel_engine, d);
+		} else if (change(tel_engine, params, d, err, sizeof(err)) != 0) {
+			rte_tel_data_start_dict(d);
+			rte_tel_data_add_dict_string(d, "error", err);
+		}
+	}
+	rte_spinlock_unlock(&tel_lock);
+	return rc;
+}
+
+static int
+impair_change(struct tt_engine *e, const char *params, struct rte_tel_data *d, char *err,
+	      size_t errlen)
+{
+	int rc = impair_set(e, params, err, errlen);
+
+	if (rc == 0)
+		impair_show(e, d);
+	return rc;
 }
 
 static int
 tel_impair(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	char err[256];
-	int rc = -ENODEV;
-
 	(void)cmd;
-	rte_spinlock_lock(&tel_lock);
-	if (tel_engine != NULL) {
-		rc = 0;
-		if (params != NULL && *params != '\0' &&
-		    impair_set(tel_engine, params, err, sizeof(err)) != 0) {
-			rte_tel_data_start_dict(d);
-			rte_tel_data_add_dict_string(d, "error", err);
-		} else {
-			impair_show(tel_engine, d);
-		}
+	return tel_change(impair_change, impair_show, params, d);
+}
+
+/* DPDK 22.11 telemetry takes no '.' in a name: listen.80.backlog goes as listen/80/backlog. */
+static void
+live_entry(void *arg, const char *section, const char *key, const char *value)
+{
+	char name[64];
+
+	(void)section;
+	snprintf(name, sizeof(name), "%s", key);
+	for (char *c = name; *c != '\0'; c++)
+		if (*c == '.')
+			*c = '/';
+	rte_tel_data_add_dict_string(arg, name, value);
+}
+
+/*
+ * "KEY,VALUE" (the value may hold commas: an impairment): tcpterm-ctl set, the sysctl -w
+ * of an operator under attack. The running configuration's live keys change with single
+ * 32-bit stores (tt_config_publish_live); every change is logged.
+ */
+static int
+live_set(struct tt_engine *e, const char *params, struct rte_tel_data *d, char *err,
+	 size_t errlen)
+{
+	char key[64], desc[160];
+	const char *comma = strchr(params, ',');
+	struct tt_config *next;
+	int rc;
+
+	if (comma == NULL || comma == params || (size_t)(comma - params) >= sizeof(key) ||
+	    comma[1] == '\0') {
+		snprintf(err, errlen, "expected KEY,VALUE (tcpterm-ctl set KEY VALUE)");
+		return -EINVAL;
 	}
-	rte_spinlock_unlock(&tel_lock);
+	memcpy(key, params, comma - params);
+	key[comma - params] = '\0';
+	if (strcmp(key, "impair_rx") == 0 || strcmp(key, "impair_tx") == 0) {
+		char spec[TT_IMPAIR_SPEC_LEN + 16];
+
+		snprintf(spec, sizeof(spec), "%s,%s", key + 7, comma + 1);
+		rc = impair_set(e, spec, err, errlen);
+		if (rc == 0)
+			snprintf(desc, sizeof(desc), "%s -> %s", key, comma + 1);
+	} else {
+		next = malloc(sizeof(*next));
+		if (next == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		*next = e->cfg;
+		rc = tt_config_set_live(next, key, comma + 1, desc, sizeof(desc), err, errlen);
+		if (rc == 0)
+			rc = tt_tcp_live_check(&e->cfg_start, next, err, errlen);
+		if (rc == 0) {
+			tt_config_publish_live(&e->cfg, next);
+			TT_LOG(NOTICE, core, "set %s (telemetry)", desc);
+		}
+		free(next);
+	}
+	if (rc == 0) {
+		rte_tel_data_start_dict(d);
+		rte_tel_data_add_dict_string(d, "set", desc);
+	}
 	return rc;
+}
+
+static void
+live_show(struct tt_engine *e, struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	tt_config_visit_live(&e->cfg, live_entry, d);
+}
+
+
+static int
+tel_set(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	return tel_change(live_set, live_show, params, d);
 }
 
 static const char *const ca_state_name[] = { "open", "disorder", "recovery", "loss" };
@@ -518,6 +628,15 @@ TEL_CMD(listeners)
 TEL_CMD(conns)
 TEL_CMD(sockets)
 
+/* A help text of 128 characters or more, or a bad name, is refused without a word. */
+static void
+tel_register(const char *cmd, telemetry_cb fn, const char *help)
+{
+	if (rte_telemetry_register_cmd(cmd, fn, help) != 0)
+		TT_LOG(WARNING, core, "telemetry command %s not registered (its help is %zu characters)",
+		       cmd, strlen(help));
+}
+
 void
 tt_telemetry_register(struct tt_engine *e)
 {
@@ -526,19 +645,21 @@ tt_telemetry_register(struct tt_engine *e)
 	rte_spinlock_unlock(&tel_lock);
 	if (tel_registered)
 		return;
-	rte_telemetry_register_cmd("/tcpterm/stats", tel_stats,
+	tel_register("/tcpterm/stats", tel_stats,
 		"tcpterm counters summed over workers, plus NIC counters. Parameters: int worker_id (optional)");
-	rte_telemetry_register_cmd("/tcpterm/config", tel_config,
+	tel_register("/tcpterm/config", tel_config,
 		"tcpterm effective configuration. Takes no parameters");
-	rte_telemetry_register_cmd("/tcpterm/listeners", tel_listeners,
+	tel_register("/tcpterm/listeners", tel_listeners,
 		"tcpterm listeners by port: recv_q, send_q, syn_q, syn_q_max, per worker too. Takes no parameters");
-	rte_telemetry_register_cmd("/tcpterm/conns", tel_conns,
+	tel_register("/tcpterm/conns", tel_conns,
 		"tcpterm flows per TCP state (Linux names). Takes no parameters");
-	rte_telemetry_register_cmd("/tcpterm/sockets", tel_sockets,
+	tel_register("/tcpterm/sockets", tel_sockets,
 		"tcpterm connections, ss -ti style. Parameters: int max (default 32)");
-	rte_telemetry_register_cmd("/tcpterm/impair", tel_impair,
+	tel_register("/tcpterm/impair", tel_impair,
 		"tcpterm impairment per port and the seed. Parameters: rx|tx,[PORT:]SPEC to set one first (SPEC: loss=1%,delay=10ms,... or none)");
-	rte_telemetry_register_cmd("/tcpterm/workers", tel_workers,
+	tel_register("/tcpterm/set", tel_set,
+		"tcpterm live keys and values. Parameters: KEY,VALUE to set one (somaxconn, net.ipv4.tcp_syncookies, listen.80.backlog)");
+	tel_register("/tcpterm/workers", tel_workers,
 		"tcpterm workers: lcore, busy and total cycles. Takes no parameters");
 	tel_registered = true;
 }

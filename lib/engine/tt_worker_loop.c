@@ -110,6 +110,7 @@ tt_worker_poll_from(struct tt_worker *w, uint64_t *tsc)
 		tt_impair_sync(w->impair);
 	/* Timers first: whatever RX arms then counts from this iteration's time. */
 	if (w->tcp != NULL) {
+		tt_tcp_live_sync(w);
 		tt_mem_update(w);
 		tt_tcp_timers_run(w);
 	}

@@ -202,6 +202,30 @@ tt_conn_closed(struct tt_worker *w, struct tt_conn *c, enum tt_close_reason why)
 	tt_conn_free(w, c);
 }
 
+/* SPEC Q1: the documents' model, min(backlog, somaxconn); Linux admits one more. */
+static uint32_t
+accept_max(const struct tt_config *cfg, const struct tt_listen_config *lc)
+{
+	uint32_t n = RTE_MIN(lc->backlog, cfg->somaxconn);
+
+	return n != 0 ? n : 1u;
+}
+
+uint32_t
+tt_tcp_accept_cap(const struct tt_config *cfg, const struct tt_listen_config *lc)
+{
+	uint32_t room = RTE_MIN(cfg->somaxconn, TT_ACCEPTQ_LIVE_MAX);
+
+	return RTE_MAX(accept_max(cfg, lc), room);
+}
+
+/* max_tw_buckets is Linux's machine-wide cap; each worker holds its share (0: none kept). */
+static uint32_t
+tw_share(const struct tt_worker *w, const struct tt_config *cfg)
+{
+	return cfg->max_tw_buckets / (w->n_workers ? w->n_workers : 1u);
+}
+
 static int
 listeners_init(struct tt_worker *w, const struct tt_config *cfg, char *err, size_t errlen)
 {
@@ -215,14 +239,12 @@ listeners_init(struct tt_worker *w, const struct tt_config *cfg, char *err, size
 		l->port = lc->port;
 		l->idx = (uint16_t)i;
 		l->syn_q_max = cfg->max_syn_backlog;
-		/* SPEC Q1: the documents' model, min(backlog, somaxconn); Linux admits one more. */
-		l->accept_max = RTE_MIN(lc->backlog, cfg->somaxconn);
-		if (l->accept_max == 0)
-			l->accept_max = 1;
+		l->accept_max = accept_max(cfg, lc);
 		l->time_wait_s = (uint16_t)lc->time_wait;
 		l->keepalive = lc->keepalive != 0;
 		snprintf(name, sizeof(name), "tt_acc_%u_%u", w->id, lc->port);
-		l->acceptq = rte_ring_create(name, l->accept_max, rte_lcore_to_socket_id(w->lcore),
+		l->acceptq = rte_ring_create(name, tt_tcp_accept_cap(cfg, lc),
+					     rte_lcore_to_socket_id(w->lcore),
 					     RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 		if (l->acceptq == NULL) {
 			snprintf(err, errlen, "worker %u: no memory for the accept queue of port %u",
@@ -239,8 +261,7 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg, char *err, 
 {
 	int socket = rte_lcore_to_socket_id(w->lcore);
 	uint32_t n_req = cfg->max_syn_backlog * RTE_MAX(cfg->n_listeners, 1u);
-	/* max_tw_buckets is Linux's machine-wide cap; each worker holds its share. */
-	uint32_t n_tw = cfg->max_tw_buckets / (w->n_workers ? w->n_workers : 1u);
+	uint32_t n_tw = RTE_MAX(tw_share(w, cfg), 1u);
 	struct tt_tcp *t;
 	int rc = tt_sndq_init();
 
@@ -250,8 +271,6 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg, char *err, 
 		return rc;
 	}
 
-	if (n_tw == 0)
-		n_tw = 1;
 	t = rte_zmalloc_socket("tt_tcp", sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
 	if (t == NULL)
 		goto nomem;
@@ -260,7 +279,8 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg, char *err, 
 	t->flow_key = w->steer->flow_key;
 	t->cfg = cfg;
 	t->challenge_sec = UINT64_MAX;     /* no second drawn yet */
-	t->tw_max = cfg->max_tw_buckets / (w->n_workers ? w->n_workers : 1u);
+	t->tw_max = tw_share(w, cfg);
+	t->live_gen = __atomic_load_n(&cfg->live_gen, __ATOMIC_ACQUIRE);
 	if (tt_flow_table_init(&t->ft, cfg->max_conns + n_req + n_tw, socket) != 0 ||
 	    tt_objpool_init(&t->conns, "tt_conns", cfg->max_conns, sizeof(struct tt_conn),
 			    socket) != 0 ||
@@ -286,6 +306,58 @@ nomem:
 		 "worker %u: no memory for the TCP tables (%u TCBs, %u SYN queue entries, %u TIME_WAIT entries): give EAL more memory (-m) or lower max_conns / max_syn_backlog / max_tw_buckets",
 		 w->id, cfg->max_conns, n_req, n_tw);
 	return -ENOMEM;
+}
+
+void
+tt_tcp_retune(struct tt_worker *w)
+{
+	struct tt_tcp *t = w->tcp;
+	const struct tt_config *cfg = t->cfg;
+
+	t->live_gen = __atomic_load_n(&cfg->live_gen, __ATOMIC_ACQUIRE);
+	/*
+	 * Shrinking limits leave what is queued beyond them in place, as Linux does: a full
+	 * queue takes no more until it drains below the new limit.
+	 */
+	for (uint16_t i = 0; i < t->n_listeners; i++) {
+		struct tt_listener *l = &t->listeners[i];
+
+		l->syn_q_max = cfg->max_syn_backlog;
+		l->accept_max = accept_max(cfg, &cfg->listeners[l->idx]);
+	}
+	t->tw_max = tw_share(w, cfg);
+	tt_mem_thresholds(w, cfg);
+}
+
+int
+tt_tcp_live_check(const struct tt_config *start, const struct tt_config *next, char *err,
+		  size_t errlen)
+{
+	if (next->max_syn_backlog > start->max_syn_backlog) {
+		snprintf(err, errlen,
+			 "max_syn_backlog %u: above %u, the SYN queue entries preallocated at start; restart with --max-syn-backlog %u",
+			 next->max_syn_backlog, start->max_syn_backlog, next->max_syn_backlog);
+		return -ERANGE;
+	}
+	if (next->max_tw_buckets > start->max_tw_buckets) {
+		snprintf(err, errlen,
+			 "max_tw_buckets %u: above %u, the TIME_WAIT entries preallocated at start; restart with --max-tw-buckets %u",
+			 next->max_tw_buckets, start->max_tw_buckets, next->max_tw_buckets);
+		return -ERANGE;
+	}
+	for (uint32_t i = 0; i < next->n_listeners; i++) {
+		uint32_t want = accept_max(next, &next->listeners[i]);
+		uint32_t cap = tt_tcp_accept_cap(start, &start->listeners[i]);
+
+		if (want > cap) {
+			snprintf(err, errlen,
+				 "port %u: an accept queue of min(backlog %u, somaxconn %u) = %u is above %u, its capacity from start; restart with a larger --somaxconn",
+				 next->listeners[i].port, next->listeners[i].backlog, next->somaxconn,
+				 want, cap);
+			return -ERANGE;
+		}
+	}
+	return 0;
 }
 
 void

@@ -353,7 +353,7 @@ struct tt_listener {
 	uint32_t syn_q;                /* SYN_RECV entries now */
 	uint32_t syn_q_max;            /* max_syn_backlog */
 	uint32_t accept_max;           /* min(backlog, somaxconn), SPEC Q1 */
-	struct rte_ring *acceptq;      /* struct tt_conn *, capacity accept_max */
+	struct rte_ring *acceptq;      /* struct tt_conn *, capacity tt_tcp_accept_cap() */
 	/*
 	 * The application attached to this listener on this worker: set, called and cleared by
 	 * the application layer only (tt_app_attach, lib/app); TCP never calls through ops.
@@ -453,6 +453,7 @@ struct tt_tcp {
 	struct rte_reciprocal_u64 per_4us; /* TSC ticks -> 4 microsecond units, for ISNs */
 	uint32_t ticks_per_ms;             /* tt_tcp_ticks() in a millisecond */
 	const struct tt_config *cfg;
+	uint32_t live_gen;                 /* cfg->live_gen the derived limits were taken at */
 	/* RFC 5961 7: challenge ACKs this worker may still send in second challenge_sec. */
 	uint64_t challenge_sec;
 	uint32_t challenge_left;
@@ -510,6 +511,37 @@ tt_tcp_rcv_wscale(const struct tt_config *cfg)
 int tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg, char *err,
 		       size_t errlen);
 void tt_tcp_worker_fini(struct tt_worker *w);
+
+/*
+ * Run-time tuning (tcpterm-ctl set, tt_config_set_live). The workers read most live keys
+ * where they use them; what they derive from one (each listener's SYN and accept queue
+ * limits, the TIME_WAIT share, tcp_mem's thresholds in mbufs) each worker takes again
+ * itself when the configuration's live_gen moves, so no other thread writes its state.
+ */
+void tt_tcp_retune(struct tt_worker *w);
+
+static inline void
+tt_tcp_live_sync(struct tt_worker *w)
+{
+	if (__atomic_load_n(&w->tcp->cfg->live_gen, __ATOMIC_ACQUIRE) != w->tcp->live_gen)
+		tt_tcp_retune(w);
+}
+
+/*
+ * The accept queue's ring, sized at start: room for min(backlog, somaxconn) and, so that
+ * a listen(2) backlog or somaxconn raised at run time can take effect, for somaxconn up
+ * to TT_ACCEPTQ_LIVE_MAX (8 bytes an entry, per listener and worker).
+ */
+#define TT_ACCEPTQ_LIVE_MAX 65536u
+uint32_t tt_tcp_accept_cap(const struct tt_config *cfg, const struct tt_listen_config *lc);
+
+/*
+ * Whether next's live keys fit what the workers preallocated from start (the config they
+ * were created with): SYN queue entries, TIME_WAIT entries, accept queue rings. 0, or
+ * -ERANGE with one line in err naming the limit and the restart that lifts it.
+ */
+int tt_tcp_live_check(const struct tt_config *start, const struct tt_config *next, char *err,
+		      size_t errlen);
 
 static inline void *
 tt_flow_ptr(uintptr_t v)
@@ -901,6 +933,8 @@ void tt_recovery_reo_fire(struct tt_worker *w, struct tt_conn *c);
 
 /* Memory accounting and pressure (tcp_mem.c). */
 void tt_mem_init(struct tt_worker *w, const struct tt_config *cfg);
+/* tcp_mem's thresholds in mbufs again, from cfg's percentages (tt_tcp_retune). */
+void tt_mem_thresholds(struct tt_worker *w, const struct tt_config *cfg);
 /* Once per loop iteration: the worker's level from its pool and what TCP queues hold. */
 void tt_mem_update(struct tt_worker *w);
 uint32_t tt_mem_pool_free(const struct tt_worker *w);

@@ -37,6 +37,17 @@
 #include "tcp_conn.h"
 
 void
+tt_mem_thresholds(struct tt_worker *w, const struct tt_config *cfg)
+{
+	struct tt_tcp *t = w->tcp;
+	uint32_t n = w->pool != NULL ? w->pool->size : cfg->mbufs;
+
+	t->mem.min = (uint32_t)((uint64_t)n * cfg->mem_min / 100);
+	t->mem.pressure = (uint32_t)((uint64_t)n * cfg->mem_pressure / 100);
+	t->mem.max = (uint32_t)((uint64_t)n * cfg->mem_max / 100);
+}
+
+void
 tt_mem_init(struct tt_worker *w, const struct tt_config *cfg)
 {
 	struct tt_tcp *t = w->tcp;
@@ -47,9 +58,7 @@ tt_mem_init(struct tt_worker *w, const struct tt_config *cfg)
 		w->pool->header_size + w->pool->elt_size + w->pool->trailer_size :
 		sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE;
 	t->mem.inv_truesize = rte_reciprocal_value(t->mem.truesize);
-	t->mem.min = (uint32_t)((uint64_t)n * cfg->mem_min / 100);
-	t->mem.pressure = (uint32_t)((uint64_t)n * cfg->mem_pressure / 100);
-	t->mem.max = (uint32_t)((uint64_t)n * cfg->mem_max / 100);
+	tt_mem_thresholds(w, cfg);
 	/*
 	 * Room for receive refill and ACKs/RSTs: a sixteenth of the pool, at least two bursts
 	 * per port (one iteration's worth), but never more than an eighth of a small pool.

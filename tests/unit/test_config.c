@@ -840,6 +840,82 @@ test_every_key_has_effect(void **state)
 	assert_true(parse(&cfg, ARGV("--ip-local-port-range", "0 10")) < 0);
 }
 
+/*
+ * Issue 10 item 4: tt_config_set_live takes a live key by its name, Linux's sysctl name or
+ * listen.PORT.KEY, with the config file's rules (range, number), refuses start-only and
+ * unknown keys and a tcp_mem out of order with one line; publish copies the live keys and
+ * moves live_gen.
+ */
+static void
+test_set_live(void **state)
+{
+	struct tt_config cfg, next;
+	char desc[128];
+	uint32_t gen;
+
+	(void)state;
+	assert_int_equal(parse(&cfg, ARGV("--listen", "80,81", "--backlog", "64")), 0);
+	next = cfg;
+	assert_int_equal(tt_config_set_live(&next, "syncookies", "2", desc, sizeof(desc), err,
+					    sizeof(err)), 0);
+	assert_string_equal(desc, "syncookies 1 -> 2");
+	assert_int_equal(tt_config_set_live(&next, "net.core.somaxconn", "128", desc,
+					    sizeof(desc), err, sizeof(err)), 0);
+	assert_string_equal(desc, "somaxconn 4096 -> 128");
+	assert_int_equal(tt_config_set_live(&next, "net.ipv4.tcp_synack_retries", "2", desc,
+					    sizeof(desc), err, sizeof(err)), 0);
+	assert_int_equal(next.synack_retries, 2);
+	assert_int_equal(tt_config_set_live(&next, "listen.81.backlog", "7", desc, sizeof(desc),
+					    err, sizeof(err)), 0);
+	assert_string_equal(desc, "listen 81 backlog 64 -> 7");
+	assert_int_equal(next.listeners[0].backlog, 64);
+	assert_int_equal(next.listeners[1].backlog, 7);
+	assert_int_equal(tt_config_set_live(&next, "backlog", "9", desc, sizeof(desc), err,
+					    sizeof(err)), 0);
+	assert_int_equal(next.listen_defaults.backlog, 9);
+	assert_int_equal(next.listeners[0].backlog, 9);
+	assert_int_equal(next.listeners[1].backlog, 9);
+
+	/* Refused, next as it was. */
+	struct tt_config keep = next;
+
+	err[0] = '\0';
+	assert_int_equal(tt_config_set_live(&next, "mtu", "9000", desc, sizeof(desc), err,
+					    sizeof(err)), -EPERM);
+	assert_error_names("--mtu");
+	assert_int_equal(tt_config_set_live(&next, "nope", "1", desc, sizeof(desc), err,
+					    sizeof(err)), -ENOENT);
+	assert_error_names("no such key");
+	assert_int_equal(tt_config_set_live(&next, "somaxconn", "0", desc, sizeof(desc), err,
+					    sizeof(err)), -EINVAL);
+	assert_error_names("out of range 1..1048576");
+	assert_int_equal(tt_config_set_live(&next, "syncookies", "1x", desc, sizeof(desc), err,
+					    sizeof(err)), -EINVAL);
+	assert_error_names("not a non-negative integer");
+	assert_int_equal(tt_config_set_live(&next, "listen.82.backlog", "1", desc, sizeof(desc),
+					    err, sizeof(err)), -ENOENT);
+	assert_error_names("no listener on port 82");
+	assert_int_equal(tt_config_set_live(&next, "listen.80.syncookies", "1", desc,
+					    sizeof(desc), err, sizeof(err)), -EINVAL);
+	assert_error_names("not a listener's key");
+	assert_int_equal(tt_config_set_live(&next, "listen.80.http_body", "1", desc,
+					    sizeof(desc), err, sizeof(err)), -EPERM);
+	assert_int_equal(memcmp(&next, &keep, sizeof(next)), 0);
+	/* tcp_mem's order is checked after the value is taken: next then differs, unpublished. */
+	assert_int_equal(tt_config_set_live(&next, "mem_max", "50", desc, sizeof(desc), err,
+					    sizeof(err)), -EINVAL);
+	assert_error_names("must not decrease");
+
+	next = keep;
+	gen = cfg.live_gen;
+	tt_config_publish_live(&cfg, &next);
+	assert_int_equal(cfg.live_gen, gen + 1);
+	assert_int_equal(cfg.syncookies, 2);
+	assert_int_equal(cfg.somaxconn, 128);
+	assert_int_equal(cfg.listeners[1].backlog, 9);
+	assert_int_equal(cfg.mtu, 1500);
+}
+
 int
 main(void)
 {
@@ -868,6 +944,7 @@ main(void)
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_validate_gateway),
 		cmocka_unit_test(test_every_key_has_effect),
+		cmocka_unit_test(test_set_live),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -409,6 +409,56 @@ test_f6_tw_overflow(void **state)
 }
 
 /*
+ * Issue 10 item 4: max_tw_buckets lowered while running (tcpterm-ctl set, as sysctl -w
+ * net.ipv4.tcp_max_tw_buckets): the worker takes the new share at its next iteration, the
+ * entry it holds stays, the next close skips TIME_WAIT; raised again, the next close keeps
+ * one. The listener's accept queue limit follows a live backlog the same way.
+ */
+static void
+test_f6_tw_max_live(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_test_peer a, b, c;
+	struct tt_config next;
+	char desc[128], err[256];
+	tt_conn_t ha, hb, hc;
+
+	env->cfg.max_tw_buckets = 4;
+	start(env, 60);
+	ha = open_conn(env, &a, 45510, 10);
+	hb = open_conn(env, &b, 45511, 20);
+	hc = open_conn(env, &c, 45512, 30);
+	active_close_full(env, &a, ha);
+	assert_non_null(tt_test_tcp_tw(env, &a));
+
+	next = env->cfg;
+	assert_int_equal(tt_config_set_live(&next, "net.ipv4.tcp_max_tw_buckets", "1", desc,
+					    sizeof(desc), err, sizeof(err)), 0);
+	assert_string_equal(desc, "max_tw_buckets 4 -> 1");
+	assert_int_equal(tt_config_set_live(&next, "backlog", "1", desc, sizeof(desc), err,
+					    sizeof(err)), 0);
+	tt_config_publish_live(&env->cfg, &next);
+	assert_int_equal(env->w->tcp->tw_max, 4);      /* not before its next iteration */
+	tt_test_poll(env);
+	assert_int_equal(env->w->tcp->tw_max, 1);
+	assert_int_equal(env->w->tcp->listeners[0].accept_max, 1);
+	active_close_full(env, &b, hb);
+	assert_null(tt_test_tcp_tw(env, &b));
+	assert_int_equal(S(TCPTimeWaitOverflow), 1);
+	assert_non_null(tt_test_tcp_tw(env, &a));
+
+	next = env->cfg;
+	assert_int_equal(tt_config_set_live(&next, "max_tw_buckets", "4", desc, sizeof(desc),
+					    err, sizeof(err)), 0);
+	tt_config_publish_live(&env->cfg, &next);
+	tt_test_poll(env);
+	active_close_full(env, &c, hc);
+	assert_non_null(tt_test_tcp_tw(env, &c));
+	assert_int_equal(S(TCPTimeWaitOverflow), 1);
+	assert_int_equal(tt_test_tcp_tws(env), 2);
+}
+
+/*
  * A SYN above the TIME_WAIT entry's rcv_nxt reopens the 4-tuple: a new request whose ISN is
  * the old snd_nxt + 65537 (Linux's tcp_timewait_state_process). An older SYN does not.
  */
@@ -687,6 +737,7 @@ main(void)
 		T(test_f4_last_ack_retransmitted),
 		T(test_f5_simultaneous_close),
 		T(test_f6_tw_overflow),
+		T(test_f6_tw_max_live),
 		T(test_f6_tw_reopen),
 		T(test_f7_fin_wait_2_timeout),
 		T(test_f7_close_in_fin_wait_2),
