@@ -11,10 +11,11 @@
 set -u
 
 # clang and libclang-rt-14-dev: the sanitizer build of scripts/test.sh (ASan/UBSan runtimes)
-# and libFuzzer for tests/fuzz (SPEC R5).
+# and libFuzzer for tests/fuzz (SPEC R5). prometheus: its promtool checks the metrics endpoint
+# (tests/integration/test_metrics.py).
 PACKAGES=(dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build libcmocka-dev pkg-config
 	libjansson-dev python3-scapy iproute2 iputils-ping curl wrk hping3 tcpdump gcc
-	clang libclang-rt-14-dev)
+	clang libclang-rt-14-dev prometheus)
 WANT_HP=${TT_HUGEPAGES:-256}
 HP_DIR=/sys/kernel/mm/hugepages/hugepages-2048kB
 

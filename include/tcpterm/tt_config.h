@@ -137,6 +137,9 @@ struct tt_config {
 	uint32_t app_lcores;     /* 1: applications on lcores of their own (DESIGN placement) */
 	uint32_t layer_cycles;   /* 1: busy cycles split by layer (tt_worker layer_cycles) */
 	bool quiet;
+	/* Prometheus endpoint (tt_metrics.c): address in network order, port (0: none). */
+	uint32_t metrics_addr;
+	uint32_t metrics_port;
 	uint64_t set_mask;       /* keys a file or option set, a bit per config table row */
 	/*
 	 * Moved (release) each time tcpterm-ctl set changed live keys in the running

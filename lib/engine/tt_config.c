@@ -41,6 +41,8 @@ enum key_type {
 	KT_BACKENDS,   /* repeatable ADDR:PORT[,weight=N], or several space-separated in one
 			  value; a struct tt_backend_list (SPEC A2) */
 	KT_BALANCE,    /* balancing method name (enum tt_balance's order) */
+	KT_ENDPOINT,   /* "A.B.C.D:PORT" or "none": a uint32_t address (network order), then
+			  a uint32_t port (0: none) */
 };
 
 /* Where a key's value lives: the config, or a listener (defaults or one [listen PORT]). */
@@ -171,6 +173,8 @@ static const struct key keys[] = {
 	    "1: each worker's applications run on an lcore of their own (the second half of -l), calls and events over rings; 0: inline on the worker's lcore"),
 	{ "run", "quiet", NULL, KT_FLAG, KS_CONFIG, 0, 1, "0", C(quiet),
 	  "no status line each second" },
+	{ "run", "metrics_listen", NULL, KT_ENDPOINT, KS_CONFIG, 1, 65535, "none", C(metrics_addr),
+	  "serve every counter, worker and listener figure for Prometheus (text format, GET /metrics) on A.B.C.D:PORT, from a control thread; none: off" },
 };
 
 #define N_KEYS RTE_DIM(keys)
@@ -547,6 +551,23 @@ set_key_value(struct tt_config *cfg, void *base, struct pass *ps, const struct k
 		if (t[0] > t[1] || t[1] > t[2])
 			return fail(ps, k, val, "MIN DEFAULT MAX must not decrease");
 		memcpy(field, t, sizeof(t));
+		return 0;
+	}
+	case KT_ENDPOINT: {
+		char buf[INET_ADDRSTRLEN + 8];
+		const char *colon = strrchr(val, ':');
+		uint32_t ep[2] = { 0, 0 };
+
+		if (strcmp(val, "none") != 0) {
+			if (colon == NULL || (size_t)(colon - val) >= INET_ADDRSTRLEN)
+				return fail(ps, k, val, "expected A.B.C.D:PORT or none");
+			memcpy(buf, val, colon - val);
+			buf[colon - val] = '\0';
+			if (parse_ipv4(buf, &ep[0]) != 0 || parse_u32(colon + 1, &ep[1]) != 0 ||
+			    ep[1] < k->min || ep[1] > k->max)
+				return fail(ps, k, val, "expected A.B.C.D:PORT (port 1..65535) or none");
+		}
+		memcpy(field, ep, sizeof(ep));
 		return 0;
 	}
 	case KT_CC:
@@ -1134,6 +1155,16 @@ format_value(const struct tt_config *cfg, const void *base, const struct key *k,
 		const uint32_t *t = field;
 
 		snprintf(buf, len, "%" PRIu32 " %" PRIu32 " %" PRIu32, t[0], t[1], t[2]);
+		break;
+	}
+	case KT_ENDPOINT: {
+		const uint32_t *ep = field;
+
+		if (ep[1] == 0)
+			snprintf(buf, len, "none");
+		else
+			snprintf(buf, len, "%s:%" PRIu32, inet_ntop(AF_INET, &ep[0], a, sizeof(a)),
+				 ep[1]);
 		break;
 	}
 	case KT_CC:

@@ -328,6 +328,8 @@ engine_create(const struct tt_config *cfg, const struct tt_app_def *const apps[T
 		TT_LOG(WARNING, core, "packet capture unavailable (rte_pdump_init: %s)",
 		       rte_strerror(rte_errno));
 	e->start_tsc = rte_rdtsc();
+	if (tt_metrics_start(e, err, errlen) != 0)
+		goto fail;
 	tt_telemetry_register(e);
 	return e;
 fail:
@@ -394,6 +396,7 @@ tt_engine_free(struct tt_engine *e)
 {
 	if (e == NULL)
 		return;
+	tt_metrics_stop(e);
 	tt_telemetry_unregister();
 	for (uint16_t i = 0; i < e->n_workers; i++)
 		worker_free(e->workers[i]);

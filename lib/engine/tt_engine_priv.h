@@ -36,6 +36,7 @@ struct tt_engine {
 	struct tt_impair_shared impair; /* the ports' impairment; telemetry changes it */
 	volatile bool quit;
 	uint64_t start_tsc;
+	struct tt_metrics *metrics;     /* the Prometheus endpoint's thread, or NULL */
 };
 
 /*
@@ -57,6 +58,29 @@ tt_worker_poll(struct tt_worker *w)
 
 /* Flows per state summed over workers (index: enum tt_tcp_state). */
 void tt_engine_conn_states(const struct tt_engine *e, uint64_t out[]);
+
+/*
+ * One worker's pools in use against their capacity and its memory level (SPEC O9, R2), as
+ * telemetry and the metrics endpoint show them: each figure a snapshot read while the
+ * worker runs, not a consistent set (tt_telemetry.c).
+ */
+struct tt_worker_pools {
+	uint64_t mbufs, mbufs_used;
+	bool tcp;                    /* the worker has a TCP layer: the fields below are set */
+	uint64_t mbufs_held, mem_pressure, mem_max;
+	unsigned int mem_level;      /* index of tt_mem_level_name */
+	uint64_t conns, conns_used, reqs, reqs_used, tws, tws_used;
+};
+void tt_worker_pools_read(const struct tt_worker *w, struct tt_worker_pools *p);
+extern const char *const tt_mem_level_name[3];
+
+/*
+ * The Prometheus endpoint (tt_metrics.c): a control thread serving GET /metrics on the
+ * configuration's metrics_listen. Start binds first, so a taken port fails the start with
+ * one line in err; stop joins the thread. Both do nothing when metrics_listen is none.
+ */
+int tt_metrics_start(struct tt_engine *e, char *err, size_t errlen);
+void tt_metrics_stop(struct tt_engine *e);
 
 /* Telemetry reads the running engine through this (tt_telemetry.c). */
 void tt_telemetry_register(struct tt_engine *e);

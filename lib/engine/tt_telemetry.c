@@ -160,32 +160,52 @@ objpool_used(const struct tt_objpool *p)
 	return p->size - 1 - __atomic_load_n(&p->n_free, __ATOMIC_RELAXED);
 }
 
-/*
- * SPEC O9, R2: each pool of the worker in use against its capacity, and its memory level.
- * Read from the telemetry thread while the worker runs: each figure is a snapshot, not a
- * consistent set.
- */
+const char *const tt_mem_level_name[3] = { "ok", "pressure", "critical" };
+
+void
+tt_worker_pools_read(const struct tt_worker *w, struct tt_worker_pools *p)
+{
+	const struct tt_tcp *t = w->tcp;
+
+	memset(p, 0, sizeof(*p));
+	p->mbufs = w->pool->size;
+	p->mbufs_used = w->pool->size - rte_mempool_avail_count(w->pool);
+	if (t == NULL)
+		return;
+	p->tcp = true;
+	p->mbufs_held = __atomic_load_n(&t->mem.held, __ATOMIC_RELAXED);
+	p->mem_pressure = t->mem.pressure;
+	p->mem_max = t->mem.max;
+	p->mem_level = __atomic_load_n(&t->mem.level, __ATOMIC_RELAXED) % 3;
+	p->conns = t->conns.size - 1;
+	p->conns_used = objpool_used(&t->conns);
+	p->reqs = t->reqs.size - 1;
+	p->reqs_used = objpool_used(&t->reqs);
+	p->tws = t->tws.size - 1;
+	p->tws_used = objpool_used(&t->tws);
+}
+
+/* SPEC O9, R2: each pool of the worker in use against its capacity, and its memory level. */
 static void
 worker_pools(const struct tt_worker *w, struct rte_tel_data *o)
 {
-	static const char *const level[] = { "ok", "pressure", "critical" };
-	const struct tt_tcp *t = w->tcp;
+	struct tt_worker_pools p;
 
-	rte_tel_data_add_dict_u64(o, "mbufs", w->pool->size);
-	rte_tel_data_add_dict_u64(o, "mbufs_used", w->pool->size - rte_mempool_avail_count(w->pool));
-	if (t == NULL)
+	tt_worker_pools_read(w, &p);
+	rte_tel_data_add_dict_u64(o, "mbufs", p.mbufs);
+	rte_tel_data_add_dict_u64(o, "mbufs_used", p.mbufs_used);
+	if (!p.tcp)
 		return;
-	rte_tel_data_add_dict_u64(o, "mbufs_held", __atomic_load_n(&t->mem.held, __ATOMIC_RELAXED));
-	rte_tel_data_add_dict_u64(o, "mem_pressure", t->mem.pressure);
-	rte_tel_data_add_dict_u64(o, "mem_max", t->mem.max);
-	rte_tel_data_add_dict_string(o, "mem_level",
-				     level[__atomic_load_n(&t->mem.level, __ATOMIC_RELAXED) % 3]);
-	rte_tel_data_add_dict_u64(o, "conns", t->conns.size - 1);
-	rte_tel_data_add_dict_u64(o, "conns_used", objpool_used(&t->conns));
-	rte_tel_data_add_dict_u64(o, "reqs", t->reqs.size - 1);
-	rte_tel_data_add_dict_u64(o, "reqs_used", objpool_used(&t->reqs));
-	rte_tel_data_add_dict_u64(o, "tws", t->tws.size - 1);
-	rte_tel_data_add_dict_u64(o, "tws_used", objpool_used(&t->tws));
+	rte_tel_data_add_dict_u64(o, "mbufs_held", p.mbufs_held);
+	rte_tel_data_add_dict_u64(o, "mem_pressure", p.mem_pressure);
+	rte_tel_data_add_dict_u64(o, "mem_max", p.mem_max);
+	rte_tel_data_add_dict_string(o, "mem_level", tt_mem_level_name[p.mem_level]);
+	rte_tel_data_add_dict_u64(o, "conns", p.conns);
+	rte_tel_data_add_dict_u64(o, "conns_used", p.conns_used);
+	rte_tel_data_add_dict_u64(o, "reqs", p.reqs);
+	rte_tel_data_add_dict_u64(o, "reqs_used", p.reqs_used);
+	rte_tel_data_add_dict_u64(o, "tws", p.tws);
+	rte_tel_data_add_dict_u64(o, "tws_used", p.tws_used);
 }
 
 /*
