@@ -8,6 +8,7 @@
  * Lists (addr, listen port) accumulate within one source; the first entry a source gives
  * replaces what an earlier source (defaults, then file) set.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <assert.h>
@@ -22,6 +23,7 @@
 
 #include <rte_cfgfile.h>
 #include <rte_common.h>
+#include <rte_debug.h>
 
 #include <tcpterm/tt_config.h>
 
@@ -1199,14 +1201,23 @@ tt_config_visit(const struct tt_config *cfg, tt_config_visit_fn fn, void *arg)
 	}
 }
 
-/* Linux's sysctl names for the live keys: net.core.somaxconn, net.ipv4.tcp_syncookies. */
+/*
+ * Linux's sysctl name of a live key, as an operator types it: net.core.somaxconn, and
+ * net.ipv4.tcp_KEY for the [tcp] keys Linux has under that name (not tcpterm's mem_*
+ * percentages, which Linux's page-counted tcp_mem triplet does not map to). NULL for
+ * anything else under those prefixes, which then names no key.
+ */
 static const char *
 live_name(const char *key)
 {
-	if (strncmp(key, "net.ipv4.tcp_", 13) == 0)
-		return key + 13;
 	if (strncmp(key, "net.core.", 9) == 0)
-		return key + 9;
+		return strcmp(key + 9, "somaxconn") == 0 ? key + 9 : NULL;
+	if (strncmp(key, "net.ipv4.tcp_", 13) != 0)
+		return key;
+	key += 13;
+	if (strncmp(key, "mem_", 4) == 0 || strcmp(key, "somaxconn") == 0 ||
+	    strcmp(key, "backlog") == 0)
+		return NULL;
 	return key;
 }
 
@@ -1236,15 +1247,21 @@ tt_config_set_live(struct tt_config *next, const char *key, const char *value, c
 	struct pass ps = { .where = "set", .err = err, .errlen = errlen };
 	struct tt_listen_config *one = NULL;
 	const char *name = live_name(key);
-	char was[64], now[64], where[24] = "";
+	char was[64], now[64], where[24] = "", every[24] = "";
 	const struct key *k;
 	int rc;
 
+	if (name == NULL) {
+		snprintf(err, errlen, "%s: no such key (tcpterm-ctl set lists those settable while running)",
+			 key);
+		return -ENOENT;
+	}
 	if (strncmp(name, "listen.", 7) == 0) {
 		char *end;
-		unsigned long port = strtoul(name + 7, &end, 10);
+		unsigned long port = isdigit((unsigned char)name[7]) ?
+				     strtoul(name + 7, &end, 10) : 0;
 
-		if (end == name + 7 || *end != '.' || port < 1 || port > 65535) {
+		if (port < 1 || port > 65535 || *end != '.') {
 			snprintf(err, errlen, "%s: expected listen.PORT.KEY (listen.80.backlog)", key);
 			return -EINVAL;
 		}
@@ -1261,6 +1278,11 @@ tt_config_set_live(struct tt_config *next, const char *key, const char *value, c
 		snprintf(err, errlen, "%s: no such key (tcpterm --help lists them; tcpterm-ctl set, those settable while running)",
 			 key);
 		return -ENOENT;
+	}
+	if (k->type == KT_IMPAIR) {
+		snprintf(err, errlen, "%s: the impairment is set as impair_rx SPEC or impair_tx SPEC (or tcpterm-ctl impair rx|tx SPEC)",
+			 key);
+		return -EINVAL;
 	}
 	if (!k->live) {
 		char opt[32];
@@ -1283,6 +1305,7 @@ tt_config_set_live(struct tt_config *next, const char *key, const char *value, c
 		rc = set_key_value(next, one, &ps, k, value);
 	} else {
 		/* Every listener, as the [listen] section's value would have reached them. */
+		snprintf(every, sizeof(every), " (every listener)");
 		rc = set_key_value(next, &next->listen_defaults, &ps, k, value);
 		for (uint32_t i = 0; rc == 0 && i < next->n_listeners; i++)
 			rc = set_key_value(next, &next->listeners[i], &ps, k, value);
@@ -1298,7 +1321,7 @@ tt_config_set_live(struct tt_config *next, const char *key, const char *value, c
 	format_value(next, k->scope == KS_CONFIG ? (void *)next :
 			   one != NULL ? (void *)one : (void *)&next->listen_defaults,
 		     k, now, sizeof(now));
-	snprintf(desc, desclen, "%s%s %s -> %s", where, k->name, was, now);
+	snprintf(desc, desclen, "%s%s %s -> %s%s", where, k->name, was, now, every);
 	return 0;
 }
 
@@ -1317,7 +1340,8 @@ tt_config_publish_live(struct tt_config *to, const struct tt_config *from)
 	for (size_t i = 0; i < N_KEYS; i++) {
 		if (!keys[i].live)
 			continue;
-		/* Live keys are 32-bit words: only U32_LIVE and LU32_LIVE rows set live. */
+		/* Single 32-bit stores: a live row of another type would be torn or overrun. */
+		RTE_VERIFY(keys[i].type == KT_U32);
 		if (keys[i].scope == KS_CONFIG) {
 			store_u32(to, &keys[i], from);
 			continue;

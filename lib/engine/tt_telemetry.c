@@ -19,9 +19,10 @@
  *                       each port's impairment and the seed; with parameters, first sets
  *                       one direction of one port (or of every port) (tt_impair.h)
  * rte_telemetry has no way to unregister a command, so the engine pointer is guarded by a
- * lock taken only here and at shutdown, never on the data path.
+ * mutex taken only here and at shutdown, never on the data path.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,6 @@
 
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
-#include <rte_spinlock.h>
 #include <rte_telemetry.h>
 
 #include "../tcp/tcp_conn.h"
@@ -37,7 +37,8 @@
 #include "tt_engine_priv.h"
 
 static struct tt_engine *tel_engine;
-static rte_spinlock_t tel_lock = RTE_SPINLOCK_INITIALIZER;
+/* A mutex, not a spinlock: /tcpterm/set allocates and waits for the workers under it. */
+static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool tel_registered;
 
 static void
@@ -423,7 +424,7 @@ tel_change(int (*change)(struct tt_engine *e, const char *params, struct rte_tel
 	char err[256];
 	int rc = -ENODEV;
 
-	rte_spinlock_lock(&tel_lock);
+	pthread_mutex_lock(&tel_lock);
 	if (tel_engine != NULL) {
 		rc = 0;
 		if (params == NULL || *params == '\0') {
@@ -433,7 +434,7 @@ tel_change(int (*change)(struct tt_engine *e, const char *params, struct rte_tel
 			rte_tel_data_add_dict_string(d, "error", err);
 		}
 	}
-	rte_spinlock_unlock(&tel_lock);
+	pthread_mutex_unlock(&tel_lock);
 	return rc;
 }
 
@@ -453,6 +454,39 @@ tel_impair(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	return tel_change(impair_change, impair_show, params, d);
+}
+
+/*
+ * A set returns once every worker has taken the change (tt_tcp_retune), so the next
+ * segment a client sends after tcpterm-ctl set meets the new limits. A worker that does
+ * not run (a host pause, the engine stopping) is waited for TT_LIVE_WAIT_MS at most, and
+ * the reply says so.
+ */
+#define TT_LIVE_WAIT_MS 200
+
+static void
+live_wait(const struct tt_engine *e, char *desc, size_t len)
+{
+	uint32_t gen = __atomic_load_n(&e->cfg.live_gen, __ATOMIC_RELAXED);
+
+	for (unsigned int ms = 0;; ms++) {
+		uint16_t behind = 0;
+
+		for (uint16_t i = 0; i < e->n_workers; i++)
+			behind += e->workers[i]->tcp != NULL &&
+				  __atomic_load_n(&e->workers[i]->tcp->live_gen,
+						  __ATOMIC_ACQUIRE) != gen;
+		if (behind == 0)
+			return;
+		if (ms == TT_LIVE_WAIT_MS) {
+			size_t n = strlen(desc);
+
+			snprintf(desc + n, len - n, " (%u of %u workers not there yet after %u ms)",
+				 behind, e->n_workers, TT_LIVE_WAIT_MS);
+			return;
+		}
+		rte_delay_us_sleep(1000);
+	}
 }
 
 /* DPDK 22.11 telemetry takes no '.' in a name: listen.80.backlog goes as listen/80/backlog. */
@@ -483,10 +517,13 @@ live_set(struct tt_engine *e, const char *params, struct rte_tel_data *d, char *
 	struct tt_config *next;
 	int rc;
 
-	if (comma == NULL || comma == params || (size_t)(comma - params) >= sizeof(key) ||
-	    comma[1] == '\0') {
+	if (comma == NULL || comma == params || comma[1] == '\0') {
 		snprintf(err, errlen, "expected KEY,VALUE (tcpterm-ctl set KEY VALUE)");
 		return -EINVAL;
+	}
+	if ((size_t)(comma - params) >= sizeof(key)) {
+		snprintf(err, errlen, "%.*s...: no such key (too long)", 24, params);
+		return -ENOENT;
 	}
 	memcpy(key, params, comma - params);
 	key[comma - params] = '\0';
@@ -510,6 +547,7 @@ live_set(struct tt_engine *e, const char *params, struct rte_tel_data *d, char *
 		if (rc == 0) {
 			tt_config_publish_live(&e->cfg, next);
 			TT_LOG(NOTICE, core, "set %s (telemetry)", desc);
+			live_wait(e, desc, sizeof(desc));
 		}
 		free(next);
 	}
@@ -628,10 +666,10 @@ with_engine(show_fn fn, const char *params, struct rte_tel_data *d)
 {
 	int rc = -ENODEV;
 
-	rte_spinlock_lock(&tel_lock);
+	pthread_mutex_lock(&tel_lock);
 	if (tel_engine != NULL)
 		rc = fn(tel_engine, params, d);
-	rte_spinlock_unlock(&tel_lock);
+	pthread_mutex_unlock(&tel_lock);
 	return rc;
 }
 
@@ -648,21 +686,21 @@ TEL_CMD(listeners)
 TEL_CMD(conns)
 TEL_CMD(sockets)
 
-/* A help text of 128 characters or more, or a bad name, is refused without a word. */
+/* rte_telemetry refuses a help text of 128 characters or more, or a bad name, silently. */
 static void
 tel_register(const char *cmd, telemetry_cb fn, const char *help)
 {
 	if (rte_telemetry_register_cmd(cmd, fn, help) != 0)
-		TT_LOG(WARNING, core, "telemetry command %s not registered (its help is %zu characters)",
+		TT_LOG(WARNING, core, "telemetry command %s not registered (rte_telemetry refuses a help of 128 characters or more (this one: %zu) and names outside [A-Za-z0-9_/])",
 		       cmd, strlen(help));
 }
 
 void
 tt_telemetry_register(struct tt_engine *e)
 {
-	rte_spinlock_lock(&tel_lock);
+	pthread_mutex_lock(&tel_lock);
 	tel_engine = e;
-	rte_spinlock_unlock(&tel_lock);
+	pthread_mutex_unlock(&tel_lock);
 	if (tel_registered)
 		return;
 	tel_register("/tcpterm/stats", tel_stats,
@@ -687,7 +725,7 @@ tt_telemetry_register(struct tt_engine *e)
 void
 tt_telemetry_unregister(void)
 {
-	rte_spinlock_lock(&tel_lock);
+	pthread_mutex_lock(&tel_lock);
 	tel_engine = NULL;
-	rte_spinlock_unlock(&tel_lock);
+	pthread_mutex_unlock(&tel_lock);
 }

@@ -206,7 +206,7 @@ tt_conn_closed(struct tt_worker *w, struct tt_conn *c, enum tt_close_reason why)
 static uint32_t
 accept_max(const struct tt_config *cfg, const struct tt_listen_config *lc)
 {
-	uint32_t n = RTE_MIN(lc->backlog, cfg->somaxconn);
+	uint32_t n = RTE_MIN(TT_LIVE(lc, backlog), TT_LIVE(cfg, somaxconn));
 
 	return n != 0 ? n : 1u;
 }
@@ -223,7 +223,7 @@ tt_tcp_accept_cap(const struct tt_config *cfg, const struct tt_listen_config *lc
 static uint32_t
 tw_share(const struct tt_worker *w, const struct tt_config *cfg)
 {
-	return cfg->max_tw_buckets / (w->n_workers ? w->n_workers : 1u);
+	return TT_LIVE(cfg, max_tw_buckets) / (w->n_workers ? w->n_workers : 1u);
 }
 
 static int
@@ -313,20 +313,27 @@ tt_tcp_retune(struct tt_worker *w)
 {
 	struct tt_tcp *t = w->tcp;
 	const struct tt_config *cfg = t->cfg;
+	uint32_t gen = __atomic_load_n(&cfg->live_gen, __ATOMIC_ACQUIRE);
 
-	t->live_gen = __atomic_load_n(&cfg->live_gen, __ATOMIC_ACQUIRE);
 	/*
 	 * Shrinking limits leave what is queued beyond them in place, as Linux does: a full
-	 * queue takes no more until it drains below the new limit.
+	 * queue takes no more until it drains below the new limit. backlog and somaxconn are
+	 * read apart, so a set between the two reads may pair values no check saw together:
+	 * the ring's capacity bounds the pair, and the generation stored last makes the next
+	 * iteration derive again.
 	 */
 	for (uint16_t i = 0; i < t->n_listeners; i++) {
 		struct tt_listener *l = &t->listeners[i];
+		uint32_t max = accept_max(cfg, &cfg->listeners[l->idx]);
 
-		l->syn_q_max = cfg->max_syn_backlog;
-		l->accept_max = accept_max(cfg, &cfg->listeners[l->idx]);
+		__atomic_store_n(&l->syn_q_max, TT_LIVE(cfg, max_syn_backlog), __ATOMIC_RELAXED);
+		__atomic_store_n(&l->accept_max, RTE_MIN(max, rte_ring_get_capacity(l->acceptq)),
+				 __ATOMIC_RELAXED);
 	}
 	t->tw_max = tw_share(w, cfg);
 	tt_mem_thresholds(w, cfg);
+	/* Telemetry's /tcpterm/set waits for this: the worker now runs on the new values. */
+	__atomic_store_n(&t->live_gen, gen, __ATOMIC_RELEASE);
 }
 
 int
@@ -351,9 +358,9 @@ tt_tcp_live_check(const struct tt_config *start, const struct tt_config *next, c
 
 		if (want > cap) {
 			snprintf(err, errlen,
-				 "port %u: an accept queue of min(backlog %u, somaxconn %u) = %u is above %u, its capacity from start; restart with a larger --somaxconn",
+				 "port %u: an accept queue of min(backlog %u, somaxconn %u) = %u is above %u, its capacity from start; restart with --backlog %u --somaxconn %u or more",
 				 next->listeners[i].port, next->listeners[i].backlog, next->somaxconn,
-				 want, cap);
+				 want, cap, want, want);
 			return -ERANGE;
 		}
 	}

@@ -523,16 +523,25 @@ void tt_tcp_retune(struct tt_worker *w);
 static inline void
 tt_tcp_live_sync(struct tt_worker *w)
 {
-	if (__atomic_load_n(&w->tcp->cfg->live_gen, __ATOMIC_ACQUIRE) != w->tcp->live_gen)
+	if (__atomic_load_n(&w->tcp->cfg->live_gen, __ATOMIC_ACQUIRE) !=
+	    __atomic_load_n(&w->tcp->live_gen, __ATOMIC_RELAXED))
 		tt_tcp_retune(w);
 }
 
 /*
+ * A live key where a worker uses it: telemetry's thread may store it at any time
+ * (tt_config_publish_live), so the load is atomic; relaxed, as one key's new value needs
+ * no order with anything else. Derived limits wait for tt_tcp_retune instead.
+ */
+#define TT_LIVE(cfg, key) __atomic_load_n(&(cfg)->key, __ATOMIC_RELAXED)
+
+/*
  * The accept queue's ring, sized at start: room for min(backlog, somaxconn) and, so that
  * a listen(2) backlog or somaxconn raised at run time can take effect, for somaxconn up
- * to TT_ACCEPTQ_LIVE_MAX (8 bytes an entry, per listener and worker).
+ * to TT_ACCEPTQ_LIVE_MAX, Linux's default somaxconn (the ring rounds up to a power of two
+ * above it: 64 KB per listener and worker).
  */
-#define TT_ACCEPTQ_LIVE_MAX 65536u
+#define TT_ACCEPTQ_LIVE_MAX 4096u
 uint32_t tt_tcp_accept_cap(const struct tt_config *cfg, const struct tt_listen_config *lc);
 
 /*

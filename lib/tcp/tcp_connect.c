@@ -44,7 +44,7 @@ tw_reusable(const struct tt_worker *w, const struct tt_tw *tw)
 {
 	uint32_t entered = tw->timer.expire - (uint32_t)tw->time_wait_s * 1000u;
 
-	return w->tcp->cfg->tw_reuse == 1 && (tw->flags & TT_CONN_TS) &&
+	return TT_LIVE(w->tcp->cfg, tw_reuse) == 1 && (tw->flags & TT_CONN_TS) &&
 	       (uint32_t)w->clock.ms - entered >= TT_TW_REUSE_MS;
 }
 
@@ -205,7 +205,7 @@ tt_conn_syn_timeout(struct tt_worker *w, struct tt_conn *c)
 	const struct tt_config *cfg = w->tcp->cfg;
 
 	/* Linux's tcp_write_timeout: syn_retries retransmissions, then ETIMEDOUT. */
-	if (c->backoff >= cfg->syn_retries) {
+	if (c->backoff >= TT_LIVE(cfg, syn_retries)) {
 		tt_conn_connect_failed(w, c, TT_CLOSE_TIMEOUT);
 		return;
 	}

@@ -291,7 +291,7 @@ static bool
 challenge_ack_allowed(struct tt_worker *w)
 {
 	struct tt_tcp *t = w->tcp;
-	uint32_t limit = t->cfg->challenge_ack_limit;
+	uint32_t limit = TT_LIVE(t->cfg, challenge_ack_limit);
 	uint64_t sec;
 
 	if (limit >= INT32_MAX)

@@ -112,7 +112,7 @@ listen_cookie_ack(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 		/* Q4 for cookies: nothing to keep, so with abort_on_overflow=0 the ACK is lost. */
 		TT_STAT_INC(&w->stats, ListenOverflows);
 		TT_STAT_INC(&w->stats, ListenDrops);
-		if (cfg->abort_on_overflow)
+		if (TT_LIVE(cfg, abort_on_overflow))
 			tt_tcp_reply_rst(w, p, seg);
 		else
 			rte_pktmbuf_free(p->m);
@@ -133,9 +133,11 @@ cookie_ack_possible(const struct tt_worker *w, const struct tt_listener *l)
 {
 	const struct tt_config *cfg = w->tcp->cfg;
 
-	if (cfg->syncookies == 2)
+	uint32_t syncookies = TT_LIVE(cfg, syncookies);
+
+	if (syncookies == 2)
 		return true;
-	return cfg->syncookies == 1 && l->overflowed &&
+	return syncookies == 1 && l->overflowed &&
 	       w->clock.ms - l->overflow_ms < TT_COOKIE_CHECK_MS;
 }
 
@@ -144,6 +146,7 @@ tt_listen_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 		struct tt_listener *l)
 {
 	const struct tt_config *cfg = w->tcp->cfg;
+	uint32_t syncookies;
 	struct tt_flow f;
 
 	/* Two 8-byte stores, as the request's copy and the table's compare read it. */
@@ -181,12 +184,13 @@ tt_listen_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 		TT_STAT_INC(&w->stats, ListenDrops);
 		goto drop;
 	}
-	if (cfg->syncookies == 2) {
+	syncookies = TT_LIVE(cfg, syncookies);
+	if (syncookies == 2) {
 		listen_send_cookie(w, p, seg, &f, l);
 		return;
 	}
 	if (l->syn_q >= l->syn_q_max || tt_req_create(w, p, seg, &f, l) != 0) {
-		if (cfg->syncookies == 1) {
+		if (syncookies == 1) {
 			TT_STAT_INC(&w->stats, TCPReqQFullDoCookies);
 			listen_send_cookie(w, p, seg, &f, l);
 			return;

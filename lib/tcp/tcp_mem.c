@@ -42,9 +42,9 @@ tt_mem_thresholds(struct tt_worker *w, const struct tt_config *cfg)
 	struct tt_tcp *t = w->tcp;
 	uint32_t n = w->pool != NULL ? w->pool->size : cfg->mbufs;
 
-	t->mem.min = (uint32_t)((uint64_t)n * cfg->mem_min / 100);
-	t->mem.pressure = (uint32_t)((uint64_t)n * cfg->mem_pressure / 100);
-	t->mem.max = (uint32_t)((uint64_t)n * cfg->mem_max / 100);
+	t->mem.min = (uint32_t)((uint64_t)n * TT_LIVE(cfg, mem_min) / 100);
+	t->mem.pressure = (uint32_t)((uint64_t)n * TT_LIVE(cfg, mem_pressure) / 100);
+	t->mem.max = (uint32_t)((uint64_t)n * TT_LIVE(cfg, mem_max) / 100);
 }
 
 void

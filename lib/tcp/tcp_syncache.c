@@ -114,7 +114,7 @@ tt_req_timeout(struct tt_worker *w, struct tt_req *r)
 {
 	struct tt_tcp *t = w->tcp;
 
-	if (TT_REQ_RETRIES(r) >= t->cfg->synack_retries) {
+	if (TT_REQ_RETRIES(r) >= TT_LIVE(t->cfg, synack_retries)) {
 		tt_flow_del(t, &r->flow);
 		tt_req_free(w, r);
 		return;
@@ -254,7 +254,7 @@ tt_req_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg, stru
 	if (rte_ring_count(l->acceptq) >= l->accept_max) {
 		TT_STAT_INC(&w->stats, ListenOverflows);
 		TT_STAT_INC(&w->stats, ListenDrops);
-		if (!cfg->abort_on_overflow)
+		if (!TT_LIVE(cfg, abort_on_overflow))
 			goto drop; /* Q4: the request and its SYN-ACK timer stay */
 		/* Linux's embryonic reset: RST <SEQ=SEG.ACK>, no AttemptFails. */
 		tt_flow_del(t, &r->flow);

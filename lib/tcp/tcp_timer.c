@@ -117,7 +117,7 @@ tt_conn_keepalive_start(struct tt_worker *w, struct tt_conn *c)
 	c->ka_last = (uint32_t)w->clock.ms;
 	c->ka_probes = 0;
 	c->ka.kind = TT_TMR_KEEPALIVE;
-	tt_timer_arm(&w->tcp->wheel, &c->ka, w->tcp->cfg->keepalive_time * 1000u);
+	tt_timer_arm(&w->tcp->wheel, &c->ka, TT_LIVE(w->tcp->cfg, keepalive_time) * 1000u);
 }
 
 /*
@@ -131,7 +131,8 @@ conn_keepalive(struct tt_worker *w, struct tt_conn *c)
 {
 	const struct tt_config *cfg = w->tcp->cfg;
 	uint32_t idle = (uint32_t)w->clock.ms - c->ka_last;
-	uint32_t time_ms = cfg->keepalive_time * 1000u, intvl_ms = cfg->keepalive_intvl * 1000u;
+	uint32_t time_ms = TT_LIVE(cfg, keepalive_time) * 1000u;
+	uint32_t intvl_ms = TT_LIVE(cfg, keepalive_intvl) * 1000u;
 
 	if (c->state != TT_TCPS_ESTABLISHED && c->state != TT_TCPS_CLOSE_WAIT)
 		return;
@@ -143,7 +144,7 @@ conn_keepalive(struct tt_worker *w, struct tt_conn *c)
 		tt_timer_arm(&w->tcp->wheel, &c->ka, time_ms - idle);
 		return;
 	}
-	if (c->ka_probes >= cfg->keepalive_probes) {
+	if (c->ka_probes >= TT_LIVE(cfg, keepalive_probes)) {
 		TT_STAT_INC(&w->stats, TCPAbortOnTimeout);
 		tt_tcp_send_rst_conn(w, c);
 		tt_conn_closed(w, c, TT_CLOSE_TIMEOUT);
@@ -243,5 +244,5 @@ void
 tt_conn_fw2_arm(struct tt_worker *w, struct tt_conn *c)
 {
 	c->rtx.kind = TT_TMR_FW2;
-	tt_timer_arm(&w->tcp->wheel, &c->rtx, w->tcp->cfg->fin_timeout * 1000);
+	tt_timer_arm(&w->tcp->wheel, &c->rtx, TT_LIVE(w->tcp->cfg, fin_timeout) * 1000);
 }

@@ -17,10 +17,14 @@ client of hslib.py plays the handshake that meets it.
    (SyncookiesSent +1, no SYN_RECV entry) although the SYN queue has room (C1).
 5. `set somaxconn 1`: every listener's accept queue becomes min(backlog, 1): Send-Q 1.
 6. `set backlog 3` (every listener, and somaxconn back to 4096): Send-Q 3.
+6b. `set net.ipv4.tcp_synack_retries 1`: a request whose final ACK never comes gets one
+   SYN-ACK retransmission (about 1 s on), none at 3 s (the default 5 would), then is
+   dropped (H5).
 7. Refused, each with one line and exit 2, nothing changed: a start-only key (mtu), no such
    key, a value that is not a number or out of range, max_syn_backlog above what was
    preallocated, a listener that does not exist, mem_min above mem_pressure (tcp_mem's
-   order), a key without a value.
+   order), a key without a value, a bad impairment, Linux names Linux does not have
+   (net.core.syncookies, net.ipv4.tcp_mem_min).
 Skipped (exit 77, said so) while tcpterm-ctl is not built.
 """
 import os
@@ -155,11 +159,35 @@ def part_somaxconn(tt):
     expect(send_q(tt) == 1, f'after set somaxconn 1: Send-Q {send_q(tt)}, want min(8, 1) = 1')
     ctl_ok(tt, 'set', 'somaxconn', '4096')
     out = ctl_ok(tt, 'set', 'backlog', '3').strip()
-    expect(out == 'backlog 8 -> 3', f'set backlog 3 printed {out!r} (--backlog 8 set the '
-           '[listen] default)')
+    expect(out == 'backlog 8 -> 3 (every listener)', f'set backlog 3 printed {out!r} '
+           '(--backlog 8 set the [listen] default)')
     expect(send_q(tt) == 3, f'after set backlog 3: Send-Q {send_q(tt)}, want 3')
     log('ok: set somaxconn 1 -> Send-Q min(backlog, somaxconn) = 1; set backlog 3 (every '
         'listener) -> Send-Q 3')
+
+
+def part_synack_retries(tt, cl):
+    """H5 live: synack_retries 1 -> one retransmission (about 1 s after the SYN-ACK), then
+    the request is dropped (about 3 s after); the default 5 would send a third by then."""
+    from scapy.layers.inet import TCP
+    ctl_ok(tt, 'set', 'backlog', '8')      # room: the queue holds 3 (Q3 would drop the SYN)
+    out = ctl_ok(tt, 'set', 'net.ipv4.tcp_synack_retries', '1').strip()
+    expect(out == 'synack_retries 5 -> 1', f'set net.ipv4.tcp_synack_retries 1 printed {out!r}')
+    f = cl.flow(PORT)
+    first = f.connect(hslib.FULL_OPTS)
+    got = cl.collect(f.pred(hslib.SA), 3.6)
+    times = [round(p.time - first.time, 2) for p in got]
+    expect(len(got) == 1 and 0.6 <= times[0] <= 1.6 and
+           all(p[TCP].seq == f.iss for p in got),
+           f'synack_retries 1: SYN-ACK retransmissions at {times} s, want one, about 1 s after '
+           'the first')
+    # Every request left (part_backlog's, kept without a final ACK) has its own last timeout
+    # by now under the new limit too.
+    cl.wait_for('H5: the request dropped after its one retransmission', cl.conns,
+                lambda c: c['SYN_RECV'] == 0, timeout=1.0)
+    ctl_ok(tt, 'set', 'synack_retries', '5')
+    log(f'ok: set net.ipv4.tcp_synack_retries 1 -> one SYN-ACK retransmission ({times[0]} s), '
+        'none at 3 s, the request dropped (H5)')
 
 
 def part_refused(tt):
@@ -175,7 +203,11 @@ def part_refused(tt):
         (['listen.80x.backlog', '4'], 'expected listen.PORT.KEY'),
         (['mem_min', '90'], 'must not decrease'),
         (['somaxconn'], 'expected a value'),
-        (['impair_rx', 'loss=200%'], ''),
+        (['impair_rx', 'loss=200%'], 'percentage'),
+        (['rx', 'loss=1%'], 'impair_rx SPEC'),
+        (['net.core.syncookies', '2'], 'no such key'),
+        (['net.ipv4.tcp_mem_min', '10'], 'no such key'),
+        (['listen.+8080.backlog', '4'], 'expected listen.PORT.KEY'),
     ]
     for args, why in cases:
         r = ctl(tt, 'set', *args)
@@ -205,6 +237,7 @@ def test():
         part_abort(tt, cl, socks)
         part_cookies(tt, cl)
         part_somaxconn(tt)
+        part_synack_retries(tt, cl)
         part_refused(tt)
         logged = [line for line in tt.output().splitlines() if 'set ' in line and ' -> ' in line]
         expect(any(f'set listen {PORT} backlog 8 -> 2' in line for line in logged) and

@@ -872,6 +872,7 @@ test_set_live(void **state)
 	assert_int_equal(next.listeners[1].backlog, 7);
 	assert_int_equal(tt_config_set_live(&next, "backlog", "9", desc, sizeof(desc), err,
 					    sizeof(err)), 0);
+	assert_string_equal(desc, "backlog 64 -> 9 (every listener)");
 	assert_int_equal(next.listen_defaults.backlog, 9);
 	assert_int_equal(next.listeners[0].backlog, 9);
 	assert_int_equal(next.listeners[1].backlog, 9);
@@ -900,6 +901,15 @@ test_set_live(void **state)
 	assert_error_names("not a listener's key");
 	assert_int_equal(tt_config_set_live(&next, "listen.80.http_body", "1", desc,
 					    sizeof(desc), err, sizeof(err)), -EPERM);
+	assert_int_equal(tt_config_set_live(&next, "net.core.syncookies", "1", desc,
+					    sizeof(desc), err, sizeof(err)), -ENOENT);
+	assert_int_equal(tt_config_set_live(&next, "net.ipv4.tcp_mem_min", "1", desc,
+					    sizeof(desc), err, sizeof(err)), -ENOENT);
+	assert_int_equal(tt_config_set_live(&next, "listen.+80.backlog", "1", desc,
+					    sizeof(desc), err, sizeof(err)), -EINVAL);
+	assert_int_equal(tt_config_set_live(&next, "rx", "loss=1%", desc, sizeof(desc), err,
+					    sizeof(err)), -EINVAL);
+	assert_error_names("impair_rx");
 	assert_int_equal(memcmp(&next, &keep, sizeof(next)), 0);
 	/* tcp_mem's order is checked after the value is taken: next then differs, unpublished. */
 	assert_int_equal(tt_config_set_live(&next, "mem_max", "50", desc, sizeof(desc), err,
