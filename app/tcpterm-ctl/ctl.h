@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * tcpterm-ctl internals, shared by its three files and never installed:
+ * tcpterm-ctl internals, shared by its files and never installed:
  *   main.c        options, the command table, exit codes
  *   ctl_client.c  finding an instance and talking DPDK telemetry v2 to it
  *   ctl_views.c   turning a reply into netstat -s / ss -lnt / ss -s style text
+ *   ctl_top.c     the live view, top
  * All calls return 0 or -errno; on failure they leave one line (no prefix, no newline) in
  * the caller's err buffer, which main prints after "tcpterm-ctl: ".
  */
 #ifndef TT_CTL_H
 #define TT_CTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -60,5 +62,12 @@ int tt_ctl_view_summary(FILE *out, const json_t *conns, char *err, size_t errlen
 int tt_ctl_view_sockets(FILE *out, const json_t *socks, char *err, size_t errlen);
 /* /tcpterm/proxy: per proxy listener its counters, then a row per backend. */
 int tt_ctl_view_proxy(FILE *out, const json_t *proxy, char *err, size_t errlen);
+
+/*
+ * top (ctl_top.c): a frame every interval seconds, count frames (0: until SIGINT or
+ * SIGTERM, which end it with 0); json: one object a frame on a line. 0 or -errno.
+ */
+int tt_ctl_top(struct tt_ctl_conn *c, double interval, long count, bool json, char *err,
+	       size_t errlen);
 
 #endif /* TT_CTL_H */

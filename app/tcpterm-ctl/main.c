@@ -53,7 +53,7 @@ static const struct command {
 	const char *tel;         /* the telemetry command it sends */
 	bool per_worker;         /* accepts --worker */
 	bool worker_param;       /* --worker N goes to the daemon as ",N" (else filtered here) */
-	int max_args;            /* arguments after the command, sent as ",A,B" */
+	int max_args;            /* arguments after the command, sent as ",A,B" (top: its own) */
 	show_fn show;
 	const char *help;
 } commands[] = {
@@ -75,6 +75,10 @@ static const struct command {
 	  "impairment of each port and its seed; \"impair rx|tx [PORT:]SPEC\" sets one first\n"
 	  "             (SPEC: loss=1%,ge=P/R,dup=P,corrupt=P,delay=10ms,jitter=T,reorder=P,\n"
 	  "             rate=100mbit,limit=N or none; every port unless PORT: is given)" },
+	{ "top", "/tcpterm/stats", false, false, 2, NULL,
+	  "live view: workers' busy % and pools, states, counters that move (/s, total);\n"
+	  "             \"top [INTERVAL [COUNT]]\": every INTERVAL s (1), COUNT frames (until\n"
+	  "             Ctrl-C); redrawn on a terminal, appended otherwise; --json: a line each" },
 	{ "set", "/tcpterm/set", false, false, 2, show_set,
 	  "the keys settable while running, with their values; \"set KEY VALUE\" changes one\n"
 	  "             (sysctl -w: syncookies, somaxconn, max_syn_backlog, synack_retries,\n"
@@ -189,7 +193,7 @@ parse_args(int argc, char **argv, struct options *o, const struct command **cmd,
 			}
 			o->args[o->n_args++] = argv[i];
 		}
-		if (o->n_args == 1) {
+		if (o->n_args == 1 && (*cmd)->show != NULL) {
 			snprintf(msg, sizeof(msg), "%s %s: expected %s after it", (*cmd)->name,
 				 o->args[0], (*cmd)->show == show_set ? "a value" : "a specification");
 			return usage_error(msg);
@@ -457,6 +461,42 @@ run(const char *path, const struct command *cmd, const struct options *o)
 	return code;
 }
 
+/* "top [INTERVAL [COUNT]]": INTERVAL 0.1..3600 s, COUNT 1.. frames (0: until Ctrl-C). */
+static int
+run_top(const char *path, const struct options *o)
+{
+	struct tt_ctl_conn c;
+	double interval = 1.0;
+	long count = 0;
+	char err[768], *end;
+	int rc;
+
+	if (o->n_args >= 1) {
+		errno = 0;
+		interval = strtod(o->args[0], &end);
+		if (errno != 0 || end == o->args[0] || *end != '\0' || !(interval >= 0.1) ||
+		    interval > 3600)
+			return usage_error("top INTERVAL: expected seconds, 0.1 to 3600");
+	}
+	if (o->n_args == 2) {
+		errno = 0;
+		count = strtol(o->args[1], &end, 10);
+		if (errno != 0 || end == o->args[1] || *end != '\0' || count < 1)
+			return usage_error("top INTERVAL COUNT: expected a COUNT of frames, 1 or more");
+	}
+	if (tt_ctl_connect(&c, path, err, sizeof(err)) != 0) {
+		fprintf(stderr, CTL_NAME ": %s\n", err);
+		return 2;
+	}
+	rc = tt_ctl_top(&c, interval, count, o->json, err, sizeof(err));
+	tt_ctl_close(&c);
+	if (rc != 0) {
+		fprintf(stderr, CTL_NAME ": %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -477,5 +517,5 @@ main(int argc, char **argv)
 		fprintf(stderr, CTL_NAME ": %s\n", err);
 		return 2;
 	}
-	return run(path, cmd, &o);
+	return cmd->show == NULL ? run_top(path, &o) : run(path, cmd, &o);
 }

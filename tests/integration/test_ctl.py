@@ -7,12 +7,16 @@
   workers            every pool as used/capacity; with --layer-cycles 1 the busy cycles by
                      layer as shares of busy, as /tcpterm/workers has them
   conns              an open connection's row and info line (ss -ti), as /tcpterm/sockets
+  top 0.5 3          three frames while curl runs: worker 0's row, Tcp:PassiveOpens moving;
+                     --json top: a JSON line a frame; bad INTERVAL/COUNT exit 2; SIGINT
+                     ends an endless top with exit 0
   --file-prefix of no running tcpterm  -> exit 2, one line on stderr
 Skipped (exit 77, said so) while tcpterm-ctl is not built.
 """
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -40,6 +44,53 @@ def flat_config(cfg):
         else:
             out.append((k, v))
     return out
+
+
+def part_top(ns, tt, p):
+    """top (issue 10 item 6): frames of what moved while curl fetches run, as text and as
+    JSON lines; bad arguments refused; Ctrl-C ends an endless top with exit 0."""
+    url = f'http://{ttlib.ADDR}:{ttlib.LISTEN_PORT}/'
+    fetches = ttclient.Background(ns, ['sh', '-c', f'for i in $(seq 40); do curl -s -m 1 '
+                                       f'-o /dev/null {url}; sleep 0.02; done'])
+    r = ctl(*p, 'top', '0.5', '3')
+    fetches.wait(15)
+    frames = [f for f in r.stdout.split('\ntcpterm-ctl top ') if f.strip()]
+    opens = [float(ln.split()[1]) for ln in r.stdout.splitlines()
+             if ln.startswith('Tcp:PassiveOpens ')]
+    workers = [ln for ln in r.stdout.splitlines() if re.match(r'0 +[0-9.]+ +[0-9]+ +[0-9]+/', ln)]
+    expect(r.returncode == 0 and len(frames) == 3 and len(workers) == 3 and opens and
+           max(opens) > 0, f'tcpterm-ctl top 0.5 3: exit {r.returncode}, {len(frames)} frames, '
+           f'worker rows {workers}, PassiveOpens rates {opens}:\n{r.stdout}{r.stderr}')
+    log(f'ok: tcpterm-ctl top 0.5 3: 3 frames, worker 0 row each, Tcp:PassiveOpens at up to '
+        f'{max(opens):.0f}/s while curl ran')
+    fetches = ttclient.Background(ns, ['sh', '-c', f'for i in $(seq 20); do curl -s -m 1 '
+                                       f'-o /dev/null {url}; sleep 0.02; done'])
+    r = ctl(*p, '--json', 'top', '0.3', '2')
+    fetches.wait(15)
+    lines = [json.loads(ln) for ln in r.stdout.splitlines()]
+    expect(r.returncode == 0 and len(lines) == 2 and all('rates' in o and 'conns' in o and
+                                                          0.2 < o['interval_s'] < 1.0
+                                                          for o in lines),
+           f'tcpterm-ctl --json top 0.3 2: exit {r.returncode}: {r.stdout}{r.stderr}')
+    log(f'ok: --json top: 2 lines, rates {sorted(lines[0]["rates"])[:4]}...')
+    for args, why in ((['top', '0'], 'INTERVAL'), (['top', '1', '0'], 'COUNT'),
+                      (['top', 'x'], 'INTERVAL'), (['top', '1', '2', '3'], 'unexpected')):
+        r = ctl(*p, *args)
+        expect(r.returncode == 2 and why in r.stderr and len(r.stderr.splitlines()) == 1,
+               f'tcpterm-ctl {" ".join(args)}: exit {r.returncode}, stderr {r.stderr!r}')
+    proc = subprocess.Popen([ttlib.TCPTERM_CTL] + p + ['top', '0.2'], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(0.7)
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=3)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise ttlib.TestFailure('tcpterm-ctl top did not end on SIGINT within 3 s')
+    expect(proc.returncode == 0 and 'tcpterm-ctl top' in out,
+           f'top after SIGINT: exit {proc.returncode}, stderr {err!r}')
+    log('ok: top: bad INTERVAL/COUNT refused (exit 2, one line); SIGINT ends an endless top '
+        'with exit 0')
 
 
 def test():
@@ -148,6 +199,8 @@ def test():
            f'tcpterm-ctl conns: exit {r.returncode}, /tcpterm/sockets {socks}:\n{r.stdout}{r.stderr}')
     held.close()
     log(f'ok: tcpterm-ctl conns: {rows[0].split()} / {info[0].split()[:8]}')
+
+    part_top(ns, tt, p)
 
     # No such instance: one line, exit 2, at once.
     r = ctl('--file-prefix', f'ttnone{os.getpid()}', 'stats')
