@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tcpterm/tt_man.h>
+
 #include "ctl.h"
 
 #define CTL_NAME "tcpterm-ctl"
@@ -20,6 +22,7 @@
 struct options {
 	const char *prefix;  /* NULL: the only running tcpterm */
 	bool json;
+	bool man;            /* --man: print the manual page and exit */
 	long worker;         /* -1: all workers */
 	const char *args[2]; /* the command's arguments (impair: rx|tx, [PORT:]SPEC) */
 	int n_args;
@@ -104,8 +107,50 @@ usage(FILE *out)
 		"  --json              print the daemon's JSON reply for COMMAND, on one line\n"
 		"  --worker N          one worker's share (stats, listeners)\n"
 		"  -h, --help          this text\n"
+		"  --man               the manual page in roff (man -l <(tcpterm-ctl --man))\n"
 		"\nExit status: 0 done; 2 bad usage, no such tcpterm, or a command it lacks;\n"
 		"1 other failures.\n");
+}
+
+/* tcpterm-ctl --man: the manual page, its COMMANDS from the same table as --help. */
+static void
+print_man(FILE *out)
+{
+	tt_man_head(out, CTL_NAME, "show and tune a running tcpterm through DPDK telemetry");
+	tt_man_section(out, "SYNOPSIS");
+	tt_man_text(out, CTL_NAME " [--file-prefix NAME] [--json] [COMMAND [ARG...]] [--worker N]");
+	tt_man_section(out, "DESCRIPTION");
+	tt_man_para(out, "tcpterm-ctl talks to a running tcpterm (or tcpterm-gen) over its DPDK telemetry socket and prints what Linux's own tools would: netstat -s for the counters, ss -lnt for the listeners, ss -s and ss -ti for the connections; it changes the tunables Linux lets sysctl -w change, and shows what moves each second (top). It links no DPDK.");
+	tt_man_section(out, "COMMANDS");
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		char help[512];
+		size_t n = 0;
+
+		/* The table's help is laid out for --help's columns: one paragraph here. */
+		for (const char *c = commands[i].help; *c != '\0' && n + 1 < sizeof(help); c++) {
+			if (*c == '\n') {
+				help[n++] = ' ';
+				while (c[1] == ' ')
+					c++;
+				continue;
+			}
+			help[n++] = *c;
+		}
+		help[n] = '\0';
+		tt_man_option(out, commands[i].name, NULL, help);
+	}
+	tt_man_section(out, "OPTIONS");
+	tt_man_option(out, "--file-prefix", "NAME", "the tcpterm started with EAL option --file-prefix NAME (default: the only one running)");
+	tt_man_option(out, "--json", NULL, "print the daemon's JSON reply for COMMAND on one line (top: one line a frame)");
+	tt_man_option(out, "--worker", "N", "one worker's share (stats, listeners)");
+	tt_man_option(out, "--help", NULL, "the commands and options, then exit");
+	tt_man_option(out, "--man", NULL, "this page in roff, then exit");
+	tt_man_section(out, "EXIT STATUS");
+	tt_man_para(out, "0 done; 2 bad usage, no such tcpterm, a command it lacks, or a change it refused (set, impair), with one line on standard error; 1 other failures.");
+	tt_man_section(out, "EXAMPLES");
+	tt_man_para(out, CTL_NAME " listeners\n" CTL_NAME " set net.ipv4.tcp_syncookies 2\n" CTL_NAME " set listen.80.backlog 64\n" CTL_NAME " impair rx loss=1%,delay=10ms\n" CTL_NAME " top 1");
+	tt_man_section(out, "SEE ALSO");
+	tt_man_text(out, "tcpterm(8), tcpterm-gen(8), netstat(8), ss(8), nstat(8), sysctl(8)");
 }
 
 static int
@@ -141,6 +186,7 @@ parse_args(int argc, char **argv, struct options *o, const struct command **cmd,
 		{ "json",        no_argument,       NULL, 'j' },
 		{ "worker",      required_argument, NULL, 'w' },
 		{ "help",        no_argument,       NULL, 'h' },
+		{ "man",         no_argument,       NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char msg[256];
@@ -167,6 +213,9 @@ parse_args(int argc, char **argv, struct options *o, const struct command **cmd,
 			break;
 		case 'h':
 			*help = true;
+			return 0;
+		case 'm':
+			o->man = true;
 			return 0;
 		case ':':
 			snprintf(msg, sizeof(msg), "option %s needs a value", argv[optind - 1]);
@@ -509,6 +558,10 @@ main(int argc, char **argv)
 	code = parse_args(argc, argv, &o, &cmd, &help);
 	if (code != 0)
 		return code;
+	if (o.man) {
+		print_man(stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	if (help) {
 		usage(stdout);
 		return 0;

@@ -193,6 +193,8 @@ gen_cycles_to_us(uint64_t cyc)
 int gen_opts_parse(struct gen_opts *o, int argc, char **argv, char **rest, int *n_rest,
 		   char *err, size_t errlen);
 void gen_opts_usage(FILE *out, const char *prog);
+/* The manual page (tcpterm-gen --man), from the same table as --help. */
+void gen_opts_man(FILE *out);
 const char *gen_mode_name(enum gen_mode m);
 
 /* gen_client.c */

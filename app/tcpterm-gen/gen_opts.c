@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tcpterm/tt_man.h>
+
 #include "gen.h"
 
 struct gen_opt {
@@ -362,6 +364,32 @@ gen_opts_usage(FILE *out, const char *prog)
 	fprintf(out, "  %-26s %s\n", "--quiet", "no line a second; the summary only");
 	fprintf(out, "\nnetwork and TCP options, as tcpterm's (gen defaults: --tw-reuse 1,\n"
 		"--ip-local-port-range '1024 65535', no listener):\n");
+}
+
+void
+gen_opts_man(FILE *out)
+{
+	tt_man_head(out, "tcpterm-gen", "the load generator of tcpterm, on the same TCP stack");
+	tt_man_section(out, "SYNOPSIS");
+	tt_man_text(out, "tcpterm-gen [EAL options] -- --target A.B.C.D:PORT [--mode MODE] [options]");
+	tt_man_section(out, "DESCRIPTION");
+	tt_man_para(out, "tcpterm-gen opens connections with tcpterm's own stack (active opens, syn_retries, ip_local_port_range, TIME_WAIT reuse) and drives a target with HTTP connections per second (cps), keep-alive requests (keepalive), bulk streams (stream) or spoofed SYN floods (flood), the last mixable with the others (--mode cps --flood-rate R). One line a second: rates, errors by kind, retransmissions, latency percentiles; a JSON summary at the end. Ctrl-C or --duration: it stops opening, closes what is open, prints the summary and exits 0.");
+	tt_man_section(out, "OPTIONS");
+	for (size_t i = 0; i < RTE_DIM(opts); i++) {
+		char name[48];
+
+		snprintf(name, sizeof(name), "--%s", opts[i].name);
+		tt_man_option(out, name, opts[i].arg, opts[i].help);
+	}
+	tt_man_option(out, "--quiet", NULL, "no line a second; the summary only");
+	tt_man_option(out, "--man", NULL, "this page in roff, then exit");
+	tt_man_section(out, "NETWORK AND TCP OPTIONS");
+	tt_man_para(out, "As tcpterm's (tcpterm(8)), with the generator's defaults --tw-reuse 1 and --ip-local-port-range '1024 65535', and no listener.");
+	tt_config_man_options(out);
+	tt_man_section(out, "EXIT STATUS");
+	tt_man_para(out, "0 after the run (its duration, or Ctrl-C); 2 for a bad option, with one line on standard error; 1 when the target is unreachable.");
+	tt_man_section(out, "SEE ALSO");
+	tt_man_text(out, "tcpterm(8), tcpterm-ctl(8)");
 }
 
 /* "--name value" or "--name=value": the table row and the value, or NULL. */

@@ -268,6 +268,11 @@ parse_all(int argc, char **argv, struct tt_config *cfg, int *dash)
 			*dash = i;
 			break;
 		}
+	for (int i = *dash < argc ? *dash + 1 : 1; i < argc; i++)
+		if (strcmp(argv[i], "--man") == 0) {
+			gen_opts_man(stdout);
+			return 1;
+		}
 	rest = calloc((size_t)argc + 8, sizeof(*rest));
 	if (rest == NULL)
 		return 2;

@@ -20,6 +20,7 @@
 
 #include <tcpterm/tt_config.h>
 #include <tcpterm/tt_engine.h>
+#include <tcpterm/tt_man.h>
 
 #include "apps.h"
 
@@ -115,6 +116,28 @@ print_banner(const struct tt_config *cfg)
 	fflush(stdout);
 }
 
+/* tcpterm --man: the manual page, its OPTIONS from the configuration table (tt_man.h). */
+static void
+print_man(FILE *out)
+{
+	tt_man_head(out, "tcpterm", "a TCP terminator in user space on DPDK");
+	tt_man_section(out, "SYNOPSIS");
+	tt_man_text(out, "tcpterm [EAL options] -- [options]\ntcpterm [options]");
+	tt_man_section(out, "DESCRIPTION");
+	tt_man_para(out, "tcpterm owns a NIC (any DPDK ethdev, or a TAP device by default) and speaks Ethernet, ARP, IPv4 and TCP itself, one worker per lcore, each owning its flows. Its listeners behave as a well-tuned Linux server's: a SYN queue, an accept queue of min(backlog, somaxconn), SYN cookies, SYN-ACK retries, abort_on_overflow, the four-way close and TIME_WAIT, counted under Linux's own names (ListenOverflows, TCPReqQFullDoCookies, SyncookiesSent...). Data runs over lossy links with SACK, RACK-TLP and CUBIC. Built-in applications answer on each listener: http, echo, discard, hold (never or slowly accepting) and proxy.");
+	tt_man_para(out, "With no EAL options tcpterm starts the embedded default: one lcore, no PCI probing, no hugepages, a TAP device tt0 whose kernel side gets the first host address of --addr's subnet (198.18.0.1/24 by default). EAL options go before \"--\", tcpterm's after it; see the DPDK documentation for EAL's.");
+	tt_man_para(out, "Past capacity it sheds SYNs early and keeps serving. Its state is visible live through DPDK telemetry and tcpterm-ctl(8); the tunables Linux lets sysctl -w change are settable while it runs (tcpterm-ctl set), and --metrics-listen serves every figure to Prometheus.");
+	tt_man_section(out, "OPTIONS");
+	tt_config_man_options(out);
+	tt_man_option(out, "--man", NULL, "This page in roff, then exit (how the installed page is made).");
+	tt_man_section(out, "EXIT STATUS");
+	tt_man_para(out, "0 after Ctrl-C (SIGINT) or SIGTERM, every worker stopped; 2 for a bad option, value or file, or a start that failed (EAL, ports, memory, a taken --metrics-listen), with one line on standard error naming it; 1 when a worker failed while running.");
+	tt_man_section(out, "EXAMPLES");
+	tt_man_para(out, "tcpterm\ncurl http://198.18.0.2/\ntcpterm -l 1 --no-pci --no-huge -m 512 --file-prefix lab --vdev=net_tap0,iface=ttlab -- --addr 198.18.5.2/24 --syncookies 2\ntcpterm -- --app hold --backlog 4 --abort-on-overflow 0\ntcpterm -- --config /usr/share/tcpterm/config/flood-lab.conf");
+	tt_man_section(out, "SEE ALSO");
+	tt_man_text(out, "tcpterm-ctl(8), tcpterm-gen(8), dpdk-dumpcap(1), ss(8), nstat(8)");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -137,6 +160,11 @@ main(int argc, char **argv)
 	if (dash >= 0)
 		app_argv[0] = argv[0];
 
+	for (int i = 1; i < app_argc; i++)
+		if (strcmp(app_argv[i], "--man") == 0) {
+			print_man(stdout);
+			return fflush(stdout) == 0 ? 0 : 1;
+		}
 	tt_config_defaults(&cfg);
 	rc = tt_config_parse_args(&cfg, app_argc, app_argv, err, sizeof(err));
 	if (rc == 1)

@@ -175,6 +175,9 @@ int tt_config_warn(const struct tt_config *cfg, FILE *out);
 /* Print --help (options generated from the table). */
 void tt_config_usage(FILE *out, const char *prog);
 
+/* The same options as manual page sections (tt_man.h): .SS per section, .TP per key. */
+void tt_config_man_options(FILE *out);
+
 /* Print the effective configuration, one "section.key = value" line each. */
 void tt_config_dump(const struct tt_config *cfg, FILE *out);
 

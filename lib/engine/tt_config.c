@@ -26,6 +26,7 @@
 #include <rte_debug.h>
 
 #include <tcpterm/tt_config.h>
+#include <tcpterm/tt_man.h>
 
 enum key_type {
 	KT_U32,        /* unsigned integer in [min, max] */
@@ -1439,6 +1440,74 @@ tt_config_warn(const struct tt_config *cfg, FILE *out)
 		n++;
 	}
 	return n;
+}
+
+/* The metavariable of a key's value in --help and the manual. */
+static const char *
+value_name(const struct key *k)
+{
+	switch (k->type) {
+	case KT_U32:       return "N";
+	case KT_FLAG:      return NULL;
+	case KT_IPV4:      return "A.B.C.D|none";
+	case KT_PREFIXES:  return "A.B.C.D/LEN";
+	case KT_KERNEL:    return "auto|none|A.B.C.D/LEN";
+	case KT_PORTS:     return "PORT[,PORT...]";
+	case KT_APP:       return "APP";
+	case KT_IMPAIR:    return "[PORT:]SPEC";
+	case KT_CC:        return "ALGORITHM";
+	case KT_RANGE:     return "'LOW HIGH'";
+	case KT_TRIPLE:    return "'MIN DEFAULT MAX'";
+	case KT_BACKENDS:  return "ADDR:PORT[,weight=N]";
+	case KT_BALANCE:   return "METHOD";
+	case KT_ENDPOINT:  return "A.B.C.D:PORT|none";
+	}
+	return "VALUE";
+}
+
+void
+tt_config_man_options(FILE *out)
+{
+	const char *last = "";
+
+	/* What tt_config_usage prints before the table, in the same words. */
+	tt_man_para(out, "With no EAL options (nothing before \"--\"): the embedded default, one lcore, --no-pci, --no-huge, a TAP device tt0 whose kernel side gets an address.");
+	tt_man_option(out, "--config", "FILE", "INI file with the sections below; precedence: built-in defaults < file < command line. config/tcpterm.conf (installed under share/tcpterm) has every key with its default.");
+	tt_man_option(out, "--check-config", NULL, "Validate the options and the file, print the effective configuration, exit.");
+	tt_man_option(out, "--help", NULL, "Options with their defaults and ranges, then exit.");
+	tt_man_option(out, "--version", NULL, "The version, then exit.");
+
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const struct key *k = &keys[i];
+		char name[40], sec[48], help[768];
+		size_t n;
+
+		if (strcmp(last, k->section) != 0) {
+			snprintf(sec, sizeof(sec), "[%s]", k->section);
+			tt_man_subsection(out, sec);
+			if (strcmp(k->section, "listen") == 0)
+				tt_man_para(out, "Defaults for every listener; a [listen PORT] section of the file overrides any of these keys for one port.");
+		}
+		last = k->section;
+		opt_name(k, name, sizeof(name));
+		n = (size_t)snprintf(help, sizeof(help), "%s.", k->help);
+		if (k->type == KT_U32)
+			n += (size_t)snprintf(help + n, sizeof(help) - n, " Default %s, %u to %u.", k->def,
+					      k->min, k->max);
+		else if (k->type != KT_FLAG)
+			n += (size_t)snprintf(help + n, sizeof(help) - n, " Default %s.",
+					      k->def[0] ? k->def : "none");
+		n += (size_t)snprintf(help + n, sizeof(help) - n, " File: [%s] %s.", k->section,
+				      k->name);
+		if (k->live && n < sizeof(help))
+			n += (size_t)snprintf(help + n, sizeof(help) - n,
+					      " Settable while running: tcpterm-ctl set %s%s VALUE.",
+					      k->scope == KS_LISTENER ? "[listen.PORT.]" : "", k->name);
+		if (k->unimpl != NULL && n < sizeof(help))
+			snprintf(help + n, sizeof(help) - n, " No effect yet: %s.", k->unimpl);
+		snprintf(sec, sizeof(sec), "--%s", name);
+		tt_man_option(out, sec, value_name(k), help);
+	}
 }
 
 void
