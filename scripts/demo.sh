@@ -2,17 +2,18 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # scripts/demo.sh — the main job (README): tcpterm on its embedded default (one lcore, no
-# PCI, no hugepages, TAP device tt0 whose kernel side gets 198.18.0.1/24; tcpterm is
-# 198.18.0.2), shown working: ping, curl, its counters; then its live status line until
-# Ctrl-C, or for $DURATION seconds. Stops it with SIGINT and checks tt0 is gone.
+# PCI, no hugepages, its own link to the kernel: tt0, which gets 198.18.0.1/24, a veth pair
+# with AF_XDP or AF_PACKET on tcpterm's side or else a TAP; tcpterm is 198.18.0.2), shown
+# working: ping, curl, its counters; then its live status line until Ctrl-C, or for
+# $DURATION seconds. Stops it with SIGINT and checks tt0 is gone.
 #
 #   bash scripts/demo.sh                 # until Ctrl-C
 #   DURATION=10 bash scripts/demo.sh     # 10 s of status lines, then stop
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
-PREFIX=tcpterm          # the embedded default's --file-prefix and TAP name (lib/engine/tt_eal.c)
-TAP=tt0
+PREFIX=tcpterm          # the embedded default's --file-prefix (lib/engine/tt_eal.c)
+TAP=tt0                 # the kernel's side of tcpterm's link (lib/engine/tt_kernel_link.c)
 ADDR=198.18.0.2
 BUILD=build
 TCPTERM=$BUILD/app/tcpterm
@@ -24,14 +25,17 @@ refuse() { printf 'demo.sh: %s\n' "$*" >&2; exit 2; }
 case "${DURATION:-}" in
 	''|*[!0-9]*) [ -z "${DURATION:-}" ] || refuse "DURATION must be a number of seconds, not '$DURATION'" ;;
 esac
-[ "$(id -u)" -eq 0 ] || refuse "needs root: tcpterm creates the TAP device $TAP (run: sudo bash scripts/demo.sh)"
+[ "$(id -u)" -eq 0 ] || refuse "needs root: tcpterm creates its link to the kernel, $TAP (run: sudo bash scripts/demo.sh)"
 # A running tcpterm with this prefix holds its EAL config file open.
 if [ -e "/var/run/dpdk/$PREFIX/config" ] &&
    find /proc/[0-9]*/fd -lname "*/dpdk/$PREFIX/config" -print -quit 2>/dev/null | grep -q .; then
 	refuse "a tcpterm with file prefix '$PREFIX' is already running; stop it first (Ctrl-C, or kill -INT its PID)"
 fi
-ip link show "$TAP" >/dev/null 2>&1 &&
-	refuse "network device $TAP already exists (another tcpterm?); remove it first: ip link del $TAP"
+# A tt0 left by a tcpterm that was killed is tcpterm's to remove (it says so); any other is not.
+if ip link show "$TAP" >/dev/null 2>&1 &&
+   ! grep -q '^tcpterm kernel link, pid' "/sys/class/net/$TAP/ifalias" 2>/dev/null; then
+	refuse "network device $TAP already exists (not tcpterm's); remove it first: ip link del $TAP"
+fi
 
 bash scripts/setup.sh </dev/null || exit 1
 LOG=$(mktemp /tmp/tcpterm-demo.XXXXXX.log)

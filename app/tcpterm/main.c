@@ -109,7 +109,7 @@ print_banner(const struct tt_config *cfg)
 	/* Only when a TAP port's kernel side really got the address (SPEC O1). */
 	if (kside != NULL) {
 		inet_ntop(AF_INET, &cfg->kernel_addr.addr, k, sizeof(k));
-		printf("; clients reach it from %s (the TAP's kernel side, %s/%u)", kside, k,
+		printf("; clients reach it from %s (the kernel side of its link, %s/%u)", kside, k,
 		       cfg->kernel_addr.len);
 	}
 	printf("; stop with Ctrl-C\n");

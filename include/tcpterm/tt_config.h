@@ -38,6 +38,19 @@ enum tt_balance {
 	TT_BALANCE__COUNT
 };
 
+/*
+ * The port tcpterm makes to the local kernel when EAL is given no device (the embedded
+ * default, or --no-pci and no --vdev, -a, -b): issue 10 item 5, lib/engine/tt_kernel_link.c.
+ */
+enum tt_kernel_link {
+	TT_KERNEL_LINK_AUTO,       /* af_xdp, else af_packet, else tap: the first that works */
+	TT_KERNEL_LINK_AF_XDP,     /* a veth pair, AF_XDP on tcpterm's side */
+	TT_KERNEL_LINK_AF_PACKET,  /* a veth pair, AF_PACKET on tcpterm's side */
+	TT_KERNEL_LINK_TAP,        /* net_tap */
+	TT_KERNEL_LINK_NONE,       /* none: no device is an error */
+	TT_KERNEL_LINK__COUNT
+};
+
 /* One backend of a proxy listener. */
 struct tt_backend {
 	uint32_t addr;         /* IPv4, network order */
@@ -84,6 +97,7 @@ struct tt_config {
 	uint32_t tso;            /* TCP segmentation offload where offered */
 	uint32_t rss;            /* 0 off, 1 symmetric Toeplitz key, 2 random key (R4) */
 	uint32_t flow_hash;      /* 1 AES rounds where the CPU has them, 0 SipHash-1-3 (R3) */
+	uint32_t kernel_link;    /* enum tt_kernel_link */
 	/* [net] */
 	struct tt_ipv4_prefix addrs[TT_MAX_ADDRS];
 	uint32_t n_addrs;
@@ -186,6 +200,9 @@ const char *tt_app_kind_name(uint32_t kind);
 
 /* Name of a balancing method, e.g. "leastconn"; "?" out of range. */
 const char *tt_balance_name(uint32_t balance);
+
+/* Name of a kernel link mode, e.g. "af_packet"; "?" out of range. */
+const char *tt_kernel_link_name(uint32_t mode);
 
 /*
  * Run-time tuning (tcpterm-ctl set): the keys Linux lets an operator change while a server

@@ -25,8 +25,9 @@ struct tt_engine;
 
 /*
  * Initialise DPDK's EAL. eal_argc/eal_argv are the options before "--" (argv[0] first);
- * with none, the embedded default is used: --no-pci, --no-huge, one lcore, and a TAP vdev
- * (SPEC O1). Checks for hugepages first when the options need them, so the error names the
+ * with none, the embedded default is used: --no-pci, --no-huge, one lcore and no device, for
+ * which the engine makes its link to the kernel (kernel_link: a veth pair with AF_XDP or
+ * AF_PACKET on tcpterm's side, or a TAP; SPEC O1). Checks for hugepages first when the options need them, so the error names the
  * fix. Returns 0 or -errno with a one-line message in err.
  */
 int tt_eal_init(int eal_argc, char **eal_argv, char *err, size_t errlen);
@@ -68,8 +69,8 @@ bool tt_engine_stopping(const struct tt_engine *e);
 void tt_engine_free(struct tt_engine *e);
 
 /*
- * The kernel-side interface of the TAP port that got the configuration's kernel_addr (SPEC
- * O1), or NULL when none did: no TAP port, or kernel_addr none. Messages about a kernel
+ * The kernel-side interface that got the configuration's kernel_addr (SPEC O1): a TAP port's,
+ * or the kernel link's tt0; NULL when none did: no such port, or kernel_addr none. Messages about a kernel
  * side are for that case only (a memif or NIC port has none).
  */
 const char *tt_engine_kernel_side(const struct tt_engine *e);

@@ -36,7 +36,13 @@ struct tt_port {
 	uint16_t reta_size;    /* the NIC's RETA entries when it steers by RSS, else 0 */
 	char name[RTE_ETH_NAME_MAX_LEN];
 	char driver[32];
-	char ifname[IF_NAMESIZE]; /* kernel interface of a TAP port */
+	char ifname[IF_NAMESIZE]; /* kernel interface of a TAP port, or AF_PACKET/AF_XDP's */
+	/*
+	 * The kernel's side of the link, where kernel_addr goes and clients connect from: a
+	 * TAP's own interface, or the veth peer of the kernel link tcpterm made
+	 * (tt_kernel_link.c); empty for any other port.
+	 */
+	char kernel_ifname[IF_NAMESIZE];
 };
 
 #endif /* TT_PORT_H */

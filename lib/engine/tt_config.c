@@ -44,6 +44,7 @@ enum key_type {
 	KT_BACKENDS,   /* repeatable ADDR:PORT[,weight=N], or several space-separated in one
 			  value; a struct tt_backend_list (SPEC A2) */
 	KT_BALANCE,    /* balancing method name (enum tt_balance's order) */
+	KT_LINK,       /* kernel link mode name (enum tt_kernel_link's order) */
 	KT_ENDPOINT,   /* "A.B.C.D:PORT" or "none": a uint32_t address (network order), then
 			  a uint32_t port (0: none) */
 };
@@ -102,6 +103,8 @@ static const struct key keys[] = {
 	    "steer flows to their owner's queue with several workers: 0 off (hand-over), 1 RSS with a symmetric key, 2 RSS with a random key (R4)"),
 	U32("port", flow_hash, 0, 1, 1,
 	    "keyed hash of the flow table and the software owner: 1 three AES rounds where the CPU has AES-NI (else SipHash-1-3), 0 SipHash-1-3 always (R3)"),
+	{ "port", "kernel_link", NULL, KT_LINK, KS_CONFIG, 0, 0, "auto", C(kernel_link),
+	  "the port to the local kernel made when EAL is given no device (no EAL options, or --no-pci and no --vdev): auto (the first that works of af_xdp and af_packet, on a veth pair tt0/tt0p, and tap), af_xdp, af_packet, tap, or none" },
 	{ "net", "addr", NULL, KT_PREFIXES, KS_CONFIG, 0, 0, "198.18.0.2/24", C(addrs),
 	  "local IPv4 address/prefix, repeatable" },
 	{ "net", "gateway", NULL, KT_IPV4, KS_CONFIG, 0, 0, "none", C(gateway),
@@ -206,6 +209,20 @@ static const char *const balance_names[TT_BALANCE__COUNT] = {
 	[TT_BALANCE_LEASTCONN] = "leastconn",
 	[TT_BALANCE_SOURCE] = "source",
 };
+
+static const char *const link_names[TT_KERNEL_LINK__COUNT] = {
+	[TT_KERNEL_LINK_AUTO] = "auto",
+	[TT_KERNEL_LINK_AF_XDP] = "af_xdp",
+	[TT_KERNEL_LINK_AF_PACKET] = "af_packet",
+	[TT_KERNEL_LINK_TAP] = "tap",
+	[TT_KERNEL_LINK_NONE] = "none",
+};
+
+const char *
+tt_kernel_link_name(uint32_t mode)
+{
+	return mode < TT_KERNEL_LINK__COUNT ? link_names[mode] : "?";
+}
 
 const char *
 tt_balance_name(uint32_t balance)
@@ -556,6 +573,14 @@ set_key_value(struct tt_config *cfg, void *base, struct pass *ps, const struct k
 		memcpy(field, t, sizeof(t));
 		return 0;
 	}
+	case KT_LINK:
+		for (v = 0; v < TT_KERNEL_LINK__COUNT; v++)
+			if (strcmp(val, link_names[v]) == 0)
+				break;
+		if (v == TT_KERNEL_LINK__COUNT)
+			return fail(ps, k, val, "expected auto, af_xdp, af_packet, tap or none");
+		*(uint32_t *)field = v;
+		return 0;
 	case KT_ENDPOINT: {
 		char buf[INET_ADDRSTRLEN + 8];
 		const char *colon = strrchr(val, ':');
@@ -1160,6 +1185,9 @@ format_value(const struct tt_config *cfg, const void *base, const struct key *k,
 		snprintf(buf, len, "%" PRIu32 " %" PRIu32 " %" PRIu32, t[0], t[1], t[2]);
 		break;
 	}
+	case KT_LINK:
+		snprintf(buf, len, "%s", tt_kernel_link_name(*(const uint32_t *)field));
+		break;
 	case KT_ENDPOINT: {
 		const uint32_t *ep = field;
 
@@ -1461,6 +1489,7 @@ value_name(const struct key *k)
 	case KT_BACKENDS:  return "ADDR:PORT[,weight=N]";
 	case KT_BALANCE:   return "METHOD";
 	case KT_ENDPOINT:  return "A.B.C.D:PORT|none";
+	case KT_LINK:      return "MODE";
 	}
 	return "VALUE";
 }

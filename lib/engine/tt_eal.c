@@ -30,8 +30,7 @@
 #include "../dp/tt_log.h"
 #include "tt_eal.h"
 
-/* The embedded default; TT_DEFAULT_TAP is the kernel-side interface name. */
-#define TT_DEFAULT_TAP    "tt0"
+/* The embedded default; its port is the kernel link (tt_kernel_link.c), tt0 the kernel's side. */
 #define TT_DEFAULT_PREFIX "tcpterm"
 #define TT_DEFAULT_MEM_MB "512"
 /*
@@ -41,6 +40,7 @@
 #define TT_DEFAULT_HUGE_MB 256
 
 static bool eal_up;
+static bool eal_no_device;
 static char eal_runtime_dir[PATH_MAX];
 
 static bool
@@ -345,7 +345,6 @@ tt_eal_init(int eal_argc, char **eal_argv, char *err, size_t errlen)
 			def[n++] = "--no-huge";
 		}
 		def[n++] = "--file-prefix=" TT_DEFAULT_PREFIX;
-		def[n++] = "--vdev=net_tap0,iface=" TT_DEFAULT_TAP;
 		def[n] = NULL;
 		argc = n;
 		argv = def;
@@ -378,6 +377,7 @@ tt_eal_init(int eal_argc, char **eal_argv, char *err, size_t errlen)
 			return -EADDRINUSE;
 		}
 	}
+	eal_no_device = args_have(argc, argv, "--no-pci") && !args_have(argc, argv, "--vdev");
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
 		/* EAL does not always set rte_errno. */
@@ -434,6 +434,12 @@ unlink_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 	(void)flag;
 	(void)ftw;
 	return remove(path);
+}
+
+bool
+tt_eal_no_device(void)
+{
+	return eal_no_device;
 }
 
 void

@@ -3,6 +3,7 @@
 #ifndef TT_EAL_H
 #define TT_EAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -15,5 +16,11 @@
  * never disturbed. -errno when dir cannot be read.
  */
 long tt_eal_stale_hugepages(const char *dir, uint64_t page_sz);
+
+/*
+ * EAL was given no device: no EAL options at all (the embedded default), or --no-pci with
+ * no --vdev; the engine then makes its link to the local kernel (tt_kernel_link.c).
+ */
+bool tt_eal_no_device(void);
 
 #endif /* TT_EAL_H */

@@ -25,7 +25,9 @@
 #include "../dp/tt_log.h"
 #include "../net/tt_net.h"
 #include "../tcp/tcp_conn.h"
+#include "tt_eal.h"
 #include "tt_engine_priv.h"
+#include "tt_kernel_link.h"
 
 #define TT_NEIGH_SIZE 1024
 
@@ -192,6 +194,17 @@ engine_ports(struct tt_engine *e, char *err, size_t errlen)
 	uint16_t port_id;
 	bool steers = false;
 
+	/* EAL was given no device: make the link to the local kernel (tt_kernel_link.c). */
+	if (rte_eth_dev_count_avail() == 0 && tt_eal_no_device() &&
+	    e->cfg.kernel_link != TT_KERNEL_LINK_NONE) {
+		int rc = tt_kernel_link_open(e->cfg.kernel_link, err, errlen);
+
+		if (rc != 0)
+			return rc;
+		TT_LOG(INFO, core, "kernel link: %s%s", tt_kernel_link_driver(),
+		       strcmp(tt_kernel_link_driver(), "TAP") == 0 ? " (tt0)" :
+		       " on a veth pair, the kernel on tt0, tcpterm on tt0p");
+	}
 	RTE_ETH_FOREACH_DEV(port_id) {
 		struct tt_port *p;
 		int rc;
@@ -207,7 +220,7 @@ engine_ports(struct tt_engine *e, char *err, size_t errlen)
 			return rc;
 		steers |= p->steers;
 		e->n_ports++;
-		if (p->is_tap && e->cfg.kernel_addr.addr != 0) {
+		if (p->kernel_ifname[0] != '\0' && e->cfg.kernel_addr.addr != 0) {
 			rc = tt_port_set_kernel_addr(p, e->cfg.kernel_addr.addr, e->cfg.kernel_addr.len,
 						     err, errlen);
 			if (rc != 0)
@@ -216,7 +229,7 @@ engine_ports(struct tt_engine *e, char *err, size_t errlen)
 	}
 	if (e->n_ports == 0) {
 		snprintf(err, errlen,
-			 "no usable port: give a device to EAL (e.g. --vdev=net_tap0 or -a PCI_ADDR), or no EAL options for the TAP default");
+			 "no usable port: give a device to EAL (e.g. --vdev=net_tap0 or -a PCI_ADDR), or none with --no-pci for the kernel link (kernel_link)");
 		return -ENODEV;
 	}
 	tt_steer_finish(&e->steer, steers);
@@ -229,7 +242,7 @@ engine_ports(struct tt_engine *e, char *err, size_t errlen)
 	/* An address the operator chose that no port can take: say so (auto stays quiet). */
 	if (tt_engine_kernel_side(e) == NULL && e->cfg.kernel_addr.addr != 0 &&
 	    !e->cfg.kernel_addr_auto)
-		TT_LOG(WARNING, core, "kernel_addr ignored: it addresses the kernel side of a TAP port, and no port is a TAP device");
+		TT_LOG(WARNING, core, "kernel_addr ignored: it addresses the kernel side of a TAP port or of the kernel link, and no port is either");
 	return 0;
 }
 
@@ -239,8 +252,8 @@ tt_engine_kernel_side(const struct tt_engine *e)
 	if (e->cfg.kernel_addr.addr == 0)
 		return NULL;
 	for (uint16_t i = 0; i < e->n_ports; i++)
-		if (e->ports[i].is_tap && e->ports[i].ifname[0] != '\0')
-			return e->ports[i].ifname;
+		if (e->ports[i].kernel_ifname[0] != '\0')
+			return e->ports[i].kernel_ifname;
 	return NULL;
 }
 
@@ -402,6 +415,7 @@ tt_engine_free(struct tt_engine *e)
 		worker_free(e->workers[i]);
 	for (uint16_t i = 0; i < e->n_ports; i++)
 		tt_port_close(&e->ports[i]);
+	tt_kernel_link_close();
 	rte_pdump_uninit();
 	for (uint16_t i = 0; i < e->n_workers; i++)
 		rte_mempool_free(e->pools[i]);

@@ -23,6 +23,7 @@
 
 #include "../dp/tt_log.h"
 #include "../dp/tt_steer.h"
+#include "tt_kernel_link.h"
 #include "tt_port_setup.h"
 #include "tt_tap_steer.h"
 
@@ -219,6 +220,11 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 	p->is_tap = is_tap(&info);
 	if (info.if_index != 0)
 		if_indextoname(info.if_index, p->ifname);
+	if (p->is_tap)
+		snprintf(p->kernel_ifname, sizeof(p->kernel_ifname), "%s", p->ifname);
+	else if (tt_kernel_link_kernel_side(p->ifname) != NULL)
+		snprintf(p->kernel_ifname, sizeof(p->kernel_ifname), "%s",
+			 tt_kernel_link_kernel_side(p->ifname));
 	if (n_queues > info.max_rx_queues || n_queues > info.max_tx_queues) {
 		snprintf(err, errlen,
 			 "port %s has %u RX / %u TX queues, %u workers need one each: use fewer lcores (-l)",
@@ -334,10 +340,13 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 	rte_eth_macaddr_get(port_id, &p->mac);
 	p->mtu = cfg->mtu;
 	port_steer(p, steer, n_queues, &conf, key, info.hash_key_size, note, sizeof(note));
-	TT_LOG(INFO, core, "port %u %s (%s%s%s): %u queues, mac " RTE_ETHER_ADDR_PRT_FMT
+	TT_LOG(INFO, core, "port %u %s (%s%s%s%s%s%s): %u queues, mac " RTE_ETHER_ADDR_PRT_FMT
 	       ", offloads rx-csum %s tx-ip-csum %s tx-tcp-csum %s tso %s fast-free %s, steering %s",
 	       port_id, p->name, p->driver,
 	       p->ifname[0] == '\0' ? "" : p->is_tap ? ", kernel side " : ", interface ", p->ifname,
+	       p->kernel_ifname[0] != '\0' && !p->is_tap ? " (kernel side " : "",
+	       p->kernel_ifname[0] != '\0' && !p->is_tap ? p->kernel_ifname : "",
+	       p->kernel_ifname[0] != '\0' && !p->is_tap ? ")" : "",
 	       n_queues, RTE_ETHER_ADDR_BYTES(&p->mac), p->rx_csum ? "on" : "off",
 	       p->tx_ip_csum ? "on" : "off", p->tx_tcp_csum ? "on" : "off",
 	       p->tx_tso ? "on" : "off", p->fast_free ? "on" : "off", note);
@@ -352,12 +361,12 @@ tt_port_set_kernel_addr(const struct tt_port *p, uint32_t addr_be, uint8_t len,
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
 	int fd, rc = 0;
 
-	if (!p->is_tap || p->ifname[0] == '\0')
+	if (p->kernel_ifname[0] == '\0')
 		return 0;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->ifname);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->kernel_ifname);
 	sin->sin_family = AF_INET;
 	sin->sin_addr.s_addr = addr_be;
 	if (ioctl(fd, SIOCSIFADDR, &ifr) < 0)
@@ -370,7 +379,7 @@ tt_port_set_kernel_addr(const struct tt_port *p, uint32_t addr_be, uint8_t len,
 fail:
 	rc = -errno;
 	snprintf(err, errlen, "cannot give %s an address (%s): run as root or set kernel_addr = none",
-		 p->ifname, strerror(errno));
+		 p->kernel_ifname, strerror(errno));
 	close(fd);
 	return rc;
 }

@@ -148,9 +148,10 @@ def test():
             if name.startswith('config:'):
                 cfgfile_says[name] = [ln for ln in err.splitlines()
                                       if ln and not ln.startswith('tcpterm:')]
-        # EAL options without a device: EAL starts (so its log is allowed), no port.
-        one('no usable port (EAL options without --vdev)', [], r'no usable port', vdev=False,
-            limit=2.0)
+        # EAL options without a device and no kernel link: EAL starts (so its log is
+        # allowed), no port.
+        one('no usable port (EAL options without --vdev, kernel_link none)',
+            ['--kernel-link', 'none'], r'no usable port', vdev=False, limit=2.0)
     finally:
         for f in files:
             os.unlink(f)

@@ -12,8 +12,9 @@
 #   ASAN_OPTIONS   detect_leaks=1: LeakSanitizer at exit (EAL's own memory is given back by
 #                  rte_eal_cleanup, which tcpterm and the unit tests call at exit)
 #   UBSAN_OPTIONS  print_stacktrace=1 (the build makes UBSan fatal: -fno-sanitize-recover)
-#   LSAN_OPTIONS   suppressions=tests/sanitize/lsan.supp when that file exists (none is
-#                  needed today: what EAL keeps stays reachable from its globals)
+#   LSAN_OPTIONS   suppressions=tests/sanitize/lsan.supp when that file exists (leaks in
+#                  DPDK's drivers only, each with its reason; what EAL keeps stays
+#                  reachable from its globals)
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 [ $# -ge 1 ] || { echo "usage: $0 CMD [ARG...]" >&2; exit 2; }
