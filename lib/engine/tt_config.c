@@ -1500,7 +1500,7 @@ tt_config_man_options(FILE *out)
 	const char *last = "";
 
 	/* What tt_config_usage prints before the table, in the same words. */
-	tt_man_para(out, "With no EAL options (nothing before \"--\"): the embedded default, one lcore, --no-pci, --no-huge, a TAP device tt0 whose kernel side gets an address.");
+	tt_man_para(out, "With no EAL options (nothing before \"--\"): the embedded default, one lcore, --no-pci, hugepages if free, and a link to the kernel, tt0, whose side gets an address (kernel_link). EAL options with --no-pci and no --vdev make the same link.");
 	tt_man_option(out, "--config", "FILE", "INI file with the sections below; precedence: built-in defaults < file < command line. config/tcpterm.conf (installed under share/tcpterm) has every key with its default.");
 	tt_man_option(out, "--check-config", NULL, "Validate the options and the file, print the effective configuration, exit.");
 	tt_man_option(out, "--help", NULL, "Options with their defaults and ranges, then exit.");
@@ -1546,8 +1546,8 @@ tt_config_usage(FILE *out, const char *prog)
 
 	fprintf(out,
 		"usage: %s [EAL options] -- [options]\n"
-		"  With no EAL options: the embedded default (one lcore, --no-pci, --no-huge,\n"
-		"  a TAP device tt0 whose kernel side gets an address).\n\n"
+		"  With no EAL options: the embedded default (one lcore, --no-pci, hugepages if\n"
+		"  free, and a link to the kernel, tt0, whose side gets an address: kernel_link).\n\n"
 		"  --config FILE                INI file with the sections below (precedence:\n"
 		"                               defaults < file < command line)\n"
 		"  --check-config               validate, print the effective configuration, exit\n"

@@ -188,41 +188,72 @@ engine_steer(struct tt_engine *e, char *err, size_t errlen)
 	return 0;
 }
 
+/* One port set up and counted, its kernel side (if any) given kernel_addr. */
+static int
+port_add(struct tt_engine *e, uint16_t port_id, bool *steers, char *err, size_t errlen)
+{
+	struct tt_port *p;
+	int rc;
+
+	if (e->n_ports == TT_MAX_PORTS) {
+		snprintf(err, errlen, "more than %u ports: allow fewer devices", TT_MAX_PORTS);
+		return -E2BIG;
+	}
+	p = &e->ports[e->n_ports];
+	rc = tt_port_setup(p, port_id, e->n_workers, e->pools, &e->cfg, &e->steer, err, errlen);
+	if (rc == 0 && p->kernel_ifname[0] != '\0' && e->cfg.kernel_addr.addr != 0)
+		rc = tt_port_set_kernel_addr(p, e->cfg.kernel_addr.addr, e->cfg.kernel_addr.len,
+					     err, errlen);
+	if (rc != 0)
+		return rc;
+	*steers |= p->steers;
+	e->n_ports++;
+	return 0;
+}
+
+/*
+ * EAL was given no device: the link to the local kernel (tt_kernel_link.c), a kind that
+ * probes but does not start giving way to the next.
+ */
+static int
+engine_kernel_link(struct tt_engine *e, bool *steers, char *err, size_t errlen)
+{
+	struct tt_kernel_link_state st;
+	uint16_t port;
+	int rc = tt_kernel_link_open(&st, e->cfg.kernel_link, e->n_workers, &port, err, errlen);
+
+	while (rc == 0) {
+		const char *kind = tt_kernel_link_driver();
+
+		rc = port_add(e, port, steers, err, errlen);
+		if (rc == 0) {
+			TT_LOG(INFO, core, "kernel link: %s%s", kind,
+			       strcmp(kind, "TAP") == 0 ? " (tt0)" :
+			       " on a veth pair, the kernel on tt0, tcpterm on tt0p");
+			return 0;
+		}
+		TT_LOG(INFO, core, "kernel link: the %s port did not start: %s", kind, err);
+		rc = tt_kernel_link_next(&st, port, &port, err, errlen);
+	}
+	return rc;
+}
+
 static int
 engine_ports(struct tt_engine *e, char *err, size_t errlen)
 {
 	uint16_t port_id;
 	bool steers = false;
 
-	/* EAL was given no device: make the link to the local kernel (tt_kernel_link.c). */
 	if (rte_eth_dev_count_avail() == 0 && tt_eal_no_device() &&
 	    e->cfg.kernel_link != TT_KERNEL_LINK_NONE) {
-		int rc = tt_kernel_link_open(e->cfg.kernel_link, err, errlen);
+		int rc = engine_kernel_link(e, &steers, err, errlen);
 
 		if (rc != 0)
 			return rc;
-		TT_LOG(INFO, core, "kernel link: %s%s", tt_kernel_link_driver(),
-		       strcmp(tt_kernel_link_driver(), "TAP") == 0 ? " (tt0)" :
-		       " on a veth pair, the kernel on tt0, tcpterm on tt0p");
-	}
-	RTE_ETH_FOREACH_DEV(port_id) {
-		struct tt_port *p;
-		int rc;
+	} else {
+		RTE_ETH_FOREACH_DEV(port_id) {
+			int rc = port_add(e, port_id, &steers, err, errlen);
 
-		if (e->n_ports == TT_MAX_PORTS) {
-			snprintf(err, errlen, "more than %u ports: allow fewer devices", TT_MAX_PORTS);
-			return -E2BIG;
-		}
-		p = &e->ports[e->n_ports];
-		rc = tt_port_setup(p, port_id, e->n_workers, e->pools, &e->cfg, &e->steer, err,
-				   errlen);
-		if (rc != 0)
-			return rc;
-		steers |= p->steers;
-		e->n_ports++;
-		if (p->kernel_ifname[0] != '\0' && e->cfg.kernel_addr.addr != 0) {
-			rc = tt_port_set_kernel_addr(p, e->cfg.kernel_addr.addr, e->cfg.kernel_addr.len,
-						     err, errlen);
 			if (rc != 0)
 				return rc;
 		}

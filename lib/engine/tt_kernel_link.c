@@ -12,14 +12,18 @@
  *   af_packet  the same pair, AF_PACKET's mmap'd ring on tt0p: where XDP cannot attach
  *   tap        net_tap's tt0, the fallback: no veth in the kernel, or no rights to make one
  *
- * kernel_link forces one (or none). The pair is created over rtnetlink, marked with an
- * alias naming our PID, and deleted at exit; one left by a tcpterm that was killed (its PID
- * gone) is deleted at the next start. tt0's transmit checksum offload is turned off: over
+ * kernel_link forces one (or none). A kind whose port does not start (XDP that cannot
+ * attach shows only at queue setup) gives way to the next (tt_kernel_link_next). With
+ * several workers AF_XDP is passed over (the veth has one queue) and AF_PACKET fans out.
+ * The pair is created over rtnetlink, given an alias, and deleted at exit. One tcpterm per
+ * network namespace holds its kernel link, by an flock on a file named after the namespace
+ * kept while the link lives: a tt0 with our alias found by the lock's new holder was left
+ * by a tcpterm that died, and is deleted (PIDs are not trusted across PID namespaces). tt0's transmit checksum offload is turned off: over
  * a veth the kernel otherwise hands AF_PACKET and AF_XDP segments whose checksum is only a
  * pseudo-header's (CHECKSUM_PARTIAL), which tcpterm, checking every checksum, would drop.
  */
 #include <errno.h>
-#include <signal.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,13 +34,17 @@
 #include <linux/sockios.h>
 #include <linux/veth.h>
 #include <net/if.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <rte_bus.h>
 #include <rte_common.h>
+#include <rte_debug.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 
 #include <tcpterm/tt_config.h>
 
@@ -45,10 +53,13 @@
 
 #define KL_KERNEL   "tt0"     /* the kernel's side: the address clients use is on it */
 #define KL_TCPTERM  "tt0p"    /* tcpterm's side of the veth pair */
-#define KL_ALIAS    "tcpterm kernel link, pid "
+#define KL_ALIAS    "tcpterm kernel link"
 
 static bool kl_veth;            /* we made the pair: delete it at exit */
-static const char *kl_driver;   /* what tt_kernel_link_open probed, for the log */
+static int kl_ifindex;          /* tt0's index when we made it */
+static int kl_lock = -1;        /* the namespace's lock, held while the link lives */
+static const char *kl_driver;   /* what is open, for the log */
+static char kl_dev[32];         /* its EAL device name */
 
 struct nl_req {
 	struct nlmsghdr nh;
@@ -61,6 +72,7 @@ nl_attr(struct nl_req *r, unsigned short type, const void *data, size_t len)
 {
 	struct rtattr *a = (struct rtattr *)((char *)r + NLMSG_ALIGN(r->nh.nlmsg_len));
 
+	RTE_VERIFY(NLMSG_ALIGN(r->nh.nlmsg_len) + RTA_SPACE(len) <= sizeof(*r));
 	a->rta_type = type;
 	a->rta_len = (unsigned short)RTA_LENGTH(len);
 	if (len != 0)
@@ -75,18 +87,21 @@ nl_nest_end(struct nl_req *r, struct rtattr *nest)
 	nest->rta_len = (unsigned short)((char *)r + r->nh.nlmsg_len - (char *)nest);
 }
 
-/* Send r and read its acknowledgement: 0 or -errno. */
+/*
+ * Send r and read the answer: 0 or -errno from its acknowledgement; with reply, the first
+ * message of a GET's answer is copied there (up to len bytes) instead.
+ */
 static int
-nl_talk(struct nl_req *r)
+nl_talk(struct nl_req *r, void *reply, size_t len)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	char buf[4096];
+	char buf[8192];
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), rc;
 	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
-	r->nh.nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	r->nh.nlmsg_flags |= NLM_F_REQUEST | (reply == NULL ? NLM_F_ACK : 0);
 	if (sendto(fd, r, r->nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		rc = -errno;
 		close(fd);
@@ -97,8 +112,12 @@ nl_talk(struct nl_req *r)
 	if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
 		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
 
-		if (h->nlmsg_type == NLMSG_ERROR)
+		if (h->nlmsg_type == NLMSG_ERROR) {
 			rc = ((const struct nlmsgerr *)NLMSG_DATA(h))->error;
+		} else if (reply != NULL && NLMSG_OK(h, (size_t)n)) {
+			memcpy(reply, buf, RTE_MIN(len, (size_t)h->nlmsg_len));
+			rc = 0;
+		}
 	}
 	close(fd);
 	return rc;
@@ -125,56 +144,58 @@ veth_create(void)
 	nl_nest_end(&r, peer);
 	nl_nest_end(&r, data);
 	nl_nest_end(&r, info);
-	return nl_talk(&r);
+	return nl_talk(&r, NULL, 0);
 }
 
 static int
-link_delete(const char *name)
+link_delete(int ifindex)
 {
 	struct nl_req r = { 0 };
-	unsigned int idx = if_nametoindex(name);
 
-	if (idx == 0)
-		return -ENODEV;
 	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(r.ifi));
 	r.nh.nlmsg_type = RTM_DELLINK;
 	r.ifi.ifi_family = AF_UNSPEC;
-	r.ifi.ifi_index = (int)idx;
-	return nl_talk(&r);
+	r.ifi.ifi_index = ifindex;
+	return nl_talk(&r, NULL, 0);
 }
 
 static int
-sysfs_read(const char *name, const char *attr, char *buf, size_t len)
+link_set_alias(int ifindex, const char *alias)
 {
-	char path[128];
-	FILE *f;
+	struct nl_req r = { 0 };
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", name, attr);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return -errno;
-	if (fgets(buf, (int)len, f) == NULL)
-		buf[0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
+	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(r.ifi));
+	r.nh.nlmsg_type = RTM_NEWLINK;
+	r.ifi.ifi_family = AF_UNSPEC;
+	r.ifi.ifi_index = ifindex;
+	nl_attr(&r, IFLA_IFALIAS, alias, strlen(alias) + 1);
+	return nl_talk(&r, NULL, 0);
+}
+
+/* ifindex's alias, over rtnetlink (not /sys, whose mount may be another namespace's). */
+static int
+link_alias(int ifindex, char *alias, size_t len)
+{
+	struct nl_req r = { 0 };
+	union { struct nlmsghdr nh; char b[4096]; } reply;
+	const struct rtattr *a;
+	int rc, left;
+
+	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(r.ifi));
+	r.nh.nlmsg_type = RTM_GETLINK;
+	r.ifi.ifi_family = AF_UNSPEC;
+	r.ifi.ifi_index = ifindex;
+	alias[0] = '\0';
+	memset(&reply, 0, sizeof(reply));
+	rc = nl_talk(&r, &reply, sizeof(reply));
+	if (rc != 0)
+		return rc;
+	left = (int)IFLA_PAYLOAD(&reply.nh);
+	for (a = IFLA_RTA((struct ifinfomsg *)NLMSG_DATA(&reply.nh)); RTA_OK(a, left);
+	     a = RTA_NEXT(a, left))
+		if (a->rta_type == IFLA_IFALIAS)
+			snprintf(alias, len, "%.*s", (int)RTA_PAYLOAD(a), (const char *)RTA_DATA(a));
 	return 0;
-}
-
-static int
-sysfs_write(const char *name, const char *attr, const char *val)
-{
-	char path[128];
-	FILE *f;
-	int rc;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", name, attr);
-	f = fopen(path, "w");
-	if (f == NULL)
-		return -errno;
-	rc = fputs(val, f) < 0 ? -EIO : 0;
-	if (fclose(f) != 0 && rc == 0)
-		rc = -errno;
-	return rc;
 }
 
 /* Up, and for the kernel's side its transmit checksum done in full (see the top). */
@@ -182,123 +203,227 @@ static int
 veth_prepare(char *err, size_t errlen)
 {
 	const char *names[] = { KL_KERNEL, KL_TCPTERM };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), e;
 	struct ethtool_value ev = { .cmd = ETHTOOL_STXCSUM, .data = 0 };
 	struct ifreq ifr = { 0 };
-	char alias[64];
 
 	if (fd < 0)
 		return -errno;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", KL_KERNEL);
 	ifr.ifr_data = (void *)&ev;
 	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0) {
+		e = errno;
 		snprintf(err, errlen, "cannot turn %s's transmit checksum offload off: %s",
-			 KL_KERNEL, strerror(errno));
+			 KL_KERNEL, strerror(e));
 		close(fd);
-		return -errno;
+		return -e;
 	}
 	for (size_t i = 0; i < RTE_DIM(names); i++) {
 		memset(&ifr, 0, sizeof(ifr));
 		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", names[i]);
 		if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ||
 		    (ifr.ifr_flags |= IFF_UP, ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)) {
-			snprintf(err, errlen, "cannot bring %s up: %s", names[i], strerror(errno));
+			e = errno;
+			snprintf(err, errlen, "cannot bring %s up: %s", names[i], strerror(e));
 			close(fd);
-			return -errno;
+			return -e;
 		}
 	}
 	close(fd);
-	snprintf(alias, sizeof(alias), KL_ALIAS "%d", (int)getpid());
-	sysfs_write(KL_KERNEL, "ifalias", alias);
-	return 0;
+	return link_set_alias(kl_ifindex, KL_ALIAS);
 }
 
 /*
- * tt0 exists already: ours from a tcpterm that is gone (deleted, 0), or anything else
- * (-EEXIST, err says whose and what to do).
+ * The namespace's lock (see the top): /run/tcpterm/kernel-link-NETNS.lock, NETNS the
+ * namespace's inode. 0 held, -EBUSY another tcpterm holds it (err says so), other -errno.
+ */
+static int
+lock_take(char *err, size_t errlen)
+{
+	struct stat ns;
+	char path[96];
+
+	if (stat("/proc/self/ns/net", &ns) != 0)
+		ns.st_ino = 0;
+	if (mkdir("/run/tcpterm", 0755) != 0 && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "/run/tcpterm/kernel-link-%lu.lock",
+		 (unsigned long)ns.st_ino);
+	kl_lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (kl_lock < 0)
+		return -errno;
+	if (flock(kl_lock, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	close(kl_lock);
+	kl_lock = -1;
+	snprintf(err, errlen, "another tcpterm holds this network namespace's kernel link (%s): stop it, or give this one a device (--vdev)",
+		 KL_KERNEL);
+	return -EBUSY;
+}
+
+/*
+ * tt0 exists and we hold the lock: ours from a tcpterm that died (deleted, 0), or not ours
+ * (-EEXIST, err says what to do).
  */
 static int
 stale_check(char *err, size_t errlen)
 {
+	int idx = (int)if_nametoindex(KL_KERNEL);
 	char alias[64];
-	long pid;
 
-	if (sysfs_read(KL_KERNEL, "ifalias", alias, sizeof(alias)) == 0 &&
-	    strncmp(alias, KL_ALIAS, strlen(KL_ALIAS)) == 0 &&
-	    sscanf(alias + strlen(KL_ALIAS), "%ld", &pid) == 1) {
-		if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
-			TT_LOG(NOTICE, core, "%s: left by tcpterm pid %ld, which is gone: deleted",
-			       KL_KERNEL, pid);
-			return link_delete(KL_KERNEL);
-		}
-		snprintf(err, errlen, "%s is the kernel link of tcpterm pid %ld, still running: stop it, or give this one a device (--vdev)",
-			 KL_KERNEL, pid);
-		return -EEXIST;
+	if (idx == 0)
+		return 0;
+	if (link_alias(idx, alias, sizeof(alias)) == 0 && strcmp(alias, KL_ALIAS) == 0) {
+		TT_LOG(NOTICE, core, "%s: a kernel link left by a tcpterm that died: deleted",
+		       KL_KERNEL);
+		return link_delete(idx);
 	}
 	snprintf(err, errlen, "network device %s already exists and is not a tcpterm kernel link: remove it (ip link del %s) or give a device (--vdev)",
 		 KL_KERNEL, KL_KERNEL);
 	return -EEXIST;
 }
 
-static int
-probe(const char *args)
+static void
+veth_delete(void)
 {
-	int rc = rte_dev_probe(args);
+	if (!kl_veth)
+		return;
+	/* Deleting one side of a veth pair deletes both; by index, so never another tt0. */
+	link_delete(kl_ifindex);
+	kl_veth = false;
+}
 
+static int
+veth_ensure(char *err, size_t errlen)
+{
+	int rc;
+
+	if (kl_veth)
+		return 0;
+	rc = veth_create();
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot create the veth pair %s/%s: %s", KL_KERNEL,
+			 KL_TCPTERM, strerror(-rc));
+		return rc;
+	}
+	kl_veth = true;
+	kl_ifindex = (int)if_nametoindex(KL_KERNEL);
+	rc = veth_prepare(err, errlen);
 	if (rc != 0)
-		TT_LOG(INFO, core, "kernel link: %s did not come up (%s)", args, rte_strerror(-rc));
+		veth_delete();
 	return rc;
 }
 
-int
-tt_kernel_link_open(uint32_t mode, char *err, size_t errlen)
+/* One kind: its device probed, its port id in *port. 0 or -errno, err set. */
+static int
+open_kind(uint32_t kind, uint16_t n_queues, uint16_t *port, char *err, size_t errlen)
 {
-	bool want_veth = mode == TT_KERNEL_LINK_AUTO || mode == TT_KERNEL_LINK_AF_XDP ||
-			 mode == TT_KERNEL_LINK_AF_PACKET;
+	char args[128];
 	int rc;
 
-	if (mode == TT_KERNEL_LINK_NONE)
-		return -ENODEV;
-	if (if_nametoindex(KL_KERNEL) != 0) {
-		rc = stale_check(err, errlen);
+	if (kind == TT_KERNEL_LINK_TAP) {
+		veth_delete();
+		snprintf(kl_dev, sizeof(kl_dev), "net_tap0");
+		snprintf(args, sizeof(args), "net_tap0,iface=" KL_KERNEL);
+		kl_driver = "TAP";
+	} else {
+		rc = veth_ensure(err, errlen);
 		if (rc != 0)
 			return rc;
-	}
-	if (want_veth) {
-		rc = veth_create();
-		if (rc == 0) {
-			kl_veth = true;
-			rc = veth_prepare(err, errlen);
-		}
-		if (rc == 0 && mode != TT_KERNEL_LINK_AF_PACKET &&
-		    probe("net_af_xdp0,iface=" KL_TCPTERM ",start_queue=0,queue_count=1") == 0) {
+		if (kind == TT_KERNEL_LINK_AF_XDP) {
+			snprintf(kl_dev, sizeof(kl_dev), "net_af_xdp0");
+			snprintf(args, sizeof(args),
+				 "net_af_xdp0,iface=" KL_TCPTERM ",start_queue=0,queue_count=%u",
+				 n_queues);
 			kl_driver = "AF_XDP";
-			return 0;
-		}
-		if (rc == 0 && mode != TT_KERNEL_LINK_AF_XDP &&
-		    probe("net_af_packet0,iface=" KL_TCPTERM ",qpairs=1") == 0) {
+		} else {
+			snprintf(kl_dev, sizeof(kl_dev), "net_af_packet0");
+			snprintf(args, sizeof(args), "net_af_packet0,iface=" KL_TCPTERM ",qpairs=%u",
+				 n_queues);
 			kl_driver = "AF_PACKET";
-			return 0;
-		}
-		if (rc != 0)
-			TT_LOG(INFO, core, "kernel link: no veth pair (%s)",
-			       rc == -EPERM ? "not permitted" : strerror(-rc));
-		tt_kernel_link_close();
-		if (mode != TT_KERNEL_LINK_AUTO) {
-			snprintf(err, errlen, "kernel_link %s: no %s port on a veth pair%s (EAL's messages above; kernel_link auto falls back to the next kind)",
-				 tt_kernel_link_name(mode), tt_kernel_link_name(mode),
-				 rc != 0 ? ": cannot create the pair" : "");
-			return -ENODEV;
 		}
 	}
-	rc = probe("net_tap0,iface=" KL_KERNEL);
+	rc = rte_dev_probe(args);
+	if (rc == 0)
+		rc = rte_eth_dev_get_port_by_name(kl_dev, port);
 	if (rc != 0) {
-		snprintf(err, errlen, "no kernel link: neither a veth pair nor a TAP device %s could be made (%s): run as root, or give a device (--vdev)",
-			 KL_KERNEL, rte_strerror(-rc));
+		snprintf(err, errlen, "kernel link %s: %s did not come up (%s)", kl_driver, args,
+			 rte_strerror(-rc));
+		kl_driver = NULL;
+	}
+	return rc;
+}
+
+/* The kind auto tries after kind (TT_KERNEL_LINK_NONE: none left). */
+static uint32_t
+next_kind(uint32_t kind, uint16_t n_queues)
+{
+	switch (kind) {
+	case TT_KERNEL_LINK_AUTO:
+		/* One queue on the veth: AF_XDP takes one worker only. */
+		return n_queues == 1 ? TT_KERNEL_LINK_AF_XDP : TT_KERNEL_LINK_AF_PACKET;
+	case TT_KERNEL_LINK_AF_XDP:
+		return TT_KERNEL_LINK_AF_PACKET;
+	case TT_KERNEL_LINK_AF_PACKET:
+		return TT_KERNEL_LINK_TAP;
+	default:
+		return TT_KERNEL_LINK_NONE;
+	}
+}
+
+int
+tt_kernel_link_open(struct tt_kernel_link_state *st, uint32_t mode, uint16_t n_queues,
+		    uint16_t *port, char *err, size_t errlen)
+{
+	int rc;
+
+	st->mode = mode;
+	st->n_queues = n_queues;
+	if (mode == TT_KERNEL_LINK_NONE)
+		return -ENODEV;
+	rc = lock_take(err, errlen);
+	if (rc == 0)
+		rc = stale_check(err, errlen);
+	if (rc != 0) {
+		tt_kernel_link_close();
 		return rc;
 	}
-	kl_driver = "TAP";
-	return 0;
+	st->kind = mode == TT_KERNEL_LINK_AUTO ? next_kind(mode, n_queues) : mode;
+	for (;;) {
+		rc = open_kind(st->kind, n_queues, port, err, errlen);
+		if (rc == 0)
+			return 0;
+		TT_LOG(INFO, core, "%s", err);
+		if (mode != TT_KERNEL_LINK_AUTO || next_kind(st->kind, n_queues) ==
+						     TT_KERNEL_LINK_NONE) {
+			tt_kernel_link_close();
+			return rc;
+		}
+		st->kind = next_kind(st->kind, n_queues);
+	}
+}
+
+int
+tt_kernel_link_next(struct tt_kernel_link_state *st, uint16_t port, uint16_t *next_port,
+		    char *err, size_t errlen)
+{
+	struct rte_eth_dev_info info;
+
+	/* The device that would not start goes, so the next kind may take the interface. */
+	if (rte_eth_dev_info_get(port, &info) == 0 && info.device != NULL) {
+		rte_eth_dev_close(port);
+		rte_dev_remove(info.device);
+	}
+	kl_driver = NULL;
+	if (st->mode != TT_KERNEL_LINK_AUTO)
+		return -ENODEV;
+	for (st->kind = next_kind(st->kind, st->n_queues); st->kind != TT_KERNEL_LINK_NONE;
+	     st->kind = next_kind(st->kind, st->n_queues)) {
+		if (open_kind(st->kind, st->n_queues, next_port, err, errlen) == 0)
+			return 0;
+		TT_LOG(INFO, core, "%s", err);
+	}
+	return -ENODEV;
 }
 
 const char *
@@ -316,9 +441,10 @@ tt_kernel_link_driver(void)
 void
 tt_kernel_link_close(void)
 {
-	if (!kl_veth)
-		return;
-	/* Deleting one side of a veth pair deletes both. */
-	link_delete(KL_KERNEL);
-	kl_veth = false;
+	veth_delete();
+	kl_driver = NULL;
+	if (kl_lock >= 0) {
+		close(kl_lock);
+		kl_lock = -1;
+	}
 }

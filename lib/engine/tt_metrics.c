@@ -11,8 +11,9 @@
  *     queue and its limit; connections per TCP state; the ports' NIC counters.
  * A control thread of its own serves it, one connection at a time, never a worker: what it
  * reads, it reads as telemetry does (tt_telemetry.c), each figure a snapshot of a running
- * worker. A client has 2 s to send its request and take the answer; Prometheus scrapes
- * one at a time, so a stuck client delays the next scrape, it cannot stop them.
+ * worker. A client has 2 s in all to send its request (at most 4 KB) and take the answer;
+ * Prometheus scrapes one at a time, so a stuck client delays the next scrape by that much
+ * at most, it cannot stop them, nor hold tcpterm's exit.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -114,10 +115,14 @@ linux_group(const char *group)
 	       strcmp(group, "Ip") == 0 || strcmp(group, "Icmp") == 0;
 }
 
+/* HELP text escaped as the format asks: backslash and newline. */
 static void
 family(FILE *f, const char *name, const char *type, const char *help)
 {
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	fprintf(f, "# HELP %s ", name);
+	for (const char *c = help; *c != '\0'; c++)
+		fputs(*c == '\\' ? "\\\\" : *c == '\n' ? "\\n" : (char[2]){ *c, '\0' }, f);
+	fprintf(f, "\n# TYPE %s %s\n", name, type);
 }
 
 static void
@@ -326,6 +331,11 @@ render(const struct tt_metrics *m, size_t *len)
 	render_listeners(f, m->e);
 	render_states(f, m->e);
 	render_ports(f, m->e);
+	if (ferror(f) != 0) {
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;
@@ -333,10 +343,11 @@ render(const struct tt_metrics *m, size_t *len)
 	return buf;
 }
 
+/* The bytes, or as many as the client takes before the exchange's deadline. */
 static void
-send_all(int fd, const char *p, size_t n)
+send_all(int fd, const char *p, size_t n, uint64_t deadline)
 {
-	while (n > 0) {
+	while (n > 0 && rte_rdtsc() < deadline) {
 		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
 
 		if (k <= 0)
@@ -347,65 +358,98 @@ send_all(int fd, const char *p, size_t n)
 }
 
 static void
-reply(int fd, const char *status, const char *extra, const char *body, size_t len,
-      bool head)
+reply(int fd, uint64_t deadline, const char *status, const char *extra, const char *body,
+      size_t len, bool head)
 {
 	char hdr[256];
 	int n = snprintf(hdr, sizeof(hdr),
 			 "HTTP/1.1 %s\r\n%sContent-Length: %zu\r\nConnection: close\r\n\r\n",
 			 status, extra, len);
 
-	send_all(fd, hdr, (size_t)n);
+	send_all(fd, hdr, (size_t)n, deadline);
 	if (!head)
-		send_all(fd, body, len);
+		send_all(fd, body, len, deadline);
 }
 
-/* One request: GET or HEAD /metrics; anything else gets its HTTP error. */
+/*
+ * Close after a reply: the write side first, then what the client still sends is read
+ * and dropped (briefly), so closing with unread bytes does not reset the reply away.
+ */
+static void
+finish(int fd)
+{
+	char junk[512];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	shutdown(fd, SHUT_WR);
+	while (poll(&p, 1, 100) > 0 && recv(fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+		;
+}
+
+/*
+ * One request: GET or HEAD /metrics; anything else gets its HTTP error. The whole exchange
+ * has METRICS_IO_S: a client sending a byte at a time cannot hold the endpoint longer.
+ */
 static void
 serve(struct tt_metrics *m, int fd)
 {
 	static const char text[] = "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n";
 	static const char plain[] = "Content-Type: text/plain; charset=utf-8\r\n";
-	const struct timeval io = { .tv_sec = METRICS_IO_S };
+	const struct timeval io = { .tv_sec = 0, .tv_usec = METRICS_POLL_MS * 1000 };
 	char req[METRICS_REQ_MAX + 1], method[8], path[256], version[16];
+	uint64_t deadline = rte_rdtsc() + METRICS_IO_S * rte_get_tsc_hz();
 	size_t got = 0;
 	bool head;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &io, sizeof(io));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &io, sizeof(io));
-	while (got < METRICS_REQ_MAX) {
-		ssize_t k = recv(fd, req + got, METRICS_REQ_MAX - got, 0);
+	req[0] = '\0';
+	while (strstr(req, "\r\n\r\n") == NULL && strstr(req, "\n\n") == NULL) {
+		uint64_t now = rte_rdtsc();
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t k;
 
-		if (k <= 0)
-			return;          /* closed, or no request within METRICS_IO_S */
-		got += (size_t)k;
+		if (got == METRICS_REQ_MAX) {
+			static const char body[] = "request header fields too large\n";
+
+			reply(fd, deadline, "431 Request Header Fields Too Large", plain, body,
+			      sizeof(body) - 1, false);
+			return;
+		}
+		if (now >= deadline || __atomic_load_n(&m->quit, __ATOMIC_RELAXED) ||
+		    poll(&p, 1, (int)RTE_MIN((deadline - now) * 1000 / rte_get_tsc_hz() + 1,
+					     (uint64_t)METRICS_POLL_MS)) < 0)
+			return;          /* no request within METRICS_IO_S, or stopping */
+		if (!(p.revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		k = recv(fd, req + got, METRICS_REQ_MAX - got, MSG_DONTWAIT);
+		if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR))
+			return;
+		if (k > 0)
+			got += (size_t)k;
 		req[got] = '\0';
-		if (strstr(req, "\r\n\r\n") != NULL || strstr(req, "\n\n") != NULL)
-			break;
 	}
-	req[got] = '\0';
 	req[strcspn(req, "\r\n")] = '\0';
 	/* RFC 9112 3: method SP request-target SP HTTP-version, the method in capitals. */
 	if (sscanf(req, "%7[A-Z] %255s %15s", method, path, version) != 3 ||
 	    strncmp(version, "HTTP/1.", 7) != 0) {
 		static const char body[] = "bad request\n";
 
-		reply(fd, "400 Bad Request", plain, body, sizeof(body) - 1, false);
+		reply(fd, deadline, "400 Bad Request", plain, body, sizeof(body) - 1, false);
 		return;
 	}
 	head = strcmp(method, "HEAD") == 0;
 	if (!head && strcmp(method, "GET") != 0) {
 		static const char body[] = "only GET and HEAD\n";
 
-		reply(fd, "405 Method Not Allowed", "Allow: GET, HEAD\r\n", body, sizeof(body) - 1,
-		      false);
+		reply(fd, deadline, "405 Method Not Allowed", "Allow: GET, HEAD\r\n", body,
+		      sizeof(body) - 1, false);
 		return;
 	}
 	path[strcspn(path, "?")] = '\0';
 	if (strcmp(path, "/metrics") != 0) {
 		static const char body[] = "not found: the metrics are at /metrics\n";
 
-		reply(fd, "404 Not Found", plain, body, sizeof(body) - 1, head);
+		reply(fd, deadline, "404 Not Found", plain, body, sizeof(body) - 1, head);
 		return;
 	}
 	size_t len = 0;
@@ -414,10 +458,10 @@ serve(struct tt_metrics *m, int fd)
 	if (body == NULL) {
 		static const char oom[] = "out of memory\n";
 
-		reply(fd, "500 Internal Server Error", plain, oom, sizeof(oom) - 1, head);
+		reply(fd, deadline, "500 Internal Server Error", plain, oom, sizeof(oom) - 1, head);
 		return;
 	}
-	reply(fd, "200 OK", text, body, len, head);
+	reply(fd, deadline, "200 OK", text, body, len, head);
 	free(body);
 }
 
@@ -439,6 +483,7 @@ metrics_main(void *arg)
 
 			if (c >= 0) {
 				serve(m, c);
+				finish(c);
 				close(c);
 			}
 		}
@@ -480,8 +525,8 @@ tt_metrics_start(struct tt_engine *e, char *err, size_t errlen)
 	/* EAL's control thread: off the workers' lcores, on the control cores' CPU set. */
 	rc = rte_ctrl_thread_create(&m->tid, "tt-metrics", NULL, metrics_main, m);
 	if (rc != 0) {
-		snprintf(err, errlen, "cannot start the metrics thread: %s", strerror(rc));
-		rc = -rc;
+		/* rte_ctrl_thread_create returns -errno. */
+		snprintf(err, errlen, "cannot start the metrics thread: %s", strerror(-rc));
 		goto fail;
 	}
 	e->metrics = m;

@@ -8,10 +8,11 @@ the embedded default has, make tcpterm's own link to the kernel of its namespace
    checksum offload off (ethtool -k), its alias naming tcpterm's PID; ping, curl and a
    short wrk run (keep-alive and Connection: close) are served with no socket error.
 2. SIGINT: exit 0 and the pair is gone.
-3. SIGKILL leaves the pair; the next start deletes it (the log says whose it was) and
-   serves; a second tcpterm started while one runs stops with exit 2 and one line naming
-   the running one's PID; a tt0 that is not a kernel link stops it with exit 2 and one line.
-4. kernel_link af_packet and tap force those; --kernel-link foo: exit 2, one line.
+3. SIGKILL leaves the pair; the next start deletes it (the log says so) and serves; a
+   second tcpterm started while one runs stops with exit 2 and one line (the namespace's
+   lock); a tt0 that is not a kernel link stops it with exit 2 and one line.
+4. Two workers (-l 0,1): AF_XDP passed over, AF_PACKET with two queues, served.
+5. kernel_link af_packet and tap force those; --kernel-link foo: exit 2, one line.
 """
 import re
 import signal
@@ -72,12 +73,12 @@ def part_auto(ns):
            'tt0 still offloads its transmit checksum: '
            + next((ln for ln in k.splitlines() if ln.startswith('tx-checksumming')), '?'))
     alias = ns.out(['cat', '/sys/class/net/tt0/ifalias']).strip()
-    expect(alias == f'tcpterm kernel link, pid {tt.proc.pid}', f'tt0 alias {alias!r}')
+    expect(alias == 'tcpterm kernel link', f'tt0 alias {alias!r}')
     serve_check(ns, tt, kind)
     ka, close = wrk(ns, False), wrk(ns, True)
     log(f'ok: kernel_link auto: {kind} on a veth pair, tt0 {ttlib.PEER}, tx-checksumming off, '
-        f'alias naming pid {tt.proc.pid}; ping, curl; wrk keep-alive {ka:.0f} req/s, close '
-        f'{close:.0f} req/s, no errors')
+        f'alias {alias!r}; ping, curl; wrk keep-alive {ka:.0f} req/s, close {close:.0f} req/s, '
+        'no errors')
     expect(tt.stop() == 0, f'tcpterm exited {tt.rc} on SIGINT')
     expect(not ({'tt0', 'tt0p'} & links(ns)), f'after SIGINT the pair is still there: {links(ns)}')
     log('ok: SIGINT: exit 0, tt0 and tt0p gone')
@@ -86,23 +87,21 @@ def part_auto(ns):
 
 def part_stale(ns):
     tt = start(ns, 'kl')
-    pid = tt.proc.pid
     tt.proc.send_signal(signal.SIGKILL)
     tt.proc.wait(timeout=10)
     expect('tt0' in links(ns), 'the pair went with a SIGKILLed tcpterm: nothing to test')
     tt2 = start(ns, 'kl2')
-    expect(f'tt0: left by tcpterm pid {pid}, which is gone: deleted' in tt2.output(),
-           f'restart after SIGKILL did not say it deleted pid {pid}\'s pair:\n'
+    expect('tt0: a kernel link left by a tcpterm that died: deleted' in tt2.output(),
+           'restart after SIGKILL did not say it deleted the dead one\'s pair:\n'
            + tt2.output()[-1500:])
     serve_check(ns, tt2, 'after a stale pair')
-    log(f'ok: SIGKILL left the pair; the next start deleted it (pid {pid}) and serves')
+    log('ok: SIGKILL left the pair; the next start deleted it and serves')
 
     third = start(ns, 'kl3', wait=False)
     rc = third.proc.wait(timeout=30)
     lines = [ln for ln in third.output().splitlines() if 'tt0' in ln and 'tcpterm:' in ln]
-    expect(rc == 2 and len(lines) == 1 and f'pid {tt2.proc.pid}' in lines[0] and
-           'still running' in lines[0], f'a second tcpterm beside a running one: exit {rc}, '
-           f'lines {lines}')
+    expect(rc == 2 and len(lines) == 1 and 'another tcpterm holds' in lines[0],
+           f'a second tcpterm beside a running one: exit {rc}, lines {lines}')
     log(f'ok: a second start while one runs: exit 2, {lines[0].strip()!r}')
     expect(tt2.stop() == 0, f'tcpterm exited {tt2.rc} on SIGINT')
 
@@ -114,6 +113,21 @@ def part_stale(ns):
     expect(rc == 2 and len(lines) == 1 and 'not a tcpterm kernel link' in lines[0],
            f'a foreign tt0: exit {rc}, lines {lines}')
     log(f'ok: a foreign tt0: exit 2, {lines[0].strip()!r}')
+
+
+def part_two_workers(ns):
+    """Two workers: AF_XDP passed over (the veth has one queue), AF_PACKET with two."""
+    tt = ttlib.Tcpterm(ns, 'kl2w', ['--listen', str(ttlib.LISTEN_PORT)], tap='tt0', vdev=False)
+    tt.eal[tt.eal.index('-l') + 1] = '0,1'
+    tt.start()
+    kind = link_of(tt)
+    queues = re.search(r'interface tt0p \(kernel side tt0\)\): (\d+) queues', tt.output())
+    expect(kind == 'AF_PACKET' and queues and queues.group(1) == '2',
+           f'two workers: {kind}, queues {queues.group(1) if queues else None}')
+    for _ in range(6):
+        serve_check(ns, tt, 'two workers')
+    expect(tt.stop() == 0, f'tcpterm exited {tt.rc} on SIGINT')
+    log('ok: two workers: AF_PACKET with two queues, curl and ping served, stopped cleanly')
 
 
 def part_forced(ns):
@@ -136,6 +150,7 @@ def test():
     ns = ttlib.Netns('klink')
     kind = part_auto(ns)
     part_stale(ns)
+    part_two_workers(ns)
     part_forced(ns)
     ns.delete()
     log(f'ok: kernel link {kind} by default, with its fallbacks and its leftovers handled')

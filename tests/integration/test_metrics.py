@@ -13,14 +13,16 @@ Prometheus' own `promtool check metrics` (Debian's prometheus package).
    [0, 1]; counters never go back between two scrapes and PassiveOpens grows by 3 after 3
    more fetches.
 3. HEAD: headers only. GET /: 404. POST: 405 with Allow. A request line that is not HTTP:
-   400. A client that connects and says nothing: the next scrape is answered within
-   3 s (the endpoint's 2 s limit), and tcpterm keeps serving.
+   400; 5 KB of header: 431. A client that connects and says nothing, and one that sends a
+   byte every 0.5 s: the next scrape is answered within 3.5 s (the endpoint's 2 s for a
+   whole exchange), and tcpterm keeps serving.
 4. A second tcpterm given the same --metrics-listen: exit 2 (as any start failure) and one
    line naming the address
    and "Address already in use"; a malformed value: exit 2, one line.
 """
 import re
 import shutil
+import threading
 import socket
 import subprocess
 import time
@@ -165,6 +167,16 @@ def part_values(ns, tt, url, body):
     log(f'ok: second scrape: no counter went back, {po} +3 after 3 fetches')
 
 
+def raw(ns, port, data):
+    """The first 100 bytes the endpoint answers to data."""
+    with ns:
+        s = socket.create_connection(('127.0.0.1', port), timeout=5)
+        s.sendall(data)
+        answer = s.recv(100)
+        s.close()
+    return answer
+
+
 def part_http(ns, tt, url, port):
     status, headers, body = get(ns, url, 'HEAD')
     expect(status == 200 and body == '' and int(headers.get('Content-Length', '0')) > 1000,
@@ -175,11 +187,7 @@ def part_http(ns, tt, url, port):
     status, headers, _ = get(ns, url, 'POST')
     expect(status == 405 and 'GET' in headers.get('Allow', ''), f'POST: {status}, Allow '
            f'{headers.get("Allow")!r}')
-    with ns:
-        s = socket.create_connection(('127.0.0.1', port), timeout=5)
-        s.sendall(b'\x16\x03\x01 not http at all\r\n\r\n')
-        answer = s.recv(100)
-        s.close()
+    answer = raw(ns, port, b'\x16\x03\x01 not http at all\r\n\r\n')
     expect(answer.startswith(b'HTTP/1.1 400'), f'a TLS-like line got {answer[:40]!r}, want 400')
     with ns:
         mute = socket.create_connection(('127.0.0.1', port), timeout=5)
@@ -189,9 +197,33 @@ def part_http(ns, tt, url, port):
     mute.close()
     expect(status == 200 and waited < 3.5, f'a scrape behind a silent client: {status} after '
            f'{waited:.2f} s, want 200 within about 2 s')
+    # A client dripping a byte every 0.5 s never ends its request: the exchange's 2 s limit
+    # is for the whole of it, not each read.
+    with ns:
+        drip = socket.create_connection(('127.0.0.1', port), timeout=5)
+
+    def dripping():
+        try:
+            for _ in range(20):
+                drip.send(b'G')
+                time.sleep(0.5)
+        except OSError:
+            pass
+    th = threading.Thread(target=dripping, daemon=True)
+    th.start()
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    status, _, _ = get(ns, url)
+    dripped = time.monotonic() - t0
+    drip.close()
+    expect(status == 200 and dripped < 3.5, f'a scrape behind a dripping client: {status} '
+           f'after {dripped:.2f} s, want 200 within about 2 s')
+    answer = raw(ns, port, b'GET /metrics HTTP/1.1\r\nX: ' + b'a' * 5000)
+    expect(answer.startswith(b'HTTP/1.1 431'), f'a 5 KB header got {answer[:40]!r}, want 431')
     expect(tt.alive(), 'tcpterm died serving bad requests')
-    log(f'ok: HEAD headers only; / 404; POST 405 (Allow: GET, HEAD); garbage 400; a silent '
-        f'client delays the next scrape {waited:.2f} s (limit 2 s)')
+    log(f'ok: HEAD headers only; / 404; POST 405 (Allow: GET, HEAD); garbage 400; 5 KB of '
+        f'header 431; a silent client delays the next scrape {waited:.2f} s, a dripping one '
+        f'{dripped:.2f} s (limit 2 s)')
 
 
 def part_errors(ns, tt, port):
