@@ -13,6 +13,7 @@
 
 #include <rte_common.h>
 #include <rte_cycles.h>
+#include <rte_devargs.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -238,6 +239,41 @@ engine_kernel_link(struct tt_engine *e, bool *steers, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * Whether port_id is a member of a net_bonding port (issue 10 item 2): the bond takes its
+ * members when it is configured, from its own device arguments (DPDK 22.11 spells them
+ * slave=NAME), so they are not ports of ours. Read before any port is set up.
+ */
+static bool
+bond_member(uint16_t port_id)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+	uint16_t bond;
+
+	if (rte_eth_dev_get_name_by_port(port_id, name) != 0)
+		return false;
+	RTE_ETH_FOREACH_DEV(bond) {
+		struct rte_eth_dev_info info;
+		const struct rte_devargs *da;
+		const char *a;
+		size_t n = strlen(name);
+
+		if (bond == port_id || rte_eth_dev_info_get(bond, &info) != 0 ||
+		    strcmp(info.driver_name, "net_bonding") != 0 || info.device == NULL)
+			continue;
+		da = rte_dev_devargs(info.device);
+		for (a = da != NULL ? da->args : NULL; a != NULL && *a != '\0';
+		     a += strcspn(a, ","), a += *a == ',') {
+			if ((strncmp(a, "slave=", 6) == 0 && strncmp(a + 6, name, n) == 0 &&
+			     (a[6 + n] == ',' || a[6 + n] == '\0')) ||
+			    (strncmp(a, "member=", 7) == 0 && strncmp(a + 7, name, n) == 0 &&
+			     (a[7 + n] == ',' || a[7 + n] == '\0')))
+				return true;
+		}
+	}
+	return false;
+}
+
 static int
 engine_ports(struct tt_engine *e, char *err, size_t errlen)
 {
@@ -252,8 +288,14 @@ engine_ports(struct tt_engine *e, char *err, size_t errlen)
 			return rc;
 	} else {
 		RTE_ETH_FOREACH_DEV(port_id) {
-			int rc = port_add(e, port_id, &steers, err, errlen);
+			int rc;
 
+			if (bond_member(port_id)) {
+				TT_LOG(INFO, core, "port %u is a member of a bonding port: not set up on its own",
+				       port_id);
+				continue;
+			}
+			rc = port_add(e, port_id, &steers, err, errlen);
 			if (rc != 0)
 				return rc;
 		}
