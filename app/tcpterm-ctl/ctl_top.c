@@ -248,6 +248,12 @@ tt_ctl_top(struct tt_ctl_conn *c, double interval, long count, bool json, char *
 		/* Interrupted by Ctrl-C: the frame still shows, over the shorter interval. */
 		nanosleep(&d, NULL);
 		rc = frame_read(c, &now, err, errlen);
+		/* Ctrl-C during a query interrupts its read: a stop, not a failure. */
+		if (rc != 0 && top_stop) {
+			frame_free(&now);
+			rc = 0;
+			break;
+		}
 		if (rc == 0)
 			rc = print_frame(stdout, &prev, &now, tty, json, err, errlen);
 		frame_free(&prev);

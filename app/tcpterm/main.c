@@ -106,7 +106,7 @@ print_banner(const struct tt_config *cfg)
 	printf("tcpterm: serving %s, ports", a);
 	for (uint32_t i = 0; i < cfg->n_listeners; i++)
 		printf(" %u/%s", cfg->listeners[i].port, tt_app_kind_name(cfg->listeners[i].app));
-	/* Only when a TAP port's kernel side really got the address (SPEC O1). */
+	/* Only when a kernel side (a TAP's, the kernel link's) really got the address (O1). */
 	if (kside != NULL) {
 		inet_ntop(AF_INET, &cfg->kernel_addr.addr, k, sizeof(k));
 		printf("; clients reach it from %s (the kernel side of its link, %s/%u)", kside, k,
@@ -124,7 +124,7 @@ print_man(FILE *out)
 	tt_man_section(out, "SYNOPSIS");
 	tt_man_text(out, "tcpterm [EAL options] -- [options]\ntcpterm [options]");
 	tt_man_section(out, "DESCRIPTION");
-	tt_man_para(out, "tcpterm owns a NIC (any DPDK ethdev, or a TAP device by default) and speaks Ethernet, ARP, IPv4 and TCP itself, one worker per lcore, each owning its flows. Its listeners behave as a well-tuned Linux server's: a SYN queue, an accept queue of min(backlog, somaxconn), SYN cookies, SYN-ACK retries, abort_on_overflow, the four-way close and TIME_WAIT, counted under Linux's own names (ListenOverflows, TCPReqQFullDoCookies, SyncookiesSent...). Data runs over lossy links with SACK, RACK-TLP and CUBIC. Built-in applications answer on each listener: http, echo, discard, hold (never or slowly accepting) and proxy.");
+	tt_man_para(out, "tcpterm owns a NIC (any DPDK ethdev, or by default its own link to the local kernel) and speaks Ethernet, ARP, IPv4 and TCP itself, one worker per lcore, each owning its flows. Its listeners behave as a well-tuned Linux server's: a SYN queue, an accept queue of min(backlog, somaxconn), SYN cookies, SYN-ACK retries, abort_on_overflow, the four-way close and TIME_WAIT, counted under Linux's own names (ListenOverflows, TCPReqQFullDoCookies, SyncookiesSent...). Data runs over lossy links with SACK, RACK-TLP and CUBIC. Built-in applications answer on each listener: http, echo, discard, hold (never or slowly accepting) and proxy.");
 	tt_man_para(out, "With no EAL options tcpterm starts the embedded default: one lcore on the last CPU, no PCI probing, hugepages when 256 MB are free (else none), and its own link to the kernel, tt0, whose side gets the first host address of --addr's subnet (198.18.0.1/24 by default): a veth pair tt0/tt0p with AF_XDP on tcpterm's side, else AF_PACKET, else a TAP device (kernel_link). EAL options with --no-pci and no --vdev make the same link. EAL options go before \"--\", tcpterm's after it; see the DPDK documentation for EAL's.");
 	tt_man_para(out, "Past capacity it sheds SYNs early and keeps serving. Its state is visible live through DPDK telemetry and tcpterm-ctl(8); the tunables Linux lets sysctl -w change are settable while it runs (tcpterm-ctl set), and --metrics-listen serves every figure to Prometheus.");
 	tt_man_section(out, "OPTIONS");

@@ -102,7 +102,7 @@ struct tt_config {
 	struct tt_ipv4_prefix addrs[TT_MAX_ADDRS];
 	uint32_t n_addrs;
 	uint32_t gateway;        /* 0 = none */
-	struct tt_ipv4_prefix kernel_addr; /* address for a TAP port's kernel side; addr 0 = none */
+	struct tt_ipv4_prefix kernel_addr; /* a TAP's or the kernel link's kernel side; 0 = none */
 	bool kernel_addr_auto;   /* derive kernel_addr from the first --addr */
 	/* [tcp]: names follow Linux sysctls without the net.ipv4.tcp_ prefix (SPEC Tunables) */
 	uint32_t syncookies;

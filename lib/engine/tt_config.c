@@ -110,7 +110,7 @@ static const struct key keys[] = {
 	{ "net", "gateway", NULL, KT_IPV4, KS_CONFIG, 0, 0, "none", C(gateway),
 	  "IPv4 gateway, resolved by ARP; none for on-link peers only" },
 	{ "net", "kernel_addr", NULL, KT_KERNEL, KS_CONFIG, 0, 0, "auto", C(kernel_addr),
-	  "address for a TAP port's kernel side: auto (first host of --addr's subnet that is not ours), none, or A.B.C.D/len" },
+	  "address for the kernel side of a TAP port or of the kernel link (tt0): auto (first host of --addr's subnet that is not ours), none, or A.B.C.D/len" },
 	U32_LIVE("tcp", syncookies, 0, 2, 1, "0 off, 1 when the SYN queue is full, 2 always (C1)"),
 	U32_LIVE("tcp", max_syn_backlog, 1, 16777216, 4096, "SYN queue capacity per listener and worker (Q1)"),
 	U32_LIVE("tcp", somaxconn, 1, 1048576, 4096, "cap on every listener's accept queue (Q1)"),

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * EAL bring-up. With no EAL options tcpterm runs on the embedded default (SPEC O1): no PCI
- * probe, no hugepages, one lcore, one TAP device whose kernel side tcpterm addresses. With
+ * probe, hugepages when free, one lcore, and no device: the engine makes its link to the
+ * kernel (tt_kernel_link.c), whose kernel side tcpterm addresses. With
  * options, they go to EAL as given, after a hugepage check that turns EAL's multi-line
  * failure into one line naming the fix (SPEC O7). The check counts what EAL will count,
  * never less: a check stricter than EAL refuses starts that would have worked.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The link to the local kernel when EAL is given no device (issue 10 item 5, SPEC O1): the
- * embedded default, and any EAL options with --no-pci and no --vdev, -a or -b. Through the
+ * embedded default, and any EAL options with --no-pci and no --vdev. Through the
  * TAP PMD every frame costs a system call and a signal, so wrk measured the kernel, not
  * tcpterm; docs/BENCHMARKS.md ("The embedded default's link") has the figures behind the
  * order tried, fastest first:
@@ -243,15 +243,19 @@ lock_take(char *err, size_t errlen)
 	struct stat ns;
 	char path[96];
 
+	int e;
+
 	if (stat("/proc/self/ns/net", &ns) != 0)
 		ns.st_ino = 0;
-	if (mkdir("/run/tcpterm", 0755) != 0 && errno != EEXIST)
-		return -errno;
 	snprintf(path, sizeof(path), "/run/tcpterm/kernel-link-%lu.lock",
 		 (unsigned long)ns.st_ino);
-	kl_lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (kl_lock < 0)
-		return -errno;
+	if ((mkdir("/run/tcpterm", 0755) != 0 && errno != EEXIST) ||
+	    (kl_lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		e = errno;
+		snprintf(err, errlen, "cannot take the kernel link's lock %s: %s (run as root, or give a device: --vdev)",
+			 path, strerror(e));
+		return -e;
+	}
 	if (flock(kl_lock, LOCK_EX | LOCK_NB) == 0)
 		return 0;
 	close(kl_lock);
@@ -274,9 +278,16 @@ stale_check(char *err, size_t errlen)
 	if (idx == 0)
 		return 0;
 	if (link_alias(idx, alias, sizeof(alias)) == 0 && strcmp(alias, KL_ALIAS) == 0) {
+		int rc = link_delete(idx);
+
+		if (rc != 0) {
+			snprintf(err, errlen, "cannot delete %s, left by a tcpterm that died: %s (ip link del %s)",
+				 KL_KERNEL, strerror(-rc), KL_KERNEL);
+			return rc;
+		}
 		TT_LOG(NOTICE, core, "%s: a kernel link left by a tcpterm that died: deleted",
 		       KL_KERNEL);
-		return link_delete(idx);
+		return 0;
 	}
 	snprintf(err, errlen, "network device %s already exists and is not a tcpterm kernel link: remove it (ip link del %s) or give a device (--vdev)",
 		 KL_KERNEL, KL_KERNEL);

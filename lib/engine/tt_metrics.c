@@ -120,8 +120,12 @@ static void
 family(FILE *f, const char *name, const char *type, const char *help)
 {
 	fprintf(f, "# HELP %s ", name);
-	for (const char *c = help; *c != '\0'; c++)
-		fputs(*c == '\\' ? "\\\\" : *c == '\n' ? "\\n" : (char[2]){ *c, '\0' }, f);
+	for (const char *c = help; *c != '\0'; c++) {
+		if (*c == '\\' || *c == '\n')
+			fputs(*c == '\\' ? "\\\\" : "\\n", f);
+		else
+			fputc(*c, f);
+	}
 	fprintf(f, "\n# TYPE %s %s\n", name, type);
 }
 
@@ -171,12 +175,7 @@ sample_busy(struct tt_metrics *m)
 static void
 render_workers(FILE *f, const struct tt_metrics *m)
 {
-	static const struct { const char *pool, *help; } pools[] = {
-		{ "mbufs", "packet buffers" },
-		{ "tcbs", "TCBs (established and closing connections)" },
-		{ "syn_queue", "SYN queue entries (SYN_RECV)" },
-		{ "time_wait", "TIME_WAIT entries" },
-	};
+	static const char *const pools[] = { "mbufs", "tcbs", "syn_queue", "time_wait" };
 	const struct tt_engine *e = m->e;
 	struct tt_worker_pools p[RTE_MAX_LCORE];
 
@@ -208,7 +207,7 @@ render_workers(FILE *f, const struct tt_metrics *m)
 
 			if (k == 0 || p[i].tcp)
 				fprintf(f, "tcpterm_worker_pool_capacity{worker=\"%u\",pool=\"%s\"} %" PRIu64 "\n",
-					i, pools[k].pool, cap[k]);
+					i, pools[k], cap[k]);
 		}
 	family(f, "tcpterm_worker_pool_in_use", "gauge",
 	       "objects of a worker's pool in use: mbufs, tcbs, syn_queue, time_wait");
@@ -219,7 +218,7 @@ render_workers(FILE *f, const struct tt_metrics *m)
 
 			if (k == 0 || p[i].tcp)
 				fprintf(f, "tcpterm_worker_pool_in_use{worker=\"%u\",pool=\"%s\"} %" PRIu64 "\n",
-					i, pools[k].pool, used[k]);
+					i, pools[k], used[k]);
 		}
 	family(f, "tcpterm_worker_tcp_mbufs_held", "gauge",
 	       "mbufs held by TCP send, receive and out-of-order queues (tcp_mem's measure)");
@@ -372,17 +371,19 @@ reply(int fd, uint64_t deadline, const char *status, const char *extra, const ch
 }
 
 /*
- * Close after a reply: the write side first, then what the client still sends is read
- * and dropped (briefly), so closing with unread bytes does not reset the reply away.
+ * Close after a reply: the write side first, then what the client still sends is read and
+ * dropped until it closes or the exchange's deadline, so closing with unread bytes does not
+ * reset the reply away.
  */
 static void
-finish(int fd)
+finish(const struct tt_metrics *m, int fd, uint64_t deadline)
 {
 	char junk[512];
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	shutdown(fd, SHUT_WR);
-	while (poll(&p, 1, 100) > 0 && recv(fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+	while (rte_rdtsc() < deadline && !__atomic_load_n(&m->quit, __ATOMIC_RELAXED) &&
+	       poll(&p, 1, 100) > 0 && recv(fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
 		;
 }
 
@@ -391,13 +392,12 @@ finish(int fd)
  * has METRICS_IO_S: a client sending a byte at a time cannot hold the endpoint longer.
  */
 static void
-serve(struct tt_metrics *m, int fd)
+serve_one(struct tt_metrics *m, int fd, uint64_t deadline)
 {
 	static const char text[] = "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n";
 	static const char plain[] = "Content-Type: text/plain; charset=utf-8\r\n";
 	const struct timeval io = { .tv_sec = 0, .tv_usec = METRICS_POLL_MS * 1000 };
 	char req[METRICS_REQ_MAX + 1], method[8], path[256], version[16];
-	uint64_t deadline = rte_rdtsc() + METRICS_IO_S * rte_get_tsc_hz();
 	size_t got = 0;
 	bool head;
 
@@ -465,6 +465,15 @@ serve(struct tt_metrics *m, int fd)
 	free(body);
 }
 
+static void
+serve(struct tt_metrics *m, int fd)
+{
+	uint64_t deadline = rte_rdtsc() + METRICS_IO_S * rte_get_tsc_hz();
+
+	serve_one(m, fd, deadline);
+	finish(m, fd, deadline);
+}
+
 static void *
 metrics_main(void *arg)
 {
@@ -483,7 +492,6 @@ metrics_main(void *arg)
 
 			if (c >= 0) {
 				serve(m, c);
-				finish(c);
 				close(c);
 			}
 		}

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Port bring-up (engine, start-up and shutdown only): configure and start an ethdev with one
- * queue pair per worker, make it steer flows when it can, address a TAP's kernel side. What
- * the workers read of a port afterwards is struct tt_port (lib/dp/tt_port.h).
+ * queue pair per worker, make it steer flows when it can, address its kernel side (a TAP's,
+ * the kernel link's). What the workers read of a port afterwards is struct tt_port
+ * (lib/dp/tt_port.h).
  */
 #ifndef TT_PORT_SETUP_H
 #define TT_PORT_SETUP_H

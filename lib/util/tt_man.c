@@ -69,18 +69,28 @@ tt_man_para(FILE *out, const char *text)
 	tt_man_text(out, text);
 }
 
+/* A word in bold or italics: hyphens as \- (man(7)), backslashes as \e. */
+static void
+man_word(FILE *out, const char *font, const char *w)
+{
+	fputs(font, out);
+	for (const char *c = w; *c != '\0'; c++) {
+		if (*c == '-' || *c == '\\')
+			fputs(*c == '-' ? "\\-" : "\\e", out);
+		else
+			fputc(*c, out);
+	}
+	fputs("\\fR", out);
+}
+
 void
 tt_man_option(FILE *out, const char *name, const char *arg, const char *help)
 {
-	fputs(".TP\n\\fB", out);
-	for (const char *c = name; *c != '\0'; c++)
-		fputs(*c == '-' ? "\\-" : (char[2]){ *c, '\0' }, out);
-	fputs("\\fR", out);
+	fputs(".TP\n", out);
+	man_word(out, "\\fB", name);
 	if (arg != NULL && *arg != '\0') {
-		fputs(" \\fI", out);
-		for (const char *c = arg; *c != '\0'; c++)
-			fputs(*c == '-' ? "\\-" : (char[2]){ *c, '\0' }, out);
-		fputs("\\fR", out);
+		fputc(' ', out);
+		man_word(out, "\\fI", arg);
 	}
 	fputc('\n', out);
 	tt_man_text(out, help);
