@@ -58,6 +58,7 @@
 static bool kl_veth;            /* we made the pair: delete it at exit */
 static int kl_ifindex;          /* tt0's index when we made it */
 static int kl_lock = -1;        /* the namespace's lock, held while the link lives */
+static char kl_lock_path[96];
 static const char *kl_driver;   /* what is open, for the log */
 static char kl_dev[32];         /* its EAL device name */
 
@@ -240,24 +241,32 @@ veth_prepare(char *err, size_t errlen)
 static int
 lock_take(char *err, size_t errlen)
 {
-	struct stat ns;
-	char path[96];
-
+	struct stat ns, held, named;
 	int e;
 
 	if (stat("/proc/self/ns/net", &ns) != 0)
 		ns.st_ino = 0;
-	snprintf(path, sizeof(path), "/run/tcpterm/kernel-link-%lu.lock",
+	snprintf(kl_lock_path, sizeof(kl_lock_path), "/run/tcpterm/kernel-link-%lu.lock",
 		 (unsigned long)ns.st_ino);
-	if ((mkdir("/run/tcpterm", 0755) != 0 && errno != EEXIST) ||
-	    (kl_lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
-		e = errno;
-		snprintf(err, errlen, "cannot take the kernel link's lock %s: %s (run as root, or give a device: --vdev)",
-			 path, strerror(e));
-		return -e;
+	for (;;) {
+		if ((mkdir("/run/tcpterm", 0755) != 0 && errno != EEXIST) ||
+		    (kl_lock = open(kl_lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+			e = errno;
+			snprintf(err, errlen, "cannot take the kernel link's lock %s: %s (run as root, or give a device: --vdev)",
+				 kl_lock_path, strerror(e));
+			return -e;
+		}
+		if (flock(kl_lock, LOCK_EX | LOCK_NB) != 0)
+			break;
+		/*
+		 * The holder before us unlinks the file as it lets go (tt_kernel_link_close): a
+		 * lock on a file no longer at the path is on nothing; take the path's again.
+		 */
+		if (fstat(kl_lock, &held) == 0 && stat(kl_lock_path, &named) == 0 &&
+		    held.st_ino == named.st_ino && held.st_dev == named.st_dev)
+			return 0;
+		close(kl_lock);
 	}
-	if (flock(kl_lock, LOCK_EX | LOCK_NB) == 0)
-		return 0;
 	close(kl_lock);
 	kl_lock = -1;
 	snprintf(err, errlen, "another tcpterm holds this network namespace's kernel link (%s): stop it, or give this one a device (--vdev)",
@@ -455,6 +464,8 @@ tt_kernel_link_close(void)
 	veth_delete();
 	kl_driver = NULL;
 	if (kl_lock >= 0) {
+		/* Unlinked while held, so no file is left per namespace (see lock_take). */
+		unlink(kl_lock_path);
 		close(kl_lock);
 		kl_lock = -1;
 	}

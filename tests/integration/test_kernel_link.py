@@ -14,6 +14,7 @@ the embedded default has, make tcpterm's own link to the kernel of its namespace
 4. Two workers (-l 0,1): AF_XDP passed over, AF_PACKET with two queues, served.
 5. kernel_link af_packet and tap force those; --kernel-link foo: exit 2, one line.
 """
+import os
 import re
 import signal
 import subprocess
@@ -81,7 +82,10 @@ def part_auto(ns):
         'no errors')
     expect(tt.stop() == 0, f'tcpterm exited {tt.rc} on SIGINT')
     expect(not ({'tt0', 'tt0p'} & links(ns)), f'after SIGINT the pair is still there: {links(ns)}')
-    log('ok: SIGINT: exit 0, tt0 and tt0p gone')
+    ino = ns.out(['stat', '-L', '-c', '%i', '/proc/self/ns/net']).strip()
+    lock = f'/run/tcpterm/kernel-link-{ino}.lock'
+    expect(not os.path.exists(lock), f'after SIGINT the namespace\'s lock file {lock} is left')
+    log('ok: SIGINT: exit 0, tt0 and tt0p gone, no lock file left')
     return kind
 
 
