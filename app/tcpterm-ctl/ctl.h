@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -62,6 +63,9 @@ int tt_ctl_view_summary(FILE *out, const json_t *conns, char *err, size_t errlen
 int tt_ctl_view_sockets(FILE *out, const json_t *socks, char *err, size_t errlen);
 /* /tcpterm/proxy: per proxy listener its counters, then a row per backend. */
 int tt_ctl_view_proxy(FILE *out, const json_t *proxy, char *err, size_t errlen);
+
+/* obj's member key as a counter (a non-negative integer) in *out; false if it is none. */
+bool tt_ctl_member_u64(const json_t *obj, const char *key, uint64_t *out);
 
 /*
  * top (ctl_top.c): a frame every interval seconds, count frames (0: until SIGINT or

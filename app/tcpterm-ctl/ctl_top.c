@@ -62,13 +62,14 @@ frame_read(struct tt_ctl_conn *c, struct top_frame *f, char *err, size_t errlen)
 	return 0;
 }
 
+/* A counter of a reply, 0 where the reply has none (a worker without TCP, a counter new since). */
 static uint64_t
 u64_of(const json_t *obj, const char *key)
 {
-	const json_t *v = json_object_get(obj, key);
+	uint64_t v = 0;
 
-	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v)
-							       : 0;
+	tt_ctl_member_u64(obj, key, &v);
+	return v;
 }
 
 /* "Group:Name" for tcpterm's counters (netstat -s's section), the bare name for the NIC's. */

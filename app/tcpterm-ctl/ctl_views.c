@@ -58,8 +58,8 @@ get_u64(const json_t *v, uint64_t *out)
 	return true;
 }
 
-static bool
-member_u64(const json_t *obj, const char *key, uint64_t *out)
+bool
+tt_ctl_member_u64(const json_t *obj, const char *key, uint64_t *out)
 {
 	return get_u64(json_object_get(obj, key), out);
 }
@@ -120,7 +120,7 @@ entry_id(const json_t *entry, const char *key, const char *field, uint64_t *out)
 {
 	char *end;
 
-	if (member_u64(entry, field, out))
+	if (tt_ctl_member_u64(entry, field, out))
 		return true;
 	if (key == NULL || key[0] < '0' || key[0] > '9')
 		return false;
@@ -169,7 +169,7 @@ print_groups(FILE *out, const json_t *stats)
 
 		if (starts_group(i))
 			header = false;
-		if (!member_u64(stats, tt_stat_info[i].name, &v))
+		if (!tt_ctl_member_u64(stats, tt_stat_info[i].name, &v))
 			continue;
 		if (!header)
 			fprintf(out, "%s:\n", tt_stat_info[i].group);
@@ -186,7 +186,7 @@ print_nic(FILE *out, const json_t *stats)
 	for (size_t i = 0; i < N_NIC; i++) {
 		uint64_t v;
 
-		if (!member_u64(stats, nic_counters[i].name, &v))
+		if (!tt_ctl_member_u64(stats, nic_counters[i].name, &v))
 			continue;
 		if (!header)
 			fprintf(out, "Nic:\n");
@@ -288,7 +288,7 @@ print_pool(FILE *out, const json_t *w, const char *used, const char *cap, int wi
 	uint64_t u, c;
 	char buf[48];
 
-	if (member_u64(w, used, &u) && member_u64(w, cap, &c))
+	if (tt_ctl_member_u64(w, used, &u) && tt_ctl_member_u64(w, cap, &c))
 		snprintf(buf, sizeof(buf), "%" PRIu64 "/%" PRIu64, u, c);
 	else
 		snprintf(buf, sizeof(buf), "-");
@@ -303,7 +303,7 @@ print_pools(FILE *out, const json_t *w)
 	uint64_t held;
 
 	print_pool(out, w, "mbufs_used", "mbufs", 17);
-	if (member_u64(w, "mbufs_held", &held))
+	if (tt_ctl_member_u64(w, "mbufs_held", &held))
 		fprintf(out, " %6" PRIu64, held);
 	else
 		fprintf(out, " %6s", "-");
@@ -338,7 +338,7 @@ print_layers(FILE *out, const json_t *workers)
 			char name[32];
 
 			snprintf(name, sizeof(name), "layer_cycles_%s", layer_names[i]);
-			if (!member_u64(w, name, &v[i]))
+			if (!tt_ctl_member_u64(w, name, &v[i]))
 				break;
 		}
 		if (i < N_LAYERS)
@@ -351,7 +351,7 @@ print_layers(FILE *out, const json_t *workers)
 			header = true;
 		}
 		entry_id(w, key, "worker", &id);
-		member_u64(w, "busy_cycles", &busy);
+		tt_ctl_member_u64(w, "busy_cycles", &busy);
 		fprintf(out, "%6" PRIu64, id);
 		for (i = 0; i < N_LAYERS; i++) {
 			if (busy == 0)
@@ -382,8 +382,8 @@ tt_ctl_view_workers(FILE *out, const json_t *workers, char *err, size_t errlen)
 	while ((w = entries_next(&it, &key)) != NULL) {
 		uint64_t id, lcore, busy, total;
 
-		if (!entry_id(w, key, "worker", &id) || !member_u64(w, "lcore", &lcore) ||
-		    !member_u64(w, "busy_cycles", &busy) || !member_u64(w, "total_cycles", &total))
+		if (!entry_id(w, key, "worker", &id) || !tt_ctl_member_u64(w, "lcore", &lcore) ||
+		    !tt_ctl_member_u64(w, "busy_cycles", &busy) || !tt_ctl_member_u64(w, "total_cycles", &total))
 			return bad_shape("/tcpterm/workers",
 					 "an entry lacks worker, lcore, busy_cycles or total_cycles",
 					 err, errlen);
@@ -396,9 +396,9 @@ tt_ctl_view_workers(FILE *out, const json_t *workers, char *err, size_t errlen)
 		char busy_s[16];
 
 		entry_id(w, key, "worker", &id);
-		member_u64(w, "lcore", &lcore);
-		member_u64(w, "busy_cycles", &busy);
-		member_u64(w, "total_cycles", &total);
+		tt_ctl_member_u64(w, "lcore", &lcore);
+		tt_ctl_member_u64(w, "busy_cycles", &busy);
+		tt_ctl_member_u64(w, "total_cycles", &total);
 		if (total == 0)
 			snprintf(busy_s, sizeof(busy_s), "-");
 		else
@@ -420,8 +420,8 @@ struct queues {
 static bool
 read_queues(const json_t *o, struct queues *q)
 {
-	return member_u64(o, "recv_q", &q->recv_q) && member_u64(o, "send_q", &q->send_q) &&
-	       member_u64(o, "syn_q", &q->syn_q) && member_u64(o, "syn_q_max", &q->syn_q_max);
+	return tt_ctl_member_u64(o, "recv_q", &q->recv_q) && tt_ctl_member_u64(o, "send_q", &q->send_q) &&
+	       tt_ctl_member_u64(o, "syn_q", &q->syn_q) && tt_ctl_member_u64(o, "syn_q_max", &q->syn_q_max);
 }
 
 /*
@@ -526,12 +526,12 @@ tt_ctl_view_summary(FILE *out, const json_t *conns, char *err, size_t errlen)
 					 errlen);
 		total += v;
 	}
-	member_u64(conns, "ESTABLISHED", &estab);
-	member_u64(conns, "TIME_WAIT", &tw);
+	tt_ctl_member_u64(conns, "ESTABLISHED", &estab);
+	tt_ctl_member_u64(conns, "TIME_WAIT", &tw);
 	fprintf(out, "TCP: %" PRIu64 " (estab %" PRIu64 ", closed 0, orphaned 0, timewait %"
 		PRIu64 ")\n", total, estab, tw);
 	for (size_t i = 0; i < N_STATES; i++)
-		if (member_u64(conns, tcp_states[i], &v))
+		if (tt_ctl_member_u64(conns, tcp_states[i], &v))
 			fprintf(out, "  %-12s %" PRIu64 "\n", tcp_states[i], v);
 	json_object_foreach((json_t *)conns, name, jv)
 		if (!is_known_state(name) && get_u64(jv, &v))
@@ -552,7 +552,7 @@ u64_member(const json_t *o, const char *key)
 {
 	uint64_t v = 0;
 
-	member_u64(o, key, &v);
+	tt_ctl_member_u64(o, key, &v);
 	return v;
 }
 
@@ -600,10 +600,10 @@ proxy_backend_ok(const json_t *b)
 	uint64_t v;
 
 	return json_is_string(json_object_get(b, "addr")) &&
-	       json_is_string(json_object_get(b, "state")) && member_u64(b, "weight", &v) &&
-	       member_u64(b, "skip_left_ms", &v) && member_u64(b, "active", &v) &&
-	       member_u64(b, "connects_ok", &v) && member_u64(b, "connects_failed", &v) &&
-	       member_u64(b, "bytes_to_backend", &v) && member_u64(b, "bytes_from_backend", &v);
+	       json_is_string(json_object_get(b, "state")) && tt_ctl_member_u64(b, "weight", &v) &&
+	       tt_ctl_member_u64(b, "skip_left_ms", &v) && tt_ctl_member_u64(b, "active", &v) &&
+	       tt_ctl_member_u64(b, "connects_ok", &v) && tt_ctl_member_u64(b, "connects_failed", &v) &&
+	       tt_ctl_member_u64(b, "bytes_to_backend", &v) && tt_ctl_member_u64(b, "bytes_from_backend", &v);
 }
 
 static bool
@@ -614,10 +614,10 @@ proxy_listener_ok(const json_t *l)
 	const char *key;
 	uint64_t v;
 
-	if (!member_u64(l, "port", &v) || !json_is_string(json_object_get(l, "balance")) ||
-	    !member_u64(l, "pairs", &v) || !member_u64(l, "clients", &v) ||
-	    !member_u64(l, "no_backend", &v) || !member_u64(l, "table_full", &v) ||
-	    !member_u64(l, "retries", &v) || !is_entries(json_object_get(l, "backends")))
+	if (!tt_ctl_member_u64(l, "port", &v) || !json_is_string(json_object_get(l, "balance")) ||
+	    !tt_ctl_member_u64(l, "pairs", &v) || !tt_ctl_member_u64(l, "clients", &v) ||
+	    !tt_ctl_member_u64(l, "no_backend", &v) || !tt_ctl_member_u64(l, "table_full", &v) ||
+	    !tt_ctl_member_u64(l, "retries", &v) || !is_entries(json_object_get(l, "backends")))
 		return false;
 	entries_start(&it, json_object_get(l, "backends"));
 	while ((b = entries_next(&it, &key)) != NULL)
@@ -632,13 +632,13 @@ proxy_backend_row(FILE *out, const json_t *b)
 	uint64_t weight = 0, left = 0, active = 0, ok = 0, failed = 0, to = 0, from = 0;
 	char state[32];
 
-	member_u64(b, "weight", &weight);
-	member_u64(b, "skip_left_ms", &left);
-	member_u64(b, "active", &active);
-	member_u64(b, "connects_ok", &ok);
-	member_u64(b, "connects_failed", &failed);
-	member_u64(b, "bytes_to_backend", &to);
-	member_u64(b, "bytes_from_backend", &from);
+	tt_ctl_member_u64(b, "weight", &weight);
+	tt_ctl_member_u64(b, "skip_left_ms", &left);
+	tt_ctl_member_u64(b, "active", &active);
+	tt_ctl_member_u64(b, "connects_ok", &ok);
+	tt_ctl_member_u64(b, "connects_failed", &failed);
+	tt_ctl_member_u64(b, "bytes_to_backend", &to);
+	tt_ctl_member_u64(b, "bytes_from_backend", &from);
 	if (left > 0)
 		snprintf(state, sizeof(state), "%s %.1fs", json_string_value(json_object_get(b, "state")),
 			 (double)left / 1000.0);
@@ -676,12 +676,12 @@ tt_ctl_view_proxy(FILE *out, const json_t *proxy, char *err, size_t errlen)
 		const json_t *b;
 		const char *bkey;
 
-		member_u64(l, "port", &port);
-		member_u64(l, "pairs", &pairs);
-		member_u64(l, "clients", &clients);
-		member_u64(l, "no_backend", &none);
-		member_u64(l, "table_full", &full);
-		member_u64(l, "retries", &retries);
+		tt_ctl_member_u64(l, "port", &port);
+		tt_ctl_member_u64(l, "pairs", &pairs);
+		tt_ctl_member_u64(l, "clients", &clients);
+		tt_ctl_member_u64(l, "no_backend", &none);
+		tt_ctl_member_u64(l, "table_full", &full);
+		tt_ctl_member_u64(l, "retries", &retries);
 		fprintf(out, "port %" PRIu64 "  balance %s  open pairs %" PRIu64 "  clients %" PRIu64
 			"  retries %" PRIu64 "  reset: no backend %" PRIu64 ", table full %" PRIu64 "\n",
 			port, json_string_value(json_object_get(l, "balance")), pairs, clients, retries,
