@@ -72,6 +72,16 @@ struct tt_worker_pools {
 	uint64_t conns, conns_used, reqs, reqs_used, tws, tws_used;
 };
 void tt_worker_pools_read(const struct tt_worker *w, struct tt_worker_pools *p);
+
+/*
+ * One listener's queues on one worker, the ss -lnt view (SPEC Q5): accept queue and its
+ * limit, SYN queue and its limit; read as tt_worker_pools_read reads (tt_telemetry.c).
+ */
+struct tt_listener_queues {
+	uint64_t recv_q, send_q, syn_q, syn_q_max;
+};
+struct tt_listener;
+void tt_listener_queues_read(const struct tt_listener *l, struct tt_listener_queues *q);
 extern const char *const tt_mem_level_name[3];
 
 /*

@@ -249,18 +249,15 @@ render_listeners(FILE *f, const struct tt_engine *e)
 		for (uint32_t li = 0; li < e->cfg.n_listeners; li++)
 			for (uint16_t i = 0; i < e->n_workers; i++) {
 				const struct tt_tcp *t = e->workers[i]->tcp;
-				const struct tt_listener *l;
-				uint64_t v[4];
+				struct tt_listener_queues q;
 
 				if (t == NULL || li >= t->n_listeners)
 					continue;
-				l = &t->listeners[li];
-				v[0] = rte_ring_count(l->acceptq);
-				v[1] = __atomic_load_n(&l->accept_max, __ATOMIC_RELAXED);
-				v[2] = __atomic_load_n(&l->syn_q, __ATOMIC_RELAXED);
-				v[3] = __atomic_load_n(&l->syn_q_max, __ATOMIC_RELAXED);
+				tt_listener_queues_read(&t->listeners[li], &q);
+				const uint64_t v[] = { q.recv_q, q.send_q, q.syn_q, q.syn_q_max };
+
 				fprintf(f, "%s{port=\"%u\",worker=\"%u\"} %" PRIu64 "\n", fams[k].name,
-					l->port, i, v[k]);
+					t->listeners[li].port, i, v[k]);
 			}
 	}
 }

@@ -186,6 +186,16 @@ tt_worker_pools_read(const struct tt_worker *w, struct tt_worker_pools *p)
 	p->tws_used = objpool_used(&t->tws);
 }
 
+void
+tt_listener_queues_read(const struct tt_listener *l, struct tt_listener_queues *q)
+{
+	/* The limits move with tcpterm-ctl set (tt_tcp_retune): the worker stores them. */
+	q->recv_q = rte_ring_count(l->acceptq);
+	q->send_q = __atomic_load_n(&l->accept_max, __ATOMIC_RELAXED);
+	q->syn_q = __atomic_load_n(&l->syn_q, __ATOMIC_RELAXED);
+	q->syn_q_max = __atomic_load_n(&l->syn_q_max, __ATOMIC_RELAXED);
+}
+
 /* SPEC O9, R2: each pool of the worker in use against its capacity, and its memory level. */
 static void
 worker_pools(const struct tt_worker *w, struct rte_tel_data *o)
@@ -298,17 +308,17 @@ show_listeners(const struct tt_engine *e, const char *params, struct rte_tel_dat
 			const struct tt_tcp *t = e->workers[i]->tcp;
 			const struct tt_listener *l = &t->listeners[li];
 			struct rte_tel_data *wo = rte_tel_data_alloc();
-			uint64_t rq = rte_ring_count(l->acceptq);
-			uint32_t sq = __atomic_load_n(&l->syn_q, __ATOMIC_RELAXED);
+			struct tt_listener_queues q;
 
-			recv_q += rq;
-			send_q += l->accept_max;
-			syn_q += sq;
-			syn_q_max += l->syn_q_max;
+			tt_listener_queues_read(l, &q);
+			recv_q += q.recv_q;
+			send_q += q.send_q;
+			syn_q += q.syn_q;
+			syn_q_max += q.syn_q_max;
 			if (wo == NULL)
 				continue;
 			rte_tel_data_start_dict(wo);
-			listener_fields(wo, l->port, rq, l->accept_max, sq, l->syn_q_max);
+			listener_fields(wo, l->port, q.recv_q, q.send_q, q.syn_q, q.syn_q_max);
 			snprintf(key, sizeof(key), "%u", i);
 			if (rte_tel_data_add_dict_container(ws, key, wo, 0) != 0)
 				rte_tel_data_free(wo);
