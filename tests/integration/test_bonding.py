@@ -1,9 +1,12 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
 """bonding (issue 10 item 2, a first part): DPDK's own net_bonding under tcpterm. Two veth
-pairs in a namespace (a0/a1, b0/b1); tcpterm bonds AF_PACKET ports on a0 and b0 in
+pairs (a0/a1, b0/b1) between two namespaces; tcpterm bonds AF_PACKET ports on a0 and b0 in
 active-backup (mode 1), tcpterm-gen bonds a1 and b1 the same way and opens connections
-through its bond to tcpterm's:
+through its bond to tcpterm's. Each program has a namespace of its own because DPDK 22.11's
+af_packet PMD names its PACKET_FANOUT group (pid ^ ifindex) & 0xffff: two processes in one
+namespace can draw the same group for different interfaces, and the kernel then refuses the
+second with EINVAL (seen in CI).
 
 1. tcpterm sets up the bond alone: its members are not ports of their own (the log says
    so for each), the bond is port 2.
@@ -36,11 +39,12 @@ def member_stats(prefix, port):
 
 def test():
     ns = ttlib.Netns('bond')
+    gns = ttlib.Netns('bondg')
     for x in ('a', 'b'):
-        ns.run(['ip', 'link', 'add', f'{x}0', 'type', 'veth', 'peer', 'name', f'{x}1'],
-               check=True)
-        for end in ('0', '1'):
-            ns.run(['ip', 'link', 'set', f'{x}{end}', 'up'], check=True)
+        ns.run(['ip', 'link', 'add', f'{x}0', 'type', 'veth', 'peer', 'name', f'{x}1',
+                'netns', gns.name], check=True)
+        ns.run(['ip', 'link', 'set', f'{x}0', 'up'], check=True)
+        gns.run(['ip', 'link', 'set', f'{x}1', 'up'], check=True)
     tt = ttlib.Tcpterm(ns, 'bond', ['--listen', '80', '--kernel-addr', 'none'],
                        addr='198.18.11.1/24', vdev=False)
     tt.eal += bond_vdevs(['a0', 'b0'])
@@ -56,7 +60,7 @@ def test():
         bond_vdevs(['a1', 'b1']) + ['--', '--addr', '198.18.11.2/24', '--target',
                                     '198.18.11.1:80', '--rate', '500', '--duration', '3',
                                     '--quiet']
-    r = ns.run(argv, capture_output=True, text=True, timeout=60)
+    r = gns.run(argv, capture_output=True, text=True, timeout=60)
     summary = json.loads(r.stdout.strip().splitlines()[-1]) if r.stdout.strip() else {}
     conns = summary.get('connections', {})
     expect(r.returncode == 0 and conns.get('completed', 0) >= 1400 and
@@ -75,6 +79,7 @@ def test():
     log(f'ok: active-backup: a0 carried {a_in} in / {a_out} out, b0 {b_in} / {b_out}')
     expect(tt.stop() == 0, f'tcpterm exited {tt.rc} on SIGINT')
     ns.delete()
+    gns.delete()
     subprocess.run(['rm', '-rf', os.path.join(ttlib.RUN_DIR, prefix)])
     return 0
 
