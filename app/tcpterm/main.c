@@ -99,18 +99,28 @@ status_thread(void *arg)
 static void
 print_banner(const struct tt_config *cfg)
 {
-	char a[INET_ADDRSTRLEN], k[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN], k[INET_ADDRSTRLEN], k6[INET6_ADDRSTRLEN];
 	const char *kside = tt_engine_kernel_side(engine);
 
-	inet_ntop(AF_INET, &cfg->addrs[0].addr, a, sizeof(a));
-	printf("tcpterm: serving %s, ports", a);
+	printf("tcpterm: serving");
+	if (cfg->n_addrs != 0)
+		printf(" %s", inet_ntop(AF_INET, &cfg->addrs[0].addr, a, sizeof(a)));
+	if (cfg->n_addrs6 != 0)
+		printf("%s%s", cfg->n_addrs != 0 ? " and " : " ",
+		       inet_ntop(AF_INET6, cfg->addrs6[0].addr, a6, sizeof(a6)));
+	printf(", ports");
 	for (uint32_t i = 0; i < cfg->n_listeners; i++)
 		printf(" %u/%s", cfg->listeners[i].port, tt_app_kind_name(cfg->listeners[i].app));
 	/* Only when a kernel side (a TAP's, the kernel link's) really got the address (O1). */
 	if (kside != NULL) {
-		inet_ntop(AF_INET, &cfg->kernel_addr.addr, k, sizeof(k));
-		printf("; clients reach it from %s (the kernel side of its link, %s/%u)", kside, k,
-		       cfg->kernel_addr.len);
+		printf("; clients reach it from %s (the kernel side of its link,", kside);
+		if (cfg->kernel_addr.addr != 0)
+			printf(" %s/%u", inet_ntop(AF_INET, &cfg->kernel_addr.addr, k, sizeof(k)),
+			       cfg->kernel_addr.len);
+		if (cfg->kernel_addr6.len != 0)
+			printf(" %s/%u", inet_ntop(AF_INET6, cfg->kernel_addr6.addr, k6, sizeof(k6)),
+			       cfg->kernel_addr6.len);
+		printf(")");
 	}
 	printf("; stop with Ctrl-C\n");
 	fflush(stdout);

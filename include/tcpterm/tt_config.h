@@ -69,6 +69,12 @@ struct tt_ipv4_prefix {
 	uint8_t len;
 };
 
+/* An IPv6 address (network order, as on the wire) with prefix length (issue 10 item 1). */
+struct tt_ipv6_prefix {
+	uint8_t addr[16];
+	uint8_t len;
+};
+
 /* Per-listener settings: a [listen PORT] section overrides the [listen] defaults. */
 struct tt_listen_config {
 	uint16_t port;
@@ -101,9 +107,14 @@ struct tt_config {
 	/* [net] */
 	struct tt_ipv4_prefix addrs[TT_MAX_ADDRS];
 	uint32_t n_addrs;
+	struct tt_ipv6_prefix addrs6[TT_MAX_ADDRS];   /* --addr's IPv6 prefixes */
+	uint32_t n_addrs6;
 	uint32_t gateway;        /* 0 = none */
+	uint8_t gateway6[16];    /* all zero = none; --gateway's IPv6 address */
 	struct tt_ipv4_prefix kernel_addr; /* a TAP's or the kernel link's kernel side; 0 = none */
-	bool kernel_addr_auto;   /* derive kernel_addr from the first --addr */
+	struct tt_ipv6_prefix kernel_addr6; /* its IPv6 address; len 0 = none */
+	bool kernel_addr_auto;   /* derive kernel_addr(6) from the first --addr of each family */
+	uint32_t dad_transmits;  /* Linux's net.ipv6.conf.*.dad_transmits (RFC 4862 5.1) */
 	/* [tcp]: names follow Linux sysctls without the net.ipv4.tcp_ prefix (SPEC Tunables) */
 	uint32_t syncookies;
 	uint32_t max_syn_backlog;

@@ -6,9 +6,10 @@
  *
  * Names: TCP rows carry exactly the names Linux shows in /proc/net/snmp (Tcp:) and
  * /proc/net/netstat (TcpExt:), without prefix, as SPEC "Counters" requires. Other protocols
- * carry their nstat names (IpInReceives, IcmpInEchos) so nothing collides with TCP's
- * InErrs/InCsumErrors. Arp*, Eth*, Mbuf*, Impair* (tt_impair.h) and the Tcpterm group's
- * rows are tcpterm's own (Linux has no such counters).
+ * carry their nstat names (IpInReceives, IcmpInEchos; Ip6InReceives, Icmp6InEchos as in
+ * /proc/net/snmp6) so nothing collides with TCP's InErrs/InCsumErrors. Arp*, Nd*, Eth*,
+ * Mbuf*, Impair* (tt_impair.h) and the Tcpterm group's rows are tcpterm's own (Linux has no
+ * such counters).
  * NIC counters are not here: they come from rte_eth_stats under DPDK's own names.
  */
 #ifndef TT_STATS_H
@@ -19,7 +20,7 @@
 #define TT_STATS_FOREACH(X) \
 	X(Eth, EthInFrames,        "frames received") \
 	X(Eth, EthInTruncated,     "frames dropped as shorter than their headers") \
-	X(Eth, EthInOtherTypes,    "frames dropped for an EtherType other than IPv4 or ARP") \
+	X(Eth, EthInOtherTypes,    "frames dropped for an EtherType other than IPv4, ARP or IPv6") \
 	X(Eth, EthInOtherHosts,    "frames dropped as addressed to another MAC") \
 	X(Eth, EthInGroupSource,   "frames dropped for a multicast or broadcast source MAC") \
 	X(Eth, EthInGroupTcp,      "TCP segments dropped as sent to a group MAC (TCP is unicast)") \
@@ -55,6 +56,41 @@
 	X(Icmp, IcmpInOther,       "ICMP messages of other types ignored") \
 	X(Icmp, IcmpOutMsgs,       "ICMP messages sent") \
 	X(Icmp, IcmpOutEchoReps,   "echo replies sent") \
+	X(Nd,  NdUnresolvedDiscards, "IPv6 frames dropped waiting for Neighbour Discovery: no answer, or too many waiting") \
+	X(Nd,  NdNeighFull,        "IPv6 neighbours not learned because the table was full") \
+	X(Nd,  NdInOther,          "Neighbour Solicitations for addresses not ours, or ours still tentative, ignored") \
+	X(Nd,  NdDadDuplicates,    "IPv6 addresses of ours another node answered for (DAD failed, not used)") \
+	X(Ip6, Ip6InReceives,      "IPv6 packets received") \
+	X(Ip6, Ip6InHdrErrors,     "with invalid headers") \
+	X(Ip6, Ip6InTruncatedPkts, "shorter than their payload length") \
+	X(Ip6, Ip6InAddrErrors,    "with invalid addresses") \
+	X(Ip6, Ip6InDiscards,      "to multicast groups not joined") \
+	X(Ip6, Ip6InUnknownProtos, "with unknown next header") \
+	X(Ip6, Ip6ReasmReqds,      "fragments dropped (tcpterm does not reassemble)") \
+	X(Ip6, Ip6InDelivers,      "delivered") \
+	X(Ip6, Ip6InMcastPkts,     "multicast packets received") \
+	X(Ip6, Ip6OutRequests,     "sent") \
+	X(Ip6, Ip6OutMcastPkts,    "multicast packets sent") \
+	X(Ip6, Ip6OutNoRoutes,     "dropped for want of a route") \
+	X(Icmp6, Icmp6InMsgs,      "ICMPv6 messages received") \
+	X(Icmp6, Icmp6InErrors,    "ICMPv6 messages received malformed") \
+	X(Icmp6, Icmp6InCsumErrors, "ICMPv6 messages with bad checksum") \
+	X(Icmp6, Icmp6InDestUnreachs, "destination unreachable messages received") \
+	X(Icmp6, Icmp6InPktTooBigs, "packet too big messages received") \
+	X(Icmp6, Icmp6InTimeExcds, "time exceeded messages received") \
+	X(Icmp6, Icmp6InParmProblems, "parameter problem messages received") \
+	X(Icmp6, Icmp6InEchos,     "echo requests received") \
+	X(Icmp6, Icmp6InEchoReplies, "echo replies received") \
+	X(Icmp6, Icmp6InGroupMembQueries, "multicast listener queries received") \
+	X(Icmp6, Icmp6InRouterSolicits, "router solicitations received") \
+	X(Icmp6, Icmp6InRouterAdvertisements, "router advertisements received") \
+	X(Icmp6, Icmp6InNeighborSolicits, "neighbour solicitations received") \
+	X(Icmp6, Icmp6InNeighborAdvertisements, "neighbour advertisements received") \
+	X(Icmp6, Icmp6InRedirects, "redirects received") \
+	X(Icmp6, Icmp6OutMsgs,     "ICMPv6 messages sent") \
+	X(Icmp6, Icmp6OutEchoReplies, "echo replies sent") \
+	X(Icmp6, Icmp6OutNeighborSolicits, "neighbour solicitations sent") \
+	X(Icmp6, Icmp6OutNeighborAdvertisements, "neighbour advertisements sent") \
 	X(Tcp, ActiveOpens,        "active connection openings") \
 	X(Tcp, PassiveOpens,       "passive connection openings") \
 	X(Tcp, AttemptFails,       "failed connection attempts") \

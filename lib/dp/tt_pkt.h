@@ -18,9 +18,11 @@ struct tt_pkt {
 	uint16_t pi;                  /* index of the input port in the worker's ports */
 	struct rte_ether_hdr *eth;
 	struct rte_ipv4_hdr *ip;      /* NULL until the IPv4 header is validated */
-	uint16_t ip_hlen;             /* IPv4 header length in bytes */
-	uint16_t l4_len;              /* IPv4 payload length in bytes */
-	void *l4;                     /* start of the IPv4 payload */
+	struct rte_ipv6_hdr *ip6;     /* NULL until an IPv6 header is validated */
+	uint16_t ip_hlen;             /* IPv4 header, or IPv6 header and extension headers, bytes */
+	uint16_t l4_len;              /* payload length in bytes */
+	uint8_t proto;                /* IPv6: the upper-layer protocol (after extension headers) */
+	void *l4;                     /* start of the payload (after IPv6's extension headers) */
 };
 
 #endif /* TT_PKT_H */

@@ -69,11 +69,11 @@ tt_worker_tx(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m)
 }
 
 /*
- * Hand a copy of m to each other worker. The copy's port field carries the port index, not
- * the ethdev id: the receiving worker indexes its own ports array with it.
+ * Hand a copy of p's frame to each other worker. The copy's port field carries the port
+ * index, not the ethdev id: the receiving worker indexes its own ports array with it.
  */
 void
-tt_worker_fanout(struct tt_worker *w, uint16_t pi, const struct rte_mbuf *m)
+tt_worker_fanout(struct tt_worker *w, const struct tt_pkt *p)
 {
 	for (uint16_t i = 0; i < w->n_workers; i++) {
 		struct tt_worker *peer = w->peers[i];
@@ -81,13 +81,20 @@ tt_worker_fanout(struct tt_worker *w, uint16_t pi, const struct rte_mbuf *m)
 
 		if (peer == w)
 			continue;
-		c = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
+		c = rte_pktmbuf_copy(p->m, w->pool, 0, UINT32_MAX);
 		if (c == NULL) {
 			TT_STAT_INC(&w->stats, EthHandoffDrops);
 			continue;
 		}
-		c->port = pi;
-		c->packet_type = RTE_PTYPE_L2_ETHER_ARP;
+		c->port = p->pi;
+		if (p->ip6 != NULL) {
+			c->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6;
+			c->l2_len = sizeof(struct rte_ether_hdr);
+			c->l3_len = p->ip_hlen;
+			c->hash.usr = p->l4_len;
+		} else {
+			c->packet_type = RTE_PTYPE_L2_ETHER_ARP;
+		}
 		if (rte_ring_mp_enqueue(peer->inbox, c) != 0) {
 			TT_STAT_INC(&w->stats, EthHandoffDrops);
 			rte_pktmbuf_free(c);
@@ -158,6 +165,7 @@ tt_worker_inbox_burst(struct tt_worker *w, struct tt_pkt *pkts, unsigned int n)
 		p->pi = m->port;
 		p->eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 		p->ip = NULL;
+		p->ip6 = NULL;
 		p->ip_hlen = 0;
 		p->l4_len = 0;
 		p->l4 = NULL;
@@ -166,6 +174,11 @@ tt_worker_inbox_burst(struct tt_worker *w, struct tt_pkt *pkts, unsigned int n)
 			p->ip_hlen = m->l3_len;
 			p->l4_len = (uint16_t)m->hash.usr;
 			p->l4 = (uint8_t *)p->ip + p->ip_hlen;
+		} else if ((m->packet_type & RTE_PTYPE_L3_MASK) == RTE_PTYPE_L3_IPV6) {
+			p->ip6 = (struct rte_ipv6_hdr *)(p->eth + 1);
+			p->ip_hlen = m->l3_len;
+			p->l4_len = (uint16_t)m->hash.usr;
+			p->l4 = (uint8_t *)p->ip6 + p->ip_hlen;
 		}
 	}
 	return n;

@@ -171,8 +171,11 @@ void tt_worker_tx(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m);
 /* Send every buffered frame; frames the queue refuses are counted and freed. */
 void tt_worker_flush(struct tt_worker *w);
 
-/* Copy m to every other worker's inbox (ARP learning, DESIGN "Ownership"). */
-void tt_worker_fanout(struct tt_worker *w, uint16_t pi, const struct rte_mbuf *m);
+/*
+ * Copy p's frame to every other worker's inbox (ARP and ND learning, DESIGN "Ownership"):
+ * an ARP frame, or an IPv6 one (p->ip6 set) with its offsets, as a hand-over carries them.
+ */
+void tt_worker_fanout(struct tt_worker *w, const struct tt_pkt *p);
 
 /*
  * Hand a validated IPv4 datagram to the worker that owns its flow (counted: EthHandoffs, or

@@ -28,12 +28,14 @@
 #include <tcpterm/tt_config.h>
 #include <tcpterm/tt_man.h>
 
+#include "../util/tt_in6.h"
+
 enum key_type {
 	KT_U32,        /* unsigned integer in [min, max] */
 	KT_FLAG,       /* bool; on the command line it takes no value */
-	KT_IPV4,       /* address or "none" */
-	KT_PREFIXES,   /* repeatable A.B.C.D/len */
-	KT_KERNEL,     /* "auto", "none" or A.B.C.D/len */
+	KT_GATEWAY,    /* "none", or an IPv4 and/or an IPv6 address (gateway, gateway6) */
+	KT_PREFIXES,   /* repeatable A.B.C.D/len or X:X::X/len (addrs, addrs6) */
+	KT_KERNEL,     /* "auto", "none", or an IPv4 and/or an IPv6 prefix */
 	KT_PORTS,      /* repeatable, comma-separated port numbers */
 	KT_APP,        /* built-in application name */
 	KT_IMPAIR,     /* repeatable [PORT:]SPEC (tt_impair.h); min holds the direction */
@@ -106,11 +108,13 @@ static const struct key keys[] = {
 	{ "port", "kernel_link", NULL, KT_LINK, KS_CONFIG, 0, 0, "auto", C(kernel_link),
 	  "the port to the local kernel made when EAL is given no device (no EAL options, or --no-pci and no --vdev): auto (the first that works of af_xdp and af_packet, on a veth pair tt0/tt0p, and tap), af_xdp, af_packet, tap, or none" },
 	{ "net", "addr", NULL, KT_PREFIXES, KS_CONFIG, 0, 0, "198.18.0.2/24", C(addrs),
-	  "local IPv4 address/prefix, repeatable" },
-	{ "net", "gateway", NULL, KT_IPV4, KS_CONFIG, 0, 0, "none", C(gateway),
-	  "IPv4 gateway, resolved by ARP; none for on-link peers only" },
+	  "local IPv4 or IPv6 address/prefix, repeatable (16 of each); each port also has an IPv6 link-local address from its MAC" },
+	{ "net", "gateway", NULL, KT_GATEWAY, KS_CONFIG, 0, 0, "none", C(gateway),
+	  "gateway: an IPv4 address (resolved by ARP), an IPv6 one (by Neighbour Discovery; a router's link-local fe80:: address too), both comma-separated, or none for on-link peers only" },
 	{ "net", "kernel_addr", NULL, KT_KERNEL, KS_CONFIG, 0, 0, "auto", C(kernel_addr),
-	  "address for the kernel side of a TAP port or of the kernel link (tt0): auto (first host of --addr's subnet that is not ours), none, or A.B.C.D/len" },
+	  "addresses for the kernel side of a TAP port or of the kernel link (tt0): auto (the first host of each family's first --addr subnet that is not ours), none, or A.B.C.D/len and/or X:X::X/len comma-separated" },
+	U32("net", dad_transmits, 0, 10, 1,
+	    "Neighbour Solicitations sent 1 s apart to find a duplicate of each IPv6 address before it is used (RFC 4862 5.4, Linux's dad_transmits); 0: used at once"),
 	U32_LIVE("tcp", syncookies, 0, 2, 1, "0 off, 1 when the SYN queue is full, 2 always (C1)"),
 	U32_LIVE("tcp", max_syn_backlog, 1, 16777216, 4096, "SYN queue capacity per listener and worker (Q1)"),
 	U32_LIVE("tcp", somaxconn, 1, 1048576, 4096, "cap on every listener's accept queue (Q1)"),
@@ -309,6 +313,124 @@ parse_prefix(const char *s, struct tt_ipv4_prefix *p)
 	return 0;
 }
 
+static int
+parse_ipv6(const char *s, uint8_t out[16])
+{
+	return inet_pton(AF_INET6, s, out) == 1 ? 0 : -EINVAL;
+}
+
+/*
+ * Why a an IPv6 address tcpterm cannot take for its own (RFC 4291 2.5), or NULL: the
+ * unspecified and loopback addresses, multicast, IPv4-mapped; link-local addresses are each
+ * port's own, made from its MAC (RFC 4862 5.3), never configured.
+ */
+static const char *
+ipv6_host_why(const uint8_t a[16])
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (tt_in6_is_unspecified(a) || tt_in6_is_loopback(a))
+		return "the unspecified or loopback address is no host's";
+	if (tt_in6_is_multicast(a))
+		return "a multicast address is no host's";
+	if (tt_in6_is_link_local(a))
+		return "link-local addresses are made from each port's MAC; give a global or unique-local prefix";
+	if (memcmp(a, mapped, sizeof(mapped)) == 0)
+		return "an IPv4-mapped address: give the IPv4 address itself";
+	return NULL;
+}
+
+static int
+parse_prefix6(const char *s, struct tt_ipv6_prefix *p)
+{
+	char buf[INET6_ADDRSTRLEN + 4];
+	const char *slash = strchr(s, '/');
+	uint32_t len;
+
+	if (slash == NULL || (size_t)(slash - s) >= INET6_ADDRSTRLEN)
+		return -EINVAL;
+	memcpy(buf, s, slash - s);
+	buf[slash - s] = '\0';
+	if (parse_ipv6(buf, p->addr) != 0 || parse_u32(slash + 1, &len) != 0 || len < 1 ||
+	    len > 128)
+		return -EINVAL;
+	p->len = (uint8_t)len;
+	return 0;
+}
+
+/*
+ * Up to one IPv4 and one IPv6 item of a comma- or blank-separated value, each through parse
+ * (which tells the family by a ':'): 0, or -EINVAL with why set. For gateway and kernel_addr.
+ */
+typedef int (*family_item_fn)(struct tt_config *cfg, const char *item, bool v6,
+			      const char **why);
+
+static int
+family_items(struct tt_config *cfg, const char *val, family_item_fn parse, const char **why)
+{
+	char buf[2 * INET6_ADDRSTRLEN + 16], *save = NULL, *tok;
+	bool seen[2] = { false, false };
+
+	if (strlen(val) >= sizeof(buf)) {
+		*why = "too long";
+		return -EINVAL;
+	}
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (tok = strtok_r(buf, " ,\t", &save); tok != NULL; tok = strtok_r(NULL, " ,\t", &save)) {
+		bool v6 = strchr(tok, ':') != NULL;
+
+		if (seen[v6]) {
+			*why = "one IPv4 and one IPv6 at most";
+			return -EINVAL;
+		}
+		seen[v6] = true;
+		if (parse(cfg, tok, v6, why) != 0)
+			return -EINVAL;
+	}
+	if (!seen[0] && !seen[1]) {
+		*why = "empty";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+gateway_item(struct tt_config *cfg, const char *item, bool v6, const char **why)
+{
+	if (v6) {
+		if (parse_ipv6(item, cfg->gateway6) != 0 || tt_in6_is_unspecified(cfg->gateway6) ||
+		    tt_in6_is_multicast(cfg->gateway6)) {
+			*why = "expected a unicast IPv6 address";
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (parse_ipv4(item, &cfg->gateway) != 0 || cfg->gateway == 0) {
+		*why = "expected an IPv4 address A.B.C.D";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+kernel_item(struct tt_config *cfg, const char *item, bool v6, const char **why)
+{
+	if (v6) {
+		if (parse_prefix6(item, &cfg->kernel_addr6) != 0) {
+			*why = "expected auto, none, or A.B.C.D/len and/or X:X::X/len";
+			return -EINVAL;
+		}
+		*why = ipv6_host_why(cfg->kernel_addr6.addr);
+		return *why == NULL ? 0 : -EINVAL;
+	}
+	if (parse_prefix(item, &cfg->kernel_addr) != 0) {
+		*why = "expected auto, none, or A.B.C.D/len and/or X:X::X/len";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+
 /*
  * "ADDR:PORT[,weight=N]" into b; weight in [wmin, wmax]. A unicast address only: tcpterm
  * cannot connect to 0.0.0.0, a broadcast or a multicast group (tt_app_connect's -EINVAL).
@@ -504,33 +626,60 @@ set_key_value(struct tt_config *cfg, void *base, struct pass *ps, const struct k
 		else
 			return fail(ps, k, val, "expected 0 or 1");
 		return 0;
-	case KT_IPV4:
-		if (strcmp(val, "none") == 0) {
-			*(uint32_t *)field = 0;
-			return 0;
+	case KT_GATEWAY: {
+		const char *why = NULL;
+
+		/* Within one source --gateway A --gateway X:: gives both; a later source replaces. */
+		if (!ps->list_seen[ki] || strcmp(val, "none") == 0) {
+			ps->list_seen[ki] = 1;
+			cfg->gateway = 0;
+			memset(cfg->gateway6, 0, sizeof(cfg->gateway6));
 		}
-		if (parse_ipv4(val, &v) != 0)
-			return fail(ps, k, val, "expected an IPv4 address A.B.C.D or none");
-		*(uint32_t *)field = v;
+		if (strcmp(val, "none") == 0)
+			return 0;
+		if (family_items(cfg, val, gateway_item, &why) != 0)
+			return fail(ps, k, val, why);
 		return 0;
-	case KT_KERNEL:
+	}
+	case KT_KERNEL: {
+		const char *why = NULL;
+
 		cfg->kernel_addr_auto = strcmp(val, "auto") == 0;
-		if (cfg->kernel_addr_auto || strcmp(val, "none") == 0) {
-			cfg->kernel_addr = (struct tt_ipv4_prefix){ 0 };
+		cfg->kernel_addr = (struct tt_ipv4_prefix){ 0 };
+		cfg->kernel_addr6 = (struct tt_ipv6_prefix){ .len = 0 };
+		if (cfg->kernel_addr_auto || strcmp(val, "none") == 0)
 			return 0;
-		}
-		if (parse_prefix(val, &cfg->kernel_addr) != 0)
-			return fail(ps, k, val, "expected auto, none or A.B.C.D/len");
+		if (family_items(cfg, val, kernel_item, &why) != 0)
+			return fail(ps, k, val, why);
 		return 0;
+	}
 	case KT_PREFIXES:
 		if (!ps->list_seen[ki]) {
 			ps->list_seen[ki] = 1;
 			cfg->n_addrs = 0;
+			cfg->n_addrs6 = 0;
+		}
+		if (strchr(val, ':') != NULL) {
+			struct tt_ipv6_prefix *a6 = &cfg->addrs6[cfg->n_addrs6];
+			const char *why;
+
+			if (cfg->n_addrs6 == TT_MAX_ADDRS)
+				return fail(ps, k, val, "too many IPv6 addresses (16 at most)");
+			if (parse_prefix6(val, a6) != 0)
+				return fail(ps, k, val, "expected an IPv6 prefix X:X::X/len, len 1..128");
+			why = ipv6_host_why(a6->addr);
+			if (why != NULL)
+				return fail(ps, k, val, why);
+			for (uint32_t i = 0; i < cfg->n_addrs6; i++)
+				if (memcmp(cfg->addrs6[i].addr, a6->addr, 16) == 0)
+					return fail(ps, k, val, "given twice");
+			cfg->n_addrs6++;
+			return 0;
 		}
 		if (cfg->n_addrs == TT_MAX_ADDRS)
-			return fail(ps, k, val, "too many addresses (16 at most)");
+			return fail(ps, k, val, "too many IPv4 addresses (16 at most)");
 		if (parse_prefix(val, &cfg->addrs[cfg->n_addrs]) != 0)
-			return fail(ps, k, val, "expected A.B.C.D/len");
+			return fail(ps, k, val, "expected A.B.C.D/len or X:X::X/len");
 		cfg->n_addrs++;
 		return 0;
 	case KT_PORTS:
@@ -659,6 +808,38 @@ opt_name(const struct key *k, char *buf, size_t len)
 }
 
 /*
+ * kernel_addr6 = auto: as kernel_addr's, the first address of the first IPv6 --addr's prefix
+ * from ::1 on that is not ours (2001:2::2/64 -> 2001:2::1/64); ::0 is the prefix's
+ * Subnet-Router anycast address (RFC 4291 2.6.1). A /127 or /128 has none.
+ */
+static void
+kernel_addr6_auto(struct tt_config *cfg)
+{
+	const struct tt_ipv6_prefix *a = &cfg->addrs6[0];
+
+	cfg->kernel_addr6 = (struct tt_ipv6_prefix){ .len = 0 };
+	if (cfg->n_addrs6 == 0 || a->len > 126)
+		return;
+	for (uint32_t host = 1; host < 256; host++) {
+		struct tt_ipv6_prefix k = { .len = a->len };
+		bool ours = false;
+
+		if (a->len > 120 && host >= (1u << (128 - a->len)))
+			return;
+		memcpy(k.addr, a->addr, 16);
+		for (unsigned int bit = a->len; bit < 128; bit++)
+			k.addr[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+		k.addr[15] |= (uint8_t)host;
+		for (uint32_t i = 0; i < cfg->n_addrs6; i++)
+			ours |= memcmp(cfg->addrs6[i].addr, k.addr, 16) == 0;
+		if (!ours) {
+			cfg->kernel_addr6 = k;
+			return;
+		}
+	}
+}
+
+/*
  * kernel_addr = auto: the first host address of the first --addr's subnet that is not one of
  * ours (198.18.0.2/24 -> 198.18.0.1/24). A /31 or /32 has none: the kernel side stays bare.
  */
@@ -668,6 +849,7 @@ kernel_addr_auto(struct tt_config *cfg)
 	const struct tt_ipv4_prefix *a = &cfg->addrs[0];
 	uint32_t mask, net, bcast;
 
+	kernel_addr6_auto(cfg);
 	cfg->kernel_addr = (struct tt_ipv4_prefix){ 0 };
 	if (cfg->n_addrs == 0 || a->len > 30)
 		return;
@@ -1033,13 +1215,58 @@ gateway_check(const struct tt_config *cfg)
 	return on_link ? 0 : -1;
 }
 
+/* An IPv6 gateway: link-local (on-link by definition), or on one of our prefixes and not ours. */
+static int
+gateway6_check(const struct tt_config *cfg, char *err, size_t errlen)
+{
+	const uint8_t *gw = cfg->gateway6;
+	char a[INET6_ADDRSTRLEN];
+	bool on_link = tt_in6_is_link_local(gw);
+
+	if (tt_in6_is_unspecified(gw))
+		return 0;
+	inet_ntop(AF_INET6, gw, a, sizeof(a));
+	for (uint32_t i = 0; i < cfg->n_addrs6; i++) {
+		if (memcmp(gw, cfg->addrs6[i].addr, 16) == 0) {
+			snprintf(err, errlen, "--gateway %s is one of tcpterm's own addresses: give the router's address",
+				 a);
+			return -EINVAL;
+		}
+		on_link |= tt_in6_prefix_eq(gw, cfg->addrs6[i].addr, cfg->addrs6[i].len);
+	}
+	if (!on_link) {
+		snprintf(err, errlen, "--gateway %s is not on the prefix of any IPv6 --addr nor link-local: a gateway must be on-link (RFC 4861 8: a router's fe80:: address, or add an --addr on its prefix)",
+			 a);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The kernel side's IPv6 address must not be one of ours: its DAD and ours would both fail. */
+static int
+kernel6_check(const struct tt_config *cfg, char *err, size_t errlen)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	for (uint32_t i = 0; cfg->kernel_addr6.len != 0 && i < cfg->n_addrs6; i++) {
+		if (memcmp(cfg->kernel_addr6.addr, cfg->addrs6[i].addr, 16) != 0)
+			continue;
+		snprintf(err, errlen, "kernel_addr %s is one of tcpterm's own addresses: give the kernel side another",
+			 inet_ntop(AF_INET6, cfg->kernel_addr6.addr, a, sizeof(a)));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int
 tt_config_validate(const struct tt_config *cfg, char *err, size_t errlen)
 {
-	if (cfg->n_addrs == 0) {
-		snprintf(err, errlen, "no local address: give --addr A.B.C.D/len");
+	if (cfg->n_addrs == 0 && cfg->n_addrs6 == 0) {
+		snprintf(err, errlen, "no local address: give --addr A.B.C.D/len or --addr X:X::X/len");
 		return -EINVAL;
 	}
+	if (gateway6_check(cfg, err, errlen) != 0 || kernel6_check(cfg, err, errlen) != 0)
+		return -EINVAL;
 	if (cfg->mem_min > cfg->mem_pressure || cfg->mem_pressure > cfg->mem_max) {
 		snprintf(err, errlen,
 			 "mem_min %u, mem_pressure %u, mem_max %u: they must not decrease (as Linux's tcp_mem)",
@@ -1116,7 +1343,7 @@ format_value(const struct tt_config *cfg, const void *base, const struct key *k,
 	     size_t len)
 {
 	const void *field = (const uint8_t *)base + k->off;
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 	size_t used = 0;
 
 	buf[0] = '\0';
@@ -1127,25 +1354,38 @@ format_value(const struct tt_config *cfg, const void *base, const struct key *k,
 	case KT_FLAG:
 		snprintf(buf, len, "%d", *(const bool *)field);
 		break;
-	case KT_IPV4:
-		if (*(const uint32_t *)field == 0)
+	case KT_GATEWAY:
+		if (cfg->gateway != 0)
+			used += snprintf(buf, len, "%s", inet_ntop(AF_INET, &cfg->gateway, a, sizeof(a)));
+		if (!tt_in6_is_unspecified(cfg->gateway6) && used < len)
+			used += snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+					 inet_ntop(AF_INET6, cfg->gateway6, a, sizeof(a)));
+		if (used == 0)
 			snprintf(buf, len, "none");
-		else
-			snprintf(buf, len, "%s", inet_ntop(AF_INET, field, a, sizeof(a)));
 		break;
 	case KT_KERNEL:
-		if (cfg->kernel_addr.addr == 0)
+		if (cfg->kernel_addr.addr != 0)
+			used += snprintf(buf, len, "%s/%u",
+					 inet_ntop(AF_INET, &cfg->kernel_addr.addr, a, sizeof(a)),
+					 cfg->kernel_addr.len);
+		if (cfg->kernel_addr6.len != 0 && used < len)
+			used += snprintf(buf + used, len - used, "%s%s/%u", used ? "," : "",
+					 inet_ntop(AF_INET6, cfg->kernel_addr6.addr, a, sizeof(a)),
+					 cfg->kernel_addr6.len);
+		if (used == 0)
 			snprintf(buf, len, "none");
-		else
-			snprintf(buf, len, "%s/%u%s",
-				 inet_ntop(AF_INET, &cfg->kernel_addr.addr, a, sizeof(a)),
-				 cfg->kernel_addr.len, cfg->kernel_addr_auto ? " (auto)" : "");
+		else if (cfg->kernel_addr_auto && used < len)
+			snprintf(buf + used, len - used, " (auto)");
 		break;
 	case KT_PREFIXES:
 		for (uint32_t i = 0; i < cfg->n_addrs && used < len; i++)
 			used += snprintf(buf + used, len - used, "%s%s/%u", i ? "," : "",
 					 inet_ntop(AF_INET, &cfg->addrs[i].addr, a, sizeof(a)),
 					 cfg->addrs[i].len);
+		for (uint32_t i = 0; i < cfg->n_addrs6 && used < len; i++)
+			used += snprintf(buf + used, len - used, "%s%s/%u", used ? "," : "",
+					 inet_ntop(AF_INET6, cfg->addrs6[i].addr, a, sizeof(a)),
+					 cfg->addrs6[i].len);
 		break;
 	case KT_PORTS:
 		for (uint32_t i = 0; i < cfg->n_listeners && used < len; i++)
@@ -1208,7 +1448,7 @@ format_value(const struct tt_config *cfg, const void *base, const struct key *k,
 void
 tt_config_visit(const struct tt_config *cfg, tt_config_visit_fn fn, void *arg)
 {
-	char val[512];
+	char val[1280];
 
 	for (size_t i = 0; i < N_KEYS; i++) {
 		const void *base = keys[i].scope == KS_LISTENER ? (const void *)&cfg->listen_defaults
@@ -1415,7 +1655,7 @@ void
 tt_config_dump(const struct tt_config *cfg, FILE *out)
 {
 	const char *last = "";
-	char val[512];
+	char val[1280];
 
 	fprintf(out, "tcpterm configuration:\n");
 	for (size_t i = 0; i < N_KEYS; i++) {
@@ -1477,9 +1717,9 @@ value_name(const struct key *k)
 	switch (k->type) {
 	case KT_U32:       return "N";
 	case KT_FLAG:      return NULL;
-	case KT_IPV4:      return "A.B.C.D|none";
-	case KT_PREFIXES:  return "A.B.C.D/LEN";
-	case KT_KERNEL:    return "auto|none|A.B.C.D/LEN";
+	case KT_GATEWAY:   return "A.B.C.D[,X:X::X]|none";
+	case KT_PREFIXES:  return "A.B.C.D/LEN|X:X::X/LEN";
+	case KT_KERNEL:    return "auto|none|A.B.C.D/LEN[,X:X::X/LEN]";
 	case KT_PORTS:     return "PORT[,PORT...]";
 	case KT_APP:       return "APP";
 	case KT_IMPAIR:    return "[PORT:]SPEC";

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -36,10 +37,15 @@ static_assert(TT_TCPS__COUNT <= RTE_DIM(((struct tt_status *)0)->states), "tt_st
 static_assert(TT_MAX_PORTS <= TT_STATUS_PORTS, "tt_status.port too small");
 #define TT_MEMPOOL_CACHE 256
 
-/* Our addresses, and the protocols above IPv4 (DESIGN "Layers": IP never calls TCP by name). */
+/*
+ * Our addresses, and the protocols above IPv4 (DESIGN "Layers": IP never calls TCP by name).
+ * IPv6 addresses start tentative for DAD (dad_transmits 0: preferred at once); the ports'
+ * link-local addresses join them once the ports are set up (engine_ipv6_ports).
+ */
 static int
-engine_net_init(struct tt_net *net, const struct tt_config *cfg, char *err, size_t errlen)
+engine_net_init(struct tt_engine *e, const struct tt_config *cfg, char *err, size_t errlen)
 {
+	struct tt_net *net = &e->net;
 	int rc;
 
 	net->n_addrs = cfg->n_addrs;
@@ -48,6 +54,17 @@ engine_net_init(struct tt_net *net, const struct tt_config *cfg, char *err, size
 		net->prefix_len[i] = cfg->addrs[i].len;
 	}
 	net->gateway = cfg->gateway;
+	net->addr6_state = e->addr6_state;
+	net->dad_transmits = cfg->dad_transmits;
+	memcpy(net->gateway6, cfg->gateway6, sizeof(net->gateway6));
+	net->n_addrs6 = cfg->n_addrs6;
+	for (uint32_t i = 0; i < cfg->n_addrs6; i++) {
+		memcpy(net->addrs6[i].a, cfg->addrs6[i].addr, 16);
+		net->addrs6[i].len = cfg->addrs6[i].len;
+		net->addrs6[i].port = -1;
+	}
+	for (uint32_t i = 0; i < TT_NET_ADDRS6; i++)
+		e->addr6_state[i] = cfg->dad_transmits == 0 ? TT_ADDR6_PREFERRED : TT_ADDR6_TENTATIVE;
 	rc = tt_tcp_register(net);
 	if (rc != 0)
 		snprintf(err, errlen, "cannot register TCP over IPv4: %s", strerror(-rc));
@@ -205,6 +222,8 @@ port_add(struct tt_engine *e, uint16_t port_id, bool *steers, char *err, size_t 
 	if (rc == 0 && p->kernel_ifname[0] != '\0' && e->cfg.kernel_addr.addr != 0)
 		rc = tt_port_set_kernel_addr(p, e->cfg.kernel_addr.addr, e->cfg.kernel_addr.len,
 					     err, errlen);
+	if (rc == 0 && p->kernel_ifname[0] != '\0' && e->cfg.kernel_addr6.len != 0)
+		rc = tt_port_set_kernel_addr6(p, &e->cfg.kernel_addr6, err, errlen);
 	if (rc != 0)
 		return rc;
 	*steers |= p->steers;
@@ -313,7 +332,8 @@ engine_ports(struct tt_engine *e, char *err, size_t errlen)
 					       "keyed SipHash-1-3 (hand-over)",
 		       e->steer.reta_mask + 1);
 	/* An address the operator chose that no port can take: say so (auto stays quiet). */
-	if (tt_engine_kernel_side(e) == NULL && e->cfg.kernel_addr.addr != 0 &&
+	if (tt_engine_kernel_side(e) == NULL &&
+	    (e->cfg.kernel_addr.addr != 0 || e->cfg.kernel_addr6.len != 0) &&
 	    !e->cfg.kernel_addr_auto)
 		TT_LOG(WARNING, core, "kernel_addr ignored: it addresses the kernel side of a TAP port or of the kernel link, and no port is either");
 	return 0;
@@ -322,7 +342,7 @@ engine_ports(struct tt_engine *e, char *err, size_t errlen)
 const char *
 tt_engine_kernel_side(const struct tt_engine *e)
 {
-	if (e->cfg.kernel_addr.addr == 0)
+	if (e->cfg.kernel_addr.addr == 0 && e->cfg.kernel_addr6.len == 0)
 		return NULL;
 	for (uint16_t i = 0; i < e->n_ports; i++)
 		if (e->ports[i].kernel_ifname[0] != '\0')
@@ -363,6 +383,60 @@ engine_impair(struct tt_engine *e, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * With IPv6 on (an IPv6 --addr), each port gets its link-local address from its MAC (RFC
+ * 4862 5.3), and listens to the groups IPv6 needs: all-nodes and the solicited-node group of
+ * each address (RFC 4861 7.2.1), by a multicast filter where the port has one, else all
+ * multicast. A port with neither may still deliver them (virtual ones do); said once.
+ */
+static void
+engine_ipv6_ports(struct tt_engine *e)
+{
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
+	struct tt_net *net = &e->net;
+	struct rte_ether_addr mc[TT_NET_ADDRS6 + 1];
+	uint32_t n_mc = 0;
+
+	if (net->n_addrs6 == 0)
+		return;
+	for (uint16_t pi = 0; pi < e->n_ports && net->n_addrs6 < TT_NET_ADDRS6; pi++) {
+		struct tt_addr6 *a = &net->addrs6[net->n_addrs6++];
+
+		tt_ipv6_link_local(&e->ports[pi].mac, a->a);
+		a->len = 64;
+		a->port = (int8_t)pi;
+	}
+	tt_ipv6_mcast_mac(all_nodes, &mc[n_mc++]);
+	for (uint32_t i = 0; i < net->n_addrs6; i++) {
+		uint8_t group[16];
+		struct rte_ether_addr mac;
+		bool dup = false;
+
+		tt_ipv6_solicited_node(net->addrs6[i].a, group);
+		tt_ipv6_mcast_mac(group, &mac);
+		for (uint32_t j = 0; j < n_mc; j++)
+			dup |= rte_is_same_ether_addr(&mc[j], &mac);
+		if (!dup)
+			mc[n_mc++] = mac;
+	}
+	for (uint16_t pi = 0; pi < e->n_ports; pi++) {
+		uint16_t id = e->ports[pi].port_id;
+		int rc = rte_eth_dev_set_mc_addr_list(id, mc, n_mc);
+
+		if (rc != 0 && rte_eth_allmulticast_enable(id) != 0 &&
+		    rte_eth_allmulticast_get(id) != 1)
+			TT_LOG(WARNING, core, "port %u: no multicast filter and no all-multicast (%s): Neighbour Solicitations reach tcpterm only if the device delivers them anyway",
+			       id, rte_strerror(-rc));
+	}
+	for (uint32_t i = 0; i < net->n_addrs6; i++) {
+		char s[INET6_ADDRSTRLEN];
+
+		TT_LOG(INFO, core, "IPv6 address %s/%u%s%s", inet_ntop(AF_INET6, net->addrs6[i].a, s,
+		       sizeof(s)), net->addrs6[i].len, net->addrs6[i].port >= 0 ? " (link-local)" : "",
+		       net->dad_transmits == 0 ? "" : ": tentative until DAD ends (RFC 4862 5.4)");
+	}
+}
+
 static struct tt_engine *
 engine_create(const struct tt_config *cfg, const struct tt_app_def *const apps[TT_APP__COUNT],
 	      const struct tt_app_def *client, char *err, size_t errlen)
@@ -377,7 +451,7 @@ engine_create(const struct tt_config *cfg, const struct tt_app_def *const apps[T
 	}
 	e->cfg = *cfg;
 	e->cfg_start = *cfg;
-	if (engine_net_init(&e->net, cfg, err, errlen) != 0)
+	if (engine_net_init(e, cfg, err, errlen) != 0)
 		goto fail;
 	if (engine_lcores(e, err, errlen) != 0 || engine_pools(e, err, errlen) != 0)
 		goto fail;
@@ -385,6 +459,7 @@ engine_create(const struct tt_config *cfg, const struct tt_app_def *const apps[T
 		goto fail;
 	if (engine_ports(e, err, errlen) != 0)
 		goto fail;
+	engine_ipv6_ports(e);
 	if (engine_impair(e, err, errlen) != 0)
 		goto fail;
 	for (id = 0; id < e->n_workers; id++) {

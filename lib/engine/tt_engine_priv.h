@@ -25,6 +25,7 @@ struct tt_engine {
 	struct tt_config cfg;
 	struct tt_config cfg_start;     /* as the workers were created: what they preallocated */
 	struct tt_net net;
+	uint8_t addr6_state[TT_NET_ADDRS6];   /* net.addr6_state: DAD's, atomic */
 	uint16_t n_ports;
 	uint16_t n_workers;
 	struct tt_port ports[TT_MAX_PORTS];

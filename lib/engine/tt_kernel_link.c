@@ -50,6 +50,7 @@
 
 #include "../dp/tt_log.h"
 #include "tt_kernel_link.h"
+#include "tt_netlink.h"
 
 #define KL_KERNEL   "tt0"     /* the kernel's side: the address clients use is on it */
 #define KL_TCPTERM  "tt0p"    /* tcpterm's side of the veth pair */
@@ -62,72 +63,10 @@ static char kl_lock_path[96];
 static const char *kl_driver;   /* what is open, for the log */
 static char kl_dev[32];         /* its EAL device name */
 
-struct nl_req {
-	struct nlmsghdr nh;
-	struct ifinfomsg ifi;
-	char attrs[256];
-};
-
-static struct rtattr *
-nl_attr(struct nl_req *r, unsigned short type, const void *data, size_t len)
-{
-	struct rtattr *a = (struct rtattr *)((char *)r + NLMSG_ALIGN(r->nh.nlmsg_len));
-
-	RTE_VERIFY(NLMSG_ALIGN(r->nh.nlmsg_len) + RTA_SPACE(len) <= sizeof(*r));
-	a->rta_type = type;
-	a->rta_len = (unsigned short)RTA_LENGTH(len);
-	if (len != 0)
-		memcpy(RTA_DATA(a), data, len);
-	r->nh.nlmsg_len = NLMSG_ALIGN(r->nh.nlmsg_len) + RTA_ALIGN(a->rta_len);
-	return a;
-}
-
-static void
-nl_nest_end(struct nl_req *r, struct rtattr *nest)
-{
-	nest->rta_len = (unsigned short)((char *)r + r->nh.nlmsg_len - (char *)nest);
-}
-
-/*
- * Send r and read the answer: 0 or -errno from its acknowledgement; with reply, the first
- * message of a GET's answer is copied there (up to len bytes) instead.
- */
-static int
-nl_talk(struct nl_req *r, void *reply, size_t len)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	char buf[8192];
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), rc;
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	r->nh.nlmsg_flags |= NLM_F_REQUEST | (reply == NULL ? NLM_F_ACK : 0);
-	if (sendto(fd, r, r->nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	n = recv(fd, buf, sizeof(buf), 0);
-	rc = n < 0 ? -errno : -EPROTO;
-	if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
-		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
-
-		if (h->nlmsg_type == NLMSG_ERROR) {
-			rc = ((const struct nlmsgerr *)NLMSG_DATA(h))->error;
-		} else if (reply != NULL && NLMSG_OK(h, (size_t)n)) {
-			memcpy(reply, buf, RTE_MIN(len, (size_t)h->nlmsg_len));
-			rc = 0;
-		}
-	}
-	close(fd);
-	return rc;
-}
-
 static int
 veth_create(void)
 {
-	struct nl_req r = { 0 };
+	struct tt_nl_req r = { 0 };
 	struct rtattr *info, *data, *peer;
 	struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC };
 
@@ -135,49 +74,49 @@ veth_create(void)
 	r.nh.nlmsg_type = RTM_NEWLINK;
 	r.nh.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 	r.ifi.ifi_family = AF_UNSPEC;
-	nl_attr(&r, IFLA_IFNAME, KL_KERNEL, sizeof(KL_KERNEL));
-	info = nl_attr(&r, IFLA_LINKINFO, NULL, 0);
-	nl_attr(&r, IFLA_INFO_KIND, "veth", sizeof("veth"));
-	data = nl_attr(&r, IFLA_INFO_DATA, NULL, 0);
+	tt_nl_attr(&r, IFLA_IFNAME, KL_KERNEL, sizeof(KL_KERNEL));
+	info = tt_nl_attr(&r, IFLA_LINKINFO, NULL, 0);
+	tt_nl_attr(&r, IFLA_INFO_KIND, "veth", sizeof("veth"));
+	data = tt_nl_attr(&r, IFLA_INFO_DATA, NULL, 0);
 	/* VETH_INFO_PEER holds an ifinfomsg, then the peer's own attributes. */
-	peer = nl_attr(&r, VETH_INFO_PEER, &peer_ifi, sizeof(peer_ifi));
-	nl_attr(&r, IFLA_IFNAME, KL_TCPTERM, sizeof(KL_TCPTERM));
-	nl_nest_end(&r, peer);
-	nl_nest_end(&r, data);
-	nl_nest_end(&r, info);
-	return nl_talk(&r, NULL, 0);
+	peer = tt_nl_attr(&r, VETH_INFO_PEER, &peer_ifi, sizeof(peer_ifi));
+	tt_nl_attr(&r, IFLA_IFNAME, KL_TCPTERM, sizeof(KL_TCPTERM));
+	tt_nl_nest_end(&r, peer);
+	tt_nl_nest_end(&r, data);
+	tt_nl_nest_end(&r, info);
+	return tt_nl_talk(&r, NULL, 0);
 }
 
 static int
 link_delete(int ifindex)
 {
-	struct nl_req r = { 0 };
+	struct tt_nl_req r = { 0 };
 
 	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(r.ifi));
 	r.nh.nlmsg_type = RTM_DELLINK;
 	r.ifi.ifi_family = AF_UNSPEC;
 	r.ifi.ifi_index = ifindex;
-	return nl_talk(&r, NULL, 0);
+	return tt_nl_talk(&r, NULL, 0);
 }
 
 static int
 link_set_alias(int ifindex, const char *alias)
 {
-	struct nl_req r = { 0 };
+	struct tt_nl_req r = { 0 };
 
 	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(r.ifi));
 	r.nh.nlmsg_type = RTM_NEWLINK;
 	r.ifi.ifi_family = AF_UNSPEC;
 	r.ifi.ifi_index = ifindex;
-	nl_attr(&r, IFLA_IFALIAS, alias, strlen(alias) + 1);
-	return nl_talk(&r, NULL, 0);
+	tt_nl_attr(&r, IFLA_IFALIAS, alias, strlen(alias) + 1);
+	return tt_nl_talk(&r, NULL, 0);
 }
 
 /* ifindex's alias, over rtnetlink (not /sys, whose mount may be another namespace's). */
 static int
 link_alias(int ifindex, char *alias, size_t len)
 {
-	struct nl_req r = { 0 };
+	struct tt_nl_req r = { 0 };
 	union { struct nlmsghdr nh; char b[4096]; } reply;
 	const struct rtattr *a;
 	int rc, left;
@@ -188,7 +127,7 @@ link_alias(int ifindex, char *alias, size_t len)
 	r.ifi.ifi_index = ifindex;
 	alias[0] = '\0';
 	memset(&reply, 0, sizeof(reply));
-	rc = nl_talk(&r, &reply, sizeof(reply));
+	rc = tt_nl_talk(&r, &reply, sizeof(reply));
 	if (rc != 0)
 		return rc;
 	left = (int)IFLA_PAYLOAD(&reply.nh);

@@ -112,7 +112,8 @@ static bool
 linux_group(const char *group)
 {
 	return strcmp(group, "Tcp") == 0 || strcmp(group, "TcpExt") == 0 ||
-	       strcmp(group, "Ip") == 0 || strcmp(group, "Icmp") == 0;
+	       strcmp(group, "Ip") == 0 || strcmp(group, "Icmp") == 0 ||
+	       strcmp(group, "Ip6") == 0 || strcmp(group, "Icmp6") == 0;
 }
 
 /* HELP text escaped as the format asks: backslash and newline. */

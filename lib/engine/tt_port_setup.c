@@ -24,6 +24,7 @@
 #include "../dp/tt_log.h"
 #include "../dp/tt_steer.h"
 #include "tt_kernel_link.h"
+#include "tt_netlink.h"
 #include "tt_port_setup.h"
 #include "tt_tap_steer.h"
 
@@ -381,6 +382,96 @@ fail:
 	snprintf(err, errlen, "cannot give %s an address (%s): run as root or set kernel_addr = none",
 		 p->kernel_ifname, strerror(errno));
 	close(fd);
+	return rc;
+}
+
+/*
+ * net_tap gives the kernel's side of a TAP the port's own MAC. IPv6 makes link-local
+ * addresses from MACs (RFC 4291 2.5.1), so both ends would claim the same one and DAD fail
+ * on one side; the kernel side gets a random MAC of its own instead.
+ */
+static int
+tap_own_mac(const struct tt_port *p, char *err, size_t errlen)
+{
+	struct ifreq ifr = { 0 };
+	struct rte_ether_addr mac;
+	int fd, rc = 0;
+
+	if (!p->is_tap)
+		return 0;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->kernel_ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		goto fail;
+	memcpy(&mac, ifr.ifr_hwaddr.sa_data, sizeof(mac));
+	if (rte_is_same_ether_addr(&mac, &p->mac)) {
+		rte_eth_random_addr(mac.addr_bytes);
+		memcpy(ifr.ifr_hwaddr.sa_data, &mac, sizeof(mac));
+		if (ioctl(fd, SIOCSIFHWADDR, &ifr) < 0)
+			goto fail;
+	}
+	close(fd);
+	return 0;
+fail:
+	rc = -errno;
+	snprintf(err, errlen, "cannot give %s a MAC of its own (%s): run as root or set kernel_addr to an IPv4 prefix only",
+		 p->kernel_ifname, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+int
+tt_port_set_kernel_addr6(const struct tt_port *p, const struct tt_ipv6_prefix *a, char *err,
+			 size_t errlen)
+{
+	struct tt_nl_req r = { 0 };
+	uint32_t flags = IFA_F_NODAD;
+	char path[96], s[INET6_ADDRSTRLEN];
+	unsigned int ifindex;
+	FILE *f;
+	int rc;
+
+	if (p->kernel_ifname[0] == '\0' || a->len == 0)
+		return 0;
+	ifindex = if_nametoindex(p->kernel_ifname);
+	if (ifindex == 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot find %s (%s)", p->kernel_ifname, strerror(errno));
+		return rc;
+	}
+	rc = tap_own_mac(p, err, errlen);
+	if (rc != 0)
+		return rc;
+	/* Off and on: a link-local address made from the MAC the TAP had is made again. */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", p->kernel_ifname);
+	for (int on = 0; on < 2; on++) {
+		f = fopen(path, "w");
+		if (f != NULL && fputs(on ? "0\n" : "1\n", f) >= 0 && fclose(f) == 0)
+			continue;
+		rc = -errno;
+		if (f != NULL)
+			fclose(f);
+		snprintf(err, errlen, "cannot turn IPv6 on for %s (%s: %s): run as root, on a kernel with IPv6, or set kernel_addr to an IPv4 prefix only",
+			 p->kernel_ifname, path, strerror(-rc));
+		return rc;
+	}
+	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(r.ifa));
+	r.nh.nlmsg_type = RTM_NEWADDR;
+	r.nh.nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+	r.ifa.ifa_family = AF_INET6;
+	r.ifa.ifa_prefixlen = a->len;
+	r.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
+	r.ifa.ifa_index = ifindex;
+	tt_nl_attr(&r, IFA_LOCAL, a->addr, 16);
+	tt_nl_attr(&r, IFA_ADDRESS, a->addr, 16);
+	tt_nl_attr(&r, IFA_FLAGS, &flags, sizeof(flags));
+	rc = tt_nl_talk(&r, NULL, 0);
+	if (rc != 0)
+		snprintf(err, errlen, "cannot give %s the address %s/%u (%s): run as root or set kernel_addr to an IPv4 prefix only",
+			 p->kernel_ifname, inet_ntop(AF_INET6, a->addr, s, sizeof(s)), a->len,
+			 strerror(-rc));
 	return rc;
 }
 

@@ -15,6 +15,7 @@
 
 struct rte_mempool;
 struct tt_config;
+struct tt_ipv6_prefix;
 struct tt_steer;
 
 /*
@@ -39,6 +40,14 @@ int tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 /* Give the kernel side of a TAP port an IPv4 address (SPEC O1). 0 or -errno. */
 int tt_port_set_kernel_addr(const struct tt_port *p, uint32_t addr_be, uint8_t len,
 			    char *err, size_t errlen);
+/*
+ * Give the kernel side of a port an IPv6 address: IPv6 turned on for the interface
+ * (disable_ipv6 0), the address added over rtnetlink without DAD (IFA_F_NODAD: tcpterm's own
+ * DAD sees it answer, and the kernel's would make it tentative for a second). 0 or -errno
+ * with a message in err.
+ */
+int tt_port_set_kernel_addr6(const struct tt_port *p, const struct tt_ipv6_prefix *a,
+			     char *err, size_t errlen);
 
 void tt_port_close(struct tt_port *p);
 

@@ -8,6 +8,9 @@
  *                       capacity (mbufs, TCBs, SYN queue and TIME_WAIT entries), memory level
  *   /tcpterm/listeners  by port: the ss -lnt view (Q5), per worker too (Q6)
  *   /tcpterm/conns      flows per TCP state
+ *   /tcpterm/addrs      our addresses, "ip addr" style: family, scope, port of a link-local
+ *                       one, and an IPv6 address's DAD state (tentative, preferred,
+ *                       duplicate: Linux's dadfailed)
  *   /tcpterm/sockets[,N] the first N (default 32) connections past SYN_RECV, ss -ti style:
  *                       state, queues, cwnd, ssthresh, RTT, RTO, in flight, SACKed, lost,
  *                       retransmitted (read without a lock: a live view, each field as the
@@ -349,6 +352,58 @@ show_conns(const struct tt_engine *e, const char *params, struct rte_tel_data *d
 	rte_tel_data_start_dict(d);
 	for (size_t i = 0; i < RTE_DIM(shown); i++)
 		rte_tel_data_add_dict_u64(d, tt_tcp_state_name[shown[i]], n[shown[i]]);
+	return 0;
+}
+
+/*
+ * One address, under its index: DPDK 22.11 keeps dictionaries out of arrays, and keys to
+ * letters, digits, '_' and '/'.
+ */
+static void
+addr_add(struct rte_tel_data *d, unsigned int index, const char *addr, const char *family,
+	 const char *scope, int port, const char *state)
+{
+	char key[16];
+	struct rte_tel_data *o = rte_tel_data_alloc();
+
+	if (o == NULL)
+		return;
+	rte_tel_data_start_dict(o);
+	rte_tel_data_add_dict_string(o, "addr", addr);
+	rte_tel_data_add_dict_string(o, "family", family);
+	rte_tel_data_add_dict_string(o, "scope", scope);
+	if (port >= 0)
+		rte_tel_data_add_dict_u64(o, "port", (uint64_t)port);
+	rte_tel_data_add_dict_string(o, "state", state);
+	snprintf(key, sizeof(key), "%u", index);
+	if (rte_tel_data_add_dict_container(d, key, o, 0) != 0)
+		rte_tel_data_free(o);
+}
+
+static int
+show_addrs(const struct tt_engine *e, const char *params, struct rte_tel_data *d)
+{
+	static const char *const state[] = {
+		[TT_ADDR6_TENTATIVE] = "tentative", [TT_ADDR6_PREFERRED] = "preferred",
+		[TT_ADDR6_DUPLICATE] = "duplicate",
+	};
+	const struct tt_net *net = &e->net;
+	char a[INET6_ADDRSTRLEN], key[INET6_ADDRSTRLEN + 8];
+
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (uint32_t i = 0; i < net->n_addrs; i++) {
+		snprintf(key, sizeof(key), "%s/%u", inet_ntop(AF_INET, &net->addrs[i], a, sizeof(a)),
+			 net->prefix_len[i]);
+		addr_add(d, i, key, "inet", "global", -1, "preferred");
+	}
+	for (uint32_t i = 0; i < net->n_addrs6; i++) {
+		const struct tt_addr6 *x = &net->addrs6[i];
+
+		snprintf(key, sizeof(key), "%s/%u", inet_ntop(AF_INET6, x->a, a, sizeof(a)), x->len);
+		addr_add(d, net->n_addrs + i, key, "inet6", x->port >= 0 ? "link" : "global", x->port,
+			 state[tt_addr6_state_get(net, i)]);
+	}
 	return 0;
 }
 
@@ -694,6 +749,7 @@ TEL_CMD(config)
 TEL_CMD(workers)
 TEL_CMD(listeners)
 TEL_CMD(conns)
+TEL_CMD(addrs)
 TEL_CMD(sockets)
 
 /* rte_telemetry refuses a help text of 128 characters or more, or a bad name, silently. */
@@ -721,6 +777,8 @@ tt_telemetry_register(struct tt_engine *e)
 		"tcpterm listeners by port: recv_q, send_q, syn_q, syn_q_max, per worker too. Takes no parameters");
 	tel_register("/tcpterm/conns", tel_conns,
 		"tcpterm flows per TCP state (Linux names). Takes no parameters");
+	tel_register("/tcpterm/addrs", tel_addrs,
+		"tcpterm addresses: family, scope, port, IPv6 DAD state (tentative, preferred, duplicate). Takes no parameters");
 	tel_register("/tcpterm/sockets", tel_sockets,
 		"tcpterm connections, ss -ti style. Parameters: int max (default 32)");
 	tel_register("/tcpterm/impair", tel_impair,

@@ -18,10 +18,6 @@
 #include "../dp/tt_worker.h"
 #include "tt_net.h"
 
-/* Gateway: ask every second until it answers, then refresh every 30 s. */
-#define TT_ARP_RETRY_MS   1000
-#define TT_ARP_REFRESH_MS 30000
-
 int
 tt_arp_parse(struct tt_stats *st, const struct tt_pkt *p, struct rte_arp_hdr **arpp)
 {
@@ -58,33 +54,6 @@ tt_arp_parse(struct tt_stats *st, const struct tt_pkt *p, struct rte_arp_hdr **a
 	return 0;
 }
 
-/* Drop pending entry i, keeping the array dense (order does not matter). */
-static void
-pending_remove(struct tt_neigh_table *t, uint32_t i)
-{
-	t->pending[i] = t->pending[--t->n_pending];
-	t->pending[t->n_pending].m = NULL;
-}
-
-/* ip answered: the frames waiting for it go, with its MAC. */
-static void
-pending_send(struct tt_worker *w, uint32_t ip, const struct rte_ether_addr *mac)
-{
-	struct tt_neigh_table *t = w->neigh;
-
-	for (uint32_t i = 0; i < t->n_pending;) {
-		struct tt_neigh_pending *pe = &t->pending[i];
-
-		if (pe->ip != ip) {
-			i++;
-			continue;
-		}
-		rte_pktmbuf_mtod(pe->m, struct rte_ether_hdr *)->dst_addr = *mac;
-		tt_worker_tx(w, pe->pi, pe->m);
-		pending_remove(t, i);
-	}
-}
-
 static void
 arp_learn(struct tt_worker *w, const struct rte_arp_hdr *arp)
 {
@@ -94,8 +63,11 @@ arp_learn(struct tt_worker *w, const struct rte_arp_hdr *arp)
 		return; /* RFC 5227 probe: nothing to learn */
 	if (tt_neigh_update(w->neigh, sip, &arp->arp_data.arp_sha, w->clock.ms) < 0)
 		TT_STAT_INC(&w->stats, ArpNeighFull);
-	if (w->neigh->n_pending > 0)
-		pending_send(w, sip, &arp->arp_data.arp_sha);
+	if (w->neigh->n_pending > 0) {
+		struct tt_naddr a = tt_naddr_v4(sip);
+
+		tt_neigh_pending_send(w, &a, &arp->arp_data.arp_sha);
+	}
 }
 
 /* Turn the request into its reply in place (RFC 826 "swap" step) and send it. */
@@ -140,7 +112,7 @@ tt_arp_input(struct tt_worker *w, struct tt_pkt *p, bool from_peer)
 	}
 	arp_learn(w, arp);
 	if (w->n_workers > 1 && arp->arp_data.arp_sip != 0)
-		tt_worker_fanout(w, p->pi, p->m);
+		tt_worker_fanout(w, p);
 	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST)) {
 		arp_reply(w, p, arp);
 		return;
@@ -198,133 +170,6 @@ tt_ipv4_nexthop(struct tt_worker *w, uint32_t dst)
 }
 
 void
-tt_neigh_output(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m, uint32_t nh)
-{
-	struct tt_neigh_table *t = w->neigh;
-	const struct rte_ether_addr *mac = tt_neigh_lookup(t, nh);
-	const struct tt_neigh_pending *first = NULL;
-	uint32_t same = 0;
-
-	if (mac != NULL) {
-		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = *mac;
-		tt_worker_tx(w, pi, m);
-		return;
-	}
-	for (uint32_t i = 0; i < t->n_pending; i++) {
-		if (t->pending[i].ip != nh)
-			continue;
-		first = first != NULL ? first : &t->pending[i];
-		same++;
-	}
-	/*
-	 * Past the queue's room, or a next hop's share of it (Linux's unres_qlen: one dead next
-	 * hop must not keep every other from being resolved), the frame is dropped; a next hop
-	 * not asked for yet is asked for all the same, so its next frame finds it known.
-	 */
-	if (t->n_pending == TT_NEIGH_PENDING || same >= TT_NEIGH_PENDING_PER_HOP) {
-		TT_STAT_INC(&w->stats, ArpUnresolvedDiscards);
-		rte_pktmbuf_free(m);
-		if (first == NULL)
-			tt_arp_request(w, pi, nh);
-		return;
-	}
-	/*
-	 * A next hop's frames share its requests' count and clock (those of its first frame):
-	 * one request a second however many wait, and all given up together.
-	 */
-	t->pending[t->n_pending++] = (struct tt_neigh_pending){
-		.m = m, .ip = nh, .pi = pi,
-		.tries = first != NULL ? first->tries : 1,
-		.next_ms = first != NULL ? first->next_ms : w->clock.ms + TT_ARP_RETRY_MS,
-	};
-	if (first == NULL)
-		tt_arp_request(w, pi, nh);
-}
-
-/*
- * The next hop of pending frame m never answered: as Linux's ipv4_link_failure, the frame's
- * protocol hears an ICMP host unreachable about it (net never calls TCP by name), then the
- * frame is gone.
- */
-static void
-pending_fail(struct tt_worker *w, struct rte_mbuf *m, uint16_t pi)
-{
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-	const struct tt_l4_proto *proto = &w->net->l4[ip->next_proto_id];
-	struct tt_icmp_err e = {
-		.ip = ip, .l4 = (const uint8_t *)ip + rte_ipv4_hdr_len(ip),
-		.type = 3, .code = 1,        /* RFC 792: destination unreachable, host */
-		.local = true,
-	};
-	struct tt_pkt p = {
-		.m = m, .pi = pi, .eth = eth, .ip = ip, .ip_hlen = rte_ipv4_hdr_len(ip),
-		.l4_len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - rte_ipv4_hdr_len(ip)),
-		.l4 = (uint8_t *)ip + rte_ipv4_hdr_len(ip),
-	};
-
-	TT_STAT_INC(&w->stats, ArpUnresolvedDiscards);
-	if (proto->err == NULL) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	proto->err(w, &p, &e);
-}
-
-static bool
-ip_in(const uint32_t *ips, uint32_t n, uint32_t ip)
-{
-	for (uint32_t i = 0; i < n; i++)
-		if (ips[i] == ip)
-			return true;
-	return false;
-}
-
-/*
- * Ask again for next hops frames wait for, a request each per second however many frames
- * wait. A next hop asked TT_ARP_SOLICIT times without an answer has failed (Linux's
- * NUD_FAILED): every frame waiting for it is given up at once.
- */
-void
-tt_neigh_pending_timer(struct tt_worker *w)
-{
-	struct tt_neigh_table *t = w->neigh;
-	uint32_t asked[TT_NEIGH_PENDING], failed[TT_NEIGH_PENDING], n_asked = 0, n_failed = 0;
-
-	if (likely(t->n_pending == 0))
-		return;
-	/* The next hops that failed: the oldest frame of each carries its requests' count. */
-	for (uint32_t i = 0; i < t->n_pending; i++) {
-		const struct tt_neigh_pending *pe = &t->pending[i];
-
-		if (pe->tries >= TT_ARP_SOLICIT && !tt_tick_after(pe->next_ms, w->clock.ms) &&
-		    !ip_in(failed, n_failed, pe->ip))
-			failed[n_failed++] = pe->ip;
-	}
-	for (uint32_t i = 0; i < t->n_pending;) {
-		struct tt_neigh_pending *pe = &t->pending[i];
-
-		if (ip_in(failed, n_failed, pe->ip)) {
-			struct rte_mbuf *m = pe->m;
-			uint16_t pi = pe->pi;
-
-			pending_remove(t, i);
-			pending_fail(w, m, pi);
-			continue;
-		}
-		if (!tt_tick_after(pe->next_ms, w->clock.ms)) {
-			if (!ip_in(asked, n_asked, pe->ip)) {
-				tt_arp_request(w, pe->pi, pe->ip);
-				asked[n_asked++] = pe->ip;
-			}
-			pe->tries++;
-			pe->next_ms = w->clock.ms + TT_ARP_RETRY_MS;
-		}
-		i++;
-	}
-}
-
-void
 tt_arp_timer(struct tt_worker *w)
 {
 	uint32_t gw = w->net->gateway;
@@ -336,5 +181,5 @@ tt_arp_timer(struct tt_worker *w)
 	for (uint16_t pi = 0; pi < w->n_ports; pi++)
 		tt_arp_request(w, pi, gw);
 	w->neigh->next_gw_arp_ms = w->clock.ms + (tt_neigh_lookup(w->neigh, gw) != NULL ?
-						  TT_ARP_REFRESH_MS : TT_ARP_RETRY_MS);
+						  TT_NEIGH_REFRESH_MS : TT_NEIGH_RETRY_MS);
 }

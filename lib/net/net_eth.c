@@ -2,7 +2,7 @@
 /*
  * Ethernet: the first step of every received frame (tt_worker_poll -> tt_eth_input). Frames
  * for another MAC, from a group MAC, of another EtherType, or too short for their headers are
- * counted and dropped here; IPv4 and ARP go on. Frames other workers handed over come in
+ * counted and dropped here; IPv4, ARP and IPv6 go on. Frames other workers handed over come in
  * through tt_eth_handed_input (tt_worker_poll -> tt_worker_inbox_burst -> here).
  */
 #include <errno.h>
@@ -26,6 +26,7 @@ tt_eth_parse(struct tt_stats *st, struct rte_mbuf *m, const struct rte_ether_add
 	p->m = m;
 	p->eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	p->ip = NULL;
+	p->ip6 = NULL;
 	p->l4 = NULL;
 	/* Group addresses (broadcast included) are ours to read; ARP and IPv4 decide. */
 	if (!rte_is_same_ether_addr(&p->eth->dst_addr, mac) &&
@@ -60,6 +61,9 @@ tt_eth_input(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m)
 	case RTE_BE16(RTE_ETHER_TYPE_ARP):
 		tt_arp_input(w, &p, false);
 		return;
+	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
+		tt_ipv6_input(w, &p);
+		return;
 	default:
 		TT_STAT_INC(&w->stats, EthInOtherTypes);
 		break;
@@ -73,6 +77,8 @@ tt_eth_handed_input(struct tt_worker *w, struct tt_pkt *p)
 {
 	if (p->ip != NULL)
 		tt_ipv4_handed_input(w, p);
+	else if (p->ip6 != NULL)
+		tt_ipv6_handed_input(w, p);
 	else
 		tt_arp_input(w, p, true);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The network layer: Ethernet, ARP and the neighbour table, IPv4, ICMP, checksums.
+ * The network layer: Ethernet, ARP and the neighbour table, IPv4, ICMP, IPv6, ICMPv6 and
+ * Neighbour Discovery, checksums.
  *
  * Call order: tt_eth_input() -> tt_arp_input() | tt_ipv4_input() -> tt_icmp_input() | the
  * input of the protocol registered for the datagram's IP protocol number (TCP registers
@@ -16,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_arp.h>
 #include <rte_ether.h>
@@ -27,6 +29,7 @@
 #include <tcpterm/tt_config.h>
 
 #include "../dp/tt_pkt.h"
+#include "../dp/tt_port.h"
 #include "../stats/tt_stats_priv.h"
 
 struct rte_hash;
@@ -72,16 +75,49 @@ struct tt_l4_proto {
 #define TT_IP_PROTOS 256
 
 /*
+ * An IPv6 address of ours goes through Duplicate Address Detection before it is used (RFC
+ * 4862 5.4): tentative, it answers no solicitation and takes no datagram; preferred once
+ * dad_transmits solicitations 1 s apart went unanswered; duplicate (Linux's dadfailed) for
+ * good when another node answered for it, or was checking it at the same time.
+ */
+enum tt_addr6_state {
+	TT_ADDR6_TENTATIVE,
+	TT_ADDR6_PREFERRED,
+	TT_ADDR6_DUPLICATE,
+};
+
+/* --addr's IPv6 addresses, then one link-local address per port (RFC 4862 5.3). */
+#define TT_NET_ADDRS6 (TT_MAX_ADDRS + TT_MAX_PORTS)
+
+struct tt_addr6 {
+	uint8_t a[16];
+	uint8_t len;                    /* prefix length; 64 for link-local */
+	int8_t port;                    /* a link-local address's port index; -1: every port */
+};
+
+/*
  * Addresses the workers answer for, and the protocols above IPv4; set up before the workers
- * run, read-only afterwards (w->net, shared by every worker).
+ * run, read-only afterwards (w->net, shared by every worker) but for the IPv6 addresses'
+ * states, which DAD moves (tt_nd_timer) with atomic stores.
  */
 struct tt_net {
 	uint32_t addrs[TT_MAX_ADDRS];   /* network order */
 	uint8_t prefix_len[TT_MAX_ADDRS];
 	uint32_t n_addrs;
 	uint32_t gateway;               /* network order, 0 = none */
+	struct tt_addr6 addrs6[TT_NET_ADDRS6];
+	uint32_t n_addrs6;
+	uint8_t gateway6[16];           /* all zero: none */
+	uint32_t dad_transmits;
+	uint8_t *addr6_state;           /* n_addrs6 enum tt_addr6_state, atomic; not const */
 	struct tt_l4_proto l4[TT_IP_PROTOS];   /* by IP protocol number; NULL input: unknown */
 };
+
+static inline enum tt_addr6_state
+tt_addr6_state_get(const struct tt_net *net, uint32_t i)
+{
+	return (enum tt_addr6_state)__atomic_load_n(&net->addr6_state[i], __ATOMIC_RELAXED);
+}
 
 /*
  * Register input (and handed) for IP protocol proto in net; at start-up, before the workers
@@ -96,9 +132,58 @@ int tt_ipv4_proto_register(struct tt_net *net, uint8_t proto, tt_l4_input_fn inp
  */
 int tt_icmp_err_register(struct tt_net *net, uint8_t proto, tt_l4_err_fn err);
 
-/* A worker's neighbour table (w->neigh): IPv4 -> MAC, learned from ARP (net_neigh.c). */
-struct tt_neigh_entry {
+/*
+ * A neighbour's address: IPv6, or IPv4 as its IPv4-mapped IPv6 address (RFC 4291 2.5.5.2,
+ * as Linux's ipv6_addr_set_v4mapped), so one table and one queue serve ARP and ND.
+ */
+struct tt_naddr {
+	uint8_t b[16];
+};
+
+static inline struct tt_naddr
+tt_naddr_v4(uint32_t ip)
+{
+	struct tt_naddr a = { .b = { [10] = 0xff, [11] = 0xff } };
+
+	memcpy(&a.b[12], &ip, sizeof(ip));
+	return a;
+}
+
+static inline struct tt_naddr
+tt_naddr_v6(const uint8_t ip6[16])
+{
+	struct tt_naddr a;
+
+	memcpy(a.b, ip6, sizeof(a.b));
+	return a;
+}
+
+static inline bool
+tt_naddr_is_v4(const struct tt_naddr *a)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	return memcmp(a->b, mapped, sizeof(mapped)) == 0;
+}
+
+static inline uint32_t
+tt_naddr_ip4(const struct tt_naddr *a)
+{
 	uint32_t ip;
+
+	memcpy(&ip, &a->b[12], sizeof(ip));
+	return ip;
+}
+
+static inline bool
+tt_naddr_eq(const struct tt_naddr *a, const struct tt_naddr *b)
+{
+	return memcmp(a->b, b->b, sizeof(a->b)) == 0;
+}
+
+/* A worker's neighbour table (w->neigh): address -> MAC, from ARP and ND (net_neigh.c). */
+struct tt_neigh_entry {
+	struct tt_naddr ip;
 	struct rte_ether_addr mac;
 	uint64_t updated_ms;
 };
@@ -109,9 +194,9 @@ struct tt_neigh_entry {
  */
 struct tt_neigh_pending {
 	struct rte_mbuf *m;             /* the whole frame; Ethernet destination to fill */
-	uint32_t ip;                    /* next hop, network order */
+	struct tt_naddr ip;             /* next hop */
 	uint16_t pi;
-	uint8_t tries;                  /* ARP requests sent for it */
+	uint8_t tries;                  /* requests or solicitations sent for it */
 	uint64_t next_ms;               /* when to ask again, or give up */
 };
 /*
@@ -123,11 +208,22 @@ struct tt_neigh_pending {
 #define TT_NEIGH_PENDING_PER_HOP 64
 /* Requests for a next hop before its frames are given up (Linux's mcast_solicit), 1 s apart. */
 #define TT_ARP_SOLICIT 3
+/*
+ * A request or solicitation again after 1 s without an answer (Linux's retrans_time, RFC
+ * 4861 10 RETRANS_TIMER); a gateway that answered is asked again every 30 s.
+ */
+#define TT_NEIGH_RETRY_MS   1000
+#define TT_NEIGH_REFRESH_MS 30000
 
 struct tt_neigh_table {
 	struct rte_hash *hash;
 	uint32_t size;
 	uint64_t next_gw_arp_ms;        /* when to (re)ask for the gateway's MAC (tt_arp_timer) */
+	uint64_t next_gw6_ms;           /* the same for the IPv6 gateway (tt_nd_timer) */
+	/* DAD of each IPv6 address (tt_nd_timer, worker 0): solicitations sent, next step. */
+	uint8_t dad_sent[TT_NET_ADDRS6];
+	uint64_t dad_next_ms;
+	uint64_t dup_log_ms;            /* when a preferred address's duplicate was last logged */
 	uint32_t n_pending;
 	struct tt_neigh_pending pending[TT_NEIGH_PENDING];
 	struct tt_neigh_entry entries[];
@@ -171,6 +267,9 @@ uint32_t tt_ipv4_nexthop(struct tt_worker *w, uint32_t dst);
  * EHOSTUNREACH; then freed. Takes m.
  */
 void tt_neigh_output(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m, uint32_t nh);
+/* The same for an IPv6 frame: held until Neighbour Discovery answers (RFC 4861 7.2.2). */
+void tt_neigh6_output(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m,
+		      const uint8_t nh[16]);
 
 /* IPv4: version, header length, total length, checksum, fragments, our address. */
 int tt_ipv4_parse(struct tt_stats *st, const struct tt_net *net, struct tt_pkt *p);
@@ -208,19 +307,108 @@ void tt_icmp_input(struct tt_worker *w, struct tt_pkt *p);
 /* An ICMP error another worker received, validated and counted, then handed over. */
 void tt_icmp_handed_input(struct tt_worker *w, struct tt_pkt *p);
 
-/* Neighbour table: per worker, IPv4 -> MAC, learned from ARP. */
+/* Neighbour table: per worker, address -> MAC, learned from ARP and ND. */
 struct tt_neigh_table *tt_neigh_create(const char *name, uint32_t size, int socket);
 void tt_neigh_free(struct tt_neigh_table *t);
 /* 0, or -ENOSPC when full. */
-int tt_neigh_update(struct tt_neigh_table *t, uint32_t ip, const struct rte_ether_addr *mac,
-		    uint64_t now_ms);
+int tt_neigh_set(struct tt_neigh_table *t, const struct tt_naddr *ip,
+		 const struct rte_ether_addr *mac, uint64_t now_ms);
+static inline int
+tt_neigh_update(struct tt_neigh_table *t, uint32_t ip, const struct rte_ether_addr *mac,
+		uint64_t now_ms)
+{
+	struct tt_naddr a = tt_naddr_v4(ip);
+
+	return tt_neigh_set(t, &a, mac, now_ms);
+}
 /* Forget every neighbour and free the frames waiting for one (tests, fuzzing). */
 void tt_neigh_flush(struct tt_neigh_table *t);
 /* The MAC for ip, or NULL. */
-const struct rte_ether_addr *tt_neigh_lookup(const struct tt_neigh_table *t, uint32_t ip);
-/* Visit each entry; for telemetry. */
-typedef void (*tt_neigh_visit_fn)(void *arg, uint32_t ip, const struct rte_ether_addr *mac,
-				  uint64_t updated_ms);
+const struct rte_ether_addr *tt_neigh_get(const struct tt_neigh_table *t,
+					  const struct tt_naddr *ip);
+static inline const struct rte_ether_addr *
+tt_neigh_lookup(const struct tt_neigh_table *t, uint32_t ip)
+{
+	struct tt_naddr a = tt_naddr_v4(ip);
+
+	return tt_neigh_get(t, &a);
+}
+static inline const struct rte_ether_addr *
+tt_neigh6_lookup(const struct tt_neigh_table *t, const uint8_t ip6[16])
+{
+	struct tt_naddr a = tt_naddr_v6(ip6);
+
+	return tt_neigh_get(t, &a);
+}
+/* Whether frames wait for ip's MAC (Linux's NUD_INCOMPLETE). */
+bool tt_neigh_pending_for(const struct tt_neigh_table *t, const struct tt_naddr *ip);
+/* ip answered: the frames waiting for it go, with its MAC. */
+void tt_neigh_pending_send(struct tt_worker *w, const struct tt_naddr *ip,
+			   const struct rte_ether_addr *mac);
+/* Visit each entry. */
+typedef void (*tt_neigh_visit_fn)(void *arg, const struct tt_naddr *ip,
+				  const struct rte_ether_addr *mac, uint64_t updated_ms);
 void tt_neigh_visit(const struct tt_neigh_table *t, tt_neigh_visit_fn fn, void *arg);
+
+/*
+ * IPv6 (RFC 8200): version, payload length against the frame, extension headers (hop-by-hop,
+ * routing with no segments left, destination options skipped; a fragment counted and
+ * dropped, as IPv4's), a source that is no group and none of ours, a destination of ours
+ * (preferred), all-nodes, or the solicited-node group of one of ours (RFC 4291 2.7.1).
+ */
+int tt_ipv6_parse(struct tt_stats *st, const struct tt_net *net, struct tt_pkt *p);
+void tt_ipv6_input(struct tt_worker *w, struct tt_pkt *p);
+/* A copy another worker received and handed over: an ND message to learn from. */
+void tt_ipv6_handed_input(struct tt_worker *w, struct tt_pkt *p);
+/* The index in net->addrs6 of addr, or -1; any state. */
+int tt_ipv6_addr_index(const struct tt_net *net, const uint8_t addr[16]);
+/* Whether addr is a preferred address of ours (one tentative or duplicate is not). */
+bool tt_ipv6_is_local(const struct tt_net *net, const uint8_t addr[16]);
+/* The index of our preferred address to send from towards dst on port pi (RFC 6724's
+ * simplest rules: same prefix first, the port's link-local for link-local dst), or -1. */
+int tt_ipv6_source(const struct tt_net *net, uint16_t pi, const uint8_t dst[16]);
+/* The next hop towards dst: dst on-link (link-local, or on one of our prefixes), else the
+ * gateway; false when there is none (counted Ip6OutNoRoutes). */
+bool tt_ipv6_nexthop(struct tt_worker *w, const uint8_t dst[16], uint8_t nh[16]);
+/* RFC 4291 2.7.1: ff02::1:ffXX:XXXX for addr, and its MAC 33:33:ff:XX:XX:XX (RFC 2464 7). */
+void tt_ipv6_solicited_node(const uint8_t addr[16], uint8_t group[16]);
+void tt_ipv6_mcast_mac(const uint8_t group[16], struct rte_ether_addr *mac);
+/* The link-local address of a port with MAC mac (RFC 4291 2.5.1, modified EUI-64). */
+void tt_ipv6_link_local(const struct rte_ether_addr *mac, uint8_t addr[16]);
+/*
+ * A frame m from port pi with an IPv6 header after the Ethernet header, addresses and the
+ * payload length of plen, next header proto, and hop limit hops: Ethernet source set,
+ * destination MAC dst_mac; the payload follows. Checksum of an ICMPv6 payload of plen
+ * bytes at l4 (RFC 4443 2.3), over the pseudo-header of RFC 8200 8.1.
+ */
+struct rte_ipv6_hdr *tt_ipv6_hdr_fill(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m,
+				      const uint8_t src[16], const uint8_t dst[16],
+				      uint16_t plen, uint8_t proto, uint8_t hops);
+uint16_t tt_ipv6_l4_cksum(const struct rte_ipv6_hdr *ip6, const struct rte_mbuf *m,
+			  uint32_t off, uint32_t len, uint8_t proto);
+/* Send a whole frame (Ethernet destination set) on port pi: counted Ip6OutRequests. */
+void tt_ipv6_output(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m);
+
+/*
+ * ICMPv6 (RFC 4443): checksum; echo request -> reply; Neighbour Discovery (RFC 4861) to
+ * net_nd.c; errors and router messages counted.
+ */
+int tt_icmp6_parse(struct tt_stats *st, const struct tt_pkt *p);
+void tt_icmp6_input(struct tt_worker *w, struct tt_pkt *p);
+
+/*
+ * Neighbour Discovery (RFC 4861) and DAD (RFC 4862): a solicitation for one of our
+ * addresses is answered, a neighbour's link-layer address learned from solicitations and
+ * from advertisements it was asked for; from_peer: a copy another worker handed over,
+ * learned from only.
+ */
+void tt_nd_input(struct tt_worker *w, struct tt_pkt *p, bool from_peer);
+/* Send a Neighbour Solicitation for target on port pi (multicast to its solicited-node group). */
+void tt_nd_solicit(struct tt_worker *w, uint16_t pi, const uint8_t target[16]);
+/*
+ * Once per loop iteration: on worker 0, DAD's solicitations and verdicts, and the IPv6
+ * gateway's resolution (as tt_arp_timer's).
+ */
+void tt_nd_timer(struct tt_worker *w);
 
 #endif /* TT_NET_H */

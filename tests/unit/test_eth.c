@@ -116,16 +116,30 @@ test_other_types(void **state)
 {
 	struct tt_test_env *env = *state;
 
-	other_type(env, RTE_ETHER_TYPE_IPV6);
+	other_type(env, RTE_ETHER_TYPE_LLDP);
 	other_type(env, RTE_ETHER_TYPE_VLAN);
 	other_type(env, RTE_ETHER_TYPE_QINQ);
 	other_type(env, RTE_ETHER_TYPE_RARP);
 	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 4 }, { "EthInOtherTypes", 4 });
 }
 
-/* Other EtherTypes are dropped even when sent to a group address (e.g. IPv6 multicast). */
+/* Other EtherTypes are dropped even when sent to a group address (LLDP's nearest bridge). */
 static void
 test_multicast_other_type(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_tb b = tt_tb_defaults(TT_TB_IPV4);
+
+	b.eth_dst = (struct rte_ether_addr){{ 0x01, 0x80, 0xc2, 0, 0, 0x0e }};
+	b.ether_type = RTE_ETHER_TYPE_LLDP;
+	tt_test_input(env, tt_tb_build(env, &b));
+	assert_int_equal(tt_test_tx_count(env), 0);
+	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 1 }, { "EthInOtherTypes", 1 });
+}
+
+/* IPv6 goes to the IPv6 layer (issue 10 item 1): here an IPv4 header under its EtherType. */
+static void
+test_ipv6_type(void **state)
 {
 	struct tt_test_env *env = *state;
 	struct tt_tb b = tt_tb_defaults(TT_TB_IPV4);
@@ -134,7 +148,8 @@ test_multicast_other_type(void **state)
 	b.ether_type = RTE_ETHER_TYPE_IPV6;
 	tt_test_input(env, tt_tb_build(env, &b));
 	assert_int_equal(tt_test_tx_count(env), 0);
-	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 1 }, { "EthInOtherTypes", 1 });
+	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 1 }, { "Ip6InReceives", 1 },
+			     { "Ip6InHdrErrors", 1 });
 }
 
 /* The same drops through the whole loop: RX ring -> tt_worker_poll -> nothing on TX. */
@@ -150,7 +165,7 @@ test_poll_path(void **state)
 	b.eth_dst = tt_test_mac_peer;
 	tt_test_rx(env, tt_tb_build(env, &b));
 	b = tt_tb_defaults(TT_TB_IPV4);
-	b.ether_type = RTE_ETHER_TYPE_IPV6;
+	b.ether_type = RTE_ETHER_TYPE_LLDP;
 	tt_test_rx(env, tt_tb_build(env, &b));
 	assert_int_equal(tt_test_poll(env), 3);
 	assert_int_equal(tt_test_tx_count(env), 0);
@@ -171,6 +186,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_other_types, tt_test_setup, tt_test_teardown),
 		cmocka_unit_test_setup_teardown(test_multicast_other_type, tt_test_setup,
 						tt_test_teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_type, tt_test_setup, tt_test_teardown),
 		cmocka_unit_test_setup_teardown(test_poll_path, tt_test_setup, tt_test_teardown),
 	};
 

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ICMPv6 (RFC 4443): the checksum over RFC 8200's pseudo-header, echo requests answered in
+ * place (4.2: same identifier, sequence and data; one to a group too, as Linux with
+ * echo_ignore_multicast 0, from the port's link-local or a matching address), Neighbour
+ * Discovery to net_nd.c, and everything else counted under Linux's Icmp6 names and dropped:
+ * errors have no protocol to go to until TCP runs over IPv6.
+ * tt_ipv6_input -> tt_icmp6_input -> echo reply | tt_nd_input.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "../dp/tt_worker.h"
+#include "../util/tt_in6.h"
+#include "tt_net.h"
+
+#define ICMP6_DST_UNREACH     1
+#define ICMP6_PACKET_TOO_BIG  2
+#define ICMP6_TIME_EXCEEDED   3
+#define ICMP6_PARAM_PROB      4
+#define ICMP6_ECHO_REQUEST    128
+#define ICMP6_ECHO_REPLY      129
+#define ICMP6_MLD_QUERY       130
+#define ND_ROUTER_SOLICIT     133
+#define ND_ROUTER_ADVERT      134
+#define ND_NEIGHBOR_SOLICIT   135
+#define ND_NEIGHBOR_ADVERT    136
+#define ND_REDIRECT           137
+
+#define ICMP6_HDR_LEN 4       /* type, code, checksum */
+#define ICMP6_ECHO_LEN 8      /* and identifier, sequence */
+#define IP6_HOPS 64           /* Linux's hop_limit */
+#define IP6_NH_ICMP6 58
+
+static uint32_t
+l4_off(const struct tt_pkt *p)
+{
+	return (uint32_t)((uint8_t *)p->l4 - rte_pktmbuf_mtod(p->m, uint8_t *));
+}
+
+int
+tt_icmp6_parse(struct tt_stats *st, const struct tt_pkt *p)
+{
+	TT_STAT_INC(st, Icmp6InMsgs);
+	if (p->l4_len < ICMP6_HDR_LEN || rte_pktmbuf_data_len(p->m) < l4_off(p) + ICMP6_HDR_LEN) {
+		TT_STAT_INC(st, Icmp6InErrors);
+		return -EINVAL;
+	}
+	if (tt_ipv6_l4_cksum(p->ip6, p->m, l4_off(p), p->l4_len, IP6_NH_ICMP6) != 0) {
+		TT_STAT_INC(st, Icmp6InErrors);
+		TT_STAT_INC(st, Icmp6InCsumErrors);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The request turned into its reply: Ethernet addresses swapped, IPv6 ones too (from a
+ * unicast address of ours when the request went to a group), extension headers left out
+ * (the reply carries none), type 129, checksum again.
+ */
+static void
+echo_reply(struct tt_worker *w, struct tt_pkt *p)
+{
+	struct rte_ipv6_hdr *ip6 = p->ip6;
+	struct rte_mbuf *m = p->m;
+	uint8_t src[16], dst[16];
+	uint8_t *icmp;
+	uint32_t want = sizeof(struct rte_ether_hdr) + sizeof(*ip6) + p->l4_len;
+
+	memcpy(dst, ip6->src_addr, 16);
+	if (ip6->dst_addr[0] == 0xff) {
+		int i = tt_ipv6_source(w->net, p->pi, dst);
+
+		if (i < 0) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		memcpy(src, w->net->addrs6[i].a, 16);
+	} else {
+		memcpy(src, ip6->dst_addr, 16);
+	}
+	if (p->ip_hlen != sizeof(*ip6)) {
+		/* rte_pktmbuf_adj cannot cut the middle: move what precedes the payload up. */
+		uint16_t cut = (uint16_t)(p->ip_hlen - sizeof(*ip6));
+
+		memmove(rte_pktmbuf_mtod_offset(m, uint8_t *, cut), rte_pktmbuf_mtod(m, uint8_t *),
+			sizeof(struct rte_ether_hdr) + sizeof(*ip6));
+		rte_pktmbuf_adj(m, cut);
+		p->eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		ip6 = (struct rte_ipv6_hdr *)(p->eth + 1);
+		p->ip_hlen = sizeof(*ip6);
+		p->l4 = ip6 + 1;
+	}
+	if (rte_pktmbuf_pkt_len(m) > want)
+		rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - want);
+	p->eth->dst_addr = p->eth->src_addr;
+	ip6 = tt_ipv6_hdr_fill(w, p->pi, m, src, dst, p->l4_len, IP6_NH_ICMP6, IP6_HOPS);
+	icmp = p->l4;
+	icmp[0] = ICMP6_ECHO_REPLY;
+	icmp[1] = 0;
+	icmp[2] = icmp[3] = 0;
+	{
+		uint16_t ck = tt_ipv6_l4_cksum(ip6, m, l4_off(p), p->l4_len, IP6_NH_ICMP6);
+
+		memcpy(icmp + 2, &ck, sizeof(ck));
+	}
+	TT_STAT_INC(&w->stats, Icmp6OutMsgs);
+	TT_STAT_INC(&w->stats, Icmp6OutEchoReplies);
+	tt_ipv6_output(w, p->pi, m);
+}
+
+void
+tt_icmp6_input(struct tt_worker *w, struct tt_pkt *p)
+{
+	const uint8_t *icmp;
+
+	if (tt_icmp6_parse(&w->stats, p) < 0)
+		goto drop;
+	icmp = p->l4;
+	switch (icmp[0]) {
+	case ICMP6_ECHO_REQUEST:
+		TT_STAT_INC(&w->stats, Icmp6InEchos);
+		/* No answer to the unspecified address (DAD's only source). */
+		if (p->l4_len < ICMP6_ECHO_LEN || icmp[1] != 0 ||
+		    tt_in6_is_unspecified(p->ip6->src_addr)) {
+			TT_STAT_INC(&w->stats, Icmp6InErrors);
+			goto drop;
+		}
+		echo_reply(w, p);
+		return;
+	case ICMP6_ECHO_REPLY:
+		TT_STAT_INC(&w->stats, Icmp6InEchoReplies);
+		break;
+	case ICMP6_DST_UNREACH:
+		TT_STAT_INC(&w->stats, Icmp6InDestUnreachs);
+		break;
+	case ICMP6_PACKET_TOO_BIG:
+		TT_STAT_INC(&w->stats, Icmp6InPktTooBigs);
+		break;
+	case ICMP6_TIME_EXCEEDED:
+		TT_STAT_INC(&w->stats, Icmp6InTimeExcds);
+		break;
+	case ICMP6_PARAM_PROB:
+		TT_STAT_INC(&w->stats, Icmp6InParmProblems);
+		break;
+	case ICMP6_MLD_QUERY:
+		TT_STAT_INC(&w->stats, Icmp6InGroupMembQueries);
+		break;
+	case ND_ROUTER_SOLICIT:
+		TT_STAT_INC(&w->stats, Icmp6InRouterSolicits);
+		break;
+	case ND_ROUTER_ADVERT:
+		TT_STAT_INC(&w->stats, Icmp6InRouterAdvertisements);
+		break;
+	case ND_REDIRECT:
+		TT_STAT_INC(&w->stats, Icmp6InRedirects);
+		break;
+	case ND_NEIGHBOR_SOLICIT:
+		TT_STAT_INC(&w->stats, Icmp6InNeighborSolicits);
+		tt_nd_input(w, p, false);
+		return;
+	case ND_NEIGHBOR_ADVERT:
+		TT_STAT_INC(&w->stats, Icmp6InNeighborAdvertisements);
+		tt_nd_input(w, p, false);
+		return;
+	default:
+		break;
+	}
+drop:
+	rte_pktmbuf_free(p->m);
+}
