@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <rte_common.h>
 #include <rte_mbuf.h>
@@ -248,6 +249,13 @@ proxy_accepted(struct tt_app_ctx *ctx, tt_conn_t c, uint16_t local_port)
 	tt_app_pause_recv(ctx, c);
 	tt_app_endpoints(ctx, c, NULL, &peer);
 	p->client_addr = peer.addr;
+	/* An IPv6 client's address folded to the 32 bits the source hash takes. */
+	for (unsigned int i = 0; peer.family == AF_INET6 && i < 16; i += 4) {
+		uint32_t x;
+
+		memcpy(&x, peer.addr6 + i, 4);
+		p->client_addr ^= x;
+	}
 	connect_next(px, p);
 }
 

@@ -63,6 +63,7 @@ tt_proxy_bal_skipped(const struct tt_proxy_bal *b, unsigned int i, uint64_t now_
  */
 #define TT_PROXY_V1_MAX 108   /* the longest v1 line the specification allows, with CRLF */
 #define TT_PROXY_V2_LEN 28    /* 16-byte header and the 12-byte IPv4 address block */
+#define TT_PROXY_V2_LEN6 52   /* and with the 36-byte IPv6 one */
 int tt_proxy_hdr_v1(char *buf, size_t len, const struct tt_endpoint *src,
 		    const struct tt_endpoint *dst);
 int tt_proxy_hdr_v2(uint8_t *buf, size_t len, const struct tt_endpoint *src,

@@ -56,10 +56,15 @@ enum tt_close_reason {
 /* "normal", "reset", "timeout", "aborted", "refused", "unreachable"; "?" out of range. */
 const char *tt_close_reason_name(enum tt_close_reason why);
 
-/* One end of a connection. */
+/*
+ * One end of a connection: IPv4 (family 0 or AF_INET, addr) or IPv6 (family AF_INET6,
+ * addr6, addr 0). An initializer that names only addr and port is IPv4.
+ */
 struct tt_endpoint {
 	uint32_t addr;        /* IPv4, network order */
 	uint16_t port;        /* host order */
+	uint8_t family;       /* 0 or AF_INET: IPv4; AF_INET6: IPv6 */
+	uint8_t addr6[16];    /* IPv6, network order */
 };
 
 struct tt_app_ops {

@@ -31,6 +31,8 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #include <rte_cycles.h>
 #include <rte_malloc.h>
@@ -386,6 +388,12 @@ exec(struct tt_worker *w, struct tt_app_call *k)
 	case OP_ENDPOINTS:
 		k->ep[0] = (struct tt_endpoint){ c->flow.laddr, rte_be_to_cpu_16(c->flow.lport) };
 		k->ep[1] = (struct tt_endpoint){ c->flow.raddr, rte_be_to_cpu_16(c->flow.rport) };
+		if (tt_flow_is_v6(&c->flow)) {
+			k->ep[0].addr = k->ep[1].addr = 0;
+			k->ep[0].family = k->ep[1].family = AF_INET6;
+			memcpy(k->ep[0].addr6, w->net->addrs6[tt_flow_l6_index(&c->flow)].a, 16);
+			memcpy(k->ep[1].addr6, tt_in6_addr(w->tcp, c->flow.raddr), 16);
+		}
 		return 0;
 	case OP_PAUSE:
 		c->aflags |= TT_AF_RCV_PAUSED;

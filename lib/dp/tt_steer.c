@@ -16,6 +16,8 @@ tt_steer_init(struct tt_steer *s, uint16_t n_workers, uint32_t rss, uint32_t flo
 	s->rss = (uint8_t)rss;
 	s->owner = TT_OWNER_SIPHASH;
 	rc = tt_flowhash_key_random(&s->flow_key);
+	if (rc == 0)
+		rc = tt_siphash_key_random(&s->in6_key);
 	if (rc != 0)
 		return rc;
 	if (flow_hash == 0)

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "../util/tt_flowhash.h"
 #include "../util/tt_siphash.h"
@@ -46,7 +47,23 @@ struct tt_steer {
 	uint32_t reta_mask;              /* software RETA size - 1 */
 	uint16_t reta[TT_RETA_SIZE];
 	struct tt_toeplitz toeplitz;     /* the ports' RSS key and its tables (rss != OFF) */
+	/*
+	 * IPv6 addresses enter TCP's flow keys, secrets and owners as a SipHash-2-4 digest under
+	 * this key (tt_in6_digest): the same in every worker, so each finds the same owner.
+	 */
+	struct tt_siphash_key in6_key;
 };
+
+/* The 64-bit digest of an IPv6 address under s's key (lib/tcp's flow keys use it). */
+static inline uint64_t
+tt_in6_digest(const struct tt_steer *s, const uint8_t a[16])
+{
+	uint64_t hi, lo;
+
+	memcpy(&hi, a, 8);
+	memcpy(&lo, a + 8, 8);
+	return tt_siphash_2u64(&s->in6_key, hi, lo);
+}
 
 /*
  * Draw the flow key and, unless rss is TT_RSS_OFF or there is one worker, the RSS key;

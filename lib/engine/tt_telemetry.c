@@ -642,15 +642,40 @@ static const char *const ca_state_name[] = { "open", "disorder", "recovery", "lo
 
 #define RD(f) __atomic_load_n(&c->f, __ATOMIC_RELAXED)
 
+/* "A.B.C.D:PORT", or ss's "[X:X::X]:PORT" for an IPv6 flow (the worker's remote address table). */
 static void
-socket_fields(struct rte_tel_data *o, const struct tt_conn *c, uint16_t worker)
+endpoint_format(const struct tt_engine *e, const struct tt_tcp *t, const struct tt_flow *f,
+		bool local, char *buf, size_t len)
 {
-	char a[INET_ADDRSTRLEN + 8], b[INET_ADDRSTRLEN + 8];
-	struct in_addr la = { .s_addr = RD(flow.laddr) }, ra = { .s_addr = RD(flow.raddr) };
+	char a[INET6_ADDRSTRLEN];
+	uint16_t port = rte_be_to_cpu_16(local ? f->lport : f->rport);
+
+	if (!tt_flow_is_v6(f)) {
+		uint32_t ip = local ? f->laddr : f->raddr;
+
+		snprintf(buf, len, "%s:%u", inet_ntop(AF_INET, &ip, a, sizeof(a)), port);
+		return;
+	}
+	if (local && tt_flow_l6_index(f) < e->net.n_addrs6)
+		inet_ntop(AF_INET6, e->net.addrs6[tt_flow_l6_index(f)].a, a, sizeof(a));
+	else if (!local && t->in6.e != NULL && f->raddr < t->in6.size)
+		inet_ntop(AF_INET6, tt_in6_addr(t, f->raddr), a, sizeof(a));
+	else
+		snprintf(a, sizeof(a), "?");
+	snprintf(buf, len, "[%s]:%u", a, port);
+}
+
+static void
+socket_fields(struct rte_tel_data *o, const struct tt_engine *e, const struct tt_tcp *t,
+	      const struct tt_conn *c, uint16_t worker)
+{
+	char a[INET6_ADDRSTRLEN + 8], b[INET6_ADDRSTRLEN + 8];
+	struct tt_flow f = { .raddr = RD(flow.raddr), .laddr = RD(flow.laddr),
+			     .rport = RD(flow.rport), .lport = RD(flow.lport) };
 	uint8_t st = RD(state), ca = RD(ca_state);
 
-	snprintf(a, sizeof(a), "%s:%u", inet_ntoa(la), rte_be_to_cpu_16(RD(flow.lport)));
-	snprintf(b, sizeof(b), "%s:%u", inet_ntoa(ra), rte_be_to_cpu_16(RD(flow.rport)));
+	endpoint_format(e, t, &f, true, a, sizeof(a));
+	endpoint_format(e, t, &f, false, b, sizeof(b));
 	rte_tel_data_add_dict_string(o, "local", a);
 	rte_tel_data_add_dict_string(o, "peer", b);
 	rte_tel_data_add_dict_u64(o, "worker", worker);
@@ -711,7 +736,7 @@ show_sockets(const struct tt_engine *e, const char *params, struct rte_tel_data 
 			if (o == NULL)
 				return 0;
 			rte_tel_data_start_dict(o);
-			socket_fields(o, c, wi);
+			socket_fields(o, e, t, c, wi);
 			snprintf(key, sizeof(key), "%u_%u", wi, i);
 			if (rte_tel_data_add_dict_container(d, key, o, 0) != 0)
 				rte_tel_data_free(o);

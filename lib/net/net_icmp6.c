@@ -33,7 +33,6 @@
 
 #define ICMP6_HDR_LEN 4       /* type, code, checksum */
 #define ICMP6_ECHO_LEN 8      /* and identifier, sequence */
-#define IP6_HOPS 64           /* Linux's hop_limit */
 #define IP6_NH_ICMP6 58
 
 static uint32_t
@@ -59,59 +58,38 @@ tt_icmp6_parse(struct tt_stats *st, const struct tt_pkt *p)
 }
 
 /*
- * The request turned into its reply: Ethernet addresses swapped, IPv6 ones too (from a
- * unicast address of ours when the request went to a group), extension headers left out
- * (the reply carries none), type 129, checksum again.
+ * The request turned into its reply (tt_ipv6_reply_prepare: addresses swapped, extension
+ * headers left out), from a unicast address of ours when the request went to a group;
+ * type 129, checksum again.
  */
 static void
 echo_reply(struct tt_worker *w, struct tt_pkt *p)
 {
-	struct rte_ipv6_hdr *ip6 = p->ip6;
-	struct rte_mbuf *m = p->m;
-	uint8_t src[16], dst[16];
+	bool group = tt_in6_is_multicast(p->ip6->dst_addr);
 	uint8_t *icmp;
-	uint32_t want = sizeof(struct rte_ether_hdr) + sizeof(*ip6) + p->l4_len;
+	uint16_t ck;
+	int src = -1;
 
-	memcpy(dst, ip6->src_addr, 16);
-	if (ip6->dst_addr[0] == 0xff) {
-		int i = tt_ipv6_source(w->net, p->pi, dst);
-
-		if (i < 0) {
-			rte_pktmbuf_free(m);
+	if (group) {
+		src = tt_ipv6_source(w->net, p->pi, p->ip6->src_addr);
+		if (src < 0) {
+			rte_pktmbuf_free(p->m);
 			return;
 		}
-		memcpy(src, w->net->addrs6[i].a, 16);
-	} else {
-		memcpy(src, ip6->dst_addr, 16);
 	}
-	if (p->ip_hlen != sizeof(*ip6)) {
-		/* rte_pktmbuf_adj cannot cut the middle: move what precedes the payload up. */
-		uint16_t cut = (uint16_t)(p->ip_hlen - sizeof(*ip6));
-
-		memmove(rte_pktmbuf_mtod_offset(m, uint8_t *, cut), rte_pktmbuf_mtod(m, uint8_t *),
-			sizeof(struct rte_ether_hdr) + sizeof(*ip6));
-		rte_pktmbuf_adj(m, cut);
-		p->eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-		ip6 = (struct rte_ipv6_hdr *)(p->eth + 1);
-		p->ip_hlen = sizeof(*ip6);
-		p->l4 = ip6 + 1;
-	}
-	if (rte_pktmbuf_pkt_len(m) > want)
-		rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - want);
-	p->eth->dst_addr = p->eth->src_addr;
-	ip6 = tt_ipv6_hdr_fill(w, p->pi, m, src, dst, p->l4_len, IP6_NH_ICMP6, IP6_HOPS);
+	tt_ipv6_reply_prepare(w, p, p->l4_len);
+	if (group)
+		memcpy(p->ip6->src_addr, w->net->addrs6[src].a, 16);
 	icmp = p->l4;
 	icmp[0] = ICMP6_ECHO_REPLY;
 	icmp[1] = 0;
 	icmp[2] = icmp[3] = 0;
-	{
-		uint16_t ck = tt_ipv6_l4_cksum(ip6, m, l4_off(p), p->l4_len, IP6_NH_ICMP6);
-
-		memcpy(icmp + 2, &ck, sizeof(ck));
-	}
+	ck = tt_ipv6_l4_cksum(p->ip6, p->m, l4_off(p), p->l4_len, IP6_NH_ICMP6);
+	memcpy(icmp + 2, &ck, sizeof(ck));
+	p->m->ol_flags = 0;
 	TT_STAT_INC(&w->stats, Icmp6OutMsgs);
 	TT_STAT_INC(&w->stats, Icmp6OutEchoReplies);
-	tt_ipv6_output(w, p->pi, m);
+	tt_ipv6_output(w, p->pi, p->m);
 }
 
 void

@@ -18,6 +18,7 @@
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 
 #include "../dp/tt_worker.h"
 #include "../util/tt_cksum.h"
@@ -295,11 +296,19 @@ tt_ipv6_input(struct tt_worker *w, struct tt_pkt *p)
 	case IP6_NH_NONE:
 		TT_STAT_INC(&w->stats, Ip6InDelivers);
 		goto drop;
+	case IPPROTO_ICMP:
+		break;      /* ICMP for IPv4 is net->l4's gap, not a protocol over IPv6 */
 	default:
-		/* No protocol above IPv6 but ICMPv6 yet (Linux would also send a parameter problem). */
-		TT_STAT_INC(&w->stats, Ip6InUnknownProtos);
+		/* The protocols registered over IPv4 (TCP) take IPv6 too: p->ip6 tells them. */
+		if (w->net->l4[p->proto].input != NULL) {
+			TT_STAT_INC(&w->stats, Ip6InDelivers);
+			w->net->l4[p->proto].input(w, p);
+			return;
+		}
 		break;
 	}
+	/* Linux would also send a parameter problem (RFC 8200 4). */
+	TT_STAT_INC(&w->stats, Ip6InUnknownProtos);
 drop:
 	rte_pktmbuf_free(p->m);
 }
@@ -307,7 +316,14 @@ drop:
 void
 tt_ipv6_handed_input(struct tt_worker *w, struct tt_pkt *p)
 {
-	tt_nd_input(w, p, true);
+	const struct tt_l4_proto *l4 = &w->net->l4[p->proto];
+
+	if (p->proto == IP6_NH_ICMP6)
+		tt_nd_input(w, p, true);
+	else if (l4->handed != NULL)
+		l4->handed(w, p);
+	else
+		rte_pktmbuf_free(p->m);
 }
 
 struct rte_ipv6_hdr *
@@ -354,4 +370,64 @@ tt_ipv6_output(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m)
 	if (tt_in6_is_multicast(ip6->dst_addr))
 		TT_STAT_INC(&w->stats, Ip6OutMcastPkts);
 	tt_worker_tx(w, pi, m);
+}
+
+void
+tt_ipv6_reply_prepare(struct tt_worker *w, struct tt_pkt *p, uint16_t l4_len)
+{
+	struct rte_mbuf *m = p->m;
+	struct rte_ipv6_hdr *ip6 = p->ip6;
+	uint32_t want = sizeof(struct rte_ether_hdr) + sizeof(*ip6) + l4_len;
+	uint8_t a[16];
+
+	/* Replies carry no extension header: what precedes the payload moves up against it. */
+	if (p->ip_hlen != sizeof(*ip6)) {
+		uint16_t cut = (uint16_t)(p->ip_hlen - sizeof(*ip6));
+
+		memmove(rte_pktmbuf_mtod_offset(m, uint8_t *, cut), rte_pktmbuf_mtod(m, uint8_t *),
+			sizeof(struct rte_ether_hdr) + sizeof(*ip6));
+		rte_pktmbuf_adj(m, cut);
+		p->eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		p->ip6 = ip6 = (struct rte_ipv6_hdr *)(p->eth + 1);
+		p->ip_hlen = sizeof(*ip6);
+		p->l4 = ip6 + 1;
+	}
+	if (rte_pktmbuf_pkt_len(m) > want)
+		rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - want);
+	p->eth->dst_addr = p->eth->src_addr;
+	p->eth->src_addr = w->ports[p->pi].mac;
+	memcpy(a, ip6->src_addr, 16);
+	memcpy(ip6->src_addr, ip6->dst_addr, 16);
+	memcpy(ip6->dst_addr, a, 16);
+	ip6->vtc_flow = RTE_BE32(6u << 28);
+	ip6->payload_len = rte_cpu_to_be_16(l4_len);
+	ip6->proto = p->proto;      /* the extension headers' chain is gone */
+	ip6->hop_limits = TT_IPV6_HOPS;
+	p->l4_len = l4_len;
+}
+
+void
+tt_ipv6_reply_send(struct tt_worker *w, struct tt_pkt *p)
+{
+	struct rte_mbuf *m = p->m;
+	struct rte_ipv6_hdr *ip6 = p->ip6;
+	uint32_t off = sizeof(struct rte_ether_hdr) + sizeof(*ip6);
+
+	m->ol_flags = 0;
+	m->l2_len = sizeof(struct rte_ether_hdr);
+	m->l3_len = sizeof(*ip6);
+	if (ip6->proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr *th = p->l4;
+
+		th->cksum = 0;
+		if (w->ports[p->pi].tx_tcp_csum) {
+			m->ol_flags = RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM;
+			th->cksum = rte_ipv6_phdr_cksum(ip6, m->ol_flags);
+		} else {
+			th->cksum = tt_ipv6_l4_cksum(ip6, m, off, p->l4_len, IPPROTO_TCP);
+			if (th->cksum == 0)
+				th->cksum = 0xffff;
+		}
+	}
+	tt_ipv6_output(w, p->pi, m);
 }

@@ -388,6 +388,16 @@ uint16_t tt_ipv6_l4_cksum(const struct rte_ipv6_hdr *ip6, const struct rte_mbuf 
 			  uint32_t off, uint32_t len, uint8_t proto);
 /* Send a whole frame (Ethernet destination set) on port pi: counted Ip6OutRequests. */
 void tt_ipv6_output(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m);
+/* Linux's hop_limit default. */
+#define TT_IPV6_HOPS 64
+/*
+ * As tt_ipv4_reply_prepare: a received frame turned into the reply to its sender (Ethernet
+ * and IPv6 addresses swapped, extension headers gone, hop limit 64, lengths for l4_len
+ * payload bytes); the caller fills the L4 header, then tt_ipv6_reply_send (TCP checksum,
+ * offloaded when the port can).
+ */
+void tt_ipv6_reply_prepare(struct tt_worker *w, struct tt_pkt *p, uint16_t l4_len);
+void tt_ipv6_reply_send(struct tt_worker *w, struct tt_pkt *p);
 
 /*
  * ICMPv6 (RFC 4443): checksum; echo request -> reply; Neighbour Discovery (RFC 4861) to

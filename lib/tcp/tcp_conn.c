@@ -126,6 +126,8 @@ tt_flow_owner(const struct tt_worker *w, const struct tt_flow *f, uint64_t h)
 {
 	const struct tt_steer *s = w->steer;
 
+	if (tt_flow_is_v6(f))
+		return tt_flow6_owner(s, w->tcp->in6.e[f->raddr].digest, f);
 	if (s->owner == TT_OWNER_TOEPLITZ)
 		return tt_steer_worker(s, tt_toeplitz_v4(&s->toeplitz, f->raddr, f->laddr,
 							 f->rport, f->lport));
@@ -287,6 +289,13 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg, char *err, 
 	    tt_objpool_init(&t->reqs, "tt_reqs", n_req, sizeof(struct tt_req), socket) != 0 ||
 	    tt_objpool_init(&t->tws, "tt_tws", n_tw, sizeof(struct tt_tw), socket) != 0)
 		goto nomem;
+	/* IPv6 on: a remote address for every flow the pools allow, and a quarter more. */
+	if (w->net != NULL && w->net->n_addrs6 != 0) {
+		uint32_t flows = cfg->max_conns + n_req + n_tw;
+
+		if (tt_in6_init(w, flows + flows / 4, socket) != 0)
+			goto nomem;
+	}
 	if (tt_siphash_key_random(&t->isn_key) != 0 ||
 	    tt_siphash_key_random(&t->cookie_key) != 0) {
 		snprintf(err, errlen, "no random bytes for ISN and cookie secrets (getrandom)");
@@ -303,8 +312,9 @@ tt_tcp_worker_init(struct tt_worker *w, const struct tt_config *cfg, char *err, 
 	return listeners_init(w, cfg, err, errlen);
 nomem:
 	snprintf(err, errlen,
-		 "worker %u: no memory for the TCP tables (%u TCBs, %u SYN queue entries, %u TIME_WAIT entries): give EAL more memory (-m) or lower max_conns / max_syn_backlog / max_tw_buckets",
-		 w->id, cfg->max_conns, n_req, n_tw);
+		 "worker %u: no memory for the TCP tables (%u TCBs, %u SYN queue entries, %u TIME_WAIT entries%s): give EAL more memory (-m) or lower max_conns / max_syn_backlog / max_tw_buckets",
+		 w->id, cfg->max_conns, n_req, n_tw,
+		 w->net != NULL && w->net->n_addrs6 != 0 ? ", and as many remote IPv6 addresses" : "");
 	return -ENOMEM;
 }
 
@@ -387,6 +397,7 @@ tt_tcp_worker_fini(struct tt_worker *w)
 			c->rcvq = NULL;
 		}
 	tt_flow_table_fini(&t->ft);
+	tt_in6_fini(t);
 	tt_objpool_fini(&t->conns);
 	tt_objpool_fini(&t->reqs);
 	tt_objpool_fini(&t->tws);

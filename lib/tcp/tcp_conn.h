@@ -118,6 +118,61 @@ tt_flow_set(struct tt_flow *f, uint32_t raddr, uint32_t laddr, uint16_t rport, u
 	memcpy(f, w, sizeof(w));
 }
 
+/*
+ * An IPv6 flow (issue 10 item 1) keeps this key: raddr is the handle of its remote address
+ * in the worker's table (t->in6, tcp_in6.c), laddr the index of our address in
+ * net->addrs6 plus one as 0.0.0.(i+1), a value no IPv4 flow has (0.0.0.0/8 is no host's,
+ * RFC 1122 3.2.1.3; --addr refuses it). TT_IN6_NONE: a remote address not interned, which
+ * matches no flow.
+ */
+#define TT_IN6_NONE UINT32_MAX
+
+static inline bool
+tt_flow_is_v6(const struct tt_flow *f)
+{
+	return (f->laddr & RTE_BE32(0xff000000)) == 0;
+}
+
+static inline uint32_t
+tt_flow_l6(uint32_t addr6_index)
+{
+	return rte_cpu_to_be_32(addr6_index + 1);
+}
+
+static inline uint32_t
+tt_flow_l6_index(const struct tt_flow *f)
+{
+	return rte_be_to_cpu_32(f->laddr) - 1;
+}
+
+/*
+ * The worker owning IPv6 flow f whose remote address has digest d: the keyed flow hash of
+ * the digest and the rest of the key, the same in every worker (a handle is not). IPv6
+ * flows do not follow the ports' Toeplitz hash: a segment the NIC queued elsewhere is handed
+ * over.
+ */
+static inline uint16_t
+tt_flow6_owner(const struct tt_steer *s, uint64_t d, const struct tt_flow *f)
+{
+	return tt_steer_worker(s, (uint32_t)(tt_flowhash(&s->flow_key, d ^ f->laddr,
+				 (uint64_t)f->rport << 16 | f->lport) >> 32));
+}
+
+struct tt_pkt;
+/*
+ * The key of the flow segment p belongs to (its ports rport and lport, network order): an
+ * IPv6 remote address not interned gives raddr TT_IN6_NONE, which matches nothing.
+ */
+void tt_tcp_flow_of(const struct tt_worker *w, const struct tt_pkt *p, uint16_t rport,
+		    uint16_t lport, struct tt_flow *f);
+
+/* The IP header's length in f's segments: what the MSS leaves out besides TCP's 20 bytes. */
+static inline uint32_t
+tt_flow_ip_hlen(const struct tt_flow *f)
+{
+	return tt_flow_is_v6(f) ? 40 : 20;
+}
+
 enum tt_flow_kind {
 	TT_FLOW_CONN = 0,
 	TT_FLOW_REQ = 1,
@@ -404,6 +459,21 @@ struct tt_tcp_rx_pre {
 #define TT_PORT_TABLE 4096
 
 /* The TCP part of a worker. */
+/* One remote IPv6 address of the worker's flows (tcp_in6.c). */
+struct tt_in6_entry {
+	uint8_t addr[16];
+	uint64_t digest;               /* tt_in6_digest of addr */
+	uint32_t refs;                 /* flows in the table with it */
+};
+
+struct tt_in6_table {
+	struct rte_hash *hash;         /* address -> position = handle; NULL: IPv4 only */
+	struct tt_in6_entry *e;        /* by handle */
+	uint32_t size;
+	uint32_t used;
+	uint64_t sweeps;               /* times the table filled and let its unused entries go */
+};
+
 struct tt_tcp {
 	struct tt_flow_table ft;
 	struct tt_tcp_rx_pre rx_pre[TT_BURST_MAX];
@@ -458,6 +528,7 @@ struct tt_tcp {
 	uint64_t challenge_sec;
 	uint32_t challenge_left;
 	struct tt_tcp_mem mem;
+	struct tt_in6_table in6;           /* remote IPv6 addresses of the flows (tcp_in6.c) */
 	/*
 	 * RFC 6056 3.3.4's table: per bucket of destinations, how far the port searches of
 	 * its connects have walked (tcp_connect.c local_port). Last: 16 KB apart from the
@@ -616,6 +687,35 @@ tt_flow_count(const struct tt_tcp *t)
 int64_t tt_flow_table_audit(const struct tt_tcp *t, char *err, size_t errlen);
 /* The table for flows entries at most; 0 or -ENOMEM. */
 int tt_flow_table_init(struct tt_flow_table *ft, uint32_t flows, int socket);
+
+/*
+ * The worker's table of remote IPv6 addresses (tcp_in6.c), for size addresses; only when
+ * IPv6 is on. 0 or -ENOMEM.
+ */
+int tt_in6_init(struct tt_worker *w, uint32_t size, int socket);
+void tt_in6_fini(struct tt_tcp *t);
+/* The handle of remote address a, or TT_IN6_NONE (not interned, or no table). */
+uint32_t tt_in6_find(const struct tt_tcp *t, const uint8_t a[16]);
+/* The handle of a, interned now if need be; TT_IN6_NONE when the table is full of used ones. */
+uint32_t tt_in6_intern(struct tt_worker *w, const uint8_t a[16]);
+
+static inline const uint8_t *
+tt_in6_addr(const struct tt_tcp *t, uint32_t h)
+{
+	return t->in6.e[h].addr;
+}
+
+/*
+ * f's addresses as the two words the flow secrets take (ISN and timestamp offset, cookies):
+ * raddr and laddr for IPv4; for IPv6 the remote address's digest and our address's index.
+ */
+static inline uint64_t
+tt_flow_addr_word(const struct tt_tcp *t, const struct tt_flow *f)
+{
+	if (tt_flow_is_v6(f))
+		return t->in6.e[f->raddr].digest ^ f->laddr;
+	return (uint64_t)f->raddr << 32 | f->laddr;
+}
 void tt_flow_table_fini(struct tt_flow_table *ft);
 
 struct tt_conn *tt_conn_alloc(struct tt_worker *w);

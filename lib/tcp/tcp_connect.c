@@ -162,7 +162,7 @@ tt_tcp_usr_connect(struct tt_worker *w, uint16_t listener, uint32_t daddr, uint1
 	c->rcv_wscale = (c->flags & TT_CONN_WSCALE) ? tt_tcp_rcv_wscale(cfg) : 0;
 	c->ts_offset = (c->flags & TT_CONN_TS) ? tt_tcp_ts_offset_of(w, secret) : 0;
 	c->pmtu = w->ports[pi].mtu;
-	c->mss = c->pmtu - 40;
+	c->mss = (uint16_t)(c->pmtu - tt_flow_ip_hlen(&c->flow) - 20);
 	/*
 	 * The SYN's sequence number is counted as sent and acknowledged-to-be: data the
 	 * application queues before the handshake completes is numbered from ISS + 1, and
@@ -290,7 +290,7 @@ conn_syn_options(struct tt_worker *w, struct tt_conn *c, const struct tt_tcp_seg
 	else
 		c->ts_offset = 0;
 	/* Linux's tcp_min_snd_mss floor, as for a passive open (tt_conn_passive). */
-	c->mss = RTE_MIN(mss, (uint16_t)(c->pmtu - 40));
+	c->mss = RTE_MIN(mss, (uint16_t)(c->pmtu - tt_flow_ip_hlen(&c->flow) - 20));
 	if (c->mss < TT_TCP_MIN_SND_MSS)
 		c->mss = TT_TCP_MIN_SND_MSS;
 	if (c->flags & TT_CONN_TS)

@@ -248,6 +248,8 @@ tt_flow_add(struct tt_tcp *t, const struct tt_flow *f, void *obj, enum tt_flow_k
 	s->hash = h;
 	s->val = val;
 	ft->count++;
+	if (tt_flow_is_v6(f))
+		t->in6.e[f->raddr].refs++;
 	return 0;
 }
 
@@ -262,4 +264,6 @@ tt_flow_del(struct tt_tcp *t, const struct tt_flow *f)
 	s->val = 0;
 	s->hash = 0;
 	t->ft.count--;
+	if (tt_flow_is_v6(f))
+		t->in6.e[f->raddr].refs--;
 }

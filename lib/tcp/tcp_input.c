@@ -45,6 +45,10 @@ tcp_csum_ok(const struct tt_pkt *p)
 	case RTE_MBUF_F_RX_L4_CKSUM_BAD:
 		return false;
 	default:
+		if (p->ip6 != NULL)
+			return tt_ipv6_l4_cksum(p->ip6, p->m,
+				(uint32_t)((uint8_t *)p->l4 - rte_pktmbuf_mtod(p->m, uint8_t *)),
+				p->l4_len, IPPROTO_TCP) == 0;
 		return tt_cksum_ipv4_l4_ok(p->m, p->ip,
 			(uint32_t)((uint8_t *)p->l4 - rte_pktmbuf_mtod(p->m, uint8_t *)));
 	}
@@ -776,6 +780,9 @@ flow_owner(struct tt_worker *w, const struct tt_pkt *p, const struct tt_flow *f,
 {
 	const struct tt_steer *s = w->steer;
 
+	/* IPv6: the keyed hash of the digest, as every worker computes it (tt_flow6_owner). */
+	if (p->ip6 != NULL)
+		return tt_flow6_owner(s, tt_in6_digest(s, p->ip6->src_addr), f);
 	if (s->owner == TT_OWNER_TOEPLITZ)
 		return tt_steer_worker(s, tt_worker_rss_hash(w, p->pi, p->m, f->raddr, f->laddr,
 							     f->rport, f->lport));
@@ -817,10 +824,27 @@ drop:
 	rte_pktmbuf_free(p->m);
 }
 
-static void
-flow_of(const struct tt_pkt *p, const struct tt_tcp_seg *seg, struct tt_flow *f)
+void
+tt_tcp_flow_of(const struct tt_worker *w, const struct tt_pkt *p, uint16_t rport,
+	       uint16_t lport, struct tt_flow *f)
 {
-	tt_flow_set(f, p->ip->src_addr, p->ip->dst_addr, seg->sport, seg->dport);
+	int i;
+
+	if (likely(p->ip6 == NULL)) {
+		tt_flow_set(f, p->ip->src_addr, p->ip->dst_addr, rport, lport);
+		return;
+	}
+	/* tt_ipv6_parse let only our addresses through: a unicast one is in addrs6. */
+	i = tt_ipv6_addr_index(w->net, p->ip6->dst_addr);
+	tt_flow_set(f, w->tcp != NULL ? tt_in6_find(w->tcp, p->ip6->src_addr) : TT_IN6_NONE,
+		    tt_flow_l6((uint32_t)RTE_MAX(i, 0)), rport, lport);
+}
+
+static void
+flow_of(const struct tt_worker *w, const struct tt_pkt *p, const struct tt_tcp_seg *seg,
+	struct tt_flow *f)
+{
+	tt_tcp_flow_of(w, p, seg->sport, seg->dport, f);
 }
 
 /*
@@ -915,7 +939,7 @@ tt_tcp_input_handed(struct tt_worker *w, struct tt_pkt *p)
 		rte_pktmbuf_free(p->m);
 		return;
 	}
-	flow_of(p, &seg, &f);
+	flow_of(w, p, &seg, &f);
 	tcp_dispatch(w, p, &seg, &f, tt_flow_hash(&w->tcp->flow_key, &f));
 }
 
@@ -983,7 +1007,8 @@ tt_tcp_input(struct tt_worker *w, struct tt_pkt *p)
 	 * TCP is unicast: like Linux's tcp_v4_rcv (pkt_type != PACKET_HOST), a segment that came
 	 * in a group-addressed frame is dropped before TCP counts it.
 	 */
-	if (unlikely(!rte_is_unicast_ether_addr(&p->eth->dst_addr))) {
+	if (unlikely(!rte_is_unicast_ether_addr(&p->eth->dst_addr) ||
+		     (p->ip6 != NULL && p->ip6->dst_addr[0] == 0xff))) {
 		TT_STAT_INC(&w->stats, EthInGroupTcp);
 		goto drop;
 	}
@@ -997,7 +1022,7 @@ tt_tcp_input(struct tt_worker *w, struct tt_pkt *p)
 		}
 		goto drop;
 	}
-	flow_of(p, &seg, &f);
+	flow_of(w, p, &seg, &f);
 	h = rx_hash(w->tcp, p->m, &f);
 	if (w->n_workers > 1) {
 		uint16_t owner = flow_owner(w, p, &f, h);

@@ -147,12 +147,25 @@ tt_listen_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 {
 	const struct tt_config *cfg = w->tcp->cfg;
 	uint32_t syncookies;
+	uint8_t nh6[16];
 	struct tt_flow f;
 
 	/* Two 8-byte stores, as the request's copy and the table's compare read it. */
-	tt_flow_set(&f, p->ip->src_addr, p->ip->dst_addr, seg->sport, seg->dport);
+	tt_tcp_flow_of(w, p, seg->sport, seg->dport, &f);
 	if (seg->flags & RTE_TCP_RST_FLAG)
 		goto drop;
+	/*
+	 * An IPv6 peer's address enters the worker's table here, where a request, a cookie or a
+	 * TCB is about to name it; full of addresses flows still hold, the segment is dropped
+	 * as one that found no memory.
+	 */
+	if (unlikely(f.raddr == TT_IN6_NONE && tt_flow_is_v6(&f))) {
+		f.raddr = tt_in6_intern(w, p->ip6->src_addr);
+		if (f.raddr == TT_IN6_NONE) {
+			TT_STAT_INC(&w->stats, ListenDrops);
+			goto drop;
+		}
+	}
 	if (seg->flags & RTE_TCP_ACK_FLAG) {
 		/* A SYN-ACK or a stray ACK to a listener: a cookie, or a reset (H9, H10). */
 		if (!(seg->flags & RTE_TCP_SYN_FLAG) && cookie_ack_possible(w, l)) {
@@ -180,7 +193,8 @@ tt_listen_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,
 		goto drop;
 	}
 	/* As Linux's tcp_conn_request: no route for the SYN-ACK, nothing kept (ListenDrops). */
-	if (!tt_ipv4_route(w, f.raddr)) {
+	if (tt_flow_is_v6(&f) ? !tt_ipv6_nexthop(w, p->ip6->src_addr, nh6) :
+				!tt_ipv4_route(w, f.raddr)) {
 		TT_STAT_INC(&w->stats, ListenDrops);
 		goto drop;
 	}

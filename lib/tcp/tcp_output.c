@@ -30,6 +30,7 @@
 #define TCPOPT_TS 8
 
 #define TT_HDRS_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr))
+#define TT_HDRS6_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv6_hdr))
 /* Output that found no mbuf is tried again this much later (out_retry). */
 #define TT_OUT_RETRY_MS 1
 
@@ -45,8 +46,10 @@ tt_tcp_reply_rst(struct tt_worker *w, struct tt_pkt *p, const struct tt_tcp_seg 
 	uint16_t sport = seg->sport, dport = seg->dport;
 	uint32_t seq, ack;
 	uint8_t flags;
+	uint8_t nh[16];
 
-	if (!tt_ipv4_route(w, p->ip->src_addr)) {
+	if (p->ip6 != NULL ? !tt_ipv6_nexthop(w, p->ip6->src_addr, nh) :
+			     !tt_ipv4_route(w, p->ip->src_addr)) {
 		rte_pktmbuf_free(p->m);
 		return;
 	}
@@ -60,7 +63,10 @@ tt_tcp_reply_rst(struct tt_worker *w, struct tt_pkt *p, const struct tt_tcp_seg 
 		      !!(seg->flags & RTE_TCP_FIN_FLAG);
 		flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG;
 	}
-	tt_ipv4_reply_prepare(w, p, sizeof(*th));
+	if (p->ip6 != NULL)
+		tt_ipv6_reply_prepare(w, p, sizeof(*th));
+	else
+		tt_ipv4_reply_prepare(w, p, sizeof(*th));
 	th = p->l4;
 	th->src_port = dport;
 	th->dst_port = sport;
@@ -72,7 +78,10 @@ tt_tcp_reply_rst(struct tt_worker *w, struct tt_pkt *p, const struct tt_tcp_seg 
 	th->tcp_urp = 0;
 	TT_STAT_INC(&w->stats, OutSegs);
 	TT_STAT_INC(&w->stats, OutRsts);
-	tt_ipv4_reply_send(w, p);
+	if (p->ip6 != NULL)
+		tt_ipv6_reply_send(w, p);
+	else
+		tt_ipv4_reply_send(w, p);
 }
 
 /*
@@ -86,7 +95,7 @@ tt_tcp_reply_rst(struct tt_worker *w, struct tt_pkt *p, const struct tt_tcp_seg 
 uint64_t
 tt_tcp_flow_secret(const struct tt_worker *w, const struct tt_flow *f)
 {
-	return tt_siphash_2u64(&w->tcp->isn_key, (uint64_t)f->raddr << 32 | f->laddr,
+	return tt_siphash_2u64(&w->tcp->isn_key, tt_flow_addr_word(w->tcp, f),
 			       (uint64_t)f->rport << 16 | f->lport);
 }
 
@@ -153,6 +162,16 @@ emit_tx(struct tt_worker *w, uint16_t pi, const struct rte_ether_addr *dst,
 		tt_worker_tx(w, pi, m);
 		return;
 	}
+	if (tt_flow_is_v6(f)) {
+		uint8_t nh6[16];
+
+		if (!tt_ipv6_nexthop(w, tt_in6_addr(w->tcp, f->raddr), nh6)) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		tt_neigh6_output(w, pi, m, nh6);
+		return;
+	}
 	nh = tt_ipv4_nexthop(w, f->raddr);
 	if (nh == 0) {
 		rte_pktmbuf_free(m);
@@ -190,14 +209,18 @@ ipv4_csum(const struct tt_flow *f, rte_be16_t total_length)
 	return (rte_be16_t)~tt_cksum_fold(sum);
 }
 
-/* TCP checksum (RFC 9293 3.1) of the header described by s and the plen payload bytes of
- * m after the headers. */
+/*
+ * TCP checksum (RFC 9293 3.1) of the header described by s and the plen payload bytes of
+ * m after hdrs bytes of headers; addrs: the pseudo-header's addresses summed (IPv4's two
+ * words, or IPv6's 32 bytes, RFC 8200 8.1: its 32-bit length and next header add up as
+ * IPv4's 16-bit ones do).
+ */
 static inline rte_be16_t
-tcp_csum(const struct tt_flow *f, const struct seg_out *s, uint16_t thlen,
-	 const struct rte_mbuf *m, uint32_t plen)
+tcp_csum(uint64_t addrs, uint32_t hdrs, const struct tt_flow *f, const struct seg_out *s,
+	 uint16_t thlen, const struct rte_mbuf *m, uint32_t plen)
 {
-	uint32_t off = TT_HDRS_LEN + thlen;
-	uint64_t sum = (uint64_t)f->laddr + f->raddr + rte_cpu_to_be_16((uint16_t)IPPROTO_TCP) +
+	uint32_t off = hdrs + thlen;
+	uint64_t sum = addrs + rte_cpu_to_be_16((uint16_t)IPPROTO_TCP) +
 		       rte_cpu_to_be_16((uint16_t)(thlen + plen)) + f->lport + f->rport +
 		       rte_cpu_to_be_32(s->seq) + rte_cpu_to_be_32(s->ack) +
 		       bytes16((uint8_t)((thlen / 4) << 4), s->flags) + rte_cpu_to_be_16(s->win);
@@ -215,10 +238,86 @@ tcp_csum(const struct tt_flow *f, const struct seg_out *s, uint16_t thlen,
 	return folded == 0 ? 0xffff : folded;
 }
 
+static inline void
+tcp_hdr_fill(struct rte_tcp_hdr *th, const struct tt_flow *f, const struct seg_out *s,
+	     uint16_t thlen)
+{
+	th->src_port = f->lport;
+	th->dst_port = f->rport;
+	th->sent_seq = rte_cpu_to_be_32(s->seq);
+	th->recv_ack = rte_cpu_to_be_32(s->ack);
+	th->data_off = (uint8_t)((thlen / 4) << 4);
+	th->tcp_flags = s->flags;
+	th->rx_win = rte_cpu_to_be_16(s->win);
+	th->tcp_urp = 0;
+	th->cksum = 0;
+	memcpy(th + 1, s->opts, s->optlen);
+}
+
+/* tcp_emit for an IPv6 flow: the addresses from the worker's table and net->addrs6. */
+static void
+tcp_emit6(struct tt_worker *w, uint16_t pi, const struct rte_ether_addr *dst,
+	  const struct tt_flow *f, struct rte_mbuf *m, const struct seg_out *s)
+{
+	const struct tt_port *port = &w->ports[pi];
+	const uint8_t *raddr = tt_in6_addr(w->tcp, f->raddr);
+	const uint8_t *laddr = w->net->addrs6[tt_flow_l6_index(f)].a;
+	uint16_t thlen = sizeof(struct rte_tcp_hdr) + s->optlen;
+	uint32_t plen = rte_pktmbuf_pkt_len(m);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv6_hdr *ip6;
+	struct rte_tcp_hdr *th;
+
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, TT_HDRS6_LEN + thlen);
+	if (unlikely(eth == NULL)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (dst != NULL)
+		eth->dst_addr = *dst;
+	eth->src_addr = port->mac;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+	ip6->vtc_flow = RTE_BE32(6u << 28);
+	ip6->payload_len = rte_cpu_to_be_16((uint16_t)(thlen + plen));
+	ip6->proto = IPPROTO_TCP;
+	ip6->hop_limits = TT_IPV6_HOPS;
+	memcpy(ip6->src_addr, laddr, 16);
+	memcpy(ip6->dst_addr, raddr, 16);
+	th = (struct rte_tcp_hdr *)(ip6 + 1);
+	tcp_hdr_fill(th, f, s, thlen);
+	m->l2_len = sizeof(*eth);
+	m->l3_len = sizeof(*ip6);
+	m->ol_flags = RTE_MBUF_F_TX_IPV6;
+	if (s->tso_segsz != 0) {
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM;
+		m->l4_len = thlen;
+		m->tso_segsz = s->tso_segsz;
+		th->cksum = rte_ipv6_phdr_cksum(ip6, m->ol_flags);
+		TT_STAT_ADD(&w->stats, OutSegs, s->nsegs);
+		TT_STAT_ADD(&w->stats, Ip6OutRequests, s->nsegs);
+		TT_STAT_INC(&w->stats, TsoBursts);
+		emit_tx(w, pi, dst, f, m);
+		return;
+	}
+	if (port->tx_tcp_csum) {
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+		th->cksum = rte_ipv6_phdr_cksum(ip6, m->ol_flags);
+	} else {
+		th->cksum = tcp_csum(tt_cksum_add(tt_cksum_add(0, laddr, 16), raddr, 16),
+				     TT_HDRS6_LEN, f, s, thlen, m, plen);
+	}
+	TT_STAT_INC(&w->stats, OutSegs);
+	TT_STAT_INC(&w->stats, Ip6OutRequests);
+	if (s->flags & RTE_TCP_RST_FLAG)
+		TT_STAT_INC(&w->stats, OutRsts);
+	emit_tx(w, pi, dst, f, m);
+}
+
 /*
  * Prepend Ethernet, IPv4 and TCP headers to m (payload, possibly empty) and queue it on
  * port pi (emit_tx; dst NULL: resolved there). m must be a single linear mbuf or a chain
- * whose first segment has headroom.
+ * whose first segment has headroom. An IPv6 flow's go to tcp_emit6.
  */
 static void
 tcp_emit(struct tt_worker *w, uint16_t pi, const struct rte_ether_addr *dst,
@@ -231,6 +330,10 @@ tcp_emit(struct tt_worker *w, uint16_t pi, const struct rte_ether_addr *dst,
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
 
+	if (unlikely(tt_flow_is_v6(f))) {
+		tcp_emit6(w, pi, dst, f, m, s);
+		return;
+	}
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, TT_HDRS_LEN + thlen);
 	if (unlikely(eth == NULL)) {
 		rte_pktmbuf_free(m);
@@ -252,16 +355,7 @@ tcp_emit(struct tt_worker *w, uint16_t pi, const struct rte_ether_addr *dst,
 	ip->src_addr = f->laddr;
 	ip->dst_addr = f->raddr;
 	th = (struct rte_tcp_hdr *)(ip + 1);
-	th->src_port = f->lport;
-	th->dst_port = f->rport;
-	th->sent_seq = rte_cpu_to_be_32(s->seq);
-	th->recv_ack = rte_cpu_to_be_32(s->ack);
-	th->data_off = (uint8_t)((thlen / 4) << 4);
-	th->tcp_flags = s->flags;
-	th->rx_win = rte_cpu_to_be_16(s->win);
-	th->tcp_urp = 0;
-	th->cksum = 0;
-	memcpy(th + 1, s->opts, s->optlen);
+	tcp_hdr_fill(th, f, s, thlen);
 	m->l2_len = sizeof(*eth);
 	m->l3_len = sizeof(*ip);
 	m->ol_flags = RTE_MBUF_F_TX_IPV4;
@@ -285,7 +379,8 @@ tcp_emit(struct tt_worker *w, uint16_t pi, const struct rte_ether_addr *dst,
 		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
 		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 	} else {
-		th->cksum = tcp_csum(f, s, thlen, m, plen);
+		th->cksum = tcp_csum((uint64_t)f->laddr + f->raddr, TT_HDRS_LEN, f, s, thlen, m,
+				     plen);
 	}
 	if (port->tx_ip_csum)
 		m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
@@ -350,11 +445,11 @@ tt_tcp_ts_offset_of(const struct tt_worker *w, uint64_t secret)
  * window of a SYN segment is never scaled (RFC 7323 2.2).
  */
 static void
-syn_fill(const struct tt_worker *w, uint16_t pi, struct seg_out *s, uint8_t flags,
-	 uint32_t tsval, uint32_t tsecr)
+syn_fill(const struct tt_worker *w, uint16_t pi, const struct tt_flow *f, struct seg_out *s,
+	 uint8_t flags, uint32_t tsval, uint32_t tsecr)
 {
 	const struct tt_config *cfg = w->tcp->cfg;
-	uint16_t mss = w->ports[pi].mtu - 40;
+	uint16_t mss = (uint16_t)(w->ports[pi].mtu - tt_flow_ip_hlen(f) - 20);
 	uint8_t *o = s->opts;
 
 	s->win = (uint16_t)RTE_MIN(cfg->rmem, 65535u);
@@ -395,7 +490,7 @@ tt_tcp_send_synack(struct tt_worker *w, uint16_t pi, struct rte_mbuf *reuse,
 	struct rte_ether_addr d = *dst;     /* dst may live in the mbuf being reused */
 	struct rte_mbuf *m;
 
-	syn_fill(w, pi, &s, flags, tsval, tsecr);
+	syn_fill(w, pi, f, &s, flags, tsval, tsecr);
 	m = ctl_mbuf(w, reuse);
 	if (m == NULL)
 		return;
@@ -416,7 +511,7 @@ tt_tcp_send_syn(struct tt_worker *w, struct tt_conn *c)
 
 	if (m == NULL)
 		return;
-	syn_fill(w, c->pi, &s, c->flags, tt_tcp_tsval(w, c->ts_offset),
+	syn_fill(w, c->pi, &c->flow, &s, c->flags, tt_tcp_tsval(w, c->ts_offset),
 		 synack ? c->ts_recent : 0);
 	/* The MAC is learned from the peer's SYN or SYN-ACK; until then ARP finds it. */
 	tcp_emit(w, c->pi, synack ? &c->peer_mac : NULL, &c->flow, m, &s);
@@ -429,13 +524,16 @@ tt_tcp_reply_ack(struct tt_worker *w, struct tt_pkt *p, uint32_t seq, uint32_t a
 {
 	struct seg_out s = { .seq = seq, .ack = ack, .win = win, .flags = RTE_TCP_ACK_FLAG };
 	struct rte_ether_addr dst = p->eth->src_addr;
-	struct tt_flow f = {
-		.raddr = p->ip->src_addr, .laddr = p->ip->dst_addr,
-		.rport = ((struct rte_tcp_hdr *)p->l4)->src_port,
-		.lport = ((struct rte_tcp_hdr *)p->l4)->dst_port,
-	};
+	struct tt_flow f;
 	struct rte_mbuf *m;
 
+	tt_tcp_flow_of(w, p, ((struct rte_tcp_hdr *)p->l4)->src_port,
+		       ((struct rte_tcp_hdr *)p->l4)->dst_port, &f);
+	/* Only a flow in the table is answered so: its IPv6 remote is interned. */
+	if (unlikely(f.raddr == TT_IN6_NONE && tt_flow_is_v6(&f))) {
+		rte_pktmbuf_free(p->m);
+		return;
+	}
 	if (ts)
 		opts_ts(&s, tsval, tsecr);
 	m = ctl_mbuf(w, p->m);
@@ -498,7 +596,7 @@ conn_fill(const struct tt_worker *w, struct tt_conn *c, struct seg_out *s, uint3
 	if (c->flags & TT_CONN_TS)
 		opts_ts(s, tt_tcp_tsval(w, c->ts_offset), c->ts_recent);
 	if ((c->flags & TT_CONN_SACK) && (c->ooq != NULL || (c->cflags & TT_CF_DSACK))) {
-		uint32_t hdrs = sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) +
+		uint32_t hdrs = tt_flow_ip_hlen(&c->flow) + sizeof(struct rte_tcp_hdr) +
 				s->optlen + len;
 		uint32_t room = RTE_MIN(c->pmtu > hdrs ? c->pmtu - hdrs : 0, 40u - s->optlen);
 

@@ -134,7 +134,7 @@ tt_conn_passive(struct tt_worker *w, const struct tt_flow *f, struct tt_listener
 	const struct tt_config *cfg = t->cfg;
 	struct tt_conn *c = tt_conn_alloc(w);
 	uint8_t flags = hs->flags;
-	uint16_t our_mss = w->ports[hs->pi].mtu - 40;
+	uint16_t our_mss = (uint16_t)(w->ports[hs->pi].mtu - tt_flow_ip_hlen(f) - 20);
 
 	if (c == NULL)
 		return NULL;

@@ -43,6 +43,8 @@
 
 /* Linux's table (net/ipv4/syncookies.c msstab): common MSS values, 2 bits. */
 static const uint16_t msstab[4] = { 536, 1300, 1440, 1460 };
+/* And its IPv6 one (net/ipv6/syncookies.c): the MTUs 1280, 1480, 1500, 9000 less 60. */
+static const uint16_t msstab6[4] = { 1220, 1420, 1440, 8940 };
 
 #define COOKIE_PERIOD_SHIFT 16
 #define COOKIE_EPOCH_SHIFT  4
@@ -75,7 +77,7 @@ static uint64_t
 cookie_hash(struct tt_tcp *t, const struct tt_flow *f, uint64_t period, uint32_t irs,
 	    uint32_t mssidx)
 {
-	return tt_siphash_4u64(epoch_key(t, period), (uint64_t)f->raddr << 32 | f->laddr,
+	return tt_siphash_4u64(epoch_key(t, period), tt_flow_addr_word(t, f),
 			       (uint64_t)f->rport << 16 | f->lport, period,
 			       (uint64_t)irs << 8 | mssidx);
 }
@@ -84,12 +86,13 @@ uint32_t
 tt_cookie_make(struct tt_worker *w, const struct tt_flow *f, uint32_t irs, uint16_t mss,
 	       uint32_t *ts_offset)
 {
+	const uint16_t *tab = tt_flow_is_v6(f) ? msstab6 : msstab;
 	uint64_t period = w->clock.ms >> COOKIE_PERIOD_SHIFT;
 	uint32_t idx = 0;
 	uint64_t h;
 
 	for (uint32_t i = 1; i < RTE_DIM(msstab); i++)
-		if (mss >= msstab[i])
+		if (mss >= tab[i])
 			idx = i;
 	h = cookie_hash(w->tcp, f, period, irs, idx);
 	*ts_offset = tt_tcp_ts_offset_of(w, h);
@@ -114,7 +117,7 @@ tt_cookie_check(struct tt_worker *w, const struct tt_flow *f, uint32_t irs, uint
 
 		if (((uint32_t)h & COOKIE_MAC_MASK) != (cookie & COOKIE_MAC_MASK))
 			return -EINVAL;
-		*mss = msstab[idx];
+		*mss = (tt_flow_is_v6(f) ? msstab6 : msstab)[idx];
 		*ts_offset = tt_tcp_ts_offset_of(w, h);
 		return 0;
 	}

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <arpa/inet.h>
 
 #include <cmocka.h>
@@ -261,6 +262,39 @@ test_header_v2(void **state)
 	assert_int_equal(tt_proxy_hdr_v2(buf, TT_PROXY_V2_LEN - 1, &src, &dst), -ENOSPC);
 }
 
+/* The same for an IPv6 client: TCP6 and RFC 5952 text; AF_INET6 (0x21), length 36. */
+static void
+test_header_v6(void **state)
+{
+	struct tt_endpoint src = { .port = 54321, .family = AF_INET6,
+				   .addr6 = { 0x20, 0x01, 0x00, 0x02, [15] = 1 } };
+	struct tt_endpoint dst = { .port = 8080, .family = AF_INET6,
+				   .addr6 = { 0x20, 0x01, 0x00, 0x02, [15] = 2 } };
+	struct tt_endpoint big = { .port = 65535, .family = AF_INET6 };
+	static const uint8_t head[16] = {
+		0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a,
+		0x21, 0x21, 0x00, 0x24,
+	};
+	char line[TT_PROXY_V1_MAX];
+	uint8_t buf[64];
+	int n;
+
+	(void)state;
+	n = tt_proxy_hdr_v1(line, sizeof(line), &src, &dst);
+	assert_string_equal(line, "PROXY TCP6 2001:2::1 2001:2::2 54321 8080\r\n");
+	assert_int_equal(n, (int)strlen(line));
+	memset(big.addr6, 0xab, sizeof(big.addr6));
+	n = tt_proxy_hdr_v1(line, sizeof(line), &big, &big);
+	assert_int_equal(n, 104);  /* the longest TCP6 line: proxy-protocol.txt's 107 bytes hold it */
+	assert_int_equal(tt_proxy_hdr_v2(buf, sizeof(buf), &src, &dst), TT_PROXY_V2_LEN6);
+	assert_memory_equal(buf, head, sizeof(head));
+	assert_memory_equal(buf + 16, src.addr6, 16);
+	assert_memory_equal(buf + 32, dst.addr6, 16);
+	assert_int_equal(buf[48] << 8 | buf[49], 54321);
+	assert_int_equal(buf[50] << 8 | buf[51], 8080);
+	assert_int_equal(tt_proxy_hdr_v2(buf, TT_PROXY_V2_LEN6 - 1, &src, &dst), -ENOSPC);
+}
+
 int
 main(void)
 {
@@ -274,6 +308,7 @@ main(void)
 		cmocka_unit_test(test_retry_sixteen),
 		cmocka_unit_test(test_header_v1),
 		cmocka_unit_test(test_header_v2),
+		cmocka_unit_test(test_header_v6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
