@@ -139,7 +139,9 @@ connect_next(struct tt_proxy *px, struct tt_proxy_pair *p)
 		if (p->tried != 0)
 			px->st.retries++;
 		p->tried |= (uint16_t)(1u << i);
-		dst = (struct tt_endpoint){ lc->backends.b[i].addr, lc->backends.b[i].port };
+		dst = (struct tt_endpoint){ lc->backends.b[i].addr, lc->backends.b[i].port,
+					    lc->backends.b[i].family };
+		memcpy(dst.addr6, lc->backends.b[i].addr6, sizeof(dst.addr6));
 		rc = tt_app_connect(px->ctx, &dst, pair_udata(pair_idx(px, p), PX_S), &s);
 		if (rc == 0) {
 			p->conn[PX_S] = s;

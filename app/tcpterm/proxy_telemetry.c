@@ -38,7 +38,7 @@ backend_obj(struct rte_tel_data *o, uint16_t port, unsigned int i)
 	const struct tt_backend *cfg = NULL;
 	struct tt_proxy_be_stats sum = { 0 };
 	uint64_t active = 0, skip_left = 0;
-	char a[INET_ADDRSTRLEN], addr[INET_ADDRSTRLEN + 8];
+	char a[INET6_ADDRSTRLEN], addr[INET6_ADDRSTRLEN + 8];
 
 	for (const struct tt_proxy *p = proxies; p != NULL; p = p->next) {
 		uint64_t until, now;
@@ -57,8 +57,13 @@ backend_obj(struct rte_tel_data *o, uint16_t port, unsigned int i)
 	}
 	if (cfg == NULL)
 		return;
-	inet_ntop(AF_INET, &cfg->addr, a, sizeof(a));
-	snprintf(addr, sizeof(addr), "%s:%u", a, cfg->port);
+	if (cfg->family == AF_INET6) {
+		inet_ntop(AF_INET6, cfg->addr6, a, sizeof(a));
+		snprintf(addr, sizeof(addr), "[%s]:%u", a, cfg->port);
+	} else {
+		inet_ntop(AF_INET, &cfg->addr, a, sizeof(a));
+		snprintf(addr, sizeof(addr), "%s:%u", a, cfg->port);
+	}
 	rte_tel_data_add_dict_string(o, "addr", addr);
 	rte_tel_data_add_dict_u64(o, "weight", cfg->weight);
 	/* Skipped by at least one worker: each worker keeps its own passive-health view. */

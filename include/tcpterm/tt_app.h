@@ -172,9 +172,12 @@ uint64_t *tt_app_udata(struct tt_app_ctx *ctx, tt_conn_t c);
  * flow this worker owns, so every segment of it arrives here (at most 4096 ports tried per
  * call; the next call goes on from there). Returns 0 with *out set,
  * the connection in SYN_SENT and its udata set (before any event can need it); 'connected'
- * or 'closed' follows. -EADDRNOTAVAIL when no local port is free for dst, -ENETUNREACH
- * without a route (IpOutNoRoutes), -ENOBUFS when the worker has no TCB left, -EINVAL for
- * an address that is not unicast or a port 0.
+ * or 'closed' follows. -EADDRNOTAVAIL when no local port is free for dst (or, IPv6, while
+ * DAD keeps every source address tentative), -ENETUNREACH without a route (IpOutNoRoutes;
+ * IPv6: no IPv6 --addr), -ENOBUFS when the worker has no TCB left (or no room for another
+ * remote IPv6 address), -EINVAL for an address that is not unicast or a port 0. An IPv6
+ * source follows RFC 6724's first rules: our address on dst's prefix, the port's
+ * link-local one for a link-local dst, else the first.
  */
 int tt_app_connect(struct tt_app_ctx *ctx, const struct tt_endpoint *dst, uint64_t udata,
 		   tt_conn_t *out);

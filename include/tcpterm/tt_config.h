@@ -53,9 +53,11 @@ enum tt_kernel_link {
 
 /* One backend of a proxy listener. */
 struct tt_backend {
-	uint32_t addr;         /* IPv4, network order */
+	uint32_t addr;         /* IPv4, network order; 0 for an IPv6 backend */
 	uint16_t port;         /* host order */
 	uint16_t weight;       /* 1..1000 */
+	uint8_t family;        /* 0 (IPv4) or AF_INET6 */
+	uint8_t addr6[16];     /* IPv6, network order */
 };
 
 struct tt_backend_list {

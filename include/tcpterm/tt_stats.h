@@ -20,7 +20,7 @@
 #define TT_STATS_FOREACH(X) \
 	X(Eth, EthInFrames,        "frames received") \
 	X(Eth, EthInTruncated,     "frames dropped as shorter than their headers") \
-	X(Eth, EthInOtherTypes,    "frames dropped for an EtherType other than IPv4, ARP or IPv6") \
+	X(Eth, EthInOtherTypes,    "frames dropped for an EtherType other than IPv4, ARP or (with an IPv6 address) IPv6") \
 	X(Eth, EthInOtherHosts,    "frames dropped as addressed to another MAC") \
 	X(Eth, EthInGroupSource,   "frames dropped for a multicast or broadcast source MAC") \
 	X(Eth, EthInGroupTcp,      "TCP segments dropped as sent to a group MAC (TCP is unicast)") \

@@ -347,8 +347,7 @@ exec(struct tt_worker *w, struct tt_app_call *k)
 	case OP_ACCEPT:
 		return exec_accept(w, ctx_listener(k->ctx), k->out, k->u32);
 	case OP_CONNECT: {
-		int rc = tt_tcp_usr_connect(w, ctx_listener(k->ctx)->idx, k->ep->addr,
-					    k->ep->port, k->udata, &c);
+		int rc = tt_tcp_usr_connect(w, ctx_listener(k->ctx)->idx, k->ep, k->udata, &c);
 
 		if (rc == 0)
 			k->out[0] = tt_conn_handle(w->tcp, c);

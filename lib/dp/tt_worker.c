@@ -113,8 +113,9 @@ tt_worker_handover(struct tt_worker *w, uint16_t owner, struct tt_pkt *p)
 	struct rte_mbuf *m = p->m;
 
 	m->port = p->pi;
-	m->packet_type = p->ip6 != NULL ? RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6 | RTE_PTYPE_L4_TCP :
-					  RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4;
+	m->packet_type = p->ip6 == NULL ? RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 :
+			 RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6 |
+			 (p->proto == IPPROTO_TCP ? RTE_PTYPE_L4_TCP : RTE_PTYPE_L4_ICMP);
 	m->l2_len = sizeof(struct rte_ether_hdr);
 	m->l3_len = p->ip_hlen;
 	m->hash.usr = p->l4_len;
@@ -180,7 +181,7 @@ tt_worker_inbox_burst(struct tt_worker *w, struct tt_pkt *pkts, unsigned int n)
 			p->ip_hlen = m->l3_len;
 			p->l4_len = (uint16_t)m->hash.usr;
 			p->l4 = (uint8_t *)p->ip6 + p->ip_hlen;
-			/* A hand-over is a TCP segment; a fan-out copy, ND (ICMPv6). */
+			/* A TCP segment, or ICMPv6: an error for a flow, or a fan-out's ND copy. */
 			p->proto = (m->packet_type & RTE_PTYPE_L4_MASK) == RTE_PTYPE_L4_TCP ?
 				   IPPROTO_TCP : IPPROTO_ICMPV6;
 		}

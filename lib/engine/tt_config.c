@@ -313,6 +313,18 @@ parse_prefix(const char *s, struct tt_ipv4_prefix *p)
 	return 0;
 }
 
+/*
+ * RFC 1122 3.2.1.3: 0/8 is "this network", 127/8 loopback, 224/4 groups and 255.255.255.255
+ * broadcast; none is a host's (and TCP's IPv6 flows use 0.0.0.x as their key, tcp_conn.h).
+ */
+static bool
+ipv4_host(uint32_t addr_be)
+{
+	uint32_t a = ntohl(addr_be);
+
+	return (a >> 24) != 0 && (a >> 24) != 127 && (a >> 28) != 0xe && a != UINT32_MAX;
+}
+
 static int
 parse_ipv6(const char *s, uint8_t out[16])
 {
@@ -432,14 +444,46 @@ kernel_item(struct tt_config *cfg, const char *item, bool v6, const char **why)
 
 
 /*
- * "ADDR:PORT[,weight=N]" into b; weight in [wmin, wmax]. A unicast address only: tcpterm
- * cannot connect to 0.0.0.0, a broadcast or a multicast group (tt_app_connect's -EINVAL).
+ * "A.B.C.D:PORT" or "[X:X::X]:PORT" (RFC 3986's brackets) into addr (IPv4) or addr6 with
+ * *v6 set; the port in 1..65535. 0 or -EINVAL.
+ */
+static int
+parse_endpoint(const char *s, uint32_t *addr, uint8_t addr6[16], bool *v6, uint16_t *port)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *colon = strrchr(s, ':');
+	size_t alen = colon != NULL ? (size_t)(colon - s) : 0;
+	uint32_t p;
+
+	if (colon == NULL || alen >= sizeof(buf) || parse_u32(colon + 1, &p) != 0 || p < 1 ||
+	    p > 65535)
+		return -EINVAL;
+	*port = (uint16_t)p;
+	*v6 = s[0] == '[';
+	if (*v6) {
+		if (alen < 3 || s[alen - 1] != ']')
+			return -EINVAL;
+		memcpy(buf, s + 1, alen - 2);
+		buf[alen - 2] = '\0';
+		*addr = 0;
+		return parse_ipv6(buf, addr6);
+	}
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	return parse_ipv4(buf, addr);
+}
+
+/*
+ * "ADDR:PORT[,weight=N]" into b (ADDR: A.B.C.D or [X:X::X]); weight in [wmin, wmax]. A
+ * unicast address only: tcpterm cannot connect to 0.0.0.0, ::, a broadcast or a multicast
+ * group (tt_app_connect's -EINVAL).
  */
 static int
 parse_backend(const char *s, struct tt_backend *b, uint32_t wmin, uint32_t wmax)
 {
-	char buf[INET_ADDRSTRLEN + 32], *colon, *comma;
-	uint32_t port, weight = 1, a;
+	char buf[INET6_ADDRSTRLEN + 32], *comma;
+	uint32_t weight = 1, a;
+	bool v6;
 
 	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
 		return -EINVAL;
@@ -450,17 +494,18 @@ parse_backend(const char *s, struct tt_backend *b, uint32_t wmin, uint32_t wmax)
 		    weight < wmin || weight > wmax)
 			return -EINVAL;
 	}
-	colon = strchr(buf, ':');
-	if (colon == NULL)
+	memset(b, 0, sizeof(*b));
+	if (parse_endpoint(buf, &b->addr, b->addr6, &v6, &b->port) != 0)
 		return -EINVAL;
-	*colon = '\0';
-	if (parse_ipv4(buf, &b->addr) != 0 || parse_u32(colon + 1, &port) != 0 || port < 1 ||
-	    port > 65535)
-		return -EINVAL;
+	if (v6) {
+		if (tt_in6_is_unspecified(b->addr6) || tt_in6_is_multicast(b->addr6) ||
+		    tt_in6_is_loopback(b->addr6))
+			return -EINVAL;
+		b->family = AF_INET6;
+	}
 	a = ntohl(b->addr);
-	if (a == 0 || a == UINT32_MAX || (a >> 28) == 0xe)
+	if (!v6 && (a == 0 || a == UINT32_MAX || (a >> 28) == 0xe))
 		return -EINVAL;
-	b->port = (uint16_t)port;
 	b->weight = (uint16_t)weight;
 	return 0;
 }
@@ -485,7 +530,7 @@ set_backends(struct pass *ps, void *base, const struct key *k, const char *val)
 			return fail(ps, k, val, "too many backends (16 per listener at most)");
 		if (parse_backend(tok, &l->b[l->n], k->min, k->max) != 0)
 			return fail(ps, k, val,
-				    "expected ADDR:PORT[,weight=N]: a unicast IPv4 address, port 1..65535, weight 1..1000");
+				    "expected ADDR:PORT[,weight=N]: a unicast address A.B.C.D or [X:X::X], port 1..65535, weight 1..1000");
 		l->n++;
 	}
 	return 0;
@@ -680,6 +725,8 @@ set_key_value(struct tt_config *cfg, void *base, struct pass *ps, const struct k
 			return fail(ps, k, val, "too many IPv4 addresses (16 at most)");
 		if (parse_prefix(val, &cfg->addrs[cfg->n_addrs]) != 0)
 			return fail(ps, k, val, "expected A.B.C.D/len or X:X::X/len");
+		if (!ipv4_host(cfg->addrs[cfg->n_addrs].addr))
+			return fail(ps, k, val, "not a host address (0/8, 127/8, multicast, broadcast)");
 		cfg->n_addrs++;
 		return 0;
 	case KT_PORTS:
@@ -731,18 +778,15 @@ set_key_value(struct tt_config *cfg, void *base, struct pass *ps, const struct k
 		*(uint32_t *)field = v;
 		return 0;
 	case KT_ENDPOINT: {
-		char buf[INET_ADDRSTRLEN + 8];
-		const char *colon = strrchr(val, ':');
 		uint32_t ep[2] = { 0, 0 };
+		uint8_t a6[16];
+		uint16_t port;
+		bool v6;
 
 		if (strcmp(val, "none") != 0) {
-			if (colon == NULL || (size_t)(colon - val) >= INET_ADDRSTRLEN)
-				return fail(ps, k, val, "expected A.B.C.D:PORT or none");
-			memcpy(buf, val, colon - val);
-			buf[colon - val] = '\0';
-			if (parse_ipv4(buf, &ep[0]) != 0 || parse_u32(colon + 1, &ep[1]) != 0 ||
-			    ep[1] < k->min || ep[1] > k->max)
+			if (parse_endpoint(val, &ep[0], a6, &v6, &port) != 0 || v6)
 				return fail(ps, k, val, "expected A.B.C.D:PORT (port 1..65535) or none");
+			ep[1] = port;
 		}
 		memcpy(field, ep, sizeof(ep));
 		return 0;
@@ -1226,6 +1270,11 @@ gateway6_check(const struct tt_config *cfg, char *err, size_t errlen)
 	if (tt_in6_is_unspecified(gw))
 		return 0;
 	inet_ntop(AF_INET6, gw, a, sizeof(a));
+	if (cfg->n_addrs6 == 0) {
+		snprintf(err, errlen, "--gateway %s: IPv6 is off without an IPv6 --addr; give one (X:X::X/len)",
+			 a);
+		return -EINVAL;
+	}
 	for (uint32_t i = 0; i < cfg->n_addrs6; i++) {
 		if (memcmp(gw, cfg->addrs6[i].addr, 16) == 0) {
 			snprintf(err, errlen, "--gateway %s is one of tcpterm's own addresses: give the router's address",
@@ -1265,6 +1314,15 @@ tt_config_validate(const struct tt_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "no local address: give --addr A.B.C.D/len or --addr X:X::X/len");
 		return -EINVAL;
 	}
+	for (uint32_t i = 0; i < cfg->n_addrs; i++) {
+		char a[INET_ADDRSTRLEN];
+
+		if (ipv4_host(cfg->addrs[i].addr))
+			continue;
+		snprintf(err, errlen, "--addr %s is not a host address (0/8, 127/8, multicast, broadcast)",
+			 inet_ntop(AF_INET, &cfg->addrs[i].addr, a, sizeof(a)));
+		return -EINVAL;
+	}
 	if (gateway6_check(cfg, err, errlen) != 0 || kernel6_check(cfg, err, errlen) != 0)
 		return -EINVAL;
 	if (cfg->mem_min > cfg->mem_pressure || cfg->mem_pressure > cfg->mem_max) {
@@ -1301,7 +1359,18 @@ tt_config_validate(const struct tt_config *cfg, char *err, size_t errlen)
 		for (uint32_t b = 0; l->app == TT_APP_PROXY && b < l->backends.n; b++) {
 			char a[INET_ADDRSTRLEN];
 
-			for (uint32_t j = 0; j < cfg->n_addrs; j++) {
+			for (uint32_t j = 0; j < cfg->n_addrs6 && l->backends.b[b].family == AF_INET6;
+			     j++) {
+				char a6[INET6_ADDRSTRLEN];
+
+				if (memcmp(l->backends.b[b].addr6, cfg->addrs6[j].addr, 16) != 0)
+					continue;
+				snprintf(err, errlen, "listen %u: backend [%s]:%u is tcpterm's own address; give a server's",
+					 l->port, inet_ntop(AF_INET6, cfg->addrs6[j].addr, a6, sizeof(a6)),
+					 l->backends.b[b].port);
+				return -EINVAL;
+			}
+			for (uint32_t j = 0; j < cfg->n_addrs && l->backends.b[b].family != AF_INET6; j++) {
 				if (l->backends.b[b].addr != cfg->addrs[j].addr)
 					continue;
 				/* tcpterm does not deliver to itself: the SYN would leave on the port. */
@@ -1403,8 +1472,13 @@ format_value(const struct tt_config *cfg, const void *base, const struct key *k,
 
 		/* Space-separated, as set_backends reads it back. */
 		for (uint32_t i = 0; i < l->n && used < len; i++) {
-			used += snprintf(buf + used, len - used, "%s%s:%u", i ? " " : "",
-					 inet_ntop(AF_INET, &l->b[i].addr, a, sizeof(a)), l->b[i].port);
+			bool v6 = l->b[i].family == AF_INET6;
+
+			used += snprintf(buf + used, len - used, "%s%s%s%s:%u", i ? " " : "",
+					 v6 ? "[" : "",
+					 v6 ? inet_ntop(AF_INET6, l->b[i].addr6, a, sizeof(a)) :
+					      inet_ntop(AF_INET, &l->b[i].addr, a, sizeof(a)),
+					 v6 ? "]" : "", l->b[i].port);
 			if (l->b[i].weight != 1 && used < len)
 				used += snprintf(buf + used, len - used, ",weight=%u", l->b[i].weight);
 		}

@@ -62,6 +62,11 @@ tt_eth_input(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m)
 		tt_arp_input(w, &p, false);
 		return;
 	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
+		/* IPv6 is on with an IPv6 address only: without, IPv6 is a type we do not speak. */
+		if (w->net->n_addrs6 == 0) {
+			TT_STAT_INC(&w->stats, EthInOtherTypes);
+			break;
+		}
 		tt_ipv6_input(w, &p);
 		return;
 	default:

@@ -85,6 +85,7 @@ icmp_err_parse(const struct tt_pkt *p, struct tt_icmp_err *e)
 	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) != 0)
 		return false;
 	e->ip = ip;
+	e->ip6 = NULL;
 	e->l4 = (const uint8_t *)ip + hlen;
 	e->type = icmp->icmp_type;
 	e->code = icmp->icmp_code;

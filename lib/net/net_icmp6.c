@@ -3,9 +3,9 @@
  * ICMPv6 (RFC 4443): the checksum over RFC 8200's pseudo-header, echo requests answered in
  * place (4.2: same identifier, sequence and data; one to a group too, as Linux with
  * echo_ignore_multicast 0, from the port's link-local or a matching address), Neighbour
- * Discovery to net_nd.c, and everything else counted under Linux's Icmp6 names and dropped:
- * errors have no protocol to go to until TCP runs over IPv6.
- * tt_ipv6_input -> tt_icmp6_input -> echo reply | tt_nd_input.
+ * Discovery to net_nd.c, errors to the protocol of the datagram they quote (its err, as for
+ * ICMP), and everything else counted under Linux's Icmp6 names and dropped.
+ * tt_ipv6_input -> tt_icmp6_input -> echo reply | tt_nd_input | l4[quoted].err.
  */
 #include <errno.h>
 #include <string.h>
@@ -92,6 +92,93 @@ echo_reply(struct tt_worker *w, struct tt_pkt *p)
 	tt_ipv6_output(w, p->pi, p->m);
 }
 
+#define ICMP_DEST_UNREACH   3         /* ICMP's words for what an ICMPv6 error says */
+#define ICMP_TIME_EXCEEDED  11
+#define ICMP_PARAMETERPROB  12
+#define ICMP_NET_UNREACH    0
+#define ICMP_HOST_UNREACH   1
+#define ICMP_PORT_UNREACH   3
+#define ICMP_FRAG_NEEDED    4
+#define ICMP6_NOROUTE       0         /* codes of ICMP6_DST_UNREACH */
+#define ICMP6_PORT_UNREACH  4
+#define IP6_MIN_MTU         1280      /* RFC 8200 5 */
+/* RFC 4443 2.4: the invoking packet "as much as possible"; TCP needs its ports and sequence. */
+#define ICMP6_QUOTED_L4     8
+
+/*
+ * The packet an error quotes: an IPv6 header and the first 8 bytes of what follows it, in
+ * the first buffer; a quoted datagram with extension headers before its TCP header is none
+ * of ours (tcpterm sends none). Its source must be one of ours.
+ */
+static bool
+icmp6_err_parse(const struct tt_worker *w, const struct tt_pkt *p, struct tt_icmp_err *e)
+{
+	const uint8_t *icmp = p->l4;
+	const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(icmp + 8);
+	uint32_t off = l4_off(p) + 8, data = rte_pktmbuf_data_len(p->m);
+	uint32_t in_msg = p->l4_len > 8 ? p->l4_len - 8u : 0;
+	uint32_t in_buf = data > off ? data - off : 0;
+	uint32_t mtu;
+
+	if (RTE_MIN(in_msg, in_buf) < sizeof(*ip6) + ICMP6_QUOTED_L4 ||
+	    (rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6 ||
+	    tt_ipv6_addr_index(w->net, ip6->src_addr) < 0)
+		return false;
+	memset(e, 0, sizeof(*e));
+	e->ip6 = ip6;
+	e->l4 = (const uint8_t *)(ip6 + 1);
+	switch (icmp[0]) {
+	case ICMP6_DST_UNREACH:
+		e->type = ICMP_DEST_UNREACH;
+		e->code = icmp[1] == ICMP6_NOROUTE ? ICMP_NET_UNREACH :
+			  icmp[1] == ICMP6_PORT_UNREACH ? ICMP_PORT_UNREACH : ICMP_HOST_UNREACH;
+		break;
+	case ICMP6_PACKET_TOO_BIG:
+		memcpy(&mtu, icmp + 4, sizeof(mtu));
+		mtu = rte_be_to_cpu_32(mtu);
+		e->type = ICMP_DEST_UNREACH;
+		e->code = ICMP_FRAG_NEEDED;
+		mtu = mtu < IP6_MIN_MTU ? IP6_MIN_MTU : mtu;
+		e->mtu = (uint16_t)(mtu > UINT16_MAX ? UINT16_MAX : mtu);
+		break;
+	case ICMP6_TIME_EXCEEDED:
+		e->type = ICMP_TIME_EXCEEDED;
+		break;
+	default:
+		e->type = ICMP_PARAMETERPROB;
+		break;
+	}
+	return true;
+}
+
+/* An error to the protocol of the datagram it quotes; no protocol takes it: dropped. */
+static void
+icmp6_error(struct tt_worker *w, struct tt_pkt *p, bool handed)
+{
+	struct tt_icmp_err e;
+	tt_l4_err_fn err;
+
+	if (!icmp6_err_parse(w, p, &e)) {
+		if (!handed)
+			TT_STAT_INC(&w->stats, Icmp6InErrors);
+		rte_pktmbuf_free(p->m);
+		return;
+	}
+	err = e.ip6->proto != IPPROTO_ICMP ? w->net->l4[e.ip6->proto].err : NULL;
+	if (err == NULL) {
+		rte_pktmbuf_free(p->m);
+		return;
+	}
+	e.handed = handed;
+	err(w, p, &e);
+}
+
+void
+tt_icmp6_handed_input(struct tt_worker *w, struct tt_pkt *p)
+{
+	icmp6_error(w, p, true);
+}
+
 void
 tt_icmp6_input(struct tt_worker *w, struct tt_pkt *p)
 {
@@ -116,16 +203,20 @@ tt_icmp6_input(struct tt_worker *w, struct tt_pkt *p)
 		break;
 	case ICMP6_DST_UNREACH:
 		TT_STAT_INC(&w->stats, Icmp6InDestUnreachs);
-		break;
+		icmp6_error(w, p, false);
+		return;
 	case ICMP6_PACKET_TOO_BIG:
 		TT_STAT_INC(&w->stats, Icmp6InPktTooBigs);
-		break;
+		icmp6_error(w, p, false);
+		return;
 	case ICMP6_TIME_EXCEEDED:
 		TT_STAT_INC(&w->stats, Icmp6InTimeExcds);
-		break;
+		icmp6_error(w, p, false);
+		return;
 	case ICMP6_PARAM_PROB:
 		TT_STAT_INC(&w->stats, Icmp6InParmProblems);
-		break;
+		icmp6_error(w, p, false);
+		return;
 	case ICMP6_MLD_QUERY:
 		TT_STAT_INC(&w->stats, Icmp6InGroupMembQueries);
 		break;

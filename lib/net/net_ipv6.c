@@ -188,6 +188,9 @@ ext_walk(const struct rte_mbuf *m, const struct rte_ipv6_hdr *ip6, uint32_t plen
 		case IP6_NH_FRAGMENT:
 			return -EMSGSIZE;
 		default:
+			/* A hand-over carries the offset in l3_len's 9 bits (tt_worker_handover). */
+			if (off > 511)
+				return -EINVAL;
 			*l4_off = (uint16_t)off;
 			*proto = nh;
 			return 0;
@@ -231,11 +234,13 @@ tt_ipv6_parse(struct tt_stats *st, const struct tt_net *net, struct tt_pkt *p)
 		return -EINVAL;
 	}
 	/*
-	 * RFC 4291 2.7: never from a group; 2.5.3: loopback never on a link. A source of ours
-	 * is left to tt_ipv6_input: the advertisement that defends an address comes from it.
+	 * RFC 4291 2.7: never from a group; 2.5.3: loopback never on a link; 2.5.5.2: an
+	 * IPv4-mapped address is no IPv6 node's, either end (as Linux's ip6_rcv_core; the
+	 * neighbour table keys IPv4 neighbours so). A source of ours is left to tt_ipv6_input:
+	 * the advertisement that defends an address comes from it.
 	 */
-	if (tt_in6_is_multicast(ip6->src_addr) ||
-	    tt_in6_is_loopback(ip6->src_addr)) {
+	if (tt_in6_is_multicast(ip6->src_addr) || tt_in6_is_loopback(ip6->src_addr) ||
+	    tt_in6_is_v4mapped(ip6->src_addr) || tt_in6_is_v4mapped(ip6->dst_addr)) {
 		TT_STAT_INC(st, Ip6InAddrErrors);
 		return -EINVAL;
 	}
@@ -318,7 +323,9 @@ tt_ipv6_handed_input(struct tt_worker *w, struct tt_pkt *p)
 {
 	const struct tt_l4_proto *l4 = &w->net->l4[p->proto];
 
-	if (p->proto == IP6_NH_ICMP6)
+	if (p->proto == IP6_NH_ICMP6 && p->l4_len > 0 && *(const uint8_t *)p->l4 < 128)
+		tt_icmp6_handed_input(w, p);   /* an error for a flow of ours */
+	else if (p->proto == IP6_NH_ICMP6)
 		tt_nd_input(w, p, true);
 	else if (l4->handed != NULL)
 		l4->handed(w, p);

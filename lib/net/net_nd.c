@@ -69,7 +69,10 @@ nd_parse(const struct tt_pkt *p, struct nd_msg *nd)
 	nd->flags = msg[4];
 	nd->lladdr = NULL;
 	nd->from_unspec = tt_in6_is_unspecified(p->ip6->src_addr);
-	if (nd->target[0] == 0xff)
+	if (tt_in6_is_multicast(nd->target) || tt_in6_is_v4mapped(nd->target))
+		return -EINVAL;
+	/* RFC 4861 4.4: an advertisement comes from an address of its sender's. */
+	if (msg[0] == ND_NEIGHBOR_ADVERT && nd->from_unspec)
 		return -EINVAL;
 	for (uint32_t o = ND_MSG_LEN; o < p->l4_len;) {
 		uint32_t len;
@@ -207,13 +210,20 @@ our_target(const struct tt_net *net, uint16_t pi, const uint8_t target[16])
 	return i;
 }
 
+/*
+ * RFC 4861 7.2.3: a solicitation for none of our addresses is discarded, its sender not
+ * learned (nor for a tentative one, RFC 4862 5.4.3); for a preferred one the sender is
+ * learned from its SLLA and answered.
+ */
 static bool
 ns_input(struct tt_worker *w, const struct tt_pkt *p, const struct nd_msg *nd, bool from_peer)
 {
 	int i = our_target(w->net, p->pi, nd->target);
+	enum tt_addr6_state st = i >= 0 ? tt_addr6_state_get(w->net, (uint32_t)i) :
+					  TT_ADDR6_DUPLICATE;
 	bool taught = false;
 
-	if (!nd->from_unspec && nd->lladdr != NULL) {
+	if (st == TT_ADDR6_PREFERRED && !nd->from_unspec && nd->lladdr != NULL) {
 		learn(w, p->ip6->src_addr, nd->lladdr);
 		taught = true;
 	}
@@ -221,9 +231,9 @@ ns_input(struct tt_worker *w, const struct tt_pkt *p, const struct nd_msg *nd, b
 		return false;
 	if (i < 0) {
 		TT_STAT_INC(&w->stats, NdInOther);
-		return taught;
+		return false;
 	}
-	switch (tt_addr6_state_get(w->net, (uint32_t)i)) {
+	switch (st) {
 	case TT_ADDR6_PREFERRED:
 		na_reply(w, p, nd);
 		break;
@@ -248,6 +258,7 @@ na_input(struct tt_worker *w, const struct tt_pkt *p, const struct nd_msg *nd, b
 	int i = our_target(w->net, p->pi, nd->target);
 	struct tt_naddr a = tt_naddr_v6(nd->target);
 	struct tt_neigh_table *t = w->neigh;
+	const struct rte_ether_addr *known;
 
 	if (i >= 0) {
 		const struct rte_ether_addr *by = nd->lladdr != NULL ? nd->lladdr :
@@ -273,8 +284,13 @@ na_input(struct tt_worker *w, const struct tt_pkt *p, const struct nd_msg *nd, b
 	 */
 	if (nd->lladdr == NULL)
 		return false;
-	if (tt_neigh_get(t, &a) == NULL && !tt_neigh_pending_for(t, &a) &&
+	known = tt_neigh_get(t, &a);
+	if (known == NULL && !tt_neigh_pending_for(t, &a) &&
 	    memcmp(nd->target, w->net->gateway6, 16) != 0)
+		return false;
+	/* 7.2.5: without Override an advertisement does not move a known entry elsewhere. */
+	if (known != NULL && !(nd->flags & ND_NA_OVERRIDE) &&
+	    !rte_is_same_ether_addr(known, nd->lladdr))
 		return false;
 	learn(w, nd->target, nd->lladdr);
 	return true;
@@ -286,9 +302,14 @@ tt_nd_input(struct tt_worker *w, struct tt_pkt *p, bool from_peer)
 	struct nd_msg nd;
 	bool taught;
 
-	/* A frame of our own that came back (a looping link or a packet tap sees outgoing ones). */
-	if (rte_is_same_ether_addr(&p->eth->src_addr, &w->ports[p->pi].mac))
-		goto free;
+	/*
+	 * A frame of ours that came back: a looping link, a packet tap that sees outgoing
+	 * frames, or another of our ports on the same link (whose DAD would otherwise be taken
+	 * for another node's).
+	 */
+	for (uint16_t pi = 0; pi < w->n_ports; pi++)
+		if (rte_is_same_ether_addr(&p->eth->src_addr, &w->ports[pi].mac))
+			goto free;
 	if (nd_parse(p, &nd) < 0) {
 		if (!from_peer)
 			TT_STAT_INC(&w->stats, Icmp6InErrors);

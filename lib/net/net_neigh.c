@@ -224,8 +224,7 @@ tt_neigh6_output(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m, const uin
 /*
  * The next hop of pending frame m never answered: as Linux's ipv4_link_failure, the frame's
  * protocol hears an ICMP host unreachable about it (net never calls TCP by name), then the
- * frame is gone. An IPv6 frame is only counted and freed: no protocol above IPv6 takes
- * errors yet.
+ * frame is gone; an IPv6 frame's hears an ICMPv6 address unreachable in the same words.
  */
 static void
 pending_fail(struct tt_worker *w, struct rte_mbuf *m, uint16_t pi, const struct tt_naddr *nh)
@@ -237,8 +236,22 @@ pending_fail(struct tt_worker *w, struct rte_mbuf *m, uint16_t pi, const struct 
 	struct tt_pkt p;
 
 	unresolved_count(w, nh);
-	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
-		rte_pktmbuf_free(m);
+	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+
+		/* RFC 4443 3.1: address unreachable, as Linux's ndisc_error_report. */
+		proto = &w->net->l4[ip6->proto];
+		if (ip6->proto == IPPROTO_ICMP || proto->err == NULL) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		e = (struct tt_icmp_err){ .ip6 = ip6, .l4 = (const uint8_t *)(ip6 + 1),
+					  .type = 3, .code = 1, .local = true };
+		p = (struct tt_pkt){ .m = m, .pi = pi, .eth = eth, .ip6 = ip6,
+				     .ip_hlen = sizeof(*ip6), .proto = ip6->proto,
+				     .l4_len = rte_be_to_cpu_16(ip6->payload_len),
+				     .l4 = (uint8_t *)(ip6 + 1) };
+		proto->err(w, &p, &e);
 		return;
 	}
 	proto = &w->net->l4[ip->next_proto_id];

@@ -52,7 +52,8 @@ typedef void (*tt_l4_input_fn)(struct tt_worker *w, struct tt_pkt *p);
  * RFC 1191 4), 0 when the router left it out or for every other message.
  */
 struct tt_icmp_err {
-	const struct rte_ipv4_hdr *ip;   /* the quoted header, inside p->m */
+	const struct rte_ipv4_hdr *ip;   /* the quoted header, inside p->m; NULL for IPv6 */
+	const struct rte_ipv6_hdr *ip6;  /* an ICMPv6 error's quoted header, else NULL */
 	const uint8_t *l4;               /* its payload, 8 bytes at least */
 	uint16_t mtu;                    /* host order */
 	uint8_t type, code;
@@ -405,6 +406,15 @@ void tt_ipv6_reply_send(struct tt_worker *w, struct tt_pkt *p);
  */
 int tt_icmp6_parse(struct tt_stats *st, const struct tt_pkt *p);
 void tt_icmp6_input(struct tt_worker *w, struct tt_pkt *p);
+/*
+ * An ICMPv6 error another worker received, validated and counted, then handed over to the
+ * owner of the flow it quotes. ICMPv6 errors reach the quoted protocol's err with their
+ * meaning in ICMP's words (RFC 4443 3 against RFC 792): destination unreachable's no route
+ * as net unreachable, the others as host unreachable (port unreachable as itself); packet
+ * too big as fragmentation needed with its MTU (not below IPv6's 1280, RFC 8201 4, as
+ * Linux); time exceeded and parameter problem as themselves.
+ */
+void tt_icmp6_handed_input(struct tt_worker *w, struct tt_pkt *p);
 
 /*
  * Neighbour Discovery (RFC 4861) and DAD (RFC 4862): a solicitation for one of our

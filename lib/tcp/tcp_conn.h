@@ -775,11 +775,11 @@ int tt_cookie_ts_decode(uint32_t tsecr, uint8_t *flags, uint8_t *snd_wscale);
 
 /* Active open (tcp_connect.c, SPEC A1). */
 /*
- * A TCB in SYN_SENT for daddr:dport (network order address, host order port) whose events
- * go to listener's application, and its SYN. 0 with *out, or -EINVAL, -ENETUNREACH,
+ * A TCB in SYN_SENT for dst (IPv4 or IPv6, tt_app.h) whose events go to listener's
+ * application, and its SYN. 0 with *out, or -EINVAL, -ENETUNREACH,
  * -EADDRNOTAVAIL, -ENOBUFS (tt_app_connect says when).
  */
-int tt_tcp_usr_connect(struct tt_worker *w, uint16_t listener, uint32_t daddr, uint16_t dport,
+int tt_tcp_usr_connect(struct tt_worker *w, uint16_t listener, const struct tt_endpoint *dst,
 		       uint64_t udata, struct tt_conn **out);
 /* A segment for a TCB in SYN_SENT (RFC 9293 3.10.7.3). Takes p->m. */
 void tt_conn_syn_sent_input(struct tt_worker *w, struct tt_pkt *p, struct tt_tcp_seg *seg,

@@ -13,10 +13,13 @@
  * unreachable for it when ARP never does, which fails the connect (tcp_icmp.c).
  */
 #include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #include <rte_byteorder.h>
 
 #include "../dp/tt_worker.h"
+#include "../util/tt_in6.h"
 #include "tcp_conn.h"
 #include "tcp_seq.h"
 
@@ -110,27 +113,63 @@ dst_valid(const struct tt_worker *w, uint32_t addr_be)
 	       !tt_ipv4_is_local(w->net, addr_be);
 }
 
+/*
+ * An IPv6 destination's flow: Linux's checks (no group, unspecified, loopback, IPv4-mapped
+ * or own address: EINVAL; no route: ENETUNREACH; no preferred source yet, DAD running:
+ * EADDRNOTAVAIL), then its address interned (the table full of used ones: ENOBUFS).
+ */
+static int
+flow6_of(struct tt_worker *w, uint16_t pi, const uint8_t a[16], struct tt_flow *f)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	uint8_t nh[16];
+	int src;
+
+	if (tt_in6_is_unspecified(a) || tt_in6_is_loopback(a) || tt_in6_is_multicast(a) ||
+	    memcmp(a, mapped, sizeof(mapped)) == 0 || tt_ipv6_addr_index(w->net, a) >= 0)
+		return -EINVAL;
+	if (w->tcp->in6.hash == NULL || !tt_ipv6_nexthop(w, a, nh))
+		return -ENETUNREACH;
+	src = tt_ipv6_source(w->net, pi, a);
+	if (src < 0)
+		return -EADDRNOTAVAIL;
+	f->raddr = tt_in6_intern(w, a);
+	if (f->raddr == TT_IN6_NONE)
+		return -ENOBUFS;
+	f->laddr = tt_flow_l6((uint32_t)src);
+	return 0;
+}
+
 int
-tt_tcp_usr_connect(struct tt_worker *w, uint16_t listener, uint32_t daddr, uint16_t dport,
+tt_tcp_usr_connect(struct tt_worker *w, uint16_t listener, const struct tt_endpoint *dst,
 		   uint64_t udata, struct tt_conn **out)
 {
 	struct tt_tcp *t = w->tcp;
 	const struct tt_config *cfg = t->cfg;
-	struct tt_flow f = { .raddr = daddr, .rport = rte_cpu_to_be_16(dport) };
+	struct tt_flow f = { .rport = rte_cpu_to_be_16(dst->port) };
 	struct tt_tw *tw;
 	struct tt_conn *c;
 	uint16_t pi = 0;    /* one port carries every address today (tt_arp_request's choice) */
 	uint64_t secret;
 	int src, rc;
 
-	if (!dst_valid(w, daddr) || dport == 0)
+	if (dst->port == 0)
 		return -EINVAL;
-	if (tt_ipv4_nexthop(w, daddr) == 0)
-		return -ENETUNREACH;
-	/* Our address on daddr's subnet, else the first (through the gateway), as Linux's
-	 * source selection for a connected route. */
-	src = tt_ipv4_link_addr(w->net, daddr);
-	f.laddr = w->net->addrs[src >= 0 ? src : 0];
+	if (dst->family == AF_INET6) {
+		rc = flow6_of(w, pi, dst->addr6, &f);
+		if (rc != 0)
+			return rc;
+	} else {
+		if (!dst_valid(w, dst->addr))
+			return -EINVAL;
+		if (tt_ipv4_nexthop(w, dst->addr) == 0)
+			return -ENETUNREACH;
+		/* Our address on the destination's subnet, else the first (through the
+		 * gateway), as Linux's source selection for a connected route. */
+		src = tt_ipv4_link_addr(w->net, dst->addr);
+		f.raddr = dst->addr;
+		f.laddr = w->net->addrs[src >= 0 ? src : 0];
+	}
 	rc = local_port(w, &f, &tw);
 	if (rc != 0)
 		return rc;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ICMP errors about our segments (Linux's tcp_v4_err): Path MTU discovery (RFC 1191) and
- * the checks RFC 5927 asks for before believing an ICMP message.
+ * ICMP errors about our segments (Linux's tcp_v4_err, tcp_v6_err): Path MTU discovery (RFC
+ * 1191; RFC 8201 for IPv6, whose packet too big arrives as fragmentation needed, never
+ * below 1280, net_icmp6.c) and the checks RFC 5927 asks for before believing an ICMP
+ * message.
  *
  *   tt_icmp_input (net) -> l4[IPPROTO_TCP].err = tt_tcp_icmp_err -> [hand-over to the owner]
  *     -> TCB:        RFC 5927 4.1 sequence check -> fragmentation needed: conn_pmtu
@@ -39,7 +41,6 @@
  * such values as the attack.
  */
 #define TT_PMTU_MIN 552
-#define TT_TCPIP_HDRS (sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr))
 
 /* The bytes of TCP options every segment of c carries: timestamps (RFC 7323 3). */
 static uint32_t
@@ -70,7 +71,8 @@ conn_pmtu(struct tt_worker *w, struct tt_conn *c, uint16_t mtu)
 	}
 	if (mtu >= c->pmtu)
 		return;            /* not news: Linux's icsk_pmtu_cookie > mtu test */
-	mss = RTE_MAX(mtu - TT_TCPIP_HDRS - conn_fixed_opts(c), (uint32_t)TT_TCP_MIN_SND_MSS);
+	mss = RTE_MAX(mtu - tt_flow_ip_hlen(&c->flow) - sizeof(struct rte_tcp_hdr) -
+		      conn_fixed_opts(c), (uint32_t)TT_TCP_MIN_SND_MSS);
 	if (mss < c->mss) {
 		tt_recovery_simple_retransmit(c, mss);
 		tt_conn_schedule_output(w, c);
@@ -149,41 +151,74 @@ req_err(struct tt_worker *w, struct tt_req *r, uint32_t seq, const struct tt_icm
 	tt_req_free(w, r);
 }
 
+/*
+ * The quoted datagram's flow, from our side: false when its source is none of our addresses
+ * (no flow of ours; and a quoted 0.0.0.x source would pass for an IPv6 flow's key). An IPv6
+ * one's remote address as this worker interned it (TT_IN6_NONE: none of its flows).
+ */
+static bool
+quoted_flow(const struct tt_worker *w, const struct tt_icmp_err *e, struct tt_flow *f)
+{
+	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)e->l4;
+	int i;
+
+	if (e->ip6 == NULL) {
+		if (!tt_ipv4_is_local(w->net, e->ip->src_addr))
+			return false;
+		tt_flow_set(f, e->ip->dst_addr, e->ip->src_addr, th->dst_port, th->src_port);
+		return true;
+	}
+	i = tt_ipv6_addr_index(w->net, e->ip6->src_addr);
+	if (i < 0)
+		return false;
+	tt_flow_set(f, w->tcp != NULL ? tt_in6_find(w->tcp, e->ip6->dst_addr) : TT_IN6_NONE,
+		    tt_flow_l6((uint32_t)i), th->dst_port, th->src_port);
+	return true;
+}
+
 void
 tt_tcp_icmp_err(struct tt_worker *w, struct tt_pkt *p, const struct tt_icmp_err *e)
 {
 	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)e->l4;
-	struct tt_flow f = {
-		.raddr = e->ip->dst_addr, .laddr = e->ip->src_addr,
-		.rport = th->dst_port, .lport = th->src_port,
-	};
 	uint32_t seq = rte_be_to_cpu_32(th->sent_seq);   /* in the quoted 8 bytes */
+	struct tt_flow f;
 	uint64_t h;
 	uintptr_t v;
 
 	if (w->tcp == NULL)
 		goto drop;         /* no TCP layer (tests of the network layer) */
-	h = tt_flow_hash(&w->tcp->flow_key, &f);
-	if (!e->handed && w->n_workers > 1) {
-		/*
-		 * The message reached this worker by its own addresses (a router's), so the
-		 * NIC's hash in the mbuf says nothing of the quoted flow: computed here.
-		 */
-		uint16_t owner = tt_flow_owner(w, &f, h);
+	if (!quoted_flow(w, e, &f)) {
+		v = 0;
+	} else {
+		h = tt_flow_hash(&w->tcp->flow_key, &f);
+		if (!e->handed && w->n_workers > 1) {
+			/*
+			 * The message reached this worker by its own addresses (a router's), so
+			 * the NIC's hash in the mbuf says nothing of the quoted flow: computed here
+			 * (for IPv6 from the address itself: this worker may not know it).
+			 */
+			uint16_t owner = e->ip6 != NULL ?
+				tt_flow6_owner(w->steer, tt_in6_digest(w->steer, e->ip6->dst_addr),
+					       &f) :
+				tt_flow_owner(w, &f, h);
 
-		if (owner != w->id) {
-			tt_worker_handover(w, owner, p);
-			return;
+			if (owner != w->id) {
+				tt_worker_handover(w, owner, p);
+				return;
+			}
 		}
+		v = f.raddr == TT_IN6_NONE && tt_flow_is_v6(&f) ? 0 :
+		    tt_flow_lookup_hash(w->tcp, &f, h);
 	}
-	v = tt_flow_lookup_hash(w->tcp, &f, h);
 	if (v == 0) {
 		/*
 		 * Linux's tcp_v4_err: about no connection of ours (listeners included). A frame
 		 * ARP gave up on (e->local) was no ICMP message: a SYN sent again for a connect
 		 * its first one had already failed.
 		 */
-		if (!e->local)
+		if (!e->local && e->ip6 != NULL)
+			TT_STAT_INC(&w->stats, Icmp6InErrors);
+		else if (!e->local)
 			TT_STAT_INC(&w->stats, IcmpInErrors);
 		goto drop;
 	}

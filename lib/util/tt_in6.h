@@ -29,6 +29,15 @@ tt_in6_is_multicast(const uint8_t a[16])
 	return a[0] == 0xff;
 }
 
+/* ::ffff:0:0/96 (RFC 4291 2.5.5.2) */
+static inline bool
+tt_in6_is_v4mapped(const uint8_t a[16])
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	return memcmp(a, mapped, sizeof(mapped)) == 0;
+}
+
 /* fe80::/10 */
 static inline bool
 tt_in6_is_link_local(const uint8_t a[16])

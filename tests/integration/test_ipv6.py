@@ -14,8 +14,9 @@ TAP, tcpterm on 198.18.3.2/24 and 2001:2::2/64 (kernel side 2001:2::1/64, kernel
     (RFC 4861 7.2.4, RFC 4862 5.4.3), seen by scapy too;
  4. crafted by scapy: NS with hop limit 64 ignored (Icmp6InErrors), an echo with a bad checksum
     (Icmp6InCsumErrors), a fragment (Ip6ReasmReqds), UDP (Ip6InUnknownProtos), a datagram for
-    an address not ours (Ip6InAddrErrors), an NS for another address (NdInOther), all with no
-    answer; an echo behind a hop-by-hop header answered without it; an NS with SLLA from a new
+    an address not ours and an NS from an IPv4-mapped source (Ip6InAddrErrors; IPv4 ping
+    still answered), an NS for another address (NdInOther), an NA from :: (Icmp6InErrors),
+    an IPv4 header under IPv6's EtherType (Ip6InHdrErrors), all with no answer; an echo behind a hop-by-hop header answered without it; an NS with SLLA from a new
     neighbour answered with a solicited NA carrying tcpterm's MAC;
  5. the counters are Linux's snmp6 names, and match what was sent.
 
@@ -174,12 +175,26 @@ def tap_part():
         other = IPv6(src=PEER6, dst=ADDR6, hlim=255) / ICMPv6ND_NS(tgt='2001:2::77') / \
             ICMPv6NDOptSrcLLAddr(lladdr=kmac)
         silent(eth / other, 'NS for 2001:2::77')
+        # An IPv4-mapped source (RFC 4291 2.5.5.2): the IPv4 neighbour it names stays.
+        mapped = IPv6(src=f'::ffff:{ttlib.PEER}', dst=ADDR6, hlim=255) / \
+            ICMPv6ND_NS(tgt=ADDR6) / ICMPv6NDOptSrcLLAddr(lladdr='02:00:00:00:06:66')
+        silent(eth / mapped, 'NS from an IPv4-mapped source')
+        unspec_na = IPv6(src='::', dst='ff02::1', hlim=255) / ICMPv6ND_NA(tgt=PEER6, S=0) / \
+            ICMPv6NDOptDstLLAddr(lladdr='02:00:00:00:06:66')
+        silent(Ether(src=kmac, dst='33:33:00:00:00:01') / unspec_na, 'NA from ::')
+        from scapy.layers.inet import IP as IP4
+        silent(Ether(src=kmac, dst=mac, type=0x86dd) / IP4(src=ttlib.PEER, dst=ttlib.ADDR),
+               'IPv4 under IPv6\'s EtherType')
         after = tt.stats()
         d = delta(base, after, ['Icmp6InErrors', 'Icmp6InCsumErrors', 'Ip6ReasmReqds',
-                                'Ip6InUnknownProtos', 'Ip6InAddrErrors', 'NdInOther'])
-        expect(d == {'Icmp6InErrors': 2, 'Icmp6InCsumErrors': 1, 'Ip6ReasmReqds': 1,
-                     'Ip6InUnknownProtos': 1, 'Ip6InAddrErrors': 1, 'NdInOther': 1},
+                                'Ip6InUnknownProtos', 'Ip6InAddrErrors', 'NdInOther',
+                                'Ip6InHdrErrors'])
+        expect(d == {'Icmp6InErrors': 3, 'Icmp6InCsumErrors': 1, 'Ip6ReasmReqds': 1,
+                     'Ip6InUnknownProtos': 1, 'Ip6InAddrErrors': 2, 'NdInOther': 1,
+                     'Ip6InHdrErrors': 1},
                f'counters: {d}')
+        r = ns.run(['ping', '-c', '1', '-W', '1', ttlib.ADDR], capture_output=True, text=True)
+        expect(' 0% packet loss' in r.stdout, f'IPv4 ping after the mapped NS:\n{r.stdout}')
         log(f'ok: dropped without an answer, each counted: {d}')
 
         l2.drain()

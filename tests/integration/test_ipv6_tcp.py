@@ -14,6 +14,13 @@ scapy against tcpterm over IPv6 on a TAP (2001:2::2/64 beside 198.18.3.2/24).
  5. 4 MiB through the echo app over IPv6 with 2 % loss both ways (seeded impairment):
     byte-exact, retransmissions counted (loss recovery over IPv6).
  6. Two workers: 40 curl -6 connections all answered, the flows spread over both workers.
+ 7. The proxy app connects over IPv6: curl -6 and curl -4 through it to a Python backend on
+    [2001:2::1]:9000 with PROXY v1 (TCP6 and TCP4 lines); a backend that never answers
+    Neighbour Discovery (2001:2::77) fails its connect as unreachable after 3 solicitations
+    (NdUnresolvedDiscards, AttemptFails) and the next backend serves the client.
+ 8. Path MTU over IPv6 (RFC 8201): scapy holds the echo app's data unacknowledged and
+    answers a segment with Packet Too Big, MTU 1280: PmtuLowered +1, and the data goes again
+    in segments of 1280 - 40 - 20 - 12 = 1208 bytes at most.
 """
 import os
 import re
@@ -198,10 +205,131 @@ def workers_part():
     ns.delete()
 
 
+BACKEND = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('2001:2::1', 9000))
+s.listen(16)
+print('ready', flush=True)
+while True:
+    c, a = s.accept()
+    data = b''
+    while b'\r\n\r\n' not in data:
+        d = c.recv(4096)
+        if not d:
+            break
+        data += d
+    body = data.split(b'\r\n')[0]
+    c.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n'
+              % len(body) + body)
+    c.close()
+"""
+
+
+def proxy_part():
+    ns = ttlib.Netns('i6p')
+    tt = start(ns, 'i6p', ['--listen', str(PORT), '--app', 'proxy', '--backend',
+                           '[2001:2::77]:9000 [2001:2::1]:9000', '--proxy-protocol', '1',
+                           '--connect-timeout', '8000'])
+    be = subprocess.Popen(ns.argv(['/usr/bin/python3', '-c', BACKEND]), stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True)
+    try:
+        expect(be.stdout.readline().strip() == 'ready', 'the backend did not start')
+        before = tt.stats()
+        r = ns.run(['curl', '-s', '-m', '15', f'http://[{ADDR6}]:{PORT}/'], capture_output=True,
+                   text=True)
+        first = r.stdout.strip()
+        after = tt.stats()
+        expect(re.fullmatch(rf'PROXY TCP6 {PEER6} {ADDR6} \d+ {PORT}', first) is not None,
+               f'curl -6 through the proxy: {first!r}')
+        d = {k: after[k] - before[k] for k in ('NdUnresolvedDiscards', 'AttemptFails',
+                                               'ActiveOpens', 'Icmp6OutNeighborSolicits')}
+        expect(d['NdUnresolvedDiscards'] >= 1 and d['AttemptFails'] >= 1 and
+               d['ActiveOpens'] >= 2 and d['Icmp6OutNeighborSolicits'] >= 3,
+               f'the unreachable backend first: {d}')
+        log(f'ok: proxy over IPv6: 2001:2::77 never answered ND ({d["Icmp6OutNeighborSolicits"]} '
+            f'solicitations): connect failed unreachable ({d}); [2001:2::1]:9000 served '
+            f'"{first}"')
+        r = ns.run(['curl', '-s', '-m', '15', f'http://{ttlib.ADDR}:{PORT}/'],
+                   capture_output=True, text=True)
+        first4 = r.stdout.strip()
+        expect(re.fullmatch(rf'PROXY TCP4 {ttlib.PEER} {ttlib.ADDR} \d+ {PORT}', first4)
+               is not None, f'curl -4 through the proxy to the IPv6 backend: {first4!r}')
+        log(f'ok: an IPv4 client through the proxy to the IPv6 backend: "{first4}"')
+    finally:
+        be.kill()
+        be.wait()
+    expect(tt.stop() == 0, f'tcpterm exited {tt.rc} on SIGINT')
+    ns.delete()
+
+
+def pmtu_part():
+    from scapy.layers.inet import TCP
+    from scapy.layers.inet6 import ICMPv6PacketTooBig, IPv6
+    from scapy.layers.l2 import Ether
+
+    ns = ttlib.Netns('i6m')
+    tt = start(ns, 'i6m', ['--listen', str(PORT), '--app', 'echo'])
+    mac = tt.mac()
+    kmac = ns.out(['cat', f'/sys/class/net/{tt.tap}/address']).strip()
+    ns.enter()
+    l2 = ttlib.L2(tt.tap)
+    ns.leave()
+    eth = Ether(src=kmac, dst=mac)
+    ip = IPv6(src=SCAPY6, dst=ADDR6)
+    try:
+        def segs(timeout):
+            return [Ether(f) for f in l2.recv_from(mac, timeout)
+                    if Ether(f).haslayer(TCP) and Ether(f).haslayer(IPv6)]
+
+        l2.drain()
+        l2.send(eth / ip / TCP(sport=40100, dport=PORT, flags='S', seq=100,
+                               options=[('MSS', 1440), ('Timestamp', (1, 0))]))
+        sa = [p for p in segs(1.0) if p[TCP].flags == 'SA']
+        expect(sa, 'no SYN-ACK')
+        tsv = dict(sa[0][TCP].options)['Timestamp'][0]
+        iss = sa[0][TCP].seq
+        l2.send(eth / ip / TCP(sport=40100, dport=PORT, flags='A', seq=101, ack=iss + 1,
+                               options=[('Timestamp', (2, tsv))]))
+        data = bytes(range(256)) * 16     # 4096 bytes: the echo sends them back
+        l2.drain()
+        l2.send(eth / ip / TCP(sport=40100, dport=PORT, flags='PA', seq=101, ack=iss + 1,
+                               window=65535, options=[('Timestamp', (3, tsv))]) / data[:1400])
+        out = []
+        end = time.monotonic() + 2
+        while not out and time.monotonic() < end:
+            out = [p for p in segs(0.02) if len(p[TCP].payload) > 0]
+        expect(out, 'the echo sent nothing back')
+        big = out[0]
+        before = tt.stats()
+        quoted = bytes(big[IPv6])[:1232]
+        l2.send(eth / IPv6(src='2001:2::fe', dst=ADDR6) / ICMPv6PacketTooBig(mtu=1280) /
+                quoted)
+        again = [p for p in segs(1.5) if len(p[TCP].payload) > 0]
+        after = tt.stats()
+        # A probe of the old size may have left before the message arrived; none after the
+        # first segment cut to the new MSS.
+        first = next((i for i, p in enumerate(again) if len(p[TCP].payload) <= 1208), None)
+        sizes = sorted({len(p[TCP].payload) for p in again[first:]}) if first is not None else []
+        expect(after['PmtuLowered'] - before['PmtuLowered'] == 1 and sizes and
+               max(sizes) <= 1208 and big[TCP].seq in [p[TCP].seq for p in again[first:]],
+               f'after Packet Too Big 1280: PmtuLowered +{after["PmtuLowered"] - before["PmtuLowered"]}, '
+               f'segments {sizes} (first was {len(big[TCP].payload)} at {big[TCP].seq})')
+        log(f'ok: Packet Too Big (MTU 1280) for a {len(big[TCP].payload)}-byte segment: '
+            f'PmtuLowered +1, sent again in segments of {sizes} bytes')
+    finally:
+        l2.close()
+    expect(tt.stop() == 0, f'tcpterm exited {tt.rc} on SIGINT')
+    ns.delete()
+
+
 def test():
     http_part()
     loss_part()
     workers_part()
+    proxy_part()
+    pmtu_part()
     return 0
 
 

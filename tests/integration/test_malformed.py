@@ -120,10 +120,8 @@ def test():
         ('ARP hardware length 5', arp_bad_hlen, 'ArpInErrors'),
         ('UDP (unknown protocol)', eth / ip / UDP(sport=5353, dport=53) / Raw(b'q'),
          'IpInUnknownProtos'),
-        ('IPv6 to an address not ours (no IPv6 --addr)', Ether(src=l2.mac, dst=mac) /
-         IPv6(src='fe80::1', dst='fe80::2') / syn(), 'Ip6InAddrErrors'),
-        ('IPv6 version 4 under its EtherType', Ether(src=l2.mac, dst=mac, type=0x86dd) /
-         IP(src=ttlib.PEER, dst=ttlib.ADDR) / syn(), 'Ip6InHdrErrors'),
+        ('IPv6 without an IPv6 --addr (IPv6 off)', Ether(src=l2.mac, dst=mac) /
+         IPv6(src='fe80::1', dst='fe80::2') / syn(), 'EthInOtherTypes'),
         ('LLDP (another EtherType)', Ether(src=l2.mac, dst=mac, type=0x88cc) / Raw(b'x' * 46),
          'EthInOtherTypes'),
         ('IPv4 to another MAC', Ether(src=l2.mac, dst='02:00:00:00:00:99') / ip / syn(),

@@ -926,11 +926,67 @@ test_set_live(void **state)
 	assert_int_equal(cfg.mtu, 1500);
 }
 
+/* Issue 10 item 1: IPv6 prefixes beside IPv4 ones, the gateway of each family, DAD. */
+static void
+test_ipv6_keys(void **state)
+{
+	static const uint8_t a6[16] = { 0x20, 0x01, 0x00, 0x02, [15] = 2 };
+	static const uint8_t k6[16] = { 0x20, 0x01, 0x00, 0x02, [15] = 1 };
+	static const uint8_t gw6[16] = { 0xfe, 0x80, [15] = 1 };
+	struct tt_config cfg;
+
+	(void)state;
+	assert_int_equal(parse(&cfg, ARGV("--addr", "10.0.0.1/24", "--addr", "2001:2::2/64",
+					  "--gateway", "10.0.0.254,fe80::1", "--dad-transmits",
+					  "2")), 0);
+	assert_int_equal(cfg.n_addrs, 1);
+	assert_int_equal(cfg.n_addrs6, 1);
+	assert_memory_equal(cfg.addrs6[0].addr, a6, 16);
+	assert_int_equal(cfg.addrs6[0].len, 64);
+	assert_int_equal(cfg.gateway, IP(10, 0, 0, 254));
+	assert_memory_equal(cfg.gateway6, gw6, 16);
+	assert_int_equal(cfg.dad_transmits, 2);
+	/* kernel_addr auto: the first host of each family's first prefix that is not ours. */
+	assert_int_equal(cfg.kernel_addr.addr, IP(10, 0, 0, 2));
+	assert_memory_equal(cfg.kernel_addr6.addr, k6, 16);
+	assert_int_equal(cfg.kernel_addr6.len, 64);
+	assert_int_equal(tt_config_validate(&cfg, err, sizeof(err)), 0);
+	/* IPv6 alone is a configuration. */
+	assert_int_equal(parse(&cfg, ARGV("--addr", "2001:2::2/64")), 0);
+	assert_int_equal(cfg.n_addrs, 0);
+	assert_int_equal(tt_config_validate(&cfg, err, sizeof(err)), 0);
+	/* Within one source --gateway A --gateway X gives both. */
+	assert_int_equal(parse(&cfg, ARGV("--addr", "2001:2::2/64", "--addr", "10.0.0.1/24",
+					  "--gateway", "2001:2::ff", "--gateway", "10.0.0.9")), 0);
+	assert_int_equal(cfg.gateway, IP(10, 0, 0, 9));
+	assert_int_equal(cfg.gateway6[15], 0xff);
+	expect_invalid(ARGV("--addr", "fe80::1/64"), "--addr");              /* link-local */
+	expect_invalid(ARGV("--addr", "ff02::1/64"), "--addr");              /* multicast */
+	expect_invalid(ARGV("--addr", "::1/128"), "--addr");
+	expect_invalid(ARGV("--addr", "::/64"), "--addr");
+	expect_invalid(ARGV("--addr", "::ffff:10.0.0.1/96"), "--addr");      /* IPv4-mapped */
+	expect_invalid(ARGV("--addr", "2001:2::1/129"), "--addr");
+	expect_invalid(ARGV("--addr", "2001:2::1/64", "--addr", "2001:2::1/64"), "--addr");
+	expect_invalid(ARGV("--addr", "0.0.0.5/24"), "--addr");              /* 0/8, TCP's marker */
+	expect_invalid(ARGV("--addr", "127.0.0.2/8"), "--addr");
+	expect_invalid(ARGV("--addr", "224.0.0.5/24"), "--addr");
+	expect_invalid(ARGV("--gateway", "1.2.3.4,5.6.7.8"), "--gateway");   /* two IPv4 */
+	expect_invalid(ARGV("--gateway", "ff02::2"), "--gateway");
+	expect_invalid(ARGV("--kernel-addr", "2001:2::1"), "--kernel-addr"); /* no prefix */
+	expect_invalid(ARGV("--dad-transmits", "11"), "--dad-transmits");
+	/* Between keys: an IPv6 gateway off every prefix, a kernel side on ours. */
+	expect_invalid(ARGV("--addr", "2001:2::2/64", "--gateway", "2001:3::1"),
+		       "--gateway 2001:3::1");
+	expect_invalid(ARGV("--addr", "2001:2::2/64", "--kernel-addr", "2001:2::2/64"),
+		       "kernel_addr 2001:2::2");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_linux),
+		cmocka_unit_test(test_ipv6_keys),
 		cmocka_unit_test(test_defaults_other),
 		cmocka_unit_test(test_shipped_file_is_defaults),
 		cmocka_unit_test(test_buffer_triplets),

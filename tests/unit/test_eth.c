@@ -137,7 +137,10 @@ test_multicast_other_type(void **state)
 	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 1 }, { "EthInOtherTypes", 1 });
 }
 
-/* IPv6 goes to the IPv6 layer (issue 10 item 1): here an IPv4 header under its EtherType. */
+/*
+ * IPv6 goes to the IPv6 layer (issue 10 item 1) only with an IPv6 address; this
+ * environment has IPv4 alone, so it is another EtherType, as Linux with disable_ipv6.
+ */
 static void
 test_ipv6_type(void **state)
 {
@@ -148,8 +151,7 @@ test_ipv6_type(void **state)
 	b.ether_type = RTE_ETHER_TYPE_IPV6;
 	tt_test_input(env, tt_tb_build(env, &b));
 	assert_int_equal(tt_test_tx_count(env), 0);
-	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 1 }, { "Ip6InReceives", 1 },
-			     { "Ip6InHdrErrors", 1 });
+	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 1 }, { "EthInOtherTypes", 1 });
 }
 
 /* The same drops through the whole loop: RX ring -> tt_worker_poll -> nothing on TX. */
