@@ -304,8 +304,14 @@ def memif_part():
     held = {}
 
     def server_side():
-        time.sleep(3.0)
-        held['mid'] = ttlib.telemetry(tt.prefix, '/tcpterm/conns')
+        # The most connections tcpterm held at once while gen ran (sampled; a loaded host
+        # opens the 3,000 later than the 1.5 s the hold rate takes, never after the load).
+        end = time.monotonic() + 3.8
+        while time.monotonic() < end:
+            c = ttlib.telemetry(tt.prefix, '/tcpterm/conns')
+            if c.get('ESTABLISHED', 0) >= held.get('mid', {}).get('ESTABLISHED', 0):
+                held['mid'] = c
+            time.sleep(0.1)
     probe = threading.Thread(target=server_side)
     probe.start()
     # 1,000 source ports: one address and port pair holds at most 1,000 connections, so
@@ -329,7 +335,7 @@ def memif_part():
            opens == 3000 + c['established'],
            f'6. hold: held {h}, load {c}, errors {s["errors"]}; tcpterm opened {opens}')
     expect(mid.get('ESTABLISHED', 0) >= 3000,
-           f'6. tcpterm held {mid.get("ESTABLISHED")} connections 3 s in, want 3000+: {mid}')
+           f'6. tcpterm held {mid.get("ESTABLISHED")} connections at most while gen ran, want 3000+: {mid}')
     expect(int(re.search(r' held (\d+) ', status[-1]).group(1)) == 3000,
            f'6. the last line says {status[-1][:80]}')
     deadline = time.monotonic() + 5
