@@ -49,6 +49,8 @@ static int show_proxy(struct tt_ctl_conn *c, const json_t *v, const struct optio
 		      char *err, size_t errlen);
 static int show_set(struct tt_ctl_conn *c, const json_t *v, const struct options *o,
 		    char *err, size_t errlen);
+static int show_addrs(struct tt_ctl_conn *c, const json_t *v, const struct options *o,
+		      char *err, size_t errlen);
 
 /* The subcommands: the first row is the default; the table also writes --help. */
 static const struct command {
@@ -68,6 +70,9 @@ static const struct command {
 	  "workers: lcore, busy % since start, pools in use / capacity, memory level" },
 	{ "listeners", "/tcpterm/listeners", true, false, 0, show_listeners,
 	  "listening ports, ss -lnt style, with SYN queue (or --worker N's share)" },
+	{ "addrs", "/tcpterm/addrs", false, false, 0, show_addrs,
+	  "addresses, ip addr style: IPv4 and IPv6 with scope, a link-local one's port, and\n"
+	  "             DAD's state (tentative, dadfailed) while not usable" },
 	{ "summary", "/tcpterm/conns", false, false, 0, show_summary,
 	  "connections by state, ss -s style" },
 	{ "conns", "/tcpterm/sockets", false, false, 0, show_conns,
@@ -363,6 +368,40 @@ show_listeners(struct tt_ctl_conn *c, const json_t *v, const struct options *o, 
 
 	local_address(c, addr, sizeof(addr));
 	return tt_ctl_view_listeners(stdout, v, addr, o->worker, err, errlen);
+}
+
+/* "inet6 2001:2::2/64 scope global", in the daemon's order (keys 0, 1, ...). */
+static int
+show_addrs(struct tt_ctl_conn *c, const json_t *v, const struct options *o, char *err,
+	   size_t errlen)
+{
+	(void)c;
+	(void)o;
+	if (!json_is_object(v)) {
+		snprintf(err, errlen, "/tcpterm/addrs: unexpected answer");
+		return -EPROTO;
+	}
+	for (size_t i = 0; i < json_object_size(v); i++) {
+		char key[24];
+		const json_t *a;
+		const char *state;
+
+		snprintf(key, sizeof(key), "%zu", i);
+		a = json_object_get(v, key);
+		if (!json_is_object(a))
+			continue;
+		state = json_string_value(json_object_get(a, "state"));
+		printf("%-5s %s scope %s", json_string_value(json_object_get(a, "family")),
+		       json_string_value(json_object_get(a, "addr")),
+		       json_string_value(json_object_get(a, "scope")));
+		if (json_object_get(a, "port") != NULL)
+			printf(" port %" JSON_INTEGER_FORMAT,
+			       json_integer_value(json_object_get(a, "port")));
+		if (state != NULL && strcmp(state, "preferred") != 0)
+			printf(" %s", strcmp(state, "duplicate") == 0 ? "dadfailed" : state);
+		printf("\n");
+	}
+	return 0;
 }
 
 static int

@@ -45,6 +45,8 @@ struct gen_opts {
 	uint64_t flood_rate;       /* packets/s beside the legitimate load; flood mode: = rate */
 	enum gen_flood_kind flood_kind;
 	uint32_t flood_src;        /* spoofed sources: prefix, network order */
+	uint8_t flood_src6[16];    /* or an IPv6 prefix (flood_v6), host bits zero */
+	bool flood_v6;
 	uint8_t flood_src_len;
 	bool flood_mac_set;
 	struct rte_ether_addr flood_mac; /* the target's (or the next hop's) MAC */
@@ -154,8 +156,9 @@ struct gen_worker {
 	uint16_t flood_port;       /* ethdev port id of the port flood frames leave by */
 	struct rte_ether_addr flood_src_mac;
 	uint32_t flood_tmpl_ip_sum, flood_tmpl_tcp_sum;
-	uint8_t flood_tmpl[64];
+	uint8_t flood_tmpl[96];
 	uint16_t flood_len;
+	uint16_t flood_tcp_off;    /* the TCP header's offset in the template (IPv4 or IPv6) */
 } __rte_cache_aligned;
 
 /* Set up before the engine starts; read-only afterwards. */
@@ -166,6 +169,7 @@ struct gen_global {
 	volatile uint64_t gate_tsc; /* the first connection established (or start, flood only):
 				     * ramps and the summary's rates count from here */
 	uint64_t ramp_cycles;      /* --ramp in TSC cycles */
+	double dad_s;              /* DAD's seconds (dad_transmits) with IPv6 addresses, else 0 */
 	uint64_t ramp_recip;       /* 2^48 / ramp_cycles, 0 without ramp: no division per poll */
 	uint64_t pace_cap;         /* 100 ms of cycles: the most a pacer may owe */
 	uint64_t us_mult;          /* microseconds = cycles * us_mult >> 24 */

@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <rte_cycles.h>
 #include <rte_lcore.h>
@@ -523,7 +524,15 @@ open_one(struct tt_app_ctx *ctx, struct gen_worker *gw, uint64_t now, bool held)
 	s->t0 = now;
 	s->state = CS_CONNECTING;
 	dst.port = gw->next[held].port;
-	dst.addr = rte_cpu_to_be_32(rte_be_to_cpu_32(dst.addr) + gw->next[held].addr);
+	if (dst.family == AF_INET6) {
+		uint32_t low;
+
+		memcpy(&low, dst.addr6 + 12, sizeof(low));
+		low = rte_cpu_to_be_32(rte_be_to_cpu_32(low) + gw->next[held].addr);
+		memcpy(dst.addr6 + 12, &low, sizeof(low));
+	} else {
+		dst.addr = rte_cpu_to_be_32(rte_be_to_cpu_32(dst.addr) + gw->next[held].addr);
+	}
 	rc = tt_app_connect(ctx, &dst, i, &s->c);
 	if (rc != 0) {
 		s->state = CS_FREE;

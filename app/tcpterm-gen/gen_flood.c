@@ -29,6 +29,7 @@
 #define ETH_LEN     sizeof(struct rte_ether_hdr)
 #define IP_LEN      sizeof(struct rte_ipv4_hdr)
 #define TCP_OFF     (ETH_LEN + IP_LEN)
+#define TCP6_OFF    (ETH_LEN + sizeof(struct rte_ipv6_hdr))
 /* A SYN carries an MSS option as every real client's does; ACK and RST carry none. */
 #define MSS_OPT_LEN 4u
 
@@ -123,13 +124,29 @@ gen_flood_init(struct gen_worker *gw, const struct tt_app_ctx *ctx)
 	memset(gw->flood_tmpl, 0, sizeof(gw->flood_tmpl));
 	rte_ether_addr_copy(&gen.o.flood_mac, &eth->dst_addr);
 	rte_ether_addr_copy(&gw->flood_src_mac, &eth->src_addr);
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(IP_LEN + tcp_len));
-	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	ip->dst_addr = gen.o.target.addr;
+	if (gen.o.flood_v6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(gw->flood_tmpl + ETH_LEN);
+
+		tcp = (struct rte_tcp_hdr *)(gw->flood_tmpl + TCP6_OFF);
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip6->payload_len = rte_cpu_to_be_16(tcp_len);
+		ip6->proto = IPPROTO_TCP;
+		ip6->hop_limits = 64;
+		memcpy(ip6->dst_addr, gen.o.target.addr6, 16);
+		gw->flood_tcp_off = TCP6_OFF;
+	} else {
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		gw->flood_tcp_off = TCP_OFF;
+	}
+	if (!gen.o.flood_v6) {
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(IP_LEN + tcp_len));
+		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_TCP;
+		ip->dst_addr = gen.o.target.addr;
+	}
 	tcp->dst_port = rte_cpu_to_be_16(gen.o.target.port);
 	tcp->data_off = (uint8_t)((tcp_len / 4) << 4);
 	switch (gen.o.flood_kind) {
@@ -147,13 +164,49 @@ gen_flood_init(struct gen_worker *gw, const struct tt_app_ctx *ctx)
 		tcp->tcp_flags = RTE_TCP_RST_FLAG;
 		break;
 	}
-	gw->flood_len = (uint16_t)(TCP_OFF + tcp_len);
+	gw->flood_len = (uint16_t)(gw->flood_tcp_off + tcp_len);
 	/* Sums with source address, source port, seq and ack zero (RFC 1624 3). */
-	gw->flood_tmpl_ip_sum = rte_raw_cksum(ip, IP_LEN);
-	sum = rte_raw_cksum(&ip->dst_addr, 4) + rte_cpu_to_be_16(IPPROTO_TCP) +
-	      rte_cpu_to_be_16(tcp_len);
+	if (gen.o.flood_v6) {
+		/* RFC 8200 8.1: no header checksum; the pseudo-header's 32-bit length. */
+		gw->flood_tmpl_ip_sum = 0;
+		sum = rte_raw_cksum(gen.o.target.addr6, 16) + rte_cpu_to_be_16(IPPROTO_TCP) +
+		      rte_cpu_to_be_16(tcp_len);
+	} else {
+		gw->flood_tmpl_ip_sum = rte_raw_cksum(ip, IP_LEN);
+		sum = rte_raw_cksum(&ip->dst_addr, 4) + rte_cpu_to_be_16(IPPROTO_TCP) +
+		      rte_cpu_to_be_16(tcp_len);
+	}
 	gw->flood_tmpl_tcp_sum = sum16_fold(sum + rte_raw_cksum(tcp, tcp_len));
 	return 0;
+}
+
+/* An IPv6 frame: the source's drawn bits are the low ones past the prefix (a /64 or longer). */
+static void
+flood_frame6(struct gen_worker *gw, uint8_t *f)
+{
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(f + ETH_LEN);
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(f + TCP6_OFF);
+	uint64_t r1 = rng_next(&gw->rng), r2 = rng_next(&gw->rng), r3 = rng_next(&gw->rng);
+	uint64_t host_mask = gen.o.flood_src_len >= 128 ? 0 :
+			     ~UINT64_C(0) >> (gen.o.flood_src_len - 64);
+	uint64_t low;
+	uint16_t sport = rte_cpu_to_be_16((uint16_t)(1024u + ((r1 >> 32) % 64512u)));
+	uint32_t seq = (uint32_t)r2, ack = gen.o.flood_kind == GEN_FLOOD_ACK ?
+					  (uint32_t)(r2 >> 32) : 0;
+	uint32_t tcpsum, w[4];
+
+	memcpy(f, gw->flood_tmpl, gw->flood_len);
+	memcpy(ip6->src_addr, gen.o.flood_src6, 16);
+	memcpy(&low, ip6->src_addr + 8, 8);
+	low |= rte_cpu_to_be_64(r3 & host_mask);
+	memcpy(ip6->src_addr + 8, &low, 8);
+	memcpy(w, ip6->src_addr, 16);
+	tcp->src_port = sport;
+	tcp->sent_seq = seq;
+	tcp->recv_ack = ack;
+	tcpsum = sum16_fold(gw->flood_tmpl_tcp_sum + sum32(w[0]) + sum32(w[1]) + sum32(w[2]) +
+			    sum32(w[3]) + sport + sum32(seq) + sum32(ack));
+	tcp->cksum = (uint16_t)~tcpsum;
 }
 
 static void
@@ -201,7 +254,10 @@ gen_flood_poll(struct gen_worker *gw, struct tt_app_ctx *ctx, uint64_t now_tsc)
 	for (unsigned int i = 0; i < n; i++) {
 		uint8_t *p = (uint8_t *)rte_pktmbuf_append(ms[i], gw->flood_len);
 
-		flood_frame(gw, p);
+		if (gen.o.flood_v6)
+			flood_frame6(gw, p);
+		else
+			flood_frame(gw, p);
 		tt_app_xmit(ctx, gw->flood_port, ms[i]);
 	}
 	gw->cnt.flood_pkts += n;

@@ -156,6 +156,43 @@ addr_range(const char *v, size_t n, uint32_t *first, uint32_t *count)
 	return 0;
 }
 
+/*
+ * "[X:X::X]" or "[X:X::A-X:X::B]" (n long, ended by ':'): the first and how many; a range
+ * moves the low 32 bits only (the rest of both ends the same).
+ */
+static int
+addr6_range(const char *v, size_t n, uint8_t first[16], uint32_t *count)
+{
+	char a[2 * INET6_ADDRSTRLEN + 4];
+	uint8_t last[16];
+	uint32_t lo, hi;
+	char *dash;
+
+	if (n < 3 || n >= sizeof(a) || v[0] != '[' || v[n - 1] != ']')
+		return -EINVAL;
+	memcpy(a, v + 1, n - 2);
+	a[n - 2] = '\0';
+	dash = strchr(a, '-');
+	if (dash != NULL)
+		*dash = '\0';
+	if (inet_pton(AF_INET6, a, first) != 1)
+		return -EINVAL;
+	if (dash == NULL) {
+		*count = 1;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, dash + 1, last) != 1 || memcmp(first, last, 12) != 0)
+		return -EINVAL;
+	memcpy(&lo, first + 12, 4);
+	memcpy(&hi, last + 12, 4);
+	lo = rte_be_to_cpu_32(lo);
+	hi = rte_be_to_cpu_32(hi);
+	if (hi < lo || hi - lo >= 65536)
+		return -EINVAL;
+	*count = hi - lo + 1;
+	return 0;
+}
+
 static int
 set_target(struct gen_opts *o, const char *v, char *err, size_t errlen)
 {
@@ -163,9 +200,18 @@ set_target(struct gen_opts *o, const char *v, char *err, size_t errlen)
 	char lo[8];
 	uint64_t port, hi;
 
-	if (rest == NULL || addr_range(v, (size_t)(rest - v), &o->target.addr,
-				       &o->target_addrs) != 0)
+	if (rest == NULL)
 		goto bad;
+	if (v[0] == '[') {
+		o->target.family = AF_INET6;
+		o->target.addr = 0;
+		if (addr6_range(v, (size_t)(rest - v), o->target.addr6, &o->target_addrs) != 0)
+			goto bad;
+	} else {
+		o->target.family = 0;
+		if (addr_range(v, (size_t)(rest - v), &o->target.addr, &o->target_addrs) != 0)
+			goto bad;
+	}
 	rest++;
 	dash = strchr(rest, '-');
 	if (dash == NULL) {
@@ -184,8 +230,9 @@ set_target(struct gen_opts *o, const char *v, char *err, size_t errlen)
 	o->target_port_hi = (uint16_t)hi;
 	return 0;
 bad:
-	snprintf(err, errlen, "--target %s: expected A.B.C.D[-E.F.G.H]:PORT[-PORT] (at most "
-		 "65536 addresses, the first not above the last)", v);
+	snprintf(err, errlen, "--target %s: expected A.B.C.D[-E.F.G.H]:PORT[-PORT] or "
+		 "[X:X::A[-X:X::B]]:PORT[-PORT] (at most 65536 addresses, the first not above the "
+		 "last; an IPv6 range moves the last 32 bits)", v);
 	return -EINVAL;
 }
 
@@ -232,14 +279,33 @@ set_flood_src(struct gen_opts *o, const char *v, char *err, size_t errlen)
 	uint64_t len;
 	uint32_t a;
 
+	if (strchr(v, ':') != NULL) {
+		char a6[INET6_ADDRSTRLEN];
+		const char *slash = strchr(v, '/');
+
+		/* The low 64 bits or fewer are drawn: a /64 or longer, as one link's sources. */
+		if (slash == NULL || (size_t)(slash - v) >= sizeof(a6) ||
+		    parse_u64(slash + 1, 64, 128, &len) != 0)
+			goto bad;
+		memcpy(a6, v, (size_t)(slash - v));
+		a6[slash - v] = '\0';
+		if (inet_pton(AF_INET6, a6, o->flood_src6) != 1)
+			goto bad;
+		for (unsigned int bit = (unsigned int)len; bit < 128; bit++)
+			o->flood_src6[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+		o->flood_v6 = true;
+		o->flood_src_len = (uint8_t)len;
+		return 0;
+	}
 	if (split_addr(v, '/', &a, &rest) != 0 || parse_u64(rest, 8, 32, &len) != 0)
 		goto bad;
+	o->flood_v6 = false;
 	o->flood_src_len = (uint8_t)len;
 	/* Host bits dropped: sources are drawn as prefix | random host part. */
 	o->flood_src = a & htonl(len == 32 ? ~0u : ~(~0u >> len));
 	return 0;
 bad:
-	snprintf(err, errlen, "--flood-src %s: expected A.B.C.D/LEN, LEN 8..32", v);
+	snprintf(err, errlen, "--flood-src %s: expected A.B.C.D/LEN (LEN 8..32) or X:X::/LEN (LEN 64..128)", v);
 	return -EINVAL;
 }
 
@@ -279,7 +345,7 @@ static const struct gen_opt opts[] = {
 	{ "mode", "MODE", "cps (connect, GET, read the answer, close), keepalive (--conns "
 	  "connections, a GET after each answer), stream (--conns connections of bulk data), "
 	  "flood (spoofed segments only); default cps", set_mode },
-	{ "target", "A.B.C.D[-E.F.G.H]:PORT[-PORT]", "the server (required); with ranges, "
+	{ "target", "ADDR[-ADDR]:PORT[-PORT]", "the server (required; ADDR A.B.C.D or [X:X::X], an IPv6 range in brackets, [X::A-X::B]); with ranges, "
 	  "connections take the ports in turn, then the next address: one source address "
 	  "reaches one address and port at about 64k conn/s (ports 1024-65535, reused after 1 s "
 	  "in TIME_WAIT by tw_reuse), and holds about 64k connections open to it", set_target },
@@ -301,7 +367,7 @@ static const struct gen_opt opts[] = {
 	{ "flood-rate", "N", "spoofed packets a second beside the legitimate load "
 	  "(--mode flood: --rate)", set_flood_rate },
 	{ "flood-kind", "KIND", "syn (default), ack or rst segments", set_flood_kind },
-	{ "flood-src", "A.B.C.D/LEN", "spoofed sources: random addresses of this prefix, "
+	{ "flood-src", "A.B.C.D/LEN|X:X::/LEN", "spoofed sources: random addresses of this prefix (IPv6: /64 or longer), "
 	  "random ports (required to flood)", set_flood_src },
 	{ "flood-mac", "MAC", "the target's (or its next hop's) MAC, the flood frames' "
 	  "destination (required to flood: tcpterm logs its MAC at start)", set_flood_mac },
@@ -420,7 +486,7 @@ match(int argc, char **argv, int *i, const char **val)
 static int
 build_request(struct gen_opts *o, char *err, size_t errlen)
 {
-	char host[INET_ADDRSTRLEN], path[256];
+	char host[INET6_ADDRSTRLEN + 2], path[256];
 	int n;
 
 	/* --path left it in request, at most 200 bytes (set_path) */
@@ -428,7 +494,14 @@ build_request(struct gen_opts *o, char *err, size_t errlen)
 	path[sizeof(path) - 1] = '\0';
 	if (path[0] == '\0')
 		memcpy(path, "/", 2);
-	inet_ntop(AF_INET, &o->target.addr, host, sizeof(host));
+	if (o->target.family == AF_INET6) {
+		char a6[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, o->target.addr6, a6, sizeof(a6));
+		snprintf(host, sizeof(host), "[%s]", a6);
+	} else {
+		inet_ntop(AF_INET, &o->target.addr, host, sizeof(host));
+	}
 	/*
 	 * HTTP/1.1, so a keep-alive server keeps the connection (keepalive, stream down) and a
 	 * client-side close is ours to make (cps); --close server asks for the server's FIN
@@ -457,7 +530,7 @@ check(struct gen_opts *o, uint64_t set, char *err, size_t errlen)
 			return -EINVAL;
 		}
 	if (o->target.port == 0) {
-		snprintf(err, errlen, "--target A.B.C.D:PORT is required (see --help)");
+		snprintf(err, errlen, "--target A.B.C.D:PORT (or [X:X::X]:PORT) is required (see --help)");
 		return -EINVAL;
 	}
 	if (o->mode == GEN_FLOOD) {
@@ -466,6 +539,11 @@ check(struct gen_opts *o, uint64_t set, char *err, size_t errlen)
 			return -EINVAL;
 		}
 		o->flood_rate = o->rate;
+	}
+	if (o->flood_rate != 0 && o->flood_src_len != 0 &&
+	    o->flood_v6 != (o->target.family == AF_INET6)) {
+		snprintf(err, errlen, "--flood-src and --target must be of one family (both IPv4 or both IPv6)");
+		return -EINVAL;
 	}
 	if (o->flood_rate != 0 && (o->flood_src_len == 0 || !o->flood_mac_set)) {
 		snprintf(err, errlen, "flooding needs --flood-src A.B.C.D/LEN and --flood-mac MAC "

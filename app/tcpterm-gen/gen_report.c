@@ -134,14 +134,32 @@ gen_summary_print(const struct gen_snapshot *first, const struct gen_snapshot *l
 		  double active_s, double flood_s, uint64_t held_at_stop, FILE *out)
 {
 	const struct gen_counts *c = &last->cnt;
-	char target[INET_ADDRSTRLEN];
+	char target[INET6_ADDRSTRLEN];
 	uint64_t busy = last->st.busy_cycles - first->st.busy_cycles;
 	uint64_t total = last->st.total_cycles - first->st.total_cycles;
 	double t = active_s > 0 ? active_s : 1;
 
-	inet_ntop(AF_INET, &gen.o.target.addr, target, sizeof(target));
-	fprintf(out, "{\"mode\": \"%s\", \"target\": \"%s", gen_mode_name(gen.o.mode), target);
-	if (gen.o.target_addrs > 1) {
+	if (gen.o.target.family == AF_INET6) {
+		uint8_t end6[16];
+		uint32_t low;
+
+		inet_ntop(AF_INET6, gen.o.target.addr6, target, sizeof(target));
+		fprintf(out, "{\"mode\": \"%s\", \"target\": \"[%s", gen_mode_name(gen.o.mode),
+			target);
+		if (gen.o.target_addrs > 1) {
+			memcpy(end6, gen.o.target.addr6, 16);
+			memcpy(&low, end6 + 12, 4);
+			low = rte_cpu_to_be_32(rte_be_to_cpu_32(low) + gen.o.target_addrs - 1);
+			memcpy(end6 + 12, &low, 4);
+			fprintf(out, "-%s", inet_ntop(AF_INET6, end6, target, sizeof(target)));
+		}
+		fprintf(out, "]");
+	} else {
+		inet_ntop(AF_INET, &gen.o.target.addr, target, sizeof(target));
+		fprintf(out, "{\"mode\": \"%s\", \"target\": \"%s", gen_mode_name(gen.o.mode),
+			target);
+	}
+	if (gen.o.target.family != AF_INET6 && gen.o.target_addrs > 1) {
 		uint32_t hi = rte_cpu_to_be_32(rte_be_to_cpu_32(gen.o.target.addr) +
 					       gen.o.target_addrs - 1);
 

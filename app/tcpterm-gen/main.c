@@ -159,15 +159,18 @@ run_end(void)
  * Wait (5 s at most) until every port's link is up before anything is sent: a memif whose
  * peer is still connecting drops the first ARP request or SYN, and the probe connection
  * would measure a 1 s retransmission. The control thread asks, not the workers: for some
- * drivers (TAP) reading the link is a system call.
+ * drivers (TAP) reading the link is a system call. With IPv6 addresses, also until DAD has
+ * let them be used (dad_transmits seconds; tt_engine_ipv6_ready), so the run's first second
+ * is not spent on refused connects.
  */
 static void
 wait_links(void)
 {
 	uint64_t t0 = rte_rdtsc();
+	double limit = 5.0 + gen.dad_s;
 
-	while (since(t0) < 5.0 && !tt_engine_stopping(engine) && stop_requests == 0) {
-		bool all = true;
+	while (since(t0) < limit && !tt_engine_stopping(engine) && stop_requests == 0) {
+		bool all = tt_engine_ipv6_ready(engine);
 		uint16_t pid;
 
 		RTE_ETH_FOREACH_DEV(pid) {
@@ -319,6 +322,7 @@ main(int argc, char **argv)
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
 	gen.o.quiet = cfg.quiet;
+	gen.dad_s = cfg.n_addrs6 != 0 ? cfg.dad_transmits + 1.0 : 0.0;
 	/* A generator listens nowhere: the port 80 tcpterm implies would only hold SYNs. */
 	if (cfg.listen_implicit)
 		cfg.n_listeners = 0;

@@ -65,6 +65,13 @@ void tt_engine_stop(struct tt_engine *e);
 /* True once tt_engine_stop() was called. */
 bool tt_engine_stopping(const struct tt_engine *e);
 
+/*
+ * True once no IPv6 address of ours is tentative: DAD (RFC 4862 5.4) has made each
+ * preferred, or found it duplicate. Connections from a tentative address are refused
+ * (tt_app_connect's -EADDRNOTAVAIL), so a client waits for this before its first.
+ */
+bool tt_engine_ipv6_ready(const struct tt_engine *e);
+
 /* Stop ports, free everything. */
 void tt_engine_free(struct tt_engine *e);
 

@@ -91,6 +91,7 @@
 	X(Icmp6, Icmp6OutEchoReplies, "echo replies sent") \
 	X(Icmp6, Icmp6OutNeighborSolicits, "neighbour solicitations sent") \
 	X(Icmp6, Icmp6OutNeighborAdvertisements, "neighbour advertisements sent") \
+	X(Icmp6, Icmp6OutMLDv2Reports, "MLDv2 listener reports sent") \
 	X(Tcp, ActiveOpens,        "active connection openings") \
 	X(Tcp, PassiveOpens,       "passive connection openings") \
 	X(Tcp, AttemptFails,       "failed connection attempts") \

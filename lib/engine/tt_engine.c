@@ -552,6 +552,15 @@ tt_engine_stopping(const struct tt_engine *e)
 	return e->quit;
 }
 
+bool
+tt_engine_ipv6_ready(const struct tt_engine *e)
+{
+	for (uint32_t i = 0; i < e->net.n_addrs6; i++)
+		if (tt_addr6_state_get(&e->net, i) == TT_ADDR6_TENTATIVE)
+			return false;
+	return true;
+}
+
 void
 tt_engine_free(struct tt_engine *e)
 {

@@ -139,6 +139,24 @@ link_alias(int ifindex, char *alias, size_t len)
 }
 
 /* Up, and for the kernel's side its transmit checksum done in full (see the top). */
+/*
+ * tt0p is tcpterm's: the kernel's own IPv6 there would make a link-local address from the
+ * MAC tcpterm's port has too, and, where AF_PACKET leaves the kernel a copy of each frame,
+ * answer Neighbour Discovery for it beside tcpterm. No IPv6 in the kernel: nothing to do.
+ */
+static void
+tcpterm_side_no_ipv6(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv6/conf/" KL_TCPTERM "/disable_ipv6", "w");
+
+	if (f == NULL)
+		return;
+	if (fputs("1\n", f) < 0)
+		TT_LOG(WARNING, core, "cannot turn the kernel's IPv6 off on %s: %s", KL_TCPTERM,
+		       strerror(errno));
+	fclose(f);
+}
+
 static int
 veth_prepare(char *err, size_t errlen)
 {
@@ -170,6 +188,7 @@ veth_prepare(char *err, size_t errlen)
 		}
 	}
 	close(fd);
+	tcpterm_side_no_ipv6();
 	return link_set_alias(kl_ifindex, KL_ALIAS);
 }
 

@@ -139,7 +139,7 @@ int tt_icmp_err_register(struct tt_net *net, uint8_t proto, tt_l4_err_fn err);
  */
 struct tt_naddr {
 	uint8_t b[16];
-};
+} __rte_aligned(8);     /* rte_hash_crc reads keys 8 bytes at a time */
 
 static inline struct tt_naddr
 tt_naddr_v4(uint32_t ip)
@@ -225,6 +225,10 @@ struct tt_neigh_table {
 	uint8_t dad_sent[TT_NET_ADDRS6];
 	uint64_t dad_next_ms;
 	uint64_t dup_log_ms;            /* when a preferred address's duplicate was last logged */
+	/* MLD (net_mld.c): unsolicited reports sent and the next one's time; a query to answer. */
+	uint8_t mld_sent;
+	bool mld_query;
+	uint64_t mld_next_ms;
 	uint32_t n_pending;
 	struct tt_neigh_pending pending[TT_NEIGH_PENDING];
 	struct tt_neigh_entry entries[];
@@ -430,5 +434,13 @@ void tt_nd_solicit(struct tt_worker *w, uint16_t pi, const uint8_t target[16]);
  * gateway's resolution (as tt_arp_timer's).
  */
 void tt_nd_timer(struct tt_worker *w);
+
+/*
+ * MLDv2 (RFC 3810), listener side (net_mld.c): tt_mld_query notes a query received; once per
+ * loop iteration, before tt_nd_timer, tt_mld_timer answers it, and on worker 0 reports the
+ * solicited-node groups twice at start.
+ */
+void tt_mld_query(struct tt_worker *w);
+void tt_mld_timer(struct tt_worker *w);
 
 #endif /* TT_NET_H */

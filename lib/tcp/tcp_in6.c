@@ -66,11 +66,13 @@ tt_in6_fini(struct tt_tcp *t)
 uint32_t
 tt_in6_find(const struct tt_tcp *t, const uint8_t a[16])
 {
+	uint64_t key[2];        /* rte_hash_crc reads 8 bytes at a time: an aligned copy */
 	int32_t pos;
 
 	if (t->in6.hash == NULL)
 		return TT_IN6_NONE;
-	pos = rte_hash_lookup(t->in6.hash, a);
+	memcpy(key, a, sizeof(key));
+	pos = rte_hash_lookup(t->in6.hash, key);
 	return pos < 0 || (uint32_t)pos >= t->in6.size ? TT_IN6_NONE : (uint32_t)pos;
 }
 
@@ -98,14 +100,16 @@ tt_in6_intern(struct tt_worker *w, const uint8_t a[16])
 {
 	struct tt_in6_table *in6 = &w->tcp->in6;
 	uint32_t h = tt_in6_find(w->tcp, a);
+	uint64_t key[2];
 	int32_t pos;
 
 	if (h != TT_IN6_NONE || in6->hash == NULL)
 		return h;
-	pos = rte_hash_add_key(in6->hash, a);
+	memcpy(key, a, sizeof(key));
+	pos = rte_hash_add_key(in6->hash, key);
 	if (pos == -ENOSPC) {
 		in6_sweep(w->tcp);
-		pos = rte_hash_add_key(in6->hash, a);
+		pos = rte_hash_add_key(in6->hash, key);
 	}
 	if (pos < 0 || (uint32_t)pos >= in6->size)
 		return TT_IN6_NONE;

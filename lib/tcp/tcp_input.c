@@ -852,7 +852,9 @@ flow_of(const struct tt_worker *w, const struct tt_pkt *p, const struct tt_tcp_s
  * shed): a unicast IPv4 first fragment carrying TCP, long enough for the header's 20
  * bytes; else NULL. Nothing is validated: these only choose what to prefetch or shed, the
  * parsers validate, and tt_tcp_input compares the flow key anyway. Group-addressed frames
- * are left to Ethernet input, which drops them (TCP is unicast).
+ * are left to Ethernet input, which drops them (TCP is unicast). An IPv6 segment right
+ * after its 40-byte header gives its TCP header with *ipp NULL: shed like IPv4's, not
+ * prefetched (its flow key needs the remote address's handle first).
  */
 static inline const struct rte_tcp_hdr *
 rx_peek_tcp(const struct rte_mbuf *m, const struct rte_ipv4_hdr **ipp)
@@ -861,6 +863,16 @@ rx_peek_tcp(const struct rte_mbuf *m, const struct rte_ipv4_hdr **ipp)
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
 	uint32_t ihl;
 
+	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
+		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(eth + 1);
+
+		if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip6) +
+					      sizeof(struct rte_tcp_hdr) ||
+		    !rte_is_unicast_ether_addr(&eth->dst_addr) || ip6->proto != IPPROTO_TCP)
+			return NULL;
+		*ipp = NULL;
+		return (const struct rte_tcp_hdr *)(ip6 + 1);
+	}
 	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip) ||
 	    !rte_is_unicast_ether_addr(&eth->dst_addr) ||
 	    eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) || ip->next_proto_id != IPPROTO_TCP ||
@@ -960,7 +972,7 @@ tt_tcp_rx_prefetch(struct tt_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		bool syn;
 
 		e->m = NULL;
-		if (th == NULL)
+		if (th == NULL || ip == NULL)
 			continue;
 		syn = tcp_is_syn(th);
 		tt_flow_set(&e->f, ip->src_addr, ip->dst_addr, th->src_port, th->dst_port);

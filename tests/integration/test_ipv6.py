@@ -18,7 +18,9 @@ TAP, tcpterm on 198.18.3.2/24 and 2001:2::2/64 (kernel side 2001:2::1/64, kernel
     still answered), an NS for another address (NdInOther), an NA from :: (Icmp6InErrors),
     an IPv4 header under IPv6's EtherType (Ip6InHdrErrors), all with no answer; an echo behind a hop-by-hop header answered without it; an NS with SLLA from a new
     neighbour answered with a solicited NA carrying tcpterm's MAC;
- 5. the counters are Linux's snmp6 names, and match what was sent.
+ 5. the counters are Linux's snmp6 names, and match what was sent;
+ 5b. MLDv2: reports of our solicited-node groups at start (Icmp6OutMLDv2Reports), and one
+    to ff02::16 from the link-local address, hop limit 1, Router Alert, after a query;
 
 veth pair (v0 for tcpterm's AF_PACKET port, v1 for the kernel with 2001:2::99/64 and 2001:2::1):
  6. tcpterm given 2001:2::99 too: its DAD solicitation is answered by the kernel, the address
@@ -29,7 +31,6 @@ veth pair (v0 for tcpterm's AF_PACKET port, v1 for the kernel with 2001:2::99/64
 """
 import os
 import re
-import subprocess
 import time
 
 import ttlib
@@ -55,6 +56,23 @@ def wait_states(prefix, want, timeout=5.0):
            time.monotonic() > end:
             return a
         time.sleep(0.05)
+
+
+CTL = os.environ.get('TCPTERM_CTL') or os.path.join(ttlib.SOURCE_ROOT, 'build', 'app',
+                                                   'tcpterm-ctl')
+
+
+def ctl_addrs(ns, prefix):
+    r = ns.run([CTL, '--file-prefix', prefix, 'addrs'], capture_output=True, text=True)
+    expect(r.returncode == 0, f'tcpterm-ctl addrs: exit {r.returncode}: {r.stderr}')
+    return r.stdout
+
+
+def solicited(a):
+    """RFC 4291 2.7.1: ff02::1:ffXX:XXXX of a."""
+    import ipaddress
+    low = int(ipaddress.IPv6Address(a)) & 0xffffff
+    return str(ipaddress.IPv6Address(0xff0200000000000000000001ff000000 | low))
 
 
 def wait_output(tt, text, timeout=3.0):
@@ -109,8 +127,12 @@ def tap_part():
     kmac = ns.out(['cat', f'/sys/class/net/{tt.tap}/address']).strip()
     expect(f'{PEER6}/64' in kaddr and kmac != mac and 'dadfailed' not in kaddr,
            f'kernel side: {kaddr!r}, MAC {kmac} (tcpterm {mac})')
+    view = ctl_addrs(ns, tt.prefix)
+    expect(f'inet  {ttlib.ADDR}/24 scope global\n' in view and
+           f'inet6 {ADDR6}/64 scope global\n' in view and
+           f'inet6 {ll}/64 scope link port 0\n' in view, f'tcpterm-ctl addrs:\n{view}')
     log(f'ok: {ADDR6}/64 and {ll}/64 preferred after DAD; kernel side {PEER6}/64, MAC {kmac} '
-        f'(tcpterm {mac})')
+        f'(tcpterm {mac}); tcpterm-ctl addrs lists all three')
 
     before = tt.stats()
     # 2. ping, neighbour entry.
@@ -230,6 +252,33 @@ def tap_part():
                f'NS from a new neighbour: {[p.summary() for p in na]}')
         log('ok: an NS from a new neighbour (SLLA) answered unicast to its SLLA: S=1 O=1 R=0, '
             'target and MAC right')
+
+        # MLDv2 (RFC 3810): reported twice at start; a router's query answered.
+        from scapy.layers.inet6 import ICMPv6MLQuery2, ICMPv6MLReport2, RouterAlert
+        sent = tt.stats()['Icmp6OutMLDv2Reports']
+        l2.drain()
+        q = Ether(src=kmac, dst='33:33:00:00:00:01') / \
+            IPv6(src='fe80::99', dst='ff02::1', hlim=1) / \
+            IPv6ExtHdrHopByHop(options=[RouterAlert(value=0)]) / ICMPv6MLQuery2()
+        l2.send(q)
+        reps = [Ether(f) for f in l2.recv_from(mac, 1.0)]
+        reps = [p for p in reps if p.haslayer(ICMPv6MLReport2)]
+        groups = []
+        if reps:
+            # scapy chains the records as payloads of one another: read the bytes (RFC 3810
+            # 5.2: 8 bytes, then 20 for each record without sources, the group at 4).
+            import ipaddress
+            raw = bytes(reps[0][ICMPv6MLReport2])
+            groups = sorted(str(ipaddress.IPv6Address(raw[8 + 20 * i + 4:8 + 20 * i + 20]))
+                            for i in range(int.from_bytes(raw[6:8], 'big')))
+        want = sorted(solicited(a) for a in (ADDR6, ll))
+        expect(sent >= 2 and reps and reps[0][IPv6].dst == 'ff02::16' and
+               reps[0][IPv6].hlim == 1 and reps[0][IPv6].src == ll and
+               reps[0].haslayer(RouterAlert) and groups == want,
+               f'MLD: {sent} reports at start; answer to a query: '
+               f'{[p.summary() for p in reps]}, groups {groups}, want {want}')
+        log(f'ok: MLDv2: {sent} unsolicited reports; a query answered from {ll} to ff02::16, '
+            f'hop limit 1, Router Alert, groups {groups}')
     finally:
         l2.close()
 
@@ -244,7 +293,8 @@ def tap_part():
            d['Icmp6InNeighborSolicits'] >= 3 and d['Icmp6OutNeighborAdvertisements'] >= 3 and
            d['Ip6OutRequests'] >= d['Icmp6OutMsgs'] and d['Icmp6OutMsgs'] ==
            d['Icmp6OutEchoReplies'] + d['Icmp6OutNeighborAdvertisements'] +
-           (after['Icmp6OutNeighborSolicits'] - before['Icmp6OutNeighborSolicits']),
+           (after['Icmp6OutNeighborSolicits'] - before['Icmp6OutNeighborSolicits']) +
+           (after['Icmp6OutMLDv2Reports'] - before['Icmp6OutMLDv2Reports']),
            f'counters: {d}')
     log(f'ok: counters {d}')
     expect(tt.stop() == 0, f'tcpterm exited {tt.rc} on SIGINT')
@@ -278,6 +328,8 @@ def veth_part():
     expect(s['NdDadDuplicates'] == 1 and
            f'ipv6 duplicate address {DUP6} used by {v1mac}' in out.lower(),
            f'NdDadDuplicates {s["NdDadDuplicates"]}, log:\n{out[-1500:]}')
+    view = ctl_addrs(ns, tt.prefix)
+    expect(f'inet6 {DUP6}/64 scope global dadfailed' in view, f'tcpterm-ctl addrs:\n{view}')
     got, text = ping6(ns, ADDR6)
     expect(got == 3, f'ping -6 {ADDR6} over the veth: {got} of 3\n{text}')
     before = tt.stats()['Icmp6InEchos']

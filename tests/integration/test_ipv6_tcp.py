@@ -21,6 +21,10 @@ scapy against tcpterm over IPv6 on a TAP (2001:2::2/64 beside 198.18.3.2/24).
  8. Path MTU over IPv6 (RFC 8201): scapy holds the echo app's data unacknowledged and
     answers a segment with Packet Too Big, MTU 1280: PmtuLowered +1, and the data goes again
     in segments of 1280 - 40 - 20 - 12 = 1208 bytes at most.
+ 9. tcpterm-gen over IPv6 against tcpterm (AF_PACKET on a veth pair between two namespaces):
+    cps at 500/s for 3 s and keep-alive for 2 s complete every connection with no error; gen
+    waited for its own DAD before its first connect; a 2,000/s SYN flood from random
+    sources of 2001:2::/64 arrives whole (no checksum error) at tcpterm.
 """
 import os
 import re
@@ -132,7 +136,7 @@ def http_part():
             time.sleep(0.05)
         expect(ttlib.telemetry(tt.prefix, '/tcpterm/conns').get('SYN_RECV', 0) == 0,
                'the RST did not end the IPv6 request')
-        log(f'ok: IPv6 SYN -> SYN-ACK MSS 1440 with SACK, TS, WS; hop limit 64, checksum '
+        log('ok: IPv6 SYN -> SYN-ACK MSS 1440 with SACK, TS, WS; hop limit 64, checksum '
             'right; SYN_RECV 1, gone after a RST')
 
         rst = exchange(TCP(sport=40002, dport=9, flags='S', seq=5000))
@@ -324,12 +328,78 @@ def pmtu_part():
     ns.delete()
 
 
+GEN = os.environ.get('TCPTERM_GEN') or os.path.join(ttlib.SOURCE_ROOT, 'build', 'app',
+                                                     'tcpterm-gen')
+
+
+def gen_part():
+    import json
+    ns = ttlib.Netns('i6g')
+    gns = ttlib.Netns('i6gc')
+    ns.run(['ip', 'link', 'add', 'g0', 'type', 'veth', 'peer', 'name', 'g1', 'netns', gns.name],
+           check=True)
+    ns.run(['ip', 'link', 'set', 'g0', 'up'], check=True)
+    gns.run(['ip', 'link', 'set', 'g1', 'up'], check=True)
+    tt = ttlib.Tcpterm(ns, 'i6g', ['--kernel-addr', 'none', '--addr', f'{ADDR6}/64',
+                                   '--listen', '80'], addr=f'{ttlib.ADDR}/24', vdev=False)
+    tt.eal += ['--vdev=net_af_packet0,iface=g0']
+    tt.start(wait=False).wait_telemetry()
+    end = time.monotonic() + 5
+    while time.monotonic() < end and not any(
+            x.get('addr') == f'{ADDR6}/64' and x.get('state') == 'preferred'
+            for x in ttlib.telemetry(tt.prefix, '/tcpterm/addrs').values()):
+        time.sleep(0.05)
+    prefix = f'tti6gc{os.getpid()}'
+    base = [GEN, '-l', '0', '--no-pci', '--no-huge', '-m', '512', '--file-prefix', prefix,
+            '--vdev=net_af_packet0,iface=g1', '--', '--addr', '2001:2::3/64',
+            '--target', f'[{ADDR6}]:80', '--quiet']
+    for mode, extra, want in (('cps', ['--rate', '500', '--duration', '3'], 1400),
+                              ('keepalive', ['--conns', '8', '--duration', '2'], 8)):
+        t0 = time.monotonic()
+        r = gns.run(base + ['--mode', mode] + extra, capture_output=True, text=True, timeout=60)
+        took = time.monotonic() - t0
+        summary = json.loads(r.stdout.strip().splitlines()[-1]) if r.stdout.strip() else {}
+        c = summary.get('connections', {})
+        expect(r.returncode == 0 and c.get('completed', 0) >= want and
+               c.get('completed') == c.get('attempted') and summary.get('errors_total') == 0 and
+               summary.get('target') == f'[{ADDR6}]:80',
+               f'tcpterm-gen --mode {mode} over IPv6: exit {r.returncode}, {c}, errors '
+               f'{summary.get("errors")}, target {summary.get("target")}\n{r.stderr[-1500:]}')
+        extra_info = f', {summary["requests"]} requests' if mode == 'keepalive' else ''
+        expect(mode != 'keepalive' or summary.get('requests', 0) > c['completed'],
+               f'keep-alive over IPv6: {summary.get("requests")} requests on {c} connections')
+        log(f'ok: tcpterm-gen --mode {mode} to [{ADDR6}]:80: {c["completed"]} of '
+            f'{c["attempted"]} connections{extra_info}, no error ({took:.1f} s with DAD)')
+    # A SYN flood over IPv6 from random sources of the link's /64: every frame arrives
+    # whole (TCP checksums right: none counted bad) and becomes a request or a cookie.
+    before = tt.stats()
+    r = gns.run(base + ['--mode', 'flood', '--rate', '2000', '--duration', '2',
+                        '--flood-src', '2001:2::/64', '--flood-mac', tt.mac()],
+                capture_output=True, text=True, timeout=60)
+    summary = json.loads(r.stdout.strip().splitlines()[-1]) if r.stdout.strip() else {}
+    after = tt.stats()
+    sent = summary.get('flood', {}).get('packets', 0)
+    d = {k: after[k] - before[k] for k in ('InSegs', 'InCsumErrors', 'InErrs', 'ListenDrops',
+                                           'SyncookiesSent', 'TCPReqQFullDoCookies')}
+    expect(r.returncode == 0 and sent >= 3000 and d['InSegs'] >= sent * 0.95 and
+           d['InCsumErrors'] == 0 and d['InErrs'] == 0,
+           f'IPv6 SYN flood: exit {r.returncode}, gen sent {sent}, tcpterm {d}\n'
+           f'{r.stderr[-800:]}')
+    log(f'ok: tcpterm-gen --mode flood over IPv6 (2001:2::/64 sources): {sent} SYNs sent, '
+        f'tcpterm took {d["InSegs"]} segments, none bad ({d})')
+    expect(tt.stop() == 0, f'tcpterm exited {tt.rc} on SIGINT')
+    ns.delete()
+    gns.delete()
+    subprocess.run(['rm', '-rf', os.path.join(ttlib.RUN_DIR, prefix)])
+
+
 def test():
     http_part()
     loss_part()
     workers_part()
     proxy_part()
     pmtu_part()
+    gen_part()
     return 0
 
 
