@@ -370,6 +370,15 @@ show_listeners(struct tt_ctl_conn *c, const json_t *v, const struct options *o, 
 	return tt_ctl_view_listeners(stdout, v, addr, o->worker, err, errlen);
 }
 
+/* A string member's text, or "?" from a daemon that sent something else. */
+static const char *
+str_or(const json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	return s != NULL ? s : "?";
+}
+
 /* "inet6 2001:2::2/64 scope global", in the daemon's order (keys 0, 1, ...). */
 static int
 show_addrs(struct tt_ctl_conn *c, const json_t *v, const struct options *o, char *err,
@@ -391,9 +400,8 @@ show_addrs(struct tt_ctl_conn *c, const json_t *v, const struct options *o, char
 		if (!json_is_object(a))
 			continue;
 		state = json_string_value(json_object_get(a, "state"));
-		printf("%-5s %s scope %s", json_string_value(json_object_get(a, "family")),
-		       json_string_value(json_object_get(a, "addr")),
-		       json_string_value(json_object_get(a, "scope")));
+		printf("%-5s %s scope %s", str_or(json_object_get(a, "family")),
+		       str_or(json_object_get(a, "addr")), str_or(json_object_get(a, "scope")));
 		if (json_object_get(a, "port") != NULL)
 			printf(" port %" JSON_INTEGER_FORMAT,
 			       json_integer_value(json_object_get(a, "port")));

@@ -9,23 +9,12 @@
  * tried at most once per client.
  */
 #include <math.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #include <arpa/inet.h>
 
 #include "proxy.h"
-
-void
-tt_proxy_bal_init(struct tt_proxy_bal *b, const struct tt_listen_config *lc)
-{
-	*b = (struct tt_proxy_bal){ .n = lc->backends.n, .method = lc->balance };
-	for (uint32_t i = 0; i < b->n; i++) {
-		const struct tt_backend *be = &lc->backends.b[i];
-
-		b->be[i].weight = be->weight != 0 ? be->weight : 1;
-		/* Distinct backends give distinct keys, so mix64 (a bijection) never ties them. */
-		b->be[i].hkey = (uint64_t)ntohl(be->addr) << 16 ^ be->port;
-	}
-}
 
 /* SplitMix64's finalizer: every input bit flips about half the output bits. */
 static uint64_t
@@ -38,6 +27,32 @@ mix64(uint64_t x)
 	x ^= x >> 31;
 	return x;
 }
+
+void
+tt_proxy_bal_init(struct tt_proxy_bal *b, const struct tt_listen_config *lc)
+{
+	*b = (struct tt_proxy_bal){ .n = lc->backends.n, .method = lc->balance };
+	for (uint32_t i = 0; i < b->n; i++) {
+		const struct tt_backend *be = &lc->backends.b[i];
+
+		b->be[i].weight = be->weight != 0 ? be->weight : 1;
+		/*
+		 * Distinct IPv4 backends give distinct keys, so mix64 (a bijection) never ties
+		 * them; an IPv6 backend's 128 bits are folded through mix64 (a tie between two
+		 * would need a 64-bit collision).
+		 */
+		if (be->family == AF_INET6) {
+			uint64_t hi, lo;
+
+			memcpy(&hi, be->addr6, 8);
+			memcpy(&lo, be->addr6 + 8, 8);
+			b->be[i].hkey = mix64(mix64(hi) ^ lo) ^ be->port;
+		} else {
+			b->be[i].hkey = (uint64_t)ntohl(be->addr) << 16 ^ be->port;
+		}
+	}
+}
+
 
 /*
  * Smooth weighted round robin (nginx's ngx_http_upstream_get_peer) over the backends in

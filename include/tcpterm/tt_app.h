@@ -175,7 +175,8 @@ uint64_t *tt_app_udata(struct tt_app_ctx *ctx, tt_conn_t c);
  * or 'closed' follows. -EADDRNOTAVAIL when no local port is free for dst (or, IPv6, while
  * DAD keeps every source address tentative), -ENETUNREACH without a route (IpOutNoRoutes;
  * IPv6: no IPv6 --addr), -ENOBUFS when the worker has no TCB left (or no room for another
- * remote IPv6 address), -EINVAL for an address that is not unicast or a port 0. An IPv6
+ * remote IPv6 address), -EINVAL for an address that is not unicast or a port 0,
+ * -EAFNOSUPPORT for a family other than AF_INET and AF_INET6. An IPv6
  * source follows RFC 6724's first rules: our address on dst's prefix, the port's
  * link-local one for a link-local dst, else the first.
  */

@@ -499,12 +499,13 @@ parse_backend(const char *s, struct tt_backend *b, uint32_t wmin, uint32_t wmax)
 		return -EINVAL;
 	if (v6) {
 		if (tt_in6_is_unspecified(b->addr6) || tt_in6_is_multicast(b->addr6) ||
-		    tt_in6_is_loopback(b->addr6))
+		    tt_in6_is_loopback(b->addr6) || tt_in6_is_v4mapped(b->addr6))
 			return -EINVAL;
 		b->family = AF_INET6;
 	}
 	a = ntohl(b->addr);
-	if (!v6 && (a == 0 || a == UINT32_MAX || (a >> 28) == 0xe))
+	/* As tt_app_connect refuses them (dst_valid): 0/8, loopback, groups, broadcast. */
+	if (!v6 && (!ipv4_host(b->addr) || (a >> 28) == 0xf))
 		return -EINVAL;
 	b->weight = (uint16_t)weight;
 	return 0;
@@ -515,7 +516,7 @@ static int
 set_backends(struct pass *ps, void *base, const struct key *k, const char *val)
 {
 	struct tt_backend_list *l = (struct tt_backend_list *)((uint8_t *)base + k->off);
-	char buf[512], *save = NULL, *tok;
+	char buf[TT_MAX_BACKENDS * 72], *save = NULL, *tok;   /* what format_value writes */
 	size_t ki = k - keys;
 
 	if (snprintf(buf, sizeof(buf), "%s", val) >= (int)sizeof(buf))
@@ -1358,6 +1359,12 @@ tt_config_validate(const struct tt_config *cfg, char *err, size_t errlen)
 		}
 		for (uint32_t b = 0; l->app == TT_APP_PROXY && b < l->backends.n; b++) {
 			char a[INET_ADDRSTRLEN];
+
+			if (l->backends.b[b].family == AF_INET6 && cfg->n_addrs6 == 0) {
+				snprintf(err, errlen, "listen %u: an IPv6 backend needs an IPv6 --addr (X:X::X/len) to connect from",
+					 l->port);
+				return -EINVAL;
+			}
 
 			for (uint32_t j = 0; j < cfg->n_addrs6 && l->backends.b[b].family == AF_INET6;
 			     j++) {

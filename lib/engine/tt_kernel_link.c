@@ -138,7 +138,6 @@ link_alias(int ifindex, char *alias, size_t len)
 	return 0;
 }
 
-/* Up, and for the kernel's side its transmit checksum done in full (see the top). */
 /*
  * tt0p is tcpterm's: the kernel's own IPv6 there would make a link-local address from the
  * MAC tcpterm's port has too, and, where AF_PACKET leaves the kernel a copy of each frame,
@@ -148,15 +147,22 @@ static void
 tcpterm_side_no_ipv6(void)
 {
 	FILE *f = fopen("/proc/sys/net/ipv6/conf/" KL_TCPTERM "/disable_ipv6", "w");
+	int bad;
 
-	if (f == NULL)
+	if (f == NULL) {
+		if (errno != ENOENT)
+			TT_LOG(WARNING, core, "cannot turn the kernel's IPv6 off on %s: %s",
+			       KL_TCPTERM, strerror(errno));
 		return;
-	if (fputs("1\n", f) < 0)
+	}
+	bad = fputs("1\n", f) < 0;
+	bad |= fclose(f) != 0;
+	if (bad)
 		TT_LOG(WARNING, core, "cannot turn the kernel's IPv6 off on %s: %s", KL_TCPTERM,
 		       strerror(errno));
-	fclose(f);
 }
 
+/* Up, and for the kernel's side its transmit checksum done in full (see the top). */
 static int
 veth_prepare(char *err, size_t errlen)
 {
@@ -176,6 +182,7 @@ veth_prepare(char *err, size_t errlen)
 		close(fd);
 		return -e;
 	}
+	tcpterm_side_no_ipv6();     /* before the link is up: no address made from our MAC */
 	for (size_t i = 0; i < RTE_DIM(names); i++) {
 		memset(&ifr, 0, sizeof(ifr));
 		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", names[i]);
@@ -188,7 +195,6 @@ veth_prepare(char *err, size_t errlen)
 		}
 	}
 	close(fd);
-	tcpterm_side_no_ipv6();
 	return link_set_alias(kl_ifindex, KL_ALIAS);
 }
 

@@ -164,8 +164,10 @@ tt_worker_poll_from(struct tt_worker *w, uint64_t *tsc)
 			layer_mark(w, &mark, lc, TT_LAYER_out);
 	}
 	tt_arp_timer(w);
-	tt_mld_timer(w);
-	tt_nd_timer(w);
+	if (w->net->n_addrs6 != 0) {      /* IPv6 on: one compare a loop when it is not */
+		tt_mld_timer(w);
+		tt_nd_timer(w);
+	}
 	tt_worker_flush(w);
 	worker_load(w, total == 0);
 

@@ -132,20 +132,24 @@ icmp6_err_parse(const struct tt_worker *w, const struct tt_pkt *p, struct tt_icm
 		e->type = ICMP_DEST_UNREACH;
 		e->code = icmp[1] == ICMP6_NOROUTE ? ICMP_NET_UNREACH :
 			  icmp[1] == ICMP6_PORT_UNREACH ? ICMP_PORT_UNREACH : ICMP_HOST_UNREACH;
+		/* No route, beyond scope, address unreachable are soft; the rest are not. */
+		e->fatal = icmp[1] != ICMP6_NOROUTE && icmp[1] != 2 && icmp[1] != 3;
 		break;
 	case ICMP6_PACKET_TOO_BIG:
 		memcpy(&mtu, icmp + 4, sizeof(mtu));
 		mtu = rte_be_to_cpu_32(mtu);
 		e->type = ICMP_DEST_UNREACH;
 		e->code = ICMP_FRAG_NEEDED;
-		mtu = mtu < IP6_MIN_MTU ? IP6_MIN_MTU : mtu;
-		e->mtu = (uint16_t)(mtu > UINT16_MAX ? UINT16_MAX : mtu);
+		/* Below IPv6's minimum no link exists: believed by nobody (Linux's tcp_v6_err). */
+		e->mtu = mtu < IP6_MIN_MTU ? 0 : (uint16_t)(mtu > UINT16_MAX ? UINT16_MAX : mtu);
+		e->fatal = true;
 		break;
 	case ICMP6_TIME_EXCEEDED:
 		e->type = ICMP_TIME_EXCEEDED;
 		break;
 	default:
 		e->type = ICMP_PARAMETERPROB;
+		e->fatal = true;
 		break;
 	}
 	return true;
@@ -221,7 +225,7 @@ tt_icmp6_input(struct tt_worker *w, struct tt_pkt *p)
 		TT_STAT_INC(&w->stats, Icmp6InGroupMembQueries);
 		/* RFC 3810 5.1.14: a router's, from a link-local address. */
 		if (tt_in6_is_link_local(p->ip6->src_addr))
-			tt_mld_query(w);
+			tt_mld_query(w, p->pi);
 		break;
 	case ND_ROUTER_SOLICIT:
 		TT_STAT_INC(&w->stats, Icmp6InRouterSolicits);

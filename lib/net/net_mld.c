@@ -82,7 +82,12 @@ mld_report(struct tt_worker *w, uint16_t pi, uint8_t record_type)
 	}
 	tt_ipv6_mcast_mac(all_mld_routers, &dst_mac);
 	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = dst_mac;
-	src = tt_ipv6_source(w->net, pi, all_mld_routers);
+	/* RFC 3810 5: the port's link-local address, preferred; else :: (5.2.13), never a global. */
+	src = -1;
+	for (uint32_t i = 0; i < w->net->n_addrs6 && src < 0; i++)
+		if (w->net->addrs6[i].port == pi &&
+		    tt_addr6_state_get(w->net, i) == TT_ADDR6_PREFERRED)
+			src = (int)i;
 	ip6 = tt_ipv6_hdr_fill(w, pi, m, src >= 0 ? w->net->addrs6[src].a : unspec,
 			       all_mld_routers, MLD_HBH_LEN + body, IP6_NH_HOPOPTS, 1);
 	hbh = (uint8_t *)(ip6 + 1);
@@ -111,31 +116,32 @@ mld_report(struct tt_worker *w, uint16_t pi, uint8_t record_type)
 }
 
 void
-tt_mld_query(struct tt_worker *w)
+tt_mld_query(struct tt_worker *w, uint16_t pi)
 {
-	w->neigh->mld_query = true;
+	w->neigh->mld_query |= (uint8_t)(1u << pi);
 }
 
 void
 tt_mld_timer(struct tt_worker *w)
 {
 	struct tt_neigh_table *t = w->neigh;
-	uint8_t type;
+	uint8_t ports;
 
 	if (w->net->n_addrs6 == 0)
 		return;
-	/* The worker a query reached answers it; worker 0 makes the unsolicited reports. */
-	if (t->mld_query) {
-		t->mld_query = false;
-		type = MLD2_MODE_IS_EXCLUDE;
-	} else if (w->id == 0 && t->mld_sent < MLD_REPORTS &&
-		   !tt_tick_after(t->mld_next_ms, w->clock.ms)) {
+	/* The worker a query reached answers it, on its port; worker 0 makes the first reports. */
+	if (t->mld_query != 0) {
+		ports = t->mld_query;
+		t->mld_query = 0;
+		for (uint16_t pi = 0; pi < w->n_ports; pi++)
+			if (ports & (1u << pi))
+				mld_report(w, pi, MLD2_MODE_IS_EXCLUDE);
+	}
+	if (w->id == 0 && t->mld_sent < MLD_REPORTS &&
+	    !tt_tick_after(t->mld_next_ms, w->clock.ms)) {
 		t->mld_sent++;
 		t->mld_next_ms = w->clock.ms + 1000;
-		type = MLD2_CHANGE_TO_EXCLUDE;
-	} else {
-		return;
+		for (uint16_t pi = 0; pi < w->n_ports; pi++)
+			mld_report(w, pi, MLD2_CHANGE_TO_EXCLUDE);
 	}
-	for (uint16_t pi = 0; pi < w->n_ports; pi++)
-		mld_report(w, pi, type);
 }

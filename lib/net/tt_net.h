@@ -57,6 +57,7 @@ struct tt_icmp_err {
 	const uint8_t *l4;               /* its payload, 8 bytes at least */
 	uint16_t mtu;                    /* host order */
 	uint8_t type, code;
+	bool fatal;                      /* ICMPv6: Linux's icmpv6_err_convert says so */
 	bool handed;                     /* handed over by the worker that received it */
 	bool local;                      /* not received: the neighbour layer's (ARP failed) */
 };
@@ -227,7 +228,7 @@ struct tt_neigh_table {
 	uint64_t dup_log_ms;            /* when a preferred address's duplicate was last logged */
 	/* MLD (net_mld.c): unsolicited reports sent and the next one's time; a query to answer. */
 	uint8_t mld_sent;
-	bool mld_query;
+	uint8_t mld_query;              /* ports a query came on, a bit each (TT_MAX_PORTS 8) */
 	uint64_t mld_next_ms;
 	uint32_t n_pending;
 	struct tt_neigh_pending pending[TT_NEIGH_PENDING];
@@ -415,8 +416,9 @@ void tt_icmp6_input(struct tt_worker *w, struct tt_pkt *p);
  * owner of the flow it quotes. ICMPv6 errors reach the quoted protocol's err with their
  * meaning in ICMP's words (RFC 4443 3 against RFC 792): destination unreachable's no route
  * as net unreachable, the others as host unreachable (port unreachable as itself); packet
- * too big as fragmentation needed with its MTU (not below IPv6's 1280, RFC 8201 4, as
- * Linux); time exceeded and parameter problem as themselves.
+ * too big as fragmentation needed with its MTU (0, not believed, below IPv6's 1280, as
+ * Linux's tcp_v6_err); time exceeded and parameter problem as themselves; fatal as Linux's
+ * icmpv6_err_convert has it (what ends a request in SYN_RECV).
  */
 void tt_icmp6_handed_input(struct tt_worker *w, struct tt_pkt *p);
 
@@ -440,7 +442,7 @@ void tt_nd_timer(struct tt_worker *w);
  * loop iteration, before tt_nd_timer, tt_mld_timer answers it, and on worker 0 reports the
  * solicited-node groups twice at start.
  */
-void tt_mld_query(struct tt_worker *w);
+void tt_mld_query(struct tt_worker *w, uint16_t pi);
 void tt_mld_timer(struct tt_worker *w);
 
 #endif /* TT_NET_H */

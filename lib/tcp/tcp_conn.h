@@ -163,8 +163,18 @@ struct tt_pkt;
  * The key of the flow segment p belongs to (its ports rport and lport, network order): an
  * IPv6 remote address not interned gives raddr TT_IN6_NONE, which matches nothing.
  */
-void tt_tcp_flow_of(const struct tt_worker *w, const struct tt_pkt *p, uint16_t rport,
-		    uint16_t lport, struct tt_flow *f);
+void tt_tcp_flow_of6(const struct tt_worker *w, const struct tt_pkt *p, uint16_t rport,
+		     uint16_t lport, struct tt_flow *f);
+
+static inline void
+tt_tcp_flow_of(const struct tt_worker *w, const struct tt_pkt *p, uint16_t rport,
+	       uint16_t lport, struct tt_flow *f)
+{
+	if (p->ip6 == NULL)
+		tt_flow_set(f, p->ip->src_addr, p->ip->dst_addr, rport, lport);
+	else
+		tt_tcp_flow_of6(w, p, rport, lport, f);
+}
 
 /* The IP header's length in f's segments: what the MSS leaves out besides TCP's 20 bytes. */
 static inline uint32_t

@@ -125,10 +125,11 @@ flow6_of(struct tt_worker *w, uint16_t pi, const uint8_t a[16], struct tt_flow *
 	uint8_t nh[16];
 	int src;
 
-	if (tt_in6_is_unspecified(a) || tt_in6_is_loopback(a) || tt_in6_is_multicast(a) ||
+	if (tt_in6_is_unspecified(a) || tt_in6_is_loopback(a) ||
 	    memcmp(a, mapped, sizeof(mapped)) == 0 || tt_ipv6_addr_index(w->net, a) >= 0)
 		return -EINVAL;
-	if (w->tcp->in6.hash == NULL || !tt_ipv6_nexthop(w, a, nh))
+	/* Linux: a group has no route for TCP (ENETUNREACH), as no IPv6 at all has none. */
+	if (tt_in6_is_multicast(a) || w->tcp->in6.hash == NULL || !tt_ipv6_nexthop(w, a, nh))
 		return -ENETUNREACH;
 	src = tt_ipv6_source(w->net, pi, a);
 	if (src < 0)
@@ -155,6 +156,8 @@ tt_tcp_usr_connect(struct tt_worker *w, uint16_t listener, const struct tt_endpo
 
 	if (dst->port == 0)
 		return -EINVAL;
+	if (dst->family != 0 && dst->family != AF_INET && dst->family != AF_INET6)
+		return -EAFNOSUPPORT;
 	if (dst->family == AF_INET6) {
 		rc = flow6_of(w, pi, dst->addr6, &f);
 		if (rc != 0)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ICMP errors about our segments (Linux's tcp_v4_err, tcp_v6_err): Path MTU discovery (RFC
- * 1191; RFC 8201 for IPv6, whose packet too big arrives as fragmentation needed, never
- * below 1280, net_icmp6.c) and the checks RFC 5927 asks for before believing an ICMP
+ * 1191; RFC 8201 for IPv6, whose packet too big arrives as fragmentation needed, one
+ * below 1280 as MTU 0 which is not believed, net_icmp6.c) and the checks RFC 5927 asks for before believing an ICMP
  * message.
  *
  *   tt_icmp_input (net) -> l4[IPPROTO_TCP].err = tt_tcp_icmp_err -> [hand-over to the owner]
@@ -136,7 +136,9 @@ conn_err(struct tt_worker *w, struct tt_conn *c, uint32_t seq, const struct tt_i
 static void
 req_err(struct tt_worker *w, struct tt_req *r, uint32_t seq, const struct tt_icmp_err *e)
 {
-	bool abort = e->type == ICMP_PARAMETERPROB || e->type == ICMP_TIME_EXCEEDED ||
+	/* IPv6: Linux's tcp_req_err takes icmpv6_err_convert's fatal flag instead. */
+	bool abort = e->ip6 != NULL ? e->fatal :
+		     e->type == ICMP_PARAMETERPROB || e->type == ICMP_TIME_EXCEEDED ||
 		     (e->type == ICMP_DEST_UNREACH &&
 		      (e->code == ICMP_NET_UNREACH || e->code == ICMP_HOST_UNREACH));
 

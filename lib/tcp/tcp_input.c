@@ -825,17 +825,12 @@ drop:
 }
 
 void
-tt_tcp_flow_of(const struct tt_worker *w, const struct tt_pkt *p, uint16_t rport,
-	       uint16_t lport, struct tt_flow *f)
+tt_tcp_flow_of6(const struct tt_worker *w, const struct tt_pkt *p, uint16_t rport,
+		uint16_t lport, struct tt_flow *f)
 {
-	int i;
-
-	if (likely(p->ip6 == NULL)) {
-		tt_flow_set(f, p->ip->src_addr, p->ip->dst_addr, rport, lport);
-		return;
-	}
 	/* tt_ipv6_parse let only our addresses through: a unicast one is in addrs6. */
-	i = tt_ipv6_addr_index(w->net, p->ip6->dst_addr);
+	int i = tt_ipv6_addr_index(w->net, p->ip6->dst_addr);
+
 	tt_flow_set(f, w->tcp != NULL ? tt_in6_find(w->tcp, p->ip6->src_addr) : TT_IN6_NONE,
 		    tt_flow_l6((uint32_t)RTE_MAX(i, 0)), rport, lport);
 }
@@ -856,6 +851,21 @@ flow_of(const struct tt_worker *w, const struct tt_pkt *p, const struct tt_tcp_s
  * after its 40-byte header gives its TCP header with *ipp NULL: shed like IPv4's, not
  * prefetched (its flow key needs the remote address's handle first).
  */
+/* rx_peek_tcp's IPv6 half: the frame is not IPv4. */
+static const struct rte_tcp_hdr *
+rx_peek_tcp6(const struct rte_mbuf *m, const struct rte_ipv4_hdr **ipp)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(eth + 1);
+
+	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV6) ||
+	    rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip6) + sizeof(struct rte_tcp_hdr) ||
+	    !rte_is_unicast_ether_addr(&eth->dst_addr) || ip6->proto != IPPROTO_TCP)
+		return NULL;
+	*ipp = NULL;
+	return (const struct rte_tcp_hdr *)(ip6 + 1);
+}
+
 static inline const struct rte_tcp_hdr *
 rx_peek_tcp(const struct rte_mbuf *m, const struct rte_ipv4_hdr **ipp)
 {
@@ -863,19 +873,10 @@ rx_peek_tcp(const struct rte_mbuf *m, const struct rte_ipv4_hdr **ipp)
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
 	uint32_t ihl;
 
-	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
-		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(eth + 1);
-
-		if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip6) +
-					      sizeof(struct rte_tcp_hdr) ||
-		    !rte_is_unicast_ether_addr(&eth->dst_addr) || ip6->proto != IPPROTO_TCP)
-			return NULL;
-		*ipp = NULL;
-		return (const struct rte_tcp_hdr *)(ip6 + 1);
-	}
+	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4))
+		return rx_peek_tcp6(m, ipp);
 	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*ip) ||
-	    !rte_is_unicast_ether_addr(&eth->dst_addr) ||
-	    eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) || ip->next_proto_id != IPPROTO_TCP ||
+	    !rte_is_unicast_ether_addr(&eth->dst_addr) || ip->next_proto_id != IPPROTO_TCP ||
 	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
 		return NULL;
 	ihl = (ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * 4u;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
@@ -974,6 +975,19 @@ test_ipv6_keys(void **state)
 	expect_invalid(ARGV("--gateway", "ff02::2"), "--gateway");
 	expect_invalid(ARGV("--kernel-addr", "2001:2::1"), "--kernel-addr"); /* no prefix */
 	expect_invalid(ARGV("--dad-transmits", "11"), "--dad-transmits");
+	/* Backends tt_app_connect would refuse, refused here (one line, the value named). */
+	expect_invalid(ARGV("--app", "proxy", "--backend", "[::ffff:10.0.0.1]:80"), "--backend");
+	expect_invalid(ARGV("--app", "proxy", "--backend", "127.0.0.1:80"), "--backend");
+	expect_invalid(ARGV("--app", "proxy", "--backend", "[2001:2::1]"), "--backend");
+	expect_invalid(ARGV("--app", "proxy", "--backend", "[]:80"), "--backend");
+	expect_invalid(ARGV("--app", "proxy", "--backend", "[2001:2::1]:80"),
+		       "an IPv6 backend needs an IPv6 --addr");
+	assert_int_equal(parse(&cfg, ARGV("--addr", "2001:2::2/64", "--app", "proxy",
+					  "--backend", "[2001:2::1]:8080,weight=3")), 0);
+	assert_int_equal(cfg.listen_defaults.backends.b[0].family, AF_INET6);
+	assert_int_equal(cfg.listen_defaults.backends.b[0].addr6[15], 1);
+	assert_int_equal(cfg.listen_defaults.backends.b[0].port, 8080);
+	assert_int_equal(cfg.listen_defaults.backends.b[0].weight, 3);
 	/* Between keys: an IPv6 gateway off every prefix, a kernel side on ours. */
 	expect_invalid(ARGV("--addr", "2001:2::2/64", "--gateway", "2001:3::1"),
 		       "--gateway 2001:3::1");

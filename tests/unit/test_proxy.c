@@ -145,6 +145,27 @@ test_source_stable(void **state)
 				 first[c]);
 }
 
+/* Source over IPv6 backends on one port: the clients spread over all of them (keys differ). */
+static void
+test_source_ipv6_backends(void **state)
+{
+	struct tt_listen_config lc = { .balance = TT_BALANCE_SOURCE };
+	unsigned int count[3] = { 0 };
+	struct tt_proxy_bal b;
+
+	(void)state;
+	lc.backends.n = 3;
+	for (unsigned int i = 0; i < 3; i++) {
+		lc.backends.b[i] = (struct tt_backend){ .port = 80, .weight = 1, .family = AF_INET6,
+							.addr6 = { 0x20, 0x01, 0, 2, [15] = (uint8_t)(0x10 + i) } };
+	}
+	tt_proxy_bal_init(&b, &lc);
+	for (uint32_t c = 0; c < 3000; c++)
+		count[tt_proxy_bal_pick(&b, 0, IP(10, c >> 8, c & 0xff, 7), 100000)]++;
+	for (unsigned int i = 0; i < 3; i++)
+		assert_in_range(count[i], 1000 * 85 / 100, 1000 * 115 / 100);
+}
+
 /* A failed backend is skipped for backend_fail_skip seconds, by every method. */
 static void
 test_skip_failed(void **state)
@@ -303,6 +324,7 @@ main(void)
 		cmocka_unit_test(test_roundrobin_smooth),
 		cmocka_unit_test(test_leastconn),
 		cmocka_unit_test(test_source_stable),
+		cmocka_unit_test(test_source_ipv6_backends),
 		cmocka_unit_test(test_skip_failed),
 		cmocka_unit_test(test_retry_order),
 		cmocka_unit_test(test_retry_sixteen),
