@@ -277,19 +277,19 @@ tt_ipv6_parse(struct tt_stats *st, const struct tt_net *net, struct tt_pkt *p)
 void
 tt_ipv6_input(struct tt_worker *w, struct tt_pkt *p)
 {
+	bool own, na;
+
 	if (tt_ipv6_parse(&w->stats, w->net, p) < 0)
 		goto drop;
 	/*
 	 * The unspecified source is for DAD's solicitations only (RFC 4862 5.4.2); one of our
 	 * own addresses for another node's advertisement of it only (5.4.4), which DAD looks for.
 	 */
-	if ((tt_in6_is_unspecified(p->ip6->src_addr) || tt_ipv6_addr_index(w->net, p->ip6->src_addr) >= 0)
-	    && p->proto != IP6_NH_ICMP6) {
-		TT_STAT_INC(&w->stats, Ip6InAddrErrors);
-		goto drop;
-	}
-	if (tt_ipv6_addr_index(w->net, p->ip6->src_addr) >= 0 &&
-	    (p->l4_len == 0 || *(const uint8_t *)p->l4 != ND_NEIGHBOR_ADVERT)) {
+	own = tt_ipv6_addr_index(w->net, p->ip6->src_addr) >= 0;
+	na = p->proto == IP6_NH_ICMP6 && p->l4_len > 0 &&
+	     *(const uint8_t *)p->l4 == ND_NEIGHBOR_ADVERT;
+	if ((tt_in6_is_unspecified(p->ip6->src_addr) && p->proto != IP6_NH_ICMP6) ||
+	    (own && !na)) {
 		TT_STAT_INC(&w->stats, Ip6InAddrErrors);
 		goto drop;
 	}
