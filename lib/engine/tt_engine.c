@@ -8,6 +8,8 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -498,11 +500,34 @@ fail:
 	return NULL;
 }
 
+/*
+ * net_tap learns that its queue has frames from a real-time signal the kernel queues for
+ * every frame written to the TAP (F_SETSIG; one each, as real-time signals are not merged).
+ * Taken on a data-path lcore, each one interrupts the loop for a signal frame: under a SYN
+ * flood through a TAP that was 50-80 % of the worker (perf), and the worker read 4-5 k
+ * frames/s where, with them blocked here, it reads the 53 k/s hping3 offers
+ * (docs/BENCHMARKS.md, "net_tap's signals"). Blocked on every lcore the engine runs, they go
+ * to EAL's own threads (its interrupt thread always exists), whose handler bumps the
+ * trigger net_tap's RX reads. tcpterm itself uses no real-time signal.
+ */
+static void
+lcore_block_rt_signals(void)
+{
+	sigset_t rt;
+
+	sigemptyset(&rt);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaddset(&rt, sig);
+	pthread_sigmask(SIG_BLOCK, &rt, NULL);
+}
+
 static int
 engine_lcore_main(void *arg)
 {
 	struct tt_engine *e = arg;
 	unsigned int lcore = rte_lcore_id();
+
+	lcore_block_rt_signals();
 
 	for (uint16_t i = 0; i < e->n_workers; i++) {
 		struct tt_worker *w = e->workers[i];
