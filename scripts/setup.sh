@@ -12,10 +12,11 @@ set -u
 
 # clang and libclang-rt-14-dev: the sanitizer build of scripts/test.sh (ASan/UBSan runtimes)
 # and libFuzzer for tests/fuzz (SPEC R5). prometheus: its promtool checks the metrics endpoint
-# (tests/integration/test_metrics.py); ethtool: test_kernel_link.py reads tt0's offloads.
+# (tests/integration/test_metrics.py); ethtool: test_kernel_link.py reads tt0's offloads;
+# libbpf-dev: the headers of test_vlan.py's tc program (built with clang).
 PACKAGES=(dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build libcmocka-dev pkg-config
 	libjansson-dev python3-scapy iproute2 iputils-ping curl wrk hping3 tcpdump gcc
-	clang libclang-rt-14-dev prometheus ethtool)
+	clang libclang-rt-14-dev prometheus ethtool libbpf-dev)
 WANT_HP=${TT_HUGEPAGES:-256}
 HP_DIR=/sys/kernel/mm/hugepages/hugepages-2048kB
 

@@ -69,12 +69,14 @@ struct tt_backend_list {
 struct tt_ipv4_prefix {
 	uint32_t addr;
 	uint8_t len;
+	uint16_t vlan;         /* --addr's 802.1Q VLAN ID (",vlan=N"); 0: untagged */
 };
 
 /* An IPv6 address (network order, as on the wire) with prefix length (issue 10 item 1). */
 struct tt_ipv6_prefix {
 	uint8_t addr[16];
 	uint8_t len;
+	uint16_t vlan;         /* as tt_ipv4_prefix's */
 };
 
 /* Per-listener settings: a [listen PORT] section overrides the [listen] defaults. */

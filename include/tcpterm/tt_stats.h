@@ -23,8 +23,10 @@
 	X(Eth, EthInOtherTypes,    "frames dropped for an EtherType other than IPv4, ARP or (with an IPv6 address) IPv6") \
 	X(Eth, EthInOtherHosts,    "frames dropped as addressed to another MAC") \
 	X(Eth, EthInGroupSource,   "frames dropped for a multicast or broadcast source MAC") \
+	X(Eth, EthInVlanUnknown,   "802.1Q-tagged frames dropped: no address of ours is on their VLAN (with none configured: any VLAN but 0)") \
 	X(Eth, EthInGroupTcp,      "TCP segments dropped as sent to a group MAC (TCP is unicast)") \
 	X(Eth, EthOutFrames,       "frames sent") \
+	X(Eth, EthOutVlanErrors,   "frames dropped because their 802.1Q tag could not be inserted (no headroom or a shared buffer)") \
 	X(Eth, EthOutDrops,        "frames dropped because the TX queue was full") \
 	X(Eth, EthHandoffDrops,    "frames dropped because another worker's ring was full") \
 	X(Eth, EthHandoffs,        "TCP segments handed to the worker owning their flow (R4)") \

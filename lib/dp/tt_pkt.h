@@ -16,6 +16,7 @@
 struct tt_pkt {
 	struct rte_mbuf *m;
 	uint16_t pi;                  /* index of the input port in the worker's ports */
+	uint16_t vlan;                /* 802.1Q VLAN ID the frame came on (tag removed); 0: none */
 	struct rte_ether_hdr *eth;
 	struct rte_ipv4_hdr *ip;      /* NULL until the IPv4 header is validated */
 	struct rte_ipv6_hdr *ip6;     /* NULL until an IPv6 header is validated */

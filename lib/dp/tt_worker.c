@@ -165,6 +165,8 @@ tt_worker_inbox_burst(struct tt_worker *w, struct tt_pkt *pkts, unsigned int n)
 
 		p->m = m;
 		p->pi = m->port;
+		p->vlan = m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED ?
+			  m->vlan_tci & RTE_VLAN_ID_MASK : 0;
 		p->eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 		p->ip = NULL;
 		p->ip6 = NULL;

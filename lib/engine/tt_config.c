@@ -108,7 +108,7 @@ static const struct key keys[] = {
 	{ "port", "kernel_link", NULL, KT_LINK, KS_CONFIG, 0, 0, "auto", C(kernel_link),
 	  "the port to the local kernel made when EAL is given no device (no EAL options, or --no-pci and no --vdev): auto (the first that works of af_xdp and af_packet, on a veth pair tt0/tt0p, and tap), af_xdp, af_packet, tap, or none" },
 	{ "net", "addr", NULL, KT_PREFIXES, KS_CONFIG, 0, 0, "198.18.0.2/24", C(addrs),
-	  "local IPv4 or IPv6 address/prefix, repeatable (16 of each); each port also has an IPv6 link-local address from its MAC" },
+	  "local IPv4 or IPv6 address/prefix, repeatable (16 of each); \",vlan=N\" puts it on 802.1Q VLAN N (1-4094; frames to and from it tagged), else untagged; each port also has an IPv6 link-local address from its MAC (untagged)" },
 	{ "net", "gateway", NULL, KT_GATEWAY, KS_CONFIG, 0, 0, "none", C(gateway),
 	  "gateway: an IPv4 address (resolved by ARP), an IPv6 one (by Neighbour Discovery; a router's link-local fe80:: address too), both comma-separated, or none for on-link peers only" },
 	{ "net", "kernel_addr", NULL, KT_KERNEL, KS_CONFIG, 0, 0, "auto", C(kernel_addr),
@@ -310,7 +310,52 @@ parse_prefix(const char *s, struct tt_ipv4_prefix *p)
 	    len > 32)
 		return -EINVAL;
 	p->len = (uint8_t)len;
+	p->vlan = 0;
 	return 0;
+}
+
+/*
+ * --addr's attributes after the prefix, comma-separated: vlan=N (IEEE 802.1Q 9.6: VID 0
+ * means no VLAN, 4095 is reserved). 0, or -EINVAL and *why.
+ */
+static int
+addr_attrs(const char *s, uint16_t *vlan, const char **why)
+{
+	bool seen = false;
+
+	/* One attribute today; each must be whole: no empty one, none twice. */
+	for (const char *tok = s;; ) {
+		const char *end = strchr(tok, ',');
+		size_t len = end != NULL ? (size_t)(end - tok) : strlen(tok);
+		char num[8];
+		uint32_t v;
+
+		if (len <= 5 || strncmp(tok, "vlan=", 5) != 0) {
+			*why = len == 0 ? "an empty attribute after the prefix (expected vlan=N)" :
+			       strncmp(tok, "vlan=", 5) == 0 ? "vlan=N takes an 802.1Q VLAN ID, 1-4094" :
+			       "unknown attribute (expected vlan=N)";
+			return -EINVAL;
+		}
+		if (seen) {
+			*why = "vlan= given twice";
+			return -EINVAL;
+		}
+		if (len - 5 >= sizeof(num) || !isdigit((unsigned char)tok[5])) {
+			*why = "vlan=N takes an 802.1Q VLAN ID, 1-4094";
+			return -EINVAL;
+		}
+		memcpy(num, tok + 5, len - 5);
+		num[len - 5] = '\0';
+		if (parse_u32(num, &v) != 0 || v < 1 || v > 4094) {
+			*why = "vlan=N takes an 802.1Q VLAN ID, 1-4094";
+			return -EINVAL;
+		}
+		*vlan = (uint16_t)v;
+		seen = true;
+		if (end == NULL)
+			return 0;
+		tok = end + 1;
+	}
 }
 
 /*
@@ -367,6 +412,7 @@ parse_prefix6(const char *s, struct tt_ipv6_prefix *p)
 	    len > 128)
 		return -EINVAL;
 	p->len = (uint8_t)len;
+	p->vlan = 0;
 	return 0;
 }
 
@@ -699,19 +745,30 @@ set_key_value(struct tt_config *cfg, void *base, struct pass *ps, const struct k
 			return fail(ps, k, val, why);
 		return 0;
 	}
-	case KT_PREFIXES:
+	case KT_PREFIXES: {
+		char pfx[INET6_ADDRSTRLEN + 8];
+		const char *attrs = strchr(val, ',');
+		size_t plen = attrs != NULL ? (size_t)(attrs - val) : strlen(val);
+		uint16_t vlan = 0;
+		const char *why;
+
 		if (!ps->list_seen[ki]) {
 			ps->list_seen[ki] = 1;
 			cfg->n_addrs = 0;
 			cfg->n_addrs6 = 0;
 		}
-		if (strchr(val, ':') != NULL) {
+		if (plen >= sizeof(pfx))
+			return fail(ps, k, val, "expected A.B.C.D/len or X:X::X/len");
+		memcpy(pfx, val, plen);
+		pfx[plen] = '\0';
+		if (attrs != NULL && addr_attrs(attrs + 1, &vlan, &why) != 0)
+			return fail(ps, k, val, why);
+		if (strchr(pfx, ':') != NULL) {
 			struct tt_ipv6_prefix *a6 = &cfg->addrs6[cfg->n_addrs6];
-			const char *why;
 
 			if (cfg->n_addrs6 == TT_MAX_ADDRS)
 				return fail(ps, k, val, "too many IPv6 addresses (16 at most)");
-			if (parse_prefix6(val, a6) != 0)
+			if (parse_prefix6(pfx, a6) != 0)
 				return fail(ps, k, val, "expected an IPv6 prefix X:X::X/len, len 1..128");
 			why = ipv6_host_why(a6->addr);
 			if (why != NULL)
@@ -719,17 +776,30 @@ set_key_value(struct tt_config *cfg, void *base, struct pass *ps, const struct k
 			for (uint32_t i = 0; i < cfg->n_addrs6; i++)
 				if (memcmp(cfg->addrs6[i].addr, a6->addr, 16) == 0)
 					return fail(ps, k, val, "given twice");
+			a6->vlan = vlan;
 			cfg->n_addrs6++;
 			return 0;
 		}
 		if (cfg->n_addrs == TT_MAX_ADDRS)
 			return fail(ps, k, val, "too many IPv4 addresses (16 at most)");
-		if (parse_prefix(val, &cfg->addrs[cfg->n_addrs]) != 0)
+		if (parse_prefix(pfx, &cfg->addrs[cfg->n_addrs]) != 0)
 			return fail(ps, k, val, "expected A.B.C.D/len or X:X::X/len");
 		if (!ipv4_host(cfg->addrs[cfg->n_addrs].addr))
 			return fail(ps, k, val, "not a host address (0/8, 127/8, multicast, broadcast)");
+		cfg->addrs[cfg->n_addrs].vlan = vlan;
+		for (uint32_t i = 0; i < cfg->n_addrs; i++) {
+			const struct tt_ipv4_prefix *a = &cfg->addrs[i], *b = &cfg->addrs[cfg->n_addrs];
+
+			if (a->addr != b->addr)
+				continue;
+			/* The same one again changes nothing; another length or VLAN would. */
+			if (a->len == b->len && a->vlan == b->vlan)
+				return 0;
+			return fail(ps, k, val, "given twice, with another prefix length or VLAN");
+		}
 		cfg->n_addrs++;
 		return 0;
+	}
 	case KT_PORTS:
 		if (!ps->list_seen[ki]) {
 			uint32_t keep = 0;
@@ -860,10 +930,14 @@ opt_name(const struct key *k, char *buf, size_t len)
 static void
 kernel_addr6_auto(struct tt_config *cfg)
 {
-	const struct tt_ipv6_prefix *a = &cfg->addrs6[0];
+	const struct tt_ipv6_prefix *a = NULL;
 
 	cfg->kernel_addr6 = (struct tt_ipv6_prefix){ .len = 0 };
-	if (cfg->n_addrs6 == 0 || a->len > 126)
+	/* The kernel's side of the link is untagged: the first untagged address's subnet. */
+	for (uint32_t i = 0; i < cfg->n_addrs6 && a == NULL; i++)
+		if (cfg->addrs6[i].vlan == 0)
+			a = &cfg->addrs6[i];
+	if (a == NULL || a->len > 126)
 		return;
 	for (uint32_t host = 1; host < 256; host++) {
 		struct tt_ipv6_prefix k = { .len = a->len };
@@ -885,18 +959,22 @@ kernel_addr6_auto(struct tt_config *cfg)
 }
 
 /*
- * kernel_addr = auto: the first host address of the first --addr's subnet that is not one of
- * ours (198.18.0.2/24 -> 198.18.0.1/24). A /31 or /32 has none: the kernel side stays bare.
+ * kernel_addr = auto: the first host address of the first untagged --addr's subnet that is
+ * not one of ours (198.18.0.2/24 -> 198.18.0.1/24). A /31 or /32 has none: the kernel side
+ * stays bare.
  */
 static void
 kernel_addr_auto(struct tt_config *cfg)
 {
-	const struct tt_ipv4_prefix *a = &cfg->addrs[0];
+	const struct tt_ipv4_prefix *a = NULL;
 	uint32_t mask, net, bcast;
 
 	kernel_addr6_auto(cfg);
 	cfg->kernel_addr = (struct tt_ipv4_prefix){ 0 };
-	if (cfg->n_addrs == 0 || a->len > 30)
+	for (uint32_t i = 0; i < cfg->n_addrs && a == NULL; i++)
+		if (cfg->addrs[i].vlan == 0)
+			a = &cfg->addrs[i];
+	if (a == NULL || a->len > 30)
 		return;
 	mask = ~0u << (32 - a->len);
 	net = ntohl(a->addr) & mask;
@@ -1308,6 +1386,46 @@ kernel6_check(const struct tt_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * A frame's VLAN follows from its source address (net_vlan.c) and a next hop's from the
+ * subnet it is on, so subnets on different VLANs must not overlap: which VLAN a neighbour of
+ * both is on could not be told (Linux would route it by the interface's route instead).
+ */
+static int
+vlan_check(const struct tt_config *cfg, char *err, size_t errlen)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+	for (uint32_t i = 0; i < cfg->n_addrs; i++) {
+		for (uint32_t j = i + 1; j < cfg->n_addrs; j++) {
+			const struct tt_ipv4_prefix *x = &cfg->addrs[i], *y = &cfg->addrs[j];
+			uint8_t len = RTE_MIN(x->len, y->len);
+			uint32_t mask = ~0u << (32 - len);
+
+			if (x->vlan == y->vlan || ((ntohl(x->addr) ^ ntohl(y->addr)) & mask) != 0)
+				continue;
+			snprintf(err, errlen, "--addr %s/%u and %s/%u overlap on different VLANs (%u, %u): give each VLAN a subnet of its own",
+				 inet_ntop(AF_INET, &x->addr, a, sizeof(a)), x->len,
+				 inet_ntop(AF_INET, &y->addr, b, sizeof(b)), y->len, x->vlan, y->vlan);
+			return -EINVAL;
+		}
+	}
+	for (uint32_t i = 0; i < cfg->n_addrs6; i++) {
+		for (uint32_t j = i + 1; j < cfg->n_addrs6; j++) {
+			const struct tt_ipv6_prefix *x = &cfg->addrs6[i], *y = &cfg->addrs6[j];
+
+			if (x->vlan == y->vlan ||
+			    !tt_in6_prefix_eq(x->addr, y->addr, RTE_MIN(x->len, y->len)))
+				continue;
+			snprintf(err, errlen, "--addr %s/%u and %s/%u overlap on different VLANs (%u, %u): give each VLAN a subnet of its own",
+				 inet_ntop(AF_INET6, x->addr, a, sizeof(a)), x->len,
+				 inet_ntop(AF_INET6, y->addr, b, sizeof(b)), y->len, x->vlan, y->vlan);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int
 tt_config_validate(const struct tt_config *cfg, char *err, size_t errlen)
 {
@@ -1324,7 +1442,8 @@ tt_config_validate(const struct tt_config *cfg, char *err, size_t errlen)
 			 inet_ntop(AF_INET, &cfg->addrs[i].addr, a, sizeof(a)));
 		return -EINVAL;
 	}
-	if (gateway6_check(cfg, err, errlen) != 0 || kernel6_check(cfg, err, errlen) != 0)
+	if (gateway6_check(cfg, err, errlen) != 0 || kernel6_check(cfg, err, errlen) != 0 ||
+	    vlan_check(cfg, err, errlen) != 0)
 		return -EINVAL;
 	if (cfg->mem_min > cfg->mem_pressure || cfg->mem_pressure > cfg->mem_max) {
 		snprintf(err, errlen,
@@ -1454,14 +1573,21 @@ format_value(const struct tt_config *cfg, const void *base, const struct key *k,
 			snprintf(buf + used, len - used, " (auto)");
 		break;
 	case KT_PREFIXES:
-		for (uint32_t i = 0; i < cfg->n_addrs && used < len; i++)
-			used += snprintf(buf + used, len - used, "%s%s/%u", i ? "," : "",
+		/* Space-separated: each is one --addr, its ",vlan=N" included. */
+		for (uint32_t i = 0; i < cfg->n_addrs && used < len; i++) {
+			used += snprintf(buf + used, len - used, "%s%s/%u", i ? " " : "",
 					 inet_ntop(AF_INET, &cfg->addrs[i].addr, a, sizeof(a)),
 					 cfg->addrs[i].len);
-		for (uint32_t i = 0; i < cfg->n_addrs6 && used < len; i++)
-			used += snprintf(buf + used, len - used, "%s%s/%u", used ? "," : "",
+			if (cfg->addrs[i].vlan != 0 && used < len)
+				used += snprintf(buf + used, len - used, ",vlan=%u", cfg->addrs[i].vlan);
+		}
+		for (uint32_t i = 0; i < cfg->n_addrs6 && used < len; i++) {
+			used += snprintf(buf + used, len - used, "%s%s/%u", used ? " " : "",
 					 inet_ntop(AF_INET6, cfg->addrs6[i].addr, a, sizeof(a)),
 					 cfg->addrs6[i].len);
+			if (cfg->addrs6[i].vlan != 0 && used < len)
+				used += snprintf(buf + used, len - used, ",vlan=%u", cfg->addrs6[i].vlan);
+		}
 		break;
 	case KT_PORTS:
 		for (uint32_t i = 0; i < cfg->n_listeners && used < len; i++)
@@ -1799,7 +1925,7 @@ value_name(const struct key *k)
 	case KT_U32:       return "N";
 	case KT_FLAG:      return NULL;
 	case KT_GATEWAY:   return "A.B.C.D[,X:X::X]|none";
-	case KT_PREFIXES:  return "A.B.C.D/LEN|X:X::X/LEN";
+	case KT_PREFIXES:  return "A.B.C.D/LEN|X:X::X/LEN[,vlan=N]";
 	case KT_KERNEL:    return "auto|none|A.B.C.D/LEN[,X:X::X/LEN]";
 	case KT_PORTS:     return "PORT[,PORT...]";
 	case KT_APP:       return "APP";

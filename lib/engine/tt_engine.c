@@ -44,6 +44,15 @@ static_assert(TT_MAX_PORTS <= TT_STATUS_PORTS, "tt_status.port too small");
  * IPv6 addresses start tentative for DAD (dad_transmits 0: preferred at once); the ports'
  * link-local addresses join them once the ports are set up (engine_ipv6_ports).
  */
+static void
+engine_vlan_add(struct tt_net *net, uint16_t vid)
+{
+	if (vid == 0)
+		return;
+	net->vlans = true;
+	net->vlan_map[vid / 64] |= UINT64_C(1) << (vid % 64);
+}
+
 static int
 engine_net_init(struct tt_engine *e, const struct tt_config *cfg, char *err, size_t errlen)
 {
@@ -54,6 +63,8 @@ engine_net_init(struct tt_engine *e, const struct tt_config *cfg, char *err, siz
 	for (uint32_t i = 0; i < cfg->n_addrs; i++) {
 		net->addrs[i] = cfg->addrs[i].addr;
 		net->prefix_len[i] = cfg->addrs[i].len;
+		net->addr_vlan[i] = cfg->addrs[i].vlan;
+		engine_vlan_add(net, cfg->addrs[i].vlan);
 	}
 	net->gateway = cfg->gateway;
 	net->addr6_state = e->addr6_state;
@@ -64,6 +75,8 @@ engine_net_init(struct tt_engine *e, const struct tt_config *cfg, char *err, siz
 		memcpy(net->addrs6[i].a, cfg->addrs6[i].addr, 16);
 		net->addrs6[i].len = cfg->addrs6[i].len;
 		net->addrs6[i].port = -1;
+		net->addrs6[i].vlan = cfg->addrs6[i].vlan;
+		engine_vlan_add(net, cfg->addrs6[i].vlan);
 	}
 	for (uint32_t i = 0; i < TT_NET_ADDRS6; i++)
 		e->addr6_state[i] = cfg->dad_transmits == 0 ? TT_ADDR6_PREFERRED : TT_ADDR6_TENTATIVE;
@@ -226,6 +239,8 @@ port_add(struct tt_engine *e, uint16_t port_id, bool *steers, char *err, size_t 
 					     err, errlen);
 	if (rc == 0 && p->kernel_ifname[0] != '\0' && e->cfg.kernel_addr6.len != 0)
 		rc = tt_port_set_kernel_addr6(p, &e->cfg.kernel_addr6, err, errlen);
+	else if (rc == 0 && p->kernel_ifname[0] != '\0' && e->cfg.n_addrs6 != 0)
+		rc = tt_port_tap_own_mac(p, err, errlen);
 	if (rc != 0)
 		return rc;
 	*steers |= p->steers;

@@ -195,11 +195,25 @@ port_max_mtu(const struct rte_eth_dev_info *info)
 	return RTE_MIN((uint32_t)info->max_mtu, info->max_rx_pktlen - overhead);
 }
 
+/* Some --addr is on an 802.1Q VLAN: frames may carry a tag. */
+static bool
+config_has_vlans(const struct tt_config *cfg)
+{
+	for (uint32_t i = 0; i < cfg->n_addrs; i++)
+		if (cfg->addrs[i].vlan != 0)
+			return true;
+	for (uint32_t i = 0; i < cfg->n_addrs6; i++)
+		if (cfg->addrs6[i].vlan != 0)
+			return true;
+	return false;
+}
+
 int
 tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 	      struct rte_mempool **pools, const struct tt_config *cfg,
 	      const struct tt_steer *steer, char *err, size_t errlen)
 {
+	uint32_t l2;
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
 	uint16_t nb_rxd = cfg->rx_desc, nb_txd = cfg->tx_desc;
@@ -291,11 +305,13 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 	/*
 	 * net_tap's GSO refuses a burst whose segment, Ethernet header included, exceeds the
 	 * MTU (it compares the frame with the L3 MTU), so a full-MSS segment would never go:
-	 * the TAP's MTU carries the Ethernet header's 14 bytes more. Peers still get our MSS
-	 * from --mtu, and we still send no IP datagram larger than --mtu.
+	 * the TAP's MTU carries the Ethernet header's 14 bytes more, and a VLAN tag's 4 when an
+	 * address is on a VLAN (rte_vlan_insert moves l2_len). Peers still get our MSS from
+	 * --mtu, and we still send no IP datagram larger than --mtu.
 	 */
-	if (p->tx_tso && p->is_tap && cfg->mtu + RTE_ETHER_HDR_LEN <= port_max_mtu(&info))
-		conf.rxmode.mtu = cfg->mtu + RTE_ETHER_HDR_LEN;
+	l2 = RTE_ETHER_HDR_LEN + (config_has_vlans(cfg) ? RTE_VLAN_HLEN : 0);
+	if (p->tx_tso && p->is_tap && cfg->mtu + l2 <= port_max_mtu(&info))
+		conf.rxmode.mtu = cfg->mtu + l2;
 	else if (p->tx_tso && p->is_tap)
 		p->tx_tso = false;
 	rc = rte_eth_dev_configure(port_id, n_queues, n_queues, &conf);
@@ -390,8 +406,8 @@ fail:
  * addresses from MACs (RFC 4291 2.5.1), so both ends would claim the same one and DAD fail
  * on one side; the kernel side gets a random MAC of its own instead.
  */
-static int
-tap_own_mac(const struct tt_port *p, char *err, size_t errlen)
+int
+tt_port_tap_own_mac(const struct tt_port *p, char *err, size_t errlen)
 {
 	struct ifreq ifr = { 0 };
 	struct rte_ether_addr mac;
@@ -416,7 +432,7 @@ tap_own_mac(const struct tt_port *p, char *err, size_t errlen)
 	return 0;
 fail:
 	rc = -errno;
-	snprintf(err, errlen, "cannot give %s a MAC of its own (%s): run as root or set kernel_addr to an IPv4 prefix only",
+	snprintf(err, errlen, "cannot give %s a MAC of its own (%s), which IPv6 needs (its link-local address, ND): run as root, or give no IPv6 --addr",
 		 p->kernel_ifname, strerror(errno));
 	close(fd);
 	return rc;
@@ -441,7 +457,7 @@ tt_port_set_kernel_addr6(const struct tt_port *p, const struct tt_ipv6_prefix *a
 		snprintf(err, errlen, "cannot find %s (%s)", p->kernel_ifname, strerror(errno));
 		return rc;
 	}
-	rc = tap_own_mac(p, err, errlen);
+	rc = tt_port_tap_own_mac(p, err, errlen);
 	if (rc != 0)
 		return rc;
 	/* Off and on: a link-local address made from the MAC the TAP had is made again. */

@@ -46,6 +46,11 @@ int tt_port_set_kernel_addr(const struct tt_port *p, uint32_t addr_be, uint8_t l
  * DAD sees it answer, and the kernel's would make it tentative for a second). 0 or -errno
  * with a message in err.
  */
+/*
+ * A TAP's kernel side a MAC of its own (net_tap gives it the port's), for IPv6: link-local
+ * addresses come from MACs, and ND ignores frames from tcpterm's own MAC. 0 or -errno.
+ */
+int tt_port_tap_own_mac(const struct tt_port *p, char *err, size_t errlen);
 int tt_port_set_kernel_addr6(const struct tt_port *p, const struct tt_ipv6_prefix *a,
 			     char *err, size_t errlen);
 

@@ -132,6 +132,9 @@ tt_worker_poll_from(struct tt_worker *w, uint64_t *tsc)
 		}
 		/* Frames shed are frames handled: they count for the busy share. */
 		total += n;
+		/* Tags off first: shedding and prefetching read headers where untagged ones are. */
+		if (w->net->vlans)
+			tt_vlan_rx(in, n);
 		if (unlikely(w->syn_budget != UINT32_MAX) && w->tcp != NULL)
 			n = tt_tcp_rx_shed(w, in, n);
 		if (w->tcp != NULL)

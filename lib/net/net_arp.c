@@ -88,7 +88,7 @@ arp_reply(struct tt_worker *w, struct tt_pkt *p, struct rte_arp_hdr *arp)
 			       (sizeof(struct rte_ether_hdr) + sizeof(*arp)));
 	p->m->ol_flags = 0;
 	TT_STAT_INC(&w->stats, ArpOutReplies);
-	tt_worker_tx(w, p->pi, p->m);
+	tt_net_tx(w, p->pi, p->m);
 }
 
 void
@@ -105,7 +105,7 @@ tt_arp_input(struct tt_worker *w, struct tt_pkt *p, bool from_peer)
 	}
 	if (tt_arp_parse(&w->stats, p, &arp) < 0)
 		goto free;
-	for_us = tt_ipv4_is_local(w->net, arp->arp_data.arp_tip);
+	for_us = tt_ipv4_is_local_on(w->net, arp->arp_data.arp_tip, p->vlan);
 	if (!for_us) {
 		TT_STAT_INC(&w->stats, ArpInOther);
 		goto free;
@@ -155,7 +155,7 @@ tt_arp_request(struct tt_worker *w, uint16_t pi, uint32_t ip)
 	memset(&arp->arp_data.arp_tha, 0, sizeof(arp->arp_data.arp_tha));
 	arp->arp_data.arp_tip = ip;
 	TT_STAT_INC(&w->stats, ArpOutRequests);
-	tt_worker_tx(w, pi, m);
+	tt_net_tx(w, pi, m);
 }
 
 uint32_t

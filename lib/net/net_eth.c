@@ -25,6 +25,8 @@ tt_eth_parse(struct tt_stats *st, struct rte_mbuf *m, const struct rte_ether_add
 	}
 	p->m = m;
 	p->eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	/* Tagged: tt_vlan_rx took the tag off. VID 0 is a priority tag only (802.1Q 9.6). */
+	p->vlan = m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED ? m->vlan_tci & RTE_VLAN_ID_MASK : 0;
 	p->ip = NULL;
 	p->ip6 = NULL;
 	p->l4 = NULL;
@@ -54,6 +56,11 @@ tt_eth_input(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m)
 	if (tt_eth_parse(&w->stats, m, &w->ports[pi].mac, &p) < 0)
 		goto drop;
 	p.pi = pi;
+	if (p.vlan != 0 && !tt_vlan_known(w->net, p.vlan)) {
+		TT_STAT_INC(&w->stats, EthInVlanUnknown);
+		goto drop;
+	}
+again:
 	switch (p.eth->ether_type) {
 	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
 		tt_ipv4_input(w, &p);
@@ -69,6 +76,22 @@ tt_eth_input(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m)
 		}
 		tt_ipv6_input(w, &p);
 		return;
+	case RTE_BE16(RTE_ETHER_TYPE_VLAN):
+		/*
+		 * Still tagged: no address is on a VLAN (tt_vlan_rx did not run), or a second tag
+		 * (802.1ad stacking, which tcpterm does not speak). As Linux without VLAN devices, a
+		 * priority-tagged frame is taken as untagged and any other dropped.
+		 */
+		if (!(m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) &&
+		    rte_pktmbuf_data_len(m) >= sizeof(*p.eth) + sizeof(struct rte_vlan_hdr) &&
+		    (rte_be_to_cpu_16(((const struct rte_vlan_hdr *)(p.eth + 1))->vlan_tci) &
+		     RTE_VLAN_ID_MASK) == 0) {
+			rte_vlan_strip(m);
+			p.eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+			goto again;
+		}
+		TT_STAT_INC(&w->stats, EthInVlanUnknown);
+		break;
 	default:
 		TT_STAT_INC(&w->stats, EthInOtherTypes);
 		break;

@@ -72,7 +72,8 @@ echo_reply(struct tt_worker *w, struct tt_pkt *p)
 
 	if (group) {
 		src = tt_ipv6_source(w->net, p->pi, p->ip6->src_addr);
-		if (src < 0) {
+		/* The reply's VLAN is its source's (net_vlan.c): the request's, or none. */
+		if (src < 0 || w->net->addrs6[src].vlan != p->vlan) {
 			rte_pktmbuf_free(p->m);
 			return;
 		}
@@ -223,8 +224,11 @@ tt_icmp6_input(struct tt_worker *w, struct tt_pkt *p)
 		return;
 	case ICMP6_MLD_QUERY:
 		TT_STAT_INC(&w->stats, Icmp6InGroupMembQueries);
-		/* RFC 3810 5.1.14: a router's, from a link-local address. */
-		if (tt_in6_is_link_local(p->ip6->src_addr))
+		/*
+		 * RFC 3810 5.1.14: a router's, from a link-local address. Reports go untagged
+		 * only (net_vlan.c), so a query on a VLAN goes unanswered.
+		 */
+		if (tt_in6_is_link_local(p->ip6->src_addr) && p->vlan == 0)
 			tt_mld_query(w, p->pi);
 		break;
 	case ND_ROUTER_SOLICIT:

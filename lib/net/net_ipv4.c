@@ -44,6 +44,15 @@ tt_ipv4_is_local(const struct tt_net *net, uint32_t addr)
 	return false;
 }
 
+bool
+tt_ipv4_is_local_on(const struct tt_net *net, uint32_t addr, uint16_t vlan)
+{
+	for (uint32_t i = 0; i < net->n_addrs; i++)
+		if (net->addrs[i] == addr)
+			return net->addr_vlan[i] == vlan;
+	return false;
+}
+
 int
 tt_ipv4_link_addr(const struct tt_net *net, uint32_t addr)
 {
@@ -89,7 +98,7 @@ tt_ipv4_route(struct tt_worker *w, uint32_t dst)
  * both ends: every segment in asks this.
  */
 static bool
-ipv4_addrs_ok(const struct tt_net *net, uint32_t src_be, uint32_t dst_be)
+ipv4_addrs_ok(const struct tt_net *net, uint32_t src_be, uint32_t dst_be, uint16_t vlan)
 {
 	uint32_t src = rte_be_to_cpu_32(src_be);
 	bool for_us = false;
@@ -99,7 +108,8 @@ ipv4_addrs_ok(const struct tt_net *net, uint32_t src_be, uint32_t dst_be)
 	for (uint32_t i = 0; i < net->n_addrs; i++) {
 		if (net->addrs[i] == src_be)
 			return false;
-		for_us |= net->addrs[i] == dst_be;
+		/* Ours on the VLAN the datagram came on (net_vlan.c: the strong host model). */
+		for_us |= net->addrs[i] == dst_be && net->addr_vlan[i] == vlan;
 	}
 	return for_us;
 }
@@ -144,7 +154,7 @@ tt_ipv4_parse(struct tt_stats *st, const struct tt_net *net, struct tt_pkt *p)
 		TT_STAT_INC(st, IpReasmReqds);
 		return -EINVAL;
 	}
-	if (!ipv4_addrs_ok(net, ip->src_addr, ip->dst_addr)) {
+	if (!ipv4_addrs_ok(net, ip->src_addr, ip->dst_addr, p->vlan)) {
 		TT_STAT_INC(st, IpInAddrErrors);
 		return -EINVAL;
 	}
@@ -257,5 +267,5 @@ tt_ipv4_reply_send(struct tt_worker *w, struct tt_pkt *p)
 	else
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 	TT_STAT_INC(&w->stats, IpOutRequests);
-	tt_worker_tx(w, p->pi, m);
+	tt_net_tx(w, p->pi, m);
 }

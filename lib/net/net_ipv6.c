@@ -91,7 +91,7 @@ tt_ipv6_is_local(const struct tt_net *net, const uint8_t addr[16])
 int
 tt_ipv6_source(const struct tt_net *net, uint16_t pi, const uint8_t dst[16])
 {
-	int any = -1;
+	int any = -1, via = -1;
 
 	for (uint32_t i = 0; i < net->n_addrs6; i++) {
 		const struct tt_addr6 *a = &net->addrs6[i];
@@ -106,10 +106,19 @@ tt_ipv6_source(const struct tt_net *net, uint16_t pi, const uint8_t dst[16])
 		}
 		if (tt_in6_prefix_eq(a->a, dst, a->len))
 			return (int)i;
+		/*
+		 * Off-link, through the gateway: the address on its subnet, or an untagged one
+		 * for a link-local gateway, so the frame's VLAN (its source's) is the gateway's.
+		 */
+		if (via < 0 && (tt_in6_prefix_eq(a->a, net->gateway6, a->len) ||
+				(tt_in6_is_link_local(net->gateway6) && a->vlan == 0)))
+			via = (int)i;
 		if (any < 0)
 			any = (int)i;
 	}
-	return tt_in6_is_link_local(dst) ? -1 : any;
+	if (tt_in6_is_link_local(dst))
+		return -1;
+	return via >= 0 ? via : any;
 }
 
 bool
@@ -142,16 +151,24 @@ tt_ipv6_nexthop(struct tt_worker *w, const uint8_t dst[16], uint8_t nh[16])
  * Ip6InDiscards.
  */
 static int
-dst_check(struct tt_stats *st, const struct tt_net *net, const uint8_t dst[16])
+dst_check(struct tt_stats *st, const struct tt_net *net, const uint8_t dst[16], uint16_t vlan)
 {
-	if (!tt_in6_is_multicast(dst))
-		return tt_ipv6_is_local(net, dst) ? 0 : -EADDRNOTAVAIL;
+	/* Each address on its own VLAN only (net_vlan.c); link-local ones are untagged. */
+	if (!tt_in6_is_multicast(dst)) {
+		int a = tt_ipv6_addr_index(net, dst);
+
+		return a >= 0 && net->addrs6[a].vlan == vlan &&
+		       tt_addr6_state_get(net, (uint32_t)a) == TT_ADDR6_PREFERRED ? 0 : -EADDRNOTAVAIL;
+	}
 	TT_STAT_INC(st, Ip6InMcastPkts);
+	/* All-nodes on every VLAN: DAD's defending advertisements go there (RFC 4861 7.2.4). */
 	if (memcmp(dst, all_nodes, 16) == 0)
 		return 0;
 	for (uint32_t i = 0; i < net->n_addrs6; i++) {
 		uint8_t group[16];
 
+		if (net->addrs6[i].vlan != vlan)
+			continue;
 		tt_ipv6_solicited_node(net->addrs6[i].a, group);
 		if (memcmp(group, dst, 16) == 0)
 			return 0;
@@ -244,7 +261,7 @@ tt_ipv6_parse(struct tt_stats *st, const struct tt_net *net, struct tt_pkt *p)
 		TT_STAT_INC(st, Ip6InAddrErrors);
 		return -EINVAL;
 	}
-	rc = dst_check(st, net, ip6->dst_addr);
+	rc = dst_check(st, net, ip6->dst_addr, p->vlan);
 	if (rc == -ENOENT) {
 		TT_STAT_INC(st, Ip6InDiscards);
 		return -EINVAL;
@@ -376,7 +393,7 @@ tt_ipv6_output(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m)
 	TT_STAT_INC(&w->stats, Ip6OutRequests);
 	if (tt_in6_is_multicast(ip6->dst_addr))
 		TT_STAT_INC(&w->stats, Ip6OutMcastPkts);
-	tt_worker_tx(w, pi, m);
+	tt_net_tx(w, pi, m);
 }
 
 void

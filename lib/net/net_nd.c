@@ -199,13 +199,17 @@ dad_failed(struct tt_worker *w, uint32_t i, const struct rte_ether_addr *by, con
 	       how);
 }
 
-/* Which of our addresses target is on port pi, or -1: a link-local one only on its port. */
+/*
+ * Which of our addresses target is on port pi and VLAN vlan, or -1: a link-local one only on
+ * its port, each on its VLAN only (net_vlan.c).
+ */
 static int
-our_target(const struct tt_net *net, uint16_t pi, const uint8_t target[16])
+our_target(const struct tt_net *net, uint16_t pi, uint16_t vlan, const uint8_t target[16])
 {
 	int i = tt_ipv6_addr_index(net, target);
 
-	if (i < 0 || (net->addrs6[i].port >= 0 && net->addrs6[i].port != pi))
+	if (i < 0 || (net->addrs6[i].port >= 0 && net->addrs6[i].port != pi) ||
+	    net->addrs6[i].vlan != vlan)
 		return -1;
 	return i;
 }
@@ -218,7 +222,7 @@ our_target(const struct tt_net *net, uint16_t pi, const uint8_t target[16])
 static bool
 ns_input(struct tt_worker *w, const struct tt_pkt *p, const struct nd_msg *nd, bool from_peer)
 {
-	int i = our_target(w->net, p->pi, nd->target);
+	int i = our_target(w->net, p->pi, p->vlan, nd->target);
 	enum tt_addr6_state st = i >= 0 ? tt_addr6_state_get(w->net, (uint32_t)i) :
 					  TT_ADDR6_DUPLICATE;
 	bool taught = false;
@@ -255,7 +259,7 @@ ns_input(struct tt_worker *w, const struct tt_pkt *p, const struct nd_msg *nd, b
 static bool
 na_input(struct tt_worker *w, const struct tt_pkt *p, const struct nd_msg *nd, bool from_peer)
 {
-	int i = our_target(w->net, p->pi, nd->target);
+	int i = our_target(w->net, p->pi, p->vlan, nd->target);
 	struct tt_naddr a = tt_naddr_v6(nd->target);
 	struct tt_neigh_table *t = w->neigh;
 	const struct rte_ether_addr *known;

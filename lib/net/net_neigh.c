@@ -137,7 +137,7 @@ tt_neigh_pending_send(struct tt_worker *w, const struct tt_naddr *ip,
 			continue;
 		}
 		rte_pktmbuf_mtod(pe->m, struct rte_ether_hdr *)->dst_addr = *mac;
-		tt_worker_tx(w, pe->pi, pe->m);
+		tt_net_tx(w, pe->pi, pe->m);
 		pending_remove(t, i);
 	}
 }
@@ -171,7 +171,7 @@ neigh_output(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m, const struct 
 
 	if (mac != NULL) {
 		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = *mac;
-		tt_worker_tx(w, pi, m);
+		tt_net_tx(w, pi, m);
 		return;
 	}
 	for (uint32_t i = 0; i < t->n_pending; i++) {

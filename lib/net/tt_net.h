@@ -30,6 +30,7 @@
 
 #include "../dp/tt_pkt.h"
 #include "../dp/tt_port.h"
+#include "../dp/tt_worker.h"
 #include "../stats/tt_stats_priv.h"
 
 struct rte_hash;
@@ -95,6 +96,7 @@ struct tt_addr6 {
 	uint8_t a[16];
 	uint8_t len;                    /* prefix length; 64 for link-local */
 	int8_t port;                    /* a link-local address's port index; -1: every port */
+	uint16_t vlan;                  /* 802.1Q VLAN ID; 0: untagged (link-local: always) */
 };
 
 /*
@@ -105,7 +107,10 @@ struct tt_addr6 {
 struct tt_net {
 	uint32_t addrs[TT_MAX_ADDRS];   /* network order */
 	uint8_t prefix_len[TT_MAX_ADDRS];
+	uint16_t addr_vlan[TT_MAX_ADDRS];  /* 802.1Q VLAN ID of each; 0: untagged */
 	uint32_t n_addrs;
+	bool vlans;                     /* some address is on a VLAN: tags read and written */
+	uint64_t vlan_map[4096 / 64];   /* the VLAN IDs some address of ours is on, a bit each */
 	uint32_t gateway;               /* network order, 0 = none */
 	struct tt_addr6 addrs6[TT_NET_ADDRS6];
 	uint32_t n_addrs6;
@@ -246,6 +251,25 @@ void tt_eth_input(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m);
  */
 void tt_eth_handed_input(struct tt_worker *w, struct tt_pkt *p);
 
+/* 802.1Q (net_vlan.c): take the tags off a burst's tagged frames, before anything reads it. */
+void tt_vlan_rx(struct rte_mbuf **pkts, uint16_t n);
+/* True when some address of ours is on VLAN vid (1-4094). */
+bool tt_vlan_known(const struct tt_net *net, uint16_t vid);
+/* Tag *m with its source address's VLAN, if any; -1: it could not be, *m freed and counted. */
+int tt_vlan_tag(struct tt_worker *w, struct rte_mbuf **m);
+
+/*
+ * Every frame net and TCP send leaves through here: tagged with its source address's VLAN
+ * when some address is on one, then queued on port pi.
+ */
+static inline void
+tt_net_tx(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m)
+{
+	if (w->net->vlans && tt_vlan_tag(w, &m) != 0)
+		return;
+	tt_worker_tx(w, pi, m);
+}
+
 /* ARP: Ethernet/IPv4 requests and replies only. */
 int tt_arp_parse(struct tt_stats *st, const struct tt_pkt *p, struct rte_arp_hdr **arp);
 /* from_peer: a copy handed over by another worker; learn only, never answer. */
@@ -284,6 +308,8 @@ void tt_ipv4_input(struct tt_worker *w, struct tt_pkt *p);
 void tt_ipv4_handed_input(struct tt_worker *w, struct tt_pkt *p);
 /* True when addr (network order) is one of ours. */
 bool tt_ipv4_is_local(const struct tt_net *net, uint32_t addr);
+/* True when addr (network order) is one of ours on VLAN vlan (0: untagged). */
+bool tt_ipv4_is_local_on(const struct tt_net *net, uint32_t addr, uint16_t vlan);
 /* True when addr (network order) is on the subnet of one of our addresses. */
 bool tt_ipv4_on_link(const struct tt_net *net, uint32_t addr);
 /* The index in net->addrs of the first of our addresses on addr's subnet, or -1. */

@@ -167,9 +167,12 @@ tt_tcp_usr_connect(struct tt_worker *w, uint16_t listener, const struct tt_endpo
 			return -EINVAL;
 		if (tt_ipv4_nexthop(w, dst->addr) == 0)
 			return -ENETUNREACH;
-		/* Our address on the destination's subnet, else the first (through the
-		 * gateway), as Linux's source selection for a connected route. */
+		/* Our address on the destination's subnet, else (through the gateway) the
+		 * one on the gateway's, as Linux's source selection for a connected route
+		 * and then for the gateway's: with VLANs, the gateway's VLAN (net_vlan.c). */
 		src = tt_ipv4_link_addr(w->net, dst->addr);
+		if (src < 0 && w->net->gateway != 0)
+			src = tt_ipv4_link_addr(w->net, w->net->gateway);
 		f.raddr = dst->addr;
 		f.laddr = w->net->addrs[src >= 0 ? src : 0];
 	}

@@ -159,7 +159,7 @@ emit_tx(struct tt_worker *w, uint16_t pi, const struct rte_ether_addr *dst,
 	uint32_t nh;
 
 	if (likely(dst != NULL)) {
-		tt_worker_tx(w, pi, m);
+		tt_net_tx(w, pi, m);
 		return;
 	}
 	if (tt_flow_is_v6(f)) {

@@ -995,12 +995,51 @@ test_ipv6_keys(void **state)
 		       "kernel_addr 2001:2::2");
 }
 
+/* Issue 10 item 2: --addr's VLAN attribute, and subnets on different VLANs kept apart. */
+static void
+test_vlan_keys(void **state)
+{
+	struct tt_config cfg;
+
+	(void)state;
+	assert_int_equal(parse(&cfg, ARGV("--addr", "10.0.6.2/24,vlan=100", "--addr", "10.0.0.1/24",
+					  "--addr", "2001:2:0:100::2/64,vlan=100", "--addr",
+					  "2001:2::2/64", "--addr", "10.0.0.1/24")), 0);
+	assert_int_equal(cfg.n_addrs, 2);               /* the same one again: nothing new */
+	assert_int_equal(cfg.addrs[0].vlan, 100);
+	assert_int_equal(cfg.addrs[1].vlan, 0);
+	assert_int_equal(cfg.addrs6[0].vlan, 100);
+	assert_int_equal(cfg.addrs6[1].vlan, 0);
+	/* The kernel's side is untagged: auto follows the first untagged address of each. */
+	assert_int_equal(cfg.kernel_addr.addr, IP(10, 0, 0, 2));
+	assert_int_equal(cfg.kernel_addr6.addr[15], 1);
+	assert_int_equal(cfg.kernel_addr6.addr[6], 0);
+	/* Only VLAN addresses: the kernel side stays bare. */
+	assert_int_equal(parse(&cfg, ARGV("--addr", "10.0.6.2/24,vlan=7")), 0);
+	assert_int_equal(cfg.kernel_addr.addr, 0);
+	expect_invalid(ARGV("--addr", "10.0.6.2/24,vlan=0"), "1-4094");
+	expect_invalid(ARGV("--addr", "10.0.6.2/24,vlan=4095"), "1-4094");
+	expect_invalid(ARGV("--addr", "10.0.6.2/24,vlan="), "1-4094");
+	expect_invalid(ARGV("--addr", "10.0.6.2/24,vlan=12x"), "1-4094");
+	expect_invalid(ARGV("--addr", "10.0.6.2/24,"), "--addr");
+	expect_invalid(ARGV("--addr", "10.0.6.2/24,port=1"), "unknown attribute");
+	expect_invalid(ARGV("--addr", "10.0.6.2/24", "--addr", "10.0.6.2/24,vlan=5"),
+		       "another prefix length or VLAN");
+	expect_invalid(ARGV("--addr", "10.0.6.2/24", "--addr", "10.0.6.9/25,vlan=5"), "overlap");
+	expect_invalid(ARGV("--addr", "2001:2::2/48,vlan=5", "--addr", "2001:2:0:1::2/64"),
+		       "overlap");
+	/* Disjoint subnets on different VLANs, and one subnet's two addresses on one VLAN. */
+	assert_int_equal(parse(&cfg, ARGV("--addr", "10.0.6.2/24,vlan=5", "--addr",
+					  "10.0.6.3/24,vlan=5", "--addr", "10.0.7.2/24")), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_linux),
 		cmocka_unit_test(test_ipv6_keys),
+		cmocka_unit_test(test_vlan_keys),
 		cmocka_unit_test(test_defaults_other),
 		cmocka_unit_test(test_shipped_file_is_defaults),
 		cmocka_unit_test(test_buffer_triplets),

@@ -117,10 +117,43 @@ test_other_types(void **state)
 	struct tt_test_env *env = *state;
 
 	other_type(env, RTE_ETHER_TYPE_LLDP);
-	other_type(env, RTE_ETHER_TYPE_VLAN);
 	other_type(env, RTE_ETHER_TYPE_QINQ);
 	other_type(env, RTE_ETHER_TYPE_RARP);
-	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 4 }, { "EthInOtherTypes", 4 });
+	/* Tagged (the IPv4 header's first bytes as TCI: VID 0x500) with no VLAN configured. */
+	other_type(env, RTE_ETHER_TYPE_VLAN);
+	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 4 }, { "EthInOtherTypes", 3 },
+			     { "EthInVlanUnknown", 1 });
+}
+
+/*
+ * 802.1Q 9.6: VID 0 is a priority tag, no VLAN. With no address on a VLAN, an echo so
+ * tagged is taken as untagged and answered untagged; one tagged VID 7 is dropped, counted.
+ */
+static void
+test_priority_tag(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_tb b = tt_tb_defaults(TT_TB_ICMP);
+	struct tt_test_frame f;
+	struct rte_mbuf *m;
+
+	m = tt_tb_build(env, &b);
+	m->vlan_tci = 5 << 13;                  /* PCP 5, VID 0 */
+	assert_int_equal(rte_vlan_insert(&m), 0);
+	tt_test_input(env, m);
+	tt_test_tx_one(env, &f);
+	assert_non_null(f.icmp);
+	assert_int_equal(f.eth->ether_type, RTE_BE16(RTE_ETHER_TYPE_IPV4));
+	rte_pktmbuf_free(f.m);
+	m = tt_tb_build(env, &b);
+	m->vlan_tci = 7;
+	assert_int_equal(rte_vlan_insert(&m), 0);
+	tt_test_input(env, m);
+	assert_int_equal(tt_test_tx_count(env), 0);
+	TT_TEST_STATS_EXPECT(env, { "EthInFrames", 2 }, { "EthInVlanUnknown", 1 },
+			     { "IpInReceives", 1 }, { "IcmpInEchos", 1 }, { "IcmpOutEchoReps", 1 },
+			     { "IcmpInMsgs", 1 }, { "IcmpOutMsgs", 1 }, { "IpInDelivers", 1 },
+			     { "IpOutRequests", 1 }, { "EthOutFrames", 1 });
 }
 
 /* Other EtherTypes are dropped even when sent to a group address (LLDP's nearest bridge). */
@@ -182,6 +215,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_truncated, tt_test_setup, tt_test_teardown),
 		cmocka_unit_test_setup_teardown(test_empty_frame, tt_test_setup, tt_test_teardown),
 		cmocka_unit_test_setup_teardown(test_other_host, tt_test_setup, tt_test_teardown),
+		cmocka_unit_test_setup_teardown(test_priority_tag, tt_test_setup, tt_test_teardown),
 		cmocka_unit_test_setup_teardown(test_group_source, tt_test_setup, tt_test_teardown),
 		cmocka_unit_test_setup_teardown(test_broadcast_accepted, tt_test_setup, tt_test_teardown),
 		cmocka_unit_test_setup_teardown(test_own_mac_ipv4, tt_test_setup, tt_test_teardown),
