@@ -156,6 +156,91 @@ test_priority_tag(void **state)
 			     { "IpOutRequests", 1 }, { "EthOutFrames", 1 });
 }
 
+/* 802.1Q (net_vlan.c): an address on VLAN 100 beside the untagged TT_TEST_IP_US. */
+#define VLAN_IP   TT_IP(198, 18, 6, 2)
+#define VLAN_PEER TT_IP(198, 18, 6, 10)
+
+static void
+vlan_on(struct tt_test_env *env)
+{
+	env->net.addrs[1] = VLAN_IP;
+	env->net.prefix_len[1] = 24;
+	env->net.addr_vlan[1] = 100;
+	env->net.n_addrs = 2;
+	env->net.vlans = true;
+	env->net.vlan_map[100 / 64] |= UINT64_C(1) << (100 % 64);
+}
+
+/* b built, tagged vid (none: 0xffff), through the worker loop's tag pass, then input. */
+static void
+vlan_input(struct tt_test_env *env, const struct tt_tb *b, uint16_t vid)
+{
+	struct rte_mbuf *m = tt_tb_build(env, b);
+
+	if (vid != 0xffff) {
+		m->vlan_tci = vid;
+		assert_int_equal(rte_vlan_insert(&m), 0);
+	}
+	tt_vlan_rx(&m, 1);
+	tt_test_input(env, m);
+}
+
+/* The VID of the frame tcpterm sent (0xffff: untagged); the frame freed. */
+static uint16_t
+vlan_sent(struct tt_test_env *env)
+{
+	struct rte_mbuf *m = tt_test_tx_pop(env);
+	const struct rte_ether_hdr *eth;
+	uint16_t vid = 0xffff;
+
+	assert_non_null(m);
+	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN)) {
+		vid = rte_be_to_cpu_16(((const struct rte_vlan_hdr *)(eth + 1))->vlan_tci) &
+		      RTE_VLAN_ID_MASK;
+		assert_int_equal(((const struct rte_vlan_hdr *)(eth + 1))->eth_proto,
+				 RTE_BE16(RTE_ETHER_TYPE_IPV4));
+	}
+	rte_pktmbuf_free(m);
+	return vid;
+}
+
+/*
+ * Each address answers on its own VLAN only, and the answer carries its VLAN: an echo to
+ * the VLAN address tagged 100 is answered tagged 100; untagged, or to the untagged address
+ * tagged 100, it is dropped (IpInAddrErrors); the untagged address answers untagged; a SYN
+ * to a closed port of the VLAN address gets its RST tagged.
+ */
+static void
+test_vlan_addresses(void **state)
+{
+	struct tt_test_env *env = *state;
+	struct tt_tb b = tt_tb_defaults(TT_TB_ICMP), plain = tt_tb_defaults(TT_TB_ICMP);
+	struct tt_tb syn = tt_tb_defaults(TT_TB_TCP);
+
+	vlan_on(env);
+	b.ip_dst = VLAN_IP;
+	b.ip_src = VLAN_PEER;
+	vlan_input(env, &b, 100);
+	assert_int_equal(tt_test_tx_count(env), 1);
+	assert_int_equal(vlan_sent(env), 100);
+	vlan_input(env, &b, 0xffff);
+	vlan_input(env, &plain, 100);
+	assert_int_equal(tt_test_tx_count(env), 0);
+	vlan_input(env, &plain, 0xffff);
+	assert_int_equal(tt_test_tx_count(env), 1);
+	assert_int_equal(vlan_sent(env), 0xffff);
+	syn.ip_dst = VLAN_IP;
+	syn.ip_src = VLAN_PEER;
+	syn.tcp_dport = 9;
+	vlan_input(env, &syn, 100);
+	assert_int_equal(tt_test_tx_count(env), 1);
+	assert_int_equal(vlan_sent(env), 100);
+	assert_int_equal(TT_TEST_STAT(env, IpInAddrErrors), 2);
+	assert_int_equal(TT_TEST_STAT(env, EthOutVlanErrors), 0);
+	assert_int_equal(TT_TEST_STAT(env, EthInVlanUnknown), 0);
+}
+
 /* Other EtherTypes are dropped even when sent to a group address (LLDP's nearest bridge). */
 static void
 test_multicast_other_type(void **state)
@@ -216,6 +301,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_empty_frame, tt_test_setup, tt_test_teardown),
 		cmocka_unit_test_setup_teardown(test_other_host, tt_test_setup, tt_test_teardown),
 		cmocka_unit_test_setup_teardown(test_priority_tag, tt_test_setup, tt_test_teardown),
+		cmocka_unit_test_setup_teardown(test_vlan_addresses, tt_test_setup, tt_test_teardown),
 		cmocka_unit_test_setup_teardown(test_group_source, tt_test_setup, tt_test_teardown),
 		cmocka_unit_test_setup_teardown(test_broadcast_accepted, tt_test_setup, tt_test_teardown),
 		cmocka_unit_test_setup_teardown(test_own_mac_ipv4, tt_test_setup, tt_test_teardown),
