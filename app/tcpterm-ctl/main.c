@@ -405,6 +405,9 @@ show_addrs(struct tt_ctl_conn *c, const json_t *v, const struct options *o, char
 		if (json_object_get(a, "port") != NULL)
 			printf(" port %" JSON_INTEGER_FORMAT,
 			       json_integer_value(json_object_get(a, "port")));
+		if (json_object_get(a, "vlan") != NULL)
+			printf(" vlan %" JSON_INTEGER_FORMAT,
+			       json_integer_value(json_object_get(a, "vlan")));
 		if (state != NULL && strcmp(state, "preferred") != 0)
 			printf(" %s", strcmp(state, "duplicate") == 0 ? "dadfailed" : state);
 		printf("\n");

@@ -70,6 +70,7 @@ struct tt_ipv4_prefix {
 	uint32_t addr;
 	uint8_t len;
 	uint16_t vlan;         /* --addr's 802.1Q VLAN ID (",vlan=N"); 0: untagged */
+	int8_t port;           /* --addr's ",port=P": the port index it lives on; -1: every port */
 };
 
 /* An IPv6 address (network order, as on the wire) with prefix length (issue 10 item 1). */
@@ -77,6 +78,7 @@ struct tt_ipv6_prefix {
 	uint8_t addr[16];
 	uint8_t len;
 	uint16_t vlan;         /* as tt_ipv4_prefix's */
+	int8_t port;           /* as tt_ipv4_prefix's */
 };
 
 /* Per-listener settings: a [listen PORT] section overrides the [listen] defaults. */

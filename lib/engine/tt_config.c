@@ -28,6 +28,7 @@
 #include <tcpterm/tt_config.h>
 #include <tcpterm/tt_man.h>
 
+#include "../dp/tt_port.h"
 #include "../util/tt_in6.h"
 
 enum key_type {
@@ -108,7 +109,7 @@ static const struct key keys[] = {
 	{ "port", "kernel_link", NULL, KT_LINK, KS_CONFIG, 0, 0, "auto", C(kernel_link),
 	  "the port to the local kernel made when EAL is given no device (no EAL options, or --no-pci and no --vdev): auto (the first that works of af_xdp and af_packet, on a veth pair tt0/tt0p, and tap), af_xdp, af_packet, tap, or none" },
 	{ "net", "addr", NULL, KT_PREFIXES, KS_CONFIG, 0, 0, "198.18.0.2/24", C(addrs),
-	  "local IPv4 or IPv6 address/prefix, repeatable (16 of each); \",vlan=N\" puts it on 802.1Q VLAN N (1-4094; frames to and from it tagged), else untagged; each port also has an IPv6 link-local address from its MAC (untagged)" },
+	  "local IPv4 or IPv6 address/prefix, repeatable (16 of each); \",vlan=N\" puts it on 802.1Q VLAN N (1-4094; frames to and from it tagged), else untagged; \",port=P\" on port P only (the P-th device; connects from it leave there), else on every port; each port also has an IPv6 link-local address from its MAC (untagged)" },
 	{ "net", "gateway", NULL, KT_GATEWAY, KS_CONFIG, 0, 0, "none", C(gateway),
 	  "gateway: an IPv4 address (resolved by ARP), an IPv6 one (by Neighbour Discovery; a router's link-local fe80:: address too), both comma-separated, or none for on-link peers only" },
 	{ "net", "kernel_addr", NULL, KT_KERNEL, KS_CONFIG, 0, 0, "auto", C(kernel_addr),
@@ -311,50 +312,62 @@ parse_prefix(const char *s, struct tt_ipv4_prefix *p)
 		return -EINVAL;
 	p->len = (uint8_t)len;
 	p->vlan = 0;
+	p->port = -1;
 	return 0;
 }
 
 /*
  * --addr's attributes after the prefix, comma-separated: vlan=N (IEEE 802.1Q 9.6: VID 0
- * means no VLAN, 4095 is reserved). 0, or -EINVAL and *why.
+ * means no VLAN, 4095 is reserved) and port=P (the index of the port the address lives on;
+ * checked against the ports at start). Each once. 0, or -EINVAL and *why.
  */
 static int
-addr_attrs(const char *s, uint16_t *vlan, const char **why)
+addr_attrs(const char *s, uint16_t *vlan, int8_t *port, const char **why)
 {
-	bool seen = false;
+	bool seen_vlan = false, seen_port = false;
 
-	/* One attribute today; each must be whole: no empty one, none twice. */
 	for (const char *tok = s;; ) {
 		const char *end = strchr(tok, ',');
 		size_t len = end != NULL ? (size_t)(end - tok) : strlen(tok);
+		bool is_vlan = len >= 5 && strncmp(tok, "vlan=", 5) == 0;
+		bool is_port = len >= 5 && strncmp(tok, "port=", 5) == 0;
 		char num[8];
 		uint32_t v;
 
-		if (len <= 5 || strncmp(tok, "vlan=", 5) != 0) {
-			*why = len == 0 ? "an empty attribute after the prefix (expected vlan=N)" :
-			       strncmp(tok, "vlan=", 5) == 0 ? "vlan=N takes an 802.1Q VLAN ID, 1-4094" :
-			       "unknown attribute (expected vlan=N)";
+		if (!is_vlan && !is_port) {
+			*why = len == 0 ? "an empty attribute after the prefix (expected vlan=N or port=P)" :
+			       "unknown attribute (expected vlan=N or port=P)";
 			return -EINVAL;
 		}
-		if (seen) {
-			*why = "vlan= given twice";
+		if ((is_vlan && seen_vlan) || (is_port && seen_port)) {
+			*why = is_vlan ? "vlan= given twice" : "port= given twice";
 			return -EINVAL;
 		}
-		if (len - 5 >= sizeof(num) || !isdigit((unsigned char)tok[5])) {
-			*why = "vlan=N takes an 802.1Q VLAN ID, 1-4094";
-			return -EINVAL;
-		}
+		if (len == 5 || len - 5 >= sizeof(num) || !isdigit((unsigned char)tok[5]))
+			goto bad;
 		memcpy(num, tok + 5, len - 5);
 		num[len - 5] = '\0';
-		if (parse_u32(num, &v) != 0 || v < 1 || v > 4094) {
-			*why = "vlan=N takes an 802.1Q VLAN ID, 1-4094";
-			return -EINVAL;
+		if (parse_u32(num, &v) != 0)
+			goto bad;
+		if (is_vlan) {
+			if (v < 1 || v > 4094)
+				goto bad;
+			*vlan = (uint16_t)v;
+			seen_vlan = true;
+		} else {
+			if (v >= TT_MAX_PORTS)
+				goto bad;
+			*port = (int8_t)v;
+			seen_port = true;
 		}
-		*vlan = (uint16_t)v;
-		seen = true;
 		if (end == NULL)
 			return 0;
 		tok = end + 1;
+		continue;
+bad:
+		*why = is_vlan ? "vlan=N takes an 802.1Q VLAN ID, 1-4094" :
+		       "port=P takes a port index below " RTE_STR(TT_MAX_PORTS);
+		return -EINVAL;
 	}
 }
 
@@ -413,6 +426,7 @@ parse_prefix6(const char *s, struct tt_ipv6_prefix *p)
 		return -EINVAL;
 	p->len = (uint8_t)len;
 	p->vlan = 0;
+	p->port = -1;
 	return 0;
 }
 
@@ -750,6 +764,7 @@ set_key_value(struct tt_config *cfg, void *base, struct pass *ps, const struct k
 		const char *attrs = strchr(val, ',');
 		size_t plen = attrs != NULL ? (size_t)(attrs - val) : strlen(val);
 		uint16_t vlan = 0;
+		int8_t port = -1;
 		const char *why;
 
 		if (!ps->list_seen[ki]) {
@@ -761,7 +776,7 @@ set_key_value(struct tt_config *cfg, void *base, struct pass *ps, const struct k
 			return fail(ps, k, val, "expected A.B.C.D/len or X:X::X/len");
 		memcpy(pfx, val, plen);
 		pfx[plen] = '\0';
-		if (attrs != NULL && addr_attrs(attrs + 1, &vlan, &why) != 0)
+		if (attrs != NULL && addr_attrs(attrs + 1, &vlan, &port, &why) != 0)
 			return fail(ps, k, val, why);
 		if (strchr(pfx, ':') != NULL) {
 			struct tt_ipv6_prefix *a6 = &cfg->addrs6[cfg->n_addrs6];
@@ -777,6 +792,7 @@ set_key_value(struct tt_config *cfg, void *base, struct pass *ps, const struct k
 				if (memcmp(cfg->addrs6[i].addr, a6->addr, 16) == 0)
 					return fail(ps, k, val, "given twice");
 			a6->vlan = vlan;
+			a6->port = port;
 			cfg->n_addrs6++;
 			return 0;
 		}
@@ -787,15 +803,16 @@ set_key_value(struct tt_config *cfg, void *base, struct pass *ps, const struct k
 		if (!ipv4_host(cfg->addrs[cfg->n_addrs].addr))
 			return fail(ps, k, val, "not a host address (0/8, 127/8, multicast, broadcast)");
 		cfg->addrs[cfg->n_addrs].vlan = vlan;
+		cfg->addrs[cfg->n_addrs].port = port;
 		for (uint32_t i = 0; i < cfg->n_addrs; i++) {
 			const struct tt_ipv4_prefix *a = &cfg->addrs[i], *b = &cfg->addrs[cfg->n_addrs];
 
 			if (a->addr != b->addr)
 				continue;
 			/* The same one again changes nothing; another length or VLAN would. */
-			if (a->len == b->len && a->vlan == b->vlan)
+			if (a->len == b->len && a->vlan == b->vlan && a->port == b->port)
 				return 0;
-			return fail(ps, k, val, "given twice, with another prefix length or VLAN");
+			return fail(ps, k, val, "given twice, with another prefix length, VLAN or port");
 		}
 		cfg->n_addrs++;
 		return 0;
@@ -1387,9 +1404,10 @@ kernel6_check(const struct tt_config *cfg, char *err, size_t errlen)
 }
 
 /*
- * A frame's VLAN follows from its source address (net_vlan.c) and a next hop's from the
- * subnet it is on, so subnets on different VLANs must not overlap: which VLAN a neighbour of
- * both is on could not be told (Linux would route it by the interface's route instead).
+ * A frame's VLAN and port follow from its source address (net_vlan.c, tcp_connect.c) and a
+ * next hop's from the subnet it is on, so subnets on different VLANs or ports must not
+ * overlap: where a neighbour of both is could not be told (Linux would route it by the
+ * interface's route instead).
  */
 static int
 vlan_check(const struct tt_config *cfg, char *err, size_t errlen)
@@ -1402,11 +1420,13 @@ vlan_check(const struct tt_config *cfg, char *err, size_t errlen)
 			uint8_t len = RTE_MIN(x->len, y->len);
 			uint32_t mask = ~0u << (32 - len);
 
-			if (x->vlan == y->vlan || ((ntohl(x->addr) ^ ntohl(y->addr)) & mask) != 0)
+			if ((x->vlan == y->vlan && x->port == y->port) ||
+			    ((ntohl(x->addr) ^ ntohl(y->addr)) & mask) != 0)
 				continue;
-			snprintf(err, errlen, "--addr %s/%u and %s/%u overlap on different VLANs (%u, %u): give each VLAN a subnet of its own",
+			snprintf(err, errlen, "--addr %s/%u and %s/%u overlap on different VLANs or ports (vlan %u, %u; port %d, %d; -1: every port): give each a subnet of its own",
 				 inet_ntop(AF_INET, &x->addr, a, sizeof(a)), x->len,
-				 inet_ntop(AF_INET, &y->addr, b, sizeof(b)), y->len, x->vlan, y->vlan);
+				 inet_ntop(AF_INET, &y->addr, b, sizeof(b)), y->len, x->vlan, y->vlan,
+				 x->port, y->port);
 			return -EINVAL;
 		}
 	}
@@ -1414,12 +1434,13 @@ vlan_check(const struct tt_config *cfg, char *err, size_t errlen)
 		for (uint32_t j = i + 1; j < cfg->n_addrs6; j++) {
 			const struct tt_ipv6_prefix *x = &cfg->addrs6[i], *y = &cfg->addrs6[j];
 
-			if (x->vlan == y->vlan ||
+			if ((x->vlan == y->vlan && x->port == y->port) ||
 			    !tt_in6_prefix_eq(x->addr, y->addr, RTE_MIN(x->len, y->len)))
 				continue;
-			snprintf(err, errlen, "--addr %s/%u and %s/%u overlap on different VLANs (%u, %u): give each VLAN a subnet of its own",
+			snprintf(err, errlen, "--addr %s/%u and %s/%u overlap on different VLANs or ports (vlan %u, %u; port %d, %d; -1: every port): give each a subnet of its own",
 				 inet_ntop(AF_INET6, x->addr, a, sizeof(a)), x->len,
-				 inet_ntop(AF_INET6, y->addr, b, sizeof(b)), y->len, x->vlan, y->vlan);
+				 inet_ntop(AF_INET6, y->addr, b, sizeof(b)), y->len, x->vlan, y->vlan,
+				 x->port, y->port);
 			return -EINVAL;
 		}
 	}
@@ -1580,6 +1601,8 @@ format_value(const struct tt_config *cfg, const void *base, const struct key *k,
 					 cfg->addrs[i].len);
 			if (cfg->addrs[i].vlan != 0 && used < len)
 				used += snprintf(buf + used, len - used, ",vlan=%u", cfg->addrs[i].vlan);
+			if (cfg->addrs[i].port >= 0 && used < len)
+				used += snprintf(buf + used, len - used, ",port=%d", cfg->addrs[i].port);
 		}
 		for (uint32_t i = 0; i < cfg->n_addrs6 && used < len; i++) {
 			used += snprintf(buf + used, len - used, "%s%s/%u", used ? " " : "",
@@ -1587,6 +1610,8 @@ format_value(const struct tt_config *cfg, const void *base, const struct key *k,
 					 cfg->addrs6[i].len);
 			if (cfg->addrs6[i].vlan != 0 && used < len)
 				used += snprintf(buf + used, len - used, ",vlan=%u", cfg->addrs6[i].vlan);
+			if (cfg->addrs6[i].port >= 0 && used < len)
+				used += snprintf(buf + used, len - used, ",port=%d", cfg->addrs6[i].port);
 		}
 		break;
 	case KT_PORTS:
@@ -1925,7 +1950,7 @@ value_name(const struct key *k)
 	case KT_U32:       return "N";
 	case KT_FLAG:      return NULL;
 	case KT_GATEWAY:   return "A.B.C.D[,X:X::X]|none";
-	case KT_PREFIXES:  return "A.B.C.D/LEN|X:X::X/LEN[,vlan=N]";
+	case KT_PREFIXES:  return "A.B.C.D/LEN|X:X::X/LEN[,vlan=N][,port=P]";
 	case KT_KERNEL:    return "auto|none|A.B.C.D/LEN[,X:X::X/LEN]";
 	case KT_PORTS:     return "PORT[,PORT...]";
 	case KT_APP:       return "APP";

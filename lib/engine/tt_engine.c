@@ -28,6 +28,7 @@
 #include "../app/tt_app_priv.h"
 #include "../dp/tt_log.h"
 #include "../net/tt_net.h"
+#include "../util/tt_in6.h"
 #include "../tcp/tcp_conn.h"
 #include "tt_eal.h"
 #include "tt_engine_priv.h"
@@ -64,6 +65,7 @@ engine_net_init(struct tt_engine *e, const struct tt_config *cfg, char *err, siz
 		net->addrs[i] = cfg->addrs[i].addr;
 		net->prefix_len[i] = cfg->addrs[i].len;
 		net->addr_vlan[i] = cfg->addrs[i].vlan;
+		net->addr_port[i] = cfg->addrs[i].port;
 		engine_vlan_add(net, cfg->addrs[i].vlan);
 	}
 	net->gateway = cfg->gateway;
@@ -74,7 +76,7 @@ engine_net_init(struct tt_engine *e, const struct tt_config *cfg, char *err, siz
 	for (uint32_t i = 0; i < cfg->n_addrs6; i++) {
 		memcpy(net->addrs6[i].a, cfg->addrs6[i].addr, 16);
 		net->addrs6[i].len = cfg->addrs6[i].len;
-		net->addrs6[i].port = -1;
+		net->addrs6[i].port = cfg->addrs6[i].port;
 		net->addrs6[i].vlan = cfg->addrs6[i].vlan;
 		engine_vlan_add(net, cfg->addrs6[i].vlan);
 	}
@@ -368,6 +370,30 @@ tt_engine_kernel_side(const struct tt_engine *e)
 }
 
 /* The configured impairment, on ports that exist. */
+/* --addr's port=P names a port there is (the P-th device EAL was given). */
+static int
+engine_addr_ports(const struct tt_engine *e, char *err, size_t errlen)
+{
+	const struct tt_config *c = &e->cfg;
+	char a[INET6_ADDRSTRLEN];
+
+	for (uint32_t i = 0; i < c->n_addrs + c->n_addrs6; i++) {
+		bool v4 = i < c->n_addrs;
+		int port = v4 ? c->addrs[i].port : c->addrs6[i - c->n_addrs].port;
+
+		if (port < e->n_ports)
+			continue;
+		if (v4)
+			inet_ntop(AF_INET, &c->addrs[i].addr, a, sizeof(a));
+		else
+			inet_ntop(AF_INET6, c->addrs6[i - c->n_addrs].addr, a, sizeof(a));
+		snprintf(err, errlen, "--addr %s,port=%d: there is no port %d (tcpterm has %u port%s, 0..%u)",
+			 a, port, port, e->n_ports, e->n_ports == 1 ? "" : "s", e->n_ports - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int
 engine_impair(struct tt_engine *e, char *err, size_t errlen)
 {
@@ -449,7 +475,8 @@ engine_ipv6_ports(struct tt_engine *e)
 		char s[INET6_ADDRSTRLEN];
 
 		TT_LOG(INFO, core, "IPv6 address %s/%u%s%s", inet_ntop(AF_INET6, net->addrs6[i].a, s,
-		       sizeof(s)), net->addrs6[i].len, net->addrs6[i].port >= 0 ? " (link-local)" : "",
+		       sizeof(s)), net->addrs6[i].len,
+		       tt_in6_is_link_local(net->addrs6[i].a) ? " (link-local)" : "",
 		       net->dad_transmits == 0 ? "" : ": tentative until DAD ends (RFC 4862 5.4)");
 	}
 }
@@ -475,6 +502,8 @@ engine_create(const struct tt_config *cfg, const struct tt_app_def *const apps[T
 	if (engine_steer(e, err, errlen) != 0)
 		goto fail;
 	if (engine_ports(e, err, errlen) != 0)
+		goto fail;
+	if (engine_addr_ports(e, err, errlen) != 0)
 		goto fail;
 	engine_ipv6_ports(e);
 	if (engine_impair(e, err, errlen) != 0)

@@ -37,6 +37,7 @@
 
 #include "../tcp/tcp_conn.h"
 #include "../dp/tt_log.h"
+#include "../util/tt_in6.h"
 #include "tt_engine_priv.h"
 
 static struct tt_engine *tel_engine;
@@ -361,7 +362,7 @@ show_conns(const struct tt_engine *e, const char *params, struct rte_tel_data *d
  */
 static void
 addr_add(struct rte_tel_data *d, unsigned int index, const char *addr, const char *family,
-	 const char *scope, int port, const char *state)
+	 const char *scope, int port, unsigned int vlan, const char *state)
 {
 	char key[16];
 	struct rte_tel_data *o = rte_tel_data_alloc();
@@ -374,6 +375,8 @@ addr_add(struct rte_tel_data *d, unsigned int index, const char *addr, const cha
 	rte_tel_data_add_dict_string(o, "scope", scope);
 	if (port >= 0)
 		rte_tel_data_add_dict_u64(o, "port", (uint64_t)port);
+	if (vlan != 0)
+		rte_tel_data_add_dict_u64(o, "vlan", vlan);
 	rte_tel_data_add_dict_string(o, "state", state);
 	snprintf(key, sizeof(key), "%u", index);
 	if (rte_tel_data_add_dict_container(d, key, o, 0) != 0)
@@ -395,14 +398,15 @@ show_addrs(const struct tt_engine *e, const char *params, struct rte_tel_data *d
 	for (uint32_t i = 0; i < net->n_addrs; i++) {
 		snprintf(key, sizeof(key), "%s/%u", inet_ntop(AF_INET, &net->addrs[i], a, sizeof(a)),
 			 net->prefix_len[i]);
-		addr_add(d, i, key, "inet", "global", -1, "preferred");
+		addr_add(d, i, key, "inet", "global", net->addr_port[i], net->addr_vlan[i], "preferred");
 	}
 	for (uint32_t i = 0; i < net->n_addrs6; i++) {
 		const struct tt_addr6 *x = &net->addrs6[i];
 
 		snprintf(key, sizeof(key), "%s/%u", inet_ntop(AF_INET6, x->a, a, sizeof(a)), x->len);
-		addr_add(d, net->n_addrs + i, key, "inet6", x->port >= 0 ? "link" : "global", x->port,
-			 state[tt_addr6_state_get(net, i)]);
+		addr_add(d, net->n_addrs + i, key, "inet6",
+			 tt_in6_is_link_local(x->a) ? "link" : "global", x->port,
+			 x->vlan, state[tt_addr6_state_get(net, i)]);
 	}
 	return 0;
 }

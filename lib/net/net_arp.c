@@ -105,7 +105,7 @@ tt_arp_input(struct tt_worker *w, struct tt_pkt *p, bool from_peer)
 	}
 	if (tt_arp_parse(&w->stats, p, &arp) < 0)
 		goto free;
-	for_us = tt_ipv4_is_local_on(w->net, arp->arp_data.arp_tip, p->vlan);
+	for_us = tt_ipv4_is_local_on(w->net, arp->arp_data.arp_tip, p->vlan, p->pi);
 	if (!for_us) {
 		TT_STAT_INC(&w->stats, ArpInOther);
 		goto free;

@@ -45,11 +45,12 @@ tt_ipv4_is_local(const struct tt_net *net, uint32_t addr)
 }
 
 bool
-tt_ipv4_is_local_on(const struct tt_net *net, uint32_t addr, uint16_t vlan)
+tt_ipv4_is_local_on(const struct tt_net *net, uint32_t addr, uint16_t vlan, uint16_t pi)
 {
 	for (uint32_t i = 0; i < net->n_addrs; i++)
 		if (net->addrs[i] == addr)
-			return net->addr_vlan[i] == vlan;
+			return net->addr_vlan[i] == vlan &&
+			       (net->addr_port[i] < 0 || net->addr_port[i] == pi);
 	return false;
 }
 
@@ -98,20 +99,23 @@ tt_ipv4_route(struct tt_worker *w, uint32_t dst)
  * both ends: every segment in asks this.
  */
 static bool
-ipv4_addrs_ok(const struct tt_net *net, uint32_t src_be, uint32_t dst_be, uint16_t vlan)
+ipv4_addrs_ok(const struct tt_net *net, uint32_t src_be, uint32_t dst_be, uint16_t vlan,
+	      uint16_t pi)
 {
 	uint32_t src = rte_be_to_cpu_32(src_be);
-	bool for_us = false;
+	int dst = -1;
 
 	if ((src >> 24) == 0 || src == UINT32_MAX || (src >> 24) == 127 || (src >> 28) == 0xe)
 		return false;
 	for (uint32_t i = 0; i < net->n_addrs; i++) {
 		if (net->addrs[i] == src_be)
 			return false;
-		/* Ours on the VLAN the datagram came on (net_vlan.c: the strong host model). */
-		for_us |= net->addrs[i] == dst_be && net->addr_vlan[i] == vlan;
+		if (net->addrs[i] == dst_be)
+			dst = (int)i;
 	}
-	return for_us;
+	/* Ours on the VLAN and port it came on (net_vlan.c: the strong host model). */
+	return dst >= 0 && net->addr_vlan[dst] == vlan &&
+	       (net->addr_port[dst] < 0 || net->addr_port[dst] == pi);
 }
 
 int
@@ -154,7 +158,7 @@ tt_ipv4_parse(struct tt_stats *st, const struct tt_net *net, struct tt_pkt *p)
 		TT_STAT_INC(st, IpReasmReqds);
 		return -EINVAL;
 	}
-	if (!ipv4_addrs_ok(net, ip->src_addr, ip->dst_addr, p->vlan)) {
+	if (!ipv4_addrs_ok(net, ip->src_addr, ip->dst_addr, p->vlan, p->pi)) {
 		TT_STAT_INC(st, IpInAddrErrors);
 		return -EINVAL;
 	}

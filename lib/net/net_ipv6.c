@@ -98,7 +98,7 @@ tt_ipv6_source(const struct tt_net *net, uint16_t pi, const uint8_t dst[16])
 
 		if (tt_addr6_state_get(net, i) != TT_ADDR6_PREFERRED)
 			continue;
-		if (a->port >= 0) {
+		if (tt_in6_is_link_local(a->a)) {
 			/* RFC 6724 rule 2: a link-local destination from the port's link-local. */
 			if (a->port == pi && (tt_in6_is_link_local(dst) || tt_in6_is_multicast(dst)))
 				return (int)i;
@@ -131,7 +131,8 @@ tt_ipv6_nexthop(struct tt_worker *w, const uint8_t dst[16], uint8_t nh[16])
 		return true;
 	}
 	for (uint32_t i = 0; i < net->n_addrs6; i++) {
-		if (net->addrs6[i].port < 0 && tt_in6_prefix_eq(net->addrs6[i].a, dst, net->addrs6[i].len)) {
+		if (!tt_in6_is_link_local(net->addrs6[i].a) &&
+		    tt_in6_prefix_eq(net->addrs6[i].a, dst, net->addrs6[i].len)) {
 			memcpy(nh, dst, 16);
 			return true;
 		}
@@ -151,13 +152,15 @@ tt_ipv6_nexthop(struct tt_worker *w, const uint8_t dst[16], uint8_t nh[16])
  * Ip6InDiscards.
  */
 static int
-dst_check(struct tt_stats *st, const struct tt_net *net, const uint8_t dst[16], uint16_t vlan)
+dst_check(struct tt_stats *st, const struct tt_net *net, const uint8_t dst[16], uint16_t vlan,
+	  uint16_t pi)
 {
-	/* Each address on its own VLAN only (net_vlan.c); link-local ones are untagged. */
+	/* Each address on its own VLAN and port only (net_vlan.c); link-locals are untagged. */
 	if (!tt_in6_is_multicast(dst)) {
 		int a = tt_ipv6_addr_index(net, dst);
 
 		return a >= 0 && net->addrs6[a].vlan == vlan &&
+		       (net->addrs6[a].port < 0 || net->addrs6[a].port == pi) &&
 		       tt_addr6_state_get(net, (uint32_t)a) == TT_ADDR6_PREFERRED ? 0 : -EADDRNOTAVAIL;
 	}
 	TT_STAT_INC(st, Ip6InMcastPkts);
@@ -167,7 +170,8 @@ dst_check(struct tt_stats *st, const struct tt_net *net, const uint8_t dst[16], 
 	for (uint32_t i = 0; i < net->n_addrs6; i++) {
 		uint8_t group[16];
 
-		if (net->addrs6[i].vlan != vlan)
+		if (net->addrs6[i].vlan != vlan ||
+		    (net->addrs6[i].port >= 0 && net->addrs6[i].port != pi))
 			continue;
 		tt_ipv6_solicited_node(net->addrs6[i].a, group);
 		if (memcmp(group, dst, 16) == 0)
@@ -261,7 +265,7 @@ tt_ipv6_parse(struct tt_stats *st, const struct tt_net *net, struct tt_pkt *p)
 		TT_STAT_INC(st, Ip6InAddrErrors);
 		return -EINVAL;
 	}
-	rc = dst_check(st, net, ip6->dst_addr, p->vlan);
+	rc = dst_check(st, net, ip6->dst_addr, p->vlan, p->pi);
 	if (rc == -ENOENT) {
 		TT_STAT_INC(st, Ip6InDiscards);
 		return -EINVAL;

@@ -85,7 +85,7 @@ mld_report(struct tt_worker *w, uint16_t pi, uint8_t record_type)
 	/* RFC 3810 5: the port's link-local address, preferred; else :: (5.2.13), never a global. */
 	src = -1;
 	for (uint32_t i = 0; i < w->net->n_addrs6 && src < 0; i++)
-		if (w->net->addrs6[i].port == pi &&
+		if (w->net->addrs6[i].port == pi && tt_in6_is_link_local(w->net->addrs6[i].a) &&
 		    tt_addr6_state_get(w->net, i) == TT_ADDR6_PREFERRED)
 			src = (int)i;
 	ip6 = tt_ipv6_hdr_fill(w, pi, m, src >= 0 ? w->net->addrs6[src].a : unspec,

@@ -95,7 +95,7 @@ enum tt_addr6_state {
 struct tt_addr6 {
 	uint8_t a[16];
 	uint8_t len;                    /* prefix length; 64 for link-local */
-	int8_t port;                    /* a link-local address's port index; -1: every port */
+	int8_t port;                    /* the port it lives on (a link-local's, --addr's port=P); -1: every port */
 	uint16_t vlan;                  /* 802.1Q VLAN ID; 0: untagged (link-local: always) */
 };
 
@@ -108,6 +108,7 @@ struct tt_net {
 	uint32_t addrs[TT_MAX_ADDRS];   /* network order */
 	uint8_t prefix_len[TT_MAX_ADDRS];
 	uint16_t addr_vlan[TT_MAX_ADDRS];  /* 802.1Q VLAN ID of each; 0: untagged */
+	int8_t addr_port[TT_MAX_ADDRS]; /* the port index each lives on (port=P); -1: every port */
 	uint32_t n_addrs;
 	bool vlans;                     /* some address is on a VLAN: tags read and written */
 	uint64_t vlan_map[4096 / 64];   /* the VLAN IDs some address of ours is on, a bit each */
@@ -308,8 +309,8 @@ void tt_ipv4_input(struct tt_worker *w, struct tt_pkt *p);
 void tt_ipv4_handed_input(struct tt_worker *w, struct tt_pkt *p);
 /* True when addr (network order) is one of ours. */
 bool tt_ipv4_is_local(const struct tt_net *net, uint32_t addr);
-/* True when addr (network order) is one of ours on VLAN vlan (0: untagged). */
-bool tt_ipv4_is_local_on(const struct tt_net *net, uint32_t addr, uint16_t vlan);
+/* True when addr (network order) is one of ours on VLAN vlan (0: untagged) and port pi. */
+bool tt_ipv4_is_local_on(const struct tt_net *net, uint32_t addr, uint16_t vlan, uint16_t pi);
 /* True when addr (network order) is on the subnet of one of our addresses. */
 bool tt_ipv4_on_link(const struct tt_net *net, uint32_t addr);
 /* The index in net->addrs of the first of our addresses on addr's subnet, or -1. */

@@ -150,9 +150,9 @@ tt_tcp_usr_connect(struct tt_worker *w, uint16_t listener, const struct tt_endpo
 	struct tt_flow f = { .rport = rte_cpu_to_be_16(dst->port) };
 	struct tt_tw *tw;
 	struct tt_conn *c;
-	uint16_t pi = 0;    /* one port carries every address today (tt_arp_request's choice) */
+	uint16_t pi = 0;    /* a link-local destination's; else the source address's (port=P) */
 	uint64_t secret;
-	int src, rc;
+	int src = -1, rc;
 
 	if (dst->port == 0)
 		return -EINVAL;
@@ -176,6 +176,11 @@ tt_tcp_usr_connect(struct tt_worker *w, uint16_t listener, const struct tt_endpo
 		f.raddr = dst->addr;
 		f.laddr = w->net->addrs[src >= 0 ? src : 0];
 	}
+	/* The port the source address lives on (--addr's port=P), else the first. */
+	if (tt_flow_is_v6(&f))
+		pi = (uint16_t)RTE_MAX(w->net->addrs6[tt_flow_l6_index(&f)].port, 0);
+	else
+		pi = (uint16_t)RTE_MAX(w->net->addr_port[src >= 0 ? src : 0], 0);
 	rc = local_port(w, &f, &tw);
 	if (rc != 0)
 		return rc;

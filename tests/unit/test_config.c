@@ -1022,9 +1022,21 @@ test_vlan_keys(void **state)
 	expect_invalid(ARGV("--addr", "10.0.6.2/24,vlan="), "1-4094");
 	expect_invalid(ARGV("--addr", "10.0.6.2/24,vlan=12x"), "1-4094");
 	expect_invalid(ARGV("--addr", "10.0.6.2/24,"), "--addr");
-	expect_invalid(ARGV("--addr", "10.0.6.2/24,port=1"), "unknown attribute");
+	expect_invalid(ARGV("--addr", "10.0.6.2/24,prio=1"), "unknown attribute");
+	expect_invalid(ARGV("--addr", "10.0.6.2/24,vlan=5,vlan=6"), "vlan= given twice");
+	/* port=P: the port the address lives on, below TT_MAX_PORTS (8). */
+	expect_invalid(ARGV("--addr", "10.0.6.2/24,port=8"), "port index below 8");
+	expect_invalid(ARGV("--addr", "10.0.6.2/24,port=1,port=1"), "port= given twice");
+	expect_invalid(ARGV("--addr", "10.0.6.2/24,port=1", "--addr", "10.0.6.9/24,port=0"),
+		       "overlap");
+	assert_int_equal(parse(&cfg, ARGV("--addr", "10.0.6.2/24,port=1,vlan=9", "--addr",
+					  "10.0.7.2/24", "--addr", "2001:2::2/64,port=1")), 0);
+	assert_int_equal(cfg.addrs[0].port, 1);
+	assert_int_equal(cfg.addrs[0].vlan, 9);
+	assert_int_equal(cfg.addrs[1].port, -1);
+	assert_int_equal(cfg.addrs6[0].port, 1);
 	expect_invalid(ARGV("--addr", "10.0.6.2/24", "--addr", "10.0.6.2/24,vlan=5"),
-		       "another prefix length or VLAN");
+		       "another prefix length, VLAN or port");
 	expect_invalid(ARGV("--addr", "10.0.6.2/24", "--addr", "10.0.6.9/25,vlan=5"), "overlap");
 	expect_invalid(ARGV("--addr", "2001:2::2/48,vlan=5", "--addr", "2001:2:0:1::2/64"),
 		       "overlap");

@@ -283,6 +283,7 @@ tt_test_setup(void **state)
 		env_free(env);
 		return -1;
 	}
+	memset(env->net.addr_port, 0xff, sizeof(env->net.addr_port));   /* -1: every port */
 	env->net.addrs[0] = TT_TEST_IP_US;
 	env->net.prefix_len[0] = TT_TEST_PREFIX;
 	env->net.n_addrs = 1;
