@@ -51,8 +51,16 @@ tt_worker_flush(struct tt_worker *w)
 			flush_impaired(w, pi);
 			continue;
 		}
-		if (b->n == 0)
+		if (b->n == 0) {
+			/*
+			 * net_bonding in 802.3ad sends its LACPDUs from within tx_burst only
+			 * (without dedicated queues): an idle port calls it with none, so the
+			 * partner hears them (IEEE 802.1AX 6.4: every second, or 30).
+			 */
+			if (w->ports[pi].tx_poll)
+				rte_eth_tx_burst(w->ports[pi].port_id, w->queue, NULL, 0);
 			continue;
+		}
 		flush_port(w, pi, b->pkts, b->n);
 		b->n = 0;
 	}

@@ -950,9 +950,12 @@ kernel_addr6_auto(struct tt_config *cfg)
 	const struct tt_ipv6_prefix *a = NULL;
 
 	cfg->kernel_addr6 = (struct tt_ipv6_prefix){ .len = 0 };
-	/* The kernel's side of the link is untagged: the first untagged address's subnet. */
+	/*
+	 * The kernel's side of the link is untagged, on the first port: the first untagged
+	 * address's subnet not bound to another port.
+	 */
 	for (uint32_t i = 0; i < cfg->n_addrs6 && a == NULL; i++)
-		if (cfg->addrs6[i].vlan == 0)
+		if (cfg->addrs6[i].vlan == 0 && cfg->addrs6[i].port <= 0)
 			a = &cfg->addrs6[i];
 	if (a == NULL || a->len > 126)
 		return;
@@ -989,7 +992,7 @@ kernel_addr_auto(struct tt_config *cfg)
 	kernel_addr6_auto(cfg);
 	cfg->kernel_addr = (struct tt_ipv4_prefix){ 0 };
 	for (uint32_t i = 0; i < cfg->n_addrs && a == NULL; i++)
-		if (cfg->addrs[i].vlan == 0)
+		if (cfg->addrs[i].vlan == 0 && cfg->addrs[i].port <= 0)
 			a = &cfg->addrs[i];
 	if (a == NULL || a->len > 30)
 		return;

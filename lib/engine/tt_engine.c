@@ -369,7 +369,6 @@ tt_engine_kernel_side(const struct tt_engine *e)
 	return NULL;
 }
 
-/* The configured impairment, on ports that exist. */
 /* --addr's port=P names a port there is (the P-th device EAL was given). */
 static int
 engine_addr_ports(const struct tt_engine *e, char *err, size_t errlen)
@@ -394,6 +393,7 @@ engine_addr_ports(const struct tt_engine *e, char *err, size_t errlen)
 	return 0;
 }
 
+/* The configured impairment, on ports that exist. */
 static int
 engine_impair(struct tt_engine *e, char *err, size_t errlen)
 {

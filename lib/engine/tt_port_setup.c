@@ -195,6 +195,22 @@ port_max_mtu(const struct rte_eth_dev_info *info)
 	return RTE_MIN((uint32_t)info->max_mtu, info->max_rx_pktlen - overhead);
 }
 
+/* A net_bonding port in 802.3ad (its device arguments say mode=4). */
+static bool
+bond_8023ad(const struct rte_eth_dev_info *info)
+{
+	const struct rte_devargs *da;
+
+	if (strcmp(info->driver_name, "net_bonding") != 0 || info->device == NULL)
+		return false;
+	da = rte_dev_devargs(info->device);
+	for (const char *a = da != NULL ? da->args : NULL; a != NULL && *a != '\0';
+	     a += strcspn(a, ","), a += *a == ',')
+		if (strncmp(a, "mode=4", 6) == 0 && (a[6] == ',' || a[6] == '\0'))
+			return true;
+	return false;
+}
+
 /* Some --addr is on an 802.1Q VLAN: frames may carry a tag. */
 static bool
 config_has_vlans(const struct tt_config *cfg)
@@ -233,6 +249,7 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 	}
 	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
 	p->is_tap = is_tap(&info);
+	p->tx_poll = bond_8023ad(&info);
 	if (info.if_index != 0)
 		if_indextoname(info.if_index, p->ifname);
 	if (p->is_tap)

@@ -55,12 +55,15 @@ tt_arp_parse(struct tt_stats *st, const struct tt_pkt *p, struct rte_arp_hdr **a
 }
 
 static void
-arp_learn(struct tt_worker *w, const struct rte_arp_hdr *arp)
+arp_learn(struct tt_worker *w, uint16_t pi, const struct rte_arp_hdr *arp)
 {
 	uint32_t sip = arp->arp_data.arp_sip;
 
 	if (sip == 0)
 		return; /* RFC 5227 probe: nothing to learn */
+	/* One table for every port: a neighbour of another port's subnet is not learned here. */
+	if (!tt_ipv4_subnet_on(w->net, sip, pi))
+		return;
 	if (tt_neigh_update(w->neigh, sip, &arp->arp_data.arp_sha, w->clock.ms) < 0)
 		TT_STAT_INC(&w->stats, ArpNeighFull);
 	if (w->neigh->n_pending > 0) {
@@ -100,7 +103,7 @@ tt_arp_input(struct tt_worker *w, struct tt_pkt *p, bool from_peer)
 	if (from_peer) {
 		/* Already validated and counted by the worker that received it. */
 		arp = (struct rte_arp_hdr *)(p->eth + 1);
-		arp_learn(w, arp);
+		arp_learn(w, p->pi, arp);
 		goto free;
 	}
 	if (tt_arp_parse(&w->stats, p, &arp) < 0)
@@ -110,7 +113,7 @@ tt_arp_input(struct tt_worker *w, struct tt_pkt *p, bool from_peer)
 		TT_STAT_INC(&w->stats, ArpInOther);
 		goto free;
 	}
-	arp_learn(w, arp);
+	arp_learn(w, p->pi, arp);
 	if (w->n_workers > 1 && arp->arp_data.arp_sip != 0)
 		tt_worker_fanout(w, p);
 	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST)) {
@@ -179,7 +182,8 @@ tt_arp_timer(struct tt_worker *w)
 	if (gw == 0 || w->id != 0 || tt_tick_after(w->neigh->next_gw_arp_ms, w->clock.ms))
 		return;
 	for (uint16_t pi = 0; pi < w->n_ports; pi++)
-		tt_arp_request(w, pi, gw);
+		if (tt_ipv4_subnet_on(w->net, gw, pi))
+			tt_arp_request(w, pi, gw);
 	w->neigh->next_gw_arp_ms = w->clock.ms + (tt_neigh_lookup(w->neigh, gw) != NULL ?
 						  TT_NEIGH_REFRESH_MS : TT_NEIGH_RETRY_MS);
 }

@@ -72,8 +72,9 @@ echo_reply(struct tt_worker *w, struct tt_pkt *p)
 
 	if (group) {
 		src = tt_ipv6_source(w->net, p->pi, p->ip6->src_addr);
-		/* The reply's VLAN is its source's (net_vlan.c): the request's, or none. */
-		if (src < 0 || w->net->addrs6[src].vlan != p->vlan) {
+		/* The reply's VLAN and port are its source's: the request's, or none. */
+		if (src < 0 || w->net->addrs6[src].vlan != p->vlan ||
+		    (w->net->addrs6[src].port >= 0 && w->net->addrs6[src].port != p->pi)) {
 			rte_pktmbuf_free(p->m);
 			return;
 		}

@@ -70,6 +70,14 @@ tt_ipv4_link_addr(const struct tt_net *net, uint32_t addr)
 }
 
 bool
+tt_ipv4_subnet_on(const struct tt_net *net, uint32_t addr, uint16_t pi)
+{
+	int i = tt_ipv4_link_addr(net, addr);
+
+	return i < 0 || net->addr_port[i] < 0 || net->addr_port[i] == pi;
+}
+
+bool
 tt_ipv4_on_link(const struct tt_net *net, uint32_t addr)
 {
 	return tt_ipv4_link_addr(net, addr) >= 0;

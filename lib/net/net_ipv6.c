@@ -122,6 +122,18 @@ tt_ipv6_source(const struct tt_net *net, uint16_t pi, const uint8_t dst[16])
 }
 
 bool
+tt_ipv6_subnet_on(const struct tt_net *net, const uint8_t addr[16], uint16_t pi)
+{
+	for (uint32_t i = 0; i < net->n_addrs6; i++) {
+		const struct tt_addr6 *a = &net->addrs6[i];
+
+		if (!tt_in6_is_link_local(a->a) && tt_in6_prefix_eq(a->a, addr, a->len))
+			return a->port < 0 || a->port == pi;
+	}
+	return true;
+}
+
+bool
 tt_ipv6_nexthop(struct tt_worker *w, const uint8_t dst[16], uint8_t nh[16])
 {
 	const struct tt_net *net = w->net;

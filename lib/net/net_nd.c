@@ -103,10 +103,13 @@ nd_parse(const struct tt_pkt *p, struct nd_msg *nd)
 }
 
 static void
-learn(struct tt_worker *w, const uint8_t ip[16], const struct rte_ether_addr *mac)
+learn(struct tt_worker *w, uint16_t pi, const uint8_t ip[16], const struct rte_ether_addr *mac)
 {
 	struct tt_naddr a = tt_naddr_v6(ip);
 
+	/* One table for every port: a neighbour of another port's prefix is not learned here. */
+	if (!tt_ipv6_subnet_on(w->net, ip, pi))
+		return;
 	if (tt_neigh_set(w->neigh, &a, mac, w->clock.ms) < 0)
 		TT_STAT_INC(&w->stats, NdNeighFull);
 	if (w->neigh->n_pending > 0)
@@ -228,7 +231,7 @@ ns_input(struct tt_worker *w, const struct tt_pkt *p, const struct nd_msg *nd, b
 	bool taught = false;
 
 	if (st == TT_ADDR6_PREFERRED && !nd->from_unspec && nd->lladdr != NULL) {
-		learn(w, p->ip6->src_addr, nd->lladdr);
+		learn(w, p->pi, p->ip6->src_addr, nd->lladdr);
 		taught = true;
 	}
 	if (from_peer)
@@ -296,7 +299,7 @@ na_input(struct tt_worker *w, const struct tt_pkt *p, const struct nd_msg *nd, b
 	if (known != NULL && !(nd->flags & ND_NA_OVERRIDE) &&
 	    !rte_is_same_ether_addr(known, nd->lladdr))
 		return false;
-	learn(w, nd->target, nd->lladdr);
+	learn(w, p->pi, nd->target, nd->lladdr);
 	return true;
 }
 
@@ -411,7 +414,8 @@ tt_nd_timer(struct tt_worker *w)
 	if (tt_in6_is_unspecified(gw) || tt_tick_after(t->next_gw6_ms, w->clock.ms))
 		return;
 	for (uint16_t pi = 0; pi < w->n_ports; pi++)
-		tt_nd_solicit(w, pi, gw);
+		if (tt_ipv6_subnet_on(w->net, gw, pi))
+			tt_nd_solicit(w, pi, gw);
 	t->next_gw6_ms = w->clock.ms + (tt_neigh6_lookup(t, gw) != NULL ? TT_NEIGH_REFRESH_MS :
 									  TT_NEIGH_RETRY_MS);
 }

@@ -311,6 +311,13 @@ void tt_ipv4_handed_input(struct tt_worker *w, struct tt_pkt *p);
 bool tt_ipv4_is_local(const struct tt_net *net, uint32_t addr);
 /* True when addr (network order) is one of ours on VLAN vlan (0: untagged) and port pi. */
 bool tt_ipv4_is_local_on(const struct tt_net *net, uint32_t addr, uint16_t vlan, uint16_t pi);
+/*
+ * False when addr's subnet is that of an address of ours bound to a port other than pi
+ * (--addr's port=P): a neighbour there is not one of pi's.
+ */
+bool tt_ipv4_subnet_on(const struct tt_net *net, uint32_t addr, uint16_t pi);
+/* The same for IPv6 (link-local addresses: every port's). */
+bool tt_ipv6_subnet_on(const struct tt_net *net, const uint8_t addr[16], uint16_t pi);
 /* True when addr (network order) is on the subnet of one of our addresses. */
 bool tt_ipv4_on_link(const struct tt_net *net, uint32_t addr);
 /* The index in net->addrs of the first of our addresses on addr's subnet, or -1. */

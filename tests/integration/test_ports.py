@@ -10,7 +10,8 @@ sides are 198.18.3.1 and 198.18.7.1. tcpterm runs the proxy on 8080 with the bac
 
  1. curl to 198.18.3.2:8080 (port 0) gets the backend's page: tcpterm's connect to the
     backend went from 198.18.7.2 out of port 1, where the address lives (scapy on both TAPs:
-    the SYN to 8000 on port 1's only); ping to both addresses answered, each on its port;
+    the SYN to 8000, and ARP from 198.18.7.2, on port 1's only); ping to both addresses
+    answered;
  2. strong host model: crafted by scapy on port 0, an echo and an ARP request for port 1's
     address go unanswered (IpInAddrErrors +1, ArpInOther +1);
  3. tcpterm-ctl addrs shows each address's port; --addr X,port=2 with one port is refused
@@ -75,7 +76,8 @@ def test():
         macs[tap] = ns.out(['cat', f'/sys/class/net/{tap}/address']).strip()
     with ns:
         for tap in taps:
-            sn = AsyncSniffer(iface=tap, store=True, lfilter=lambda p: p.haslayer(TCP))
+            sn = AsyncSniffer(iface=tap, store=True,
+                              lfilter=lambda p: p.haslayer(TCP) or p.haslayer(ARP))
             sn.start()
             sniffers.append(sn)
     time.sleep(0.3)
@@ -87,8 +89,11 @@ def test():
     code = r.stdout.split()[0] if r.stdout else ''
     chk.check(r.returncode == 0 and code == '200',
               f'1. curl http://{A0}:{ttlib.LISTEN_PORT}/ through the proxy: {r.stdout} {r.stderr}')
-    syns = [[p for p in g if p[TCP].dport == BACKEND_PORT and int(p[TCP].flags) & 0x02 and
-             p[IP].src == A1] for g in got]
+    syns = [[p for p in g if p.haslayer(TCP) and p[TCP].dport == BACKEND_PORT and
+             int(p[TCP].flags) & 0x02 and p[IP].src == A1] for g in got]
+    arps = [[p for p in g if p.haslayer(ARP) and p[ARP].psrc == A1] for g in got]
+    chk.check(arps[1] and not arps[0],
+              f'1. ARP from {A1} on port 1 only (port 0 {len(arps[0])}, port 1 {len(arps[1])})')
     log(f'1. SYNs to the backend seen: port 0 {len(syns[0])}, port 1 {len(syns[1])}')
     chk.check(len(syns[1]) >= 1 and not syns[0],
               f'1. the connect to {K1}:{BACKEND_PORT} left from {A1} on port 1 only')
