@@ -371,6 +371,15 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 		snprintf(err, errlen, "port %s: start failed (%s)", p->name, rte_strerror(-rc));
 		return rc;
 	}
+	/*
+	 * net_bonding in 802.3ad drops a group-addressed frame (ARP's broadcast, ND's groups)
+	 * unless the bond is all-multicast or promiscuous; all-multicast where the members
+	 * have it, else promiscuous (AF_PACKET members have only that).
+	 */
+	if (p->tx_poll && rte_eth_allmulticast_enable(port_id) != 0 &&
+	    rte_eth_promiscuous_enable(port_id) != 0)
+		TT_LOG(WARNING, core, "port %u: an 802.3ad bond with neither all-multicast nor promiscuous mode: ARP requests and Neighbour Solicitations are dropped by the bond",
+		       port_id);
 	rte_eth_macaddr_get(port_id, &p->mac);
 	p->mtu = cfg->mtu;
 	port_steer(p, steer, n_queues, &conf, key, info.hash_key_size, note, sizeof(note));
