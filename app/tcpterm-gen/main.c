@@ -155,33 +155,36 @@ run_end(void)
 	gen_snapshot_take(&snap_cur, engine);
 }
 
+/* How long an 802.3ad bond may negotiate before the run starts anyway (tt_engine_links). */
+#define GEN_LACP_WAIT_S 10.0
+
 /*
- * Wait (5 s at most) until every port's link is up before anything is sent: a memif whose
- * peer is still connecting drops the first ARP request or SYN, and the probe connection
- * would measure a 1 s retransmission. The control thread asks, not the workers: for some
- * drivers (TAP) reading the link is a system call. With IPv6 addresses, also until DAD has
- * let them be used (dad_transmits seconds; tt_engine_ipv6_ready), so the run's first second
- * is not spent on refused connects.
+ * Wait until every port can carry data before anything is sent: a memif whose peer is still
+ * connecting drops the first ARP request or SYN, and the probe connection would measure a 1 s
+ * retransmission; an 802.3ad bond carries only LACPDUs until its partner agrees, and the
+ * first connect would give up on ARP. 5 s at most for links, GEN_LACP_WAIT_S for an 802.3ad
+ * negotiation; a run that starts anyway says why. The control thread asks, not the workers:
+ * for some drivers (TAP) reading the link is a system call. With IPv6 addresses, also until
+ * DAD has let them be used (dad_transmits seconds; tt_engine_ipv6_ready), so the run's first
+ * second is not spent on refused connects.
  */
 static void
 wait_links(void)
 {
 	uint64_t t0 = rte_rdtsc();
-	double limit = 5.0 + gen.dad_s;
+	char note[256];
 
-	while (since(t0) < limit && !tt_engine_stopping(engine) && stop_requests == 0) {
-		bool all = tt_engine_ipv6_ready(engine);
-		uint16_t pid;
+	while (!tt_engine_stopping(engine) && stop_requests == 0) {
+		enum tt_links st = tt_engine_links(engine, note, sizeof(note));
+		bool dad = tt_engine_ipv6_ready(engine);
 
-		RTE_ETH_FOREACH_DEV(pid) {
-			struct rte_eth_link link;
-
-			if (rte_eth_link_get_nowait(pid, &link) != 0 ||
-			    link.link_status != RTE_ETH_LINK_UP)
-				all = false;
-		}
-		if (all)
+		if (st == TT_LINKS_UP && dad)
 			break;
+		if (since(t0) >= (st == TT_LINKS_LACP ? GEN_LACP_WAIT_S : 5.0) + gen.dad_s) {
+			fprintf(stderr, "tcpterm-gen: starting after %.0f s although %s\n", since(t0),
+				st != TT_LINKS_UP ? note : "IPv6 DAD has not finished");
+			break;
+		}
 		tick();
 	}
 	/* The run starts now: the line's clock, the flood and its ramp count from here. */

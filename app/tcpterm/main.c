@@ -68,9 +68,10 @@ status_thread(void *arg)
 {
 	struct tt_status prev, cur;
 	struct timespec deadline;
+	char links[256], links_prev[256] = "";
+	bool quiet = *(const bool *)arg;
 	uint64_t t0;
 
-	(void)arg;
 	tt_engine_status(engine, &prev);
 	t0 = prev.tsc;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -90,8 +91,18 @@ status_thread(void *arg)
 		    (now.tv_sec - deadline.tv_sec == 1 && now.tv_nsec >= deadline.tv_nsec))
 			deadline = now;
 		tt_engine_status(engine, &cur);
-		tt_status_print(&prev, &cur, (double)(cur.tsc - t0) / (double)cur.tsc_hz);
+		if (!quiet)
+			tt_status_print(&prev, &cur, (double)(cur.tsc - t0) / (double)cur.tsc_hz);
 		prev = cur;
+		/* A link that goes down or up, an 802.3ad bond's members as LACP lets them carry data. */
+		if (tt_engine_links(engine, links, sizeof(links)) == TT_LINKS_UP && links[0] == '\0' &&
+		    links_prev[0] != '\0')
+			snprintf(links, sizeof(links), "every link up");
+		if (strcmp(links, links_prev) != 0 && links[0] != '\0') {
+			printf("tcpterm: %s\n", links);
+			fflush(stdout);
+		}
+		memcpy(links_prev, links, sizeof(links));
 	}
 	return NULL;
 }
@@ -202,8 +213,7 @@ main(int argc, char **argv)
 	if (stop_requested)
 		tt_engine_stop(engine);
 	print_banner(&cfg);
-	if (!cfg.quiet && rte_ctrl_thread_create(&status_tid, "tt-status", NULL, status_thread,
-						  NULL) == 0)
+	if (rte_ctrl_thread_create(&status_tid, "tt-status", NULL, status_thread, &cfg.quiet) == 0)
 		status_started = true;
 	rc = tt_engine_run(engine);
 	tt_engine_stop(engine);

@@ -72,6 +72,26 @@ bool tt_engine_stopping(const struct tt_engine *e);
  */
 bool tt_engine_ipv6_ready(const struct tt_engine *e);
 
+/* Whether the ports can carry data yet (tt_engine_links). */
+enum tt_links {
+	TT_LINKS_UP,   /* every link up, every 802.3ad bond distributing on each member up */
+	TT_LINKS_DOWN, /* some port's link is down */
+	/*
+	 * Links up, but an 802.3ad bond still negotiating (IEEE 802.1AX): net_bonding carries
+	 * only LACPDUs on a member until its partner agrees, so a first ARP request or SYN
+	 * would be lost. Takes a few seconds with LACP's fast timers; forever with a partner
+	 * that does not speak LACP.
+	 */
+	TT_LINKS_LACP,
+};
+
+/*
+ * How the ports stand. note says which port is not ready, or, when all are, how the 802.3ad
+ * bonds stand (empty without any). Asks the drivers: call it from a control thread, not a
+ * worker.
+ */
+enum tt_links tt_engine_links(const struct tt_engine *e, char *note, size_t len);
+
 /* Stop ports, free everything. */
 void tt_engine_free(struct tt_engine *e);
 

@@ -630,6 +630,37 @@ tt_engine_ipv6_ready(const struct tt_engine *e)
 	return true;
 }
 
+enum tt_links
+tt_engine_links(const struct tt_engine *e, char *note, size_t len)
+{
+	size_t at = 0;
+
+	note[0] = '\0';
+	for (uint16_t i = 0; i < e->n_ports; i++) {
+		const struct tt_port *p = &e->ports[i];
+		struct rte_eth_link link;
+		uint16_t up, dist;
+
+		if (rte_eth_link_get_nowait(p->port_id, &link) != 0 ||
+		    link.link_status != RTE_ETH_LINK_UP) {
+			snprintf(note, len, "port %u %s: link down", p->port_id, p->name);
+			return TT_LINKS_DOWN;
+		}
+		if (tt_port_lacp(p, &up, &dist) != 0)
+			continue;
+		if (dist == 0 || dist < up) {
+			snprintf(note, len, "port %u %s: 802.3ad: %u of %u members distributing",
+				 p->port_id, p->name, dist, up);
+			return TT_LINKS_LACP;
+		}
+		if (at < len)
+			at += snprintf(note + at, len - at,
+				       "%sport %u %s: 802.3ad: %u of %u members distributing",
+				       at == 0 ? "" : "; ", p->port_id, p->name, dist, up);
+	}
+	return TT_LINKS_UP;
+}
+
 void
 tt_engine_free(struct tt_engine *e)
 {

@@ -16,6 +16,8 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
+#include <rte_eth_bond.h>
+#include <rte_eth_bond_8023ad.h>
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 
@@ -195,20 +197,12 @@ port_max_mtu(const struct rte_eth_dev_info *info)
 	return RTE_MIN((uint32_t)info->max_mtu, info->max_rx_pktlen - overhead);
 }
 
-/* A net_bonding port in 802.3ad (its device arguments say mode=4). */
+/* A net_bonding port in 802.3ad (mode=4): its mode is set when the bond is created. */
 static bool
-bond_8023ad(const struct rte_eth_dev_info *info)
+bond_8023ad(uint16_t port_id, const struct rte_eth_dev_info *info)
 {
-	const struct rte_devargs *da;
-
-	if (strcmp(info->driver_name, "net_bonding") != 0 || info->device == NULL)
-		return false;
-	da = rte_dev_devargs(info->device);
-	for (const char *a = da != NULL ? da->args : NULL; a != NULL && *a != '\0';
-	     a += strcspn(a, ","), a += *a == ',')
-		if (strncmp(a, "mode=4", 6) == 0 && (a[6] == ',' || a[6] == '\0'))
-			return true;
-	return false;
+	return strcmp(info->driver_name, "net_bonding") == 0 &&
+	       rte_eth_bond_mode_get(port_id) == BONDING_MODE_8023AD;
 }
 
 /* Some --addr is on an 802.1Q VLAN: frames may carry a tag. */
@@ -249,7 +243,7 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 	}
 	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
 	p->is_tap = is_tap(&info);
-	p->tx_poll = bond_8023ad(&info);
+	p->tx_poll = bond_8023ad(port_id, &info);
 	if (info.if_index != 0)
 		if_indextoname(info.if_index, p->ifname);
 	if (p->is_tap)
@@ -515,6 +509,34 @@ tt_port_set_kernel_addr6(const struct tt_port *p, const struct tt_ipv6_prefix *a
 			 p->kernel_ifname, inet_ntop(AF_INET6, a->addr, s, sizeof(s)), a->len,
 			 strerror(-rc));
 	return rc;
+}
+
+int
+tt_port_lacp(const struct tt_port *p, uint16_t *up, uint16_t *distributing)
+{
+	uint16_t members[RTE_MAX_ETHPORTS];
+	int n;
+
+	if (!p->tx_poll)
+		return -ENOTSUP;
+	n = rte_eth_bond_slaves_get(p->port_id, members, RTE_DIM(members));
+	if (n < 0)
+		return n;
+	*up = 0;
+	*distributing = 0;
+	for (int i = 0; i < n; i++) {
+		struct rte_eth_bond_8023ad_slave_info lacp;
+		struct rte_eth_link link;
+
+		if (rte_eth_link_get_nowait(members[i], &link) != 0 ||
+		    link.link_status != RTE_ETH_LINK_UP)
+			continue;
+		(*up)++;
+		if (rte_eth_bond_8023ad_slave_info(p->port_id, members[i], &lacp) == 0 &&
+		    (lacp.actor_state & STATE_DISTRIBUTING) != 0)
+			(*distributing)++;
+	}
+	return 0;
 }
 
 void

@@ -56,4 +56,13 @@ int tt_port_set_kernel_addr6(const struct tt_port *p, const struct tt_ipv6_prefi
 
 void tt_port_close(struct tt_port *p);
 
+/*
+ * An 802.3ad bond's members (issue 10 item 2): how many have their link up, and how many of
+ * those distribute, which IEEE 802.1AX's mux machine allows once the partner has agreed to
+ * the aggregation (COLLECTING_DISTRIBUTING). Until then net_bonding sends nothing but
+ * LACPDUs on a member, and what it is sent is dropped. -ENOTSUP when p is no such bond.
+ * Asks the drivers: for the control thread, not the workers.
+ */
+int tt_port_lacp(const struct tt_port *p, uint16_t *up, uint16_t *distributing);
+
 #endif /* TT_PORT_SETUP_H */
