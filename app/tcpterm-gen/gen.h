@@ -153,11 +153,11 @@ struct gen_worker {
 	uint64_t flood_credit_fp;
 	uint64_t flood_last_tsc;
 	uint64_t rng;
-	uint16_t flood_port;       /* ethdev port id of the port flood frames leave by */
 	struct rte_ether_addr flood_src_mac;
 	uint32_t flood_tmpl_ip_sum, flood_tmpl_tcp_sum;
 	uint8_t flood_tmpl[96];
 	uint16_t flood_len;
+	uint16_t flood_l3_off;     /* the IP header's: 14, or 18 behind an 802.1Q tag */
 	uint16_t flood_tcp_off;    /* the TCP header's offset in the template (IPv4 or IPv6) */
 } __rte_cache_aligned;
 
@@ -170,6 +170,8 @@ struct gen_global {
 				     * ramps and the summary's rates count from here */
 	uint64_t ramp_cycles;      /* --ramp in TSC cycles */
 	double dad_s;              /* DAD's seconds (dad_transmits) with IPv6 addresses, else 0 */
+	uint16_t flood_port;       /* the engine's port index flood frames leave by */
+	uint16_t flood_vlan;       /* their 802.1Q VLAN ID; 0: untagged */
 	uint64_t ramp_recip;       /* 2^48 / ramp_cycles, 0 without ramp: no division per poll */
 	uint64_t pace_cap;         /* 100 ms of cycles: the most a pacer may owe */
 	uint64_t us_mult;          /* microseconds = cycles * us_mult >> 24 */
@@ -205,6 +207,7 @@ const char *gen_mode_name(enum gen_mode m);
 extern const struct tt_app_def gen_app;
 
 /* gen_flood.c */
+void gen_flood_place(const struct tt_config *cfg);
 int gen_flood_init(struct gen_worker *gw, const struct tt_app_ctx *ctx);
 void gen_flood_poll(struct gen_worker *gw, struct tt_app_ctx *ctx, uint64_t now_tsc);
 

@@ -12,7 +12,8 @@
  *
  * The destination MAC is --flood-mac: the public API resolves no neighbour for an
  * application, and tcpterm drops TCP sent to a group address (EthInGroupTcp), as a host must
- * (RFC 1122 3.3.6), so broadcast would measure nothing.
+ * (RFC 1122 3.3.6), so broadcast would measure nothing. The port and 802.1Q VLAN are those
+ * a connect to the target leaves by (gen_flood_place).
  */
 #include <errno.h>
 #include <string.h>
@@ -28,8 +29,6 @@
 #define FLOOD_BURST 64u
 #define ETH_LEN     sizeof(struct rte_ether_hdr)
 #define IP_LEN      sizeof(struct rte_ipv4_hdr)
-#define TCP_OFF     (ETH_LEN + IP_LEN)
-#define TCP6_OFF    (ETH_LEN + sizeof(struct rte_ipv6_hdr))
 /* A SYN carries an MSS option as every real client's does; ACK and RST carry none. */
 #define MSS_OPT_LEN 4u
 
@@ -95,28 +94,72 @@ gen_pace(uint64_t *credit_fp, uint64_t *last_tsc, uint64_t rate_fp, uint64_t now
 	return (unsigned int)n;
 }
 
+static bool
+on_prefix6(const uint8_t *a, const uint8_t *prefix, uint8_t len)
+{
+	uint8_t bytes = len / 8, rest = len % 8;
+
+	return memcmp(a, prefix, bytes) == 0 &&
+	       (rest == 0 || ((a[bytes] ^ prefix[bytes]) & (uint8_t)(0xff00u >> rest)) == 0);
+}
+
+/*
+ * Flood frames leave where a connect to the target would (issue 10 item 2): by the port
+ * and VLAN of our address on the next hop's subnet, the next hop being the target on-link,
+ * else the gateway. An address on every port (no port=) floods by port 0, and so does a
+ * next hop on no subnet of ours (the connects then fail with "no route").
+ */
+void
+gen_flood_place(const struct tt_config *cfg)
+{
+	gen.flood_port = 0;
+	gen.flood_vlan = 0;
+	if (gen.o.flood_v6) {
+		static const uint8_t none[16];
+		const uint8_t *hop = gen.o.target.addr6;
+
+		for (int pass = 0; pass < 2; pass++, hop = cfg->gateway6) {
+			if (pass == 1 && memcmp(hop, none, 16) == 0)
+				return;
+			for (uint32_t i = 0; i < cfg->n_addrs6; i++)
+				if (on_prefix6(hop, cfg->addrs6[i].addr, cfg->addrs6[i].len)) {
+					gen.flood_port = (uint16_t)RTE_MAX(cfg->addrs6[i].port, 0);
+					gen.flood_vlan = cfg->addrs6[i].vlan;
+					return;
+				}
+		}
+		return;
+	}
+	for (uint32_t hop = gen.o.target.addr, pass = 0; pass < 2; pass++, hop = cfg->gateway) {
+		if (pass == 1 && hop == 0)
+			return;
+		for (uint32_t i = 0; i < cfg->n_addrs; i++) {
+			uint32_t mask = cfg->addrs[i].len == 0 ? 0 :
+					rte_cpu_to_be_32(~0u << (32 - cfg->addrs[i].len));
+
+			if (((hop ^ cfg->addrs[i].addr) & mask) == 0) {
+				gen.flood_port = (uint16_t)RTE_MAX(cfg->addrs[i].port, 0);
+				gen.flood_vlan = cfg->addrs[i].vlan;
+				return;
+			}
+		}
+	}
+}
+
 int
 gen_flood_init(struct gen_worker *gw, const struct tt_app_ctx *ctx)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)gw->flood_tmpl;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(gw->flood_tmpl + ETH_LEN);
-	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(gw->flood_tmpl + TCP_OFF);
-	uint16_t tcp_len = (uint16_t)(sizeof(*tcp) +
+	uint16_t tcp_len = (uint16_t)(sizeof(struct rte_tcp_hdr) +
 				      (gen.o.flood_kind == GEN_FLOOD_SYN ? MSS_OPT_LEN : 0));
-	uint16_t port_id = RTE_MAX_ETHPORTS;
-	uint16_t pid;
+	uint16_t l3 = gen.flood_vlan != 0 ? ETH_LEN + sizeof(struct rte_vlan_hdr) : ETH_LEN;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(gw->flood_tmpl + l3);
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(gw->flood_tmpl + l3 + IP_LEN);
+	uint16_t type = gen.o.flood_v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4;
 	uint32_t sum;
 
-	if (tt_app_n_ports(ctx) == 0)
+	if (tt_app_port_mac(ctx, gen.flood_port, &gw->flood_src_mac) != 0)
 		return -ENODEV;
-	/* Port 0 of the engine is the first ethdev, as the engine enumerates them. */
-	RTE_ETH_FOREACH_DEV(pid) {
-		port_id = pid;
-		break;
-	}
-	if (port_id == RTE_MAX_ETHPORTS || rte_eth_macaddr_get(port_id, &gw->flood_src_mac) != 0)
-		return -ENODEV;
-	gw->flood_port = 0;
 	gw->rng = rte_rdtsc() ^ (UINT64_C(0x9E3779B97F4A7C15) * (gw->id + 1u));
 	if (gw->rng == 0)
 		gw->rng = 1;
@@ -124,20 +167,28 @@ gen_flood_init(struct gen_worker *gw, const struct tt_app_ctx *ctx)
 	memset(gw->flood_tmpl, 0, sizeof(gw->flood_tmpl));
 	rte_ether_addr_copy(&gen.o.flood_mac, &eth->dst_addr);
 	rte_ether_addr_copy(&gw->flood_src_mac, &eth->src_addr);
-	if (gen.o.flood_v6) {
-		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(gw->flood_tmpl + ETH_LEN);
+	if (gen.flood_vlan != 0) {
+		struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
 
-		tcp = (struct rte_tcp_hdr *)(gw->flood_tmpl + TCP6_OFF);
-		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+		vh->vlan_tci = rte_cpu_to_be_16(gen.flood_vlan);
+		vh->eth_proto = rte_cpu_to_be_16(type);
+	} else {
+		eth->ether_type = rte_cpu_to_be_16(type);
+	}
+	gw->flood_l3_off = l3;
+	if (gen.o.flood_v6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(gw->flood_tmpl + l3);
+
+		tcp = (struct rte_tcp_hdr *)(gw->flood_tmpl + l3 + sizeof(*ip6));
 		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
 		ip6->payload_len = rte_cpu_to_be_16(tcp_len);
 		ip6->proto = IPPROTO_TCP;
 		ip6->hop_limits = 64;
 		memcpy(ip6->dst_addr, gen.o.target.addr6, 16);
-		gw->flood_tcp_off = TCP6_OFF;
+		gw->flood_tcp_off = (uint16_t)(l3 + sizeof(*ip6));
 	} else {
-		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-		gw->flood_tcp_off = TCP_OFF;
+		gw->flood_tcp_off = (uint16_t)(l3 + IP_LEN);
 	}
 	if (!gen.o.flood_v6) {
 		ip->version_ihl = RTE_IPV4_VHL_DEF;
@@ -184,8 +235,8 @@ gen_flood_init(struct gen_worker *gw, const struct tt_app_ctx *ctx)
 static void
 flood_frame6(struct gen_worker *gw, uint8_t *f)
 {
-	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(f + ETH_LEN);
-	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(f + TCP6_OFF);
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(f + gw->flood_l3_off);
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(f + gw->flood_tcp_off);
 	uint64_t r1 = rng_next(&gw->rng), r2 = rng_next(&gw->rng), r3 = rng_next(&gw->rng);
 	uint64_t host_mask = gen.o.flood_src_len >= 128 ? 0 :
 			     ~UINT64_C(0) >> (gen.o.flood_src_len - 64);
@@ -212,8 +263,8 @@ flood_frame6(struct gen_worker *gw, uint8_t *f)
 static void
 flood_frame(struct gen_worker *gw, uint8_t *f)
 {
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + ETH_LEN);
-	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(f + TCP_OFF);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + gw->flood_l3_off);
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(f + gw->flood_tcp_off);
 	uint64_t r1 = rng_next(&gw->rng), r2 = rng_next(&gw->rng);
 	uint32_t host_mask = gen.o.flood_src_len >= 32 ? 0 : ~0u >> gen.o.flood_src_len;
 	uint32_t src = gen.o.flood_src | rte_cpu_to_be_32((uint32_t)r1 & host_mask);
@@ -258,7 +309,7 @@ gen_flood_poll(struct gen_worker *gw, struct tt_app_ctx *ctx, uint64_t now_tsc)
 			flood_frame6(gw, p);
 		else
 			flood_frame(gw, p);
-		tt_app_xmit(ctx, gw->flood_port, ms[i]);
+		tt_app_xmit(ctx, gen.flood_port, ms[i]);
 	}
 	gw->cnt.flood_pkts += n;
 }

@@ -370,7 +370,8 @@ static const struct gen_opt opts[] = {
 	{ "flood-src", "A.B.C.D/LEN|X:X::/LEN", "spoofed sources: random addresses of this prefix (IPv6: /64 or longer), "
 	  "random ports (required to flood)", set_flood_src },
 	{ "flood-mac", "MAC", "the target's (or its next hop's) MAC, the flood frames' "
-	  "destination (required to flood: tcpterm logs its MAC at start)", set_flood_mac },
+	  "destination (required to flood: tcpterm logs its MAC at start); the frames leave by "
+	  "the port and 802.1Q VLAN of the --addr a connect to the target would use", set_flood_mac },
 	{ "hold", "N", "idle connections held open beside the load (SPEC P2, P5): opened at "
 	  "--hold-rate, nothing sent after the handshake, opened again if the server ends one "
 	  "(error 'dropped'), closed at the stop; the line a second says how many are up",

@@ -251,6 +251,7 @@ global_init(const struct tt_config *cfg)
 	gen.n_workers = (uint16_t)(cfg->app_lcores ? rte_lcore_count() / 2 : rte_lcore_count());
 	gen.us_mult = (uint64_t)((double)(UINT64_C(1) << 24) * 1e6 / (double)gen.tsc_hz);
 	gen.pace_cap = gen.tsc_hz / 10;
+	gen_flood_place(cfg);
 	if (gen.o.ramp_s != 0) {
 		gen.ramp_cycles = gen.tsc_hz * gen.o.ramp_s;
 		gen.ramp_recip = (UINT64_C(1) << 48) / gen.ramp_cycles;

@@ -3,8 +3,9 @@
  * tcpterm, the daemon: tcpterm [EAL options] -- [options] (SPEC O1, O2). Parses options
  * before EAL so a bad one costs nothing, brings the engine up, prints the effective
  * configuration, runs the workers, and prints one status line a second (O5) from a control
- * thread until SIGINT or SIGTERM. Exit codes: 0 after a clean stop, 2 for bad input or an
- * environment that cannot run (O7), 1 for a failure while running.
+ * thread until SIGINT or SIGTERM, and each change of the links (with --quiet too). Exit
+ * codes: 0 after a clean stop, 2 for bad input or an environment that cannot run (O7), 1
+ * for a failure while running.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -90,13 +91,18 @@ status_thread(void *arg)
 		if (now.tv_sec - deadline.tv_sec > 1 ||
 		    (now.tv_sec - deadline.tv_sec == 1 && now.tv_nsec >= deadline.tv_nsec))
 			deadline = now;
-		tt_engine_status(engine, &cur);
-		if (!quiet)
+		if (!quiet) {
+			tt_engine_status(engine, &cur);
 			tt_status_print(&prev, &cur, (double)(cur.tsc - t0) / (double)cur.tsc_hz);
-		prev = cur;
-		/* A link that goes down or up, an 802.3ad bond's members as LACP lets them carry data. */
-		if (tt_engine_links(engine, links, sizeof(links)) == TT_LINKS_UP && links[0] == '\0' &&
-		    links_prev[0] != '\0')
+			prev = cur;
+		}
+		/*
+		 * Said even with --quiet, as the kernel logs a carrier change: a link down, or an
+		 * 802.3ad bond whose members LACP has not let carry data yet, explains a silence
+		 * no counter shows.
+		 */
+		if (tt_engine_links(engine, links, sizeof(links)) == TT_LINKS_UP &&
+		    links[0] == '\0' && links_prev[0] != '\0')
 			snprintf(links, sizeof(links), "every link up");
 		if (strcmp(links, links_prev) != 0 && links[0] != '\0') {
 			printf("tcpterm: %s\n", links);

@@ -35,6 +35,7 @@
 
 #include <tcpterm/tt_config.h>
 
+struct rte_ether_addr;
 struct rte_mbuf;
 struct rte_mempool;
 struct tt_app_ctx;
@@ -211,5 +212,7 @@ int tt_app_timer(struct tt_app_ctx *ctx, tt_conn_t c, uint32_t ms);
  */
 int tt_app_xmit(struct tt_app_ctx *ctx, uint16_t port, struct rte_mbuf *m);
 unsigned int tt_app_n_ports(const struct tt_app_ctx *ctx);
+/* The MAC address of port (an index below tt_app_n_ports), for frames tt_app_xmit sends. */
+int tt_app_port_mac(const struct tt_app_ctx *ctx, uint16_t port, struct rte_ether_addr *mac);
 
 #endif /* TT_APP_H */

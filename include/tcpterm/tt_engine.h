@@ -4,8 +4,9 @@
  *
  *   tt_eal_init() -> tt_engine_create() -> tt_engine_run() -> tt_engine_free() -> tt_eal_cleanup()
  *
- * tt_engine_run() blocks; meanwhile a control thread may call tt_engine_status() and a
- * signal handler tt_engine_stop().
+ * tt_engine_run() blocks; meanwhile a control thread may call tt_engine_status() and
+ * tt_engine_links(), and a signal handler tt_engine_stop(); that thread is joined before
+ * tt_engine_free().
  *
  * Workers run on every EAL lcore, the main lcore included, with one RX/TX queue each on
  * every port. Control duties (status line) belong to a control thread of the caller's.
@@ -86,9 +87,9 @@ enum tt_links {
 };
 
 /*
- * How the ports stand. note says which port is not ready, or, when all are, how the 802.3ad
- * bonds stand (empty without any). Asks the drivers: call it from a control thread, not a
- * worker.
+ * How the ports stand. note (len >= 1) says which port is not ready, or, when all are, how
+ * the 802.3ad bonds stand (empty without any). A driver that cannot tell its link counts as
+ * up. Asks the drivers: call it from a control thread, not a worker.
  */
 enum tt_links tt_engine_links(const struct tt_engine *e, char *note, size_t len);
 

@@ -880,3 +880,14 @@ tt_app_n_ports(const struct tt_app_ctx *ctx)
 {
 	return ((const struct tt_worker *)ctx->engine_priv)->n_ports;
 }
+
+int
+tt_app_port_mac(const struct tt_app_ctx *ctx, uint16_t port, struct rte_ether_addr *mac)
+{
+	const struct tt_worker *w = ctx->engine_priv;
+
+	if (port >= w->n_ports)
+		return -EINVAL;
+	rte_ether_addr_copy(&w->ports[port].mac, mac);
+	return 0;
+}

@@ -27,7 +27,8 @@ struct tt_port {
 	bool tx_tcp_csum;      /* RTE_ETH_TX_OFFLOAD_TCP_CKSUM enabled */
 	bool rx_csum;          /* RX IPv4/TCP checksum offloads enabled */
 	bool is_tap;           /* net_tap: has a kernel side we may address */
-	bool tx_poll;          /* net_bonding in 802.3ad: tx_burst called even with nothing to send */
+	bool tx_poll;          /* tx_burst called even with nothing to send (an 802.3ad bond's LACP) */
+	bool lacp;             /* net_bonding in 802.3ad (tt_port_lacp) */
 	bool steers;           /* queue = owner: RSS with our key and RETA, or TAP program */
 	bool rss_hash;         /* the NIC leaves its RSS hash in the mbuf (RX_OFFLOAD_RSS_HASH) */
 	bool fast_free;        /* TX_OFFLOAD_MBUF_FAST_FREE enabled (one pool per queue) */

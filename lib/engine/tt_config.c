@@ -183,7 +183,7 @@ static const struct key keys[] = {
 	U32("run", app_lcores, 0, 1, 0,
 	    "1: each worker's applications run on an lcore of their own (the second half of -l), calls and events over rings; 0: inline on the worker's lcore"),
 	{ "run", "quiet", NULL, KT_FLAG, KS_CONFIG, 0, 1, "0", C(quiet),
-	  "no status line each second" },
+	  "no status line each second (a link's or an 802.3ad bond's change is still said)" },
 	{ "run", "metrics_listen", NULL, KT_ENDPOINT, KS_CONFIG, 1, 65535, "none", C(metrics_addr),
 	  "serve every counter, worker and listener figure for Prometheus (text format, GET /metrics) on A.B.C.D:PORT, from a control thread; none: off" },
 };

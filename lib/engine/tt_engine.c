@@ -235,7 +235,8 @@ port_add(struct tt_engine *e, uint16_t port_id, bool *steers, char *err, size_t 
 		return -E2BIG;
 	}
 	p = &e->ports[e->n_ports];
-	rc = tt_port_setup(p, port_id, e->n_workers, e->pools, &e->cfg, &e->steer, err, errlen);
+	rc = tt_port_setup(p, port_id, e->n_workers, e->pools, &e->cfg, e->net.vlans, &e->steer,
+			   err, errlen);
 	if (rc == 0 && p->kernel_ifname[0] != '\0' && e->cfg.kernel_addr.addr != 0)
 		rc = tt_port_set_kernel_addr(p, e->cfg.kernel_addr.addr, e->cfg.kernel_addr.len,
 					     err, errlen);
@@ -630,6 +631,25 @@ tt_engine_ipv6_ready(const struct tt_engine *e)
 	return true;
 }
 
+/* "port 2 net_bonding0: 802.3ad: 1 of 2 members distributing (1 link down)" at note + at. */
+static size_t
+lacp_note(char *note, size_t at, size_t len, const struct tt_port *p, uint16_t n,
+	  uint16_t up, uint16_t dist)
+{
+	int k;
+
+	if (at >= len)
+		return at;
+	k = snprintf(note + at, len - at, "%sport %u %s: 802.3ad: %u of %u members distributing",
+		     at == 0 ? "" : "; ", p->port_id, p->name, dist, n);
+	at += k > 0 ? (size_t)k : 0;
+	if (up < n && at < len) {
+		k = snprintf(note + at, len - at, " (%u link%s down)", n - up, n - up == 1 ? "" : "s");
+		at += k > 0 ? (size_t)k : 0;
+	}
+	return at;
+}
+
 enum tt_links
 tt_engine_links(const struct tt_engine *e, char *note, size_t len)
 {
@@ -639,24 +659,26 @@ tt_engine_links(const struct tt_engine *e, char *note, size_t len)
 	for (uint16_t i = 0; i < e->n_ports; i++) {
 		const struct tt_port *p = &e->ports[i];
 		struct rte_eth_link link;
-		uint16_t up, dist;
+		uint16_t n, up, dist;
+		int rc = rte_eth_link_get_nowait(p->port_id, &link);
 
-		if (rte_eth_link_get_nowait(p->port_id, &link) != 0 ||
-		    link.link_status != RTE_ETH_LINK_UP) {
+		/* A driver without link_update (-ENOTSUP) cannot say: taken as up. */
+		if ((rc == 0 && link.link_status != RTE_ETH_LINK_UP) || (rc != 0 && rc != -ENOTSUP)) {
 			snprintf(note, len, "port %u %s: link down", p->port_id, p->name);
 			return TT_LINKS_DOWN;
 		}
-		if (tt_port_lacp(p, &up, &dist) != 0)
+		if (tt_port_lacp(p, &n, &up, &dist) != 0)
 			continue;
+		/*
+		 * IEEE 802.1AX's mux machine: a member carries data only once it collects and
+		 * distributes, which needs the partner's agreement; until then net_bonding
+		 * passes nothing but LACPDUs on it.
+		 */
 		if (dist == 0 || dist < up) {
-			snprintf(note, len, "port %u %s: 802.3ad: %u of %u members distributing",
-				 p->port_id, p->name, dist, up);
+			lacp_note(note, 0, len, p, n, up, dist);
 			return TT_LINKS_LACP;
 		}
-		if (at < len)
-			at += snprintf(note + at, len - at,
-				       "%sport %u %s: 802.3ad: %u of %u members distributing",
-				       at == 0 ? "" : "; ", p->port_id, p->name, dist, up);
+		at = lacp_note(note, at, len, p, n, up, dist);
 	}
 	return TT_LINKS_UP;
 }

@@ -205,22 +205,9 @@ bond_8023ad(uint16_t port_id, const struct rte_eth_dev_info *info)
 	       rte_eth_bond_mode_get(port_id) == BONDING_MODE_8023AD;
 }
 
-/* Some --addr is on an 802.1Q VLAN: frames may carry a tag. */
-static bool
-config_has_vlans(const struct tt_config *cfg)
-{
-	for (uint32_t i = 0; i < cfg->n_addrs; i++)
-		if (cfg->addrs[i].vlan != 0)
-			return true;
-	for (uint32_t i = 0; i < cfg->n_addrs6; i++)
-		if (cfg->addrs6[i].vlan != 0)
-			return true;
-	return false;
-}
-
 int
 tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
-	      struct rte_mempool **pools, const struct tt_config *cfg,
+	      struct rte_mempool **pools, const struct tt_config *cfg, bool vlans,
 	      const struct tt_steer *steer, char *err, size_t errlen)
 {
 	uint32_t l2;
@@ -243,7 +230,8 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 	}
 	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
 	p->is_tap = is_tap(&info);
-	p->tx_poll = bond_8023ad(port_id, &info);
+	p->lacp = bond_8023ad(port_id, &info);
+	p->tx_poll = p->lacp;
 	if (info.if_index != 0)
 		if_indextoname(info.if_index, p->ifname);
 	if (p->is_tap)
@@ -320,7 +308,7 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 	 * address is on a VLAN (rte_vlan_insert moves l2_len). Peers still get our MSS from
 	 * --mtu, and we still send no IP datagram larger than --mtu.
 	 */
-	l2 = RTE_ETHER_HDR_LEN + (config_has_vlans(cfg) ? RTE_VLAN_HLEN : 0);
+	l2 = RTE_ETHER_HDR_LEN + (vlans ? RTE_VLAN_HLEN : 0);
 	if (p->tx_tso && p->is_tap && cfg->mtu + l2 <= port_max_mtu(&info))
 		conf.rxmode.mtu = cfg->mtu + l2;
 	else if (p->tx_tso && p->is_tap)
@@ -370,7 +358,7 @@ tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
 	 * unless the bond is all-multicast or promiscuous; all-multicast where the members
 	 * have it, else promiscuous (AF_PACKET members have only that).
 	 */
-	if (p->tx_poll && rte_eth_allmulticast_enable(port_id) != 0 &&
+	if (p->lacp && rte_eth_allmulticast_enable(port_id) != 0 &&
 	    rte_eth_promiscuous_enable(port_id) != 0)
 		TT_LOG(WARNING, core, "port %u: an 802.3ad bond with neither all-multicast nor promiscuous mode: ARP requests and Neighbour Solicitations are dropped by the bond",
 		       port_id);
@@ -512,16 +500,17 @@ tt_port_set_kernel_addr6(const struct tt_port *p, const struct tt_ipv6_prefix *a
 }
 
 int
-tt_port_lacp(const struct tt_port *p, uint16_t *up, uint16_t *distributing)
+tt_port_lacp(const struct tt_port *p, uint16_t *n_members, uint16_t *up, uint16_t *distributing)
 {
 	uint16_t members[RTE_MAX_ETHPORTS];
 	int n;
 
-	if (!p->tx_poll)
+	if (!p->lacp)
 		return -ENOTSUP;
 	n = rte_eth_bond_slaves_get(p->port_id, members, RTE_DIM(members));
 	if (n < 0)
-		return n;
+		return -ENODEV;
+	*n_members = (uint16_t)n;
 	*up = 0;
 	*distributing = 0;
 	for (int i = 0; i < n; i++) {

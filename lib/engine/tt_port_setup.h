@@ -8,6 +8,7 @@
 #ifndef TT_PORT_SETUP_H
 #define TT_PORT_SETUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,10 +32,11 @@ uint32_t tt_port_rss_reta_size(uint16_t port_id, uint16_t n_queues);
  * (p->steers): a NIC by RSS with steer's key and RETA, a TAP by a queue-selection program;
  * a port that cannot, or refuses, is left to the software owner and hand-over.
  * MBUF_FAST_FREE only with one queue: with several, a TX queue also sends mbufs of another
- * worker's pool (replies built in segments handed over). 0 or -errno with a message in err.
+ * worker's pool (replies built in segments handed over). vlans: some address is on an
+ * 802.1Q VLAN (tt_net.vlans), so frames may carry a tag. 0 or -errno with a message in err.
  */
 int tt_port_setup(struct tt_port *p, uint16_t port_id, uint16_t n_queues,
-		  struct rte_mempool **pools, const struct tt_config *cfg,
+		  struct rte_mempool **pools, const struct tt_config *cfg, bool vlans,
 		  const struct tt_steer *steer, char *err, size_t errlen);
 
 /* Give the kernel side of a TAP port an IPv4 address (SPEC O1). 0 or -errno. */
@@ -57,12 +59,13 @@ int tt_port_set_kernel_addr6(const struct tt_port *p, const struct tt_ipv6_prefi
 void tt_port_close(struct tt_port *p);
 
 /*
- * An 802.3ad bond's members (issue 10 item 2): how many have their link up, and how many of
- * those distribute, which IEEE 802.1AX's mux machine allows once the partner has agreed to
+ * An 802.3ad bond's members (issue 10 item 2): how many there are, how many have their link
+ * up, and how many of those distribute, which IEEE 802.1AX's mux machine allows once the partner has agreed to
  * the aggregation (COLLECTING_DISTRIBUTING). Until then net_bonding sends nothing but
  * LACPDUs on a member, and what it is sent is dropped. -ENOTSUP when p is no such bond.
  * Asks the drivers: for the control thread, not the workers.
  */
-int tt_port_lacp(const struct tt_port *p, uint16_t *up, uint16_t *distributing);
+int tt_port_lacp(const struct tt_port *p, uint16_t *n_members, uint16_t *up,
+		 uint16_t *distributing);
 
 #endif /* TT_PORT_SETUP_H */

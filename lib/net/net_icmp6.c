@@ -225,11 +225,8 @@ tt_icmp6_input(struct tt_worker *w, struct tt_pkt *p)
 		return;
 	case ICMP6_MLD_QUERY:
 		TT_STAT_INC(&w->stats, Icmp6InGroupMembQueries);
-		/*
-		 * RFC 3810 5.1.14: a router's, from a link-local address. Reports go untagged
-		 * only (net_vlan.c), so a query on a VLAN goes unanswered.
-		 */
-		if (tt_in6_is_link_local(p->ip6->src_addr) && p->vlan == 0)
+		/* RFC 3810 5.1.14: a router's, from a link-local address. */
+		if (tt_in6_is_link_local(p->ip6->src_addr))
 			tt_mld_query(w, p->pi);
 		break;
 	case ND_ROUTER_SOLICIT:

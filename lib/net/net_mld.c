@@ -11,7 +11,9 @@
  * DAD's solicitations, which RFC 4862 5.4.2 wants sent from a joined group), and answers a
  * query (tt_icmp6_input counts it Icmp6InGroupMembQueries) with a current-state report of
  * the same groups at its next timer tick (the answer's random delay of 9.2 is not taken:
- * a few groups, one host).
+ * a few groups, one host). Each VLAN an address is on gets its own report there (a switch
+ * snoops per VLAN), from the port's link-local address; a query on any VLAN of a port is
+ * answered on all of them.
  */
 #include <string.h>
 
@@ -35,9 +37,13 @@
 
 static const uint8_t all_mld_routers[16] = { 0xff, 0x02, [15] = 0x16 };
 
-/* The groups of port pi to report: solicited-node groups of our addresses on it, once each. */
+/*
+ * The groups to report on port pi's VLAN vlan (0: untagged): solicited-node groups of our
+ * addresses there, once each.
+ */
 static uint32_t
-mld_groups(const struct tt_net *net, uint16_t pi, uint8_t groups[][16], uint32_t max)
+mld_groups(const struct tt_net *net, uint16_t pi, uint16_t vlan, uint8_t groups[][16],
+	   uint32_t max)
 {
 	uint32_t n = 0;
 
@@ -45,7 +51,8 @@ mld_groups(const struct tt_net *net, uint16_t pi, uint8_t groups[][16], uint32_t
 		uint8_t g[16];
 		bool dup = false;
 
-		if (net->addrs6[i].port >= 0 && net->addrs6[i].port != pi)
+		if ((net->addrs6[i].port >= 0 && net->addrs6[i].port != pi) ||
+		    net->addrs6[i].vlan != vlan)
 			continue;
 		tt_ipv6_solicited_node(net->addrs6[i].a, g);
 		for (uint32_t j = 0; j < n; j++)
@@ -57,11 +64,11 @@ mld_groups(const struct tt_net *net, uint16_t pi, uint8_t groups[][16], uint32_t
 }
 
 static void
-mld_report(struct tt_worker *w, uint16_t pi, uint8_t record_type)
+mld_report(struct tt_worker *w, uint16_t pi, uint16_t vlan, uint8_t record_type)
 {
 	static const uint8_t unspec[16];
 	uint8_t groups[TT_NET_ADDRS6][16];
-	uint32_t n = mld_groups(w->net, pi, groups, TT_NET_ADDRS6);
+	uint32_t n = mld_groups(w->net, pi, vlan, groups, TT_NET_ADDRS6);
 	uint16_t body = (uint16_t)(8 + n * MLD_REC_LEN);
 	struct rte_ether_addr dst_mac;
 	struct rte_ipv6_hdr *ip6;
@@ -112,7 +119,32 @@ mld_report(struct tt_worker *w, uint16_t pi, uint8_t record_type)
 	memcpy(msg + 2, &ck, sizeof(ck));
 	TT_STAT_INC(&w->stats, Icmp6OutMsgs);
 	TT_STAT_INC(&w->stats, Icmp6OutMLDv2Reports);
+	if (vlan != 0) {
+		m->vlan_tci = vlan;
+		m->ol_flags |= RTE_MBUF_F_TX_VLAN;
+	}
 	tt_ipv6_output(w, pi, m);
+}
+
+/* A report on port pi untagged, and one on each VLAN some IPv6 address of ours is on there. */
+static void
+mld_report_port(struct tt_worker *w, uint16_t pi, uint8_t record_type)
+{
+	const struct tt_net *net = w->net;
+
+	mld_report(w, pi, 0, record_type);
+	for (uint32_t i = 0; i < net->n_addrs6; i++) {
+		uint16_t vlan = net->addrs6[i].vlan;
+		bool seen = false;
+
+		if (vlan == 0 || (net->addrs6[i].port >= 0 && net->addrs6[i].port != pi))
+			continue;
+		for (uint32_t j = 0; j < i; j++)
+			seen |= net->addrs6[j].vlan == vlan &&
+				(net->addrs6[j].port < 0 || net->addrs6[j].port == pi);
+		if (!seen)
+			mld_report(w, pi, vlan, record_type);
+	}
 }
 
 void
@@ -135,13 +167,13 @@ tt_mld_timer(struct tt_worker *w)
 		t->mld_query = 0;
 		for (uint16_t pi = 0; pi < w->n_ports; pi++)
 			if (ports & (1u << pi))
-				mld_report(w, pi, MLD2_MODE_IS_EXCLUDE);
+				mld_report_port(w, pi, MLD2_MODE_IS_EXCLUDE);
 	}
 	if (w->id == 0 && t->mld_sent < MLD_REPORTS &&
 	    !tt_tick_after(t->mld_next_ms, w->clock.ms)) {
 		t->mld_sent++;
 		t->mld_next_ms = w->clock.ms + 1000;
 		for (uint16_t pi = 0; pi < w->n_ports; pi++)
-			mld_report(w, pi, MLD2_CHANGE_TO_EXCLUDE);
+			mld_report_port(w, pi, MLD2_CHANGE_TO_EXCLUDE);
 	}
 }

@@ -15,7 +15,9 @@
  * (ARP's sender, DAD's target), so replies, connects and retransmissions need no VLAN of
  * their own; tt_net_tx tags it in software (rte_vlan_insert) before the port's queue.
  * Subnets on different VLANs may not overlap (tt_config.c), so a next hop's VLAN is its
- * subnet's. Link-local IPv6 addresses and MLD stay untagged.
+ * subnet's. Link-local IPv6 addresses are untagged. MLD reports a VLAN's groups on it, from
+ * the port's link-local address as Linux's VLAN interfaces do (they share the MAC, so the
+ * address): the report asks for its tag (RTE_MBUF_F_TX_VLAN), its source cannot say it.
  */
 #include <rte_byteorder.h>
 #include <rte_ether.h>
@@ -99,7 +101,9 @@ frame_vlan(const struct tt_net *net, const struct rte_mbuf *m)
 int
 tt_vlan_tag(struct tt_worker *w, struct rte_mbuf **m)
 {
-	uint16_t vid = frame_vlan(w->net, *m);
+	/* A frame whose source says nothing of its VLAN (MLD's reports) carries it asked for. */
+	uint16_t vid = (*m)->ol_flags & RTE_MBUF_F_TX_VLAN ? (*m)->vlan_tci :
+		       frame_vlan(w->net, *m);
 
 	if (vid == 0)
 		return 0;

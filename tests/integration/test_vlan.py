@@ -21,12 +21,22 @@ untagged from outside it), so the kernel's TCP hears tcpterm only when it tags r
     VLAN's address untagged, and to the untagged address tagged 100 (IpInAddrErrors +2);
     an ARP request for the VLAN's address untagged (ArpInOther +1); frames tagged 200
     (EthInVlanUnknown +1); a priority-tagged echo (VID 0) to the untagged address answered,
-    untagged (802.1Q: VID 0 is no VLAN); none of the others answered;
+    untagged (802.1Q: VID 0 is no VLAN); none of the others answered; an MLDv2 query on
+    VLAN 100 is answered with a report there holding the VLAN addresses' solicited-node
+    groups and one untagged with the link-local address's, both from the link-local address;
  3. --addr's vlan attribute refused with one line and exit 2 when out of range, unknown, or
     when subnets on different VLANs overlap; /tcpterm/config lists it, tcpterm-ctl addrs
     shows each address's VLAN (and dadfailed).
+ 4. Two DPDK programs over memif, on VLAN 100 only (SPEC C5, A3): tcpterm-gen with its
+    address on the VLAN connects at 200/s beside a SYN flood of 2,000/s from spoofed
+    sources on the VLAN's subnet (so tcpterm's SYN-ACKs have a route); every connection completes (tcpterm's PassiveOpens = gen's count), the flood
+    reaches the VLAN's address as SYNs (SyncookiesSent at least 90 % of what gen sent:
+    gen tags its flood as it tags its connects), and tcpterm counts nothing on a wrong or
+    unknown VLAN (IpInAddrErrors, EthInVlanUnknown, ArpInOther unchanged).
 """
+import json
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -75,6 +85,52 @@ def ping(ns, dst, six=False):
     r = ns.run(['ping', '-6' if six else '-4', '-c', '2', '-i', '0.2', '-W', '1', dst],
                capture_output=True, text=True)
     return ' 0% packet loss' in r.stdout
+
+
+def gen_over_vlan(ns, chk):
+    gen = os.environ.get('TCPTERM_GEN') or os.path.join(ttlib.SOURCE_ROOT, 'build', 'app',
+                                                        'tcpterm-gen')
+    sock = f'/tmp/tt-vlan-{os.getpid()}.sock'
+    ttlib._cleanups.append(lambda: os.path.exists(sock) and os.unlink(sock))
+    mac = '02:00:00:00:06:02'
+
+    def memif(role, m):
+        return f'--vdev=net_memif0,role={role},id=0,socket={sock},socket-abstract=no,mac={m}'
+    tt = ttlib.Tcpterm(ns, 'vlang', ['--listen', '80', '--kernel-addr', 'none',
+                                     '--max-syn-backlog', '64', '--addr', '198.18.3.2/24'],
+                       addr=f'{V4}/23,vlan={VID}', vdev=False)
+    tt.eal.append(memif('server', mac))
+    tt.start(wait=False).wait_telemetry()
+    before = tt.stats()
+    prefix = f'ttvlangen{os.getpid()}'
+    ttlib._cleanups.append(lambda: shutil.rmtree(os.path.join(ttlib.RUN_DIR, prefix),
+                                                 ignore_errors=True))
+    cpus = sorted(os.sched_getaffinity(0))
+    lc = str(cpus[-1]) if len(cpus) > 1 and str(cpus[-1]) != ttlib.lcore() else ttlib.lcore()
+    r = ns.run([gen, '-l', lc, '--no-pci', '--no-huge', '-m', '256', '--file-prefix', prefix,
+                memif('client', '02:00:00:00:06:03'), '--', '--addr', f'198.18.6.3/23,vlan={VID}',
+                '--target', f'{V4}:80', '--rate', '200', '--flood-rate', '2000',
+                '--flood-src', '198.18.7.0/24', '--flood-mac', mac, '--duration', '3',
+                '--quiet'], capture_output=True, text=True, timeout=60)
+    after = tt.stats()
+    log('4. counters moved: ' + ', '.join(f'{k} +{after[k] - before[k]}' for k in after
+                                            if isinstance(after[k], int) and
+                                            after[k] != before.get(k)))
+    d = {k: after[k] - before[k] for k in ('PassiveOpens', 'SyncookiesSent', 'IpInAddrErrors',
+                                           'EthInVlanUnknown', 'ArpInOther')}
+    lines = r.stdout.strip().splitlines()
+    s = json.loads(lines[-1]) if lines and lines[-1].startswith('{') else {}
+    c, flood = s.get('connections', {}), s.get('flood', {}).get('packets', 0)
+    chk.check(r.returncode == 0 and s.get('errors_total') == 0 and
+              c.get('completed', 0) >= 500 and c.get('completed') == d['PassiveOpens'],
+              f'4. gen on VLAN {VID} over memif: exit {r.returncode}, connections {c}, '
+              f'tcpterm PassiveOpens +{d["PassiveOpens"]}:\n{r.stderr[-800:]}')
+    chk.check(flood >= 4000 and d['SyncookiesSent'] >= 0.9 * flood,
+              f'4. gen\'s tagged flood: {flood} SYNs sent, tcpterm SyncookiesSent '
+              f'+{d["SyncookiesSent"]}')
+    chk.check(d['IpInAddrErrors'] == d['EthInVlanUnknown'] == d['ArpInOther'] == 0,
+              f'4. nothing on a wrong or unknown VLAN: {d}')
+    expect(tt.stop() == 0, f'tcpterm (memif) exited {tt.rc} on SIGINT')
 
 
 def test():
@@ -240,6 +296,44 @@ def test():
     chk.check(all(not p.haslayer(Dot1Q) for p in answers),
               '2. the answer to the priority-tagged echo is untagged')
 
+    # 2b. MLDv2 (RFC 3810) per VLAN: a router's query on VLAN 100 is answered there with
+    # the groups of the VLAN's addresses, and untagged with the port's own, each report from
+    # the port's link-local address (as Linux's VLAN interfaces, which share their MAC).
+    import ipaddress
+    from scapy.layers.inet6 import (ICMPv6MLQuery2, ICMPv6MLReport2, IPv6ExtHdrHopByHop,
+                                    RouterAlert)
+
+    def solicited(a):
+        return str(ipaddress.IPv6Address(int(ipaddress.IPv6Address('ff02::1:ff00:0')) |
+                                         (int(ipaddress.IPv6Address(a)) & 0xffffff)))
+
+    def groups_of(rep):
+        raw = bytes(rep[ICMPv6MLReport2])
+        return sorted(str(ipaddress.IPv6Address(raw[8 + 20 * i + 4:8 + 20 * i + 20]))
+                      for i in range(int.from_bytes(raw[6:8], 'big')))
+    lls = [x.get('addr', '').split('/')[0]
+           for x in (ttlib.telemetry(tt.prefix, '/tcpterm/addrs') or {}).values()
+           if x.get('addr', '').startswith('fe80:')]
+    sniff = sniffer()
+    with ns:
+        sendp(Ether(src=src_mac, dst='33:33:00:00:00:01') / Dot1Q(vlan=VID) /
+              IPv6(src='fe80::99', dst='ff02::1', hlim=1) /
+              IPv6ExtHdrHopByHop(options=[RouterAlert(value=0)]) / ICMPv6MLQuery2(),
+              iface=tt.tap)
+        time.sleep(0.5)
+        got = sniff.stop()
+    reps = [p for p in got if p.haslayer(ICMPv6MLReport2)]
+    tagged = [p for p in reps if p.haslayer(Dot1Q) and p[Dot1Q].vlan == VID]
+    plain = [p for p in reps if not p.haslayer(Dot1Q)]
+    want_tagged = sorted(solicited(a) for a in (V6, V6_DUP))
+    chk.check(len(lls) == 1 and len(tagged) == 1 and len(plain) == 1 and
+              groups_of(tagged[0]) == want_tagged and
+              groups_of(plain[0]) == [solicited(lls[0])] and
+              all(p[IPv6].src == lls[0] and p[IPv6].dst == 'ff02::16' for p in reps),
+              f'2b. MLD query on VLAN {VID}: reports {[p.summary() for p in reps]}, tagged '
+              f'groups {[groups_of(p) for p in tagged]} (want {want_tagged}), untagged '
+              f'{[groups_of(p) for p in plain]} (want {[solicited(a) for a in lls]})')
+
     # 3. Configuration errors: one line, exit 2.
     for bad, want in (([f'{V4}/24,vlan=0'], '1-4094'), ([f'{V4}/24,vlan=4095'], '1-4094'),
                       ([f'{V4}/24,prio=3'], 'unknown attribute'),
@@ -254,6 +348,7 @@ def test():
                   f'3. --addr {" ".join(bad)}: exit {r.returncode}, {err}')
 
     expect(tt.stop() == 0, f'tcpterm exited {tt.rc} on SIGINT')
+    gen_over_vlan(ns, chk)
     ns.delete()
     subprocess.run(['rm', '-rf', tmp])
     chk.done()

@@ -941,7 +941,7 @@ fake_setup(struct tt_port *p, struct tt_steer *s, uint16_t n_queues, uint32_t rs
 	n = tt_port_rss_reta_size(port_id, n_queues);
 	if (n != 0 && tt_steer_rss(s))
 		tt_steer_reta_size(s, n);
-	if (tt_port_setup(p, port_id, n_queues, pools, &cfg, s, err, sizeof(err)) != 0)
+	if (tt_port_setup(p, port_id, n_queues, pools, &cfg, false, s, err, sizeof(err)) != 0)
 		fail_msg("tt_port_setup: %s", err);
 }
 
