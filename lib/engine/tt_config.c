@@ -30,6 +30,7 @@
 
 #include "../dp/tt_port.h"
 #include "../util/tt_in6.h"
+#include "tt_config_priv.h"
 
 enum key_type {
 	KT_U32,        /* unsigned integer in [min, max] */
@@ -113,7 +114,7 @@ static const struct key keys[] = {
 	{ "net", "gateway", NULL, KT_GATEWAY, KS_CONFIG, 0, 0, "none", C(gateway),
 	  "gateway: an IPv4 address (resolved by ARP), an IPv6 one (by Neighbour Discovery; a router's link-local fe80:: address too), both comma-separated, or none for on-link peers only" },
 	{ "net", "kernel_addr", NULL, KT_KERNEL, KS_CONFIG, 0, 0, "auto", C(kernel_addr),
-	  "addresses for the kernel side of a TAP port or of the kernel link (tt0): auto (the first host of each family's first --addr subnet that is not ours), none, or A.B.C.D/len and/or X:X::X/len comma-separated" },
+	  "addresses for the kernel side of a TAP port or of the kernel link (tt0): auto (the first host of each family's first untagged --addr subnet that is not ours; with several such ports, each from the --addr bound to it with port=P), none, or A.B.C.D/len and/or X:X::X/len comma-separated (the first such port only)" },
 	U32("net", dad_transmits, 0, 10, 1,
 	    "Neighbour Solicitations sent 1 s apart to find a duplicate of each IPv6 address before it is used (RFC 4862 5.4, Linux's dad_transmits); 0: used at once"),
 	U32_LIVE("tcp", syncookies, 0, 2, 1, "0 off, 1 when the SYN queue is full, 2 always (C1)"),
@@ -940,22 +941,29 @@ opt_name(const struct key *k, char *buf, size_t len)
 }
 
 /*
- * kernel_addr6 = auto: as kernel_addr's, the first address of the first IPv6 --addr's prefix
- * from ::1 on that is not ours (2001:2::2/64 -> 2001:2::1/64); ::0 is the prefix's
- * Subnet-Router anycast address (RFC 4291 2.6.1). A /127 or /128 has none.
+ * kernel_addr = auto for the kernel side of port pi (a TAP's, the kernel link's), which is
+ * untagged: the first untagged --addr bound to pi, or, when unbound_ok, one on every port.
+ */
+static bool
+kernel_side_addr(int8_t port, uint16_t vlan, int pi, bool unbound_ok)
+{
+	return vlan == 0 && (port == pi || (unbound_ok && port < 0));
+}
+
+/*
+ * IPv6: the first address of that --addr's prefix from ::1 on that is not ours
+ * (2001:2::2/64 -> 2001:2::1/64); ::0 is the prefix's Subnet-Router anycast address
+ * (RFC 4291 2.6.1). A /127 or /128 has none.
  */
 static void
-kernel_addr6_auto(struct tt_config *cfg)
+kernel_addr6_auto(const struct tt_config *cfg, int pi, bool unbound_ok,
+		  struct tt_ipv6_prefix *k6)
 {
 	const struct tt_ipv6_prefix *a = NULL;
 
-	cfg->kernel_addr6 = (struct tt_ipv6_prefix){ .len = 0 };
-	/*
-	 * The kernel's side of the link is untagged, on the first port: the first untagged
-	 * address's subnet not bound to another port.
-	 */
+	*k6 = (struct tt_ipv6_prefix){ .len = 0 };
 	for (uint32_t i = 0; i < cfg->n_addrs6 && a == NULL; i++)
-		if (cfg->addrs6[i].vlan == 0 && cfg->addrs6[i].port <= 0)
+		if (kernel_side_addr(cfg->addrs6[i].port, cfg->addrs6[i].vlan, pi, unbound_ok))
 			a = &cfg->addrs6[i];
 	if (a == NULL || a->len > 126)
 		return;
@@ -972,27 +980,27 @@ kernel_addr6_auto(struct tt_config *cfg)
 		for (uint32_t i = 0; i < cfg->n_addrs6; i++)
 			ours |= memcmp(cfg->addrs6[i].addr, k.addr, 16) == 0;
 		if (!ours) {
-			cfg->kernel_addr6 = k;
+			*k6 = k;
 			return;
 		}
 	}
 }
 
 /*
- * kernel_addr = auto: the first host address of the first untagged --addr's subnet that is
- * not one of ours (198.18.0.2/24 -> 198.18.0.1/24). A /31 or /32 has none: the kernel side
- * stays bare.
+ * IPv4: the first host address of that --addr's subnet that is not one of ours
+ * (198.18.0.2/24 -> 198.18.0.1/24). A /31 or /32 has none: the kernel side stays bare.
  */
-static void
-kernel_addr_auto(struct tt_config *cfg)
+void
+tt_config_kernel_addr_auto(const struct tt_config *cfg, int pi, bool unbound_ok,
+			   struct tt_ipv4_prefix *k4, struct tt_ipv6_prefix *k6)
 {
 	const struct tt_ipv4_prefix *a = NULL;
 	uint32_t mask, net, bcast;
 
-	kernel_addr6_auto(cfg);
-	cfg->kernel_addr = (struct tt_ipv4_prefix){ 0 };
+	kernel_addr6_auto(cfg, pi, unbound_ok, k6);
+	*k4 = (struct tt_ipv4_prefix){ 0 };
 	for (uint32_t i = 0; i < cfg->n_addrs && a == NULL; i++)
-		if (cfg->addrs[i].vlan == 0 && cfg->addrs[i].port <= 0)
+		if (kernel_side_addr(cfg->addrs[i].port, cfg->addrs[i].vlan, pi, unbound_ok))
 			a = &cfg->addrs[i];
 	if (a == NULL || a->len > 30)
 		return;
@@ -1005,8 +1013,8 @@ kernel_addr_auto(struct tt_config *cfg)
 		for (uint32_t i = 0; i < cfg->n_addrs; i++)
 			ours |= ntohl(cfg->addrs[i].addr) == host;
 		if (!ours) {
-			cfg->kernel_addr.addr = htonl(host);
-			cfg->kernel_addr.len = a->len;
+			k4->addr = htonl(host);
+			k4->len = a->len;
 			return;
 		}
 	}
@@ -1032,8 +1040,9 @@ config_finalize(struct tt_config *cfg)
 							    : sizeof(uint32_t));
 		}
 	}
+	/* The first port's kernel side's addresses (the dump shows them); other ports': port_add. */
 	if (cfg->kernel_addr_auto)
-		kernel_addr_auto(cfg);
+		tt_config_kernel_addr_auto(cfg, 0, true, &cfg->kernel_addr, &cfg->kernel_addr6);
 }
 
 void

@@ -30,6 +30,7 @@
 #include "../net/tt_net.h"
 #include "../util/tt_in6.h"
 #include "../tcp/tcp_conn.h"
+#include "tt_config_priv.h"
 #include "tt_eal.h"
 #include "tt_engine_priv.h"
 #include "tt_kernel_link.h"
@@ -223,10 +224,28 @@ engine_steer(struct tt_engine *e, char *err, size_t errlen)
 	return 0;
 }
 
-/* One port set up and counted, its kernel side (if any) given kernel_addr. */
+/* The index of the first port set up with a kernel side (a TAP, the kernel link), or -1. */
+static int
+kernel_side_index(const struct tt_engine *e)
+{
+	for (uint16_t i = 0; i < e->n_ports; i++)
+		if (e->ports[i].kernel_ifname[0] != '\0')
+			return i;
+	return -1;
+}
+
+/*
+ * One port set up and counted, its kernel side (if any) addressed. kernel_addr auto: each
+ * kernel side from the --addr bound to its port, the first one also from those on every
+ * port; an explicit kernel_addr goes to the first kernel side only, as one address on two
+ * interfaces would confuse the kernel's routing.
+ */
 static int
 port_add(struct tt_engine *e, uint16_t port_id, bool *steers, char *err, size_t errlen)
 {
+	struct tt_ipv4_prefix k4 = e->cfg.kernel_addr;
+	struct tt_ipv6_prefix k6 = e->cfg.kernel_addr6;
+	bool first_side = kernel_side_index(e) < 0;
 	struct tt_port *p;
 	int rc;
 
@@ -237,11 +256,18 @@ port_add(struct tt_engine *e, uint16_t port_id, bool *steers, char *err, size_t 
 	p = &e->ports[e->n_ports];
 	rc = tt_port_setup(p, port_id, e->n_workers, e->pools, &e->cfg, e->net.vlans, &e->steer,
 			   err, errlen);
-	if (rc == 0 && p->kernel_ifname[0] != '\0' && e->cfg.kernel_addr.addr != 0)
-		rc = tt_port_set_kernel_addr(p, e->cfg.kernel_addr.addr, e->cfg.kernel_addr.len,
-					     err, errlen);
-	if (rc == 0 && p->kernel_ifname[0] != '\0' && e->cfg.kernel_addr6.len != 0)
-		rc = tt_port_set_kernel_addr6(p, &e->cfg.kernel_addr6, err, errlen);
+	if (rc == 0 && p->kernel_ifname[0] != '\0') {
+		if (e->cfg.kernel_addr_auto)
+			tt_config_kernel_addr_auto(&e->cfg, e->n_ports, first_side, &k4, &k6);
+		else if (!first_side) {
+			k4 = (struct tt_ipv4_prefix){ 0 };
+			k6 = (struct tt_ipv6_prefix){ .len = 0 };
+		}
+	}
+	if (rc == 0 && p->kernel_ifname[0] != '\0' && k4.addr != 0)
+		rc = tt_port_set_kernel_addr(p, k4.addr, k4.len, err, errlen);
+	if (rc == 0 && p->kernel_ifname[0] != '\0' && k6.len != 0)
+		rc = tt_port_set_kernel_addr6(p, &k6, err, errlen);
 	else if (rc == 0 && p->kernel_ifname[0] != '\0' && e->cfg.n_addrs6 != 0)
 		rc = tt_port_tap_own_mac(p, err, errlen);
 	if (rc != 0)

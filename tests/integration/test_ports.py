@@ -5,7 +5,7 @@
 as peers.
 
 tcpterm on two TAPs: port 0 holds 198.18.3.2/24, port 1 holds 198.18.7.2/24; the kernel's
-sides are 198.18.3.1 and 198.18.7.1. tcpterm runs the proxy on 8080 with the backend
+sides are 198.18.3.1 and 198.18.7.1, which tcpterm gives them (kernel_addr auto, 4.). tcpterm runs the proxy on 8080 with the backend
 198.18.7.1:8000 (python3 -m http.server on the kernel's side of port 1).
 
  1. curl to 198.18.3.2:8080 (port 0) gets the backend's page: tcpterm's connect to the
@@ -15,7 +15,9 @@ sides are 198.18.3.1 and 198.18.7.1. tcpterm runs the proxy on 8080 with the bac
  2. strong host model: crafted by scapy on port 0, an echo and an ARP request for port 1's
     address go unanswered (IpInAddrErrors +1, ArpInOther +1);
  3. tcpterm-ctl addrs shows each address's port; --addr X,port=2 with one port is refused
-    at start with one line and exit 2.
+    at start with one line and exit 2;
+ 4. kernel_addr auto addresses each TAP's kernel side from the --addr bound to its port
+    (198.18.3.1/24 on the first, 198.18.7.1/24 on the second, neither on the other).
 """
 import os
 import subprocess
@@ -46,15 +48,24 @@ def test():
     pid = os.getpid()
     taps = (f'ttpa{pid}', f'ttpb{pid}')
     ns = ttlib.Netns('ports')
-    tt = ttlib.Tcpterm(ns, 'ports', ['--kernel-addr', 'none', '--addr', f'{A1}/24,port=1',
+    tt = ttlib.Tcpterm(ns, 'ports', ['--addr', f'{A1}/24,port=1',
                                      '--listen', str(ttlib.LISTEN_PORT), '--app', 'proxy',
                                      '--backend', f'{K1}:{BACKEND_PORT}'],
                        addr=f'{A0}/24,port=0', vdev=False)
     tt.eal += [f'--vdev=net_tap0,iface={taps[0]}', f'--vdev=net_tap1,iface={taps[1]}']
     tt.start(wait=False).wait_telemetry()
-    for tap, k in zip(taps, (K0, K1)):
-        ns.run(['ip', 'addr', 'add', f'{k}/24', 'dev', tap], check=True)
-        ns.run(['ip', 'link', 'set', tap, 'up'], check=True)
+    # kernel_addr auto: each TAP's kernel side from the address bound to its port.
+    end = time.monotonic() + 10
+    while True:
+        have = [ns.out(['ip', '-4', '-o', 'addr', 'show', 'dev', tap]) for tap in taps]
+        if (f'inet {K0}/24' in have[0] and f'inet {K1}/24' in have[1]) or \
+                time.monotonic() > end:
+            break
+        time.sleep(0.1)
+    chk.check(f'inet {K0}/24' in have[0] and f'inet {K1}/24' in have[1] and
+              K1 not in have[0] and K0 not in have[1],
+              f'4. kernel_addr auto: {taps[0]} got {K0}/24 and {taps[1]} {K1}/24, each its '
+              f'port\'s subnet only: {have}')
     backend = ttlib.background(ns, ['/usr/bin/python3', '-m', 'http.server', '--bind', K1,
                                     str(BACKEND_PORT)], cwd=ttlib.HERE,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

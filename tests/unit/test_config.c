@@ -21,6 +21,8 @@
 
 #include <tcpterm/tt_config.h>
 
+#include "../../lib/engine/tt_config_priv.h"
+
 #define IP(a, b, c, d) htonl((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 
 static char err[512];
@@ -734,6 +736,38 @@ test_kernel_addr(void **state)
 	assert_int_equal(cfg.kernel_addr.addr, IP(192, 168, 7, 2));
 }
 
+/*
+ * kernel_addr = auto with several ports (issue 10 item 2): each kernel side from the
+ * untagged --addr bound to its port; the first kernel side also from one on every port.
+ */
+static void
+test_kernel_addr_ports(void **state)
+{
+	struct tt_ipv4_prefix k4;
+	struct tt_ipv6_prefix k6;
+	struct tt_config cfg;
+
+	(void)state;
+	assert_int_equal(parse(&cfg, ARGV("--addr", "198.18.5.2/24,vlan=5", "--addr",
+					  "198.18.7.2/24,port=1", "--addr", "198.18.3.2/24",
+					  "--addr", "2001:2:7::2/64,port=1")), 0);
+	/* The first port: the first untagged address not bound elsewhere (VLAN 5 skipped). */
+	assert_int_equal(cfg.kernel_addr.addr, IP(198, 18, 3, 1));
+	assert_int_equal(cfg.kernel_addr6.len, 0);
+	tt_config_kernel_addr_auto(&cfg, 1, false, &k4, &k6);
+	assert_int_equal(k4.addr, IP(198, 18, 7, 1));
+	assert_int_equal(k4.len, 24);
+	assert_int_equal(k6.len, 64);
+	assert_int_equal(k6.addr[15], 1);
+	/* Port 1 as the first kernel side: its own address still comes first. */
+	tt_config_kernel_addr_auto(&cfg, 1, true, &k4, &k6);
+	assert_int_equal(k4.addr, IP(198, 18, 7, 1));
+	/* A port nothing is bound to, not the first kernel side: bare. */
+	tt_config_kernel_addr_auto(&cfg, 2, false, &k4, &k6);
+	assert_int_equal(k4.addr, 0);
+	assert_int_equal(k6.len, 0);
+}
+
 static void
 test_validate(void **state)
 {
@@ -1072,6 +1106,7 @@ main(void)
 		cmocka_unit_test(test_file_repeated_addr),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_kernel_addr),
+		cmocka_unit_test(test_kernel_addr_ports),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_validate_gateway),
 		cmocka_unit_test(test_every_key_has_effect),
