@@ -155,7 +155,7 @@ struct gen_worker {
 	uint64_t rng;
 	struct rte_ether_addr flood_src_mac;
 	uint32_t flood_tmpl_ip_sum, flood_tmpl_tcp_sum;
-	uint8_t flood_tmpl[96];
+	uint8_t flood_tmpl[96];    /* at most 82: 802.1Q, IPv6, TCP with the SYN's MSS option */
 	uint16_t flood_len;
 	uint16_t flood_l3_off;     /* the IP header's: 14, or 18 behind an 802.1Q tag */
 	uint16_t flood_tcp_off;    /* the TCP header's offset in the template (IPv4 or IPv6) */

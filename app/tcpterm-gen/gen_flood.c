@@ -103,46 +103,73 @@ on_prefix6(const uint8_t *a, const uint8_t *prefix, uint8_t len)
 	       (rest == 0 || ((a[bytes] ^ prefix[bytes]) & (uint8_t)(0xff00u >> rest)) == 0);
 }
 
+/* The --addr (index) on addr's subnet, or -1. */
+static int
+addr4_on(const struct tt_config *cfg, uint32_t addr)
+{
+	for (uint32_t i = 0; i < cfg->n_addrs; i++) {
+		uint32_t mask = cfg->addrs[i].len == 0 ? 0 :
+				rte_cpu_to_be_32(~0u << (32 - cfg->addrs[i].len));
+
+		if (((addr ^ cfg->addrs[i].addr) & mask) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static int
+addr6_on(const struct tt_config *cfg, const uint8_t *addr)
+{
+	for (uint32_t i = 0; i < cfg->n_addrs6; i++)
+		if (on_prefix6(addr, cfg->addrs6[i].addr, cfg->addrs6[i].len))
+			return (int)i;
+	return -1;
+}
+
 /*
- * Flood frames leave where a connect to the target would (issue 10 item 2): by the port
- * and VLAN of our address on the next hop's subnet, the next hop being the target on-link,
- * else the gateway. An address on every port (no port=) floods by port 0, and so does a
- * next hop on no subnet of ours (the connects then fail with "no route").
+ * Flood frames leave where a connect to the target would (issue 10 item 2, as tcp_connect.c
+ * and tt_ipv6_source choose): by the port and VLAN of our address on the target's subnet,
+ * else on the gateway's (IPv6, a link-local gateway: the first untagged address), else the
+ * first address; a link-local target by port 0 untagged. An address on every port (no
+ * port=) floods by port 0.
  */
 void
 gen_flood_place(const struct tt_config *cfg)
 {
+	static const uint8_t none[16];
+	int i;
+
 	gen.flood_port = 0;
 	gen.flood_vlan = 0;
 	if (gen.o.flood_v6) {
-		static const uint8_t none[16];
-		const uint8_t *hop = gen.o.target.addr6;
+		const uint8_t *t = gen.o.target.addr6, *gw = cfg->gateway6;
 
-		for (int pass = 0; pass < 2; pass++, hop = cfg->gateway6) {
-			if (pass == 1 && memcmp(hop, none, 16) == 0)
-				return;
-			for (uint32_t i = 0; i < cfg->n_addrs6; i++)
-				if (on_prefix6(hop, cfg->addrs6[i].addr, cfg->addrs6[i].len)) {
-					gen.flood_port = (uint16_t)RTE_MAX(cfg->addrs6[i].port, 0);
-					gen.flood_vlan = cfg->addrs6[i].vlan;
-					return;
-				}
+		if (t[0] == 0xfe && (t[1] & 0xc0) == 0x80)
+			return;
+		i = addr6_on(cfg, t);
+		if (i < 0 && memcmp(gw, none, 16) != 0) {
+			i = addr6_on(cfg, gw);
+			for (uint32_t j = 0; i < 0 && gw[0] == 0xfe && (gw[1] & 0xc0) == 0x80 &&
+			     j < cfg->n_addrs6; j++)
+				if (cfg->addrs6[j].vlan == 0)
+					i = (int)j;
+		}
+		if (i < 0 && cfg->n_addrs6 != 0)
+			i = 0;
+		if (i >= 0) {
+			gen.flood_port = (uint16_t)RTE_MAX(cfg->addrs6[i].port, 0);
+			gen.flood_vlan = cfg->addrs6[i].vlan;
 		}
 		return;
 	}
-	for (uint32_t hop = gen.o.target.addr, pass = 0; pass < 2; pass++, hop = cfg->gateway) {
-		if (pass == 1 && hop == 0)
-			return;
-		for (uint32_t i = 0; i < cfg->n_addrs; i++) {
-			uint32_t mask = cfg->addrs[i].len == 0 ? 0 :
-					rte_cpu_to_be_32(~0u << (32 - cfg->addrs[i].len));
-
-			if (((hop ^ cfg->addrs[i].addr) & mask) == 0) {
-				gen.flood_port = (uint16_t)RTE_MAX(cfg->addrs[i].port, 0);
-				gen.flood_vlan = cfg->addrs[i].vlan;
-				return;
-			}
-		}
+	i = addr4_on(cfg, gen.o.target.addr);
+	if (i < 0 && cfg->gateway != 0)
+		i = addr4_on(cfg, cfg->gateway);
+	if (i < 0 && cfg->n_addrs != 0)
+		i = 0;
+	if (i >= 0) {
+		gen.flood_port = (uint16_t)RTE_MAX(cfg->addrs[i].port, 0);
+		gen.flood_vlan = cfg->addrs[i].vlan;
 	}
 }
 

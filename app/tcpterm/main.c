@@ -117,7 +117,9 @@ static void
 print_banner(const struct tt_config *cfg)
 {
 	char a[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN], k[INET_ADDRSTRLEN], k6[INET6_ADDRSTRLEN];
-	const char *kside = tt_engine_kernel_side(engine);
+	struct tt_ipv4_prefix ka;
+	struct tt_ipv6_prefix ka6;
+	const char *kside = tt_engine_kernel_addrs(engine, &ka, &ka6);
 
 	printf("tcpterm: serving");
 	if (cfg->n_addrs != 0)
@@ -131,12 +133,10 @@ print_banner(const struct tt_config *cfg)
 	/* Only when a kernel side (a TAP's, the kernel link's) really got the address (O1). */
 	if (kside != NULL) {
 		printf("; clients reach it from %s (the kernel side of its link,", kside);
-		if (cfg->kernel_addr.addr != 0)
-			printf(" %s/%u", inet_ntop(AF_INET, &cfg->kernel_addr.addr, k, sizeof(k)),
-			       cfg->kernel_addr.len);
-		if (cfg->kernel_addr6.len != 0)
-			printf(" %s/%u", inet_ntop(AF_INET6, cfg->kernel_addr6.addr, k6, sizeof(k6)),
-			       cfg->kernel_addr6.len);
+		if (ka.addr != 0)
+			printf(" %s/%u", inet_ntop(AF_INET, &ka.addr, k, sizeof(k)), ka.len);
+		if (ka6.len != 0)
+			printf(" %s/%u", inet_ntop(AF_INET6, ka6.addr, k6, sizeof(k6)), ka6.len);
 		printf(")");
 	}
 	printf("; stop with Ctrl-C\n");

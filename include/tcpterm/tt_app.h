@@ -212,7 +212,10 @@ int tt_app_timer(struct tt_app_ctx *ctx, tt_conn_t c, uint32_t ms);
  */
 int tt_app_xmit(struct tt_app_ctx *ctx, uint16_t port, struct rte_mbuf *m);
 unsigned int tt_app_n_ports(const struct tt_app_ctx *ctx);
-/* The MAC address of port (an index below tt_app_n_ports), for frames tt_app_xmit sends. */
+/*
+ * The MAC address of port (an index below tt_app_n_ports), for frames tt_app_xmit sends
+ * (which go as built: an 802.1Q tag, if wanted, is the application's). 0, or -EINVAL.
+ */
 int tt_app_port_mac(const struct tt_app_ctx *ctx, uint16_t port, struct rte_ether_addr *mac);
 
 #endif /* TT_APP_H */

@@ -119,7 +119,7 @@ struct tt_config {
 	uint8_t gateway6[16];    /* all zero = none; --gateway's IPv6 address */
 	struct tt_ipv4_prefix kernel_addr; /* a TAP's or the kernel link's kernel side; 0 = none */
 	struct tt_ipv6_prefix kernel_addr6; /* its IPv6 address; len 0 = none */
-	bool kernel_addr_auto;   /* derive kernel_addr(6) from the first --addr of each family */
+	bool kernel_addr_auto;   /* derive each kernel side's addresses from its port's untagged --addr */
 	uint32_t dad_transmits;  /* Linux's net.ipv6.conf.*.dad_transmits (RFC 4862 5.1) */
 	/* [tcp]: names follow Linux sysctls without the net.ipv4.tcp_ prefix (SPEC Tunables) */
 	uint32_t syncookies;

@@ -97,11 +97,14 @@ enum tt_links tt_engine_links(const struct tt_engine *e, char *note, size_t len)
 void tt_engine_free(struct tt_engine *e);
 
 /*
- * The kernel-side interface that got the configuration's kernel_addr (SPEC O1): a TAP port's,
- * or the kernel link's tt0; NULL when none did: no such port, or kernel_addr none. Messages about a kernel
- * side are for that case only (a memif or NIC port has none).
+ * The first kernel-side interface that got an address (kernel_addr, SPEC O1): a TAP port's,
+ * or the kernel link's tt0; NULL when none did: no such port, or kernel_addr none. Messages
+ * about a kernel side are for that case only (a memif or NIC port has none).
  */
 const char *tt_engine_kernel_side(const struct tt_engine *e);
+/* The same, with the addresses it got (each NULL to skip; 0 / length 0 for none). */
+const char *tt_engine_kernel_addrs(const struct tt_engine *e, struct tt_ipv4_prefix *k4,
+				   struct tt_ipv6_prefix *k6);
 
 /* Counters summed over workers. */
 void tt_engine_stats(const struct tt_engine *e, uint64_t out[TT_STAT__COUNT]);

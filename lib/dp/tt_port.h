@@ -45,6 +45,11 @@ struct tt_port {
 	 * (tt_kernel_link.c); empty for any other port.
 	 */
 	char kernel_ifname[IF_NAMESIZE];
+	/* The addresses that kernel side was given (kernel_addr): 0 / length 0 for none. */
+	uint32_t kernel_addr;       /* IPv4, network order */
+	uint8_t kernel_addr_len;
+	uint8_t kernel_addr6_len;
+	uint8_t kernel_addr6[16];
 };
 
 #endif /* TT_PORT_H */

@@ -942,12 +942,13 @@ opt_name(const struct key *k, char *buf, size_t len)
 
 /*
  * kernel_addr = auto for the kernel side of port pi (a TAP's, the kernel link's), which is
- * untagged: the first untagged --addr bound to pi, or, when unbound_ok, one on every port.
+ * untagged: the first untagged --addr bound to pi (pass 0), else, when unbound_ok, the first
+ * on every port (pass 1).
  */
 static bool
-kernel_side_addr(int8_t port, uint16_t vlan, int pi, bool unbound_ok)
+kernel_side_addr(int8_t port, uint16_t vlan, int pi, int pass)
 {
-	return vlan == 0 && (port == pi || (unbound_ok && port < 0));
+	return vlan == 0 && (pass == 0 ? port == pi : port < 0);
 }
 
 /*
@@ -962,9 +963,10 @@ kernel_addr6_auto(const struct tt_config *cfg, int pi, bool unbound_ok,
 	const struct tt_ipv6_prefix *a = NULL;
 
 	*k6 = (struct tt_ipv6_prefix){ .len = 0 };
-	for (uint32_t i = 0; i < cfg->n_addrs6 && a == NULL; i++)
-		if (kernel_side_addr(cfg->addrs6[i].port, cfg->addrs6[i].vlan, pi, unbound_ok))
-			a = &cfg->addrs6[i];
+	for (int pass = 0; pass < (unbound_ok ? 2 : 1) && a == NULL; pass++)
+		for (uint32_t i = 0; i < cfg->n_addrs6 && a == NULL; i++)
+			if (kernel_side_addr(cfg->addrs6[i].port, cfg->addrs6[i].vlan, pi, pass))
+				a = &cfg->addrs6[i];
 	if (a == NULL || a->len > 126)
 		return;
 	for (uint32_t host = 1; host < 256; host++) {
@@ -999,9 +1001,10 @@ tt_config_kernel_addr_auto(const struct tt_config *cfg, int pi, bool unbound_ok,
 
 	kernel_addr6_auto(cfg, pi, unbound_ok, k6);
 	*k4 = (struct tt_ipv4_prefix){ 0 };
-	for (uint32_t i = 0; i < cfg->n_addrs && a == NULL; i++)
-		if (kernel_side_addr(cfg->addrs[i].port, cfg->addrs[i].vlan, pi, unbound_ok))
-			a = &cfg->addrs[i];
+	for (int pass = 0; pass < (unbound_ok ? 2 : 1) && a == NULL; pass++)
+		for (uint32_t i = 0; i < cfg->n_addrs && a == NULL; i++)
+			if (kernel_side_addr(cfg->addrs[i].port, cfg->addrs[i].vlan, pi, pass))
+				a = &cfg->addrs[i];
 	if (a == NULL || a->len > 30)
 		return;
 	mask = ~0u << (32 - a->len);
@@ -1040,7 +1043,7 @@ config_finalize(struct tt_config *cfg)
 							    : sizeof(uint32_t));
 		}
 	}
-	/* The first port's kernel side's addresses (the dump shows them); other ports': port_add. */
+	/* Port 0's kernel side's addresses, as the dump shows them; each port's: port_add. */
 	if (cfg->kernel_addr_auto)
 		tt_config_kernel_addr_auto(cfg, 0, true, &cfg->kernel_addr, &cfg->kernel_addr6);
 }

@@ -264,10 +264,16 @@ port_add(struct tt_engine *e, uint16_t port_id, bool *steers, char *err, size_t 
 			k6 = (struct tt_ipv6_prefix){ .len = 0 };
 		}
 	}
-	if (rc == 0 && p->kernel_ifname[0] != '\0' && k4.addr != 0)
+	if (rc == 0 && p->kernel_ifname[0] != '\0' && k4.addr != 0) {
 		rc = tt_port_set_kernel_addr(p, k4.addr, k4.len, err, errlen);
-	if (rc == 0 && p->kernel_ifname[0] != '\0' && k6.len != 0)
+		p->kernel_addr = k4.addr;
+		p->kernel_addr_len = k4.len;
+	}
+	if (rc == 0 && p->kernel_ifname[0] != '\0' && k6.len != 0) {
 		rc = tt_port_set_kernel_addr6(p, &k6, err, errlen);
+		memcpy(p->kernel_addr6, k6.addr, 16);
+		p->kernel_addr6_len = k6.len;
+	}
 	else if (rc == 0 && p->kernel_ifname[0] != '\0' && e->cfg.n_addrs6 != 0)
 		rc = tt_port_tap_own_mac(p, err, errlen);
 	if (rc != 0)
@@ -377,6 +383,12 @@ engine_ports(struct tt_engine *e, char *err, size_t errlen)
 		       e->steer.flow_key.aes ? "keyed AES rounds (hand-over)" :
 					       "keyed SipHash-1-3 (hand-over)",
 		       e->steer.reta_mask + 1);
+	/* auto: /tcpterm/config shows what the first kernel side really got (port_add). */
+	if (e->cfg.kernel_addr_auto &&
+	    tt_engine_kernel_addrs(e, &e->cfg.kernel_addr, &e->cfg.kernel_addr6) == NULL) {
+		e->cfg.kernel_addr = (struct tt_ipv4_prefix){ 0 };
+		e->cfg.kernel_addr6 = (struct tt_ipv6_prefix){ .len = 0 };
+	}
 	/* An address the operator chose that no port can take: say so (auto stays quiet). */
 	if (tt_engine_kernel_side(e) == NULL &&
 	    (e->cfg.kernel_addr.addr != 0 || e->cfg.kernel_addr6.len != 0) &&
@@ -386,14 +398,30 @@ engine_ports(struct tt_engine *e, char *err, size_t errlen)
 }
 
 const char *
+tt_engine_kernel_addrs(const struct tt_engine *e, struct tt_ipv4_prefix *k4,
+		       struct tt_ipv6_prefix *k6)
+{
+	for (uint16_t i = 0; i < e->n_ports; i++) {
+		const struct tt_port *p = &e->ports[i];
+
+		if (p->kernel_ifname[0] == '\0' || (p->kernel_addr == 0 && p->kernel_addr6_len == 0))
+			continue;
+		if (k4 != NULL)
+			*k4 = (struct tt_ipv4_prefix){ .addr = p->kernel_addr,
+						       .len = p->kernel_addr_len };
+		if (k6 != NULL) {
+			*k6 = (struct tt_ipv6_prefix){ .len = p->kernel_addr6_len };
+			memcpy(k6->addr, p->kernel_addr6, 16);
+		}
+		return p->kernel_ifname;
+	}
+	return NULL;
+}
+
+const char *
 tt_engine_kernel_side(const struct tt_engine *e)
 {
-	if (e->cfg.kernel_addr.addr == 0 && e->cfg.kernel_addr6.len == 0)
-		return NULL;
-	for (uint16_t i = 0; i < e->n_ports; i++)
-		if (e->ports[i].kernel_ifname[0] != '\0')
-			return e->ports[i].kernel_ifname;
-	return NULL;
+	return tt_engine_kernel_addrs(e, NULL, NULL);
 }
 
 /* --addr's port=P names a port there is (the P-th device EAL was given). */

@@ -517,8 +517,10 @@ tt_port_lacp(const struct tt_port *p, uint16_t *n_members, uint16_t *up, uint16_
 		struct rte_eth_bond_8023ad_slave_info lacp;
 		struct rte_eth_link link;
 
-		if (rte_eth_link_get_nowait(members[i], &link) != 0 ||
-		    link.link_status != RTE_ETH_LINK_UP)
+		int rc = rte_eth_link_get_nowait(members[i], &link);
+
+		/* As tt_engine_links: a driver that cannot tell its link counts as up. */
+		if ((rc == 0 && link.link_status != RTE_ETH_LINK_UP) || (rc != 0 && rc != -ENOTSUP))
 			continue;
 		(*up)++;
 		if (rte_eth_bond_8023ad_slave_info(p->port_id, members[i], &lacp) == 0 &&

@@ -227,7 +227,7 @@ tt_icmp6_input(struct tt_worker *w, struct tt_pkt *p)
 		TT_STAT_INC(&w->stats, Icmp6InGroupMembQueries);
 		/* RFC 3810 5.1.14: a router's, from a link-local address. */
 		if (tt_in6_is_link_local(p->ip6->src_addr))
-			tt_mld_query(w, p->pi);
+			tt_mld_query(w, p->pi, p->vlan);
 		break;
 	case ND_ROUTER_SOLICIT:
 		TT_STAT_INC(&w->stats, Icmp6InRouterSolicits);

@@ -12,8 +12,8 @@
  * query (tt_icmp6_input counts it Icmp6InGroupMembQueries) with a current-state report of
  * the same groups at its next timer tick (the answer's random delay of 9.2 is not taken:
  * a few groups, one host). Each VLAN an address is on gets its own report there (a switch
- * snoops per VLAN), from the port's link-local address; a query on any VLAN of a port is
- * answered on all of them.
+ * snoops per VLAN), from the port's link-local address; a query is answered on the port and
+ * VLAN it came on (RFC 3810 6.2), or, past TT_MLD_VLAN_QUERIES at once, on all of the port's.
  */
 #include <string.h>
 
@@ -148,9 +148,23 @@ mld_report_port(struct tt_worker *w, uint16_t pi, uint8_t record_type)
 }
 
 void
-tt_mld_query(struct tt_worker *w, uint16_t pi)
+tt_mld_query(struct tt_worker *w, uint16_t pi, uint16_t vlan)
 {
-	w->neigh->mld_query |= (uint8_t)(1u << pi);
+	struct tt_neigh_table *t = w->neigh;
+
+	if (vlan == 0) {
+		t->mld_query |= (uint8_t)(1u << pi);
+		return;
+	}
+	for (uint8_t i = 0; i < t->n_mld_vq; i++)
+		if (t->mld_vq[i].pi == pi && t->mld_vq[i].vlan == vlan)
+			return;
+	if (t->n_mld_vq == TT_MLD_VLAN_QUERIES) {
+		t->mld_query_all |= (uint8_t)(1u << pi);
+		return;
+	}
+	t->mld_vq[t->n_mld_vq].pi = (uint8_t)pi;
+	t->mld_vq[t->n_mld_vq++].vlan = vlan;
 }
 
 void
@@ -161,10 +175,24 @@ tt_mld_timer(struct tt_worker *w)
 
 	if (w->net->n_addrs6 == 0)
 		return;
-	/* The worker a query reached answers it, on its port; worker 0 makes the first reports. */
+	/*
+	 * The worker a query reached answers it, on its port and VLAN; worker 0 makes the
+	 * first reports.
+	 */
 	if (t->mld_query != 0) {
 		ports = t->mld_query;
 		t->mld_query = 0;
+		for (uint16_t pi = 0; pi < w->n_ports; pi++)
+			if (ports & (1u << pi))
+				mld_report(w, pi, 0, MLD2_MODE_IS_EXCLUDE);
+	}
+	for (uint8_t i = 0; i < t->n_mld_vq; i++)
+		if (!(t->mld_query_all & (1u << t->mld_vq[i].pi)))
+			mld_report(w, t->mld_vq[i].pi, t->mld_vq[i].vlan, MLD2_MODE_IS_EXCLUDE);
+	t->n_mld_vq = 0;
+	if (t->mld_query_all != 0) {
+		ports = t->mld_query_all;
+		t->mld_query_all = 0;
 		for (uint16_t pi = 0; pi < w->n_ports; pi++)
 			if (ports & (1u << pi))
 				mld_report_port(w, pi, MLD2_MODE_IS_EXCLUDE);

@@ -101,7 +101,7 @@ frame_vlan(const struct tt_net *net, const struct rte_mbuf *m)
 int
 tt_vlan_tag(struct tt_worker *w, struct rte_mbuf **m)
 {
-	/* A frame whose source says nothing of its VLAN (MLD's reports) carries it asked for. */
+	/* A frame whose source cannot tell its VLAN (MLD's reports) carries the VLAN it asks for. */
 	uint16_t vid = (*m)->ol_flags & RTE_MBUF_F_TX_VLAN ? (*m)->vlan_tci :
 		       frame_vlan(w->net, *m);
 

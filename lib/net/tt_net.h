@@ -189,6 +189,9 @@ tt_naddr_eq(const struct tt_naddr *a, const struct tt_naddr *b)
 	return memcmp(a->b, b->b, sizeof(a->b)) == 0;
 }
 
+/* MLD queries on VLANs one worker holds until its next timer tick (net_mld.c). */
+#define TT_MLD_VLAN_QUERIES 8
+
 /* A worker's neighbour table (w->neigh): address -> MAC, from ARP and ND (net_neigh.c). */
 struct tt_neigh_entry {
 	struct tt_naddr ip;
@@ -234,7 +237,14 @@ struct tt_neigh_table {
 	uint64_t dup_log_ms;            /* when a preferred address's duplicate was last logged */
 	/* MLD (net_mld.c): unsolicited reports sent and the next one's time; a query to answer. */
 	uint8_t mld_sent;
-	uint8_t mld_query;              /* ports a query came on, a bit each (TT_MAX_PORTS 8) */
+	uint8_t mld_query;              /* ports an untagged query came on, a bit each */
+	/*
+	 * Queries on VLANs to answer there (RFC 3810 6.2: on the link the query came on);
+	 * past TT_MLD_VLAN_QUERIES, every VLAN of the port answers (mld_query_all's bit).
+	 */
+	struct { uint16_t vlan; uint8_t pi; } mld_vq[TT_MLD_VLAN_QUERIES];
+	uint8_t n_mld_vq;
+	uint8_t mld_query_all;
 	uint64_t mld_next_ms;
 	uint32_t n_pending;
 	struct tt_neigh_pending pending[TT_NEIGH_PENDING];
@@ -256,12 +266,15 @@ void tt_eth_handed_input(struct tt_worker *w, struct tt_pkt *p);
 void tt_vlan_rx(struct rte_mbuf **pkts, uint16_t n);
 /* True when some address of ours is on VLAN vid (1-4094). */
 bool tt_vlan_known(const struct tt_net *net, uint16_t vid);
-/* Tag *m with its source address's VLAN, if any; -1: it could not be, *m freed and counted. */
+/*
+ * Tag *m with its source address's VLAN, if any, or with the one it asks for
+ * (RTE_MBUF_F_TX_VLAN and vlan_tci: MLD's reports); -1: it could not be, *m freed and counted.
+ */
 int tt_vlan_tag(struct tt_worker *w, struct rte_mbuf **m);
 
 /*
- * Every frame net and TCP send leaves through here: tagged with its source address's VLAN
- * when some address is on one, then queued on port pi.
+ * Every frame net and TCP send leaves through here: tagged (tt_vlan_tag) when some address
+ * is on a VLAN, then queued on port pi.
  */
 static inline void
 tt_net_tx(struct tt_worker *w, uint16_t pi, struct rte_mbuf *m)
@@ -476,7 +489,7 @@ void tt_nd_timer(struct tt_worker *w);
  * loop iteration, before tt_nd_timer, tt_mld_timer answers it, and on worker 0 reports the
  * solicited-node groups twice at start.
  */
-void tt_mld_query(struct tt_worker *w, uint16_t pi);
+void tt_mld_query(struct tt_worker *w, uint16_t pi, uint16_t vlan);
 void tt_mld_timer(struct tt_worker *w);
 
 #endif /* TT_NET_H */

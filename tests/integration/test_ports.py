@@ -66,6 +66,9 @@ def test():
               K1 not in have[0] and K0 not in have[1],
               f'4. kernel_addr auto: {taps[0]} got {K0}/24 and {taps[1]} {K1}/24, each its '
               f'port\'s subnet only: {have}')
+    chk.check(f'clients reach it from {taps[0]} (the kernel side of its link, {K0}/24)'
+              in tt.output(), f'4. the banner names the first kernel side and what it got:\n'
+              f'{tt.output()[-600:]}')
     backend = ttlib.background(ns, ['/usr/bin/python3', '-m', 'http.server', '--bind', K1,
                                     str(BACKEND_PORT)], cwd=ttlib.HERE,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

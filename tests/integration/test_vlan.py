@@ -22,8 +22,8 @@ untagged from outside it), so the kernel's TCP hears tcpterm only when it tags r
     an ARP request for the VLAN's address untagged (ArpInOther +1); frames tagged 200
     (EthInVlanUnknown +1); a priority-tagged echo (VID 0) to the untagged address answered,
     untagged (802.1Q: VID 0 is no VLAN); none of the others answered; an MLDv2 query on
-    VLAN 100 is answered with a report there holding the VLAN addresses' solicited-node
-    groups and one untagged with the link-local address's, both from the link-local address;
+    VLAN 100 is answered there only, with the VLAN addresses' solicited-node groups, an
+    untagged one untagged only, with the link-local address's, both from the link-local;
  3. --addr's vlan attribute refused with one line and exit 2 when out of range, unknown, or
     when subnets on different VLANs overlap; /tcpterm/config lists it, tcpterm-ctl addrs
     shows each address's VLAN (and dadfailed).
@@ -314,25 +314,34 @@ def test():
     lls = [x.get('addr', '').split('/')[0]
            for x in (ttlib.telemetry(tt.prefix, '/tcpterm/addrs') or {}).values()
            if x.get('addr', '').startswith('fe80:')]
-    sniff = sniffer()
-    with ns:
-        sendp(Ether(src=src_mac, dst='33:33:00:00:00:01') / Dot1Q(vlan=VID) /
-              IPv6(src='fe80::99', dst='ff02::1', hlim=1) /
-              IPv6ExtHdrHopByHop(options=[RouterAlert(value=0)]) / ICMPv6MLQuery2(),
-              iface=tt.tap)
-        time.sleep(0.5)
-        got = sniff.stop()
-    reps = [p for p in got if p.haslayer(ICMPv6MLReport2)]
-    tagged = [p for p in reps if p.haslayer(Dot1Q) and p[Dot1Q].vlan == VID]
-    plain = [p for p in reps if not p.haslayer(Dot1Q)]
+    def query(vlan):
+        """An MLDv2 general query on vlan (None: untagged): tcpterm's reports."""
+        tag = Dot1Q(vlan=vlan) if vlan is not None else None
+        q = IPv6(src='fe80::99', dst='ff02::1', hlim=1) / \
+            IPv6ExtHdrHopByHop(options=[RouterAlert(value=0)]) / ICMPv6MLQuery2()
+        sn = sniffer()
+        with ns:
+            sendp(Ether(src=src_mac, dst='33:33:00:00:00:01') / (tag / q if tag else q),
+                  iface=tt.tap)
+            time.sleep(0.5)
+            got = sn.stop()
+        reps = [p for p in got if p.haslayer(ICMPv6MLReport2)]
+        return ([p for p in reps if p.haslayer(Dot1Q) and p[Dot1Q].vlan == VID],
+                [p for p in reps if not p.haslayer(Dot1Q)], reps)
+    tagged, plain, reps = query(VID)
     want_tagged = sorted(solicited(a) for a in (V6, V6_DUP))
-    chk.check(len(lls) == 1 and len(tagged) == 1 and len(plain) == 1 and
+    chk.check(len(lls) == 1 and len(tagged) == 1 and not plain and
               groups_of(tagged[0]) == want_tagged and
-              groups_of(plain[0]) == [solicited(lls[0])] and
               all(p[IPv6].src == lls[0] and p[IPv6].dst == 'ff02::16' for p in reps),
-              f'2b. MLD query on VLAN {VID}: reports {[p.summary() for p in reps]}, tagged '
-              f'groups {[groups_of(p) for p in tagged]} (want {want_tagged}), untagged '
-              f'{[groups_of(p) for p in plain]} (want {[solicited(a) for a in lls]})')
+              f'2b. MLD query on VLAN {VID}, answered there only (RFC 3810 6.2): reports '
+              f'{[p.summary() for p in reps]}, tagged groups {[groups_of(p) for p in tagged]} '
+              f'(want {want_tagged})')
+    tagged, plain, reps = query(None)
+    chk.check(len(plain) == 1 and not tagged and groups_of(plain[0]) == [solicited(lls[0])]
+              and plain[0][IPv6].src == lls[0],
+              f'2b. MLD query untagged, answered untagged only with the link-local address\'s '
+              f'group: {[p.summary() for p in reps]}, groups {[groups_of(p) for p in plain]} '
+              f'(want {[solicited(a) for a in lls]})')
 
     # 3. Configuration errors: one line, exit 2.
     for bad, want in (([f'{V4}/24,vlan=0'], '1-4094'), ([f'{V4}/24,vlan=4095'], '1-4094'),

@@ -749,7 +749,7 @@ test_kernel_addr_ports(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&cfg, ARGV("--addr", "198.18.5.2/24,vlan=5", "--addr",
-					  "198.18.7.2/24,port=1", "--addr", "198.18.3.2/24",
+					  "198.18.3.2/24", "--addr", "198.18.7.2/24,port=1",
 					  "--addr", "2001:2:7::2/64,port=1")), 0);
 	/* The first port: the first untagged address not bound elsewhere (VLAN 5 skipped). */
 	assert_int_equal(cfg.kernel_addr.addr, IP(198, 18, 3, 1));
@@ -759,7 +759,7 @@ test_kernel_addr_ports(void **state)
 	assert_int_equal(k4.len, 24);
 	assert_int_equal(k6.len, 64);
 	assert_int_equal(k6.addr[15], 1);
-	/* Port 1 as the first kernel side: its own address still comes first. */
+	/* Port 1 as the first kernel side: its own address before one on every port. */
 	tt_config_kernel_addr_auto(&cfg, 1, true, &k4, &k6);
 	assert_int_equal(k4.addr, IP(198, 18, 7, 1));
 	/* A port nothing is bound to, not the first kernel side: bare. */
