@@ -56,7 +56,11 @@ on_signal(int sig)
 static double
 since(uint64_t tsc0)
 {
-	return (double)(rte_rdtsc() - tsc0) / (double)gen.tsc_hz;
+	/*
+	 * Signed: a thread that moved to another vCPU can read a TSC a little behind the one
+	 * that took tsc0 (CI saw it), which unsigned makes 8.8e9 s, and a wait ends at once.
+	 */
+	return (double)(int64_t)(rte_rdtsc() - tsc0) / (double)gen.tsc_hz;
 }
 
 /* The load runs from the gate (the first connection up), or from the start until then. */
